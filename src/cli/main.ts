@@ -1,0 +1,72 @@
+// The haops command line: parse flags, call a part, print, map errors to exit codes
+// (0 ok, 1 a node or check failed, 2 bad input).
+import { Command, CommanderError } from 'commander';
+import { InventoryError } from '../inventory/errors.js';
+import { HostError } from '../ssh/host.js';
+import { UsageError } from './errors.js';
+import { register } from './commands.js';
+import { planCommand, renderCommand, validateCommand } from './offline.js';
+
+type Out = (s: string) => void;
+
+export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  let code = 0;
+  const program = new Command('haops')
+    .description('Build and prove keepalived + nginx high-availability pairs over SSH')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .option('--verbose', 'show full causes of errors');
+
+  program
+    .command('validate')
+    .description('check an inventory (schema, segments, secrets, failover math); touches no node')
+    .argument('<inventory>')
+    .action((file: string) => {
+      code = validateCommand(file, out);
+    });
+  program
+    .command('plan')
+    .description('print, per VRRP instance, who holds the VIP for every combination of check results')
+    .argument('<inventory>')
+    .option('--json', 'machine-readable output')
+    .action((file: string, o: { json?: boolean }) => {
+      code = planCommand(file, out, o.json);
+    });
+  program
+    .command('render')
+    .description('write every file each node would receive to DIR/HOST/PATH')
+    .argument('<inventory>')
+    .requiredOption('--out <dir>', 'output directory')
+    .action((file: string, o: { out: string }) => {
+      code = renderCommand(file, o.out, out);
+    });
+
+  register(program, { out, err, setCode: (c: number) => (code = c) });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InventoryError) {
+      err(e.message);
+      err(`${e.issues.length} problem${e.issues.length === 1 ? '' : 's'} in the inventory; nothing was sent to any node.`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      err(`haops: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
+      return 2;
+    }
+    if (e instanceof HostError) {
+      err(`haops: ${e.host}: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
+      return 1;
+    }
+    const known = e as { name?: string; message?: string; hint?: string };
+    if (known?.name === 'LabError') {
+      err(`haops lab: ${known.message}`);
+      return 2;
+    }
+    err(`haops: internal error (a bug; please report it with this output):\n${(e as Error)?.stack ?? e}`);
+    return 1;
+  }
+}

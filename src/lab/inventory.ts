@@ -1,0 +1,54 @@
+// The text of inventory/lab.yaml for a lab (pure): the lab's hosts and one keepalived+nginx
+// pair per two nodes, in the same shape a user writes by hand.
+import { BACKEND_PORT } from './backend.js';
+import type { LabInfo, LabPair } from './plan.js';
+
+export const INVENTORY_FILE = 'inventory/lab.yaml';
+
+export function labInventoryYaml(info: LabInfo): string {
+  const hosts = info.nodes.map((n) => `  ${n.name}:\n    address: ${n.address}\n`).join('');
+  const servers = info.backends.map((b) => `${b.address}:${BACKEND_PORT}`).join(', ');
+  return [
+    '# Written by `haops lab up`: the built-in lab\'s pair. Do not edit by hand; `haops lab up` rewrites it.\n',
+    'ssh:\n',
+    '  user: root\n',
+    `  identity_file: ${info.identityFile}\n`,
+    `  known_hosts: ${info.knownHosts}\n`,
+    'hosts:\n',
+    hosts,
+    'pairs:\n',
+    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers)),
+  ].join('');
+}
+
+function pairYaml(pair: LabPair, subnet: string, servers: string): string {
+  const [master, backup] = pair.nodes;
+  return `  ${pair.name}:
+    nodes: [${master}, ${backup}]
+    interface: eth0
+    subnet: ${subnet}
+    instances:
+      - name: VI_${pair.name.toUpperCase()}
+        virtual_router_id: ${pair.virtualRouterId}
+        vip: ${pair.vip}
+        master: ${master}
+        priorities: { ${master}: 200, ${backup}: 199 }
+        advert_int: 1
+        authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
+    check:
+      name: chk_nginx
+      script: killall -0 nginx
+      interval: 1
+      weight: 2
+      fall: 2
+      rise: 1
+    notify:
+      script: /usr/local/bin/keepalived_notify.sh
+      log: /var/log/keepalived.notify.log
+    nginx:
+      listen: 80
+      upstreams:
+        - name: backends
+          servers: [${servers}]
+`;
+}

@@ -1,0 +1,102 @@
+// One lab node: an overlay on the base image, its own host keys and authorized key written
+// before boot, and systemd-nspawn booting it detached inside the node's own cgroup.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createNodeCgroups } from './cgroup.js';
+import { run } from './exec.js';
+import { BASE_DIR, NODE_REPO_DIR, NODES_DIR, REPO_DIR, logFile, nodeDir, pidFile } from './paths.js';
+
+export interface NodeSetup {
+  name: string;
+  netns: string;
+  clientPublicKey: string;
+}
+
+const merged = (name: string) => `${nodeDir(name)}/merged`;
+
+export async function mountOverlay(name: string): Promise<void> {
+  const dir = nodeDir(name);
+  for (const d of ['upper', 'work', 'merged']) await mkdir(`${dir}/${d}`, { recursive: true });
+  const opts = `lowerdir=${BASE_DIR},upperdir=${dir}/upper,workdir=${dir}/work`;
+  await run('mount', ['-t', 'overlay', `haops-${name}`, '-o', opts, merged(name)]);
+}
+
+/** Writes what makes the node itself: name, host key, client key, offline apt source. Returns its host public key. */
+export async function personalize(node: NodeSetup): Promise<string> {
+  const root = merged(node.name);
+  await writeFile(`${root}/etc/hostname`, `${node.name}\n`);
+  await writeFile(`${root}/etc/hosts`, `127.0.0.1 localhost\n127.0.1.1 ${node.name}\n`);
+  await writeAptSources(root);
+  await writeAuthorizedKey(root, node.clientPublicKey);
+  return newHostKey(root, node.name);
+}
+
+async function writeAptSources(root: string): Promise<void> {
+  await rm(`${root}/etc/apt/sources.list.d`, { recursive: true, force: true });
+  await mkdir(`${root}/etc/apt/sources.list.d`);
+  await writeFile(`${root}/etc/apt/sources.list`, `deb [trusted=yes] file:${NODE_REPO_DIR} ./\n`);
+}
+
+async function writeAuthorizedKey(root: string, publicKey: string): Promise<void> {
+  await mkdir(`${root}/root/.ssh`, { recursive: true, mode: 0o700 });
+  await chmod(`${root}/root/.ssh`, 0o700);
+  await writeFile(`${root}/root/.ssh/authorized_keys`, publicKey, { mode: 0o600 });
+}
+
+async function newHostKey(root: string, name: string): Promise<string> {
+  const sshDir = `${root}/etc/ssh`;
+  for (const f of await readdir(sshDir)) if (f.startsWith('ssh_host_')) await rm(`${sshDir}/${f}`);
+  const key = `${sshDir}/ssh_host_ed25519_key`;
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${name}`, '-f', key]);
+  return readFile(`${key}.pub`, 'utf8');
+}
+
+/**
+ * Boots the node in the background: a shell joins the node's cgroups, records its pid, then
+ * becomes systemd-nspawn, so the pid file names the nspawn process.
+ */
+export async function boot(node: NodeSetup): Promise<void> {
+  const cgroups = await createNodeCgroups(node.name);
+  const script = 'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 1; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
+  const nspawn = [
+    'systemd-nspawn', '--boot', '--register=no', '--keep-unit', '--link-journal=no',
+    '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
+    `--network-namespace-path=/run/netns/${node.netns}`,
+    `--bind-ro=${REPO_DIR}:${NODE_REPO_DIR}`,
+    '-D', merged(node.name), `--machine=${node.name}`,
+  ];
+  const out = openSync(logFile(node.name), 'w');
+  const child = spawn('sh', ['-c', script, 'sh', ...nspawn], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, HAOPS_CGROUPS: cgroups.join(' '), HAOPS_PIDFILE: pidFile(node.name) },
+  });
+  child.unref();
+  closeSync(out);
+}
+
+export async function readPid(name: string): Promise<number | undefined> {
+  if (!existsSync(pidFile(name))) return undefined;
+  const pid = Number((await readFile(pidFile(name), 'utf8')).trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Overlay mount points of lab nodes currently in /proc/mounts (leftovers included). */
+export async function mountedOverlays(): Promise<string[]> {
+  const mounts = await readFile('/proc/self/mounts', 'utf8');
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[2] === 'overlay' && f[1]?.startsWith(`${NODES_DIR}/`))
+    .map((f) => f[1]);
+}

@@ -1,0 +1,65 @@
+// IPv4 arithmetic for the lab subnet (pure): parse a CIDR, place the lab's addresses in it,
+// and find host routes or addresses that overlap it.
+import { LabError } from './errors.js';
+
+export interface Cidr {
+  base: number;
+  prefix: number;
+}
+
+/** Offsets of the lab's fixed members from the subnet's first address. */
+export const OFFSET = { host: 1, firstNode: 11, backends: [21, 22], vips: [100, 101] } as const;
+export const MAX_NODES = 10;
+
+export function parseCidr(text: string): Cidr {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const prefix = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || prefix > 32) {
+    throw new LabError(`"${text}" is not an IPv4 CIDR such as 198.18.0.0/24`);
+  }
+  const addr = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return { base: addr - (addr % 2 ** (32 - prefix)), prefix };
+}
+
+export function labSubnet(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (cidr.prefix < 8 || cidr.prefix > 25) {
+    throw new LabError(`lab subnet ${text} must have a prefix between /8 and /25 (the lab uses offsets .1 to .101)`);
+  }
+  return cidr;
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${ipAt(c, 0)}/${c.prefix}`;
+}
+
+export function ipAt(c: Cidr, offset: number): string {
+  const n = c.base + offset;
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  const size = (c: Cidr) => 2 ** (32 - c.prefix);
+  return a.base < b.base + size(b) && b.base < a.base + size(a);
+}
+
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat']);
+
+/**
+ * The first line of `ip -4 route` / `ip -4 -o addr` output whose prefix overlaps `lab`,
+ * ignoring default routes and the lab's own host link.
+ */
+export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
+  const own = (line: string) => new RegExp(`\\b(dev )?${ownLink}\\b`).test(line);
+  const fromRoute = (line: string) => line.trim().split(/\s+/).find((t) => !ROUTE_TYPES.has(t));
+  const fromAddr = (line: string) => /\binet (\S+)/.exec(line)?.[1];
+  const candidates = [
+    ...routeLines.map((l) => ({ line: l, prefix: fromRoute(l) })),
+    ...addrLines.map((l) => ({ line: l, prefix: fromAddr(l) })),
+  ];
+  return candidates.find(({ line, prefix }) => {
+    if (!prefix || prefix === 'default' || own(line)) return false;
+    return overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`));
+  })?.line.trim().replace(/\s+/g, ' ');
+}

@@ -1,0 +1,64 @@
+// What a host should look like (wanted state), what it looks like (facts), and the changes
+// between them. Operations are pure plan() functions over these plus apply() through a Host.
+
+export type OsFamily = 'el6' | 'el7' | 'el9' | 'debian';
+
+export interface ManagedFile {
+  path: string;
+  content: string;
+  /** Octal mode string, e.g. '0644'. Owner and group are root. */
+  mode: string;
+  /** Checked on the node before the file goes live. */
+  validate?: 'keepalived' | 'nginx';
+  /** Services whose handler runs when this file changes. */
+  notify?: { service: string; action: 'reload' | 'restart' }[];
+  /** Values that must never be shown (masked in diffs and messages). */
+  secrets?: string[];
+}
+
+export interface WantedService {
+  name: string;
+  enabled: boolean;
+  running: boolean;
+}
+
+export interface WantedState {
+  packages: string[];
+  services: WantedService[];
+  files: ManagedFile[];
+}
+
+export interface ServiceFacts {
+  /** Unit / init script exists. */
+  exists: boolean;
+  enabled: boolean;
+  active: boolean;
+}
+
+export interface FileFacts {
+  exists: boolean;
+  sha256?: string;
+  mode?: string; // '0644'
+  owner?: string; // 'root:root'
+  /** Current content, fetched only when a diff is asked for. */
+  content?: string;
+}
+
+export interface Facts {
+  os: { family: OsFamily; id: string; version: string; pretty: string };
+  packageManager: 'yum' | 'dnf' | 'apt';
+  init: 'sysv' | 'systemd';
+  /** Installed version per managed package, null when absent. */
+  packages: Record<string, string | null>;
+  /** keepalived's own version (from `keepalived -v`), null when not installed. */
+  keepalivedVersion: string | null;
+  services: Record<string, ServiceFacts>;
+  files: Record<string, FileFacts>;
+}
+
+export type Change =
+  | { kind: 'packages'; install: string[] }
+  | { kind: 'enable'; service: string }
+  | { kind: 'file'; file: ManagedFile; before: FileFacts; contentChanged: boolean }
+  | { kind: 'start'; service: string }
+  | { kind: 'handler'; service: string; action: 'reload' | 'restart' };

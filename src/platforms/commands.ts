@@ -1,0 +1,76 @@
+// The command vocabulary of each OS family: how to install, enable, start and reload a
+// service and how to test a config file. Pure: every function returns a command string.
+
+import { shellQuote } from '../ssh/quote.js';
+import type { OsFamily } from '../ops/types.js';
+
+export interface Validation {
+  /** Command to run, or null when the installed tool cannot test a file (see reason). */
+  command: string | null;
+  reason?: string;
+}
+
+export interface Platform {
+  family: OsFamily;
+  install(packages: string[]): string;
+  enable(service: string): string;
+  start(service: string): string;
+  restart(service: string): string;
+  reload(service: string): string;
+  /** Tests a keepalived config file; `version` is keepalived's own (`keepalived -v`). */
+  validateKeepalived(file: string, version: string | null): Validation;
+  /** Tests nginx's whole configuration (a site file is tested in place, included by nginx.conf). */
+  validateNginx(): string;
+}
+
+const words = (xs: string[]) => xs.map(shellQuote).join(' ');
+
+// `keepalived -t` exists from 2.0.4; 1.x prints "invalid option" and exits 0 having tested nothing.
+const CONFIG_TEST_SINCE = [2, 0, 4];
+
+export function versionAtLeast(version: string, min: number[]): boolean {
+  const parts = version.split('.').map((p) => parseInt(p, 10) || 0);
+  for (let i = 0; i < min.length; i++) {
+    const a = parts[i] ?? 0;
+    if (a !== min[i]) return a > min[i]!;
+  }
+  return true;
+}
+
+function validateKeepalived(file: string, version: string | null): Validation {
+  if (version === null) return { command: null, reason: 'keepalived version unknown: not validated' };
+  if (!versionAtLeast(version, CONFIG_TEST_SINCE)) {
+    return { command: null, reason: `keepalived ${version} has no -t (config test exists from 2.0.4): not validated` };
+  }
+  return { command: `keepalived -t -f ${shellQuote(file)}` };
+}
+
+const systemd = {
+  enable: (s: string) => `systemctl enable ${shellQuote(s)}`,
+  start: (s: string) => `systemctl start ${shellQuote(s)}`,
+  restart: (s: string) => `systemctl restart ${shellQuote(s)}`,
+  reload: (s: string) => `systemctl reload ${shellQuote(s)}`,
+};
+
+const sysv = {
+  enable: (s: string) => `chkconfig ${shellQuote(s)} on`,
+  start: (s: string) => `service ${shellQuote(s)} start`,
+  restart: (s: string) => `service ${shellQuote(s)} restart`,
+  reload: (s: string) => `service ${shellQuote(s)} reload`,
+};
+
+// apt-get needs fresh lists on a new machine; refresh them when missing or older than a day.
+const aptInstall = (pkgs: string[]) =>
+  `if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mtime -1 2>/dev/null | head -1)" ]; ` +
+  `then apt-get update -q; fi && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)}`;
+
+const PLATFORMS: Record<OsFamily, Platform> = {
+  el6: { family: 'el6', install: (p) => `yum -y install ${words(p)}`, ...sysv, validateKeepalived, validateNginx: () => 'nginx -t' },
+  el7: { family: 'el7', install: (p) => `yum -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
+  el9: { family: 'el9', install: (p) => `dnf -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
+  debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
+};
+
+export function platformFor(family: OsFamily): Platform {
+  return PLATFORMS[family];
+}

@@ -1,0 +1,34 @@
+// Every file one node receives, by absolute path: the pure end of the pipeline.
+import type { Model, NodeModel } from '../model/derive.js';
+import { renderKeepalived } from './keepalived.js';
+import { renderNginxSite } from './nginx.js';
+import { renderNotifyScript } from './notify.js';
+
+export interface RenderedFile {
+  path: string;
+  content: string;
+  mode: string;
+  validate?: 'keepalived' | 'nginx';
+  notify?: { service: string; action: 'reload' | 'restart' }[];
+  secrets?: string[];
+}
+
+export const PATHS = {
+  keepalived: '/etc/keepalived/keepalived.conf',
+  nginxSite: '/etc/nginx/conf.d/haops.conf',
+} as const;
+
+export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>): RenderedFile[] {
+  return [
+    {
+      path: PATHS.keepalived,
+      content: renderKeepalived(node),
+      mode: '0640',
+      validate: 'keepalived',
+      notify: [{ service: 'keepalived', action: 'reload' }],
+      secrets: model.secrets,
+    },
+    { path: PATHS.nginxSite, content: renderNginxSite(node), mode: '0644', validate: 'nginx', notify: [{ service: 'nginx', action: 'reload' }] },
+    { path: node.notify.script, content: renderNotifyScript(node), mode: '0755' },
+  ];
+}
