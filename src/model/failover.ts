@@ -36,10 +36,6 @@ export function effectivePriority(base: number, weight: number, healthy: boolean
   return { priority: Math.min(254, Math.max(1, p)), fault: false };
 }
 
-function ipNumber(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
 /** Who wins: steady state starts with the configured MASTER holding the VIP. */
 function holderOf(m: InstanceMath, ms: NodeState, bs: NodeState): string | null {
   if (ms.fault && bs.fault) return null;
@@ -47,8 +43,8 @@ function holderOf(m: InstanceMath, ms: NodeState, bs: NodeState): string | null 
   if (bs.fault) return m.master.name;
   // nopreempt: a live holder keeps the VIP whatever the numbers say.
   if (m.nopreempt) return m.master.name;
+  // A BACKUP takes over only from a strictly lower advertised priority; equal keeps the holder.
   if (bs.priority > ms.priority) return m.backup.name;
-  if (bs.priority === ms.priority && ipNumber(m.backup.ip) > ipNumber(m.master.ip)) return m.backup.name;
   return m.master.name;
 }
 
@@ -61,6 +57,9 @@ export function scenarios(m: InstanceMath): ScenarioResult[] {
     const holder = holderOf(m, ms, bs);
     let problem: string | undefined;
     if (scenario === 'both healthy' && holder !== m.master.name) problem = `${m.master.name} is named MASTER but ${m.backup.name} wins with both healthy`;
+    // Equal priorities hold only by incumbency: after a restart the MASTER would not take the VIP back.
+    else if (scenario === 'both healthy' && !m.nopreempt && ms.priority <= bs.priority)
+      problem = `with both healthy ${m.master.name} and ${m.backup.name} both advertise ${ms.priority}, so the MASTER never takes the VIP back after a restart`;
     if (scenario === "MASTER's check failed" && holder !== m.backup.name) problem = `a failed check on ${m.master.name} leaves the VIP on it while ${m.backup.name} is healthy`;
     if (scenario === "BACKUP's check failed" && holder !== m.master.name) problem = `a failed check on ${m.backup.name} moves the VIP to it`;
     return { scenario, master: ms, backup: bs, holder, problem };
@@ -97,6 +96,13 @@ export function smallestFixes(m: InstanceMath): string[] {
         break;
       }
     }
+  }
+  const d = derivePriorities(m.weight);
+  if (d) {
+    const master = Math.min(m.master.priority, 254 - Math.max(m.weight, 0));
+    const backup = m.weight > 0 ? master - m.weight + 1 : master - 1;
+    const x = { ...m, master: { ...m.master, priority: master }, backup: { ...m.backup, priority: backup } };
+    if (backup >= 1 && ok(x) && !fixes.length) fixes.push(`set priorities ${m.master.name}: ${master}, ${m.backup.name}: ${backup}`);
   }
   if (m.master.priority <= m.backup.priority && ok({ ...m, master: { ...m.master, priority: m.backup.priority + 1 } })) {
     fixes.push(`give ${m.master.name} (the MASTER) a higher priority than ${m.backup.name}, e.g. ${m.backup.priority + 1}`);

@@ -10,7 +10,7 @@ export function renderNotifyScript(node: NodeModel): string {
     '#!/bin/sh',
     `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`,
     '# keepalived calls it as: notify_master|notify_backup|notify_fault (the write-up\'s hooks, logged),',
-    '# or, as the generic notify, with TYPE NAME STATE PRIORITY: that call logs and fires every channel.',
+    '# or, as the generic notify ("notify", then TYPE NAME STATE PRIORITY): that call logs and fires every channel.',
     `LOG=${q(n.log)}`,
     `HOST=${q(node.host)}`,
     `PAIR=${q(node.pair)}`,
