@@ -1,5 +1,7 @@
 // Commands that talk to nodes or the lab, registered onto the program.
 import type { Command } from 'commander';
+import { deployCommand, type DeployFlags } from './deploy.js';
+import { registerLabCommands } from '../lab/cli.js';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -7,7 +9,33 @@ export interface CliIo {
   setCode: (c: number) => void;
 }
 
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',')];
+
+function nodeOptions(c: Command): Command {
+  return c
+    .option('--accept-new', 'record unknown host keys in known_hosts (a changed key is always refused)')
+    .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
+    .option('--connect-timeout <seconds>', 'SSH connect timeout', '10');
+}
+
+function deployOptions(c: Command): Command {
+  return nodeOptions(c)
+    .option('--check', 'show what would change; change nothing')
+    .option('--diff', 'show unified diffs of file changes (secrets masked)')
+    .option('--limit <host>', 'change only this host (repeatable, or comma list)', collect)
+    .option('--concurrency <n>', 'pairs converged in parallel', '4')
+    .option('--json', 'print a JSON report instead of progress');
+}
+
 export function register(program: Command, io: CliIo): void {
-  void program;
-  void io;
+  deployOptions(program.command('deploy'))
+    .description('converge every node of the inventory over SSH (BACKUP first), then check each VIP')
+    .argument('<inventory>')
+    .action(async (file: string, flags: DeployFlags) => io.setCode(await deployCommand(file, undefined, flags, io.out)));
+  deployOptions(program.command('run'))
+    .description('run a playbook (steps as data) against every node of the inventory')
+    .argument('<playbook>')
+    .argument('<inventory>')
+    .action(async (playbook: string, file: string, flags: DeployFlags) => io.setCode(await deployCommand(file, playbook, flags, io.out)));
+  registerLabCommands(program);
 }

@@ -1,0 +1,22 @@
+// Secrets never reach the terminal: while a command that holds them runs, everything written to
+// stdout and stderr (ours, listr2's, a library's) has them replaced.
+export const MASK = '********';
+
+export function maskText(text: string, secrets: string[]): string {
+  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  return sorted.reduce((t, s) => t.split(s).join(MASK), text);
+}
+
+/** Masks process.stdout/stderr until the returned function is called. */
+export function masked(secrets: string[]): () => void {
+  if (!secrets.length) return () => {};
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write.bind(s));
+  streams.forEach((s, i) => {
+    s.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+      return (originals[i] as (...a: unknown[]) => boolean)(maskText(text, secrets), ...rest);
+    }) as typeof s.write;
+  });
+  return () => streams.forEach((s, i) => (s.write = originals[i] as typeof s.write));
+}

@@ -1,0 +1,72 @@
+// Playbooks are data: a list of step kinds (packages, file, service) turned into one node's
+// wanted state. The default one is playbooks/keepalived-nginx.yaml.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Model, NodeModel } from '../model/derive.js';
+import { renderNode, PATHS } from '../render/index.js';
+import type { ManagedFile, WantedState } from '../ops/types.js';
+import { UsageError } from '../cli/errors.js';
+
+const notify = z.array(z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/), action: z.enum(['reload', 'restart']) }).strict());
+const step = z.union([
+  z.object({ packages: z.array(z.string().regex(/^[A-Za-z0-9_.+-]+$/)).min(1) }).strict(),
+  z.object({ file: z.object({ render: z.enum(['keepalived-conf', 'nginx-site', 'notify-script']) }).strict() }).strict(),
+  z
+    .object({
+      file: z
+        .object({
+          path: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/),
+          content: z.string(),
+          mode: z.string().regex(/^0?[0-7]{3}$/).default('0644'),
+          validate: z.enum(['keepalived', 'nginx']).optional(),
+          notify: notify.default([]),
+        })
+        .strict(),
+    })
+    .strict(),
+  z.object({ service: z.object({ name: z.string().regex(/^[A-Za-z0-9_.@-]+$/), enabled: z.boolean().default(true), running: z.boolean().default(true) }).strict() }).strict(),
+]);
+const playbookSchema = z.object({ name: z.string(), description: z.string().optional(), steps: z.array(step).min(1) }).strict();
+export type Playbook = z.infer<typeof playbookSchema>;
+
+export const DEFAULT_PLAYBOOK = join(dirname(fileURLToPath(import.meta.url)), '../../playbooks/keepalived-nginx.yaml');
+
+export function loadPlaybook(file: string = DEFAULT_PLAYBOOK): Playbook {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`playbook ${file} not found`, 'pass the path of a playbook YAML file (see playbooks/keepalived-nginx.yaml)');
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new UsageError(`${file}: YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, 'fix the YAML syntax');
+  const r = playbookSchema.safeParse(doc.toJS());
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new UsageError(`${file}: ${i.path.join('.')}: ${i.message}`, 'each step is one of packages:, file:, service: (see playbooks/keepalived-nginx.yaml)');
+  }
+  return r.data;
+}
+
+const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
+  'keepalived-conf': () => PATHS.keepalived,
+  'nginx-site': () => PATHS.nginxSite,
+  'notify-script': (n) => n.notify.script,
+};
+
+export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>): WantedState {
+  const rendered = renderNode(node, model);
+  const wanted: WantedState = { packages: [], services: [], files: [] };
+  for (const s of playbook.steps) {
+    if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
+    else if ('service' in s) wanted.services.push(s.service);
+    else if ('render' in s.file) {
+      const path = RENDER_KEY[s.file.render]!(node);
+      wanted.files.push(rendered.find((f) => f.path === path)! as ManagedFile);
+    } else wanted.files.push(s.file as ManagedFile);
+  }
+  return wanted;
+}

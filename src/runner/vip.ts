@@ -1,0 +1,68 @@
+// Who holds each VIP and whether HTTP through it answers: a probe appended to the facts script
+// (so a no-op run stays one round trip per host) and its parser.
+import type { PairModel } from '../model/derive.js';
+import { vipAddress } from '../model/derive.js';
+import { shellQuote } from '../ssh/quote.js';
+
+export const VIP_MARK = '@@haops-vip-probe@@';
+
+export interface VipProbe {
+  /** IPv4 addresses on the node's interfaces, without prefix. */
+  addresses: string[];
+  /** Per VIP: the node name that answered /haops-health through it, or null. */
+  http: Record<string, string | null>;
+}
+
+export function vipProbeScript(pair: PairModel): string {
+  const port = pair.spec.nginx.listen;
+  const lines = [`echo ${VIP_MARK}`, "ip -o -4 addr show | awk '{print \"addr \" $4}'"];
+  for (const i of pair.instances) {
+    const vip = vipAddress(i.spec.vip);
+    const url = shellQuote(`http://${vip}:${port}/haops-health`);
+    lines.push(`printf 'http ${vip} %s\\n' "$(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function splitVipProbe(stdout: string): { before: string; probe: VipProbe | null } {
+  const at = stdout.indexOf(`${VIP_MARK}\n`);
+  if (at < 0) return { before: stdout, probe: null };
+  return { before: stdout.slice(0, at), probe: parseVipProbe(stdout.slice(at + VIP_MARK.length + 1)) };
+}
+
+export function parseVipProbe(text: string): VipProbe {
+  const probe: VipProbe = { addresses: [], http: {} };
+  for (const line of text.split('\n')) {
+    const [kind, a, b] = line.trim().split(/\s+/);
+    if (kind === 'addr' && a) probe.addresses.push(a.split('/')[0]!);
+    if (kind === 'http' && a) probe.http[a] = b && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(b) ? b : null;
+  }
+  return probe;
+}
+
+export interface VipVerdict {
+  pair: string;
+  instance: string;
+  vip: string;
+  expected: string | null;
+  holders: string[];
+  servedBy: string | null;
+  ok: boolean;
+  problem?: string;
+}
+
+/** Compares probes from a pair's nodes with who should hold each VIP. */
+export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | null>, expected: (instanceMaster: string) => string | null): VipVerdict[] {
+  return pair.instances.map((i) => {
+    const vip = vipAddress(i.spec.vip);
+    const want = expected(i.master);
+    const holders = pair.nodes.filter((n) => probes[n]?.addresses.includes(vip));
+    const servedBy = Object.values(probes).map((p) => p?.http[vip] ?? null).find((x) => x) ?? null;
+    let problem: string | undefined;
+    if (holders.length === 0) problem = `nobody holds VIP ${vip} (outage)`;
+    else if (holders.length > 1) problem = `SPLIT BRAIN: ${holders.join(' and ')} both hold VIP ${vip}`;
+    else if (want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
+    else if (!servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
+    return { pair: pair.name, instance: i.spec.name, vip, expected: want, holders, servedBy, ok: !problem, problem };
+  });
+}
