@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { deployCommand, type DeployFlags } from './deploy.js';
 import { registerLabCommands } from '../lab/cli.js';
+import { statusCommand, type StatusFlags } from './status.js';
+import { drillCommand, type DrillFlags } from './drill.js';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -37,5 +39,21 @@ export function register(program: Command, io: CliIo): void {
     .argument('<playbook>')
     .argument('<inventory>')
     .action(async (playbook: string, file: string, flags: DeployFlags) => io.setCode(await deployCommand(file, playbook, flags, io.out)));
+  nodeOptions(program.command('status'))
+    .description('who holds each VIP, keepalived and nginx state, HTTP through the VIP; exit 1 when unhealthy')
+    .argument('<inventory>')
+    .option('--json', 'machine-readable output')
+    .option('--watch [seconds]', 'refresh every N seconds (default 2)')
+    .action(async (file: string, flags: StatusFlags) => io.setCode(await statusCommand(file, flags, io.out)));
+  nodeOptions(program.command('failover-drill'))
+    .description('break the VIP holder on purpose, measure the failover, restore, report')
+    .argument('<inventory>')
+    .option('--pair <name>', 'the pair to drill (default: the first)')
+    .option('--instance <name>', 'the VRRP instance whose holder is broken (default: the first)')
+    .option('--fault <kind>', 'nginx-stop, nginx-kill, keepalived-stop or node-isolate', 'nginx-stop')
+    .option('--rounds <n>', 'repeat and report min/median/max', '1')
+    .option('--max-failover <seconds>', 'fail (exit 1) when a failover takes longer')
+    .option('--json', 'machine-readable report')
+    .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
   registerLabCommands(program);
 }
