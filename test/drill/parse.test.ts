@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { faultCommand, parseMonitorLine, stats } from '../../src/drill/drill.js';
+import { judgePair, parseStatus } from '../../src/drill/status.js';
+import { parseInventory } from '../../src/inventory/load.js';
+import { buildModel } from '../../src/model/derive.js';
+import { VIP_MARK } from '../../src/runner/vip.js';
+
+const INV = `hosts:
+  a1: { address: 10.9.0.11 }
+  a2: { address: 10.9.0.12 }
+pairs:
+  web:
+    nodes: [a1, a2]
+    interface: eth0
+    subnet: 10.9.0.0/24
+    instances:
+      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
+    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
+`;
+const pair = buildModel(parseInventory(INV, 'i.yaml', {}).inventory, 'i.yaml', {}).pairs[0]!;
+
+const nodeOut = (addrs: string[], http: string, extra = '') =>
+  `@@haops-status@@\nsvc keepalived up\nsvc nginx up\n${extra}${VIP_MARK}\n${addrs.map((a) => `addr ${a}`).join('\n')}\nhttp 10.9.0.100 ${http}\n`;
+
+describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes)', () => {
+  it('sees the VIP arrive and leave, ignores other addresses', () => {
+    expect(parseMonitorLine('3: eth2    inet 10.9.0.100/32 scope global eth2', '10.9.0.100')).toBe('add');
+    expect(parseMonitorLine('Deleted 3: eth2    inet 10.9.0.100/32 scope global eth2', '10.9.0.100')).toBe('del');
+    expect(parseMonitorLine('2: eth0    inet 10.9.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever', '10.9.0.100')).toBe('add');
+    expect(parseMonitorLine('2: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0', '10.9.0.100')).toBeNull();
+    expect(parseMonitorLine('2: eth0    inet 10.9.0.1000/24', '10.9.0.100')).toBeNull();
+  });
+  it('isolation arms its own undo on the node before cutting the link', () => {
+    const { fault, restore } = faultCommand('node-isolate', 'eth0', 8);
+    expect(fault.indexOf("sleep 8; ip link set eth0 up")).toBeLessThan(fault.indexOf('ip link set eth0 down'));
+    expect(restore).toBe('ip link set eth0 up');
+  });
+  it('min/median/max over rounds, ignoring rounds that never recovered', () => {
+    expect(stats([3.2, null, 4.4, 3.9])).toEqual({ min: 3.2, median: 3.9, max: 4.4 });
+    expect(stats([1, 2, 3, 4])).toEqual({ min: 1, median: 2.5, max: 4 });
+    expect(stats([null])).toBeNull();
+  });
+});
+
+describe('status verdicts', () => {
+  it('one healthy holder serving HTTP is ok; state and priority come from keepalived', () => {
+    const a1 = parseStatus('a1', pair, nodeOut(['10.9.0.11', '10.9.0.100'], 'a1', 'data VRRP Instance = VI_1\ndata State = MASTER\ndata Effective priority = 202\n'));
+    const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));
+    const s = judgePair(pair, [a1, a2]);
+    expect(s.ok).toBe(true);
+    expect(a1.instances.VI_1).toEqual({ state: 'MASTER', priority: 202 });
+    expect(s.instances[0]!.holders).toEqual(['a1']);
+  });
+  it('two holders is split brain, said loudly', () => {
+    const s = judgePair(pair, [parseStatus('a1', pair, nodeOut(['10.9.0.100'], 'a1')), parseStatus('a2', pair, nodeOut(['10.9.0.100'], 'a2'))]);
+    expect(s.ok).toBe(false);
+    expect(s.instances[0]!.verdict).toBe('split brain');
+    expect(s.instances[0]!.problem).toMatch(/SPLIT BRAIN: a1 and a2 both hold 10\.9\.0\.100/);
+  });
+  it('no holder is an outage', () => {
+    const s = judgePair(pair, [parseStatus('a1', pair, nodeOut([], '')), parseStatus('a2', pair, nodeOut([], ''))]);
+    expect(s.instances[0]!.verdict).toBe('outage');
+  });
+});
