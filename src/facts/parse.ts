@@ -51,6 +51,8 @@ function parseFile(s: Section | undefined): FileFacts {
   return { exists: true, sha256: hash, mode: m[1]!.padStart(4, '0'), owner: m[2]! };
 }
 
+const DEFAULT_PM = { el6: 'yum', el7: 'yum', el9: 'dnf', debian: 'apt-get' } as const;
+
 export function parseFacts(stdout: string, wanted: WantedState): Facts {
   const sections = splitSections(stdout);
   const one = (kind: string, arg = '') => sections.find((s) => s.kind === kind && s.arg === arg);
@@ -61,7 +63,8 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     const said = (text(one('os_release')) ?? text(one('redhat_release')) ?? 'no /etc/os-release or /etc/redhat-release').trim();
     throw new FactsError(`unsupported operating system (${said.split('\n')[0]})`);
   }
-  const pm = /(dnf|yum|apt-get)$/m.exec(one('pm')?.body ?? '')?.[1];
+  const found = /(dnf|yum|apt-get)$/m.exec(one('pm')?.body ?? '')?.[1] as 'dnf' | 'yum' | 'apt-get' | undefined;
+  const pm = found ?? DEFAULT_PM[os.family];
   const init = one('init')?.body.trim() === 'systemd' ? 'systemd' : 'sysv';
   const packages: Record<string, string | null> = {};
   for (const p of wanted.packages) packages[p] = parsePackageVersion(one('package', p) ?? { kind: '', arg: '', body: '', code: 1 });
@@ -72,7 +75,7 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
 
   return {
     os,
-    packageManager: pm === 'apt-get' || os.family === 'debian' ? 'apt' : pm === 'dnf' || (!pm && os.family === 'el9') ? 'dnf' : 'yum',
+    packageManager: pm === 'apt-get' ? 'apt' : pm,
     init,
     packages,
     keepalivedVersion: parseKeepalivedVersion(one('keepalived_version')?.body ?? ''),

@@ -62,3 +62,13 @@ export type Change =
   | { kind: 'file'; file: ManagedFile; before: FileFacts; contentChanged: boolean }
   | { kind: 'start'; service: string }
   | { kind: 'handler'; service: string; action: 'reload' | 'restart' };
+
+/** What applying one Change did. A failed step is a value, not an exception (other hosts go on). */
+export interface ChangeOutcome {
+  ok: boolean;
+  /** One line: what was done, e.g. `reloaded keepalived`. */
+  summary: string;
+  /** Things the user should know although the change went through (e.g. a file that could not be validated). */
+  warnings?: string[];
+  error?: { message: string; hint?: string; stderr?: string };
+}

@@ -28,7 +28,7 @@ const words = (xs: string[]) => xs.map(shellQuote).join(' ');
 // `keepalived -t` exists from 2.0.4; 1.x prints "invalid option" and exits 0 having tested nothing.
 const CONFIG_TEST_SINCE = [2, 0, 4];
 
-export function versionAtLeast(version: string, min: number[]): boolean {
+function versionAtLeast(version: string, min: number[]): boolean {
   const parts = version.split('.').map((p) => parseInt(p, 10) || 0);
   for (let i = 0; i < min.length; i++) {
     const a = parts[i] ?? 0;

@@ -1,0 +1,73 @@
+// Operations, I/O half: carries out one planned Change on a host in one exec and reports the
+// outcome as a value (host, file and the tool's own message on failure, plus a hint).
+
+import type { ExecResult, Host } from '../ssh/host.js';
+import { probeKeepalivedVersion } from '../facts/gather.js';
+import { platformFor, type Platform } from '../platforms/commands.js';
+import { hintFor, toolMessage } from '../platforms/hints.js';
+import { parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
+import type { Change, ChangeOutcome, Facts } from './types.js';
+
+type FileChange = Extract<Change, { kind: 'file' }>;
+
+function failure(host: Host, what: string, r: ExecResult, hintSource: ExecResult = r): ChangeOutcome {
+  return {
+    ok: false,
+    summary: `${what} failed`,
+    error: { message: `${host.name}: ${what} failed: ${toolMessage(r)}`, hint: hintFor(hintSource), stderr: r.stderr || undefined },
+  };
+}
+
+async function run(host: Host, command: string, what: string, done: string): Promise<ChangeOutcome> {
+  const r = await host.exec(command);
+  // yum exits 0 when only some of the named packages exist: the missing ones are a failure too.
+  if (r.code !== 0 || /^No package \S+ available\./m.test(r.stdout)) return failure(host, what, r);
+  return { ok: true, summary: done };
+}
+
+async function putFile(change: FileChange, host: Host, facts: Facts, platform: Platform): Promise<ChangeOutcome> {
+  const { file } = change;
+  const warnings: string[] = [];
+  const tmp = tempPathFor(file.path);
+  const plan: PutPlan = { path: file.path, mode: file.mode };
+  let validator = '';
+  if (file.validate === 'keepalived') {
+    // keepalived installed in this run is not in the facts: ask it (first converge only).
+    const v = platform.validateKeepalived(tmp, facts.keepalivedVersion ?? (await probeKeepalivedVersion(host)));
+    if (v.command === null) warnings.push(`${file.path}: ${v.reason}`);
+    else plan.validateBefore = validator = v.command;
+  } else if (file.validate === 'nginx') {
+    plan.validateInPlace = validator = platform.validateNginx();
+  }
+
+  const r = await host.exec(putScript(plan, tmp), { stdin: file.content });
+  const out = parsePutOutput(r.stdout);
+  if (out.failed?.step === 'validate') {
+    return failure(host, `${file.path}: ${file.validate} -t`, r, { ...r, command: validator, code: out.failed.code });
+  }
+  if (out.failed || !out.done) return failure(host, `${file.path}: ${out.failed ? out.failed.step : 'put'}`, r);
+  if (out.unvalidated !== undefined) {
+    warnings.push(`${file.path}: keepalived -t was terminated (exit ${out.unvalidated}, keepalived 2.2.7 bug with script_user): not validated`);
+  }
+  return { ok: true, summary: `${change.before.exists ? 'updated' : 'created'} ${file.path}`, ...(warnings.length ? { warnings } : {}) };
+}
+
+export async function applyChange(change: Change, host: Host, facts: Facts): Promise<ChangeOutcome> {
+  const platform = platformFor(facts.os.family);
+  switch (change.kind) {
+    case 'packages': {
+      const list = change.install.join(' ');
+      return run(host, platform.install(change.install), `installing ${list}`, `installed ${list}`);
+    }
+    case 'enable':
+      return run(host, platform.enable(change.service), `enabling ${change.service}`, `enabled ${change.service}`);
+    case 'start':
+      return run(host, platform.start(change.service), `starting ${change.service}`, `started ${change.service}`);
+    case 'handler': {
+      const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
+      return run(host, cmd, `${change.action === 'reload' ? 'reloading' : 'restarting'} ${change.service}`, `${change.action}ed ${change.service}`);
+    }
+    case 'file':
+      return putFile(change, host, facts, platform);
+  }
+}

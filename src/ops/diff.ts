@@ -1,0 +1,19 @@
+// The --diff view of a file change: a unified diff with every secret masked.
+
+import { createTwoFilesPatch } from 'diff';
+import type { Change } from './types.js';
+
+export const MASK = '********';
+
+function mask(text: string, secrets: string[]): string {
+  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  return sorted.reduce((t, s) => t.split(s).join(MASK), text);
+}
+
+/** Needs `change.before.content` when the file exists (fetchContents). */
+export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
+  const { file, before } = change;
+  if (before.exists && before.content === undefined) throw new Error(`fileDiff: content of ${file.path} was not fetched`);
+  const all = [...secrets, ...(file.secrets ?? [])];
+  return createTwoFilesPatch(file.path, file.path, mask(before.content ?? '', all), mask(file.content, all), before.exists ? 'live' : '(absent)', 'wanted');
+}

@@ -1,0 +1,46 @@
+// Operations, pure half: (wanted state, facts) -> the changes needed, nothing when converged.
+// Order: packages, enable, files, start, handlers (Ansible-style: once per service, at the end).
+
+import { createHash } from 'node:crypto';
+import type { Change, Facts, ManagedFile, WantedState } from './types.js';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+const sameMode = (a: string | undefined, b: string) => a !== undefined && parseInt(a, 8) === parseInt(b, 8);
+
+function fileChange(file: ManagedFile, facts: Facts): Change | null {
+  const before = facts.files[file.path] ?? { exists: false };
+  const contentChanged = !before.exists || before.sha256 !== sha256(file.content);
+  if (!contentChanged && sameMode(before.mode, file.mode) && before.owner === 'root:root') return null;
+  return { kind: 'file', file, before, contentChanged };
+}
+
+export function planHost(wanted: WantedState, facts: Facts): Change[] {
+  const missing = wanted.packages.filter((p) => !facts.packages[p]);
+  const packages: Change[] = missing.length ? [{ kind: 'packages', install: missing }] : [];
+  const enable: Change[] = wanted.services
+    .filter((s) => s.enabled && !facts.services[s.name]?.enabled)
+    .map((s) => ({ kind: 'enable', service: s.name }));
+  const files = wanted.files.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null);
+  const starting = wanted.services.filter((s) => s.running && !facts.services[s.name]?.active).map((s) => s.name);
+  // Debian's packages start their service on install, with the packaged config: restart
+  // (which also starts a stopped one) so it reads our files. EL packages start nothing.
+  const startsOnInstall = missing.length > 0 && facts.os.family === 'debian';
+  const start: Change[] = starting.map((service) =>
+    startsOnInstall ? { kind: 'handler', service, action: 'restart' } : { kind: 'start', service },
+  );
+
+  // A service started in this run reads its new files anyway; one that was running needs a handler.
+  const handlers = new Map<string, 'reload' | 'restart'>();
+  for (const c of files) {
+    if (c.kind !== 'file' || !c.contentChanged) continue;
+    for (const n of c.file.notify ?? []) {
+      if (!facts.services[n.service]?.active || starting.includes(n.service)) continue;
+      if (handlers.get(n.service) !== 'restart') handlers.set(n.service, n.action);
+    }
+  }
+  const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
+  return [...packages, ...enable, ...files, ...start, ...handlerChanges];
+}

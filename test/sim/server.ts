@@ -1,0 +1,60 @@
+// Simulated hosts on ssh2's in-process Server (127.0.0.1, random port, fresh host key):
+// each plays one EL system and records every command it receives.
+
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import ssh2 from 'ssh2';
+import type { SimOs } from './profiles.js';
+import { runCommand } from './shell.js';
+import { SimSystem } from './system.js';
+
+const { Server, utils } = ssh2;
+
+export interface SimHost {
+  os: SimOs;
+  port: number;
+  /** The host's public key, OpenSSH format (`ssh-ed25519 AAAA…`). */
+  hostKey: string;
+  /** Every command received, in order. */
+  commands: string[];
+  state: SimSystem;
+  stop(): Promise<void>;
+}
+
+export async function startSimHost(os: SimOs): Promise<SimHost> {
+  const key = utils.generateKeyPairSync('ed25519');
+  const state = new SimSystem(os);
+  const commands: string[] = [];
+  const server = new Server({ hostKeys: [key.private] }, (client) => {
+    client.on('error', () => {});
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        acceptSession().on('exec', (accept, _reject, info) => {
+          const channel = accept();
+          commands.push(info.command);
+          const chunks: Buffer[] = [];
+          channel.on('data', (d: Buffer) => chunks.push(d));
+          // Answer after stdin's EOF: a put script reads its content from stdin.
+          channel.on('end', () => {
+            const o = runCommand(state, info.command, Buffer.concat(chunks).toString('utf8'));
+            if (o.stdout) channel.write(o.stdout);
+            if (o.stderr) channel.stderr.write(o.stderr);
+            channel.exit(o.code);
+            channel.end();
+          });
+        });
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    os,
+    port: (server.address() as AddressInfo).port,
+    hostKey: key.public,
+    commands,
+    state,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

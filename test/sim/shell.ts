@@ -1,0 +1,126 @@
+// The simulator's reading of what haops sends. Not a shell: it knows haops' script shapes
+// (facts probes, content fetch, file put) and single commands, answers each probe or step
+// from the SimSystem, and refuses anything else loudly so a test notices a new command.
+
+import { posix } from 'node:path';
+import { ok, type Output, type SimSystem } from './system.js';
+
+/** Splits one command line into words: bare, '…' and "…" (with $var from env). */
+export function words(line: string, env: Record<string, string> = {}): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of line.matchAll(re)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(m[2].replace(/\$(\w+)/g, (_, v: string) => env[v] ?? ''));
+    else out.push(m[3]!);
+  }
+  return out;
+}
+
+const merged = (o: Output) => o.stdout + o.stderr;
+
+export function runCommand(sys: SimSystem, command: string, stdin: string): Output {
+  const first = command.split('\n')[0];
+  if (first === '# haops facts v1' || first === '# haops contents v1') return probes(sys, command);
+  if (first === '# haops put v1') return put(sys, command, stdin);
+  const pipeHead = /^(.*) 2>&1 \| head -1$/.exec(command);
+  if (pipeHead) return ok(merged(sys.run(words(pipeHead[1]!))).split('\n')[0] + '\n');
+  if (/[;&|<>`$\n]/.test(command)) return { stdout: '', stderr: `sim: unsupported command shape: ${command}\n`, code: 2 };
+  return sys.run(words(command));
+}
+
+function probe(sys: SimSystem, kind: string, arg: string): Output {
+  const systemd = sys.profile.systemd;
+  switch (kind) {
+    case 'os_release': return sys.run(['cat', '/etc/os-release']);
+    case 'redhat_release': return sys.run(['cat', '/etc/redhat-release']);
+    case 'pm': return ok(sys.profile.packageManager === 'dnf' ? '/usr/bin/dnf\n' : '/usr/bin/yum\n');
+    case 'init': return ok(systemd ? 'systemd\n' : 'sysv\n');
+    case 'package': return sys.run(['rpm', '-q', '--qf', '%{VERSION}-%{RELEASE}\\n', arg]);
+    case 'keepalived_version': return ok(merged(sys.run(['keepalived', '-v'])).split('\n')[0] + '\n');
+    case 'enabled': return sys.run(systemd ? ['systemctl', 'is-enabled', arg] : ['chkconfig', '--list', arg]);
+    case 'active': return sys.run(systemd ? ['systemctl', 'is-active', arg] : ['service', arg, 'status']);
+    case 'file': {
+      const f = sys.files.get(arg);
+      return f ? ok(sys.sha256sum(arg).stdout + `${f.mode} ${f.owner}\n`) : ok('missing\n');
+    }
+    case 'content': {
+      const f = sys.files.get(arg);
+      return f ? ok(f.content) : { stdout: 'missing\n', stderr: '', code: 2 };
+    }
+    default: return { stdout: '', stderr: `sh: probe_${kind}: not found\n`, code: 127 };
+  }
+}
+
+function probes(sys: SimSystem, script: string): Output {
+  let stdout = '';
+  for (const line of script.split('\n')) {
+    if (!line.startsWith('run ')) continue;
+    const [, kind, ...args] = words(line);
+    const o = probe(sys, kind!, args.join(' '));
+    stdout += `@@haops ${[kind, ...args].join(' ')}\n${merged(o)}\n@@haops rc ${o.code}\n`;
+  }
+  return ok(stdout);
+}
+
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+// The put script's steps, as file-script.ts writes them, with the values of f, t and b.
+function put(sys: SimSystem, script: string, stdin: string): Output {
+  const lines = script.split('\n').filter(Boolean);
+  const header = /^f=(\S+) t=(\S+) b=(\S+)$/.exec(lines[1] ?? '');
+  if (!header) return { stdout: '', stderr: 'sim: put script without f= t= b= header\n', code: 2 };
+  const [, f, t, b] = header.map((x) => words(x)[0]!) as [string, string, string, string];
+  const out: Output = { stdout: '', stderr: '', code: 0 };
+  const emit = (o: Output) => ((out.stdout += o.stdout), (out.stderr += o.stderr));
+  const fail = (step: string, rc = 1) => {
+    sys.files.delete(t);
+    out.stdout += `@@haops failed ${step} ${rc}\n`;
+    throw new Exit(1);
+  };
+  const validate = /^(.*); rc=\$\?; (.*)$/;
+  try {
+    for (const line of lines.slice(2)) {
+      if (line.startsWith('fail() {')) continue;
+      if (line === `(umask 077 && cat > "$t") || fail upload`) {
+        if (!sys.dirs.has(posix.dirname(t))) {
+          out.stderr += `sh: ${t}: No such file or directory\n`;
+          fail('upload');
+        }
+        sys.files.set(t, { content: stdin, mode: '600', owner: 'root:root' });
+      } else if (/^chmod (\S+) "\$t" && chown root:root "\$t" \|\| fail mode$/.test(line)) {
+        sys.files.get(t)!.mode = words(line)[1]!.replace(/^0(?=\d{3})/, '');
+      } else if (line === `if [ -e "$f" ]; then cp -p "$f" "$b" || fail backup; else rm -f "$b"; fi`) {
+        const live = sys.files.get(f);
+        if (live) sys.files.set(b, { ...live });
+        else sys.files.delete(b);
+      } else if (line === `mv -f "$t" "$f" || fail install`) {
+        sys.files.set(f, sys.files.get(t)!);
+        sys.files.delete(t);
+      } else if (validate.test(line)) {
+        const [, command, rest] = validate.exec(line)!;
+        const o = sys.run(words(command!));
+        emit(o);
+        if (rest === `case $rc in 0) ;; 143) echo '@@haops unvalidated 143' ;; *) fail validate $rc ;; esac`) {
+          if (o.code === 143) out.stdout += '@@haops unvalidated 143\n';
+          else if (o.code !== 0) fail('validate', o.code);
+        } else if (rest === `[ $rc -eq 0 ] || { if [ -e "$b" ]; then mv -f "$b" "$f"; else rm -f "$f"; fi; fail validate $rc; }`) {
+          if (o.code !== 0) {
+            const backup = sys.files.get(b);
+            if (backup) sys.files.set(f, backup), sys.files.delete(b);
+            else sys.files.delete(f);
+            fail('validate', o.code);
+          }
+        } else return { stdout: '', stderr: `sim: unsupported validation step: ${line}\n`, code: 2 };
+      } else if (line === `echo '@@haops done'`) {
+        out.stdout += '@@haops done\n';
+      } else return { stdout: '', stderr: `sim: unsupported put step: ${line}\n`, code: 2 };
+    }
+  } catch (e) {
+    if (e instanceof Exit) return { ...out, code: e.code };
+    throw e;
+  }
+  return out;
+}
