@@ -53,14 +53,16 @@ export function sshTarget(inv: Inventory, file: string, name: string): SshTarget
 /** One connection per host for the whole run, opened on first use. */
 export function connector(inv: Inventory, file: string, flags: NodeFlags) {
   const open = new Map<string, Promise<Host>>();
+  // One options object for the run: a key's passphrase is asked once, whatever the host count.
+  const options = {
+    acceptNew: flags.acceptNew,
+    sshConfigPath: flags.sshConfig,
+    connectTimeoutMs: flags.connectTimeout ? Number(flags.connectTimeout) * 1000 : undefined,
+  };
   const get = (name: string) => {
     let p = open.get(name);
     if (!p) {
-      p = connect(sshTarget(inv, file, name), {
-        acceptNew: flags.acceptNew,
-        sshConfigPath: flags.sshConfig,
-        connectTimeoutMs: flags.connectTimeout ? Number(flags.connectTimeout) * 1000 : undefined,
-      });
+      p = connect(sshTarget(inv, file, name), options);
       open.set(name, p);
     }
     return p;
