@@ -1,7 +1,7 @@
 // One cgroup per node under every mounted cgroup hierarchy (v1, hybrid or unified), so one
 // node's `systemctl stop` can never reach another node's processes (see field notes).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { CGROUP_NAME } from './paths.js';
 
 async function hierarchies(): Promise<string[]> {
@@ -22,7 +22,7 @@ export async function createNodeCgroups(node: string): Promise<string[]> {
     // A v1 cpuset cgroup accepts no process until it has cpus and mems of its own.
     if (existsSync(`${root}/cpuset.cpus`)) {
       for (const dir of [lab, `${lab}/${node}`]) {
-        for (const f of ['cpuset.cpus', 'cpuset.mems']) await copyFile(`${root}/${f}`, `${dir}/${f}`);
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) await writeFile(`${dir}/${f}`, await readFile(`${root}/${f}`));
       }
     }
     dirs.push(`${lab}/${node}`);

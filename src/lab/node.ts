@@ -58,7 +58,7 @@ async function newHostKey(root: string, name: string): Promise<string> {
  */
 export async function boot(node: NodeSetup): Promise<void> {
   const cgroups = await createNodeCgroups(node.name);
-  const script = 'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 1; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
+  const script = 'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || { echo "cannot join cgroup $d" >&2; exit 1; }; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
   const nspawn = [
     'systemd-nspawn', '--boot', '--register=no', '--keep-unit', '--link-journal=no',
     '--capability=CAP_NET_ADMIN,CAP_NET_RAW',

@@ -1,0 +1,49 @@
+// `haops lab up|down|status`: thin commands over the lab module; LabError prints as one line.
+import type { Command } from 'commander';
+import { LabError } from './errors.js';
+import { labDown, labStatus, labUp, type LabStatus } from './lab.js';
+import { DEFAULT_NODES, DEFAULT_SUBNET } from './plan.js';
+
+const log = (s: string) => console.error(`lab: ${s}`);
+
+export function registerLabCommands(program: Command): void {
+  const lab = program.command('lab').description('real Debian 12 test nodes on this machine (systemd-nspawn)');
+  lab
+    .command('up')
+    .description('build (once) and boot the lab nodes and backends, write inventory/lab.yaml')
+    .option('--nodes <n>', 'number of nodes', (v) => Number(v), DEFAULT_NODES)
+    .option('--subnet <cidr>', 'lab subnet', DEFAULT_SUBNET)
+    .action((o: { nodes: number; subnet: string }) => guard(() => labUp({ ...o, repoRoot: process.cwd(), log })));
+  lab
+    .command('down')
+    .description('stop the lab and remove its nodes, namespaces and mounts')
+    .action(() => guard(() => labDown({ repoRoot: process.cwd(), log })));
+  lab
+    .command('status')
+    .description('show the lab nodes and whether sshd answers')
+    .action(() => guard(async () => {
+      const status = await labStatus({ repoRoot: process.cwd() });
+      console.log(formatStatus(status));
+      if (!status.up) process.exitCode = 1;
+    }));
+}
+
+export function formatStatus(s: LabStatus): string {
+  if (!s.nodes.length) return 'lab is down';
+  const yes = (b: boolean, word: string) => (b ? word : `no ${word}`);
+  return [
+    `lab ${s.up ? 'up' : 'degraded'} on ${s.subnet}`,
+    ...s.nodes.map((n) => `  ${n.name}  ${n.address}  ${yes(n.running, 'running')}  ${yes(n.ssh, 'ssh')}`),
+    ...s.backends.map((b) => `  ${b.name}  ${b.address}  ${yes(b.http, 'http')}`),
+  ].join('\n');
+}
+
+async function guard(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (e) {
+    if (!(e instanceof LabError)) throw e;
+    console.error(`haops lab: ${e.message}`);
+    process.exitCode = 2;
+  }
+}

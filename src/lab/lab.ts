@@ -1,0 +1,138 @@
+// `lab up` and `lab status`: check the host, build or reuse the cached image and repo, wire the
+// network, boot the nodes and backends, write inventory/lab.yaml, and wait for sshd.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { BACKEND_PORT, startBackend } from './backend.js';
+import { ensureBase } from './base.js';
+import { LabError } from './errors.js';
+import { INVENTORY_FILE, labInventoryYaml } from './inventory.js';
+import { ensureClientKey, writeKnownHosts } from './keys.js';
+import { attachNamespace, createSwitch, hostRoutesAndAddresses } from './network.js';
+import { boot, isAlive, mountOverlay, personalize, readPid } from './node.js';
+import { HOST_LINK, STATE_FILE, logFile } from './paths.js';
+import { type LabInfo, type LabMember, planLab } from './plan.js';
+import { checkHost, checkPrerequisites } from './prereq.js';
+import { httpBody, sshAnswers, waitFor } from './probe.js';
+import { ensureRepo } from './repo.js';
+import { findClash, labSubnet } from './subnet.js';
+import { teardown } from './teardown.js';
+
+export interface LabOptions {
+  repoRoot: string;
+  log?: (s: string) => void;
+}
+
+export interface LabUpOptions extends LabOptions {
+  nodes?: number;
+  subnet?: string;
+  /** How long to wait for every node's sshd; default 120 s. */
+  bootTimeoutMs?: number;
+}
+
+export interface NodeStatus extends LabMember {
+  running: boolean;
+  ssh: boolean;
+}
+
+export interface BackendStatus extends LabMember {
+  http: boolean;
+}
+
+export interface LabStatus {
+  up: boolean;
+  subnet?: string;
+  nodes: NodeStatus[];
+  backends: BackendStatus[];
+}
+
+const quiet = () => {};
+
+export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
+  const log = opts.log ?? quiet;
+  checkPrerequisites();
+  const info = planLab(opts.nodes, opts.subnet);
+  await refuseClash(info.subnet);
+  await teardown(log);
+  try {
+    await ensureBase(log);
+    await ensureRepo(log);
+    await start(info, log);
+    await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
+    await mkdir(`${opts.repoRoot}/inventory`, { recursive: true });
+    await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info));
+    await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);
+  } catch (e) {
+    await teardown(quiet).catch(quiet);
+    throw e;
+  }
+  log(`lab up: ${info.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; inventory in ${INVENTORY_FILE}`);
+  return info;
+}
+
+export async function labDown(opts: LabOptions): Promise<void> {
+  checkHost();
+  await teardown(opts.log ?? quiet);
+}
+
+export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
+  checkHost();
+  if (!existsSync(STATE_FILE)) return { up: false, nodes: [], backends: [] };
+  const info = JSON.parse(await readFile(STATE_FILE, 'utf8')) as LabInfo;
+  const nodes = await Promise.all(info.nodes.map(nodeStatus));
+  const backends = await Promise.all(
+    info.backends.map(async (b) => ({ ...b, http: (await httpBody(b.address, BACKEND_PORT)) !== undefined })),
+  );
+  const up = nodes.every((n) => n.running && n.ssh) && backends.every((b) => b.http);
+  return { up, subnet: info.subnet, nodes, backends };
+}
+
+async function nodeStatus(node: LabMember): Promise<NodeStatus> {
+  const pid = await readPid(node.name);
+  return { ...node, running: pid !== undefined && isAlive(pid), ssh: await sshAnswers(node.address) };
+}
+
+async function refuseClash(subnet: string): Promise<void> {
+  const { routes, addrs } = await hostRoutesAndAddresses();
+  const clash = findClash(labSubnet(subnet), routes, addrs, HOST_LINK);
+  if (clash) {
+    throw new LabError(`lab subnet ${subnet} overlaps the host's "${clash}": pick a free one with --subnet CIDR`);
+  }
+}
+
+async function start(info: LabInfo, log: (s: string) => void): Promise<void> {
+  const clientPublicKey = await ensureClientKey();
+  const cidr = (address: string) => `${address}/${info.prefix}`;
+  log(`wiring the lab network ${info.subnet} (host ${HOST_LINK} ${info.hostAddress})`);
+  await createSwitch(cidr(info.hostAddress));
+  const hostKeys = [];
+  for (const node of info.nodes) {
+    const netns = await attachNamespace(node.name, cidr(node.address));
+    await mountOverlay(node.name);
+    const setup = { name: node.name, netns, clientPublicKey };
+    hostKeys.push({ address: node.address, publicKey: await personalize(setup) });
+    await boot(setup);
+  }
+  await writeKnownHosts(hostKeys);
+  for (const backend of info.backends) {
+    await attachNamespace(backend.name, cidr(backend.address));
+    await startBackend(backend.name);
+  }
+  log(`booting ${info.nodes.map((n) => n.name).join(', ')}`);
+}
+
+async function waitUntilReachable(info: LabInfo, timeoutMs: number, log: (s: string) => void): Promise<void> {
+  await Promise.all(info.nodes.map((n) => waitForSsh(n, timeoutMs)));
+  for (const b of info.backends) {
+    if (!(await waitFor(async () => (await httpBody(b.address, BACKEND_PORT)) !== undefined, 10_000))) {
+      throw new LabError(`backend ${b.name} (${b.address}:${BACKEND_PORT}) did not answer: see ${logFile(b.name)}`);
+    }
+  }
+  log('every node answers on ssh, every backend on http');
+}
+
+async function waitForSsh(node: LabMember, timeoutMs: number): Promise<void> {
+  if (await waitFor(() => sshAnswers(node.address), timeoutMs)) return;
+  const pid = await readPid(node.name);
+  const why = pid && isAlive(pid) ? `sshd did not answer on ${node.address}:22 within ${timeoutMs / 1000} s` : 'it stopped while booting';
+  throw new LabError(`${node.name}: ${why}: see ${logFile(node.name)}`);
+}

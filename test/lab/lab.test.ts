@@ -1,0 +1,108 @@
+// The built-in lab, against real nodes (brought up by test/global-setup.ts), plus the pure parts
+// that decide its shape.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
+import { findClash, labSubnet } from '../../src/lab/subnet.js';
+import { mirrorFromSources } from '../../src/lab/base.js';
+import { BASE_DIR } from '../../src/lab/paths.js';
+
+const exec = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const labOn = process.env.HAOPS_LAB !== '0' && process.platform === 'linux' && process.getuid?.() === 0;
+
+function ssh(address: string, command: string) {
+  return exec('ssh', [
+    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    '-i', IDENTITY_FILE, `root@${address}`, command,
+  ], { maxBuffer: 16 * 1024 * 1024 });
+}
+
+describe('lab plan and inventory', () => {
+  it('writes the lab pair in the inventory shape', () => {
+    const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24')));
+    expect(doc.hosts).toEqual({ node1: { address: '198.18.0.11' }, node2: { address: '198.18.0.12' } });
+    expect(doc.ssh.identity_file).toBe('/var/lib/haops/lab/id_ed25519');
+    expect(Object.keys(doc.pairs)).toEqual(['lab']);
+    expect(doc.pairs.lab.instances[0]).toMatchObject({ virtual_router_id: 51, vip: '198.18.0.100/24', master: 'node1' });
+    expect(doc.pairs.lab.nginx.upstreams[0].servers).toEqual(['198.18.0.21:8080', '198.18.0.22:8080']);
+  });
+
+  it('adds a second pair on node3/node4 with four nodes', () => {
+    const doc = parse(labInventoryYaml(planLab(4, '10.9.8.0/24')));
+    expect(Object.keys(doc.hosts)).toEqual(['node1', 'node2', 'node3', 'node4']);
+    expect(doc.pairs.lab2.nodes).toEqual(['node3', 'node4']);
+    expect(doc.pairs.lab2.instances[0]).toMatchObject({ virtual_router_id: 52, vip: '10.9.8.101/24', master: 'node3' });
+  });
+
+  it('finds a host route overlapping the lab subnet, but not the default route or its own link', () => {
+    const routes = ['default via 192.0.2.1 dev eth0', '198.18.0.0/24 dev haops0 proto kernel scope link src 198.18.0.1'];
+    expect(findClash(labSubnet('198.18.0.0/24'), routes, [], 'haops0')).toBeUndefined();
+    routes.push('198.18.0.0/16 via 192.0.2.9 dev eth0');
+    expect(findClash(labSubnet('198.18.0.0/24'), routes, [], 'haops0')).toBe('198.18.0.0/16 via 192.0.2.9 dev eth0');
+  });
+
+  it('takes the Debian mirror from deb822 or one-line sources', () => {
+    const deb822 = 'Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n';
+    expect(mirrorFromSources([deb822])).toBe('http://mirror.example/debian');
+    expect(mirrorFromSources(['deb [arch=amd64] http://m.example/d bookworm main'])).toBe('http://m.example/d');
+  });
+
+  it('refuses a node count it cannot address', () => {
+    expect(() => planLab(11)).toThrow(LabError);
+  });
+});
+
+describe.skipIf(!labOn)('lab nodes (real, systemd-nspawn)', () => {
+  const inventory = () => parse(readFileSync(`${repoRoot}/inventory/lab.yaml`, 'utf8'));
+  const node1 = () => inventory().hosts.node1.address as string;
+
+  it('lets root in on every node with the lab key and a strict known_hosts', async () => {
+    for (const host of Object.values(inventory().hosts) as { address: string }[]) {
+      await expect(ssh(host.address, 'true')).resolves.toBeDefined();
+    }
+  });
+
+  it('installs keepalived and nginx from the offline repo, then leaves the node clean', async () => {
+    const env = 'export DEBIAN_FRONTEND=noninteractive;';
+    await ssh(node1(), `${env} apt-get update -q && apt-get install -y -q keepalived nginx`);
+    const { stdout } = await ssh(node1(), "dpkg-query -W -f='${Status}\\n' keepalived nginx");
+    expect(stdout.trim().split('\n')).toEqual(['install ok installed', 'install ok installed']);
+    await ssh(node1(), `${env} apt-get remove --purge -y -q keepalived nginx && apt-get autoremove --purge -y -q`);
+  }, 300_000);
+
+  it('answers ping from the host on a VIP added by hand', async () => {
+    await ssh(node1(), 'ip addr add 198.18.0.100/24 dev eth0');
+    try {
+      // The host may lack ping; the base image has it and a chroot shares the host's network.
+      await expect(exec('chroot', [BASE_DIR, 'ping', '-c', '1', '-W', '2', '198.18.0.100'])).resolves.toBeDefined();
+    } finally {
+      await ssh(node1(), 'ip addr del 198.18.0.100/24 dev eth0');
+    }
+  });
+
+  it('keeps the nodes apart: stopping a service on node1 leaves node2 running it', async () => {
+    const node2 = inventory().hosts.node2.address as string;
+    for (const a of [node1(), node2]) await ssh(a, 'systemd-run -q --unit=haops-probe sleep 600');
+    await ssh(node1(), 'systemctl stop haops-probe');
+    const { stdout } = await ssh(node2, 'systemctl is-active haops-probe; systemctl stop haops-probe');
+    expect(stdout.trim()).toBe('active');
+  });
+
+  it('reports both nodes with ssh up', async () => {
+    const status = await labStatus({ repoRoot });
+    expect(status.up).toBe(true);
+    expect(status.nodes.map((n) => [n.name, n.ssh])).toEqual([['node1', true], ['node2', true]]);
+  });
+
+  it('refuses a subnet that clashes with the host network, touching nothing', async () => {
+    const before = (await exec('ip', ['netns', 'list'])).stdout;
+    await expect(labUp({ subnet: '192.0.2.0/24', repoRoot })).rejects.toThrow(/192\.0\.2\.0\/24 dev eth0.*--subnet/);
+    expect((await exec('ip', ['netns', 'list'])).stdout).toBe(before);
+    expect((await labStatus({ repoRoot })).up).toBe(true);
+  });
+});

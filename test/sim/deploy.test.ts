@@ -1,0 +1,123 @@
+// The deploy runner end to end against two simulated CentOS 6 hosts (ssh2's in-process Server
+// playing CentOS 6.10), through the real SSH client: order, idempotence, round trips, failures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connector } from '../../src/cli/deploy.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { buildModel } from '../../src/model/derive.js';
+import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
+import type { Playbook } from '../../src/runner/playbook.js';
+import { startSimHost, type SimHost } from './server.js';
+
+const PLAYBOOK: Playbook = {
+  name: 'sim',
+  steps: [
+    { packages: ['keepalived', 'nginx'] },
+    { file: { render: 'nginx-site' } },
+    { file: { render: 'keepalived-conf' } },
+    { service: { name: 'nginx', enabled: true, running: true } },
+    { service: { name: 'keepalived', enabled: true, running: true } },
+  ],
+};
+
+let sims: SimHost[];
+let dir: string;
+
+function inventory(): string {
+  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
+  const file = join(dir, 'inv.yaml');
+  writeFileSync(
+    file,
+    `ssh: { user: root, identity_file: id, known_hosts: known_hosts }
+hosts:
+  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }
+  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }
+pairs:
+  web:
+    nodes: [a1, a2]
+    interface: eth0
+    subnet: 10.9.0.0/24
+    instances:
+      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100, master: a1, authentication: { password_env: SIM_VRRP_PW } }
+    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
+`,
+  );
+  return file;
+}
+
+async function run(file: string, extra: Partial<DeployOptions> = {}) {
+  const { inventory: inv } = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
+  const model = buildModel(inv, file, { SIM_VRRP_PW: 'vrrpSec1' });
+  const hosts = connector(inv, file, {});
+  try {
+    return await deploy(model, { playbook: PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });
+  } finally {
+    await hosts.closeAll();
+  }
+}
+
+describe('deploy runner against simulated CentOS 6 hosts', () => {
+  beforeEach(async () => {
+    sims = [await startSimHost('centos6'), await startSimHost('centos6')];
+    dir = mkdtempSync(join(tmpdir(), 'haops-sim-'));
+  });
+  afterEach(async () => {
+    await Promise.all(sims.map((s) => s.stop()));
+  });
+
+  it('converges the BACKUP before the MASTER, then a second run changes nothing in one round trip per host', async () => {
+    const file = inventory();
+    const first = await run(file);
+    expect(first.ok).toBe(true);
+    expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([['a1', true], ['a2', true]]);
+    // a2 (BACKUP) finished every command before a1 (MASTER) was sent its install.
+    const installA1 = sims[0]!.commands.findIndex((c) => c.startsWith('yum -y install'));
+    expect(installA1).toBeGreaterThan(0);
+    expect(sims[1]!.commands.some((c) => c.startsWith('service keepalived start'))).toBe(true);
+    expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER[\s\S]*priority 200/);
+    expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP[\s\S]*priority 199/);
+
+    const before = sims.map((s) => s.commands.length);
+    const second = await run(file);
+    expect(second.ok).toBe(true);
+    expect(second.changed).toBe(0);
+    expect(second.hosts.map((h) => h.roundTrips)).toEqual([1, 1]);
+    expect(sims.map((s, i) => s.commands.length - before[i]!)).toEqual([1, 1]);
+  });
+
+  it('--check plans but sends nothing that changes the host', async () => {
+    const report = await run(inventory(), { check: true });
+    expect(report.changed).toBeGreaterThan(0);
+    expect(report.hosts.every((h) => h.steps.every((s) => s.outcome === 'would change'))).toBe(true);
+    expect(sims.flatMap((s) => s.commands).filter((c) => !c.startsWith('# haops facts'))).toEqual([]);
+  });
+
+  it('a node that is down fails alone while its peer converges, and a re-run converges both', async () => {
+    const file = inventory();
+    await sims[1]!.stop();
+    const first = await run(file);
+    expect(first.ok).toBe(false);
+    const a2 = first.hosts.find((h) => h.host === 'a2')!;
+    expect(a2.ok).toBe(false);
+    expect(a2.error).toMatch(/a2/);
+    expect(first.hosts.find((h) => h.host === 'a1')!.ok).toBe(true);
+    expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER/);
+  });
+
+  it('secrets never appear in the report, even with --diff', async () => {
+    const file = inventory();
+    await run(file);
+    const { inventory: inv } = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
+    writeFileSync(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('10.9.0.21:8080', '10.9.0.22:8080'));
+    void inv;
+    const report = await run(file, { diff: true, check: true });
+    const text = JSON.stringify(report);
+    expect(text).toContain('10.9.0.22:8080');
+    expect(text).not.toContain('vrrpSec1');
+  });
+});
