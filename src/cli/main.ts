@@ -37,8 +37,9 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
     .description('write every file each node would receive to DIR/HOST/PATH')
     .argument('<inventory>')
     .requiredOption('--out <dir>', 'output directory')
-    .action((file: string, o: { out: string }) => {
-      code = renderCommand(file, o.out, out);
+    .option('--keepalived-version <x.y.z>', 'fit keepalived.conf to this version (deploy uses the installed one)')
+    .action((file: string, o: { out: string; keepalivedVersion?: string }) => {
+      code = renderCommand(file, o.out, out, o.keepalivedVersion);
     });
 
   register(program, { out, err, setCode: (c: number) => (code = c) });

@@ -24,11 +24,11 @@ export function planCommand(file: string, out: (s: string) => void, json = false
   return 0;
 }
 
-export function renderCommand(file: string, outDir: string, out: (s: string) => void): number {
+export function renderCommand(file: string, outDir: string, out: (s: string) => void, keepalivedVersion?: string): number {
   const { model } = loadModel(file);
   let count = 0;
   for (const node of model.nodes) {
-    for (const f of renderNode(node, model)) {
+    for (const f of renderNode(node, model, { version: keepalivedVersion })) {
       const target = join(outDir, node.host, f.path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, f.content, { mode: parseInt(f.mode, 8) });

@@ -20,7 +20,10 @@ export function parseKeepalivedVersion(output: string): string | null {
 
 export function parsePackageVersion(s: Section): string | null {
   const line = s.body.split('\n')[0]?.trim() ?? '';
-  if (/^(install|hold) ok installed (\S+)$/.test(line)) return line.split(' ').at(-1)!; // dpkg-query
+  // dpkg-query: "install ok installed VERSION"; a package dpkg merely knows of (removed, or
+  // only a dependency candidate) reads "unknown ok not-installed" or "deinstall ok config-files".
+  const dpkg = /^(\S+) (ok|reinstreq|hold) (\S+)(?: (\S+))?$/.exec(line);
+  if (dpkg) return dpkg[3] === 'installed' && dpkg[4] ? dpkg[4] : null;
   if (s.code !== 0 || /is not installed|no packages found/.test(line) || !line) return null;
   return line; // rpm --qf '%{VERSION}-%{RELEASE}'
 }
@@ -81,5 +84,6 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     keepalivedVersion: parseKeepalivedVersion(one('keepalived_version')?.body ?? ''),
     services,
     files,
+    pending: (one('pending')?.body ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart)$/.test(l)),
   };
 }

@@ -15,6 +15,7 @@ const PROBES = [
   `probe_keepalived_version() { keepalived -v 2>&1 | head -1; }`,
   `probe_enabled() { if [ -d /run/systemd/system ]; then systemctl is-enabled "$1"; else chkconfig --list "$1"; fi; }`,
   `probe_active() { if [ -d /run/systemd/system ]; then systemctl is-active "$1"; else service "$1" status; fi; }`,
+  `probe_pending() { ls /var/lib/haops/pending 2>/dev/null; true; }`,
   `probe_file() { if [ -e "$1" ]; then sha256sum "$1" && stat -c '%a %U:%G' "$1"; else echo missing; fi; }`,
 ];
 
@@ -31,5 +32,6 @@ export function factsScript(wanted: WantedState): string {
     runLine('keepalived_version'),
     ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
     ...wanted.files.map((f) => runLine('file', f.path)),
+    runLine('pending'),
   ].join('\n') + '\n';
 }

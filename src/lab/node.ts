@@ -36,6 +36,11 @@ async function writeAptSources(root: string): Promise<void> {
   await rm(`${root}/etc/apt/sources.list.d`, { recursive: true, force: true });
   await mkdir(`${root}/etc/apt/sources.list.d`);
   await writeFile(`${root}/etc/apt/sources.list`, `deb [trusted=yes] file:${NODE_REPO_DIR} ./\n`);
+  // The base's package lists describe the mirror it was built from, not this source: a node
+  // starts with none, like a fresh machine, so the first install runs apt-get update.
+  for (const f of await readdir(`${root}/var/lib/apt/lists`)) {
+    if (f !== 'partial' && f !== 'auxfiles' && f !== 'lock') await rm(`${root}/var/lib/apt/lists/${f}`, { recursive: true, force: true });
+  }
 }
 
 async function writeAuthorizedKey(root: string, publicKey: string): Promise<void> {

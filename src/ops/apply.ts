@@ -5,7 +5,7 @@ import type { ExecResult, Host } from '../ssh/host.js';
 import { probeKeepalivedVersion } from '../facts/gather.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
-import { parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
+import { PENDING_DIR, parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
 import type { Change, ChangeOutcome, Facts } from './types.js';
 
 type FileChange = Extract<Change, { kind: 'file' }>;
@@ -29,7 +29,7 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   const { file } = change;
   const warnings: string[] = [];
   const tmp = tempPathFor(file.path);
-  const plan: PutPlan = { path: file.path, mode: file.mode };
+  const plan: PutPlan = { path: file.path, mode: file.mode, pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [] };
   let validator = '';
   if (file.validate === 'keepalived') {
     // keepalived installed in this run is not in the facts: ask it (first converge only).
@@ -52,6 +52,9 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   return { ok: true, summary: `${change.before.exists ? 'updated' : 'created'} ${file.path}`, ...(warnings.length ? { warnings } : {}) };
 }
 
+/** A service that (re)started or reloaded has read its files: it owes no handler any more. */
+const settled = (command: string, service: string) => `${command} && rm -f ${PENDING_DIR}/${service}.*`;
+
 export async function applyChange(change: Change, host: Host, facts: Facts): Promise<ChangeOutcome> {
   const platform = platformFor(facts.os.family);
   switch (change.kind) {
@@ -62,10 +65,10 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
     case 'enable':
       return run(host, platform.enable(change.service), `enabling ${change.service}`, `enabled ${change.service}`);
     case 'start':
-      return run(host, platform.start(change.service), `starting ${change.service}`, `started ${change.service}`);
+      return run(host, settled(platform.start(change.service), change.service), `starting ${change.service}`, `started ${change.service}`);
     case 'handler': {
       const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
-      return run(host, cmd, `${change.action === 'reload' ? 'reloading' : 'restarting'} ${change.service}`, `${change.action}ed ${change.service}`);
+      return run(host, settled(cmd, change.service), `${change.action === 'reload' ? 'reloading' : 'restarting'} ${change.service}`, `${change.action}ed ${change.service}`);
     }
     case 'file':
       return putFile(change, host, facts, platform);

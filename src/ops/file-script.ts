@@ -17,7 +17,12 @@ export interface PutPlan {
   validateBefore?: string;
   /** Checks the whole configuration with the new file live, rolled back on failure (nginx -t). */
   validateInPlace?: string;
+  /** Handlers this file owes, recorded on the node so a run cut short still runs them next time. */
+  pending?: string[];
 }
+
+/** Where a node keeps the handlers it still owes (SERVICE.ACTION files). */
+export const PENDING_DIR = '/var/lib/haops/pending';
 
 export function tempPathFor(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.haops-${randomBytes(3).toString('hex')}`);
@@ -45,6 +50,7 @@ export function putScript(p: PutPlan, tmp: string): string {
   if (p.validateInPlace) {
     lines.push(`${p.validateInPlace}; rc=$?; [ $rc -eq 0 ] || { if [ -e "$b" ]; then mv -f "$b" "$f"; else rm -f "$f"; fi; fail validate $rc; }`);
   }
+  if (p.pending?.length) lines.push(`mkdir -p ${PENDING_DIR} && touch ${p.pending.map((x) => `${PENDING_DIR}/${x}`).join(' ')} || fail pending`);
   lines.push(`echo '@@haops done'`);
   return lines.join('\n') + '\n';
 }

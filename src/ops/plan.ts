@@ -41,6 +41,11 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
       if (handlers.get(n.service) !== 'restart') handlers.set(n.service, n.action);
     }
   }
+  for (const marker of facts.pending ?? []) {
+    const [service, action] = [marker.slice(0, marker.lastIndexOf('.')), marker.slice(marker.lastIndexOf('.') + 1) as 'reload' | 'restart'];
+    if (!facts.services[service]?.active || starting.includes(service)) continue;
+    if (handlers.get(service) !== 'restart') handlers.set(service, action);
+  }
   const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
   return [...packages, ...enable, ...files, ...start, ...handlerChanges];
 }

@@ -54,6 +54,8 @@ export interface Facts {
   keepalivedVersion: string | null;
   services: Record<string, ServiceFacts>;
   files: Record<string, FileFacts>;
+  /** Handlers a node still owes from an earlier run cut short ('nginx.reload'). */
+  pending?: string[];
 }
 
 export type Change =

@@ -62,7 +62,9 @@ const sysv = {
 // apt-get needs fresh lists on a new machine; refresh them when missing or older than a day.
 const aptInstall = (pkgs: string[]) =>
   `if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mtime -1 2>/dev/null | head -1)" ]; ` +
-  `then apt-get update -q; fi && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)}`;
+  `then apt-get update -q; fi && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)} || ` +
+  // Lists from another source (or a stale mirror) do not know the package: refresh once, retry.
+  `{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)}; }; }`;
 
 const PLATFORMS: Record<OsFamily, Platform> = {
   el6: { family: 'el6', install: (p) => `yum -y install ${words(p)}`, ...sysv, validateKeepalived, validateNginx: () => 'nginx -t' },

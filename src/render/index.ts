@@ -1,6 +1,6 @@
 // Every file one node receives, by absolute path: the pure end of the pipeline.
 import type { Model, NodeModel } from '../model/derive.js';
-import { renderKeepalived } from './keepalived.js';
+import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
 
@@ -18,11 +18,11 @@ export const PATHS = {
   nginxSite: '/etc/nginx/conf.d/haops.conf',
 } as const;
 
-export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>): RenderedFile[] {
+export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): RenderedFile[] {
   return [
     {
       path: PATHS.keepalived,
-      content: renderKeepalived(node),
+      content: renderKeepalived(node, target),
       mode: '0640',
       validate: 'keepalived',
       notify: [{ service: 'keepalived', action: 'reload' }],

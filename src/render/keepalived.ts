@@ -17,7 +17,8 @@ global_defs {
     smtp_connect_timeout {{email.smtp_connect_timeout}}
 {{/if}}
     router_id {{routerId}}
-{{#if scriptUser}}
+{{#if scriptSecurity}}
+    # Scripts run as this user, and only when root owns them and every directory above them.
     script_user {{scriptUser}}
     enable_script_security
 {{/if}}
@@ -78,6 +79,19 @@ vrrp_instance {{name}} {
 
 const render = hb.compile(TEMPLATE, { noEscape: true, strict: false });
 
-export function renderKeepalived(node: NodeModel): string {
-  return render({ ...node, email: node.notify.email });
+export interface KeepalivedTarget {
+  /** The installed (or expected) keepalived version; keywords are gated by it. Unknown: none added. */
+  version?: string | null;
+}
+
+/** script_user and enable_script_security exist from keepalived 1.3.0; 2.x refuses scripts without them. */
+export function hasScriptSecurity(version: string | null | undefined): boolean {
+  if (!version) return false;
+  const [major, minor] = version.split('.').map(Number);
+  return major! > 1 || (major === 1 && minor! >= 3);
+}
+
+export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {
+  const scriptSecurity = hasScriptSecurity(target.version) || Boolean(node.scriptUser);
+  return render({ ...node, email: node.notify.email, scriptSecurity, scriptUser: node.scriptUser ?? 'root' });
 }

@@ -2,7 +2,7 @@
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import { factsScript, parseFacts, fetchContents } from '../facts/index.js';
-import type { Model, PairModel } from '../model/derive.js';
+import type { Model, NodeModel, PairModel } from '../model/derive.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import type { Change, Facts, WantedState } from '../ops/types.js';
 import type { Host } from '../ssh/host.js';
@@ -66,6 +66,7 @@ export interface DeployReport {
 
 interface NodeRun {
   name: string;
+  node: NodeModel;
   report: HostReport;
   host?: Host;
   wanted: WantedState;
@@ -113,7 +114,7 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
           const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
           const report: HostReport = { host: name, pair: pair.name, role: roleOf(pair, name), ok: true, changed: 0, steps: [], roundTrips: 0 };
           hosts.push(report);
-          runs.set(name, { name, report, wanted: wantedState(opts.playbook, node, model), changes: [] });
+          runs.set(name, { name, report, node, wanted: wantedState(opts.playbook, node, model), changes: [] });
         }
         const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };
         pairs.push(pairReport);
@@ -122,7 +123,7 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
             {
               title: `connect and gather facts (${pair.nodes.join(', ')})`,
               task: async () => {
-                await Promise.all([...runs.values()].map((r) => learn(r, pair, opts)));
+                await Promise.all([...runs.values()].map((r) => learn(r, pair, model, opts)));
                 const failed = [...runs.values()].filter((r) => !r.report.ok);
                 if (failed.length) throw new Error(failed.map((r) => `${r.name}: ${r.report.error}`).join('; '));
               },
@@ -176,13 +177,20 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
 }
 
 /** Connect, then facts and the VIP probe in one exec. */
-async function learn(run: NodeRun, pair: PairModel, opts: DeployOptions): Promise<void> {
+/** The keepalived each OS family installs, for a first converge (el-transcripts.md). */
+export function expectedKeepalived(facts: Facts): string {
+  return { el6: '1.2.13', el7: '1.3.5', el9: '2.2.8', debian: '2.2.7' }[facts.os.family];
+}
+
+async function learn(run: NodeRun, pair: PairModel, model: Model, opts: DeployOptions): Promise<void> {
   try {
     run.host = await opts.connect(run.name);
     const r = await run.host.exec(factsScript(run.wanted) + (opts.verify === false ? '' : vipProbeScript(pair)));
     const { before, probe } = splitVipProbe(r.stdout);
     run.facts = parseFacts(before, run.wanted);
     run.probe = probe;
+    // Same paths, contents now fitted to the keepalived that is (or will be) installed.
+    run.wanted = wantedState(opts.playbook, run.node, model, { version: run.facts.keepalivedVersion ?? expectedKeepalived(run.facts) });
     run.changes = planHost(run.wanted, run.facts);
   } catch (e) {
     fail(run, e);
@@ -275,7 +283,8 @@ async function verifyPair(pair: PairModel, runs: Map<string, NodeRun>, opts: Dep
     const verdicts = judgeVips(pair, Object.fromEntries(all.map((r) => [r.name, r.probe!])), expected);
     if (verdicts.every((v) => v.ok)) return verdicts;
   }
-  const deadline = Date.now() + (opts.verifyTimeoutMs ?? 20_000);
+  // With a node down there is nothing to wait for: one look, then report what is there.
+  const deadline = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
   for (;;) {
     const probes = Object.fromEntries(
       await Promise.all(

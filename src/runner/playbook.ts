@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
+import type { KeepalivedTarget } from '../render/keepalived.js';
 import type { ManagedFile, WantedState } from '../ops/types.js';
 import { UsageError } from '../cli/errors.js';
 
@@ -57,8 +58,8 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
   'notify-script': (n) => n.notify.script,
 };
 
-export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>): WantedState {
-  const rendered = renderNode(node, model);
+export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): WantedState {
+  const rendered = renderNode(node, model, target);
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { factsScript, parseFacts } from '../../src/facts/index.js';
+import { parsePackageVersion } from '../../src/facts/parse.js';
 import { sha256 } from '../../src/ops/index.js';
 import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
@@ -34,6 +35,7 @@ describe('parseFacts', () => {
       keepalivedVersion: null,
       services: { keepalived: { exists: false, enabled: false, active: false }, nginx: { exists: false, enabled: false, active: false } },
       files: { [KEEPALIVED_PATH]: { exists: false }, [SITE_PATH]: { exists: false } },
+      pending: [],
     });
   });
 
@@ -115,6 +117,12 @@ describe('parseFacts', () => {
     expect(facts.packages).toEqual({ keepalived: '1:2.2.7-1+b1', nginx: null });
   });
 
+  it('Debian: a package dpkg only knows of (not-installed, or removed with its config left) is absent', () => {
+    for (const status of ['unknown ok not-installed ', 'deinstall ok config-files 23.6-1']) {
+      expect(parsePackageVersion({ kind: 'package', arg: 'psmisc', body: status, code: 0 })).toBeNull();
+    }
+  });
+
   it('refuses a system it does not know, naming what it found', () => {
     const out = section('os_release', 'ID=alpine\nVERSION_ID=3.19\nPRETTY_NAME="Alpine Linux v3.19"') + section('redhat_release', '', 1);
     expect(() => parseFacts(out, wanted)).toThrow(/unsupported operating system \(ID=alpine\)/);
@@ -126,7 +134,7 @@ describe('factsScript', () => {
     const { execFileSync } = await import('node:child_process');
     for (const sh of ['dash', 'bash']) {
       const out = execFileSync(sh, ['-c', factsScript(wanted)], { encoding: 'utf8' });
-      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 4 + 2);
+      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 4 + 2 + 1);
       expect(out).toMatch(/^@@haops init\n(systemd|sysv)\n\n@@haops rc 0$/m);
     }
   });

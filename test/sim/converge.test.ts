@@ -25,17 +25,17 @@ async function converge(host: Host, wanted: WantedState): Promise<{ plan: Change
 const FIRST_CONVERGE: Record<SimOs, { title: string; commands: (string | RegExp)[]; never: RegExp }> = {
   centos6: {
     title: 'installs with yum, enables with chkconfig, starts with service, and skips keepalived -t',
-    commands: ['yum -y install keepalived nginx', 'chkconfig keepalived on', 'chkconfig nginx on', 'keepalived -v 2>&1 | head -1', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'service keepalived start', 'service nginx start'],
+    commands: ['yum -y install keepalived nginx', 'chkconfig keepalived on', 'chkconfig nginx on', 'keepalived -v 2>&1 | head -1', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'service keepalived start && rm -f /var/lib/haops/pending/keepalived.*', 'service nginx start && rm -f /var/lib/haops/pending/nginx.*'],
     never: /systemctl|keepalived -t|dnf/,
   },
   centos7: {
     title: 'installs with yum, enables and starts with systemctl, and skips keepalived -t (1.3.5)',
-    commands: ['yum -y install keepalived nginx', 'systemctl enable keepalived', 'systemctl enable nginx', 'keepalived -v 2>&1 | head -1', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived', 'systemctl start nginx'],
+    commands: ['yum -y install keepalived nginx', 'systemctl enable keepalived', 'systemctl enable nginx', 'keepalived -v 2>&1 | head -1', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*', 'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*'],
     never: /chkconfig|service |keepalived -t|dnf/,
   },
   rocky9: {
     title: 'installs with dnf, enables and starts with systemctl, and validates with keepalived -t',
-    commands: ['dnf -y install keepalived nginx', 'systemctl enable keepalived', 'systemctl enable nginx', 'keepalived -v 2>&1 | head -1', /^# haops put v1[\s\S]*\nkeepalived -t -f \/etc\/keepalived\/\.keepalived\.conf\.haops-[0-9a-f]{6}; rc=/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived', 'systemctl start nginx'],
+    commands: ['dnf -y install keepalived nginx', 'systemctl enable keepalived', 'systemctl enable nginx', 'keepalived -v 2>&1 | head -1', /^# haops put v1[\s\S]*\nkeepalived -t -f \/etc\/keepalived\/\.keepalived\.conf\.haops-[0-9a-f]{6}; rc=/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*', 'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*'],
     never: /chkconfig|service |yum/,
   },
 };
@@ -92,9 +92,22 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     const { plan, outcomes } = await converge(host, wantedState({ keepalived: keepalivedConf(150) }));
     expect(kinds(plan)).toEqual([`file ${KEEPALIVED_PATH}`, 'handler keepalived']);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(sim.commands.at(-1)).toBe(os === 'centos6' ? 'service keepalived reload' : 'systemctl reload keepalived');
+    expect(sim.commands.at(-1)).toBe(`${os === 'centos6' ? 'service keepalived reload' : 'systemctl reload keepalived'} && rm -f /var/lib/haops/pending/keepalived.*`);
     expect(sim.state.files.get(KEEPALIVED_PATH)?.content).toBe(keepalivedConf(150));
     expect(sim.state.files.get(`${KEEPALIVED_PATH}.haops-bak`)?.content).toBe(keepalivedConf());
+  });
+
+  it('a run cut short after a file changed still reloads its service on the next run (handler owed on the node)', async () => {
+    await converge(host, wantedState());
+    const wanted = wantedState({ keepalived: keepalivedConf(150) });
+    const facts = await gatherFacts(host, wanted);
+    const [fileChange] = planHost(wanted, facts);
+    expect((await applyChange(fileChange!, host, facts)).ok).toBe(true); // then the run dies before its handler
+    sim.commands.length = 0;
+    const { plan, outcomes } = await converge(host, wanted);
+    expect(kinds(plan)).toEqual(['handler keepalived']);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect((await converge(host, wanted)).plan).toEqual([]);
   });
 
   it('an nginx site that fails nginx -t is not applied: error names the file and the emerg line, live file unchanged, no reload', async () => {
@@ -108,7 +121,7 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     expect(put!.error!.message).toBe(`sim-${os}: ${SITE_PATH}: nginx -t failed: [emerg] unknown directive "invalid" in /etc/nginx/conf.d/haops.conf:3`);
     expect(sim.state.files.get(SITE_PATH)?.content).toBe(SITE);
     expect([...sim.state.files.keys()].filter((p) => p.startsWith('/etc/nginx/conf.d/.haops.conf.haops-'))).toEqual([]);
-    expect(sim.commands.filter((c) => /reload/.test(c))).toEqual([]);
+    expect(sim.commands.filter((c) => /^(systemctl reload|service \S+ reload)/.test(c))).toEqual([]);
   });
 
   it('--diff fetches live contents in one exec and shows the change with auth_pass masked', async () => {

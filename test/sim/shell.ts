@@ -23,6 +23,13 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
   const first = command.split('\n')[0];
   if (first === '# haops facts v1' || first === '# haops contents v1') return probes(sys, command);
   if (first === '# haops put v1') return put(sys, command, stdin);
+  // A start or handler also clears the markers of handlers the service owed.
+  const settled = /^(.*) && rm -f \/var\/lib\/haops\/pending\/([A-Za-z0-9_.@-]+)\.\*$/.exec(command);
+  if (settled) {
+    const o = runCommand(sys, settled[1]!, stdin);
+    if (o.code === 0) for (const m of [...pendingOf(sys)]) if (m.startsWith(`${settled[2]}.`)) pendingOf(sys).delete(m);
+    return o;
+  }
   const pipeHead = /^(.*) 2>&1 \| head -1$/.exec(command);
   if (pipeHead) return ok(merged(sys.run(words(pipeHead[1]!))).split('\n')[0] + '\n');
   if (/[;&|<>`$\n]/.test(command)) return { stdout: '', stderr: `sim: unsupported command shape: ${command}\n`, code: 2 };
@@ -44,6 +51,7 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
       const f = sys.files.get(arg);
       return f ? ok(sys.sha256sum(arg).stdout + `${f.mode} ${f.owner}\n`) : ok('missing\n');
     }
+    case 'pending': return ok([...pendingOf(sys)].map((m) => `${m}\n`).join(''));
     case 'content': {
       const f = sys.files.get(arg);
       return f ? ok(f.content) : { stdout: 'missing\n', stderr: '', code: 2 };
@@ -114,6 +122,8 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
             fail('validate', o.code);
           }
         } else return { stdout: '', stderr: `sim: unsupported validation step: ${line}\n`, code: 2 };
+      } else if (line.startsWith('mkdir -p /var/lib/haops/pending && touch ')) {
+        for (const w of line.replace(/ \|\| fail pending$/, '').split(' ').slice(5)) pendingOf(sys).add(w.split('/').pop()!);
       } else if (line === `echo '@@haops done'`) {
         out.stdout += '@@haops done\n';
       } else return { stdout: '', stderr: `sim: unsupported put step: ${line}\n`, code: 2 };
@@ -123,4 +133,12 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
     throw e;
   }
   return out;
+}
+
+const pending = new WeakMap<SimSystem, Set<string>>();
+/** Handlers the simulated node owes (the files under /var/lib/haops/pending). */
+export function pendingOf(sys: SimSystem): Set<string> {
+  let set = pending.get(sys);
+  if (!set) pending.set(sys, (set = new Set()));
+  return set;
 }
