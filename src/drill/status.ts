@@ -60,15 +60,25 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
   const probe = parseVipProbe(vipAt >= 0 ? text.slice(vipAt + VIP_MARK.length) : '');
   const node: NodeStatus = { host, reachable: true, keepalived: /svc keepalived up/.test(text), nginx: /svc nginx up/.test(text), addresses: probe.addresses, instances: {}, http: probe.http };
   for (const i of pair.instances) node.instances[i.spec.name] = { state: null, priority: null };
+  // The dump lists each instance, its State, then its Effective priority; interfaces follow
+  // with State lines of their own, so each instance takes only its first State.
   let current: string | null = null;
+  let stateSeen = false;
   for (const line of text.split('\n')) {
     const n = /^notify .*instance=(\S+) state=(\S+) priority=(\d+)/.exec(line);
     if (n && node.instances[n[1]!]) node.instances[n[1]!] = { state: n[2]!, priority: Number(n[3]) };
     const d = /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line);
-    if (d?.[1] === 'VRRP Instance') current = d[2]!;
-    else if (d && current && node.instances[current]) {
-      if (d[1] === 'State') node.instances[current]!.state = d[2]!;
-      else node.instances[current]!.priority = Number(d[2]);
+    if (d?.[1] === 'VRRP Instance') {
+      current = d[2]!;
+      stateSeen = false;
+    } else if (d && current && node.instances[current]) {
+      if (d[1] === 'State' && !stateSeen) {
+        node.instances[current]!.state = d[2]!.replace(/,$/, '');
+        stateSeen = true;
+      } else if (d[1] === 'Effective priority') {
+        node.instances[current]!.priority = Number(d[2]);
+        current = null;
+      }
     }
   }
   if (!node.keepalived) for (const k of Object.keys(node.instances)) node.instances[k] = { state: 'STOPPED', priority: null };

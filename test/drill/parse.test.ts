@@ -44,7 +44,7 @@ describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes
 
 describe('status verdicts', () => {
   it('one healthy holder serving HTTP is ok; state and priority come from keepalived', () => {
-    const a1 = parseStatus('a1', pair, nodeOut(['10.9.0.11', '10.9.0.100'], 'a1', 'data VRRP Instance = VI_1\ndata State = MASTER\ndata Effective priority = 202\n'));
+    const a1 = parseStatus('a1', pair, nodeOut(['10.9.0.11', '10.9.0.100'], 'a1', 'data VRRP Instance = VI_1\ndata State = MASTER\ndata Interface = eth0\ndata Effective priority = 202\ndata State = UP, RUNNING\n'));
     const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));
     const s = judgePair(pair, [a1, a2]);
     expect(s.ok).toBe(true);
