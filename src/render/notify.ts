@@ -1,16 +1,70 @@
-// The notify script keepalived runs on every state change: a log line (file and syslog), then
-// webhooks, SMS and mail in the background so keepalived is never held up. Pure.
+// The notify script keepalived runs on every state change: the log line first (file, then syslog),
+// then each channel (webhook, SMS, mail) as its own detached job, so neither keepalived nor one
+// channel ever waits for another. Every channel's outcome goes to the log file. Pure.
 import type { NodeModel } from '../model/derive.js';
+import type { NotifySpec } from '../inventory/schema.js';
 import { shellQuote } from '../ssh/quote.js';
 
-export function renderNotifyScript(node: NodeModel): string {
+/** The e-mail settings, with the SMTP port when the model gives one (keepalived: `smtp_server HOST [PORT]`). */
+export type EmailSettings = NonNullable<NotifySpec['email']> & { port?: number };
+
+export interface NotifyScriptOptions {
+  /**
+   * When the script itself mails. keepalived.conf carries `smtp_alert` whenever e-mail is set, so
+   * keepalived already mails every state change through smtp_server: the script mailing too would
+   * double every alert. 'test' (default): only for `haops notify-test`, which proves the SMTP path
+   * keepalived relies on. 'always': on every change as well.
+   */
+  mail?: 'test' | 'always';
+}
+
+/** One background job of the script: what it logs as `channel=C target=T result=...`. */
+export interface NotifyJob {
+  channel: 'webhook' | 'sms' | 'email';
+  /** A single token: the URL, `TO,URL` / `TO,COMMAND` for SMS, `smtp://HOST:PORT` for mail. */
+  target: string;
+}
+
+const DEFAULT_SMTP_PORT = 25;
+
+/** `HOST:PORT` of the SMTP server mail goes to (the same one keepalived's smtp_alert uses). */
+export function smtpEndpoint(email: EmailSettings): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(email.smtp_server);
+  if (m) return { host: m[1]!, port: Number(m[2]) };
+  return { host: email.smtp_server, port: email.port ?? DEFAULT_SMTP_PORT };
+}
+
+/** The channel jobs one run of the script starts (in test mode, or for a real state change). */
+export function notifyJobs(node: Pick<NodeModel, 'notify'>, opts: { test: boolean; mail?: 'test' | 'always' }): NotifyJob[] {
+  const n = node.notify;
+  const jobs: NotifyJob[] = n.webhooks.map((url) => ({ channel: 'webhook', target: url }));
+  if (n.sms) {
+    for (const to of n.sms.to) {
+      if (n.sms.url) jobs.push({ channel: 'sms', target: `${to},${n.sms.url}` });
+      if (n.sms.command) jobs.push({ channel: 'sms', target: `${to},${n.sms.command}` });
+    }
+  }
+  if (n.email && (opts.test || opts.mail === 'always')) {
+    const ep = smtpEndpoint(n.email);
+    jobs.push({ channel: 'email', target: `smtp://${ep.host}:${ep.port}` });
+  }
+  return jobs;
+}
+
+export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = {}): string {
   const n = node.notify;
   const q = shellQuote;
+  const mailMode = opts.mail ?? 'test';
   const lines: string[] = [
     '#!/bin/sh',
     `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`,
-    '# keepalived calls it as: notify_master|notify_backup|notify_fault (the write-up\'s hooks, logged),',
+    "# keepalived calls it as: notify_master|notify_backup|notify_fault (the write-up's hooks, logged),",
     '# or, as the generic notify ("notify", then TYPE NAME STATE PRIORITY): that call logs and fires every channel.',
+    '# HAOPS_NOTIFY_TEST=1 (set by `haops notify-test`, with HAOPS_NOTIFY_TEST_ID) marks a synthetic call.',
+    '# Runs as root under enable_script_security: trusts no inherited PATH and writes only to $LOG.',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'export PATH',
+    'umask 022',
     `LOG=${q(n.log)}`,
     `HOST=${q(node.host)}`,
     `PAIR=${q(node.pair)}`,
@@ -22,33 +76,101 @@ export function renderNotifyScript(node: NodeModel): string {
     '  notify) shift ;;',
     'esac',
     'TYPE=$1 NAME=$2 STATE=$3 PRIORITY=$4',
+    // The values end up in JSON, mail headers and log lines: keep them to plain tokens.
+    'case $TYPE in INSTANCE|GROUP) ;; *) TYPE=INSTANCE ;; esac',
+    "case $NAME in ''|*[!A-Za-z0-9_.:-]*) NAME=invalid ;; esac",
+    "case $STATE in ''|*[!A-Z]*) STATE=UNKNOWN ;; esac",
+    "case $PRIORITY in ''|*[!0-9]*) PRIORITY=0 ;; esac",
+    'TEST_ID= TAG= JSON_TEST=',
+    'if [ -n "${HAOPS_NOTIFY_TEST:-}" ] && [ "$HAOPS_NOTIFY_TEST" != 0 ]; then',
+    '  TEST_ID=${HAOPS_NOTIFY_TEST_ID:-1}',
+    "  case $TEST_ID in *[!A-Za-z0-9_.-]*) TEST_ID=1 ;; esac",
+    '  TAG=" test=$TEST_ID"',
+    '  JSON_TEST=",\\"test\\":true,\\"test_id\\":\\"$TEST_ID\\""',
+    'fi',
     'TIME=$(now)',
-    'LINE="$TIME host=$HOST pair=$PAIR instance=$NAME state=$STATE priority=$PRIORITY"',
-    'echo "$LINE" >> "$LOG"',
-    'logger -t haops-notify "$LINE" 2>/dev/null || true',
-    'fail() { echo "$(now) [$HOST] notify channel failed: $*" >> "$LOG"; }',
-    'JSON="{\\"event\\":\\"vrrp_state\\",\\"host\\":\\"$HOST\\",\\"pair\\":\\"$PAIR\\",\\"instance\\":\\"$NAME\\",\\"state\\":\\"$STATE\\",\\"priority\\":\\"$PRIORITY\\",\\"time\\":\\"$TIME\\"}"',
+    'LINE="$TIME host=$HOST pair=$PAIR instance=$NAME state=$STATE priority=$PRIORITY$TAG"',
+    '# The log line first, before any channel can be slow.',
+    'if ! { echo "$LINE" >> "$LOG"; } 2>/dev/null; then',
+    '  logger -t haops-notify "cannot append to $LOG (run the notify script as root)" </dev/null >/dev/null 2>&1 &',
+    'fi',
+    'logger -t haops-notify "$LINE" </dev/null >/dev/null 2>&1 &',
+    '# outcome CHANNEL TARGET [ERROR]: one line per channel in the log file.',
+    'outcome() {',
+    '  if [ -z "$3" ]; then r=ok; else r="failed: $(printf %s "$3" | tr "\\n" " ")"; fi',
+    '  echo "$(now) host=$HOST pair=$PAIR instance=$NAME state=$STATE$TAG channel=$1 target=$2 result=$r" >> "$LOG"',
+    '}',
+    'JSON="{\\"event\\":\\"vrrp_state\\",\\"host\\":\\"$HOST\\",\\"pair\\":\\"$PAIR\\",\\"type\\":\\"$TYPE\\",\\"instance\\":\\"$NAME\\",\\"state\\":\\"$STATE\\",\\"priority\\":$PRIORITY,\\"time\\":\\"$TIME\\"$JSON_TEST}"',
+    '# post URL [curl args...]: two tries (connection refused included), 2 s each.',
+    'post() {',
+    '  u=$1; shift',
+    '  err=$(curl -sS -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 "$@" "$u" 2>&1) && return 0',
+    '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',
+    '}',
+    'webhook() {',
+    '  if post "$1" -H "Content-Type: application/json" -d "$JSON"; then outcome webhook "$1"; else outcome webhook "$1" "$ERR"; fi',
+    '}',
   ];
-  // Each channel runs detached with its own short timeout: a dead webhook delays nothing else.
-  for (const url of n.webhooks) {
+  // Every job is detached (stdin, stdout and stderr away from keepalived and from an SSH channel)
+  // and runs in the background: the script returns at once, a dead endpoint delays nothing else.
+  // The subshell matters: dash applies a function call's redirections in the parent only, so
+  // `f </dev/null >/dev/null 2>&1 &` leaves the job holding the caller's stdout (measured: a hung
+  // webhook held the script's pipes for 5 s); `( f ) </dev/null ... &` does not.
+  const detach = (call: string) => `( ${call} ) </dev/null >/dev/null 2>&1 &`;
+  for (const url of n.webhooks) lines.push(detach(`webhook ${q(url)}`));
+
+  if (n.sms && n.sms.to.length > 0) {
+    const text = n.sms.template
+      .replaceAll('{host}', '$HOST')
+      .replaceAll('{instance}', '$NAME')
+      .replaceAll('{state}', '$STATE')
+      .replaceAll('{priority}', '$PRIORITY')
+      .replaceAll('{pair}', '$PAIR');
     lines.push(
-      `( curl -fsS -m 2 --retry 1 --retry-delay 0 -H 'Content-Type: application/json' -d "$JSON" ${q(url)} >/dev/null 2>&1 || fail webhook ${q(url)} ) </dev/null >/dev/null 2>&1 &`,
+      `SMS_TEXT="${text}"`,
+      '[ -n "$TEST_ID" ] && SMS_TEXT="$SMS_TEXT [test $TEST_ID]"',
+      'sms_url() {',
+      '  if post "$2" --data-urlencode "to=$1" --data-urlencode "text=$SMS_TEXT"; then outcome sms "$1,$2"; else outcome sms "$1,$2" "$ERR"; fi',
+      '}',
+      'sms_command() {',
+      '  T=; command -v timeout >/dev/null 2>&1 && T="timeout 30"',
+      '  err=$($T "$2" "$1" "$SMS_TEXT" 2>&1 >/dev/null) && { outcome sms "$1,$2"; return; }',
+      '  outcome sms "$1,$2" "exit $?: $err"',
+      '}',
     );
-  }
-  if (n.sms) {
-    const text = n.sms.template.replaceAll('{host}', '$HOST').replaceAll('{instance}', '$NAME').replaceAll('{state}', '$STATE').replaceAll('{priority}', '$PRIORITY').replaceAll('{pair}', '$PAIR');
-    lines.push(`SMS_TEXT="${text}"`);
     for (const to of n.sms.to) {
-      if (n.sms.url) lines.push(`( curl -fsS -m 2 --retry 1 --data-urlencode to=${q(to)} --data-urlencode "text=$SMS_TEXT" ${q(n.sms.url)} >/dev/null 2>&1 || fail sms ${q(to)} ) </dev/null >/dev/null 2>&1 &`);
-      if (n.sms.command) lines.push(`( ${q(n.sms.command)} ${q(to)} "$SMS_TEXT" >/dev/null 2>&1 || fail sms-command ${q(to)} ) </dev/null >/dev/null 2>&1 &`);
+      if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)}`));
+      if (n.sms.command) lines.push(detach(`sms_command ${q(to)} ${q(n.sms.command)}`));
     }
   }
+
   if (n.email) {
-    const to = n.email.to.map(q).join(' ');
+    const e = n.email;
+    const ep = smtpEndpoint(e);
     lines.push(
-      'if command -v mail >/dev/null 2>&1; then',
-      `  ( echo "$LINE" | mail -s "[haops] $HOST $NAME $STATE" ${to} >/dev/null 2>&1 || fail mail ) </dev/null >/dev/null 2>&1 &`,
-      'fi',
+      `MAIL_FROM=${q(e.from)}`,
+      `MAIL_TO=${q(e.to.join(', '))}`,
+      `SMTP_URL=${q(`smtp://${ep.host}:${ep.port}`)}`,
+      `SMTP_TIMEOUT=${e.smtp_connect_timeout}`,
+      'SUBJECT="[haops] $HOST $NAME $STATE"',
+      '[ -n "$TEST_ID" ] && SUBJECT="$SUBJECT (test $TEST_ID)"',
+      'message() { printf "From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\nDate: %s\\r\\nX-Mailer: haops\\r\\n\\r\\n%s\\r\\n" "$MAIL_FROM" "$MAIL_TO" "$SUBJECT" "$(date -R)" "$LINE"; }',
+      '# Through smtp_server, as keepalived\'s smtp_alert does; else the node\'s own sendmail or mail, if present.',
+      'send_mail() {',
+      '  if curl -V 2>/dev/null | grep -qw smtp; then',
+      `    err=$(message | curl -sS --connect-timeout "$SMTP_TIMEOUT" -m $((SMTP_TIMEOUT + 10)) --url "$SMTP_URL" --mail-from "$MAIL_FROM" ${e.to.map((t) => `--mail-rcpt ${q(t)}`).join(' ')} -T - 2>&1) && { outcome email \"$SMTP_URL\"; return; }`,
+      '    outcome email "$SMTP_URL" "curl exit $?: $err"',
+      '  elif command -v sendmail >/dev/null 2>&1; then',
+      '    err=$(message | sendmail -t -f "$MAIL_FROM" 2>&1) && { outcome email sendmail; return; }',
+      '    outcome email sendmail "sendmail exit $?: $err"',
+      '  elif command -v mail >/dev/null 2>&1; then',
+      `    err=$(echo "$LINE" | mail -s "$SUBJECT" ${e.to.map(q).join(' ')} 2>&1) && { outcome email mail; return; }`,
+      '    outcome email mail "mail exit $?: $err"',
+      '  else',
+      '    outcome email none "no curl with SMTP, sendmail or mail on this node"',
+      '  fi',
+      '}',
+      mailMode === 'always' ? detach('send_mail') : `[ -n "$TEST_ID" ] && ${detach('send_mail')}`,
     );
   }
   lines.push('exit 0', '');

@@ -1,0 +1,141 @@
+// For the drill report: which notifications each node sent while the VIP moved, how long after
+// the move each one arrived, and which configured channels said nothing. Pure.
+import type { ChannelName, NotificationEvent } from './collector.js';
+
+export interface VipMove {
+  vip: string;
+  /** The node that held the VIP before (null: nobody did). */
+  from: string | null;
+  to: string;
+  /** Local clock (Date.now()) when the VIP was seen on `to`. */
+  arrivedAt: number;
+}
+
+export interface TimelineInput {
+  events: readonly NotificationEvent[];
+  moves: readonly VipMove[];
+  /** Per node, the channels to expect (those haops could observe: see observableChannels()). */
+  channels: Record<string, readonly ChannelName[]>;
+  /** The drill's window; events outside it are ignored. Default: every event. */
+  startedAt?: number;
+  endedAt?: number;
+  /** How far around a move a notification still belongs to it. Default 30 s before, 60 s after. */
+  beforeMs?: number;
+  afterMs?: number;
+}
+
+export interface TimelineEntry {
+  host: string;
+  channel: ChannelName;
+  source: 'keepalived' | 'haops' | 'other';
+  instance?: string;
+  state?: string;
+  receivedAt: number;
+  /** The move this notification belongs to (the nearest one involving its node). */
+  move: VipMove | null;
+  /** receivedAt − move.arrivedAt: negative when it came before the VIP arrived (the old holder letting go). */
+  delayMs: number | null;
+}
+
+export interface NodeTimeline {
+  host: string;
+  notifications: TimelineEntry[];
+  /** Expected channels that sent nothing for this node during the whole drill. */
+  silent: ChannelName[];
+  /** Per move involving this node: the expected channels that sent nothing for it. */
+  missed: { move: VipMove; channels: ChannelName[] }[];
+}
+
+export interface NotifyTimeline {
+  nodes: NodeTimeline[];
+  /** Events from hosts that are not in `channels` (another pair, a stray sender). */
+  unmatched: NotificationEvent[];
+}
+
+function sourceOf(e: NotificationEvent): TimelineEntry['source'] {
+  return e.channel === 'email' ? e.source : 'haops';
+}
+
+/** Events name the node by inventory host (webhook, haops mail) or by router_id (keepalived mail). */
+function hostOf(e: NotificationEvent, hosts: readonly string[]): string | null {
+  if (e.host && hosts.includes(e.host)) return e.host;
+  if (e.channel === 'sms') {
+    // An SMS carries no host field: look for a host name in the text (the default template has it).
+    const named = hosts.find((h) => new RegExp(`(^|[^A-Za-z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_.-]|$)`).test(e.text));
+    return named ?? null;
+  }
+  return null;
+}
+
+export function notifyTimeline(input: TimelineInput): NotifyTimeline {
+  const before = input.beforeMs ?? 30_000;
+  const after = input.afterMs ?? 60_000;
+  const hosts = Object.keys(input.channels);
+  const inWindow = (t: number) => (input.startedAt === undefined || t >= input.startedAt) && (input.endedAt === undefined || t <= input.endedAt);
+  const moves = [...input.moves].sort((a, b) => a.arrivedAt - b.arrivedAt);
+  const involves = (m: VipMove, h: string) => m.to === h || m.from === h;
+  const nearest = (h: string, t: number): VipMove | null => {
+    let best: VipMove | null = null;
+    for (const m of moves) {
+      if (!involves(m, h)) continue;
+      const d = t - m.arrivedAt;
+      if (d < -before || d > after) continue;
+      if (!best || Math.abs(d) < Math.abs(t - best.arrivedAt)) best = m;
+    }
+    return best;
+  };
+
+  const byHost = new Map<string, TimelineEntry[]>(hosts.map((h) => [h, []]));
+  const unmatched: NotificationEvent[] = [];
+  for (const e of [...input.events].sort((a, b) => a.receivedAt - b.receivedAt)) {
+    if (e.test || !inWindow(e.receivedAt)) continue;
+    const host = hostOf(e, hosts);
+    if (!host) {
+      unmatched.push(e);
+      continue;
+    }
+    const move = nearest(host, e.receivedAt);
+    byHost.get(host)!.push({
+      host,
+      channel: e.channel,
+      source: sourceOf(e),
+      instance: e.instance,
+      state: e.state,
+      receivedAt: e.receivedAt,
+      move,
+      delayMs: move ? e.receivedAt - move.arrivedAt : null,
+    });
+  }
+
+  const nodes: NodeTimeline[] = hosts.map((host) => {
+    const notifications = byHost.get(host)!;
+    const expected = input.channels[host]!.filter((c) => c !== 'log');
+    const silent = expected.filter((c) => !notifications.some((n) => n.channel === c));
+    const missed = moves
+      .filter((m) => involves(m, host))
+      .map((move) => ({ move, channels: expected.filter((c) => !notifications.some((n) => n.channel === c && n.move === move)) }))
+      .filter((x) => x.channels.length > 0);
+    return { host, notifications, silent, missed };
+  });
+  return { nodes, unmatched };
+}
+
+const fmtDelay = (ms: number | null) => (ms === null ? 'no VIP move near it' : `${ms >= 0 ? '+' : '−'}${(Math.abs(ms) / 1000).toFixed(2)} s ${ms >= 0 ? 'after' : 'before'} the VIP arrived`);
+
+export function formatTimeline(t: NotifyTimeline): string {
+  const out: string[] = [];
+  for (const n of t.nodes) {
+    out.push(`${n.host}: ${n.notifications.length} notification${n.notifications.length === 1 ? '' : 's'}`);
+    for (const e of n.notifications) {
+      const what = [e.instance, e.state].filter(Boolean).join(' ');
+      out.push(`  ${e.channel.padEnd(7)} ${e.source === 'keepalived' ? '(keepalived) ' : ''}${what || '?'}  ${fmtDelay(e.delayMs)}`);
+    }
+    if (n.silent.length > 0) out.push(`  silent: ${n.silent.join(', ')}`);
+    for (const m of n.missed) {
+      if (m.channels.length === n.silent.length && m.channels.every((c) => n.silent.includes(c))) continue;
+      out.push(`  nothing on ${m.channels.join(', ')} for the move ${m.move.from ?? '-'} → ${m.move.to}`);
+    }
+  }
+  if (t.unmatched.length > 0) out.push(`${t.unmatched.length} notification(s) from hosts outside this drill`);
+  return out.join('\n');
+}

@@ -1,0 +1,233 @@
+// The main job on the real lab (two Debian 12 nodes, real sshd, keepalived and nginx): deploy,
+// idempotence, targeted changes, refusals, a node down, secrets; then status and drills.
+// One file, in order: each step starts from the state the previous one left.
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { labWanted } from '../global-setup.js';
+
+const run = promisify(execFile);
+const LAB = 'inventory/lab.yaml';
+const KEY = '/var/lib/haops/lab/id_ed25519';
+const KNOWN = '/var/lib/haops/lab/known_hosts';
+const IP = { node1: '198.18.0.11', node2: '198.18.0.12' } as const;
+const VIP = '198.18.0.100';
+const SECRET = 'Lb7xQ2zP';
+const env = { ...process.env, HAOPS_VRRP_PASSWORD: SECRET };
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The haops CLI as a user runs it (a child process), from the TypeScript sources. */
+function haops(args: string[], opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args], { env: opts.env ?? env });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (opts.signalAfter && !signalled && opts.signalAfter.text.test(stderr)) {
+        signalled = true;
+        setTimeout(() => child.kill('SIGINT'), opts.signalAfter.delayMs);
+      }
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function onNode(node: keyof typeof IP, command: string): Promise<string> {
+  const { stdout } = await run('ssh', ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${IP[node]}`, command]);
+  return stdout;
+}
+
+const pids = async (node: keyof typeof IP) => (await onNode(node, 'systemctl show -p MainPID --value keepalived nginx')).trim().split('\n');
+const json = (r: CliRun) => JSON.parse(r.stdout);
+const stepsOf = (report: any, host: string) => report.hosts.find((h: any) => h.host === host).steps.map((s: any) => s.title);
+
+function variant(edit: (text: string) => string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'haops-inv-')), 'lab.yaml');
+  writeFileSync(file, edit(readFileSync(LAB, 'utf8')));
+  return file;
+}
+
+describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', () => {
+  it('first deploy installs, enables, configures and starts everything; the VIP sits on the MASTER and serves HTTP', async () => {
+    const r = await haops(['deploy', LAB, '--json']);
+    const report = json(r);
+    expect(report.ok, r.stderr + r.stdout).toBe(true);
+    expect(report.changed).toBeGreaterThan(4);
+    expect(report.pairs[0].vips[0]).toMatchObject({ vip: VIP, holders: ['node1'], servedBy: 'node1' });
+    for (const n of ['node1', 'node2'] as const) {
+      expect(await onNode(n, 'systemctl is-enabled keepalived nginx; systemctl is-active keepalived nginx')).toBe('enabled\nenabled\nactive\nactive\n');
+    }
+    const { stdout } = await run('curl', ['-s', '-m', '3', `http://${VIP}/`]);
+    expect(stdout).toMatch(/^backend be[12]$/m);
+  });
+
+  it('a second deploy reports changed: 0, restarts nothing, and costs one round trip per host', async () => {
+    const before = [await pids('node1'), await pids('node2')];
+    const report = json(await haops(['deploy', LAB, '--json']));
+    expect(report.ok).toBe(true);
+    expect(report.changed).toBe(0);
+    expect(report.hosts.map((h: any) => h.roundTrips)).toEqual([1, 1]);
+    expect([await pids('node1'), await pids('node2')]).toEqual(before);
+  });
+
+  it('a changed upstream changes exactly the nginx site and reloads only nginx', async () => {
+    const keepalivedBefore = [(await pids('node1'))[0], (await pids('node2'))[0]];
+    const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.22:8080]'));
+    const report = json(await haops(['deploy', file, '--json']));
+    expect(report.ok).toBe(true);
+    for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/nginx/conf.d/haops.conf', 'reload nginx']);
+    expect([(await pids('node1'))[0], (await pids('node2'))[0]]).toEqual(keepalivedBefore);
+    for (let i = 0; i < 4; i++) expect((await run('curl', ['-s', '-m', '3', `http://${VIP}/`])).stdout).toBe('backend be2\n');
+  });
+
+  it('a changed VIP changes exactly keepalived.conf and reloads only keepalived; the VIP moves address', async () => {
+    const nginxBefore = [(await pids('node1'))[1], (await pids('node2'))[1]];
+    const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.22:8080]').replace('vip: 198.18.0.100/24', 'vip: 198.18.0.102/24'));
+    const report = json(await haops(['deploy', file, '--json']));
+    expect(report.ok, JSON.stringify(report.pairs)).toBe(true);
+    for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/keepalived/keepalived.conf', 'reload keepalived']);
+    expect([(await pids('node1'))[1], (await pids('node2'))[1]]).toEqual(nginxBefore);
+    expect(report.pairs[0].vips[0]).toMatchObject({ vip: '198.18.0.102', holders: ['node1'] });
+    // Back to the lab's own inventory: exactly the two files again.
+    const back = json(await haops(['deploy', LAB, '--json']));
+    expect(back.ok).toBe(true);
+    expect(stepsOf(back, 'node1').sort()).toEqual(['reload keepalived', 'reload nginx', 'update /etc/keepalived/keepalived.conf', 'update /etc/nginx/conf.d/haops.conf']);
+  });
+
+  it('an invalid nginx directive is refused by nginx -t on the node: nothing goes live, both services keep running, the error names host, file and message', async () => {
+    const siteBefore = await onNode('node2', 'sha256sum /etc/nginx/conf.d/haops.conf');
+    const before = await pids('node2');
+    const file = variant((t) => t.replace('      listen: 80\n', '      listen: 80\n      extra: ["bogus_directive on;"]\n'));
+    const r = await haops(['deploy', file]);
+    expect(r.code).toBe(1);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/node2: \/etc\/nginx\/conf\.d\/haops\.conf: nginx -t failed: .*unknown directive "bogus_directive" in \/etc\/nginx\/conf\.d\/haops\.conf:\d+/);
+    expect(await onNode('node2', 'sha256sum /etc/nginx/conf.d/haops.conf')).toBe(siteBefore);
+    expect(await pids('node2')).toEqual(before);
+    expect(await onNode('node2', 'systemctl is-active keepalived nginx')).toBe('active\nactive\n');
+    expect((await run('curl', ['-s', '-m', '3', `http://${VIP}/haops-health`])).stdout).toBe('node1\n');
+  });
+
+  it('a node that is down fails its own steps with a clear error while its peer converges; a re-run converges both', async () => {
+    await run('ip', ['netns', 'exec', 'haops-node2', 'ip', 'link', 'set', 'eth0', 'down']);
+    try {
+      const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.21:8080]'));
+      const r = await haops(['deploy', file, '--json', '--connect-timeout', '3']);
+      expect(r.code).toBe(1);
+      const report = json(r);
+      const node2 = report.hosts.find((h: any) => h.host === 'node2');
+      expect(node2.ok).toBe(false);
+      expect(node2.error).toMatch(/node2/);
+      expect(report.hosts.find((h: any) => h.host === 'node1')).toMatchObject({ ok: true, changed: 2 });
+      expect((await run('curl', ['-s', '-m', '3', `http://${VIP}/`])).stdout).toBe('backend be1\n');
+    } finally {
+      await run('ip', ['netns', 'exec', 'haops-node2', 'ip', 'link', 'set', 'eth0', 'up']);
+    }
+    const again = json(await haops(['deploy', LAB, '--json']));
+    expect(again.ok, JSON.stringify(again.pairs)).toBe(true);
+    expect(json(await haops(['deploy', LAB, '--json'])).changed).toBe(0);
+  });
+
+  it('secrets never appear in any output mode (progress, --json, --check --diff)', async () => {
+    const file = variant((t) => t.replace('advert_int: 1', 'advert_int: 2'));
+    const outputs = [await haops(['deploy', file, '--check', '--diff']), await haops(['deploy', file, '--check', '--diff', '--json']), await haops(['deploy', LAB]), await haops(['deploy', LAB, '--json'])];
+    const all = outputs.map((r) => r.stdout + r.stderr).join('\n');
+    expect(outputs[0]!.stdout).toMatch(/-\s+advert_int 1\n\+\s+advert_int 2/);
+    expect(all).toContain('auth_pass ********');
+    expect(all).not.toContain(SECRET);
+    expect(await onNode('node1', 'grep -c "auth_pass ' + SECRET + '" /etc/keepalived/keepalived.conf')).toBe('1\n');
+  });
+});
+
+describe.skipIf(!labWanted())('status and failover drills on the lab pair', () => {
+  it('status reports one healthy holder and exits 0', async () => {
+    const r = await haops(['status', LAB, '--json']);
+    expect(r.code).toBe(0);
+    const s = json(r);
+    expect(s.pairs[0].instances[0]).toMatchObject({ vip: VIP, holders: ['node1'], verdict: 'ok' });
+    expect(s.pairs[0].nodes[0].instances.VI_LAB).toEqual({ state: 'MASTER', priority: 202 });
+  });
+
+  it("nginx-stop fails over in 3-5 s; the figures agree with keepalived's journal and the notify log to within 0.2 s", async () => {
+    const r = await haops(['failover-drill', LAB, '--json']);
+    const report = json(r);
+    expect(report.ok, r.stdout + r.stderr).toBe(true);
+    const round = report.rounds[0];
+    expect(round.failoverSeconds).toBeGreaterThanOrEqual(3);
+    expect(round.failoverSeconds).toBeLessThanOrEqual(5);
+    expect(round.httpRecoverySeconds).toBeGreaterThanOrEqual(round.failoverSeconds);
+    expect(round.failedRequests).toBeGreaterThan(0);
+    expect(round.gratuitousArp).toBe(true);
+    expect(round.endedAsBegan).toBe(true);
+    const arrived = Date.parse(round.vipArrivedAt);
+    const journal = await onNode('node2', `journalctl -u keepalived -o short-iso-precise --since "${new Date(Date.parse(round.faultAt) - 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC" | grep 'Entering MASTER STATE' | head -1`);
+    const journalAt = Date.parse(journal.split(' ')[0]!);
+    expect(Math.abs(journalAt - arrived), journal).toBeLessThanOrEqual(200);
+    const notify = await onNode('node2', `grep 'state=MASTER' /var/log/keepalived.notify.log | tail -1`);
+    expect(Math.abs(Date.parse(notify.split(' ')[0]!) - arrived), notify).toBeLessThanOrEqual(200);
+  });
+
+  it.each(['nginx-kill', 'keepalived-stop', 'node-isolate'])('%s moves the VIP to the BACKUP and the pair ends as it began', async (fault) => {
+    const report = json(await haops(['failover-drill', LAB, '--fault', fault, '--json']));
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+    expect(report.rounds[0]).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
+    expect(report.rounds[0].failoverSeconds).toBeLessThan(fault === 'keepalived-stop' ? 1.5 : 6);
+  });
+
+  it('--rounds 2 reports min/median/max and --max-failover gates the exit code', async () => {
+    const r = await haops(['failover-drill', LAB, '--fault', 'keepalived-stop', '--rounds', '2', '--max-failover', '0.001', '--json']);
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.rounds).toHaveLength(2);
+    expect(report.stats.failoverSeconds.min).toBeLessThanOrEqual(report.stats.failoverSeconds.max);
+    expect(report.problems.join('\n')).toMatch(/more than --max-failover 0.001 s/);
+  });
+
+  it('a drill interrupted with SIGINT mid-fault restores the node and the pair ends healthy', async () => {
+    const r = await haops(['failover-drill', LAB], { signalAfter: { text: /round 1: nginx-stop on node1/, delayMs: 1000 } });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/restoring the fault/);
+    expect(await onNode('node1', 'systemctl is-active nginx')).toBe('active\n');
+    let healthy = false;
+    for (let i = 0; i < 30 && !healthy; i++) {
+      healthy = (await haops(['status', LAB])).code === 0;
+      if (!healthy) await new Promise((res) => setTimeout(res, 1000));
+    }
+    expect(healthy).toBe(true);
+  });
+
+  it('status reports a split brain made by hand (VRRP between the nodes blocked) and exits non-zero', async () => {
+    await onNode('node1', `ip route add blackhole ${IP.node2}/32`);
+    await onNode('node2', `ip route add blackhole ${IP.node1}/32`);
+    try {
+      let r: CliRun = { code: 0, stdout: '', stderr: '' };
+      for (let i = 0; i < 20; i++) {
+        r = await haops(['status', LAB]);
+        if (/SPLIT BRAIN/.test(r.stdout)) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(r.stdout).toMatch(/SPLIT BRAIN: node1 and node2 both hold 198\.18\.0\.100/);
+      expect(r.code).toBe(1);
+    } finally {
+      await onNode('node1', `ip route del blackhole ${IP.node2}/32`);
+      await onNode('node2', `ip route del blackhole ${IP.node1}/32`);
+    }
+    let healthy = false;
+    for (let i = 0; i < 30 && !healthy; i++) {
+      healthy = (await haops(['status', LAB])).code === 0;
+      if (!healthy) await new Promise((res) => setTimeout(res, 1000));
+    }
+    expect(healthy).toBe(true);
+  });
+});
