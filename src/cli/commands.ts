@@ -4,6 +4,7 @@ import { deployCommand, type DeployFlags } from './deploy.js';
 import { registerLabCommands } from '../lab/cli.js';
 import { statusCommand, type StatusFlags } from './status.js';
 import { drillCommand, type DrillFlags } from './drill.js';
+import { notifyTestCommand, type NotifyFlags } from './notify.js';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -55,5 +56,12 @@ export function register(program: Command, io: CliIo): void {
     .option('--max-failover <seconds>', 'fail (exit 1) when a failover takes longer')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
+  nodeOptions(program.command('notify-test'))
+    .description('fire a synthetic transition through every notification channel of every node; report which arrived')
+    .argument('<inventory>')
+    .option('--limit <host>', 'only this host (repeatable, or comma list)', collect)
+    .option('--wait <seconds>', 'how long each node waits for its channels', '8')
+    .option('--json', 'machine-readable report')
+    .action(async (file: string, flags: NotifyFlags) => io.setCode(await notifyTestCommand(file, flags, io.out, io.err)));
   registerLabCommands(program);
 }

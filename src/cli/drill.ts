@@ -5,6 +5,7 @@ import { connector, type NodeFlags } from './deploy.js';
 import { loadModel } from './offline.js';
 import { masked } from './mask.js';
 import type { Host } from '../ssh/host.js';
+import { formatTimeline } from '../notify/timeline.js';
 
 export interface DrillFlags extends NodeFlags {
   pair?: string;
@@ -47,7 +48,7 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
   const report: DrillReport = { ok: false, pair: pair.name, instance: instance.spec.name, vip: instance.spec.vip.split('/')[0]!, fault, rounds: [], problems: [] };
   try {
     for (const n of pair.nodes) hosts[n] = await conn.get(n);
-    drill = new Drill(pair, instance, hosts, { fault, rounds, maxFailover, log });
+    drill = new Drill(pair, instance, hosts, { fault, rounds, maxFailover, log, nodes: model.nodes.filter((n) => n.pair === pair.name) });
     for (let r = 1; r <= rounds; r++) {
       const round = await drill.round(r, pair.spec.interface, pair.spec.nginx.listen);
       report.rounds.push(round);
@@ -90,6 +91,9 @@ export function formatReport(r: DrillReport): string {
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [`failover drill: pair ${r.pair}, instance ${r.instance}, VIP ${r.vip}, fault ${r.fault}`, ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  '))];
+  for (const x of r.rounds) {
+    if (x.notifications) lines.push(`  notifications, round ${x.round} (delay after the VIP moved):`, ...formatTimeline(x.notifications).split('\n').map((l) => `    ${l}`));
+  }
   if (r.stats) for (const [k, v] of Object.entries(r.stats)) if (v) lines.push(`  ${k}: min ${v.min.toFixed(2)}  median ${v.median.toFixed(2)}  max ${v.max.toFixed(2)}`);
   for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
   lines.push(r.ok ? 'drill passed: the pair failed over and ended as it began' : 'drill FAILED');

@@ -7,6 +7,9 @@ import type { Host, StreamHandle } from '../ssh/host.js';
 import { pairStatus } from './status.js';
 import { HttpProbe } from './http-probe.js';
 import { NeighbourWatch } from './neighbour.js';
+import { NotifyWatch } from './notify-watch.js';
+import type { NodeModel } from '../model/derive.js';
+import type { NotifyTimeline } from '../notify/timeline.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -21,6 +24,8 @@ export interface DrillOptions {
   log: (s: string) => void;
   /** Seconds the isolated node stays cut off before its own timer heals it. */
   isolateSeconds?: number;
+  /** The pair's nodes: their notification channels are watched during each round. */
+  nodes?: NodeModel[];
 }
 
 export interface RoundReport {
@@ -40,6 +45,8 @@ export interface RoundReport {
   endedAsBegan: boolean;
   faultAt: string;
   vipArrivedAt: string | null;
+  /** Per node, the notifications sent during the round and their delay after the VIP moved. */
+  notifications?: NotifyTimeline;
   problems: string[];
 }
 
@@ -164,6 +171,7 @@ export class Drill {
     const macs = await this.macs(iface);
     this.events = [];
     await this.watch();
+    const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
     const http = new HttpProbe(this.vip, port);
     const neigh = NeighbourWatch.start(this.vip);
     http.start();
@@ -199,6 +207,7 @@ export class Drill {
 
       // Restore, then failback (preemption) or stay (nopreempt).
       const tr = Date.now();
+      const moves = arrived ? [{ vip: this.vip, from, to: other, arrivedAt: arrived.at }] : [];
       if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
       await this.restore();
       if (this.instance.math.nopreempt) {
@@ -208,8 +217,15 @@ export class Drill {
         const back = await this.waitFor(() => this.events.find((e) => e.node === from && e.kind === 'add' && e.at >= tr), tr);
         report.failbackSeconds = back ? seconds(back.at - tr) : null;
         if (!back) report.problems.push(`VIP did not come back to ${from} after the restore`);
+        else moves.push({ vip: this.vip, from: other, to: from, arrivedAt: back.at });
       }
       await this.settle();
+      if (notify?.watching) {
+        await sleep(1500); // the last transition's mail and webhook are still on their way
+        report.notifications = notify.timeline(moves, t0 - 1000, Date.now());
+        for (const n of report.notifications.nodes) if (n.silent.length) report.problems.push(`${n.host} sent nothing on ${n.silent.join(', ')} during the drill`);
+      }
+      if (notify) report.problems.push(...notify.problems);
       const post = await this.precheck();
       const expected = this.instance.math.nopreempt ? other : from;
       report.endedAsBegan = 'holder' in post && post.holder === expected;
@@ -221,6 +237,7 @@ export class Drill {
     } finally {
       http.stop();
       neigh?.stop();
+      await notify?.stop();
       await this.restore();
       await this.close();
     }

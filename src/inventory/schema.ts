@@ -115,7 +115,11 @@ export const notifySchema = z
       .object({
         to: z.array(emailAddr).min(1),
         from: emailAddr,
-        smtp_server: safe('smtp_server').default('127.0.0.1'),
+        /** host or host:port (keepalived's `smtp_server HOST [PORT]`, default port 25). */
+        smtp_server: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { message: 'expected a host or IPv4 address, optionally with :port, like 127.0.0.1 or 10.0.0.5:2525' })
+          .default('127.0.0.1'),
         smtp_connect_timeout: z.number().int().min(1).max(600).default(30),
       })
       .strict()

@@ -17,11 +17,15 @@ export function labInventoryYaml(info: LabInfo): string {
     'hosts:\n',
     hosts,
     'pairs:\n',
-    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers)),
+    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress)),
   ].join('');
 }
 
-function pairYaml(pair: LabPair, subnet: string, servers: string): string {
+/** Ports on the lab host where haops itself listens for the nodes' notifications (drill, notify-test). */
+export const LAB_WEBHOOK_PORT = 8025;
+export const LAB_SMTP_PORT = 2525;
+
+function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string): string {
   const [master, backup] = pair.nodes;
   return `  ${pair.name}:
     nodes: [${master}, ${backup}]
@@ -45,6 +49,13 @@ function pairYaml(pair: LabPair, subnet: string, servers: string): string {
     notify:
       script: /usr/local/bin/keepalived_notify.sh
       log: /var/log/keepalived.notify.log
+      # haops listens on the lab host for these during a drill or notify-test.
+      webhooks: [http://${hostAddress}:${LAB_WEBHOOK_PORT}/keepalived]
+      email:
+        to: [oncall@lab.invalid]
+        from: keepalived@lab.invalid
+        smtp_server: ${hostAddress}:${LAB_SMTP_PORT}
+        smtp_connect_timeout: 5
     nginx:
       listen: 80
       upstreams:

@@ -13,7 +13,7 @@ global_defs {
 {{/each}}
     }
     notification_email_from {{email.from}}
-    smtp_server {{email.smtp_server}}
+    smtp_server {{smtpServer}}
     smtp_connect_timeout {{email.smtp_connect_timeout}}
 {{/if}}
     router_id {{routerId}}
@@ -93,5 +93,6 @@ export function hasScriptSecurity(version: string | null | undefined): boolean {
 
 export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {
   const scriptSecurity = hasScriptSecurity(target.version) || Boolean(node.scriptUser);
-  return render({ ...node, email: node.notify.email, scriptSecurity, scriptUser: node.scriptUser ?? 'root' });
+  const smtpServer = node.notify.email?.smtp_server.replace(':', ' ');
+  return render({ ...node, email: node.notify.email, smtpServer, scriptSecurity, scriptUser: node.scriptUser ?? 'root' });
 }

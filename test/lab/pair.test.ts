@@ -140,10 +140,11 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
   });
 
   it('secrets never appear in any output mode (progress, --json, --check --diff)', async () => {
-    const file = variant((t) => t.replace('advert_int: 1', 'advert_int: 2'));
+    // A VIP change: its diff hunk reaches the authentication block just above it.
+    const file = variant((t) => t.replace('vip: 198.18.0.100/24', 'vip: 198.18.0.103/24'));
     const outputs = [await haops(['deploy', file, '--check', '--diff']), await haops(['deploy', file, '--check', '--diff', '--json']), await haops(['deploy', LAB]), await haops(['deploy', LAB, '--json'])];
     const all = outputs.map((r) => r.stdout + r.stderr).join('\n');
-    expect(outputs[0]!.stdout).toMatch(/-\s+advert_int 1\n\+\s+advert_int 2/);
+    expect(outputs[0]!.stdout).toMatch(/-\s+198\.18\.0\.100\/24\n\+\s+198\.18\.0\.103\/24/);
     expect(all).toContain('auth_pass ********');
     expect(all).not.toContain(SECRET);
     expect(await onNode('node1', 'grep -c "auth_pass ' + SECRET + '" /etc/keepalived/keepalived.conf')).toBe('1\n');
@@ -194,7 +195,7 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
     expect(report.problems.join('\n')).toMatch(/more than --max-failover 0.001 s/);
   });
 
-  it('a drill interrupted with SIGINT mid-fault restores the node and the pair ends healthy', async () => {
+  it('a drill interrupted with SIGINT mid-fault restores the node and the pair ends healthy', { timeout: 120_000 }, async () => {
     const r = await haops(['failover-drill', LAB], { signalAfter: { text: /round 1: nginx-stop on node1/, delayMs: 1000 } });
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/restoring the fault/);
@@ -207,9 +208,10 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
     expect(healthy).toBe(true);
   });
 
-  it('status reports a split brain made by hand (VRRP between the nodes blocked) and exits non-zero', async () => {
-    await onNode('node1', `ip route add blackhole ${IP.node2}/32`);
-    await onNode('node2', `ip route add blackhole ${IP.node1}/32`);
+  it('status reports a split brain made by hand (VRRP between the nodes blocked) and exits non-zero', { timeout: 120_000 }, async () => {
+    // Each node sends to its peer's IP at a MAC nobody has: VRRP between them is cut, SSH is not.
+    await onNode('node1', `ip neigh replace ${IP.node2} lladdr 02:00:00:00:00:99 nud permanent dev eth0`);
+    await onNode('node2', `ip neigh replace ${IP.node1} lladdr 02:00:00:00:00:98 nud permanent dev eth0`);
     try {
       let r: CliRun = { code: 0, stdout: '', stderr: '' };
       for (let i = 0; i < 20; i++) {
@@ -220,8 +222,8 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
       expect(r.stdout).toMatch(/SPLIT BRAIN: node1 and node2 both hold 198\.18\.0\.100/);
       expect(r.code).toBe(1);
     } finally {
-      await onNode('node1', `ip route del blackhole ${IP.node2}/32`);
-      await onNode('node2', `ip route del blackhole ${IP.node1}/32`);
+      await onNode('node1', `ip neigh del ${IP.node2} dev eth0`);
+      await onNode('node2', `ip neigh del ${IP.node1} dev eth0`);
     }
     let healthy = false;
     for (let i = 0; i < 30 && !healthy; i++) {
