@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { labWanted } from '../global-setup.js';
 
 const run = promisify(execFile);
@@ -151,7 +151,17 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
   });
 });
 
+/** Each block can run alone (vitest -t): it starts from a converged pair. */
+function converged() {
+  beforeAll(async () => {
+    const r = await haops(['deploy', LAB, '--json']);
+    if (r.code !== 0) throw new Error(`deploy before the block failed: ${r.stdout}${r.stderr}`);
+  }, 180_000);
+}
+
 describe.skipIf(!labWanted())('status and failover drills on the lab pair', () => {
+  converged();
+
   it('status reports one healthy holder and exits 0', async () => {
     const r = await haops(['status', LAB, '--json']);
     expect(r.code).toBe(0);
@@ -231,5 +241,55 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
       if (!healthy) await new Promise((res) => setTimeout(res, 1000));
     }
     expect(healthy).toBe(true);
+  });
+});
+
+describe.skipIf(!labWanted())('state-change notifications on the lab pair', () => {
+  converged();
+  it('notify-test: a synthetic transition reaches the log, the webhook and e-mail from both nodes', async () => {
+    const r = await haops(['notify-test', LAB, '--json']);
+    const report = json(r);
+    expect(report.ok, r.stdout).toBe(true);
+    for (const node of report.nodes) {
+      expect(node.channels.map((c: any) => [c.channel, c.status])).toEqual([['log', 'arrived'], ['webhook', 'arrived'], ['email', 'arrived']]);
+      expect(node.scriptMs).toBeLessThan(500);
+    }
+  });
+
+  it('a drill shows MASTER and BACKUP transitions from both nodes by webhook and e-mail within 1 s of the VIP moving; the log holds them', async () => {
+    const report = json(await haops(['failover-drill', LAB, '--json']));
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+    const timeline = report.rounds[0].notifications;
+    for (const host of ['node1', 'node2']) {
+      const n = timeline.nodes.find((x: any) => x.host === host);
+      expect(n.silent).toEqual([]);
+      for (const channel of ['webhook', 'email']) {
+        const states = n.notifications.filter((e: any) => e.channel === channel).map((e: any) => e.state);
+        expect(states, `${host} ${channel}`).toEqual(expect.arrayContaining(['MASTER', 'BACKUP']));
+      }
+      for (const e of n.notifications) expect(Math.abs(e.delayMs), `${host} ${e.channel} ${e.state}`).toBeLessThan(1000);
+      const log = await onNode(host as keyof typeof IP, `awk -v t="${report.rounds[0].faultAt}" '$1 >= t' /var/log/keepalived.notify.log`);
+      expect(log).toMatch(/state=MASTER/);
+      expect(log).toMatch(/state=BACKUP/);
+    }
+  });
+
+  it('a webhook that is down delays neither keepalived nor the other channels', async () => {
+    // A second webhook at a lab address nobody answers: curl waits out its timeout there.
+    const file = variant((t) => t.replace(/webhooks: \[(.*)\]/, 'webhooks: [http://198.18.0.250:8080/down, $1]'));
+    expect(json(await haops(['deploy', file, '--json'])).ok).toBe(true);
+    try {
+      const report = json(await haops(['failover-drill', file, '--json']));
+      const round = report.rounds[0];
+      expect(round.failoverSeconds).toBeLessThanOrEqual(5);
+      for (const n of round.notifications.nodes) {
+        for (const e of n.notifications) expect(Math.abs(e.delayMs), `${n.host} ${e.channel} ${e.state}`).toBeLessThan(1000);
+        expect(n.notifications.filter((e: any) => e.channel === 'webhook').length).toBeGreaterThanOrEqual(2);
+      }
+      const log = await onNode('node2', 'cat /var/log/keepalived.notify.log');
+      expect(log).toMatch(/channel=webhook target=http:\/\/198\.18\.0\.250:8080\/down result=failed/);
+    } finally {
+      expect(json(await haops(['deploy', LAB, '--json'])).ok).toBe(true);
+    }
   });
 });
