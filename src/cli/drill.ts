@@ -10,6 +10,7 @@ import { formatTimeline } from '../notify/timeline.js';
 export interface DrillFlags extends NodeFlags {
   pair?: string;
   instance?: string;
+  node?: string;
   fault?: string;
   rounds?: string;
   maxFailover?: string;
@@ -22,7 +23,9 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
   if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
   const instance = flags.instance ? pair.instances.find((i) => i.spec.name === flags.instance) : pair.instances[0];
   if (!instance) throw new UsageError(`--instance ${flags.instance}: no such instance in pair ${pair.name}`, `use one of: ${pair.instances.map((i) => i.spec.name).join(', ')}`);
-  const fault = (flags.fault ?? 'nginx-stop') as FaultKind;
+  if (flags.node && !pair.nodes.includes(flags.node)) throw new UsageError(`--node ${flags.node}: not a node of pair ${pair.name}`, `use one of: ${pair.nodes.join(', ')}`);
+  if (flags.node && flags.instance) throw new UsageError('--node and --instance exclude each other', '--node fails a whole node (every VIP it holds); --instance the holder of one VIP');
+  const fault = (flags.fault ?? (flags.node ? 'keepalived-stop' : 'nginx-stop')) as FaultKind;
   if (!FAULTS.includes(fault)) throw new UsageError(`--fault ${flags.fault}: unknown fault`, `use one of: ${FAULTS.join(', ')}`);
   const rounds = Number(flags.rounds ?? 1);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
@@ -45,10 +48,18 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const report: DrillReport = { ok: false, pair: pair.name, instance: instance.spec.name, vip: instance.spec.vip.split('/')[0]!, fault, rounds: [], problems: [] };
+  const report: DrillReport = {
+    ok: false,
+    pair: pair.name,
+    instance: flags.node ? `node ${flags.node} (every VIP it holds)` : instance.spec.name,
+    vip: flags.node ? pair.instances.map((i) => i.spec.vip.split('/')[0]).join(', ') : instance.spec.vip.split('/')[0]!,
+    fault,
+    rounds: [],
+    problems: [],
+  };
   try {
     for (const n of pair.nodes) hosts[n] = await conn.get(n);
-    drill = new Drill(pair, instance, hosts, { fault, rounds, maxFailover, log, nodes: model.nodes.filter((n) => n.pair === pair.name) });
+    drill = new Drill(pair, instance, hosts, { fault, rounds, maxFailover, log, node: flags.node, nodes: model.nodes.filter((n) => n.pair === pair.name) });
     for (let r = 1; r <= rounds; r++) {
       const round = await drill.round(r, pair.spec.interface, pair.spec.nginx.listen);
       report.rounds.push(round);
@@ -80,14 +91,18 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
 
 function formatRound(r: RoundReport): string {
   const s = (x: number | null) => (x === null ? '-' : `${x.toFixed(2)} s`);
-  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'}: VIP gone ${s(r.vipGoneSeconds)}, on new holder ${s(r.failoverSeconds)}, HTTP back ${s(r.httpRecoverySeconds)}, ${r.failedRequests} failed requests, GARP ${r.gratuitousArp === null ? 'not observed' : r.gratuitousArp ? 'yes' : 'no'}, ${r.stayed !== null ? (r.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(r.failbackSeconds)}`}`;
+  return r.vips
+    .map((v) => `round ${r.round}: ${v.vip} ${v.from} -> ${v.to ?? 'nobody'}: VIP gone ${s(v.vipGoneSeconds)}, on new holder ${s(v.failoverSeconds)}, HTTP back ${s(v.httpRecoverySeconds)}, ${v.failedRequests} failed requests, GARP ${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}, ${v.stayed !== null ? (v.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(v.failbackSeconds)}`}`)
+    .join('\n');
 }
 
 export function formatReport(r: DrillReport): string {
   const s = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
   const rows = [
-    ['round', 'from', 'to', 'VIP gone s', 'failover s', 'HTTP back s', 'failed req', 'GARP', 'failback s', 'ended as began'],
-    ...r.rounds.map((x) => [String(x.round), x.from, x.to ?? '-', s(x.vipGoneSeconds), s(x.failoverSeconds), s(x.httpRecoverySeconds), String(x.failedRequests), x.gratuitousArp === null ? '?' : x.gratuitousArp ? 'yes' : 'no', x.stayed !== null ? (x.stayed ? 'stayed' : 'moved') : s(x.failbackSeconds), x.endedAsBegan ? 'yes' : 'NO']),
+    ['round', 'VIP', 'from', 'to', 'VIP gone s', 'failover s', 'HTTP back s', 'failed req', 'GARP', 'failback s', 'ended as began'],
+    ...r.rounds.flatMap((x) =>
+      x.vips.map((v) => [String(x.round), v.vip, v.from, v.to ?? '-', s(v.vipGoneSeconds), s(v.failoverSeconds), s(v.httpRecoverySeconds), String(v.failedRequests), v.gratuitousArp === null ? '?' : v.gratuitousArp ? 'yes' : 'no', v.stayed !== null ? (v.stayed ? 'stayed' : 'moved') : s(v.failbackSeconds), x.endedAsBegan ? 'yes' : 'NO']),
+    ),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [`failover drill: pair ${r.pair}, instance ${r.instance}, VIP ${r.vip}, fault ${r.fault}`, ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  '))];

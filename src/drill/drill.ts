@@ -9,7 +9,7 @@ import { HttpProbe } from './http-probe.js';
 import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
 import type { NodeModel } from '../model/derive.js';
-import type { NotifyTimeline } from '../notify/timeline.js';
+import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -26,11 +26,14 @@ export interface DrillOptions {
   isolateSeconds?: number;
   /** The pair's nodes: their notification channels are watched during each round. */
   nodes?: NodeModel[];
+  /** Fail this node and every VIP it holds, instead of the holder of one instance. */
+  node?: string;
 }
 
-export interface RoundReport {
-  round: number;
-  fault: FaultKind;
+/** One VIP's movement in a round. */
+export interface VipRound {
+  instance: string;
+  vip: string;
   from: string;
   to: string | null;
   vipGoneSeconds: number | null;
@@ -42,9 +45,16 @@ export interface RoundReport {
   failbackSeconds: number | null;
   /** With nopreempt the VIP stays on the new holder: true when it did. */
   stayed: boolean | null;
+  vipArrivedAt: string | null;
+}
+
+/** A round: the fault on one node, and every VIP it held (one, or all of them for --node). */
+export interface RoundReport extends Omit<VipRound, 'instance' | 'vip'> {
+  round: number;
+  fault: FaultKind;
+  vips: VipRound[];
   endedAsBegan: boolean;
   faultAt: string;
-  vipArrivedAt: string | null;
   /** Per node, the notifications sent during the round and their delay after the VIP moved. */
   notifications?: NotifyTimeline;
   problems: string[];
@@ -63,6 +73,7 @@ export interface DrillReport {
 
 interface VipEvent {
   node: string;
+  vip: string;
   kind: 'add' | 'del';
   at: number;
 }
@@ -102,14 +113,11 @@ export class Drill {
 
   constructor(
     private readonly pair: PairModel,
+    /** The instance whose holder is broken (ignored with opts.node). */
     private readonly instance: PairInstance,
     private readonly hosts: Record<string, Host>,
     private readonly opts: DrillOptions,
   ) {}
-
-  get vip(): string {
-    return vipAddress(this.instance.spec.vip);
-  }
 
   /** Undoes whatever fault is in place: called on every exit path, Ctrl-C included. */
   async restore(): Promise<void> {
@@ -132,111 +140,136 @@ export class Drill {
     this.streams = [];
   }
 
-  private async watch(): Promise<void> {
+  private async watch(vips: string[]): Promise<void> {
     for (const name of this.pair.nodes) {
       const handle = await this.hosts[name]!.stream('exec ip -o monitor address', (line, at) => {
-        const kind = parseMonitorLine(line, this.vip);
-        if (kind) this.events.push({ node: name, kind, at });
+        for (const vip of vips) {
+          const kind = parseMonitorLine(line, vip);
+          if (kind) this.events.push({ node: name, vip, kind, at });
+        }
       });
       this.streams.push(handle);
     }
     await sleep(300); // the monitors subscribe before anything is broken
   }
 
-  private async waitFor(pred: () => VipEvent | undefined, since: number): Promise<VipEvent | null> {
+  private async waitFor(pred: (e: VipEvent) => boolean, since: number): Promise<VipEvent | null> {
     const deadline = since + (this.opts.timeoutSeconds ?? 30) * 1000;
     while (Date.now() < deadline) {
-      const e = pred();
+      const e = this.events.find(pred);
       if (e) return e;
       await sleep(20);
     }
     return null;
   }
 
-  async precheck(): Promise<{ holder: string } | { refused: string }> {
+  /** Every instance of the pair has exactly one healthy holder serving HTTP; else why not. */
+  async precheck(): Promise<{ holders: Record<string, string> } | { refused: string }> {
     const status = await pairStatus(this.pair, async (n) => this.hosts[n]!);
-    const inst = status.instances.find((i) => i.instance === this.instance.spec.name)!;
     const sick = status.nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
     if (sick.length) return { refused: `not every node is healthy (${sick.join(', ')}): a fault now could leave no healthy node` };
-    if (inst.holders.length !== 1) return { refused: inst.problem ?? `VIP ${this.vip} has ${inst.holders.length} holders` };
-    if (!inst.servedBy) return { refused: `HTTP through VIP ${this.vip} does not answer before the drill` };
-    return { holder: inst.holders[0]! };
+    const holders: Record<string, string> = {};
+    for (const inst of status.instances) {
+      if (inst.holders.length !== 1) return { refused: inst.problem ?? `VIP ${inst.vip} has ${inst.holders.length} holders` };
+      if (!inst.servedBy) return { refused: `HTTP through VIP ${inst.vip} does not answer` };
+      holders[inst.instance] = inst.holders[0]!;
+    }
+    return { holders };
   }
 
   async round(n: number, iface: string, port: number): Promise<RoundReport> {
     const pre = await this.precheck();
     if ('refused' in pre) throw new DrillRefused(pre.refused);
-    const from = pre.holder;
+    const from = this.opts.node ?? pre.holders[this.instance.spec.name]!;
     const other = this.pair.nodes.find((x) => x !== from)!;
+    const targets = this.opts.node ? this.pair.instances.filter((i) => pre.holders[i.spec.name] === from) : [this.instance];
+    if (!targets.length) throw new DrillRefused(`${from} holds no VIP: nothing would move`);
+    const vips = targets.map((t) => vipAddress(t.spec.vip));
     const macs = await this.macs(iface);
     this.events = [];
-    await this.watch();
+    await this.watch(vips);
     const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
-    const http = new HttpProbe(this.vip, port);
-    const neigh = NeighbourWatch.start(this.vip);
-    http.start();
+    const probes = vips.map((vip) => new HttpProbe(vip, port));
+    const neighs = vips.map((vip) => NeighbourWatch.start(vip));
+    for (const p of probes) p.start();
     await sleep(300);
-    const report: RoundReport = {
-      round: n, fault: this.opts.fault, from, to: null, vipGoneSeconds: null, failoverSeconds: null, httpRecoverySeconds: null,
-      failedRequests: 0, gratuitousArp: null, failbackSeconds: null, stayed: null, endedAsBegan: false, faultAt: '', vipArrivedAt: null, problems: [],
-    };
+    const rows: VipRound[] = targets.map((t, i) => ({
+      instance: t.spec.name, vip: vips[i]!, from, to: null, vipGoneSeconds: null, failoverSeconds: null, httpRecoverySeconds: null,
+      failedRequests: 0, gratuitousArp: null, failbackSeconds: null, stayed: null, vipArrivedAt: null,
+    }));
+    const problems: string[] = [];
+    let faultAt = '';
+    let endedAsBegan = false;
+    let timeline: NotifyTimeline | undefined;
     try {
       const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
-      this.opts.log(`round ${n}: ${this.opts.fault} on ${from} (holder of ${this.vip})`);
+      this.opts.log(`round ${n}: ${this.opts.fault} on ${from} (holder of ${vips.join(', ')})`);
       const t0 = Date.now();
-      report.faultAt = new Date(t0).toISOString();
+      faultAt = new Date(t0).toISOString();
       this.pending = { host: this.hosts[from]!, restore: cmd.restore };
       const faultRun = this.hosts[from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
       if (this.opts.fault !== 'node-isolate') {
         const r = await faultRun;
         if (r && r.code !== 0) throw new DrillRefused(`the fault command failed on ${from}: ${r.stderr.trim() || r.stdout.trim()}`);
       }
-      const gone = await this.waitFor(() => this.events.find((e) => e.node === from && e.kind === 'del' && e.at >= t0), t0);
-      const arrived = await this.waitFor(() => this.events.find((e) => e.node === other && e.kind === 'add' && e.at >= t0), t0);
-      if (gone) report.vipGoneSeconds = seconds(gone.at - t0);
-      if (arrived) {
-        report.to = other;
-        report.failoverSeconds = seconds(arrived.at - t0);
-        report.vipArrivedAt = new Date(arrived.at).toISOString();
-      } else report.problems.push(`VIP ${this.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
-      const served = await http.firstSuccessAfter(t0, other, (this.opts.timeoutSeconds ?? 30) * 1000);
-      report.httpRecoverySeconds = served === null ? null : seconds(served - t0);
-      report.failedRequests = http.failuresSince(t0);
-      if (served === null) report.problems.push(`HTTP through ${this.vip} was not answered by ${other}`);
-      if (arrived && macs[other]) report.gratuitousArp = neigh ? neigh.movedTo(macs[other]!, arrived.at, 1000) : null;
+      const moves: VipMove[] = [];
+      await Promise.all(
+        rows.map(async (row, i) => {
+          const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= t0, t0);
+          const arrived = await this.waitFor((e) => e.vip === row.vip && e.node === other && e.kind === 'add' && e.at >= t0, t0);
+          if (gone) row.vipGoneSeconds = seconds(gone.at - t0);
+          if (arrived) {
+            row.to = other;
+            row.failoverSeconds = seconds(arrived.at - t0);
+            row.vipArrivedAt = new Date(arrived.at).toISOString();
+            moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at });
+            if (macs[other] && neighs[i]) row.gratuitousArp = neighs[i]!.movedTo(macs[other]!, arrived.at, 1000);
+          } else problems.push(`VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
+          const served = await probes[i]!.firstSuccessAfter(t0, other, (this.opts.timeoutSeconds ?? 30) * 1000);
+          row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
+          row.failedRequests = probes[i]!.failuresSince(t0);
+          if (served === null) problems.push(`HTTP through ${row.vip} was not answered by ${other}`);
+        }),
+      );
 
       // Restore, then failback (preemption) or stay (nopreempt).
       const tr = Date.now();
-      const moves = arrived ? [{ vip: this.vip, from, to: other, arrivedAt: arrived.at }] : [];
       if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
       await this.restore();
-      if (this.instance.math.nopreempt) {
-        await sleep(5000);
-        report.stayed = !this.events.some((e) => e.node === other && e.kind === 'del' && e.at >= tr);
-      } else {
-        const back = await this.waitFor(() => this.events.find((e) => e.node === from && e.kind === 'add' && e.at >= tr), tr);
-        report.failbackSeconds = back ? seconds(back.at - tr) : null;
-        if (!back) report.problems.push(`VIP did not come back to ${from} after the restore`);
-        else moves.push({ vip: this.vip, from: other, to: from, arrivedAt: back.at });
-      }
+      await Promise.all(
+        rows.map(async (row, i) => {
+          if (targets[i]!.math.nopreempt) {
+            await sleep(5000);
+            row.stayed = !this.events.some((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
+            return;
+          }
+          const back = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'add' && e.at >= tr, tr);
+          row.failbackSeconds = back ? seconds(back.at - tr) : null;
+          if (!back) problems.push(`VIP ${row.vip} did not come back to ${from} after the restore`);
+          else moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at });
+        }),
+      );
       await this.settle();
       if (notify?.watching) {
         await sleep(1500); // the last transition's mail and webhook are still on their way
-        report.notifications = notify.timeline(moves, t0 - 1000, Date.now());
-        for (const n of report.notifications.nodes) if (n.silent.length) report.problems.push(`${n.host} sent nothing on ${n.silent.join(', ')} during the drill`);
+        timeline = notify.timeline(moves, t0 - 1000, Date.now());
+        for (const node of timeline.nodes) if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
       }
-      if (notify) report.problems.push(...notify.problems);
+      if (notify) problems.push(...notify.problems);
       const post = await this.precheck();
-      const expected = this.instance.math.nopreempt ? other : from;
-      report.endedAsBegan = 'holder' in post && post.holder === expected;
-      if (!report.endedAsBegan) report.problems.push(`after the drill: ${'refused' in post ? post.refused : `VIP on ${post.holder}, expected ${expected}`}`);
-      if (this.opts.maxFailover !== undefined && (report.failoverSeconds ?? Infinity) > this.opts.maxFailover) {
-        report.problems.push(`failover took ${report.failoverSeconds ?? 'forever'} s, more than --max-failover ${this.opts.maxFailover} s`);
+      const expected = Object.fromEntries(targets.map((t) => [t.spec.name, t.math.nopreempt ? other : from]));
+      endedAsBegan = 'holders' in post && targets.every((t) => post.holders[t.spec.name] === expected[t.spec.name]);
+      if (!endedAsBegan) {
+        problems.push(`after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`);
       }
-      return report;
+      const worst = rows.some((r) => r.failoverSeconds === null) ? null : Math.max(...rows.map((r) => r.failoverSeconds!));
+      if (this.opts.maxFailover !== undefined && (worst ?? Infinity) > this.opts.maxFailover) {
+        problems.push(`failover took ${worst ?? 'forever'} s, more than --max-failover ${this.opts.maxFailover} s`);
+      }
+      return { round: n, fault: this.opts.fault, ...summarise(rows), vips: rows, endedAsBegan, faultAt, ...(timeline ? { notifications: timeline } : {}), problems };
     } finally {
-      http.stop();
-      neigh?.stop();
+      for (const p of probes) p.stop();
+      for (const w of neighs) w?.stop();
       await notify?.stop();
       await this.restore();
       await this.close();
@@ -257,12 +290,12 @@ export class Drill {
     }
   }
 
-  /** Waits until the pair has one healthy holder again (HTTP and services back). */
+  /** Waits until every VIP has one healthy holder again (HTTP and services back). */
   private async settle(): Promise<void> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const pre = await this.precheck().catch(() => null);
-      if (pre && 'holder' in pre) return;
+      if (pre && 'holders' in pre) return;
       await sleep(500);
     }
   }
@@ -277,6 +310,24 @@ export class Drill {
     }
     return out;
   }
+}
+
+/** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */
+function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
+  const worst = (pick: (r: VipRound) => number | null) => (rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!)));
+  const first = rows[0]!;
+  return {
+    from: first.from,
+    to: rows.every((r) => r.to === first.to) ? first.to : null,
+    vipGoneSeconds: worst((r) => r.vipGoneSeconds),
+    failoverSeconds: worst((r) => r.failoverSeconds),
+    httpRecoverySeconds: worst((r) => r.httpRecoverySeconds),
+    failedRequests: rows.reduce((n, r) => n + r.failedRequests, 0),
+    gratuitousArp: rows.every((r) => r.gratuitousArp === null) ? null : rows.every((r) => r.gratuitousArp === true),
+    failbackSeconds: rows.some((r) => r.stayed !== null) ? null : worst((r) => r.failbackSeconds),
+    stayed: rows.every((r) => r.stayed === null) ? null : rows.every((r) => r.stayed === true),
+    vipArrivedAt: rows.map((r) => r.vipArrivedAt).filter((x): x is string => x !== null).sort().at(-1) ?? null,
+  };
 }
 
 export class DrillRefused extends Error {

@@ -39,7 +39,15 @@ function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: s
         priorities: { ${master}: 200, ${backup}: 199 }
         advert_int: 1
         authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
-    check:
+${pair.activeActive ? `      # Active-active: the other node is MASTER of this one.
+      - name: VI_${pair.name.toUpperCase()}_B
+        virtual_router_id: ${pair.activeActive.virtualRouterId}
+        vip: ${pair.activeActive.vip}
+        master: ${backup}
+        priorities: { ${backup}: 200, ${master}: 199 }
+        advert_int: 1
+        authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
+` : ''}    check:
       name: chk_nginx
       script: killall -0 nginx
       interval: 1

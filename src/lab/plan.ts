@@ -16,6 +16,8 @@ export interface LabPair {
   name: string;
   nodes: [string, string];
   virtualRouterId: number;
+  /** A second instance mastered by the other node (active-active), in the 4-node lab's first pair. */
+  activeActive?: { virtualRouterId: number; vip: string };
   /** CIDR form, e.g. 198.18.0.100/24. */
   vip: string;
 }
@@ -44,6 +46,7 @@ export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = 
     nodes: [nodes[2 * k].name, nodes[2 * k + 1].name],
     virtualRouterId: 51 + k,
     vip: `${ipAt(cidr, OFFSET.vips[k])}/${cidr.prefix}`,
+    ...(k === 0 && pairCount === 2 ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } } : {}),
   }));
   return {
     subnet: formatCidr(cidr),

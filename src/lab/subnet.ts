@@ -8,7 +8,7 @@ export interface Cidr {
 }
 
 /** Offsets of the lab's fixed members from the subnet's first address. */
-export const OFFSET = { host: 1, firstNode: 11, backends: [21, 22], vips: [100, 101] } as const;
+export const OFFSET = { host: 1, firstNode: 11, backends: [21, 22], vips: [100, 101], activeActiveVip: 104 } as const;
 export const MAX_NODES = 10;
 
 export function parseCidr(text: string): Cidr {

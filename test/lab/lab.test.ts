@@ -10,6 +10,9 @@ import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labU
 import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
+import { parseInventory } from '../../src/inventory/load.js';
+import { buildModel } from '../../src/model/derive.js';
+import { planData } from '../../src/model/plan-table.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,6 +40,16 @@ describe('lab plan and inventory', () => {
     expect(Object.keys(doc.hosts)).toEqual(['node1', 'node2', 'node3', 'node4']);
     expect(doc.pairs.lab2.nodes).toEqual(['node3', 'node4']);
     expect(doc.pairs.lab2.instances[0]).toMatchObject({ virtual_router_id: 52, vip: '10.9.8.101/24', master: 'node3' });
+  });
+
+  it('with four nodes the first pair is active-active (each node MASTER of one VIP) and the inventory validates', () => {
+    const text = labInventoryYaml(planLab(4, '10.9.8.0/24'));
+    const doc = parse(text);
+    expect(doc.pairs.lab.instances.map((i: { master: string; vip: string }) => [i.master, i.vip])).toEqual([['node1', '10.9.8.100/24'], ['node2', '10.9.8.104/24']]);
+    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {}).inventory, 'lab.yaml', {}));
+    expect(plan.map((p) => [p.pair, p.instance, p.scenarios[0]!.holder, p.ok])).toEqual([
+      ['lab', 'VI_LAB', 'node1', true], ['lab', 'VI_LAB_B', 'node2', true], ['lab2', 'VI_LAB2', 'node3', true],
+    ]);
   });
 
   it('finds a host route overlapping the lab subnet, but not the default route or its own link', () => {
