@@ -57,6 +57,8 @@ export interface RoundReport extends Omit<VipRound, 'instance' | 'vip'> {
   faultAt: string;
   /** Per node, the notifications sent during the round and their delay after the VIP moved. */
   notifications?: NotifyTimeline;
+  /** With --node: who held each of the pair's VIPs while the node was down. */
+  duringFault?: Record<string, string[]>;
   problems: string[];
 }
 
@@ -232,6 +234,14 @@ export class Drill {
         }),
       );
 
+      let duringFault: Record<string, string[]> | undefined;
+      if (this.opts.node) {
+        // Every VIP of the pair should now sit on the survivor, the ones it already had included.
+        const st = await pairStatus(this.pair, async (x) => this.hosts[x]!);
+        duringFault = Object.fromEntries(st.instances.map((i) => [i.vip, i.holders]));
+        for (const [vip, holders] of Object.entries(duringFault)) if (holders.join() !== other) problems.push(`while ${from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${other}`);
+      }
+
       // Restore, then failback (preemption) or stay (nopreempt).
       const tr = Date.now();
       if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
@@ -266,7 +276,7 @@ export class Drill {
       if (this.opts.maxFailover !== undefined && (worst ?? Infinity) > this.opts.maxFailover) {
         problems.push(`failover took ${worst ?? 'forever'} s, more than --max-failover ${this.opts.maxFailover} s`);
       }
-      return { round: n, fault: this.opts.fault, ...summarise(rows), vips: rows, endedAsBegan, faultAt, ...(timeline ? { notifications: timeline } : {}), problems };
+      return { round: n, fault: this.opts.fault, ...summarise(rows), vips: rows, endedAsBegan, faultAt, ...(timeline ? { notifications: timeline } : {}), ...(duringFault ? { duringFault } : {}), problems };
     } finally {
       for (const p of probes) p.stop();
       for (const w of neighs) w?.stop();

@@ -1,0 +1,88 @@
+// Active-active and fleets on the real lab: four Debian 12 nodes, an active-active pair (each
+// node MASTER of one VIP) and a second pair, deployed and drilled from one inventory.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { labWanted } from '../global-setup.js';
+
+const run = promisify(execFile);
+const LAB = 'inventory/lab.yaml';
+
+function haops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+const json = (r: { stdout: string }) => JSON.parse(r.stdout);
+const vipsOf = (report: any) => Object.fromEntries(report.pairs.flatMap((p: any) => p.vips.map((v: any) => [v.vip, v.holders])));
+
+describe.skipIf(!labWanted())('an active-active pair and a second pair in one inventory (4-node lab)', () => {
+  beforeAll(async () => {
+    const r = await haops(['lab', 'up', '--nodes', '4']);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }, 300_000);
+  afterAll(async () => {
+    await haops(['lab', 'up']); // back to the default two-node lab for the other files
+  }, 300_000);
+
+  it('one deploy converges both pairs, each VIP on its own MASTER; a second changes nothing in one round trip per host', async () => {
+    const r = await haops(['deploy', LAB, '--json', '--concurrency', '2']);
+    const report = json(r);
+    expect(report.ok, r.stdout).toBe(true);
+    expect(report.pairs.map((p: any) => [p.pair, p.ok])).toEqual([['lab', true], ['lab2', true]]);
+    expect(vipsOf(report)).toEqual({ '198.18.0.100': ['node1'], '198.18.0.104': ['node2'], '198.18.0.101': ['node3'] });
+    const again = json(await haops(['deploy', LAB, '--json']));
+    expect(again.changed).toBe(0);
+    expect(again.hosts.map((h: any) => h.roundTrips)).toEqual([1, 1, 1, 1]);
+  }, 300_000);
+
+  it('plan shows both VIPs of the active-active pair, each failing over to the other node', async () => {
+    const r = await haops(['plan', LAB, '--json']);
+    const plan = json(r);
+    expect(plan.filter((p: any) => p.pair === 'lab').map((p: any) => [p.vip, p.scenarios[0].holder, p.scenarios[1].holder])).toEqual([
+      ['198.18.0.100', 'node1', 'node2'],
+      ['198.18.0.104', 'node2', 'node1'],
+    ]);
+  });
+
+  it("a node drill moves both of its pair's VIPs to the survivor and back", async () => {
+    const r = await haops(['failover-drill', LAB, '--node', 'node1', '--json']);
+    const report = json(r);
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+    const round = report.rounds[0];
+    expect(round.duringFault).toEqual({ '198.18.0.100': ['node2'], '198.18.0.104': ['node2'] });
+    expect(round.vips.map((v: any) => [v.vip, v.from, v.to])).toEqual([['198.18.0.100', 'node1', 'node2']]);
+    expect(round.endedAsBegan).toBe(true);
+    expect(vipsOf(json(await haops(['deploy', LAB, '--json'])))).toEqual({ '198.18.0.100': ['node1'], '198.18.0.104': ['node2'], '198.18.0.101': ['node3'] });
+  });
+
+  it("the drill can target one instance: the second VIP's holder (node2) fails over to node1", async () => {
+    const report = json(await haops(['failover-drill', LAB, '--instance', 'VI_LAB_B', '--json']));
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+    expect(report.rounds[0]).toMatchObject({ from: 'node2', to: 'node1', endedAsBegan: true });
+  });
+
+  it('a failing pair does not stop the others; the summary says which pairs converged', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'haops-fleet-')), 'lab.yaml');
+    writeFileSync(file, readFileSync(LAB, 'utf8').replaceAll('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.21:8080]'));
+    await run('ip', ['netns', 'exec', 'haops-node4', 'ip', 'link', 'set', 'eth0', 'down']);
+    try {
+      const r = await haops(['deploy', file, '--connect-timeout', '3']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/NOT converged: .*pairs ok: lab; failed: lab2/);
+      expect(r.stdout).toMatch(/node4 .* FAILED/);
+      expect(r.stdout).toMatch(/node1 .* 2 changed/);
+    } finally {
+      await run('ip', ['netns', 'exec', 'haops-node4', 'ip', 'link', 'set', 'eth0', 'up']);
+    }
+    expect(json(await haops(['deploy', LAB, '--json'])).ok).toBe(true);
+  }, 300_000);
+});
