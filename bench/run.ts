@@ -17,7 +17,7 @@ import { loadInventory } from '../src/inventory/load.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy, type DeployReport } from '../src/runner/deploy.js';
 import type { Playbook } from '../src/runner/playbook.js';
-import { soundKeyPair } from './keys.js';
+import { soundKeyPair } from '../test/sim/keys.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import ssh2 from 'ssh2';
 import { startSimHost, type SimHost } from '../test/sim/server.js';
 import type { SimOs } from '../test/sim/profiles.js';
-import { patchKeyGeneration } from './keys.js';
+import { patchKeyGeneration } from '../test/sim/keys.js';
 
 export interface FleetHost {
   port: number;

@@ -3,7 +3,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connector } from '../../src/cli/deploy.js';
 import { loadInventory } from '../../src/inventory/load.js';
@@ -11,6 +10,7 @@ import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
 import type { Playbook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
+import { soundKeyPair } from './keys.js';
 
 const PLAYBOOK: Playbook = {
   name: 'sim',
@@ -27,7 +27,7 @@ let sims: SimHost[];
 let dir: string;
 
 function inventory(): string {
-  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const key = soundKeyPair();
   writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
   writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
   const file = join(dir, 'inv.yaml');

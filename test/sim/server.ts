@@ -7,6 +7,7 @@ import ssh2 from 'ssh2';
 import type { SimOs } from './profiles.js';
 import { runCommand } from './shell.js';
 import { SimSystem } from './system.js';
+import { soundKeyPair } from './keys.js';
 
 const { Server, utils } = ssh2;
 
@@ -22,7 +23,7 @@ export interface SimHost {
 }
 
 export async function startSimHost(os: SimOs): Promise<SimHost> {
-  const key = utils.generateKeyPairSync('ed25519');
+  const key = soundKeyPair();
   const state = new SimSystem(os);
   const commands: string[] = [];
   const server = new Server({ hostKeys: [key.private] }, (client) => {
