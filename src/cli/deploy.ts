@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Inventory } from '../inventory/schema.js';
 import type { Model } from '../model/derive.js';
-import { connect, type SshTarget } from '../ssh/connect.js';
+import { connect, type ConnectOptions, type SshTarget } from '../ssh/connect.js';
+import { canPrompt, memo, promptHidden } from './prompt.js';
 import type { Host } from '../ssh/host.js';
 import { deploy, type DeployReport } from '../runner/deploy.js';
 import { loadPlaybook } from '../runner/playbook.js';
@@ -46,18 +47,29 @@ export function sshTarget(inv: Inventory, file: string, name: string): SshTarget
     identityFile: expand(h.identity_file ?? d.identity_file, base),
     knownHosts: expand(h.known_hosts ?? d.known_hosts, base),
     jump: h.jump ?? d.jump,
-    sudo: sudo && typeof sudo === 'object' ? { password: sudo.password, passwordEnv: sudo.password_env } : undefined,
+    // sudo: true asks on the terminal, when there is one, if sudo wants a password.
+    sudo: sudo === true ? { prompt: true } : sudo && typeof sudo === 'object' ? { password: sudo.password, passwordEnv: sudo.password_env } : undefined,
   };
 }
 
 /** One connection per host for the whole run, opened on first use. */
-export function connector(inv: Inventory, file: string, flags: NodeFlags) {
+/** `secrets` collects what the user types at a prompt, so output masks it too. */
+export function connector(inv: Inventory, file: string, flags: NodeFlags, secrets: string[] = []) {
   const open = new Map<string, Promise<Host>>();
   // One options object for the run: a key's passphrase is asked once, whatever the host count.
-  const options = {
+  const ask = canPrompt()
+    ? memo(async (q: string) => {
+        const answer = await promptHidden(q);
+        secrets.push(answer);
+        return answer;
+      })
+    : undefined;
+  const options: ConnectOptions = {
     acceptNew: flags.acceptNew,
     sshConfigPath: flags.sshConfig,
     connectTimeoutMs: flags.connectTimeout ? Number(flags.connectTimeout) * 1000 : undefined,
+    passphrase: ask && (() => ask('passphrase for your SSH key: ')),
+    sudoPassword: ask && ((_host: string, user: string) => ask(`sudo password for ${user}: `)),
   };
   const get = (name: string) => {
     let p = open.get(name);
@@ -85,7 +97,7 @@ export async function deployCommand(file: string, playbookFile: string | undefin
   checkLimit(model, flags.limit);
   const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
-  const hosts = connector(inventory, file, flags);
+  const hosts = connector(inventory, file, flags, model.secrets);
   const restore = masked(model.secrets);
   let report: DeployReport;
   try {

@@ -7,9 +7,8 @@ export function maskText(text: string, secrets: string[]): string {
   return sorted.reduce((t, s) => t.split(s).join(MASK), text);
 }
 
-/** Masks process.stdout/stderr until the returned function is called. */
+/** Masks process.stdout/stderr until the returned function is called; `secrets` may grow meanwhile. */
 export function masked(secrets: string[]): () => void {
-  if (!secrets.length) return () => {};
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((s) => s.write.bind(s));
   streams.forEach((s, i) => {

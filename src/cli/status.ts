@@ -11,7 +11,7 @@ export interface StatusFlags extends NodeFlags {
 
 export async function statusCommand(file: string, flags: StatusFlags, out: (s: string) => void): Promise<number> {
   const { inventory, model } = loadModel(file);
-  const hosts = connector(inventory, file, flags);
+  const hosts = connector(inventory, file, flags, model.secrets);
   const restore = masked(model.secrets);
   try {
     for (;;) {

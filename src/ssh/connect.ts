@@ -26,6 +26,8 @@ export interface ConnectOptions {
   keepaliveIntervalMs?: number;
   /** Asked when a key is encrypted and HAOPS_SSH_PASSPHRASE is unset. */
   passphrase?: () => Promise<string>;
+  /** Asked for a sudo password when the target says `prompt` and gives none (a terminal prompt). */
+  sudoPassword?: (host: string, user: string) => Promise<string>;
   /** For tests; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -49,7 +51,8 @@ export async function connect(target: SshTarget, opts: ConnectOptions = {}): Pro
     throw new HostError(target.name, `${target.name}: ${e.message}`, 'check the inventory entry and ~/.ssh/config');
   });
   const label = describe(target.name, hop);
-  const sudoPassword = target.sudo?.password ?? (target.sudo?.passwordEnv ? env[target.sudo.passwordEnv] : undefined);
+  let sudoPassword = target.sudo?.password ?? (target.sudo?.passwordEnv ? env[target.sudo.passwordEnv] : undefined);
+  if (hop.user !== 'root' && sudoPassword === undefined && target.sudo?.prompt && opts.sudoPassword) sudoPassword = await opts.sudoPassword(target.name, hop.user);
   if (hop.user !== 'root' && target.sudo?.passwordEnv && sudoPassword === undefined) {
     throw new HostError(
       target.name,

@@ -18,7 +18,7 @@ export interface SshTarget {
   /** A bastion: `[user@]host[:port]` or an alias; a comma list chains hops. */
   jump?: string;
   /** A non-root login user runs commands through sudo with this password (read from the env var, or given). */
-  sudo?: { passwordEnv?: string; password?: string };
+  sudo?: { passwordEnv?: string; password?: string; prompt?: boolean };
 }
 
 /** One SSH hop, ready to dial. */

@@ -266,6 +266,15 @@ describe('simulated sshd: sudo for a non-root user', () => {
     expect(`${e.message} ${e.hint}`).not.toContain(secret);
   });
 
+  it('with sudo: true asks for the password once (the terminal prompt) and sends it on stdin', async () => {
+    const l = await lab({ env: { SIM_SUDO: 'password', SIM_SUDO_PASSWORD: secret } });
+    const asked: string[] = [];
+    const host = await open({ ...l.target, user: 'deploy', sudo: { prompt: true } }, { ...l.options, sudoPassword: async (h, user) => (asked.push(`${h} ${user}`), secret) });
+    expect((await host.exec('echo root')).stdout).toBe('root\n');
+    expect(asked).toEqual(['node1 deploy']);
+    expect(l.sshd.execs[0].command).not.toContain(secret);
+  });
+
   it('uses sudo -n when no password is configured (NOPASSWD)', async () => {
     const { host, sshd } = await sudoLab('nopasswd', undefined);
     expect((await host.exec('cat', { stdin: 'in' })).stdout).toBe('in');
