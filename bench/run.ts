@@ -16,24 +16,13 @@ import { connector } from '../src/cli/deploy.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy, type DeployReport } from '../src/runner/deploy.js';
-import type { Playbook } from '../src/runner/playbook.js';
 import { soundKeyPair } from '../test/sim/keys.js';
+import { SIM_PLAYBOOK } from '../test/sim/wanted.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results.json');
 
-// Simulated hosts answer neither `ip` nor curl: no psmisc, no VIP check (as test/sim/deploy.test.ts).
-const SIM_PLAYBOOK: Playbook = {
-  name: 'sim',
-  steps: [
-    { packages: ['keepalived', 'nginx'] },
-    { file: { render: 'nginx-site' } },
-    { file: { render: 'keepalived-conf' } },
-    { service: { name: 'nginx', enabled: true, running: true } },
-    { service: { name: 'keepalived', enabled: true, running: true } },
-  ],
-};
 const SIM_ENV = { SIM_VRRP_PW: 'benchPw1' };
 
 /** pyinfra's published benchmark, converged second run (shared/field-notes.md), seconds. */

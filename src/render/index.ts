@@ -1,17 +1,12 @@
 // Every file one node receives, by absolute path: the pure end of the pipeline.
 import type { Model, NodeModel } from '../model/derive.js';
+import type { ManagedFile } from '../ops/types.js';
 import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
 
-export interface RenderedFile {
-  path: string;
-  content: string;
-  mode: string;
-  validate?: 'keepalived' | 'nginx';
-  notify?: { service: string; action: 'reload' | 'restart' }[];
-  secrets?: string[];
-}
+/** A rendered file is a managed file: path, content, mode, validation, handlers, secrets. */
+export type RenderedFile = ManagedFile;
 
 export const PATHS = {
   keepalived: '/etc/keepalived/keepalived.conf',

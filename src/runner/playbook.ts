@@ -66,7 +66,7 @@ export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Mod
     else if ('service' in s) wanted.services.push(s.service);
     else if ('render' in s.file) {
       const path = RENDER_KEY[s.file.render]!(node);
-      wanted.files.push(rendered.find((f) => f.path === path)! as ManagedFile);
+      wanted.files.push(rendered.find((f) => f.path === path)!);
     } else wanted.files.push(s.file as ManagedFile);
   }
   return wanted;

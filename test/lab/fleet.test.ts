@@ -4,24 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { labWanted } from '../global-setup.js';
+import { haops, json } from './cli.js';
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
 
-function haops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 const vipsOf = (report: any) => Object.fromEntries(report.pairs.flatMap((p: any) => p.vips.map((v: any) => [v.vip, v.holders])));
 
 describe.skipIf(!labWanted())('an active-active pair and a second pair in one inventory (4-node lab)', () => {

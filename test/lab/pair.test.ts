@@ -1,13 +1,16 @@
 // The main job on the real lab (two Debian 12 nodes, real sshd, keepalived and nginx): deploy,
 // idempotence, targeted changes, refusals, a node down, secrets; then status and drills.
 // One file, in order: each step starts from the state the previous one left.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labWanted } from '../global-setup.js';
+import { haops as cli, json, type CliRun } from './cli.js';
+
+const haops = (args: string[], opts: Parameters<typeof cli>[1] = {}) => cli(args, { env, ...opts });
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
@@ -18,38 +21,12 @@ const VIP = '198.18.0.100';
 const SECRET = 'Lb7xQ2zP';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: SECRET };
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The haops CLI as a user runs it (a child process), from the TypeScript sources. */
-function haops(args: string[], opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args], { env: opts.env ?? env });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (opts.signalAfter && !signalled && opts.signalAfter.text.test(stderr)) {
-        signalled = true;
-        setTimeout(() => child.kill('SIGINT'), opts.signalAfter.delayMs);
-      }
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 async function onNode(node: keyof typeof IP, command: string): Promise<string> {
   const { stdout } = await run('ssh', ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${IP[node]}`, command]);
   return stdout;
 }
 
 const pids = async (node: keyof typeof IP) => (await onNode(node, 'systemctl show -p MainPID --value keepalived nginx')).trim().split('\n');
-const json = (r: CliRun) => JSON.parse(r.stdout);
 const stepsOf = (report: any, host: string) => report.hosts.find((h: any) => h.host === host).steps.map((s: any) => s.title);
 
 function variant(edit: (text: string) => string): string {

@@ -8,20 +8,10 @@ import { connector } from '../../src/cli/deploy.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
-import type { Playbook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
 import { soundKeyPair } from './keys.js';
+import { SIM_PLAYBOOK } from './wanted.js';
 
-const PLAYBOOK: Playbook = {
-  name: 'sim',
-  steps: [
-    { packages: ['keepalived', 'nginx'] },
-    { file: { render: 'nginx-site' } },
-    { file: { render: 'keepalived-conf' } },
-    { service: { name: 'nginx', enabled: true, running: true } },
-    { service: { name: 'keepalived', enabled: true, running: true } },
-  ],
-};
 
 let sims: SimHost[];
 let dir: string;
@@ -55,7 +45,7 @@ async function run(file: string, extra: Partial<DeployOptions> = {}) {
   const model = buildModel(inv, file, { SIM_VRRP_PW: 'vrrpSec1' });
   const hosts = connector(inv, file, {});
   try {
-    return await deploy(model, { playbook: PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });
+    return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });
   } finally {
     await hosts.closeAll();
   }

@@ -1,6 +1,19 @@
 // The wanted state the simulated-host tests converge to: the keepalived + nginx pair node.
 
 import type { WantedState } from '../../src/ops/types.js';
+import type { Playbook } from '../../src/runner/playbook.js';
+
+/** The deploy playbook for simulated hosts: they answer neither `ip` nor curl, so no psmisc/curl and no VIP check. */
+export const SIM_PLAYBOOK: Playbook = {
+  name: 'sim',
+  steps: [
+    { packages: ['keepalived', 'nginx'] },
+    { file: { render: 'nginx-site' } },
+    { file: { render: 'keepalived-conf' } },
+    { service: { name: 'nginx', enabled: true, running: true } },
+    { service: { name: 'keepalived', enabled: true, running: true } },
+  ],
+};
 
 export const KEEPALIVED_PATH = '/etc/keepalived/keepalived.conf';
 export const SITE_PATH = '/etc/nginx/conf.d/haops.conf';

@@ -1,0 +1,29 @@
+// The haops command line as a user runs it (a child process, from the TypeScript sources), for
+// the lab tests; optionally sends SIGINT once stderr shows a given line.
+import { spawn } from 'node:child_process';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function haops(args: string[], opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args], { env: opts.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (opts.signalAfter && !signalled && opts.signalAfter.text.test(stderr)) {
+        signalled = true;
+        setTimeout(() => child.kill('SIGINT'), opts.signalAfter.delayMs);
+      }
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export const json = (r: { stdout: string }) => JSON.parse(r.stdout);
