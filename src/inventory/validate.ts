@@ -113,13 +113,19 @@ export function checkInventory(inv: Inventory, locate: Locator, env: NodeJS.Proc
   for (const [host, pairs] of membership) {
     if (pairs.length < 2) continue;
     const seen = new Map<number, string>();
+    let clash = false;
     for (const p of pairs) {
       for (const inst of inv.pairs[p]!.instances) {
         const other = seen.get(inst.virtual_router_id);
-        if (other) add(['pairs', p, 'nodes'], `${host} is in pairs ${other} and ${p}, which both use virtual_router_id ${inst.virtual_router_id}`, 'a host may sit in two pairs only with different virtual_router_ids');
+        if (other) {
+          clash = true;
+          add(['pairs', p, 'nodes'], `${host} is in pairs ${other} and ${p}, which both use virtual_router_id ${inst.virtual_router_id}`, 'give every instance on a host its own virtual_router_id');
+        }
         seen.set(inst.virtual_router_id, p);
       }
     }
+    // One keepalived.conf and one nginx site per host: two pairs would overwrite each other's.
+    if (!clash) add(['pairs', pairs[1]!, 'nodes'], `${host} is in pairs ${pairs.join(' and ')}; a host carries one keepalived.conf, so it can be in one pair only`, `make the VIPs instances of one pair (several instances per pair are fine: active-active)`);
   }
 
   // One LAN segment = overlapping subnets: VRIDs and VIPs must be unique across its pairs.

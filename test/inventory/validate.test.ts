@@ -133,6 +133,8 @@ describe('malformed inventories are refused with file:line, field and a fix', ()
   it('master not in the pair', () => expectIssue(GOOD.replace('master: a1', 'master: b9'), { message: /master "b9" is not one of the pair's nodes/ }));
   it('a host in two pairs with clashing instances', () =>
     expectIssue(withSecondPair(HOSTS_B(), PAIR_B({ vrid: 51, nodes: '[a1, b2]' })), { message: /a1 is in pairs (web and other|other and web), which both use virtual_router_id 51/ }));
+  it('a host in two pairs, even without clashing instances (one keepalived.conf per host)', () =>
+    expectIssue(withSecondPair(HOSTS_B(), PAIR_B({ vrid: 52, nodes: '[a1, b2]' })), { message: /a1 is in pairs (web and other|other and web); a host carries one keepalived\.conf/, fix: /instances of one pair/ }));
   it('check weight above 253', () => expectIssue(GOOD.replace('weight: 2', 'weight: 300'), { message: /weight must be -253\.\.253/ }));
   it('check weight below -253', () => expectIssue(GOOD.replace('weight: 2', 'weight: -254'), { message: /weight must be -253\.\.253/ }));
   it('shell metacharacters in the check script', () => expectIssue(GOOD.replace('script: killall -0 nginx', 'script: "killall -0 nginx; rm -rf /"'), { message: /no quotes, pipes or newlines/ }));
