@@ -108,7 +108,8 @@ export async function deployCommand(file: string, playbookFile: string | undefin
       diff: flags.diff,
       limit: flags.limit,
       concurrency,
-      verify: playbook.name === 'keepalived-nginx' || undefined,
+      // The VIP check needs keepalived: only for playbooks that deploy its config.
+      verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),
       renderer: flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
     });
     out(flags.json ? JSON.stringify(report, null, 2) : summary(report));

@@ -8,6 +8,7 @@ import { connector } from '../../src/cli/deploy.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
+import { loadPlaybook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
 import { soundKeyPair } from './keys.js';
 import { SIM_PLAYBOOK } from './wanted.js';
@@ -62,13 +63,22 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
 
   it('converges the BACKUP before the MASTER, then a second run changes nothing in one round trip per host', async () => {
     const file = inventory();
+    // One order across both hosts: which host received each command.
+    const order: string[] = [];
+    sims.forEach((sim, i) => {
+      const push = sim.commands.push.bind(sim.commands);
+      sim.commands.push = (...c: string[]) => (order.push(`a${i + 1} ${c[0]!.split('\n')[0]}`), push(...c));
+    });
     const first = await run(file);
     expect(first.ok).toBe(true);
     expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([['a1', true], ['a2', true]]);
-    // a2 (BACKUP) finished every command before a1 (MASTER) was sent its install.
-    const installA1 = sims[0]!.commands.findIndex((c) => c.startsWith('yum -y install'));
-    expect(installA1).toBeGreaterThan(0);
-    expect(sims[1]!.commands.some((c) => c.startsWith('service keepalived start'))).toBe(true);
+    // After both gathered facts, a2 (BACKUP) ran every change and its confirmation before a1 (MASTER) got one.
+    const firstA1Change = order.findIndex((c, i) => i >= 2 && c.startsWith('a1 '));
+    const lastA2 = order.map((c) => c.startsWith('a2 ')).lastIndexOf(true);
+    expect(order.slice(0, 2).sort()).toEqual(['a1 # haops facts v1', 'a2 # haops facts v1']);
+    expect(order[firstA1Change]).toBe('a1 yum -y install keepalived nginx');
+    expect(lastA2).toBeLessThan(firstA1Change);
+    expect(order[lastA2]).toBe('a2 # haops facts v1');
     expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER[\s\S]*priority 200/);
     expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP[\s\S]*priority 199/);
 
@@ -109,5 +119,32 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     const text = JSON.stringify(report);
     expect(text).toContain('10.9.0.22:8080');
     expect(text).not.toContain('vrrpSec1');
+  });
+});
+
+describe('haops run: a playbook of your own, from the same step kinds', () => {
+  beforeEach(async () => {
+    sims = [await startSimHost('centos7'), await startSimHost('centos7')];
+    dir = mkdtempSync(join(tmpdir(), 'haops-sim-'));
+  });
+  afterEach(async () => {
+    await Promise.all(sims.map((s) => s.stop()));
+  });
+
+  it('puts a literal file with its mode on every node (simulated CentOS 7), then changes nothing', async () => {
+    const file = inventory();
+    const playbookFile = join(dir, 'motd.yaml');
+    writeFileSync(playbookFile, 'name: motd\nsteps:\n  - file: { path: /etc/motd, content: "managed by haops\\n", mode: "0644" }\n');
+    const playbook = loadPlaybook(playbookFile);
+    const first = await run(file, { playbook });
+    expect(first.ok).toBe(true);
+    expect(sims.map((s) => s.state.files.get('/etc/motd'))).toEqual([0, 1].map(() => ({ content: 'managed by haops\n', mode: '644', owner: 'root:root' })));
+    expect((await run(file, { playbook })).changed).toBe(0);
+  });
+
+  it('refuses a playbook with an unknown step kind, naming the file and the step', () => {
+    const playbookFile = join(dir, 'bad.yaml');
+    writeFileSync(playbookFile, 'name: bad\nsteps:\n  - shell: rm -rf /\n');
+    expect(() => loadPlaybook(playbookFile)).toThrow(/bad\.yaml: steps\.0: .*\n?|bad\.yaml: steps\.0/);
   });
 });
