@@ -99,11 +99,28 @@ export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: num
   }
 }
 
-/** `ip -o monitor address` lines: "3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...". */
+/** `ip [-ts] -o monitor address` lines: "[TS] 3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...". */
 export function parseMonitorLine(line: string, vip: string): 'add' | 'del' | null {
-  const m = /^(Deleted\s+)?\d+:\s+\S+\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
+  const m = /^(?:\[[^\]]+\]\s*)?(Deleted\s+)?\d+:\s+\S+\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
   if (!m || m[2] !== vip) return null;
   return m[1] ? 'del' : 'add';
+}
+
+/** The node's own time of an `ip -ts` line (its local time, with its `date +%z` offset), or null. */
+export function monitorTime(line: string, tz: string | undefined): number | null {
+  const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?\]/.exec(line.trim());
+  const z = tz && /^([+-])(\d\d)(\d\d)$/.exec(tz);
+  if (!m || !z) return null;
+  const t = Date.parse(`${m[1]}.${(m[2] ?? '0').padEnd(3, '0').slice(0, 3)}${z[1]}${z[2]}:${z[3]}`);
+  return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * When a line reached haops: normally the receive time; but when the node's own stamp is more
+ * than a second older (the link was down, as in node-isolate), the node's stamp.
+ */
+export function eventTime(receivedAt: number, nodeTime: number | null): number {
+  return nodeTime !== null && receivedAt - nodeTime > 1000 ? nodeTime : receivedAt;
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
@@ -144,10 +161,13 @@ export class Drill {
 
   private async watch(vips: string[]): Promise<void> {
     for (const name of this.pair.nodes) {
-      const handle = await this.hosts[name]!.stream('exec ip -o monitor address', (line, at) => {
+      // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
+      let tz: string | undefined;
+      const handle = await this.hosts[name]!.stream("date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address", (line, receivedAt) => {
+        if (line.startsWith('tz ')) tz = line.slice(3).trim();
         for (const vip of vips) {
           const kind = parseMonitorLine(line, vip);
-          if (kind) this.events.push({ node: name, vip, kind, at });
+          if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
         }
       });
       this.streams.push(handle);

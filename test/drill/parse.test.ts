@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultCommand, parseMonitorLine, stats } from '../../src/drill/drill.js';
+import { eventTime, faultCommand, monitorTime, parseMonitorLine, stats } from '../../src/drill/drill.js';
 import { judgePair, parseStatus } from '../../src/drill/status.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
@@ -30,6 +30,18 @@ describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes
     expect(parseMonitorLine('2: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0', '10.9.0.100')).toBeNull();
     expect(parseMonitorLine('2: eth0    inet 10.9.0.1000/24', '10.9.0.100')).toBeNull();
   });
+  it('reads -ts stamps (node local time plus its offset) and prefers them only for lines that came late', () => {
+    const line = '[2026-11-25T12:50:21.009520] Deleted 2: eth0    inet 10.9.0.100/24 scope global secondary eth0';
+    expect(parseMonitorLine(line, '10.9.0.100')).toBe('del');
+    expect(monitorTime(line, '+0000')).toBe(Date.parse('2026-11-25T12:50:21.009Z'));
+    expect(monitorTime(line, '+0800')).toBe(Date.parse('2026-11-25T04:50:21.009Z'));
+    expect(monitorTime('2: eth0    inet 10.9.0.100/24', '+0000')).toBeNull();
+    const node = Date.parse('2026-11-25T12:50:21.009Z');
+    expect(eventTime(node + 50, node)).toBe(node + 50); // on time: our clock
+    expect(eventTime(node + 8000, node)).toBe(node); // held up by a cut link: the node's clock
+    expect(eventTime(node + 8000, null)).toBe(node + 8000);
+  });
+
   it('isolation arms its own undo on the node before cutting the link', () => {
     const { fault, restore } = faultCommand('node-isolate', 'eth0', 8);
     expect(fault.indexOf("sleep 8; ip link set eth0 up")).toBeLessThan(fault.indexOf('ip link set eth0 down'));
