@@ -124,7 +124,7 @@ function summary(r: DeployReport): string {
   const lines: string[] = [''];
   for (const h of r.hosts) {
     for (const s of h.steps) {
-      if (s.diff) lines.push(s.diff.trimEnd());
+      if (s.diff) lines.push(`${h.host}: ${s.title}`, s.diff.trimEnd());
       for (const w of s.warnings ?? []) lines.push(`warning: ${h.host}: ${w}`);
     }
   }
