@@ -1,13 +1,13 @@
 // validate, plan, render: commands that never touch a node.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadInventory } from '../inventory/load.js';
+import { loadInventory, type LoadOptions } from '../inventory/load.js';
 import { buildModel } from '../model/derive.js';
 import { renderNode } from '../render/index.js';
-import { formatPlan } from '../model/plan-table.js';
+import { formatPlan, planData } from '../model/plan-table.js';
 
-export function loadModel(file: string, env = process.env) {
-  const loaded = loadInventory(file, env);
+export function loadModel(file: string, env = process.env, opts: LoadOptions = {}) {
+  const loaded = loadInventory(file, env, opts);
   return { ...loaded, model: buildModel(loaded.inventory, file, env) };
 }
 
@@ -18,10 +18,11 @@ export function validateCommand(file: string, out: (s: string) => void): number 
   return 0;
 }
 
+/** Prints the table even when the math is wrong (that is what the table is for), then exits 2. */
 export function planCommand(file: string, out: (s: string) => void, json = false): number {
-  const { model } = loadModel(file);
+  const { model } = loadModel(file, process.env, { failoverMath: false });
   out(json ? JSON.stringify(formatPlan(model, true), null, 2) : (formatPlan(model, false) as string));
-  return 0;
+  return planData(model).every((p) => p.ok) ? 0 : 2;
 }
 
 export function renderCommand(file: string, outDir: string, out: (s: string) => void, keepalivedVersion?: string): number {

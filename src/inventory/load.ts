@@ -22,7 +22,12 @@ export interface LoadedInventory {
   locate: Locator;
 }
 
-export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): LoadedInventory {
+export interface LoadOptions {
+  /** Check the failover math too (default). `haops plan` shows it as a table instead. */
+  failoverMath?: boolean;
+}
+
+export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): LoadedInventory {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -32,10 +37,10 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env
       { file, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${code}`, fix: 'pass the path of an inventory YAML file' },
     ]);
   }
-  return parseInventory(text, file, env);
+  return parseInventory(text, file, env, opts);
 }
 
-export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedInventory {
+export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): LoadedInventory {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const pos = (offset: number) => lineCounter.linePos(offset);
@@ -56,7 +61,7 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
   if (!parsed.success) {
     throw new InventoryError(parsed.error.issues.flatMap((i) => zodIssue(i, raw, locate)));
   }
-  const issues = checkInventory(parsed.data, locate, env);
+  const issues = checkInventory(parsed.data, locate, env, opts.failoverMath ?? true);
   if (issues.length > 0) throw new InventoryError(issues);
   return { file, inventory: parsed.data, locate };
 }

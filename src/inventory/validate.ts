@@ -24,7 +24,7 @@ export function subnetsOverlap(a: string, b: string): boolean {
   return inSubnet(a.split('/')[0]!, b) || inSubnet(b.split('/')[0]!, a);
 }
 
-export function checkInventory(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv): InventoryIssue[] {
+export function checkInventory(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, failoverMath = true): InventoryIssue[] {
   const issues: InventoryIssue[] = [];
   const add = (path: PathKey[], message: string, fix?: string) => issues.push({ file: locate.file, ...locate.at(path), path: formatPath(path), message, fix });
   const hostNames = Object.keys(inv.hosts);
@@ -97,7 +97,7 @@ export function checkInventory(inv: Inventory, locate: Locator, env: NodeJS.Proc
         weight: pair.check.weight,
         nopreempt: inst.nopreempt,
       };
-      const broken = scenarios(math).filter((s) => s.problem);
+      const broken = failoverMath ? scenarios(math).filter((s) => s.problem) : [];
       if (broken.length) {
         const s = broken[0]!;
         const fixes = smallestFixes(math);

@@ -54,6 +54,19 @@ describe('haops plan', () => {
     expect(text).toMatch(/MASTER's check failed\s+200\s+201\s+proxy102/);
     expect(text).toMatch(/both healthy\s+202\s+201\s+proxy101/);
   });
+  it('a configuration whose failed check would not move the VIP: the table shows it, the fix is named, exit 2', async () => {
+    const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const f = join(mkdtempSync(join(tmpdir(), 'haops-plan-')), 'bad.yaml');
+    writeFileSync(f, readFileSync('inventory/seed.yaml', 'utf8').replace('proxy102: 199', 'proxy102: 198').replace('weight: 2', 'weight: 1'));
+    const out: string[] = [];
+    expect(await main(['node', 'haops', 'plan', f], (s) => out.push(s), () => {})).toBe(2);
+    const text = out.join('\n');
+    expect(text).toMatch(/MASTER's check failed\s+200\s+199\s+proxy101\s+<- a failed check on proxy101 leaves the VIP on it/);
+    expect(text).toMatch(/ERROR: fix: raise the check's weight to 3/);
+  });
+
   it('an active-active pair shows both VIPs, each with its own MASTER', () => {
     const text = `hosts:
   a1: { address: 10.9.0.11 }
