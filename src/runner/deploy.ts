@@ -128,10 +128,20 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
                 if (failed.length) throw new Error(failed.map((r) => `${r.name}: ${r.report.error}`).join('; '));
               },
             },
-            ...convergeOrder(pair).map((name) => ({
+            ...convergeOrder(pair).map((name, i, order) => ({
               title: `${opts.check ? 'check' : 'converge'} ${name} (${runs.get(name)!.report.role})`,
               enabled: () => !opts.limit || opts.limit.includes(name),
-              skip: () => (runs.get(name)!.report.ok ? false : `${name} is unreachable`),
+              skip: () => {
+                const run = runs.get(name)!;
+                if (!run.report.ok) return `${name}: ${run.report.error}`;
+                // A first node that failed half-way may be down: the second keeps the VIP untouched.
+                const first = runs.get(order[0]!)!;
+                if (i === 1 && !first.report.ok && first.report.changed > 0) {
+                  fail(run, { message: `${name} left untouched: ${first.name} failed half-way through its changes, so ${name} keeps serving`, hint: `fix ${first.name}, then deploy again` });
+                  return run.report.error!;
+                }
+                return false;
+              },
               task: (_: unknown, t: ListrTaskWrapper<unknown, any, any>) => converge(runs.get(name)!, opts, t, model.secrets),
             })),
             {

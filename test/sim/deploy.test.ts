@@ -1,6 +1,6 @@
 // The deploy runner end to end against two simulated CentOS 6 hosts (ssh2's in-process Server
 // playing CentOS 6.10), through the real SSH client: order, idempotence, round trips, failures.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,6 +107,19 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     expect(a2.error).toMatch(/a2/);
     expect(first.hosts.find((h) => h.host === 'a1')!.ok).toBe(true);
     expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER/);
+  });
+
+  it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
+    const file = inventory();
+    writeFileSync(file, readFileSync(file, 'utf8').replace("nginx: { upstreams:", 'nginx: { extra: ["invalid on;"], upstreams:'));
+    const report = await run(file);
+    expect(report.ok).toBe(false);
+    const [a1, a2] = report.hosts;
+    expect(a2!.ok).toBe(false);
+    expect(a2!.changed).toBeGreaterThan(0); // installed and enabled, then nginx -t refused the site
+    expect(a2!.error).toMatch(/nginx -t failed/);
+    expect(a1!.error).toMatch(/a1 left untouched: a2 failed half-way/);
+    expect(sims[0]!.commands.filter((c) => !c.startsWith('# haops facts'))).toEqual([]);
   });
 
   it('secrets never appear in the report, even with --diff', async () => {
