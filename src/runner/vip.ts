@@ -58,8 +58,11 @@ export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | nul
     const want = expected(i.master);
     const holders = pair.nodes.filter((n) => probes[n]?.addresses.includes(vip));
     const servedBy = Object.values(probes).map((p) => p?.http[vip] ?? null).find((x) => x) ?? null;
+    const unknown = pair.nodes.filter((n) => !probes[n]);
     let problem: string | undefined;
-    if (holders.length === 0) problem = `nobody holds VIP ${vip} (outage)`;
+    if (unknown.length === pair.nodes.length) problem = `cannot tell who holds VIP ${vip}: no node answered`;
+    else if (holders.length === 0 && unknown.length) problem = `VIP ${vip} is not on ${pair.nodes.filter((n) => probes[n]).join(', ')}; ${unknown.join(', ')} did not answer`;
+    else if (holders.length === 0) problem = `nobody holds VIP ${vip} (outage)`;
     else if (holders.length > 1) problem = `SPLIT BRAIN: ${holders.join(' and ')} both hold VIP ${vip}`;
     else if (want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
     else if (!servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
