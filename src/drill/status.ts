@@ -3,7 +3,7 @@
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
-import { parseVipProbe, vipProbeScript, VIP_MARK } from '../runner/vip.js';
+import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 
 export interface NodeStatus {
   host: string;
@@ -24,7 +24,7 @@ export interface InstanceStatus {
   master: string;
   holders: string[];
   servedBy: string | null;
-  verdict: 'ok' | 'outage' | 'split brain' | 'degraded';
+  verdict: 'ok' | 'outage' | 'split brain' | 'unknown' | 'degraded';
   problem?: string;
 }
 
@@ -88,11 +88,11 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
 export function judgePair(pair: PairModel, nodes: NodeStatus[]): PairStatus {
   const instances = pair.instances.map((i): InstanceStatus => {
     const vip = vipAddress(i.spec.vip);
-    const holders = nodes.filter((n) => n.addresses.includes(vip)).map((n) => n.host);
-    const servedBy = nodes.map((n) => n.http[vip] ?? null).find((x) => x) ?? null;
+    const sight = sightOf(pair.nodes, vip, Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])));
+    const { holders, servedBy } = sight;
     const base = { pair: pair.name, instance: i.spec.name, vip, master: i.master, holders, servedBy };
-    if (holders.length > 1) return { ...base, verdict: 'split brain', problem: `SPLIT BRAIN: ${holders.join(' and ')} both hold ${vip}` };
-    if (holders.length === 0) return { ...base, verdict: 'outage', problem: `OUTAGE: nobody holds ${vip}` };
+    const trouble = holderProblem(vip, pair.nodes, sight);
+    if (trouble) return { ...base, ...trouble };
     const holder = nodes.find((n) => n.host === holders[0])!;
     if (!holder.nginx) return { ...base, verdict: 'degraded', problem: `${holder.host} holds ${vip} but nginx is not running there` };
     if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };

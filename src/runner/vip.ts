@@ -51,21 +51,41 @@ export interface VipVerdict {
   problem?: string;
 }
 
+/** What the nodes that answered say about one VIP: who holds it, who served HTTP through it. */
+export interface VipSight {
+  holders: string[];
+  servedBy: string | null;
+  /** Nodes that did not answer: the VIP may be there. */
+  unseen: string[];
+}
+
+export function sightOf(nodes: readonly string[], vip: string, probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>): VipSight {
+  return {
+    holders: nodes.filter((n) => probes[n]?.addresses.includes(vip)),
+    servedBy: nodes.map((n) => probes[n]?.http[vip] ?? null).find((x) => x) ?? null,
+    unseen: nodes.filter((n) => !probes[n]),
+  };
+}
+
+/** Holder trouble, said the same way by deploy and status: split brain, outage, or not seen. */
+export function holderProblem(vip: string, nodes: readonly string[], sight: VipSight): { verdict: 'split brain' | 'outage' | 'unknown'; problem: string } | null {
+  if (sight.holders.length > 1) return { verdict: 'split brain', problem: `SPLIT BRAIN: ${sight.holders.join(' and ')} both hold VIP ${vip}` };
+  if (sight.holders.length > 0) return null;
+  if (sight.unseen.length === nodes.length) return { verdict: 'unknown', problem: `cannot tell who holds VIP ${vip}: no node answered` };
+  if (sight.unseen.length) return { verdict: 'unknown', problem: `VIP ${vip} is not on ${nodes.filter((n) => !sight.unseen.includes(n)).join(', ')}; ${sight.unseen.join(', ')} did not answer` };
+  return { verdict: 'outage', problem: `OUTAGE: nobody holds VIP ${vip}` };
+}
+
 /** Compares probes from a pair's nodes with who should hold each VIP. */
 export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | null>, expected: (instanceMaster: string) => string | null): VipVerdict[] {
   return pair.instances.map((i) => {
     const vip = vipAddress(i.spec.vip);
     const want = expected(i.master);
-    const holders = pair.nodes.filter((n) => probes[n]?.addresses.includes(vip));
-    const servedBy = Object.values(probes).map((p) => p?.http[vip] ?? null).find((x) => x) ?? null;
-    const unknown = pair.nodes.filter((n) => !probes[n]);
-    let problem: string | undefined;
-    if (unknown.length === pair.nodes.length) problem = `cannot tell who holds VIP ${vip}: no node answered`;
-    else if (holders.length === 0 && unknown.length) problem = `VIP ${vip} is not on ${pair.nodes.filter((n) => probes[n]).join(', ')}; ${unknown.join(', ')} did not answer`;
-    else if (holders.length === 0) problem = `nobody holds VIP ${vip} (outage)`;
-    else if (holders.length > 1) problem = `SPLIT BRAIN: ${holders.join(' and ')} both hold VIP ${vip}`;
-    else if (want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
-    else if (!servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
+    const sight = sightOf(pair.nodes, vip, probes);
+    const { holders, servedBy } = sight;
+    let problem = holderProblem(vip, pair.nodes, sight)?.problem;
+    if (!problem && want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
+    else if (!problem && !servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
     return { pair: pair.name, instance: i.spec.name, vip, expected: want, holders, servedBy, ok: !problem, problem };
   });
 }

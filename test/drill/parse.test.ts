@@ -67,8 +67,15 @@ describe('status verdicts', () => {
     const s = judgePair(pair, [parseStatus('a1', pair, nodeOut(['10.9.0.100'], 'a1')), parseStatus('a2', pair, nodeOut(['10.9.0.100'], 'a2'))]);
     expect(s.ok).toBe(false);
     expect(s.instances[0]!.verdict).toBe('split brain');
-    expect(s.instances[0]!.problem).toMatch(/SPLIT BRAIN: a1 and a2 both hold 10\.9\.0\.100/);
+    expect(s.instances[0]!.problem).toMatch(/SPLIT BRAIN: a1 and a2 both hold VIP 10\.9\.0\.100/);
   });
+  it('an unreachable node is not taken for an empty one: the verdict is unknown, not outage', () => {
+    const down = { host: 'a2', reachable: false, keepalived: false, nginx: false, addresses: [], instances: {}, http: {} };
+    const s = judgePair(pair, [parseStatus('a1', pair, nodeOut(['10.9.0.11'], '')), down]);
+    expect(s.ok).toBe(false);
+    expect(s.instances[0]).toMatchObject({ verdict: 'unknown', problem: 'VIP 10.9.0.100 is not on a1; a2 did not answer' });
+  });
+
   it('no holder is an outage', () => {
     const s = judgePair(pair, [parseStatus('a1', pair, nodeOut([], '')), parseStatus('a2', pair, nodeOut([], ''))]);
     expect(s.instances[0]!.verdict).toBe('outage');

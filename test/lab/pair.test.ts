@@ -208,7 +208,7 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
         if (/SPLIT BRAIN/.test(r.stdout)) break;
         await new Promise((res) => setTimeout(res, 500));
       }
-      expect(r.stdout).toMatch(/SPLIT BRAIN: node1 and node2 both hold 198\.18\.0\.100/);
+      expect(r.stdout).toMatch(/SPLIT BRAIN: node1 and node2 both hold VIP 198\.18\.0\.100/);
       expect(r.code).toBe(1);
     } finally {
       await onNode('node1', `ip neigh del ${IP.node2} dev eth0`);

@@ -31,6 +31,6 @@ describe("deploy's VIP check", () => {
   it('does not call an outage what it could not see: unreachable nodes are named', () => {
     expect(judgeVips(pair, { a1: null, a2: null }, () => null)[0]!.problem).toBe('cannot tell who holds VIP 10.9.0.100: no node answered');
     expect(judgeVips(pair, { a1: null, a2: probe(['10.9.0.12']) }, () => null)[0]!.problem).toBe('VIP 10.9.0.100 is not on a2; a1 did not answer');
-    expect(judgeVips(pair, { a1: probe([]), a2: probe([]) }, master)[0]!.problem).toBe('nobody holds VIP 10.9.0.100 (outage)');
+    expect(judgeVips(pair, { a1: probe([]), a2: probe([]) }, master)[0]!.problem).toBe('OUTAGE: nobody holds VIP 10.9.0.100');
   });
 });
