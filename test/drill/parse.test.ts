@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventTime, faultCommand, monitorTime, parseMonitorLine, stats } from '../../src/drill/drill.js';
 import { judgePair, parseStatus } from '../../src/drill/status.js';
-import { parseInventory } from '../../src/inventory/load.js';
-import { buildModel } from '../../src/model/derive.js';
+import { webPair } from '../fixtures/web-pair.js';
 import { VIP_MARK } from '../../src/runner/vip.js';
 
-const INV = `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
-const pair = buildModel(parseInventory(INV, 'i.yaml', {}).inventory, 'i.yaml', {}).pairs[0]!;
+const pair = webPair();
 
 const nodeOut = (addrs: string[], http: string, extra = '') =>
   `@@haops-status@@\nsvc keepalived up\nsvc nginx up\n${extra}${VIP_MARK}\n${addrs.map((a) => `addr ${a}`).join('\n')}\nhttp 10.9.0.100 ${http}\n`;

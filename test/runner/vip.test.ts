@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseInventory } from '../../src/inventory/load.js';
-import { buildModel } from '../../src/model/derive.js';
+import { webPair } from '../fixtures/web-pair.js';
 import { judgeVips, parseVipProbe } from '../../src/runner/vip.js';
 
-const INV = `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
-const pair = buildModel(parseInventory(INV, 'i.yaml', {}).inventory, 'i.yaml', {}).pairs[0]!;
+const pair = webPair();
 const probe = (addrs: string[], served = '') => parseVipProbe(`${addrs.map((a) => `addr ${a}/24`).join('\n')}\nhttp 10.9.0.100 ${served}\n`);
 const master = () => 'a1';
 

@@ -12,6 +12,7 @@ import { loadPlaybook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
 import { soundKeyPair } from './keys.js';
 import { SIM_PLAYBOOK } from './wanted.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 
 let sims: SimHost[];
@@ -24,19 +25,11 @@ function inventory(): string {
   const file = join(dir, 'inv.yaml');
   writeFileSync(
     file,
-    `ssh: { user: root, identity_file: id, known_hosts: known_hosts }
-hosts:
-  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }
-  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100, master: a1, authentication: { password_env: SIM_VRRP_PW } }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`,
+    webPairYaml({
+      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
+      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
+      instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }',
+    }),
   );
   return file;
 }
