@@ -46,7 +46,8 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
 
   try {
     await program.parseAsync(argv);
-    return code;
+    // The lab commands set process.exitCode themselves (status 1 when the lab is not up).
+    return code || Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InventoryError) {
@@ -61,11 +62,6 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
     if (e instanceof HostError) {
       err(`haops: ${e.host}: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
       return 1;
-    }
-    const known = e as { name?: string; message?: string; hint?: string };
-    if (known?.name === 'LabError') {
-      err(`haops lab: ${known.message}`);
-      return 2;
     }
     err(`haops: internal error (a bug; please report it with this output):\n${(e as Error)?.stack ?? e}`);
     return 1;

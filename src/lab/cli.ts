@@ -1,10 +1,14 @@
 // `haops lab up|down|status`: thin commands over the lab module; LabError prints as one line.
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LabError } from './errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from './lab.js';
 import { DEFAULT_NODES, DEFAULT_SUBNET } from './plan.js';
 
 const log = (s: string) => console.error(`lab: ${s}`);
+// inventory/lab.yaml goes beside the playbooks of this checkout, wherever haops is run from
+// (src/lab/ and dist/lab/ are both two levels down).
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export function registerLabCommands(program: Command): void {
   const lab = program.command('lab').description('real Debian 12 test nodes on this machine (systemd-nspawn)');
@@ -13,16 +17,16 @@ export function registerLabCommands(program: Command): void {
     .description('build (once) and boot the lab nodes and backends, write inventory/lab.yaml')
     .option('--nodes <n>', 'number of nodes', (v) => Number(v), DEFAULT_NODES)
     .option('--subnet <cidr>', 'lab subnet', DEFAULT_SUBNET)
-    .action((o: { nodes: number; subnet: string }) => guard(() => labUp({ ...o, repoRoot: process.cwd(), log })));
+    .action((o: { nodes: number; subnet: string }) => guard(() => labUp({ ...o, repoRoot: REPO_ROOT, log })));
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')
-    .action(() => guard(() => labDown({ repoRoot: process.cwd(), log })));
+    .action(() => guard(() => labDown({ repoRoot: REPO_ROOT, log })));
   lab
     .command('status')
     .description('show the lab nodes and whether sshd answers')
     .action(() => guard(async () => {
-      const status = await labStatus({ repoRoot: process.cwd() });
+      const status = await labStatus({ repoRoot: REPO_ROOT });
       console.log(formatStatus(status));
       if (!status.up) process.exitCode = 1;
     }));

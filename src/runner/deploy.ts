@@ -1,7 +1,7 @@
 // Converges every node of every pair: one connection and one facts round trip per host, the
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP.
 import { Listr, type ListrTaskWrapper } from 'listr2';
-import { factsScript, parseFacts, fetchContents } from '../facts/index.js';
+import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import type { Model, NodeModel, PairModel } from '../model/derive.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import type { Change, Facts, WantedState } from '../ops/types.js';
@@ -269,7 +269,7 @@ async function converge(run: NodeRun, opts: DeployOptions, task: ListrTaskWrappe
     // The gate before the peer is touched: this node must now be converged and running.
     title: 'confirm converged and running',
     task: async () => {
-      const after = parseFacts(splitVipProbe((await host.exec(factsScript(run.wanted))).stdout).before, run.wanted);
+      const after = await gatherFacts(host, run.wanted);
       run.report.roundTrips = host.roundTrips;
       const stopped = run.wanted.services.filter((s) => s.running && !after.services[s.name]?.active).map((s) => s.name);
       const left = planHost(run.wanted, after).filter((c) => c.kind !== 'handler');
