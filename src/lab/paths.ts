@@ -1,13 +1,19 @@
 // Where the lab keeps things on the host: a shared cache that survives `lab down`
 // (base image, offline repo) and per-lab state that `lab down` removes.
 
+/**
+ * Several labs can run side by side on one machine: HAOPS_LAB_ID=1..9 gives a lab its own state
+ * directory, namespaces, host link, cgroup and default subnet (198.18.N.0/24). Unset: the default lab.
+ */
+export const LAB_ID = /^[1-9]$/.test(process.env.HAOPS_LAB_ID ?? '') ? process.env.HAOPS_LAB_ID! : '';
+
 export const CACHE_DIR = '/var/cache/haops/lab';
 export const BASE_DIR = `${CACHE_DIR}/base`;
 export const BASE_STAMP = `${CACHE_DIR}/base.stamp`;
 export const REPO_DIR = `${CACHE_DIR}/repo`;
 export const REPO_STAMP = `${CACHE_DIR}/repo.stamp`;
 
-export const STATE_DIR = '/var/lib/haops/lab';
+export const STATE_DIR = `/var/lib/haops/lab${LAB_ID}`;
 export const NODES_DIR = `${STATE_DIR}/nodes`;
 export const IDENTITY_FILE = `${STATE_DIR}/id_ed25519`;
 export const KNOWN_HOSTS = `${STATE_DIR}/known_hosts`;
@@ -16,11 +22,11 @@ export const STATE_FILE = `${STATE_DIR}/state.json`;
 /** Path of the offline repo inside each node. */
 export const NODE_REPO_DIR = '/srv/haops-repo';
 /** Cgroup directory created under every mounted hierarchy, one child per node. */
-export const CGROUP_NAME = 'haops-lab';
+export const CGROUP_NAME = `haops-lab${LAB_ID}`;
 /** Every network namespace of the lab starts with this; `lab down` deletes all of them. */
-export const NETNS_PREFIX = 'haops-';
-export const SWITCH_NETNS = 'haops-sw';
-export const HOST_LINK = 'haops0';
+export const NETNS_PREFIX = LAB_ID ? `haops${LAB_ID}-` : 'haops-';
+export const SWITCH_NETNS = `${NETNS_PREFIX}sw`;
+export const HOST_LINK = LAB_ID ? `haopsl${LAB_ID}` : 'haops0';
 
 export const nodeDir = (name: string) => `${NODES_DIR}/${name}`;
 export const pidFile = (name: string) => `${STATE_DIR}/${name}.pid`;

@@ -1,9 +1,9 @@
 // What a lab of N nodes on a subnet looks like (pure): names, addresses, pairs and VIPs.
-import { IDENTITY_FILE, KNOWN_HOSTS } from './paths.js';
+import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID } from './paths.js';
 import { LabError } from './errors.js';
 import { MAX_NODES, OFFSET, formatCidr, ipAt, labSubnet } from './subnet.js';
 
-export const DEFAULT_SUBNET = '198.18.0.0/24';
+export const DEFAULT_SUBNET = `198.18.${LAB_ID || '0'}.0/24`;
 export const DEFAULT_NODES = 2;
 
 export interface LabMember {
