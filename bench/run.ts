@@ -168,8 +168,9 @@ async function fleetOnce(n: number, args: Args): Promise<FleetResult> {
   const dir = mkdtempSync(join(tmpdir(), 'haops-bench-'));
   try {
     const file = writeFleetInventory(dir, fleet.hosts);
-    const { inventory } = loadInventory(file, SIM_ENV);
-    const model = buildModel(inventory, file, SIM_ENV);
+    const loaded = loadInventory(file, SIM_ENV);
+    const { inventory } = loaded;
+    const model = buildModel(loaded);
     // The same shape as `haops deploy`: one connector for the run, every connection closed at the end.
     const run = async () => {
       const hosts = connector(inventory, file, {});

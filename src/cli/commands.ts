@@ -27,7 +27,8 @@ function deployOptions(c: Command): Command {
     .option('--diff', 'show unified diffs of file changes (secrets masked)')
     .option('--limit <host>', 'change only this host (repeatable, or comma list)', collect)
     .option('--concurrency <n>', 'pairs converged in parallel', '4')
-    .option('--json', 'print a JSON report instead of progress');
+    .option('--json', 'print a JSON report instead of progress')
+    .option('--allow-default-secrets', "deploy even when a secret falls back to the inventory's default: value");
 }
 
 export function register(program: Command, io: CliIo): void {

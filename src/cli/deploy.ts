@@ -3,7 +3,8 @@
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Inventory } from '../inventory/schema.js';
-import type { Model } from '../model/derive.js';
+import type { Model, SudoModel } from '../model/derive.js';
+import { own } from '../inventory/checks.js';
 import { connect, type ConnectOptions, type SshTarget } from '../ssh/connect.js';
 import { canPrompt, memo, promptHidden } from './prompt.js';
 import type { Host } from '../ssh/host.js';
@@ -25,6 +26,7 @@ export interface DeployFlags extends NodeFlags {
   limit?: string[];
   concurrency?: string;
   json?: boolean;
+  allowDefaultSecrets?: boolean;
 }
 
 function expand(path: string | undefined, base: string): string | undefined {
@@ -34,11 +36,10 @@ function expand(path: string | undefined, base: string): string | undefined {
 }
 
 /** The SSH target of an inventory host: its own settings over the inventory's ssh: defaults. */
-export function sshTarget(inv: Inventory, file: string, name: string): SshTarget {
-  const h = inv.hosts[name]!;
+export function sshTarget(inv: Inventory, file: string, name: string, sudo?: SudoModel): SshTarget {
+  const h = own(inv.hosts, name)!;
   const d = inv.ssh;
   const base = dirname(resolve(file));
-  const sudo = h.sudo ?? d.sudo;
   return {
     name,
     address: h.address,
@@ -47,14 +48,15 @@ export function sshTarget(inv: Inventory, file: string, name: string): SshTarget
     identityFile: expand(h.identity_file ?? d.identity_file, base),
     knownHosts: expand(h.known_hosts ?? d.known_hosts, base),
     jump: h.jump ?? d.jump,
-    // sudo: true asks on the terminal, when there is one, if sudo wants a password.
-    sudo: sudo === true ? { prompt: true } : sudo && typeof sudo === 'object' ? { password: sudo.password, passwordEnv: sudo.password_env } : undefined,
+    // sudo: true asks on the terminal, when there is one, if sudo wants a password; a password
+    // source (inline, env, file, default) was resolved once when the inventory was loaded.
+    sudo: sudo && { prompt: sudo.prompt, password: sudo.password },
   };
 }
 
 /** One connection per host for the whole run, opened on first use. */
 /** `secrets` collects what the user types at a prompt, so output masks it too. */
-export function connector(inv: Inventory, file: string, flags: NodeFlags, secrets: string[] = []) {
+export function connector(inv: Inventory, file: string, flags: NodeFlags, secrets: string[] = [], sudo: Record<string, SudoModel> = {}) {
   const open = new Map<string, Promise<Host>>();
   // One options object for the run: a key's passphrase is asked once, whatever the host count.
   const ask = canPrompt()
@@ -74,7 +76,7 @@ export function connector(inv: Inventory, file: string, flags: NodeFlags, secret
   const get = (name: string) => {
     let p = open.get(name);
     if (!p) {
-      p = connect(sshTarget(inv, file, name), options);
+      p = connect(sshTarget(inv, file, name, own(sudo, name)), options);
       open.set(name, p);
     }
     return p;
@@ -92,12 +94,12 @@ export function checkLimit(model: Model, limit: string[] | undefined): void {
 }
 
 export async function deployCommand(file: string, playbookFile: string | undefined, flags: DeployFlags, out: (s: string) => void): Promise<number> {
-  const { inventory, model } = loadModel(file);
+  const { inventory, model } = loadModel(file, process.env, { changesNodes: !flags.check, allowDefaultSecrets: flags.allowDefaultSecrets });
   const playbook = loadPlaybook(playbookFile);
   checkLimit(model, flags.limit);
   const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
-  const hosts = connector(inventory, file, flags, model.secrets);
+  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
   let report: DeployReport;
   try {

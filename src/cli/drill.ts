@@ -32,7 +32,7 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
   const maxFailover = flags.maxFailover === undefined ? undefined : Number(flags.maxFailover);
   if (maxFailover !== undefined && !(maxFailover > 0)) throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
 
-  const conn = connector(inventory, file, flags, model.secrets);
+  const conn = connector(inventory, file, flags, model.secrets, model.sudo);
   const restoreOutput = masked(model.secrets);
   const log = flags.json ? () => {} : err;
   const hosts: Record<string, Host> = {};

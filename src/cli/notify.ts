@@ -13,7 +13,7 @@ export interface NotifyFlags extends NodeFlags {
 export async function notifyTestCommand(file: string, flags: NotifyFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const { inventory, model } = loadModel(file);
   checkLimit(model, flags.limit);
-  const hosts = connector(inventory, file, flags, model.secrets);
+  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
   try {
     const report = await notifyTest(model, hosts.get, { limit: flags.limit, waitMs: flags.wait ? Number(flags.wait) * 1000 : undefined, log: flags.json ? undefined : err });

@@ -1,14 +1,17 @@
 // validate, plan, render: commands that never touch a node.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { loadInventory, type LoadOptions } from '../inventory/load.js';
-import { buildModel } from '../model/derive.js';
-import { renderNode } from '../render/index.js';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { formatIssue } from '../inventory/errors.js';
+import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } from '../model/load.js';
 import { formatPlan, planData } from '../model/plan-table.js';
+import { renderNode } from '../render/index.js';
+import { UsageError } from './errors.js';
 
-export function loadModel(file: string, env = process.env, opts: LoadOptions = {}) {
-  const loaded = loadInventory(file, env, opts);
-  return { ...loaded, model: buildModel(loaded.inventory, file, env) };
+/** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
+export function loadModel(file: string, env = process.env, opts: LoadModelOptions = {}): LoadedModel {
+  const loaded = loadModelPure(file, env, opts);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  return loaded;
 }
 
 export function validateCommand(file: string, out: (s: string) => void): number {
@@ -25,17 +28,45 @@ export function planCommand(file: string, out: (s: string) => void, json = false
   return planData(model).every((p) => p.ok) ? 0 : 2;
 }
 
+/**
+ * Renders every file first, checks that each lands inside DIR, then writes: a bad path or an
+ * unwritable DIR leaves nothing half-written and ends in a usage error, never a stack trace.
+ */
 export function renderCommand(file: string, outDir: string, out: (s: string) => void, keepalivedVersion?: string): number {
   const { model } = loadModel(file);
-  let count = 0;
+  const root = resolve(outDir);
+  const files: { target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {
     for (const f of renderNode(node, model, { version: keepalivedVersion })) {
-      const target = join(outDir, node.host, f.path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, f.content, { mode: parseInt(f.mode, 8) });
-      count++;
+      const target = resolve(join(root, node.host, f.path));
+      if (!target.startsWith(root + sep)) throw new UsageError(`render: ${f.path} for ${node.host} would land outside ${outDir}`, 'fix the path in the inventory');
+      files.push({ target, content: f.content, mode: parseInt(f.mode, 8) });
     }
   }
-  out(`wrote ${count} files for ${model.nodes.length} nodes under ${outDir}`);
+  for (const f of files) blockedAt(root, dirname(f.target));
+  for (const f of files) {
+    try {
+      mkdirSync(dirname(f.target), { recursive: true });
+      writeFileSync(f.target, f.content, { mode: f.mode });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new UsageError(`render: cannot write ${f.target}: ${code}`, 'pass --out a directory you can write, that holds no file where haops needs a directory');
+    }
+  }
+  out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}`);
   return 0;
+}
+
+/** Refuses before writing anything when a file stands where a directory of DIR/HOST/PATH must be. */
+function blockedAt(root: string, dir: string): void {
+  for (let d = dir; d.length >= root.length; d = dirname(d)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch {
+      continue; // not there yet: mkdir makes it
+    }
+    if (!isDir) throw new UsageError(`render: ${d} is a file, where a directory is needed`, 'pass --out an empty or new directory');
+    return;
+  }
 }

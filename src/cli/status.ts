@@ -11,7 +11,7 @@ export interface StatusFlags extends NodeFlags {
 
 export async function statusCommand(file: string, flags: StatusFlags, out: (s: string) => void): Promise<number> {
   const { inventory, model } = loadModel(file);
-  const hosts = connector(inventory, file, flags, model.secrets);
+  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
   try {
     for (;;) {

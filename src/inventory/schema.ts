@@ -1,41 +1,59 @@
 // The inventory's shape, in zod: what a user may write, with the checks that need only one
-// value at a time. Checks across values (pairs, segments, failover math) live in validate.ts.
+// value at a time (the rules themselves live in rules.ts). Checks across values (pairs, segments)
+// live in checks.ts; the failover math in model/.
 import { z } from 'zod';
+import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
+import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem } from './rules.js';
 
-/** Text that ends up in a config file or on a command line: no newlines, quotes or shell syntax. */
-const SAFE = /^[A-Za-z0-9_.:@%+,=\/-]+$/;
-const safe = (what: string) =>
-  z.string().min(1).regex(SAFE, {
-    message: `${what} may hold only letters, digits and _ . : @ % + , = / - (no spaces, quotes, newlines or shell characters)`,
+/** Names of pairs, hosts, instances: map keys and values alike. */
+export const nameOf = (what: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = nameProblem(v);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} ${problem}` });
   });
 
-const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
-const name = (what: string) =>
-  z.string().regex(NAME, { message: `${what} must start with a letter and hold only letters, digits, _ . - (at most 63)` });
+const nodePath = (kind: NodePathKind, example: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = nodePathProblem(v, kind);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v.length > 80 ? 'the path' : JSON.stringify(v)} ${problem} (like ${example})` });
+  });
 
-const ipv4 = z
-  .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address like 192.168.0.101' });
-const cidr = z
-  .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, {
-    message: 'expected an IPv4 network like 192.168.0.0/24',
+const ipv4 = z.string().regex(IPV4_RE, { message: 'expected an IPv4 address like 192.168.0.101 (four numbers 0..255, no leading zeros)' });
+const cidr = z.string().regex(CIDR_RE, { message: 'expected an IPv4 network like 192.168.0.0/24 (no leading zeros)' });
+const ipv4MaybePrefix = z.string().regex(IPV4_MAYBE_PREFIX_RE, {
+  message: 'expected an IPv4 address, optionally with a prefix length, like 192.168.0.105 or 192.168.0.105/24 (no leading zeros)',
+});
+const hostName = (what: string, example: string) =>
+  z.string().regex(HOST_RE, { message: `expected ${what} like ${example} (letters, digits, . and -, not starting with -)` });
+const withPort = (what: string, example: string, portOptional: boolean) =>
+  z.string().superRefine((v, ctx) => {
+    const m = /^([^:]*)(?::(.*))?$/.exec(v)!;
+    if (!HOST_RE.test(m[1]!) || (m[2] === undefined && !portOptional) || (m[2] !== undefined && !/^\d+$/.test(m[2]))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected ${what} like ${example}` });
+    } else if (m[2] !== undefined) {
+      const problem = portProblem(m[2]);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }
   });
-const ipv4MaybePrefix = z
-  .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12]\d|3[0-2]))?$/, {
-    message: 'expected an IPv4 address, optionally with a prefix length, like 192.168.0.105 or 192.168.0.105/24',
-  });
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port, like 10.0.0.5:8080' });
-const port = z.number().int().min(1).max(65535);
-const emailAddr = z.string().regex(/^[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+$/, { message: 'expected an e-mail address like ops@example.com' });
-const url = z.string().regex(/^https?:\/\/[A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]+$/, { message: 'expected an http(s) URL without spaces or quotes' });
+const userName = (what: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, { message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)` });
+const hostPort = withPort('host:port', '10.0.0.5:8080', false);
+const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
+const emailAddr = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
+const url = z.string().regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
+/** Seconds as keepalived reads them: at most 2 decimals (10 ms steps), never an exponent. */
+const seconds = (min: number, max: number) =>
+  z
+    .number()
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, { message: 'use at most two decimals (keepalived counts in 10 ms steps)' });
 
 /** A secret: given inline, or read from an environment variable or a file (with an optional default). */
 export const secretSource = z
   .object({
     password: z.string().optional(),
-    password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' }).optional(),
+    password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' }).optional(),
     password_file: z.string().optional(),
     default: z.string().optional(),
   })
@@ -44,11 +62,11 @@ export const secretSource = z
 const sudo = z.union([z.boolean(), secretSource]);
 
 const sshSettings = {
-  user: safe('user').optional(),
+  user: userName('user').optional(),
   port: port.optional(),
   identity_file: z.string().min(1).optional(),
   known_hosts: z.string().min(1).optional(),
-  jump: safe('jump').optional(),
+  jump: nameOf('jump').optional(),
   sudo: sudo.optional(),
 };
 
@@ -56,7 +74,7 @@ export const sshDefaults = z.object(sshSettings).strict();
 
 export const hostSchema = z
   .object({
-    address: safe('address'),
+    address: hostName('an address or ~/.ssh/config host', '192.168.0.101 or proxy101.example.com'),
     /** The node's address on the pair's LAN; defaults to address when that is an IPv4 literal. */
     ip: ipv4.optional(),
     ...sshSettings,
@@ -75,14 +93,14 @@ export const authSchema = z
 
 export const instanceSchema = z
   .object({
-    name: name('instance name'),
+    name: nameOf('instance name'),
     virtual_router_id: z.number().int().min(1, 'virtual_router_id must be 1..255').max(255, 'virtual_router_id must be 1..255'),
     vip: ipv4MaybePrefix,
-    master: name('master'),
+    master: nameOf('master'),
     priorities: z
-      .union([z.literal('derive'), z.record(z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254'))])
+      .union([z.literal('derive'), z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254'))])
       .default('derive'),
-    advert_int: z.number().positive().max(255).default(1),
+    advert_int: seconds(0.01, 255).default(1),
     nopreempt: z.boolean().default(false),
     garp_master_delay: z.number().int().min(0).max(255).optional(),
     authentication: authSchema.optional(),
@@ -91,16 +109,16 @@ export const instanceSchema = z
 
 export const checkSchema = z
   .object({
-    name: name('check name').default('chk_nginx'),
+    name: nameOf('check name').default('chk_nginx'),
     script: z
       .string()
       .min(1)
-      .regex(/^[A-Za-z0-9_.\/ -]+$/, {
-        message: 'script may hold only letters, digits, spaces and _ . / - (no quotes, pipes or newlines: put logic in a script file)',
+      .regex(/^[A-Za-z0-9_.\/][A-Za-z0-9_.\/-]*( [A-Za-z0-9_.\/-]+)*$/, {
+        message: 'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
       .default('killall -0 nginx'),
-    interval: z.number().positive().max(3600).default(1),
-    timeout: z.number().positive().max(3600).optional(),
+    interval: seconds(0.01, 3600).default(1),
+    timeout: seconds(0.01, 3600).optional(),
     weight: z.number().int().min(-253, 'weight must be -253..253').max(253, 'weight must be -253..253').default(2),
     fall: z.number().int().min(1).max(255).default(2),
     rise: z.number().int().min(1).max(255).default(1),
@@ -109,17 +127,14 @@ export const checkSchema = z
 
 export const notifySchema = z
   .object({
-    script: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/, { message: 'expected an absolute path like /usr/local/bin/keepalived_notify.sh' }).default('/usr/local/bin/keepalived_notify.sh'),
-    log: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/, { message: 'expected an absolute path like /var/log/keepalived.notify.log' }).default('/var/log/keepalived.notify.log'),
+    script: nodePath('script', '/usr/local/bin/keepalived_notify.sh').default('/usr/local/bin/keepalived_notify.sh'),
+    log: nodePath('log', '/var/log/keepalived.notify.log').default('/var/log/keepalived.notify.log'),
     email: z
       .object({
         to: z.array(emailAddr).min(1),
         from: emailAddr,
         /** host or host:port (keepalived's `smtp_server HOST [PORT]`, default port 25). */
-        smtp_server: z
-          .string()
-          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { message: 'expected a host or IPv4 address, optionally with :port, like 127.0.0.1 or 10.0.0.5:2525' })
-          .default('127.0.0.1'),
+        smtp_server: withPort('a host or IPv4 address, optionally with :port', '127.0.0.1 or 10.0.0.5:2525', true).default('127.0.0.1'),
         smtp_connect_timeout: z.number().int().min(1).max(600).default(30),
       })
       .strict()
@@ -128,7 +143,7 @@ export const notifySchema = z
     sms: z
       .object({
         url: url.optional(),
-        command: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/, { message: 'expected an absolute path to an executable' }).optional(),
+        command: nodePath('command', '/usr/local/bin/send-sms').optional(),
         to: z.array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' })).default([]),
         template: z
           .string()
@@ -142,7 +157,7 @@ export const notifySchema = z
 
 export const upstreamSchema = z
   .object({
-    name: name('upstream name'),
+    name: nameOf('upstream name'),
     servers: z.array(hostPort).min(1, 'an upstream needs at least one server'),
   })
   .strict();
@@ -150,32 +165,44 @@ export const upstreamSchema = z
 export const nginxSchema = z
   .object({
     listen: port.default(80),
-    server_name: safe('server_name').default('_'),
+    server_name: z
+      .string()
+      .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, { message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _' })
+      .default('_'),
     upstreams: z.array(upstreamSchema).min(1, 'nginx needs at least one upstream'),
     /** Extra directives for the server block, one per line, as nginx reads them. */
-    extra: z.array(z.string().regex(/^[^\n\r{}]*;$/, { message: 'each extra line is one nginx directive ending in ;' })).default([]),
+    extra: z
+      .array(
+        z.string().superRefine((v, ctx) => {
+          const problem = nginxDirectiveProblem(v);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `this nginx directive ${problem}` });
+        }),
+      )
+      .default([]),
   })
   .strict();
 
 export const pairSchema = z
   .object({
-    nodes: z.array(name('node')).length(2, 'a pair has exactly two nodes'),
-    interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { message: 'expected an interface name like eth0 or em1' }),
+    nodes: z.array(nameOf('node')).length(2, 'a pair has exactly two nodes'),
+    interface: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' }),
     subnet: cidr,
     instances: z.array(instanceSchema).min(1, 'a pair needs at least one VRRP instance'),
     check: checkSchema.default({}),
     notify: notifySchema.default({}),
     nginx: nginxSchema,
     /** keepalived's script_user; when set, enable_script_security is emitted too. */
-    script_user: safe('script_user').optional(),
+    script_user: userName('script_user').optional(),
   })
   .strict();
 
 export const inventorySchema = z
   .object({
     ssh: sshDefaults.default({}),
-    hosts: z.record(hostSchema),
-    pairs: z.record(pairSchema),
+    hosts: z.record(nameOf('host name'), hostSchema),
+    pairs: z.record(nameOf('pair name'), pairSchema),
+    /** Lets `default:` stand in for an unset secret at deploy time (the lab's inventory sets it). */
+    allow_default_secrets: z.boolean().default(false),
   })
   .strict();
 

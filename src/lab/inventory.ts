@@ -10,6 +10,8 @@ export function labInventoryYaml(info: LabInfo): string {
   const servers = info.backends.map((b) => `${b.address}:${BACKEND_PORT}`).join(', ');
   return [
     '# Written by `haops lab up`: the built-in lab\'s pair. Do not edit by hand; `haops lab up` rewrites it.\n',
+    '# A lab may deploy the default VRRP password below; a real inventory sets HAOPS_VRRP_PASSWORD.\n',
+    'allow_default_secrets: true\n',
     'ssh:\n',
     '  user: root\n',
     `  identity_file: ${info.identityFile}\n`,

@@ -1,8 +1,13 @@
 // From one pair description to each node's VRRP settings: state, priority, router_id,
-// unicast_src_ip and unicast_peer are computed here, never typed twice. Pure.
-import type { CheckSpec, HostSpec, Inventory, InstanceSpec, NotifySpec, PairSpec } from '../inventory/schema.js';
-import { resolveSecret } from '../inventory/secrets.js';
+// unicast_src_ip and unicast_peer are computed here, never typed twice. Pure: secrets arrive
+// resolved with the loaded inventory; nothing here reads the environment or a file.
+import { addressOf } from '../core/ipv4.js';
+import { hostIp, own } from '../inventory/checks.js';
+import type { LoadedInventory } from '../inventory/load.js';
+import type { CheckSpec, HostSpec, InstanceSpec, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
+
+export { hostIp } from '../inventory/checks.js';
 
 export interface NodeInstance {
   name: string;
@@ -47,22 +52,24 @@ export interface PairModel {
   instances: PairInstance[];
 }
 
+/** How a host's commands reach root: not at all (root login), sudo with a known password, or asked. */
+export interface SudoModel {
+  password?: string;
+  /** `sudo: true`: ask on the terminal if sudo wants a password. */
+  prompt: boolean;
+}
+
 export interface Model {
   pairs: PairModel[];
   nodes: NodeModel[];
   hosts: Record<string, HostSpec>;
+  /** Per host with sudo configured (inline, env, file or default, resolved once at load). */
+  sudo: Record<string, SudoModel>;
   /** Every secret value in play, for masking output. */
   secrets: string[];
 }
 
-/** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
-export function hostIp(h: HostSpec): string | undefined {
-  return h.ip ?? (/^\d+\.\d+\.\d+\.\d+$/.test(h.address) ? h.address : undefined);
-}
-
-export function vipAddress(vip: string): string {
-  return vip.split('/')[0]!;
-}
+export const vipAddress = addressOf;
 
 export function instancePriorities(spec: InstanceSpec, nodes: [string, string], weight: number): Record<string, number> | null {
   const backup = nodes.find((n) => n !== spec.master)!;
@@ -71,8 +78,10 @@ export function instancePriorities(spec: InstanceSpec, nodes: [string, string], 
   return d ? { [spec.master]: d.master, [backup]: d.backup } : null;
 }
 
-export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv): Model {
-  const secrets = new Set<string>();
+export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'>): Model {
+  const inv = loaded.inventory;
+  const secretAt = (path: string) => loaded.secrets.byPath.get(path)?.value;
+  const ipOf = (name: string) => hostIp(own(inv.hosts, name)!)!;
   const pairs: PairModel[] = [];
   const nodes: NodeModel[] = [];
   for (const [pairName, spec] of Object.entries(inv.pairs)) {
@@ -86,8 +95,8 @@ export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv)
         backup,
         priorities,
         math: {
-          master: { name: i.master, priority: priorities[i.master]!, ip: hostIp(inv.hosts[i.master]!)! },
-          backup: { name: backup, priority: priorities[backup]!, ip: hostIp(inv.hosts[backup]!)! },
+          master: { name: i.master, priority: priorities[i.master]!, ip: ipOf(i.master) },
+          backup: { name: backup, priority: priorities[backup]!, ip: ipOf(backup) },
           weight: spec.check.weight,
           nopreempt: i.nopreempt,
         },
@@ -96,8 +105,7 @@ export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv)
     pairs.push({ name: pairName, nodes: pairNodes, spec, instances });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
-      const ip = hostIp(inv.hosts[host]!)!;
-      const peerIp = hostIp(inv.hosts[peer]!)!;
+      const ip = ipOf(host);
       nodes.push({
         host,
         pair: pairName,
@@ -108,15 +116,12 @@ export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv)
         notify: spec.notify,
         nginx: spec.nginx,
         scriptUser: spec.script_user,
-        instances: instances.map((pi) => {
+        instances: instances.map((pi, idx) => {
           const i = pi.spec;
-          let auth: NodeInstance['auth'];
-          if (i.authentication) {
-            const r = resolveSecret(i.authentication, file, env);
-            const password = r.ok ? r.value : '';
-            if (password) secrets.add(password);
-            auth = { type: i.authentication.type, password };
-          }
+          const auth: NodeInstance['auth'] = i.authentication && {
+            type: i.authentication.type,
+            password: secretAt(`pairs.${pairName}.instances[${idx}].authentication`) ?? '',
+          };
           return {
             name: i.name,
             // nopreempt only works when every node starts as BACKUP (keepalived.conf(5)).
@@ -125,7 +130,7 @@ export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv)
             virtualRouterId: i.virtual_router_id,
             interface: spec.interface,
             srcIp: ip,
-            peerIp,
+            peerIp: ipOf(peer),
             vip: i.vip,
             advertInt: i.advert_int,
             nopreempt: i.nopreempt,
@@ -136,12 +141,11 @@ export function buildModel(inv: Inventory, file: string, env: NodeJS.ProcessEnv)
       });
     }
   }
-  for (const h of Object.values(inv.hosts)) {
+  const sudo: Record<string, SudoModel> = {};
+  for (const [name, h] of Object.entries(inv.hosts)) {
     const s = h.sudo ?? inv.ssh.sudo;
-    if (s && typeof s === 'object') {
-      const r = resolveSecret(s, file, env);
-      if (r.ok && r.value) secrets.add(r.value);
-    }
+    if (s === true) sudo[name] = { prompt: true };
+    else if (s && typeof s === 'object') sudo[name] = { prompt: false, password: secretAt(h.sudo ? `hosts.${name}.sudo` : 'ssh.sudo') };
   }
-  return { pairs, nodes, hosts: inv.hosts, secrets: [...secrets] };
+  return { pairs, nodes, hosts: inv.hosts, sudo, secrets: loaded.secrets.values };
 }

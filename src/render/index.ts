@@ -1,4 +1,5 @@
 // Every file one node receives, by absolute path: the pure end of the pipeline.
+import { MANAGED_PATHS } from '../inventory/rules.js';
 import type { Model, NodeModel } from '../model/derive.js';
 import type { ManagedFile } from '../ops/types.js';
 import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
@@ -8,10 +9,8 @@ import { renderNotifyScript } from './notify.js';
 /** A rendered file is a managed file: path, content, mode, validation, handlers, secrets. */
 export type RenderedFile = ManagedFile;
 
-export const PATHS = {
-  keepalived: '/etc/keepalived/keepalived.conf',
-  nginxSite: '/etc/nginx/conf.d/haops.conf',
-} as const;
+const [keepalivedConf, nginxSite] = MANAGED_PATHS;
+export const PATHS = { keepalived: keepalivedConf, nginxSite } as const;
 
 export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): RenderedFile[] {
   return [

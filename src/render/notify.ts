@@ -51,11 +51,23 @@ export function notifyJobs(node: Pick<NodeModel, 'notify'>, opts: { test: boolea
   return jobs;
 }
 
+const q = shellQuote;
+
+// Every job is detached (stdin, stdout and stderr away from keepalived and from an SSH channel)
+// and runs in the background: the script returns at once, a dead endpoint delays nothing else.
+// The subshell matters: dash applies a function call's redirections in the parent only, so
+// `f </dev/null >/dev/null 2>&1 &` leaves the job holding the caller's stdout (measured: a hung
+// webhook held the script's pipes for 5 s); `( f ) </dev/null ... &` does not.
+const detach = (call: string) => `( ${call} ) </dev/null >/dev/null 2>&1 &`;
+
 export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = {}): string {
+  return [...preamble(node), ...webhookJobs(node.notify), ...smsJobs(node.notify), ...emailJobs(node.notify, opts.mail ?? 'test'), 'exit 0', ''].join('\n');
+}
+
+/** Arguments, the log line, and the helpers every channel uses. */
+function preamble(node: NodeModel): string[] {
   const n = node.notify;
-  const q = shellQuote;
-  const mailMode = opts.mail ?? 'test';
-  const lines: string[] = [
+  return [
     '#!/bin/sh',
     `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`,
     "# keepalived calls it as: notify_master|notify_backup|notify_fault (the write-up's hooks, logged),",
@@ -104,29 +116,30 @@ export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = 
     '# post URL [curl args...]: two tries (connection refused included), 2 s each.',
     'post() {',
     '  u=$1; shift',
-    '  err=$(curl -sS -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 "$@" "$u" 2>&1) && return 0',
+    // -g: a URL is sent as written, never expanded as a curl glob ({a,b} or [1-9]).
+    '  err=$(curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 "$@" "$u" 2>&1) && return 0',
     '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',
     '}',
     'webhook() {',
     '  if post "$1" -H "Content-Type: application/json" -d "$JSON"; then outcome webhook "$1"; else outcome webhook "$1" "$ERR"; fi',
     '}',
   ];
-  // Every job is detached (stdin, stdout and stderr away from keepalived and from an SSH channel)
-  // and runs in the background: the script returns at once, a dead endpoint delays nothing else.
-  // The subshell matters: dash applies a function call's redirections in the parent only, so
-  // `f </dev/null >/dev/null 2>&1 &` leaves the job holding the caller's stdout (measured: a hung
-  // webhook held the script's pipes for 5 s); `( f ) </dev/null ... &` does not.
-  const detach = (call: string) => `( ${call} ) </dev/null >/dev/null 2>&1 &`;
-  for (const url of n.webhooks) lines.push(detach(`webhook ${q(url)}`));
+}
 
-  if (n.sms && n.sms.to.length > 0) {
-    const text = n.sms.template
-      .replaceAll('{host}', '$HOST')
-      .replaceAll('{instance}', '$NAME')
-      .replaceAll('{state}', '$STATE')
-      .replaceAll('{priority}', '$PRIORITY')
-      .replaceAll('{pair}', '$PAIR');
-    lines.push(
+function webhookJobs(n: NotifySpec): string[] {
+  return n.webhooks.map((url) => detach(`webhook ${q(url)}`));
+}
+
+function smsJobs(n: NotifySpec): string[] {
+  if (!n.sms || n.sms.to.length === 0) return [];
+  // Braced: "{host}_{state}" must not become $HOST_ (a different, unset variable).
+  const text = n.sms.template
+    .replaceAll('{host}', '${HOST}')
+    .replaceAll('{instance}', '${NAME}')
+    .replaceAll('{state}', '${STATE}')
+    .replaceAll('{priority}', '${PRIORITY}')
+    .replaceAll('{pair}', '${PAIR}');
+  const lines = [
       `SMS_TEXT="${text}"`,
       '[ -n "$TEST_ID" ] && SMS_TEXT="$SMS_TEXT [test $TEST_ID]"',
       'sms_url() {',
@@ -137,17 +150,19 @@ export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = 
       '  err=$($T "$2" "$1" "$SMS_TEXT" 2>&1 >/dev/null) && { outcome sms "$1,$2"; return; }',
       '  outcome sms "$1,$2" "exit $?: $err"',
       '}',
-    );
-    for (const to of n.sms.to) {
-      if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)}`));
-      if (n.sms.command) lines.push(detach(`sms_command ${q(to)} ${q(n.sms.command)}`));
-    }
+  ];
+  for (const to of n.sms.to) {
+    if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)}`));
+    if (n.sms.command) lines.push(detach(`sms_command ${q(to)} ${q(n.sms.command)}`));
   }
+  return lines;
+}
 
-  if (n.email) {
-    const e = n.email;
-    const ep = smtpEndpoint(e);
-    lines.push(
+function emailJobs(n: NotifySpec, mailMode: 'test' | 'always'): string[] {
+  if (!n.email) return [];
+  const e = n.email;
+  const ep = smtpEndpoint(e);
+  return [
       `MAIL_FROM=${q(e.from)}`,
       `MAIL_TO=${q(e.to.join(', '))}`,
       `SMTP_URL=${q(`smtp://${ep.host}:${ep.port}`)}`,
@@ -170,9 +185,6 @@ export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = 
       '    outcome email none "no curl with SMTP, sendmail or mail on this node"',
       '  fi',
       '}',
-      mailMode === 'always' ? detach('send_mail') : `[ -n "$TEST_ID" ] && ${detach('send_mail')}`,
-    );
-  }
-  lines.push('exit 0', '');
-  return lines.join('\n');
+    mailMode === 'always' ? detach('send_mail') : `[ -n "$TEST_ID" ] && ${detach('send_mail')}`,
+  ];
 }

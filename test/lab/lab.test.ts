@@ -46,7 +46,7 @@ describe('lab plan and inventory', () => {
     const text = labInventoryYaml(planLab(4, '10.9.8.0/24'));
     const doc = parse(text);
     expect(doc.pairs.lab.instances.map((i: { master: string; vip: string }) => [i.master, i.vip])).toEqual([['node1', '10.9.8.100/24'], ['node2', '10.9.8.104/24']]);
-    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {}).inventory, 'lab.yaml', {}));
+    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {})));
     expect(plan.map((p) => [p.pair, p.instance, p.scenarios[0]!.holder, p.ok])).toEqual([
       ['lab', 'VI_LAB', 'node1', true], ['lab', 'VI_LAB_B', 'node2', true], ['lab2', 'VI_LAB2', 'node3', true],
     ]);

@@ -81,8 +81,7 @@ pairs:
       - { name: VI_2, virtual_router_id: 52, vip: 10.9.0.101, master: a2 }
     nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
 `;
-    const { inventory } = parseInventory(text, 'aa.yaml', {});
-    const plan = planData(buildModel(inventory, 'aa.yaml', {}));
+    const plan = planData(buildModel(parseInventory(text, 'aa.yaml', {})));
     expect(plan.map((p) => [p.vip, p.master, p.scenarios[0]!.holder, p.scenarios[1]!.holder])).toEqual([
       ['10.9.0.100', 'a1', 'a1', 'a2'],
       ['10.9.0.101', 'a2', 'a2', 'a1'],

@@ -30,14 +30,15 @@ pairs:
         master: lb1
         priorities: { lb1: 200, lb2: 199 }
     notify:
-      script: ${dir}/keepalived_notify.sh
-      log: ${dir}/notify.log
 ${notifyYaml}
     nginx:
       upstreams: [{ name: app, servers: [10.0.0.21:8080] }]
 `;
-  const loaded = parseInventory(text, 'test.yaml', {});
-  return buildModel(loaded.inventory, 'test.yaml', {});
+  const model = buildModel(parseInventory(text, 'test.yaml', {}));
+  // The inventory refuses /tmp for node-side files (world-writable): the test moves them there
+  // in the model, to run the rendered script on this machine.
+  for (const node of model.nodes) node.notify = { ...node.notify, script: `${dir}/keepalived_notify.sh`, log: `${dir}/notify.log` };
+  return model;
 }
 
 export function writeScript(path: string, content: string): void {

@@ -35,8 +35,9 @@ function inventory(): string {
 }
 
 async function run(file: string, extra: Partial<DeployOptions> = {}) {
-  const { inventory: inv } = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
-  const model = buildModel(inv, file, { SIM_VRRP_PW: 'vrrpSec1' });
+  const loaded = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
+  const inv = loaded.inventory;
+  const model = buildModel(loaded);
   const hosts = connector(inv, file, {});
   try {
     return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });

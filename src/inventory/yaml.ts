@@ -1,0 +1,105 @@
+// The YAML stage of loading: size cap, syntax, aliases, keys. Produces plain data plus a locator
+// that maps a field path back to line and column. Every failure is an InventoryIssue.
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { issueAt, type InventoryIssue, type Locator, type PathKey, printable } from './errors.js';
+
+/** Real inventories of thousands of hosts are a few hundred KB; past this, refuse before parsing. */
+export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
+/** Aliases beyond this many per document are an expansion attack ("billion laughs"), not an inventory. */
+const MAX_ALIASES = 1000;
+
+export interface ParsedYaml {
+  data: unknown;
+  locate: Locator;
+}
+
+export type YamlResult = { ok: true; value: ParsedYaml } | { ok: false; issues: InventoryIssue[] };
+
+export function parseYaml(text: string, file: string): YamlResult {
+  const top = (message: string, fix: string) => ({ ok: false as const, issues: [issueAt({ file }, [], message, fix)] });
+  if (Buffer.byteLength(text) > MAX_INVENTORY_BYTES) {
+    return top(`the inventory is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MB`, 'split it into one inventory per site or fleet');
+  }
+  const lineCounter = new LineCounter();
+  // uniqueKeys is checked below in one pass: the library's own check is quadratic per mapping.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const pos = (offset: number) => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.slice(0, 20).map((e) => {
+        const p = pos(e.pos[0]);
+        return { file, line: p.line, col: p.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax at this line (indentation, a missing colon or quote)' };
+      }),
+    };
+  }
+  const keyIssues = checkKeys(doc, file, pos);
+  if (keyIssues.length > 0) return { ok: false, issues: keyIssues };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // The library throws ReferenceError for alias bombs and unresolved aliases.
+    return top(`YAML aliases: ${(err as Error).message}`, 'write the values out instead of using deeply nested aliases (&name / *name)');
+  }
+  return { ok: true, value: { data, locate: makeLocator(doc, file, pos) } };
+}
+
+/** Every mapping key is a plain string, given once, and not an object-prototype name. */
+function checkKeys(doc: Document, file: string, pos: (o: number) => { line: number; col: number }): InventoryIssue[] {
+  const issues: InventoryIssue[] = [];
+  const add = (node: Node | null | undefined, path: PathKey[], message: string, fix: string) => {
+    const p = node?.range ? pos(node.range[0]) : { line: 1, col: 1 };
+    if (issues.length < 50) issues.push({ ...issueAt({ file }, path, message, fix), ...p });
+  };
+  const walk = (node: unknown, path: PathKey[]) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        if (!isPair(item)) continue;
+        const keyNode = item.key as Node | null;
+        if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {
+          add(keyNode, path, 'a mapping key must be a plain name', 'write the key as a plain word, like proxy101');
+          continue;
+        }
+        const key = String(keyNode.value);
+        if (seen.has(key)) add(keyNode, [...path, key], `duplicate key "${printable(key)}"`, 'give each key once; merge the two entries');
+        seen.add(key);
+        if (key === '__proto__') add(keyNode, [...path, key], '"__proto__" is not allowed as a key', 'rename it');
+        walk(item.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...path, i]));
+    } else if (isAlias(node)) {
+      // Resolved by toJS, bounded by maxAliasCount; its target is walked where it is defined.
+    }
+  };
+  walk(doc.contents, []);
+  return issues;
+}
+
+function makeLocator(doc: Document, file: string, pos: (o: number) => { line: number; col: number }): Locator {
+  return {
+    file,
+    at(path, key = false) {
+      // Walk down as far as the path exists; point at the key when asked (unknown or missing fields).
+      let node: unknown = doc.contents;
+      let best: { line: number; col: number } = { line: 1, col: 1 };
+      for (const k of path) {
+        if (isAlias(node)) node = node.resolve(doc);
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(k));
+          if (!pair) break;
+          const keyNode = pair.key as Node;
+          if (keyNode.range) best = pos(keyNode.range[0]);
+          node = pair.value;
+          if (!key && node && (node as Node).range) best = pos((node as Node).range![0]);
+        } else if (isSeq(node) && typeof k === 'number') {
+          node = node.items[k];
+          if (node && (node as Node).range) best = pos((node as Node).range![0]);
+        } else break;
+      }
+      return best;
+    },
+  };
+}
