@@ -43,7 +43,7 @@ export function renderCommand(file: string, outDir: string, out: (s: string) => 
       files.push({ target, content: f.content, mode: parseInt(f.mode, 8) });
     }
   }
-  for (const f of files) blockedAt(root, dirname(f.target));
+  for (const f of files) blockedAt(dirname(f.target));
   for (const f of files) {
     try {
       mkdirSync(dirname(f.target), { recursive: true });
@@ -58,12 +58,13 @@ export function renderCommand(file: string, outDir: string, out: (s: string) => 
 }
 
 /** Refuses before writing anything when a file stands where a directory of DIR/HOST/PATH must be. */
-function blockedAt(root: string, dir: string): void {
-  for (let d = dir; d.length >= root.length; d = dirname(d)) {
+function blockedAt(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
     let isDir: boolean;
     try {
       isDir = statSync(d).isDirectory();
     } catch {
+      if (d === dirname(d)) return;
       continue; // not there yet: mkdir makes it
     }
     if (!isDir) throw new UsageError(`render: ${d} is a file, where a directory is needed`, 'pass --out an empty or new directory');

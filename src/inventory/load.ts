@@ -117,10 +117,12 @@ function zodIssue(issue: ZodIssue, locate: Locator): InventoryIssue[] {
 }
 
 function fixFor(issue: ZodIssue): string | undefined {
+  if (issue.code === 'custom' && typeof issue.params?.fix === 'string') return issue.params.fix;
   if (issue.code === 'invalid_type' && issue.received === 'undefined') return 'add the field (see inventory/seed.yaml)';
   if (issue.code === 'invalid_enum_value') return `use one of: ${issue.options.join(', ')}`;
   if (issue.code === 'too_small' || issue.code === 'too_big') return 'change the value to fit the range';
   if (issue.code === 'invalid_string') return 'quote-free plain values only; see the message for what is allowed';
+  if (issue.code === 'invalid_type') return 'write the value in the form the message names';
   if (issue.code === 'invalid_union') return 'see inventory/seed.yaml for the forms this field takes';
   return undefined;
 }

@@ -5,17 +5,20 @@ import { z } from 'zod';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
 import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem } from './rules.js';
 
+/** A refusal with its fix, carried in the issue's params to the message (load.ts). */
+const refuse = (ctx: z.RefinementCtx, message: string, fix: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { fix } });
+
 /** Names of pairs, hosts, instances: map keys and values alike. */
 export const nameOf = (what: string) =>
   z.string().superRefine((v, ctx) => {
     const problem = nameProblem(v);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} ${problem}` });
+    if (problem) refuse(ctx, `${what} ${problem}`, 'rename it: a letter first, then letters, digits, _ . - (like proxy101 or yn_api_gateway)');
   });
 
 const nodePath = (kind: NodePathKind, example: string) =>
   z.string().superRefine((v, ctx) => {
     const problem = nodePathProblem(v, kind);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v.length > 80 ? 'the path' : JSON.stringify(v)} ${problem} (like ${example})` });
+    if (problem) refuse(ctx, `${v.length > 80 ? 'the path' : JSON.stringify(v)} ${problem}`, `use a plain absolute path like ${example}`);
   });
 
 const ipv4 = z.string().regex(IPV4_RE, { message: 'expected an IPv4 address like 192.168.0.101 (four numbers 0..255, no leading zeros)' });
@@ -29,10 +32,10 @@ const withPort = (what: string, example: string, portOptional: boolean) =>
   z.string().superRefine((v, ctx) => {
     const m = /^([^:]*)(?::(.*))?$/.exec(v)!;
     if (!HOST_RE.test(m[1]!) || (m[2] === undefined && !portOptional) || (m[2] !== undefined && !/^\d+$/.test(m[2]))) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected ${what} like ${example}` });
+      refuse(ctx, `expected ${what} like ${example}`, `write it like ${example} (a host starts with a letter or digit)`);
     } else if (m[2] !== undefined) {
       const problem = portProblem(m[2]);
-      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+      if (problem) refuse(ctx, problem, 'use a port from 1 to 65535');
     }
   });
 const userName = (what: string) =>
@@ -47,7 +50,9 @@ const seconds = (min: number, max: number) =>
     .number()
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
-    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, { message: 'use at most two decimals (keepalived counts in 10 ms steps)' });
+    .superRefine((v, ctx) => {
+      if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9) refuse(ctx, `${v} has more than two decimals (keepalived counts in 10 ms steps)`, `use ${Math.round(v * 100) / 100}`);
+    });
 
 /** A secret: given inline, or read from an environment variable or a file (with an optional default). */
 export const secretSource = z
@@ -175,7 +180,7 @@ export const nginxSchema = z
       .array(
         z.string().superRefine((v, ctx) => {
           const problem = nginxDirectiveProblem(v);
-          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `this nginx directive ${problem}` });
+          if (problem) refuse(ctx, `this nginx directive ${problem}`, 'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"');
         }),
       )
       .default([]),
