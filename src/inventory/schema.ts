@@ -30,7 +30,7 @@ const hostName = (what: string, example: string) =>
   z.string().regex(HOST_RE, { message: `expected ${what} like ${example} (letters, digits, . and -, not starting with -)` });
 const withPort = (what: string, example: string, portOptional: boolean) =>
   z.string().superRefine((v, ctx) => {
-    const m = /^([^:]*)(?::(.*))?$/.exec(v)!;
+    const m = /^([^:]*)(?::(.*))?$/s.exec(v)!;
     if (!HOST_RE.test(m[1]!) || (m[2] === undefined && !portOptional) || (m[2] !== undefined && !/^\d+$/.test(m[2]))) {
       refuse(ctx, `expected ${what} like ${example}`, `write it like ${example} (a host starts with a letter or digit)`);
     } else if (m[2] !== undefined) {
