@@ -9,10 +9,13 @@ export const NAME_RULE = 'must start with a letter and hold only letters, digits
 
 /** Names an object already answers to: never looked up by accident, refused outright. */
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+/** Words YAML parsers read as booleans or null, as keys too: a host named `true` means two things. */
+const YAML_WORDS = new Set(['true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n']);
 
 export function nameProblem(value: string): string | undefined {
   if (!NAME_RE.test(value)) return NAME_RULE;
   if (PROTOTYPE_NAMES.has(value)) return `"${value}" is reserved (a name every JavaScript object has)`;
+  if (YAML_WORDS.has(value.toLowerCase())) return `"${value}" is a YAML boolean or null word, not a plain name`;
   return undefined;
 }
 

@@ -143,7 +143,7 @@ const CASES: Case[] = [
   { what: 'an alias bomb (billion laughs)', text: aliasBomb(), message: /YAML aliases: .*resource exhaustion/ },
   { what: 'a file that is not UTF-8', text: Buffer.concat([Buffer.from('hosts:\n  a1: { address: "'), Buffer.from([0xff, 0xfe]), Buffer.from('" }\n')]), message: /not UTF-8/ },
   { what: 'a mapping as a key', text: sub('  a1: {', '  ? [a, b]\n  : 1\n  a1: {'), message: /mapping key must be a plain name/ },
-  { what: 'a boolean as a host name', text: sub('  a1: {', '  true: { address: 10.9.0.30 }\n  a1: {'), message: /mapping key must be a plain name/ },
+  { what: 'a boolean as a host name', text: sub('  a1: {', '  true: { address: 10.9.0.30 }\n  a1: {'), message: /YAML boolean or null word/ },
   { what: 'a scalar document', text: 'just a string\n', message: /must be a mapping/ },
   { what: 'an empty file', text: '', message: /must be a mapping/ },
   { what: 'a host given twice', text: sub('  b1: {', '  a1: { address: 10.9.0.31 }\n  b1: {'), message: /duplicate key "a1"/ },
