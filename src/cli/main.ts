@@ -22,7 +22,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
     .description('check an inventory (schema, segments, secrets, failover math); touches no node')
     .argument('<inventory>')
     .action((file: string) => {
-      code = validateCommand(file, out);
+      code = validateCommand(file, out, err);
     });
   program
     .command('plan')
@@ -30,7 +30,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
     .action((file: string, o: { json?: boolean }) => {
-      code = planCommand(file, out, o.json);
+      code = planCommand(file, out, o.json, err);
     });
   program
     .command('render')
@@ -39,7 +39,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
     .requiredOption('--out <dir>', 'output directory')
     .option('--keepalived-version <x.y.z>', 'fit keepalived.conf to this version (deploy uses the installed one)')
     .action((file: string, o: { out: string; keepalivedVersion?: string }) => {
-      code = renderCommand(file, o.out, out, o.keepalivedVersion);
+      code = renderCommand(file, o.out, out, o.keepalivedVersion, err);
     });
 
   register(program, { out, err, setCode: (c: number) => (code = c) });

@@ -8,22 +8,22 @@ import { renderNode } from '../render/index.js';
 import { UsageError } from './errors.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
-export function loadModel(file: string, env = process.env, opts: LoadModelOptions = {}): LoadedModel {
+export function loadModel(file: string, env = process.env, opts: LoadModelOptions = {}, warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): LoadedModel {
   const loaded = loadModelPure(file, env, opts);
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const w of loaded.warnings) warn(`warning: ${formatIssue(w)}`);
   return loaded;
 }
 
-export function validateCommand(file: string, out: (s: string) => void): number {
-  const { model } = loadModel(file);
+export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void): number {
+  const { model } = loadModel(file, process.env, {}, err);
   const inst = model.pairs.reduce((n, p) => n + p.instances.length, 0);
   out(`${file}: ok (${model.nodes.length} nodes, ${model.pairs.length} pair${model.pairs.length === 1 ? '' : 's'}, ${inst} VRRP instance${inst === 1 ? '' : 's'})`);
   return 0;
 }
 
 /** Prints the table even when the math is wrong (that is what the table is for), then exits 2. */
-export function planCommand(file: string, out: (s: string) => void, json = false): number {
-  const { model } = loadModel(file, process.env, { failoverMath: false });
+export function planCommand(file: string, out: (s: string) => void, json = false, err?: (s: string) => void): number {
+  const { model } = loadModel(file, process.env, { failoverMath: false }, err);
   out(json ? JSON.stringify(formatPlan(model, true), null, 2) : (formatPlan(model, false) as string));
   return planData(model).every((p) => p.ok) ? 0 : 2;
 }
@@ -32,8 +32,8 @@ export function planCommand(file: string, out: (s: string) => void, json = false
  * Renders every file first, checks that each lands inside DIR, then writes: a bad path or an
  * unwritable DIR leaves nothing half-written and ends in a usage error, never a stack trace.
  */
-export function renderCommand(file: string, outDir: string, out: (s: string) => void, keepalivedVersion?: string): number {
-  const { model } = loadModel(file);
+export function renderCommand(file: string, outDir: string, out: (s: string) => void, keepalivedVersion?: string, err?: (s: string) => void): number {
+  const { model } = loadModel(file, process.env, {}, err);
   const root = resolve(outDir);
   const files: { target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {

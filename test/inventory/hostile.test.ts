@@ -229,3 +229,23 @@ describe('render --out and oversized files', () => {
     expect(existsSync(join(fresh, 'a1/etc/keepalived/keepalived.conf'))).toBe(true);
   });
 });
+
+describe('a secret that falls back to its default', () => {
+  const text = sub('password: secret1', 'password_env: HAOPS_TEST_UNSET_PW, default: labpass1');
+  it('is said on every command (validate warns, names the variable, never the value)', async () => {
+    const r = await validate(text);
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(/warning: .*HAOPS_TEST_UNSET_PW is not set, so the inventory's default: is used/);
+    expect(r.text).not.toContain('labpass1');
+  });
+  it('is refused by deploy before any connection, unless the inventory or the flag allows it', async () => {
+    const file = join(dir, 'default.yaml');
+    writeFileSync(file, text);
+    const err: string[] = [];
+    const code = await main(['node', 'haops', 'deploy', file], () => {}, (s) => err.push(s));
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/refusing to deploy a default secret/);
+    expect(err.join('\n')).toMatch(/--allow-default-secrets/);
+    expect(err.join('\n')).not.toContain('labpass1');
+  });
+});

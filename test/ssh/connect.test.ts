@@ -245,6 +245,25 @@ describe('simulated sshd: sudo for a non-root user', () => {
     expect((await host.exec('echo root')).stdout).toBe('root\n');
   });
 
+  it("an inventory's sudo password_file reaches sudo's stdin (resolved once at load, carried by the model)", async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { parseModel } = await import('../../src/model/load.js');
+    const { sshTarget } = await import('../../src/cli/deploy.js');
+    const dir = mkdtempSync(join(tmpdir(), 'haops-sudo-'));
+    writeFileSync(join(dir, 'sudo.pw'), `${secret}\n`, { mode: 0o600 });
+    const text = `ssh:\n  user: deploy\n  sudo: { password_file: sudo.pw }\nhosts:\n  a1: { address: 10.9.0.11 }\n  a2: { address: 10.9.0.12 }\npairs:\n  web:\n    nodes: [a1, a2]\n    interface: eth0\n    subnet: 10.9.0.0/24\n    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100, master: a1 }]\n    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }\n`;
+    const file = join(dir, 'inv.yaml');
+    const { inventory, model } = parseModel(text, file, {});
+    expect(model.secrets).toContain(secret);
+    const fromInventory = sshTarget(inventory, file, 'a1', model.sudo.a1);
+    expect(fromInventory.sudo).toEqual({ prompt: false, password: secret });
+    const l = await lab({ env: { SIM_SUDO: 'password', SIM_SUDO_PASSWORD: secret } });
+    const host = await open({ ...l.target, user: fromInventory.user, sudo: fromInventory.sudo }, l.options);
+    expect((await host.exec('echo as root')).stdout).toBe('as root\n');
+    expect(l.sshd.execs[0].stdin.startsWith(`${secret}\n`)).toBe(true);
+  });
+
   it('refuses to start when the passwordEnv variable is not set', async () => {
     const { target, options } = await lab();
     const e = await refusal(connect({ ...target, user: 'deploy', sudo: { passwordEnv: 'UNSET_PW' } }, options));
