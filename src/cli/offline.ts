@@ -10,7 +10,11 @@ import { UsageError } from './errors.js';
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
 export function loadModel(file: string, env = process.env, opts: LoadModelOptions = {}, warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): LoadedModel {
   const loaded = loadModelPure(file, env, opts);
-  for (const w of loaded.warnings) warn(`warning: ${formatIssue(w)}`);
+  for (const w of loaded.warnings) {
+    // Allowed by the inventory (the lab's): one line; else the full warning with its fix.
+    if (loaded.inventory.allow_default_secrets) warn(`note: ${formatIssue({ ...w, fix: undefined })} (allow_default_secrets: true)`);
+    else warn(`warning: ${formatIssue(w)}`);
+  }
   return loaded;
 }
 
