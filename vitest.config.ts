@@ -1,13 +1,32 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+// Two projects. `unit` needs no root and never touches a lab: files run in parallel, in seconds.
+// `lab` talks to real nodes: its global setup boots a lab only if none is up, and its files run one
+// after another on that one lab. `npm test` runs both, unit first.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 180_000,
-    hookTimeout: 900_000,
-    // Lab tests share one set of real nodes: run files one after another.
-    fileParallelism: false,
-    globalSetup: existsSync('test/global-setup.ts') ? ['test/global-setup.ts'] : [],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/lab/**'],
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'lab',
+          include: ['test/lab/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          // Lab tests share one set of real nodes: run files one after another.
+          fileParallelism: false,
+          globalSetup: ['test/global-setup.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
