@@ -14,6 +14,8 @@ function mask(text: string, secrets: string[]): string {
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
   const { file, before } = change;
   if (before.exists && before.content === undefined) throw new Error(`fileDiff: content of ${file.path} was not fetched`);
-  const all = [...secrets, ...(file.secrets ?? [])];
+  // The live file may hold an older password than the one being deployed: mask that one too.
+  const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
+  const all = [...secrets, ...(file.secrets ?? []), ...live];
   return createTwoFilesPatch(file.path, file.path, mask(before.content ?? '', all), mask(file.content, all), before.exists ? 'live' : '(absent)', 'wanted');
 }

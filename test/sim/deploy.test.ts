@@ -34,8 +34,8 @@ function inventory(): string {
   return file;
 }
 
-async function run(file: string, extra: Partial<DeployOptions> = {}) {
-  const loaded = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
+async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record<string, string> = { SIM_VRRP_PW: 'vrrpSec1' }) {
+  const loaded = loadInventory(file, env);
   const inv = loaded.inventory;
   const model = buildModel(loaded);
   const hosts = connector(inv, file, {});
@@ -101,6 +101,14 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     expect(a2.error).toMatch(/a2/);
     expect(first.hosts.find((h) => h.host === 'a1')!.ok).toBe(true);
     expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER/);
+    expect(sims[1]!.state.files.has('/etc/keepalived/keepalived.conf')).toBe(false);
+
+    await sims[1]!.restart();
+    const again = await run(file);
+    expect(again.ok).toBe(true);
+    expect(again.hosts.map((h) => [h.host, h.ok, h.changed > 0])).toEqual([['a1', true, false], ['a2', true, true]]);
+    expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP/);
+    expect((await run(file)).changed).toBe(0);
   });
 
   it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
@@ -116,16 +124,29 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     expect(sims[0]!.commands.filter((c) => !c.startsWith('# haops facts'))).toEqual([]);
   });
 
-  it('secrets never appear in the report, even with --diff', async () => {
+  it('secrets never appear in the report, even with --diff of a keepalived.conf change', async () => {
     const file = inventory();
     await run(file);
-    const { inventory: inv } = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
-    writeFileSync(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('10.9.0.21:8080', '10.9.0.22:8080'));
-    void inv;
+    // A VIP change rewrites keepalived.conf; its diff hunk reaches the authentication block above it.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('vip: 10.9.0.100/24', 'vip: 10.9.0.101/24'));
     const report = await run(file, { diff: true, check: true });
+    const diffs = report.hosts.flatMap((h) => h.steps.flatMap((s) => (s.diff ? [s.diff] : [])));
+    const conf = diffs.filter((d) => d.includes('/etc/keepalived/keepalived.conf'));
+    expect(conf.length).toBeGreaterThan(0);
+    expect(conf.join('\n')).toMatch(/^-\s+10\.9\.0\.100\/24\n\+\s+10\.9\.0\.101\/24$/m);
+    expect(conf.join('\n')).toContain('auth_pass ********');
+    expect(JSON.stringify(report)).not.toContain('vrrpSec1');
+  });
+
+  it('a changed VRRP password shows masked on both sides of the --diff, old and new', async () => {
+    const file = inventory();
+    await run(file);
+    const report = await run(file, { diff: true, check: true }, { SIM_VRRP_PW: 'vrrpSec2' });
+    const conf = report.hosts.flatMap((h) => h.steps.flatMap((s) => (s.diff?.includes('keepalived.conf') ? [s.diff] : [])));
+    expect(conf).toHaveLength(2);
     const text = JSON.stringify(report);
-    expect(text).toContain('10.9.0.22:8080');
     expect(text).not.toContain('vrrpSec1');
+    expect(text).not.toContain('vrrpSec2');
   });
 });
 

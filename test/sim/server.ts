@@ -20,6 +20,8 @@ export interface SimHost {
   commands: string[];
   state: SimSystem;
   stop(): Promise<void>;
+  /** Listens again on the same port with the same host key and state (a node back up). */
+  restart(): Promise<void>;
 }
 
 export async function startSimHost(os: SimOs): Promise<SimHost> {
@@ -50,12 +52,17 @@ export async function startSimHost(os: SimOs): Promise<SimHost> {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
   return {
     os,
-    port: (server.address() as AddressInfo).port,
+    port,
     hostKey: key.public,
     commands,
     state,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    restart: async () => {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
   };
 }

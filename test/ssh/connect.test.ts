@@ -49,8 +49,18 @@ describe('simulated sshd: exec', () => {
     const r = await host.exec("printf ' out\\n\\n'; printf 'err \\n' >&2; exit 3");
     expect(r).toMatchObject({ code: 3, stdout: ' out\n\n', stderr: 'err \n' });
     expect(r.command).toBe("printf ' out\\n\\n'; printf 'err \\n' >&2; exit 3");
-    expect(r.durationMs).toBeGreaterThanOrEqual(0);
     expect(host.roundTrips).toBe(1);
+  });
+
+  it('times a command from send to exit: at least its own run time, at most the wall time of the call', async () => {
+    const { target, options } = await lab();
+    const host = await open(target, options);
+    const started = Date.now();
+    const r = await host.exec('sleep 0.3');
+    const wall = Date.now() - started;
+    expect(r.code).toBe(0);
+    expect(r.durationMs).toBeGreaterThanOrEqual(300);
+    expect(r.durationMs).toBeLessThanOrEqual(wall);
   });
 });
 
