@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { labWanted } from '../global-setup.js';
 import { haops, json } from './cli.js';
+import { NET, netns } from './net.js';
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
@@ -28,7 +29,7 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
     const report = json(r);
     expect(report.ok, r.stdout).toBe(true);
     expect(report.pairs.map((p: any) => [p.pair, p.ok])).toEqual([['lab', true], ['lab2', true]]);
-    expect(vipsOf(report)).toEqual({ '198.18.0.100': ['node1'], '198.18.0.104': ['node2'], '198.18.0.101': ['node3'] });
+    expect(vipsOf(report)).toEqual({ [`${NET}.100`]: ['node1'], [`${NET}.104`]: ['node2'], [`${NET}.101`]: ['node3'] });
     const again = json(await haops(['deploy', LAB, '--json']));
     expect(again.changed).toBe(0);
     expect(again.hosts.map((h: any) => h.roundTrips)).toEqual([1, 1, 1, 1]);
@@ -38,8 +39,8 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
     const r = await haops(['plan', LAB, '--json']);
     const plan = json(r);
     expect(plan.filter((p: any) => p.pair === 'lab').map((p: any) => [p.vip, p.scenarios[0].holder, p.scenarios[1].holder])).toEqual([
-      ['198.18.0.100', 'node1', 'node2'],
-      ['198.18.0.104', 'node2', 'node1'],
+      [`${NET}.100`, 'node1', 'node2'],
+      [`${NET}.104`, 'node2', 'node1'],
     ]);
   });
 
@@ -48,10 +49,10 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
     const report = json(r);
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
     const round = report.rounds[0];
-    expect(round.duringFault).toEqual({ '198.18.0.100': ['node2'], '198.18.0.104': ['node2'] });
-    expect(round.vips.map((v: any) => [v.vip, v.from, v.to])).toEqual([['198.18.0.100', 'node1', 'node2']]);
+    expect(round.duringFault).toEqual({ [`${NET}.100`]: ['node2'], [`${NET}.104`]: ['node2'] });
+    expect(round.vips.map((v: any) => [v.vip, v.from, v.to])).toEqual([[`${NET}.100`, 'node1', 'node2']]);
     expect(round.endedAsBegan).toBe(true);
-    expect(vipsOf(json(await haops(['deploy', LAB, '--json'])))).toEqual({ '198.18.0.100': ['node1'], '198.18.0.104': ['node2'], '198.18.0.101': ['node3'] });
+    expect(vipsOf(json(await haops(['deploy', LAB, '--json'])))).toEqual({ [`${NET}.100`]: ['node1'], [`${NET}.104`]: ['node2'], [`${NET}.101`]: ['node3'] });
   });
 
   it("the drill can target one instance: the second VIP's holder (node2) fails over to node1", async () => {
@@ -62,8 +63,8 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
 
   it('a failing pair does not stop the others; the summary says which pairs converged', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'haops-fleet-')), 'lab.yaml');
-    writeFileSync(file, readFileSync(LAB, 'utf8').replaceAll('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.21:8080]'));
-    await run('ip', ['netns', 'exec', 'haops-node4', 'ip', 'link', 'set', 'eth0', 'down']);
+    writeFileSync(file, readFileSync(LAB, 'utf8').replaceAll(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.21:8080]`));
+    await run('ip', ['netns', 'exec', netns('node4'), 'ip', 'link', 'set', 'eth0', 'down']);
     try {
       const r = await haops(['deploy', file, '--connect-timeout', '3']);
       expect(r.code).toBe(1);
@@ -71,7 +72,7 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
       expect(r.stdout).toMatch(/node4 .* FAILED/);
       expect(r.stdout).toMatch(/node1 .* 2 changed/);
     } finally {
-      await run('ip', ['netns', 'exec', 'haops-node4', 'ip', 'link', 'set', 'eth0', 'up']);
+      await run('ip', ['netns', 'exec', netns('node4'), 'ip', 'link', 'set', 'eth0', 'up']);
     }
     expect(json(await haops(['deploy', LAB, '--json'])).ok).toBe(true);
   }, 300_000);

@@ -10,6 +10,7 @@ import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labU
 import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
+import { NET } from './net.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { planData } from '../../src/model/plan-table.js';
@@ -29,7 +30,7 @@ describe('lab plan and inventory', () => {
   it('writes the lab pair in the inventory shape', () => {
     const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24')));
     expect(doc.hosts).toEqual({ node1: { address: '198.18.0.11' }, node2: { address: '198.18.0.12' } });
-    expect(doc.ssh.identity_file).toBe('/var/lib/haops/lab/id_ed25519');
+    expect(doc.ssh.identity_file).toBe(IDENTITY_FILE);
     expect(Object.keys(doc.pairs)).toEqual(['lab']);
     expect(doc.pairs.lab.instances[0]).toMatchObject({ virtual_router_id: 51, vip: '198.18.0.100/24', master: 'node1' });
     expect(doc.pairs.lab.nginx.upstreams[0].servers).toEqual(['198.18.0.21:8080', '198.18.0.22:8080']);
@@ -75,8 +76,9 @@ describe.skipIf(!labOn)('lab nodes (real, systemd-nspawn)', () => {
   const node1 = () => inventory().hosts.node1.address as string;
 
   it('lets root in on every node with the lab key and a strict known_hosts', async () => {
-    for (const host of Object.values(inventory().hosts) as { address: string }[]) {
-      await expect(ssh(host.address, 'true')).resolves.toBeDefined();
+    for (const [name, host] of Object.entries(inventory().hosts) as [string, { address: string }][]) {
+      const { stdout } = await ssh(host.address, 'hostname; id -u');
+      expect(stdout).toBe(`${name}\n0\n`);
     }
   });
 
@@ -89,12 +91,13 @@ describe.skipIf(!labOn)('lab nodes (real, systemd-nspawn)', () => {
   }, 300_000);
 
   it('answers ping from the host on a VIP added by hand', async () => {
-    await ssh(node1(), 'ip addr add 198.18.0.100/24 dev eth0');
+    await ssh(node1(), `ip addr add ${NET}.100/24 dev eth0`);
     try {
       // The host may lack ping; the base image has it and a chroot shares the host's network.
-      await expect(exec('chroot', [BASE_DIR, 'ping', '-c', '1', '-W', '2', '198.18.0.100'])).resolves.toBeDefined();
+      const { stdout } = await exec('chroot', [BASE_DIR, 'ping', '-c', '1', '-W', '2', `${NET}.100`]);
+      expect(stdout).toMatch(/1 packets transmitted, 1 received/);
     } finally {
-      await ssh(node1(), 'ip addr del 198.18.0.100/24 dev eth0');
+      await ssh(node1(), `ip addr del ${NET}.100/24 dev eth0`);
     }
   });
 

@@ -9,15 +9,14 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labWanted } from '../global-setup.js';
 import { haops as cli, json, type CliRun } from './cli.js';
+import { KEY, KNOWN, NET, netns, re } from './net.js';
 
 const haops = (args: string[], opts: Parameters<typeof cli>[1] = {}) => cli(args, { env, ...opts });
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
-const KEY = '/var/lib/haops/lab/id_ed25519';
-const KNOWN = '/var/lib/haops/lab/known_hosts';
-const IP = { node1: '198.18.0.11', node2: '198.18.0.12' } as const;
-const VIP = '198.18.0.100';
+const IP = { node1: `${NET}.11`, node2: `${NET}.12` } as const;
+const VIP = `${NET}.100`;
 const SECRET = 'Lb7xQ2zP';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: SECRET };
 
@@ -60,7 +59,7 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
 
   it('a changed upstream changes exactly the nginx site and reloads only nginx', async () => {
     const keepalivedBefore = [(await pids('node1'))[0], (await pids('node2'))[0]];
-    const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.22:8080]'));
+    const file = variant((t) => t.replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.22:8080]`));
     const report = json(await haops(['deploy', file, '--json']));
     expect(report.ok).toBe(true);
     for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/nginx/conf.d/haops.conf', 'reload nginx']);
@@ -70,12 +69,12 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
 
   it('a changed VIP changes exactly keepalived.conf and reloads only keepalived; the VIP moves address', async () => {
     const nginxBefore = [(await pids('node1'))[1], (await pids('node2'))[1]];
-    const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.22:8080]').replace('vip: 198.18.0.100/24', 'vip: 198.18.0.102/24'));
+    const file = variant((t) => t.replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.22:8080]`).replace(`vip: ${NET}.100/24`, `vip: ${NET}.102/24`));
     const report = json(await haops(['deploy', file, '--json']));
     expect(report.ok, JSON.stringify(report.pairs)).toBe(true);
     for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/keepalived/keepalived.conf', 'reload keepalived']);
     expect([(await pids('node1'))[1], (await pids('node2'))[1]]).toEqual(nginxBefore);
-    expect(report.pairs[0].vips[0]).toMatchObject({ vip: '198.18.0.102', holders: ['node1'] });
+    expect(report.pairs[0].vips[0]).toMatchObject({ vip: `${NET}.102`, holders: ['node1'] });
     // Back to the lab's own inventory: exactly the two files again.
     const back = json(await haops(['deploy', LAB, '--json']));
     expect(back.ok).toBe(true);
@@ -97,9 +96,9 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
   });
 
   it('a node that is down fails its own steps with a clear error while its peer converges; a re-run converges both', async () => {
-    await run('ip', ['netns', 'exec', 'haops-node2', 'ip', 'link', 'set', 'eth0', 'down']);
+    await run('ip', ['netns', 'exec', netns('node2'), 'ip', 'link', 'set', 'eth0', 'down']);
     try {
-      const file = variant((t) => t.replace('servers: [198.18.0.21:8080, 198.18.0.22:8080]', 'servers: [198.18.0.21:8080]'));
+      const file = variant((t) => t.replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.21:8080]`));
       const r = await haops(['deploy', file, '--json', '--connect-timeout', '3']);
       expect(r.code).toBe(1);
       const report = json(r);
@@ -109,7 +108,7 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
       expect(report.hosts.find((h: any) => h.host === 'node1')).toMatchObject({ ok: true, changed: 2 });
       expect((await run('curl', ['-s', '-m', '3', `http://${VIP}/`])).stdout).toBe('backend be1\n');
     } finally {
-      await run('ip', ['netns', 'exec', 'haops-node2', 'ip', 'link', 'set', 'eth0', 'up']);
+      await run('ip', ['netns', 'exec', netns('node2'), 'ip', 'link', 'set', 'eth0', 'up']);
     }
     const again = json(await haops(['deploy', LAB, '--json']));
     expect(again.ok, JSON.stringify(again.pairs)).toBe(true);
@@ -118,10 +117,10 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
 
   it('secrets never appear in any output mode (progress, --json, --check --diff)', async () => {
     // A VIP change: its diff hunk reaches the authentication block just above it.
-    const file = variant((t) => t.replace('vip: 198.18.0.100/24', 'vip: 198.18.0.103/24'));
+    const file = variant((t) => t.replace(`vip: ${NET}.100/24`, `vip: ${NET}.103/24`));
     const outputs = [await haops(['deploy', file, '--check', '--diff']), await haops(['deploy', file, '--check', '--diff', '--json']), await haops(['deploy', LAB]), await haops(['deploy', LAB, '--json'])];
     const all = outputs.map((r) => r.stdout + r.stderr).join('\n');
-    expect(outputs[0]!.stdout).toMatch(/-\s+198\.18\.0\.100\/24\n\+\s+198\.18\.0\.103\/24/);
+    expect(outputs[0]!.stdout).toMatch(new RegExp(`-\\s+${re(VIP)}\\/24\\n\\+\\s+${re(NET)}\\.103\\/24`));
     expect(all).toContain('auth_pass ********');
     expect(all).not.toContain(SECRET);
     expect(await onNode('node1', 'grep -c "auth_pass ' + SECRET + '" /etc/keepalived/keepalived.conf')).toBe('1\n');
@@ -255,7 +254,7 @@ describe.skipIf(!labWanted())('state-change notifications on the lab pair', () =
 
   it('a webhook that is down delays neither keepalived nor the other channels', async () => {
     // A second webhook at a lab address nobody answers: curl waits out its timeout there.
-    const file = variant((t) => t.replace(/webhooks: \[(.*)\]/, 'webhooks: [http://198.18.0.250:8080/down, $1]'));
+    const file = variant((t) => t.replace(/webhooks: \[(.*)\]/, `webhooks: [http://${NET}.250:8080/down, $1]`));
     expect(json(await haops(['deploy', file, '--json'])).ok).toBe(true);
     try {
       const report = json(await haops(['failover-drill', file, '--json']));

@@ -1,0 +1,12 @@
+// Addresses and names of the lab the tests run on: HAOPS_LAB_ID=N moves it to 198.18.N.0/24
+// and its own namespaces and state directory (src/lab/paths.ts).
+import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID, netnsOf } from '../../src/lab/paths.js';
+
+/** The first three octets of the lab subnet, e.g. 198.18.0. */
+export const NET = `198.18.${LAB_ID || '0'}`;
+export const KEY = IDENTITY_FILE;
+export const KNOWN = KNOWN_HOSTS;
+/** The network namespace of a lab node, e.g. haops-node2. */
+export const netns = netnsOf;
+/** A literal address pattern for a RegExp, e.g. 198\.18\.0\.100. */
+export const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
