@@ -1,5 +1,6 @@
 // The haops command line: parse flags, call a part, print, map errors to exit codes
 // (0 ok, 1 a node or check failed, 2 bad input).
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InventoryError } from '../inventory/errors.js';
 import { HostError } from '../ssh/host.js';
@@ -9,10 +10,14 @@ import { planCommand, renderCommand, validateCommand } from './offline.js';
 
 type Out = (s: string) => void;
 
+// package.json sits two levels up from src/cli/ and from dist/cli/ alike.
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
   let code = 0;
   const program = new Command('haops')
     .description('Build and prove keepalived + nginx high-availability pairs over SSH')
+    .version(VERSION, '-V, --version', 'print the haops version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .option('--verbose', 'show full causes of errors');
