@@ -92,7 +92,9 @@ async function startFleet(n: number, os: string) {
   });
   const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(line));
-  child.on('exit', (code) => waiting.splice(0).forEach((w) => w.reject(new Error(`sim-fleet exited (${code}) before answering`))));
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`sim-fleet exited (${code}) before answering`));
+  });
   const next = () => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
   const hosts = JSON.parse(await next()) as FleetHost[];
   return {

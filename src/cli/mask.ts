@@ -17,5 +17,9 @@ export function masked(secrets: string[]): () => void {
       return (originals[i] as (...a: unknown[]) => boolean)(maskText(text, secrets), ...rest);
     }) as typeof s.write;
   });
-  return () => streams.forEach((s, i) => (s.write = originals[i] as typeof s.write));
+  return () => {
+    streams.forEach((s, i) => {
+      s.write = originals[i] as typeof s.write;
+    });
+  };
 }

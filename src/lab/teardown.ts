@@ -16,7 +16,7 @@ export async function teardown(log: (s: string) => void): Promise<void> {
   if (nodes.length) log(`stopping ${nodes.join(', ')}`);
   await Promise.all(nodes.map(stopNode));
   for (const ns of await labNamespaces()) {
-    (await namespacePids(ns)).forEach((pid) => signal(pid, 'SIGKILL'));
+    for (const pid of await namespacePids(ns)) signal(pid, 'SIGKILL');
   }
   for (const dir of await mountedOverlays()) {
     if (!(await succeeds('umount', [dir]))) await run('umount', ['-l', dir]);
@@ -36,7 +36,7 @@ async function stopNode(name: string): Promise<void> {
   }
   await waitFor(async () => {
     const pids = await cgroupPids(name);
-    pids.forEach((p) => signal(p, 'SIGKILL'));
+    for (const p of pids) signal(p, 'SIGKILL');
     return pids.length === 0;
   }, SHUTDOWN_MS);
 }

@@ -243,7 +243,7 @@ async function converge(run: NodeRun, opts: DeployOptions, task: ListrTaskWrappe
         const step: StepReport = { title: describeChange(c), kind: c.kind, outcome: 'failed' };
         if (opts.diff && c.kind === 'file') step.diff = fileDiff(c, secrets);
         run.report.steps.push(step);
-        let outcome;
+        let outcome: Awaited<ReturnType<typeof applyChange>>;
         try {
           outcome = await applyChange(c, host, facts);
         } catch (e) {

@@ -67,7 +67,10 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     for (const change of plan) outcomes.push(await applyChange(change, host, facts));
     expect(outcomes.map((o) => [o.ok, o.error?.message])).toEqual(plan.map(() => [true, undefined]));
     expect(sim.commands).toHaveLength(FIRST_CONVERGE[os].commands.length);
-    FIRST_CONVERGE[os].commands.forEach((want, i) => (typeof want === 'string' ? expect(sim.commands[i]).toBe(want) : expect(sim.commands[i]).toMatch(want)));
+    FIRST_CONVERGE[os].commands.forEach((want, i) => {
+      if (typeof want === 'string') expect(sim.commands[i]).toBe(want);
+      else expect(sim.commands[i]).toMatch(want);
+    });
     for (const c of sim.commands) expect(c).not.toMatch(FIRST_CONVERGE[os].never);
 
     const keepalivedWarnings = outcomes[3]!.warnings ?? [];

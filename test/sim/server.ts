@@ -9,7 +9,7 @@ import { runCommand } from './shell.js';
 import { SimSystem } from './system.js';
 import { soundKeyPair } from './keys.js';
 
-const { Server, utils } = ssh2;
+const { Server } = ssh2;
 
 export interface SimHost {
   os: SimOs;

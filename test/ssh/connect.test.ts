@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type ConnectOptions, type SshTarget } from '../../src/ssh/connect.js';
 import { HostError, type Host } from '../../src/ssh/host.js';
 import { fingerprint, knownHostsLine } from '../../src/ssh/known-hosts.js';
-import { makeHome, newKey, startSimSshd, type SimSshd, type SimSshdOptions } from './sim-sshd.js';
+import { makeHome, newKey, startSimSshd, type SimSshdOptions } from './sim-sshd.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
