@@ -1,0 +1,87 @@
+// dependency-cruiser (`npm run deps`): the import graph of haops has no loop, and no part imports
+// one above it. Layers, bottom to top; parts on one rank may import each other (one way: the
+// loop rule catches both ways). test/ may import anything; src/ never imports test/ or bench/.
+/** @type {[string, number][]} folder under src/ (or top-level folder), rank */
+const LAYERS = [
+  ['src/core', 0], // state vocabulary, shell protocol: imports nothing of ours
+  ['src/ssh', 1],
+  ['src/inventory', 1],
+  ['src/model', 2],
+  ['src/render', 3],
+  ['src/plan', 3],
+  ['src/facts', 4],
+  ['src/platforms', 4],
+  ['src/ops', 5],
+  ['src/runner', 6],
+  ['src/engine', 6],
+  ['src/status', 7],
+  ['src/drill', 7],
+  ['src/notify', 7],
+  ['src/switchover', 8],
+  ['src/lab', 8],
+  ['src/cli', 9],
+  ['bench', 10],
+];
+
+const path = (folder) => `^${folder}/`;
+const above = (rank) => LAYERS.filter(([, r]) => r > rank).map(([f]) => path(f));
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import loop: move what both sides need down a layer (src/core for shared types).',
+      from: {},
+      to: { circular: true },
+    },
+    ...LAYERS.map(([folder, rank]) => ({
+      name: `layer-${folder.replace(/\//g, '-')}`,
+      severity: 'error',
+      comment: `${folder} (rank ${rank}) imports a higher layer: invert the arrow (pass a value or callback in, or move the shared part down).`,
+      from: { path: path(folder) },
+      to: { path: above(rank).length ? above(rank) : ['^$'] },
+    })),
+    {
+      name: 'src-not-to-test',
+      severity: 'error',
+      comment: 'Production code never imports tests or benchmarks.',
+      from: { path: '^src/' },
+      to: { path: ['^test/', '^bench/'] },
+    },
+    {
+      name: 'bench-not-to-test',
+      severity: 'error',
+      comment: 'bench/ runs shipped code; what it shares with tests belongs in src/ (e.g. a sim host module) or bench/.',
+      from: { path: '^bench/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'part-without-a-layer',
+      severity: 'warn',
+      comment: 'A folder under src/ that is not in the layer table of .dependency-cruiser.cjs: give it a rank.',
+      from: { path: '^src/', pathNot: LAYERS.map(([f]) => path(f)) },
+      to: {},
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that resolves to nothing.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['^dist/', '^node_modules/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
