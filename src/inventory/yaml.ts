@@ -98,7 +98,9 @@ function checkKeys(doc: Document, file: string, pos: (o: number) => { line: numb
         walk(item.value, [...path, key]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, [...path, i]));
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
     } else if (isAlias(node)) {
       // Resolved by toJS, bounded by maxAliasCount; its target is walked where it is defined.
     }

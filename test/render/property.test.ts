@@ -88,7 +88,7 @@ function shape(text: string): string[] {
 
 function renderAll(values: Record<string, string>): Map<string, string> | undefined {
   const text = BASE(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, JSON.stringify(v)])));
-  let model;
+  let model: ReturnType<typeof parseModel>['model'];
   try {
     model = parseModel(text, 'prop.yaml', {}).model;
   } catch (e) {
