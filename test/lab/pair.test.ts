@@ -207,7 +207,7 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
         if (/SPLIT BRAIN/.test(r.stdout)) break;
         await new Promise((res) => setTimeout(res, 500));
       }
-      expect(r.stdout).toMatch(/SPLIT BRAIN: node1 and node2 both hold VIP 198\.18\.0\.100/);
+      expect(r.stdout).toMatch(new RegExp(`SPLIT BRAIN: node1 and node2 both hold VIP ${re(VIP)}`));
       expect(r.code).toBe(1);
     } finally {
       await onNode('node1', `ip neigh del ${IP.node2} dev eth0`);
@@ -265,7 +265,7 @@ describe.skipIf(!labWanted())('state-change notifications on the lab pair', () =
         expect(n.notifications.filter((e: any) => e.channel === 'webhook').length).toBeGreaterThanOrEqual(2);
       }
       const log = await onNode('node2', 'cat /var/log/keepalived.notify.log');
-      expect(log).toMatch(/channel=webhook target=http:\/\/198\.18\.0\.250:8080\/down result=failed/);
+      expect(log).toMatch(new RegExp(`channel=webhook target=http://${re(NET)}\\.250:8080/down result=failed`));
     } finally {
       expect(json(await haops(['deploy', LAB, '--json'])).ok).toBe(true);
     }
