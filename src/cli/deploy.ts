@@ -10,7 +10,7 @@ import { canPrompt, memo, promptHidden } from './prompt.js';
 import type { Host } from '../ssh/host.js';
 import { deploy, type DeployReport } from '../runner/deploy.js';
 import { loadPlaybook } from '../runner/playbook.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { loadModel } from './offline.js';
 import { masked } from './mask.js';
 

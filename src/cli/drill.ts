@@ -1,6 +1,6 @@
 // `haops failover-drill`: pick the pair and instance, run the rounds, always restore, report.
 import { Drill, DrillRefused, FAULTS, stats, type DrillReport, type FaultKind, type RoundReport } from '../drill/drill.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { connector, type NodeFlags } from './deploy.js';
 import { loadModel } from './offline.js';
 import { masked } from './mask.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InventoryError } from '../inventory/errors.js';
 import { HostError } from '../ssh/host.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { register } from './commands.js';
 import { planCommand, renderCommand, validateCommand } from './offline.js';
 

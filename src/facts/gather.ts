@@ -1,10 +1,10 @@
 // The I/O half of facts: one round trip to learn a host, one to fetch file contents for --diff.
 
 import type { Host } from '../ssh/host.js';
-import type { Facts, WantedState } from '../ops/types.js';
+import type { Facts, WantedState } from '../core/state.js';
 import { FactsError, parseFacts, parseKeepalivedVersion } from './parse.js';
 import { factsScript } from './script.js';
-import { RUN_FUNCTION, runLine, splitSections } from './sections.js';
+import { RUN_FUNCTION, runLine, splitSections } from '../core/sections.js';
 
 export async function gatherFacts(host: Host, wanted: WantedState): Promise<Facts> {
   const r = await host.exec(factsScript(wanted));

@@ -1,8 +1,8 @@
 // Parses the facts script's output into typed Facts. Pure: tested on each OS's real output.
 
-import type { Facts, FileFacts, ServiceFacts, WantedState } from '../ops/types.js';
+import type { Facts, FileFacts, ServiceFacts, WantedState } from '../core/state.js';
 import { detectOs } from './os.js';
-import { splitSections, type Section } from './sections.js';
+import { splitSections, type Section } from '../core/sections.js';
 
 export class FactsError extends Error {
   constructor(message: string, readonly host?: string) {

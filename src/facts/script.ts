@@ -1,8 +1,8 @@
 // The one facts-gathering script per host: POSIX sh (CentOS 6's bash 4.1, Debian's dash),
-// built from small probes, each framed by `run` (see sections.ts).
+// built from small probes, each framed by `run` (see core/sections.ts).
 
-import type { WantedState } from '../ops/types.js';
-import { RUN_FUNCTION, runLine } from './sections.js';
+import type { WantedState } from '../core/state.js';
+import { RUN_FUNCTION, runLine } from '../core/sections.js';
 
 export const FACTS_HEADER = '# haops facts v1';
 

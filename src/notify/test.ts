@@ -5,7 +5,7 @@ import { networkInterfaces } from 'node:os';
 import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
 import type { Host } from '../ssh/host.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 import { startCollectors, type ChannelName, type Collector, type NotificationEvent } from './collector.js';
 import { endpointKey, watchableChannels, type Watchable } from './channels.js';
 

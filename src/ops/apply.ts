@@ -6,7 +6,7 @@ import { probeKeepalivedVersion } from '../facts/gather.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
 import { PENDING_DIR, parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
-import type { Change, ChangeOutcome, Facts } from './types.js';
+import type { Change, ChangeOutcome, Facts } from '../core/state.js';
 
 type FileChange = Extract<Change, { kind: 'file' }>;
 

@@ -1,14 +1,9 @@
 // The --diff view of a file change: a unified diff with every secret masked.
 
 import { createTwoFilesPatch } from 'diff';
-import type { Change } from './types.js';
+import type { Change } from '../core/state.js';
+import { maskText as mask } from '../core/mask.js';
 
-export const MASK = '********';
-
-function mask(text: string, secrets: string[]): string {
-  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return sorted.reduce((t, s) => t.split(s).join(MASK), text);
-}
 
 /** Needs `change.before.content` when the file exists (fetchContents). */
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export const PUT_HEADER = '# haops put v1';
 

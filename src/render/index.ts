@@ -1,7 +1,7 @@
 // Every file one node receives, by absolute path: the pure end of the pipeline.
 import { MANAGED_PATHS } from '../inventory/rules.js';
 import type { Model, NodeModel } from '../model/derive.js';
-import type { ManagedFile } from '../ops/types.js';
+import type { ManagedFile } from '../core/state.js';
 import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';

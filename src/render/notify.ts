@@ -3,7 +3,7 @@
 // channel ever waits for another. Every channel's outcome goes to the log file. Pure.
 import type { NodeModel } from '../model/derive.js';
 import type { NotifySpec } from '../inventory/schema.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 /** The e-mail settings, with the SMTP port when the model gives one (keepalived: `smtp_server HOST [PORT]`). */
 export type EmailSettings = NonNullable<NotifySpec['email']> & { port?: number };

@@ -4,7 +4,7 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import type { Model, NodeModel, PairModel } from '../model/derive.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
-import type { Change, Facts, WantedState } from '../ops/types.js';
+import type { Change, Facts, WantedState } from '../core/state.js';
 import type { Host } from '../ssh/host.js';
 import { wantedState, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
-import type { ManagedFile, WantedState } from '../ops/types.js';
-import { UsageError } from '../cli/errors.js';
+import type { ManagedFile, WantedState } from '../core/state.js';
+import { UsageError } from '../core/errors.js';
 
 const notify = z.array(z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/), action: z.enum(['reload', 'restart']) }).strict());
 const step = z.union([

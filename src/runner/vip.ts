@@ -2,7 +2,7 @@
 // (so a no-op run stays one round trip per host) and its parser.
 import type { PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export const VIP_MARK = '@@haops-vip-probe@@';
 

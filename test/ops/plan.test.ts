@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planHost, sha256 } from '../../src/ops/index.js';
-import type { Facts } from '../../src/ops/types.js';
+import type { Facts } from '../../src/core/state.js';
 import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
 const running = { exists: true, enabled: true, active: true };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fetchContents, gatherFacts } from '../../src/facts/index.js';
 import { applyChange, fileDiff, planHost } from '../../src/ops/index.js';
-import type { Change, ChangeOutcome, WantedState } from '../../src/ops/types.js';
+import type { Change, ChangeOutcome, WantedState } from '../../src/core/state.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simHostClient } from './client.js';
 import type { SimOs } from './profiles.js';

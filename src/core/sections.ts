@@ -5,7 +5,7 @@
 //   <output, exactly as printed>
 //   @@haops rc N
 
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from './quote.js';
 
 export interface Section {
   kind: string;
