@@ -5,7 +5,7 @@ import { formatIssue } from '../inventory/errors.js';
 import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } from '../model/load.js';
 import { formatPlan, planData } from '../model/plan-table.js';
 import { renderNode } from '../render/index.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
 export function loadModel(file: string, env = process.env, opts: LoadModelOptions = {}, warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): LoadedModel {

@@ -1,10 +1,11 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, HTTP through the VIP every 100 ms), restore, and
 // report the figures. Every exit path restores the fault first.
+import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
-import { pairStatus } from './status.js';
+import { pairStatus } from '../status/status.js';
 import { HttpProbe } from './http-probe.js';
 import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
@@ -143,15 +144,9 @@ export class Drill {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        await p.host.exec(p.restore, { timeoutMs: 10_000 });
-        return;
-      } catch {
-        await sleep(1000);
-      }
-    }
-    this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
+    // A node just healed from isolation may need a few seconds before it answers.
+    const restored = await poll(async () => (await p.host.exec(p.restore, { timeoutMs: 10_000 }), true), (ok) => ok === true, { until: Date.now() + 20_000, everyMs: 1000 });
+    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
   }
 
   async close(): Promise<void> {
@@ -176,13 +171,7 @@ export class Drill {
   }
 
   private async waitFor(pred: (e: VipEvent) => boolean, since: number): Promise<VipEvent | null> {
-    const deadline = since + (this.opts.timeoutSeconds ?? 30) * 1000;
-    while (Date.now() < deadline) {
-      const e = this.events.find(pred);
-      if (e) return e;
-      await sleep(20);
-    }
-    return null;
+    return pollFor(() => this.events.find(pred), { until: since + (this.opts.timeoutSeconds ?? 30) * 1000, everyMs: 20 });
   }
 
   /** Every instance of the pair has exactly one healthy holder serving HTTP; else why not. */
@@ -308,26 +297,13 @@ export class Drill {
 
   /** Waits until the node answers again (isolation heals by the node's own timer). */
   private async awaitReachable(name: string): Promise<void> {
-    const deadline = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
-    while (Date.now() < deadline) {
-      try {
-        const r = await this.hosts[name]!.exec('true', { timeoutMs: 3000 });
-        if (r.code === 0) return;
-      } catch {
-        /* still cut off */
-      }
-      await sleep(500);
-    }
+    const until = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
+    await poll(async () => (await this.hosts[name]!.exec('true', { timeoutMs: 3000 })).code === 0, (up) => up === true, { until, everyMs: 500 });
   }
 
   /** Waits until every VIP has one healthy holder again (HTTP and services back). */
   private async settle(): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const pre = await this.precheck().catch(() => null);
-      if (pre && 'holders' in pre) return;
-      await sleep(500);
-    }
+    await poll(() => this.precheck(), (pre) => pre !== undefined && 'holders' in pre, { until: Date.now() + 20_000, everyMs: 500 });
   }
 
   private async macs(iface: string): Promise<Record<string, string>> {
@@ -375,6 +351,3 @@ export function stats(values: (number | null)[]): { min: number; median: number;
   return { min: v[0]!, median, max: v[v.length - 1]! };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

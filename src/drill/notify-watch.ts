@@ -3,7 +3,7 @@
 import type { NodeModel } from '../model/derive.js';
 import { startCollectors, type Collector, type NotificationEvent } from '../notify/collector.js';
 import { endpointKey, observableChannels, watchableChannels } from '../notify/channels.js';
-import { localAddresses } from '../notify/test.js';
+import { localAddresses } from '../notify/notify-test.js';
 import { notifyTimeline, type NotifyTimeline, type VipMove } from '../notify/timeline.js';
 
 export class NotifyWatch {

@@ -1,5 +1,6 @@
 // Converges every node of every pair: one connection and one facts round trip per host, the
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP.
+import { poll } from '../core/poll.js';
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import type { Model, NodeModel, PairModel } from '../model/derive.js';
@@ -294,8 +295,8 @@ async function verifyPair(pair: PairModel, runs: Map<string, NodeRun>, opts: Dep
     if (verdicts.every((v) => v.ok)) return verdicts;
   }
   // With a node down there is nothing to wait for: one look, then report what is there.
-  const deadline = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
-  for (;;) {
+  const until = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
+  const look = async () => {
     const probes = Object.fromEntries(
       await Promise.all(
         all.map(async (r): Promise<[string, VipProbe | null]> => {
@@ -310,8 +311,7 @@ async function verifyPair(pair: PairModel, runs: Map<string, NodeRun>, opts: Dep
         }),
       ),
     );
-    const verdicts = judgeVips(pair, probes, expected);
-    if (verdicts.every((v) => v.ok) || Date.now() > deadline) return verdicts;
-    await new Promise((res) => setTimeout(res, 500));
-  }
+    return judgeVips(pair, probes, expected);
+  };
+  return (await poll(look, (verdicts) => verdicts !== undefined && verdicts.every((v) => v.ok), { until, everyMs: 500 }))!;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventTime, faultCommand, monitorTime, parseMonitorLine, stats } from '../../src/drill/drill.js';
-import { judgePair, parseStatus } from '../../src/drill/status.js';
+import { judgePair, parseStatus } from '../../src/status/status.js';
 import { webPair } from '../fixtures/web-pair.js';
 import { VIP_MARK } from '../../src/runner/vip.js';
 

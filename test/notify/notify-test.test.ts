@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NodeModel } from '../../src/model/derive.js';
-import { formatNotifyTest, notifyTest, parseOutcome } from '../../src/notify/test.js';
+import { formatNotifyTest, notifyTest, parseOutcome } from '../../src/notify/notify-test.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
 import { closedPort, LocalHost, modelWith, tempDir, writeScript } from './helpers.js';
 
