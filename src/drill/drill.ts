@@ -1,6 +1,7 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, HTTP through the VIP every 100 ms), restore, and
 // report the figures. Every exit path restores the fault first.
+import { serviceAction } from '../platforms/services.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
@@ -81,16 +82,15 @@ interface VipEvent {
   at: number;
 }
 
-const svc = (action: string, name: string) => `if [ -d /run/systemd/system ]; then systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}; else service ${name} ${action}; fi`;
 
 export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
   switch (kind) {
     case 'nginx-stop':
-      return { fault: svc('stop', 'nginx'), restore: svc('start', 'nginx') };
+      return { fault: serviceAction('stop', 'nginx'), restore: serviceAction('start', 'nginx') };
     case 'nginx-kill':
-      return { fault: 'pkill -9 -x nginx || killall -9 nginx', restore: svc('start', 'nginx') };
+      return { fault: 'pkill -9 -x nginx || killall -9 nginx', restore: serviceAction('start', 'nginx') };
     case 'keepalived-stop':
-      return { fault: svc('stop', 'keepalived'), restore: svc('start', 'keepalived') };
+      return { fault: serviceAction('stop', 'keepalived'), restore: serviceAction('start', 'keepalived') };
     case 'node-isolate':
       // The node heals itself even if haops vanishes: the restore is armed before the cut.
       return {

@@ -1,5 +1,6 @@
 // `haops status`: per pair and instance, who holds the VIP, keepalived's state and effective
 // priority, nginx running or not, and whether HTTP through the VIP answers. One exec per node.
+import { serviceActive } from '../platforms/services.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
@@ -40,7 +41,7 @@ export const STATUS_MARK = '@@haops-status@@';
 /** keepalived writes its state on SIGUSR1 to /tmp/keepalived.data (or its own private /tmp). */
 export function statusScript(pair: PairModel): string {
   const active = (svc: string) =>
-    `if [ -d /run/systemd/system ]; then systemctl is-active --quiet ${svc}; else service ${svc} status >/dev/null 2>&1; fi && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
+    `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
   return [
     `echo ${STATUS_MARK}`,
     active('keepalived'),
