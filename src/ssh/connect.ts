@@ -1,6 +1,7 @@
 // connect(): one SSH connection per host for the whole run (through a jump host if configured),
 // with fail-closed host keys, agent and key-file auth, and old-server algorithms; returns a Host.
 
+import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
 import type { Algorithms, Client, ClientChannel } from 'ssh2';
 import { authenticator, type Authenticator } from './auth.js';
@@ -214,7 +215,7 @@ class SshHost implements Host {
   private closing = false;
   private lastError?: Error;
   private readonly running = new Set<ChannelRun>();
-  private readonly slots = new Slots(MAX_CHANNELS);
+  private readonly slots = pLimit(MAX_CHANNELS);
   private readonly client: Client;
   private readonly closed: Promise<void>[];
 
@@ -267,7 +268,7 @@ class SshHost implements Host {
     onLine?: (line: string, receivedAt: number) => void,
   ): Promise<ChannelRun> {
     this.calls += 1;
-    const release = await this.slots.acquire();
+    const release = await this.acquire();
     const asRoot = this.user !== 'root' && opts.root !== false;
     const wrap = asRoot ? sudoWrap(command, this.sudoPassword !== undefined) : undefined;
     let channel: ClientChannel;
@@ -297,6 +298,12 @@ class SshHost implements Host {
     return run;
   }
 
+  /** A channel slot on this connection (sshd caps sessions per connection); call the result to free it. */
+  private acquire(): Promise<() => void> {
+    // p-limit holds a slot while the promise it ran is pending: the slot lives until release().
+    return new Promise((granted) => void this.slots(() => new Promise<void>((release) => granted(() => release()))));
+  }
+
   private openChannel(command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.gone) return reject(this.error(`${this.gone}; cannot run ${show(command)}`));
@@ -312,25 +319,5 @@ class SshHost implements Host {
 
   private error(message: string, hint?: string): HostError {
     return new HostError(this.name, `${this.label}: ${message}`, hint);
-  }
-}
-
-/** A counting semaphore for channels on one connection. */
-class Slots {
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private free: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    };
   }
 }
