@@ -16,8 +16,8 @@ import { connector } from '../src/nodes/connector.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy, type DeployReport } from '../src/runner/deploy.js';
-import { soundKeyPair } from '../test/sim/keys.js';
-import { SIM_PLAYBOOK } from '../test/sim/wanted.js';
+import { soundKeyPair } from './sim/keys.js';
+import { SIM_PLAYBOOK } from './sim/wanted.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -4,9 +4,9 @@ import { applyChange, fileDiff, planHost } from '../../src/ops/index.js';
 import type { Change, ChangeOutcome, WantedState } from '../../src/core/state.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simHostClient } from './client.js';
-import type { SimOs } from './profiles.js';
-import { startSimHost, type SimHost } from './server.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from './wanted.js';
+import type { SimOs } from '../../bench/sim/profiles.js';
+import { startSimHost, type SimHost } from '../../bench/sim/server.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
 
 const kinds = (plan: Change[]) => plan.map((c) => (c.kind === 'file' ? `file ${c.file.path}` : c.kind === 'packages' ? `packages ${c.install.join(' ')}` : `${c.kind} ${c.service}`));
 
