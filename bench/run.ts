@@ -177,7 +177,7 @@ async function fleetOnce(n: number, args: Args): Promise<FleetResult> {
     const run = async () => {
       const hosts = connector(inventory, file, {});
       try {
-        return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, concurrency: args.concurrency });
+        return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, concurrency: args.concurrency });
       } finally {
         await hosts.closeAll();
       }

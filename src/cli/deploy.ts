@@ -5,6 +5,7 @@ import { loadPlaybook } from '../runner/playbook.js';
 import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { checkLimit, withNodes } from './nodes.js';
+import { listrProgress } from './progress.js';
 
 export interface DeployFlags extends NodeFlags {
   check?: boolean;
@@ -21,6 +22,8 @@ export async function deployCommand(file: string, playbookFile: string | undefin
     checkLimit(model, flags.limit);
     const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
+    // --json: the report is the output, no progress; else listr2 draws the engine's events.
+    const progress = flags.json ? null : listrProgress(model.pairs.map((p) => p.name), { check: flags.check, concurrency, renderer: process.stdout.isTTY ? 'default' : 'simple' });
     const report = await deploy(model, {
       playbook,
       connect,
@@ -30,8 +33,9 @@ export async function deployCommand(file: string, playbookFile: string | undefin
       concurrency,
       // The VIP check needs keepalived: only for playbooks that deploy its config.
       verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),
-      renderer: flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
+      onEvent: progress?.onEvent,
     });
+    await progress?.done;
     out(flags.json ? JSON.stringify(report, null, 2) : summary(report));
     return report.ok ? 0 : 1;
   }, { changesNodes: !flags.check, allowDefaultSecrets: flags.allowDefaultSecrets });

@@ -2,7 +2,7 @@
 
 import type { Host } from '../ssh/host.js';
 import type { Facts, WantedState } from '../core/state.js';
-import { FactsError, parseFacts, parseKeepalivedVersion } from './parse.js';
+import { FactsError, parseFacts } from './parse.js';
 import { factsScript } from './script.js';
 import { RUN_FUNCTION, runLine, splitSections } from '../core/sections.js';
 
@@ -36,10 +36,4 @@ export async function fetchContents(host: Host, paths: string[]): Promise<Record
     else out[p] = s.body;
   }
   return out;
-}
-
-/** keepalived's version on the host, for a host where it was installed after facts were gathered. */
-export async function probeKeepalivedVersion(host: Host): Promise<string | null> {
-  const r = await host.exec(`keepalived -v 2>&1 | head -1`);
-  return parseKeepalivedVersion(r.stdout);
 }

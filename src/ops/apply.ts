@@ -2,7 +2,6 @@
 // outcome as a value (host, file and the tool's own message on failure, plus a hint).
 
 import type { ExecResult, Host } from '../ssh/host.js';
-import { probeKeepalivedVersion } from '../facts/gather.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
 import { PENDING_DIR, parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
@@ -32,8 +31,8 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   const plan: PutPlan = { path: file.path, mode: file.mode, pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [] };
   let validator = '';
   if (file.validate === 'keepalived') {
-    // keepalived installed in this run is not in the facts: ask it (first converge only).
-    const v = platform.validateKeepalived(tmp, facts.keepalivedVersion ?? (await probeKeepalivedVersion(host)));
+    // The engine gathers facts again after installing packages: the version here is the installed one.
+    const v = platform.validateKeepalived(tmp, facts.keepalivedVersion);
     if (v.command === null) warnings.push(`${file.path}: ${v.reason}`);
     else plan.validateBefore = validator = v.command;
   } else if (file.validate === 'nginx') {

@@ -58,16 +58,23 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
   'notify-script': (n) => n.notify.script,
 };
 
-export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): WantedState {
-  const rendered = renderNode(node, model, target);
+/** What the facts script needs before anything is rendered: packages, services, file paths. */
+export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState {
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
     else if ('service' in s) wanted.services.push(s.service);
-    else if ('render' in s.file) {
-      const path = RENDER_KEY[s.file.render]!(node);
-      wanted.files.push(rendered.find((f) => f.path === path)!);
-    } else wanted.files.push(s.file as ManagedFile);
+    else if ('render' in s.file) wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
+    else wanted.files.push(s.file as ManagedFile);
   }
+  return wanted;
+}
+
+/** The whole wanted state of a node: every rendered file once, fitted to `target` (the installed keepalived). */
+export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): WantedState {
+  const rendered = renderNode(node, model, target);
+  const wanted = wantedSkeleton(playbook, node);
+  const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
+  wanted.files = wanted.files.map((f, i) => ('render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f));
   return wanted;
 }

@@ -40,7 +40,7 @@ async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record
   const model = buildModel(loaded);
   const hosts = connector(inv, file, {});
   try {
-    return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });
+    return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {
     await hosts.closeAll();
   }
