@@ -1,13 +1,13 @@
 // `haops notify-test INVENTORY`: fire each node's notify script once with a synthetic MASTER
 // change (marked as a test), read what the node logged, and see which channels reached us.
 import { randomBytes } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
 import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
-import { startCollectors, type ChannelName, type Collector, type NotificationEvent } from './collector.js';
-import { endpointKey, watchableChannels, type Watchable } from './channels.js';
+import type { ChannelName, Collector, NotificationEvent } from './collector.js';
+import { listenForNodes, listenKey, localAddresses, type Listener } from './listen.js';
+import { watchableChannels, type Watchable } from './channels.js';
 
 export type ChannelStatus =
   | 'arrived' // seen here (webhook/email/sms we listen for), or the log line is in the file
@@ -48,7 +48,7 @@ export interface NotifyTestReport {
   testId: string;
   nodes: NodeNotifyResult[];
   /** Where haops listened, or why it could not. */
-  listeners: { endpoint: string; kind: 'http' | 'smtp'; error?: string; hint?: string }[];
+  listeners: Listener[];
 }
 
 export interface NotifyTestOptions {
@@ -66,13 +66,6 @@ export interface NotifyTestOptions {
 
 /** A script slower than this holds keepalived's STOP notification (killed after 1 s) at risk. */
 export const SLOW_SCRIPT_MS = 500;
-
-export function localAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flatMap((list) => list ?? [])
-    .filter((a) => !a.internal)
-    .map((a) => a.address);
-}
 
 /** The one remote command per node: run the script as keepalived would, then wait for its channels' outcomes. */
 export function notifyTestCommand(node: NodeModel, testId: string, waitMs: number): string {
@@ -158,33 +151,15 @@ export async function notifyTest(model: Pick<Model, 'nodes'>, connect: (host: st
   const nodes = model.nodes.filter((n) => !opts.limit || opts.limit.includes(n.host));
 
   // One listener per distinct address of ours that some node sends to.
-  const wanted = new Map<string, Watchable>();
-  for (const n of nodes) for (const w of watchableChannels(n, local)) if (w.listen) wanted.set(`${w.kind} ${endpointKey(w.listen)}`, w);
-  const collectors = new Map<string, Collector>();
-  const listeners: NotifyTestReport['listeners'] = [];
-  const listenErrors = new Map<string, string>();
-  await Promise.all(
-    [...wanted.entries()].map(async ([key, w]) => {
-      const endpoint = endpointKey(w.listen!);
-      try {
-        const c = await startCollectors(w.kind === 'http' ? { webhook: w.listen! } : { smtp: w.listen! });
-        collectors.set(key, c);
-        listeners.push({ endpoint, kind: w.kind });
-        log(`listening for ${w.kind === 'http' ? 'HTTP' : 'SMTP'} on ${endpoint}`);
-      } catch (err) {
-        const e = err as Error & { hint?: string };
-        listenErrors.set(key, e.message);
-        listeners.push({ endpoint, kind: w.kind, error: e.message, hint: e.hint });
-      }
-    }),
-  );
+  const { collectors, listeners, stop } = await listenForNodes(nodes, local, log);
+  const listenErrors = new Map(listeners.flatMap((l) => (l.error ? [[`${l.kind} ${l.endpoint}`, l.error] as const] : [])));
 
   try {
     const results = await Promise.all(nodes.map((n) => testNode(n, `${testId}-${n.host}`, connect, collectors, listenErrors, local, waitMs, graceMs, log)));
     const ok = results.every((r) => r.problems.length === 0 && r.channels.every((c) => c.status === 'arrived' || c.status === 'sent'));
     return { ok, testId, nodes: results, listeners };
   } finally {
-    await Promise.all([...collectors.values()].map((c) => c.stop()));
+    await stop();
   }
 }
 
@@ -253,7 +228,7 @@ async function testNode(
   for (const job of jobs) {
     const outcome = outcomeFor(job.channel, job.channel === 'email' ? null : job.target);
     const w = watchable.find((x) => x.channel === job.channel && (job.channel === 'email' || job.target === x.target || job.target.endsWith(`,${x.target}`)));
-    const key = w?.listen ? `${w.kind} ${endpointKey(w.listen)}` : null;
+    const key = w?.listen ? listenKey(w) : null;
     const collector = key ? collectors.get(key) : undefined;
     if (!collector) {
       const why = key && listenErrors.has(key) ? `not observable from here (${listenErrors.get(key)})` : 'not observable from here';
