@@ -7,7 +7,7 @@ import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
 import type { ChannelName, Collector, NotificationEvent } from './collector.js';
 import { listenForNodes, listenKey, localAddresses, type Listener } from './listen.js';
-import { watchableChannels, type Watchable } from './channels.js';
+import { watchableChannels } from './channels.js';
 
 export type ChannelStatus =
   | 'arrived' // seen here (webhook/email/sms we listen for), or the log line is in the file
