@@ -259,7 +259,7 @@ describe('simulated sshd: sudo for a non-root user', () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { parseModel } = await import('../../src/model/load.js');
-    const { sshTarget } = await import('../../src/cli/deploy.js');
+    const { sshTarget } = await import('../../src/nodes/connector.js');
     const dir = mkdtempSync(join(tmpdir(), 'haops-sudo-'));
     writeFileSync(join(dir, 'sudo.pw'), `${secret}\n`, { mode: 0o600 });
     const text = `ssh:\n  user: deploy\n  sudo: { password_file: sudo.pw }\nhosts:\n  a1: { address: 10.9.0.11 }\n  a2: { address: 10.9.0.12 }\npairs:\n  web:\n    nodes: [a1, a2]\n    interface: eth0\n    subnet: 10.9.0.0/24\n    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100, master: a1 }]\n    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }\n`;
