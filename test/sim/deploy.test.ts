@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connector } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
+import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from '../../bench/sim/server.js';
 import { soundKeyPair } from '../../bench/sim/keys.js';
@@ -63,9 +63,16 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
       const push = sim.commands.push.bind(sim.commands);
       sim.commands.push = (...c: string[]) => (order.push(`a${i + 1} ${c[0]!.split('\n')[0]}`), push(...c));
     });
-    const first = await run(file);
+    const events: DeployEvent[] = [];
+    const first = await run(file, { onEvent: (e) => events.push(e) });
     expect(first.ok).toBe(true);
     expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([['a1', true], ['a2', true]]);
+    // The events tell the same story as the report: BACKUP finished before the MASTER started, the run last.
+    const finished = events.filter((e) => e.type === 'host-finished').map((e) => e.host);
+    const startedAt = (h: string) => events.findIndex((e) => e.type === 'host-started' && e.host === h);
+    expect(finished).toEqual(['a2', 'a1']);
+    expect(events.findIndex((e) => e.type === 'host-finished' && e.host === 'a2')).toBeLessThan(startedAt('a1'));
+    expect(events.at(-1)).toEqual({ type: 'run-finished', report: first });
     // After both gathered facts, a2 (BACKUP) ran every change and its confirmation before a1 (MASTER) got one.
     const firstA1Change = order.findIndex((c, i) => i >= 2 && c.startsWith('a1 '));
     const lastA2 = order.map((c) => c.startsWith('a2 ')).lastIndexOf(true);
