@@ -1,5 +1,5 @@
 // `haops status`: one look at every pair, or a refreshing one with --watch. Non-zero when unhealthy.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../core/poll.js';
 import { fleetStatus, formatStatus } from '../status/status.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
