@@ -21,15 +21,25 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
     const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
     if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
     const instance = flags.instance ? pair.instances.find((i) => i.spec.name === flags.instance) : pair.instances[0];
-    if (!instance) throw new UsageError(`--instance ${flags.instance}: no such instance in pair ${pair.name}`, `use one of: ${pair.instances.map((i) => i.spec.name).join(', ')}`);
-    if (flags.node && !pair.nodes.includes(flags.node)) throw new UsageError(`--node ${flags.node}: not a node of pair ${pair.name}`, `use one of: ${pair.nodes.join(', ')}`);
-    if (flags.node && flags.instance) throw new UsageError('--node and --instance exclude each other', '--node fails a whole node (every VIP it holds); --instance the holder of one VIP');
+    if (!instance)
+      throw new UsageError(
+        `--instance ${flags.instance}: no such instance in pair ${pair.name}`,
+        `use one of: ${pair.instances.map((i) => i.spec.name).join(', ')}`,
+      );
+    if (flags.node && !pair.nodes.includes(flags.node))
+      throw new UsageError(`--node ${flags.node}: not a node of pair ${pair.name}`, `use one of: ${pair.nodes.join(', ')}`);
+    if (flags.node && flags.instance)
+      throw new UsageError(
+        '--node and --instance exclude each other',
+        '--node fails a whole node (every VIP it holds); --instance the holder of one VIP',
+      );
     const fault = (flags.fault ?? (flags.node ? 'keepalived-stop' : 'nginx-stop')) as FaultKind;
     if (!FAULTS.includes(fault)) throw new UsageError(`--fault ${flags.fault}: unknown fault`, `use one of: ${FAULTS.join(', ')}`);
     const rounds = Number(flags.rounds ?? 1);
     if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
     const maxFailover = flags.maxFailover === undefined ? undefined : Number(flags.maxFailover);
-    if (maxFailover !== undefined && !(maxFailover > 0)) throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
+    if (maxFailover !== undefined && !(maxFailover > 0))
+      throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
 
     const log = flags.json ? () => {} : err;
     let drill: Drill | null = null;
@@ -46,7 +56,10 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
     process.on('SIGTERM', onSignal);
     try {
       const nodes = model.nodes.filter((n) => n.pair === pair.name);
-      const report = await runDrill({ pair, instance, node: flags.node, fault, rounds, maxFailover, nodes, log, started: (d) => (drill = d) }, connect);
+      const report = await runDrill(
+        { pair, instance, node: flags.node, fault, rounds, maxFailover, nodes, log, started: (d) => (drill = d) },
+        connect,
+      );
       out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
       return report.ok ? 0 : 1;
     } finally {

@@ -2,7 +2,6 @@
 // stdout and stderr (ours, listr2's, a library's) has them replaced.
 import { maskText } from '../core/mask.js';
 
-
 /** Masks process.stdout/stderr until the returned function is called; `secrets` may grow meanwhile. */
 export function masked(secrets: string[]): () => void {
   const streams = [process.stdout, process.stderr];

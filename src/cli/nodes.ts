@@ -16,7 +16,12 @@ export interface Nodes {
   closeAll: () => Promise<void>;
 }
 
-export async function withNodes<T>(file: string, flags: NodeFlags, fn: (nodes: Nodes) => Promise<T>, load: LoadModelOptions = {}): Promise<T> {
+export async function withNodes<T>(
+  file: string,
+  flags: NodeFlags,
+  fn: (nodes: Nodes) => Promise<T>,
+  load: LoadModelOptions = {},
+): Promise<T> {
   const { inventory, model } = loadModel(file, process.env, load);
   const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
@@ -31,6 +36,7 @@ export async function withNodes<T>(file: string, flags: NodeFlags, fn: (nodes: N
 /** --limit names only hosts of the inventory. */
 export function checkLimit(model: Model, limit: string[] | undefined): void {
   for (const l of limit ?? []) {
-    if (!model.nodes.some((n) => n.host === l)) throw new UsageError(`--limit ${l}: no such host in the inventory`, `use one of: ${model.nodes.map((n) => n.host).join(', ')}`);
+    if (!model.nodes.some((n) => n.host === l))
+      throw new UsageError(`--limit ${l}: no such host in the inventory`, `use one of: ${model.nodes.map((n) => n.host).join(', ')}`);
   }
 }

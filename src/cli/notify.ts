@@ -9,10 +9,19 @@ export interface NotifyFlags extends NodeFlags {
   wait?: string;
 }
 
-export async function notifyTestCommand(file: string, flags: NotifyFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function notifyTestCommand(
+  file: string,
+  flags: NotifyFlags,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   return withNodes(file, flags, async ({ model, connect }) => {
     checkLimit(model, flags.limit);
-    const report = await notifyTest(model, connect, { limit: flags.limit, waitMs: flags.wait ? Number(flags.wait) * 1000 : undefined, log: flags.json ? undefined : err });
+    const report = await notifyTest(model, connect, {
+      limit: flags.limit,
+      waitMs: flags.wait ? Number(flags.wait) * 1000 : undefined,
+      log: flags.json ? undefined : err,
+    });
     out(flags.json ? JSON.stringify(report, null, 2) : formatNotifyTest(report));
     return report.ok ? 0 : 1;
   });

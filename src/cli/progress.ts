@@ -83,7 +83,10 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
               task: async (_x: unknown, t2: Task) => {
                 const planned = await q.take(key, 'host-planned', 'host-finished');
                 if (planned.type === 'host-finished') throw new Error(planned.report.error ?? 'stopped');
-                return t2.newListr([...planned.steps.map((s) => stepTask(key, s)), confirmTask(key)], { concurrent: false, exitOnError: true });
+                return t2.newListr([...planned.steps.map((s) => stepTask(key, s)), confirmTask(key)], {
+                  concurrent: false,
+                  exitOnError: true,
+                });
               },
             },
           ];

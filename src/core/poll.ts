@@ -15,7 +15,11 @@ export interface PollOptions {
  * the last value. At least one attempt runs, even past the deadline. A throwing attempt counts as
  * `undefined` (a node that does not answer yet is a normal state while waiting).
  */
-export async function poll<T>(attempt: () => T | Promise<T>, done: (value: T | undefined) => boolean, opts: PollOptions): Promise<T | undefined> {
+export async function poll<T>(
+  attempt: () => T | Promise<T>,
+  done: (value: T | undefined) => boolean,
+  opts: PollOptions,
+): Promise<T | undefined> {
   for (;;) {
     let value: T | undefined;
     try {
@@ -29,6 +33,9 @@ export async function poll<T>(attempt: () => T | Promise<T>, done: (value: T | u
 }
 
 /** Polls until `attempt` yields a value other than undefined/null; null when the deadline passed. */
-export async function pollFor<T>(attempt: () => T | null | undefined | Promise<T | null | undefined>, opts: PollOptions): Promise<T | null> {
+export async function pollFor<T>(
+  attempt: () => T | null | undefined | Promise<T | null | undefined>,
+  opts: PollOptions,
+): Promise<T | null> {
   return (await poll(attempt, (v) => v !== undefined && v !== null, opts)) ?? null;
 }

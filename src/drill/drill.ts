@@ -82,7 +82,6 @@ interface VipEvent {
   at: number;
 }
 
-
 export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
   switch (kind) {
     case 'nginx-stop':
@@ -160,7 +159,11 @@ export class Drill {
     if (!p) return;
     this.pending = null;
     // A node just healed from isolation may need a few seconds before it answers.
-    const restored = await poll(async () => (await p.host.exec(p.restore, { timeoutMs: 10_000 }), true), (ok) => ok === true, { until: Date.now() + 20_000, everyMs: 1000 });
+    const restored = await poll(
+      async () => (await p.host.exec(p.restore, { timeoutMs: 10_000 }), true),
+      (ok) => ok === true,
+      { until: Date.now() + 20_000, everyMs: 1000 },
+    );
     if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
   }
 
@@ -173,13 +176,16 @@ export class Drill {
     for (const name of this.pair.nodes) {
       // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
       let tz: string | undefined;
-      const handle = await this.hosts[name]!.stream("date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address", (line, receivedAt) => {
-        if (line.startsWith('tz ')) tz = line.slice(3).trim();
-        for (const vip of vips) {
-          const kind = parseMonitorLine(line, vip);
-          if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
-        }
-      });
+      const handle = await this.hosts[name]!.stream(
+        "date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address",
+        (line, receivedAt) => {
+          if (line.startsWith('tz ')) tz = line.slice(3).trim();
+          for (const vip of vips) {
+            const kind = parseMonitorLine(line, vip);
+            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
+          }
+        },
+      );
       this.streams.push(handle);
     }
     await sleep(300); // the monitors subscribe before anything is broken
@@ -214,7 +220,17 @@ export class Drill {
       await this.measureFailback(r, moves);
       const { endedAsBegan, timeline } = await this.judge(r, t0, moves);
       const { rows, problems } = r;
-      return { round: n, fault: this.opts.fault, ...summarise(rows), vips: rows, endedAsBegan, faultAt: new Date(t0).toISOString(), ...(timeline ? { notifications: timeline } : {}), ...(duringFault ? { duringFault } : {}), problems };
+      return {
+        round: n,
+        fault: this.opts.fault,
+        ...summarise(rows),
+        vips: rows,
+        endedAsBegan,
+        faultAt: new Date(t0).toISOString(),
+        ...(timeline ? { notifications: timeline } : {}),
+        ...(duringFault ? { duringFault } : {}),
+        problems,
+      };
     } finally {
       for (const p of r.probes) p.stop();
       for (const w of r.neighs) w?.stop();
@@ -242,8 +258,18 @@ export class Drill {
     for (const p of probes) p.start();
     await sleep(300);
     const rows: VipRound[] = targets.map((t, i) => ({
-      instance: t.spec.name, vip: vips[i]!, from, to: null, vipGoneSeconds: null, failoverSeconds: null, httpRecoverySeconds: null,
-      failedRequests: 0, gratuitousArp: null, failbackSeconds: null, stayed: null, vipArrivedAt: null,
+      instance: t.spec.name,
+      vip: vips[i]!,
+      from,
+      to: null,
+      vipGoneSeconds: null,
+      failoverSeconds: null,
+      httpRecoverySeconds: null,
+      failedRequests: 0,
+      gratuitousArp: null,
+      failbackSeconds: null,
+      stayed: null,
+      vipArrivedAt: null,
     }));
     return { n, from, other, targets, macs, notify, probes, neighs, rows, problems: [] };
   }
@@ -258,7 +284,8 @@ export class Drill {
     // An isolated node cannot answer: its fault command's end is never awaited.
     if (this.opts.fault !== 'node-isolate') {
       const done = await faultRun;
-      if (done && done.code !== 0) throw new DrillRefused(`the fault command failed on ${r.from}: ${done.stderr.trim() || done.stdout.trim()}`);
+      if (done && done.code !== 0)
+        throw new DrillRefused(`the fault command failed on ${r.from}: ${done.stderr.trim() || done.stdout.trim()}`);
     }
     return t0;
   }
@@ -292,7 +319,8 @@ export class Drill {
     const st = await pairStatus(this.pair, async (x) => this.hosts[x]!);
     const duringFault = Object.fromEntries(st.instances.map((i) => [i.vip, i.holders]));
     for (const [vip, holders] of Object.entries(duringFault)) {
-      if (holders.join() !== r.other) r.problems.push(`while ${r.from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${r.other}`);
+      if (holders.join() !== r.other)
+        r.problems.push(`while ${r.from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${r.other}`);
     }
     return duringFault;
   }
@@ -326,14 +354,17 @@ export class Drill {
     if (notify?.watching) {
       await sleep(1500); // the last transition's mail and webhook are still on their way
       timeline = notify.timeline(moves, t0 - 1000, Date.now());
-      for (const node of timeline.nodes) if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
+      for (const node of timeline.nodes)
+        if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
     }
     if (notify) problems.push(...notify.problems);
     const post = await this.precheck();
     const expected = Object.fromEntries(targets.map((t) => [t.spec.name, t.math.nopreempt ? other : from]));
     const endedAsBegan = 'holders' in post && targets.every((t) => post.holders[t.spec.name] === expected[t.spec.name]);
     if (!endedAsBegan) {
-      problems.push(`after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`);
+      problems.push(
+        `after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`,
+      );
     }
     const worst = rows.some((x) => x.failoverSeconds === null) ? null : Math.max(...rows.map((x) => x.failoverSeconds!));
     if (this.opts.maxFailover !== undefined && (worst ?? Infinity) > this.opts.maxFailover) {
@@ -345,12 +376,20 @@ export class Drill {
   /** Waits until the node answers again (isolation heals by the node's own timer). */
   private async awaitReachable(name: string): Promise<void> {
     const until = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
-    await poll(async () => (await this.hosts[name]!.exec('true', { timeoutMs: 3000 })).code === 0, (up) => up === true, { until, everyMs: 500 });
+    await poll(
+      async () => (await this.hosts[name]!.exec('true', { timeoutMs: 3000 })).code === 0,
+      (up) => up === true,
+      { until, everyMs: 500 },
+    );
   }
 
   /** Waits until every VIP has one healthy holder again (HTTP and services back). */
   private async settle(): Promise<void> {
-    await poll(() => this.precheck(), (pre) => pre !== undefined && 'holders' in pre, { until: Date.now() + 20_000, everyMs: 500 });
+    await poll(
+      () => this.precheck(),
+      (pre) => pre !== undefined && 'holders' in pre,
+      { until: Date.now() + 20_000, everyMs: 500 },
+    );
   }
 
   private async macs(iface: string): Promise<Record<string, string>> {
@@ -367,7 +406,8 @@ export class Drill {
 
 /** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */
 function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
-  const worst = (pick: (r: VipRound) => number | null) => (rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!)));
+  const worst = (pick: (r: VipRound) => number | null) =>
+    rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!));
   const first = rows[0]!;
   return {
     from: first.from,
@@ -379,7 +419,12 @@ function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
     gratuitousArp: rows.every((r) => r.gratuitousArp === null) ? null : rows.every((r) => r.gratuitousArp === true),
     failbackSeconds: rows.some((r) => r.stayed !== null) ? null : worst((r) => r.failbackSeconds),
     stayed: rows.every((r) => r.stayed === null) ? null : rows.every((r) => r.stayed === true),
-    vipArrivedAt: rows.map((r) => r.vipArrivedAt).filter((x): x is string => x !== null).sort().at(-1) ?? null,
+    vipArrivedAt:
+      rows
+        .map((r) => r.vipArrivedAt)
+        .filter((x): x is string => x !== null)
+        .sort()
+        .at(-1) ?? null,
   };
 }
 
@@ -397,4 +442,3 @@ export function stats(values: (number | null)[]): { min: number; median: number;
   const median = v.length % 2 ? v[mid]! : Math.round(((v[mid - 1]! + v[mid]!) / 2) * 1000) / 1000;
   return { min: v[0]!, median, max: v[v.length - 1]! };
 }
-

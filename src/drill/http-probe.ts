@@ -45,7 +45,10 @@ export class HttpProbe {
 
   /** Time of the first answer by `node` sent after t0, waiting up to timeoutMs for it. */
   async firstSuccessAfter(t0: number, node: string, timeoutMs: number): Promise<number | null> {
-    const s = await pollFor(() => this.samples.find((x) => x.sentAt >= t0 && x.ok && x.node === node), { until: t0 + timeoutMs, everyMs: 50 });
+    const s = await pollFor(() => this.samples.find((x) => x.sentAt >= t0 && x.ok && x.node === node), {
+      until: t0 + timeoutMs,
+      everyMs: 50,
+    });
     return s?.at ?? null;
   }
 

@@ -17,7 +17,9 @@ export class NotifyWatch {
   static async start(nodes: NodeModel[]): Promise<NotifyWatch> {
     const local = localAddresses();
     const listening = await listenForNodes(nodes, local);
-    const problems = listening.listeners.filter((l) => l.error).map((l) => `cannot listen for notifications on ${l.kind} ${l.endpoint}: ${l.error}`);
+    const problems = listening.listeners
+      .filter((l) => l.error)
+      .map((l) => `cannot listen for notifications on ${l.kind} ${l.endpoint}: ${l.error}`);
     return new NotifyWatch(nodes, [...listening.collectors.values()], local, problems);
   }
 

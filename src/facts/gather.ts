@@ -20,12 +20,13 @@ export const CONTENTS_HEADER = '# haops contents v1';
 
 /** Current content of each path (null when absent), in one exec. Used only to show diffs. */
 export async function fetchContents(host: Host, paths: string[]): Promise<Record<string, string | null>> {
-  const script = [
-    CONTENTS_HEADER,
-    RUN_FUNCTION,
-    `probe_content() { if [ -e "$1" ]; then cat "$1"; else echo missing; return 2; fi; }`,
-    ...paths.map((p) => runLine('content', p)),
-  ].join('\n') + '\n';
+  const script =
+    [
+      CONTENTS_HEADER,
+      RUN_FUNCTION,
+      `probe_content() { if [ -e "$1" ]; then cat "$1"; else echo missing; return 2; fi; }`,
+      ...paths.map((p) => runLine('content', p)),
+    ].join('\n') + '\n';
   const r = await host.exec(script);
   const out: Record<string, string | null> = {};
   const sections = splitSections(r.stdout);

@@ -21,18 +21,20 @@ const PROBES = [
 ];
 
 export function factsScript(wanted: WantedState): string {
-  return [
-    FACTS_HEADER,
-    RUN_FUNCTION,
-    ...PROBES,
-    runLine('os_release'),
-    runLine('redhat_release'),
-    runLine('pm'),
-    runLine('init'),
-    ...wanted.packages.map((p) => runLine('package', p)),
-    runLine('keepalived_version'),
-    ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
-    ...wanted.files.map((f) => runLine('file', f.path)),
-    runLine('pending'),
-  ].join('\n') + '\n';
+  return (
+    [
+      FACTS_HEADER,
+      RUN_FUNCTION,
+      ...PROBES,
+      runLine('os_release'),
+      runLine('redhat_release'),
+      runLine('pm'),
+      runLine('init'),
+      ...wanted.packages.map((p) => runLine('package', p)),
+      runLine('keepalived_version'),
+      ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
+      ...wanted.files.map((f) => runLine('file', f.path)),
+      runLine('pending'),
+    ].join('\n') + '\n'
+  );
 }

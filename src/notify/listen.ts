@@ -31,7 +31,11 @@ export function localAddresses(): string[] {
 
 export const listenKey = (w: Watchable): string => `${w.kind} ${endpointKey(w.listen!)}`;
 
-export async function listenForNodes(nodes: Pick<NodeModel, 'notify'>[], local: string[], log: (s: string) => void = () => undefined): Promise<Listening> {
+export async function listenForNodes(
+  nodes: Pick<NodeModel, 'notify'>[],
+  local: string[],
+  log: (s: string) => void = () => undefined,
+): Promise<Listening> {
   const wanted = new Map<string, Watchable>();
   for (const n of nodes) for (const w of watchableChannels(n, local)) if (w.listen) wanted.set(listenKey(w), w);
   const collectors = new Map<string, Collector>();

@@ -4,7 +4,6 @@ import { createTwoFilesPatch } from 'diff';
 import type { Change } from '../core/state.js';
 import { maskText as mask } from '../core/mask.js';
 
-
 /** Needs `change.before.content` when the file exists (fetchContents). */
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
   const { file, before } = change;
@@ -12,5 +11,12 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   // The live file may hold an older password than the one being deployed: mask that one too.
   const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
   const all = [...secrets, ...(file.secrets ?? []), ...live];
-  return createTwoFilesPatch(file.path, file.path, mask(before.content ?? '', all), mask(file.content, all), before.exists ? 'live' : '(absent)', 'wanted');
+  return createTwoFilesPatch(
+    file.path,
+    file.path,
+    mask(before.content ?? '', all),
+    mask(file.content, all),
+    before.exists ? 'live' : '(absent)',
+    'wanted',
+  );
 }

@@ -22,7 +22,13 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       notify: [{ service: 'keepalived', action: 'reload' }],
       secrets: model.secrets,
     },
-    { path: PATHS.nginxSite, content: renderNginxSite(node), mode: '0644', validate: 'nginx', notify: [{ service: 'nginx', action: 'reload' }] },
+    {
+      path: PATHS.nginxSite,
+      content: renderNginxSite(node),
+      mode: '0644',
+      validate: 'nginx',
+      notify: [{ service: 'nginx', action: 'reload' }],
+    },
     { path: node.notify.script, content: renderNotifyScript(node), mode: '0755' },
   ];
 }

@@ -5,7 +5,17 @@ import pLimit from 'p-limit';
 import type { Model, PairModel } from '../model/derive.js';
 import { poll } from '../core/poll.js';
 import type { Host } from '../ssh/host.js';
-import { convergeHost, failRun, learnHost, newHostRun, type DeployEvent, type DeployReport, type HostReport, type HostRun, type PairReport } from './engine.js';
+import {
+  convergeHost,
+  failRun,
+  learnHost,
+  newHostRun,
+  type DeployEvent,
+  type DeployReport,
+  type HostReport,
+  type HostRun,
+  type PairReport,
+} from './engine.js';
 import { wantedSkeleton, wantedState, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 
@@ -65,7 +75,12 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
   return report;
 }
 
-async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, emit: (e: DeployEvent) => void): Promise<{ hosts: HostReport[]; pair: PairReport }> {
+async function deployPair(
+  model: Model,
+  pair: PairModel,
+  opts: DeployOptions,
+  emit: (e: DeployEvent) => void,
+): Promise<{ hosts: HostReport[]; pair: PairReport }> {
   const runs = new Map<string, PairRun>();
   for (const name of pair.nodes) {
     const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
@@ -74,7 +89,13 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
   }
   const order = convergeOrder(pair);
   const runsHere = (name: string) => !opts.limit || opts.limit.includes(name);
-  emit({ type: 'pair-started', pair: pair.name, hosts: pair.nodes, order: order.map((host) => ({ host, role: runs.get(host)!.report.role, runs: runsHere(host) })), verify: opts.verify !== false && !opts.check });
+  emit({
+    type: 'pair-started',
+    pair: pair.name,
+    hosts: pair.nodes,
+    order: order.map((host) => ({ host, role: runs.get(host)!.report.role, runs: runsHere(host) })),
+    verify: opts.verify !== false && !opts.check,
+  });
 
   const verify = opts.verify !== false;
   await Promise.all(
@@ -96,7 +117,10 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
     // A first node that failed half-way may be down: the second keeps the VIP untouched.
     const first = runs.get(order[0]!)!;
     if (i === 1 && runsHere(first.target.name) && !first.report.ok && first.report.changed > 0) {
-      failRun(run, { message: `${name} left untouched: ${first.target.name} failed half-way through its changes, so ${name} keeps serving`, hint: `fix ${first.target.name}, then deploy again` });
+      failRun(run, {
+        message: `${name} left untouched: ${first.target.name} failed half-way through its changes, so ${name} keeps serving`,
+        hint: `fix ${first.target.name}, then deploy again`,
+      });
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
@@ -111,7 +135,13 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
       pairReport.ok = false;
       pairReport.problem = bad.map((v) => v.problem).join('; ');
     }
-    emit({ type: 'vip-verified', pair: pair.name, vips: pairReport.vips, ok: pairReport.ok, ...(pairReport.problem ? { problem: pairReport.problem } : {}) });
+    emit({
+      type: 'vip-verified',
+      pair: pair.name,
+      vips: pairReport.vips,
+      ok: pairReport.ok,
+      ...(pairReport.problem ? { problem: pairReport.problem } : {}),
+    });
   }
   if ([...runs.values()].some((r) => !r.report.ok)) pairReport.ok = false;
   return { hosts: pair.nodes.map((n) => runs.get(n)!.report), pair: pairReport };

@@ -124,7 +124,13 @@ export function failRun(run: HostRun, e: unknown): void {
  * Connect, then the facts script and `extra` (the VIP probe) in one exec. Returns that exec's
  * whole output (`factsPart` picks the facts out of it), or null when the host failed.
  */
-export async function learnHost(run: HostRun, connect: (host: string) => Promise<Host>, extra = '', factsPart = (stdout: string) => stdout, emit: Emit = () => {}): Promise<string | null> {
+export async function learnHost(
+  run: HostRun,
+  connect: (host: string) => Promise<Host>,
+  extra = '',
+  factsPart = (stdout: string) => stdout,
+  emit: Emit = () => {},
+): Promise<string | null> {
   const { target } = run;
   try {
     run.host = await connect(target.name);
@@ -162,10 +168,24 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
     const wanted = target.render(run.facts.keepalivedVersion);
     changes = planHost(wanted, run.facts);
     if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
-    else emit({ type: 'host-started', ...base, role: target.role, check: Boolean(opts.check), steps: changes.map(describeChange), complete: true });
+    else
+      emit({
+        type: 'host-started',
+        ...base,
+        role: target.role,
+        check: Boolean(opts.check),
+        steps: changes.map(describeChange),
+        complete: true,
+      });
     if (opts.diff) await fetchLive(host, changes);
     if (opts.check) {
-      for (const c of changes) report.steps.push({ title: describeChange(c), kind: c.kind, outcome: 'would change', ...(opts.diff && c.kind === 'file' ? { diff: fileDiff(c, opts.secrets) } : {}) });
+      for (const c of changes)
+        report.steps.push({
+          title: describeChange(c),
+          kind: c.kind,
+          outcome: 'would change',
+          ...(opts.diff && c.kind === 'file' ? { diff: fileDiff(c, opts.secrets) } : {}),
+        });
       report.changed = changes.length;
       return finish(run, emit);
     }
@@ -203,7 +223,11 @@ async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: E
   try {
     outcome = await applyChange(c, host!, facts!);
   } catch (e) {
-    outcome = { ok: false, summary: 'failed', error: { message: `${target.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint } };
+    outcome = {
+      ok: false,
+      summary: 'failed',
+      error: { message: `${target.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint },
+    };
   } finally {
     report.roundTrips = host!.roundTrips;
   }
@@ -231,8 +255,21 @@ async function confirm(run: HostRun, wanted: WantedState, emit: Emit): Promise<v
   const stopped = wanted.services.filter((s) => s.running && !after.services[s.name]?.active).map((s) => s.name);
   const left = planHost(wanted, after).filter((c) => c.kind !== 'handler');
   if (stopped.length || left.length) {
-    const why = [stopped.length ? `not running: ${stopped.join(', ')}` : '', left.length ? `still to change: ${left.map(describeChange).join(', ')}` : ''].filter(Boolean).join('; ');
-    failRun(run, { message: `${target.name}: not converged after apply (${why})`, hint: 'look at the service logs on the node (journalctl -u NAME)' });
-    emit({ type: 'step-failed', pair: target.pair, host: target.name, step: { title: CONFIRM_STEP, kind: 'start', outcome: 'failed', message: run.report.error, hint: run.report.hint } });
+    const why = [
+      stopped.length ? `not running: ${stopped.join(', ')}` : '',
+      left.length ? `still to change: ${left.map(describeChange).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    failRun(run, {
+      message: `${target.name}: not converged after apply (${why})`,
+      hint: 'look at the service logs on the node (journalctl -u NAME)',
+    });
+    emit({
+      type: 'step-failed',
+      pair: target.pair,
+      host: target.name,
+      step: { title: CONFIRM_STEP, kind: 'start', outcome: 'failed', message: run.report.error, hint: run.report.hint },
+    });
   }
 }

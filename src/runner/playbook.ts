@@ -21,14 +21,23 @@ const step = z.union([
         .object({
           path: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/),
           content: z.string(),
-          mode: z.string().regex(/^0?[0-7]{3}$/).default('0644'),
+          mode: z
+            .string()
+            .regex(/^0?[0-7]{3}$/)
+            .default('0644'),
           validate: z.enum(['keepalived', 'nginx']).optional(),
           notify: notify.default([]),
         })
         .strict(),
     })
     .strict(),
-  z.object({ service: z.object({ name: z.string().regex(/^[A-Za-z0-9_.@-]+$/), enabled: z.boolean().default(true), running: z.boolean().default(true) }).strict() }).strict(),
+  z
+    .object({
+      service: z
+        .object({ name: z.string().regex(/^[A-Za-z0-9_.@-]+$/), enabled: z.boolean().default(true), running: z.boolean().default(true) })
+        .strict(),
+    })
+    .strict(),
 ]);
 const playbookSchema = z.object({ name: z.string(), description: z.string().optional(), steps: z.array(step).min(1) }).strict();
 export type Playbook = z.infer<typeof playbookSchema>;
@@ -47,7 +56,10 @@ export function loadPlaybook(file: string = DEFAULT_PLAYBOOK): Playbook {
   const r = playbookSchema.safeParse(doc.toJS());
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new UsageError(`${file}: ${i.path.join('.')}: ${i.message}`, 'each step is one of packages:, file:, service: (see playbooks/keepalived-nginx.yaml)');
+    throw new UsageError(
+      `${file}: ${i.path.join('.')}: ${i.message}`,
+      'each step is one of packages:, file:, service: (see playbooks/keepalived-nginx.yaml)',
+    );
   }
   return r.data;
 }
@@ -71,7 +83,12 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState
 }
 
 /** The whole wanted state of a node: every rendered file once, fitted to `target` (the installed keepalived). */
-export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): WantedState {
+export function wantedState(
+  playbook: Playbook,
+  node: NodeModel,
+  model: Pick<Model, 'secrets'>,
+  target: KeepalivedTarget = {},
+): WantedState {
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node);
   const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));

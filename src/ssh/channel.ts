@@ -50,7 +50,10 @@ export function runOnChannel(channel: ClientChannel, spec: ChannelSpec, fail: Fa
   };
   const { done, settle } = settleOnce(spec.timeoutMs, () => {
     stop();
-    return fail(`timed out after ${seconds(spec.timeoutMs!)}: ${show(spec.command)}`, 'the command was killed; raise the timeout if it is just slow, or find out why it hangs');
+    return fail(
+      `timed out after ${seconds(spec.timeoutMs!)}: ${show(spec.command)}`,
+      'the command was killed; raise the timeout if it is just slow, or find out why it hangs',
+    );
   });
 
   channel.on('data', (chunk: Buffer) => output.stdout(chunk));
@@ -69,7 +72,9 @@ export function runOnChannel(channel: ClientChannel, spec: ChannelSpec, fail: Fa
       settle({ error: fail(`${why.message} (running ${show(spec.command)})`, why.hint) });
       return;
     }
-    settle({ result: { command: spec.command, code: code ?? -1, stdout: output.out, stderr: output.stderr, durationMs: Date.now() - started } });
+    settle({
+      result: { command: spec.command, code: code ?? -1, stdout: output.out, stderr: output.stderr, durationMs: Date.now() - started },
+    });
   });
 
   if (!sudo) sendStdin();
@@ -106,7 +111,14 @@ class Output {
 }
 
 /** sudo's stderr before the command starts: the password once when asked, EOF when asked again. */
-function answerSudo(channel: ClientChannel, sudo: SudoStderr, text: string, password: string | undefined, output: Output, sendStdin: () => void): void {
+function answerSudo(
+  channel: ClientChannel,
+  sudo: SudoStderr,
+  text: string,
+  password: string | undefined,
+  output: Output,
+  sendStdin: () => void,
+): void {
   for (const event of sudo.feed(text)) {
     if (event === 'ready') {
       output.stderr = sudo.commandStderr;

@@ -53,7 +53,8 @@ export async function connect(target: SshTarget, opts: ConnectOptions = {}): Pro
   });
   const label = describe(target.name, hop);
   let sudoPassword = target.sudo?.password ?? (target.sudo?.passwordEnv ? env[target.sudo.passwordEnv] : undefined);
-  if (hop.user !== 'root' && sudoPassword === undefined && target.sudo?.prompt && opts.sudoPassword) sudoPassword = await opts.sudoPassword(target.name, hop.user);
+  if (hop.user !== 'root' && sudoPassword === undefined && target.sudo?.prompt && opts.sudoPassword)
+    sudoPassword = await opts.sudoPassword(target.name, hop.user);
   if (hop.user !== 'root' && target.sudo?.passwordEnv && sudoPassword === undefined) {
     throw new HostError(
       target.name,
@@ -246,11 +247,7 @@ class SshHost implements Host {
     return run.done;
   }
 
-  async stream(
-    command: string,
-    onLine: (line: string, receivedAt: number) => void,
-    opts: ExecOptions = {},
-  ): Promise<StreamHandle> {
+  async stream(command: string, onLine: (line: string, receivedAt: number) => void, opts: ExecOptions = {}): Promise<StreamHandle> {
     const run = await this.start(command, opts, opts.timeoutMs, onLine);
     return { stop: run.stop, done: run.done };
   }

@@ -12,10 +12,20 @@ import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '.
 const FACTS = /^# haops facts v1\n/;
 
 /** The real engine on one simulated host: learn, then converge (packages, facts again, the rest, confirm). */
-async function converge(host: Host, wanted: WantedState, opts: { check?: boolean; diff?: boolean } = {}): Promise<{ steps: string[]; report: HostReport; events: DeployEvent[] }> {
+async function converge(
+  host: Host,
+  wanted: WantedState,
+  opts: { check?: boolean; diff?: boolean } = {},
+): Promise<{ steps: string[]; report: HostReport; events: DeployEvent[] }> {
   const events: DeployEvent[] = [];
   const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted, render: () => wanted });
-  await learnHost(run, async () => host, '', undefined, (e) => events.push(e));
+  await learnHost(
+    run,
+    async () => host,
+    '',
+    undefined,
+    (e) => events.push(e),
+  );
   const report = await convergeHost(run, { ...opts, emit: (e) => events.push(e) });
   return { steps: report.steps.map((x) => x.title), report, events };
 }
@@ -23,17 +33,50 @@ async function converge(host: Host, wanted: WantedState, opts: { check?: boolean
 const FIRST_CONVERGE: Record<SimOs, { title: string; commands: (string | RegExp)[]; never: RegExp }> = {
   centos6: {
     title: 'installs with yum, enables with chkconfig, starts with service, and skips keepalived -t',
-    commands: [FACTS, 'yum -y install keepalived nginx', FACTS, 'chkconfig keepalived on', 'chkconfig nginx on', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'service keepalived start && rm -f /var/lib/haops/pending/keepalived.*', 'service nginx start && rm -f /var/lib/haops/pending/nginx.*', FACTS],
+    commands: [
+      FACTS,
+      'yum -y install keepalived nginx',
+      FACTS,
+      'chkconfig keepalived on',
+      'chkconfig nginx on',
+      /^# haops put v1/,
+      /^# haops put v1[\s\S]*\nnginx -t; rc=/,
+      'service keepalived start && rm -f /var/lib/haops/pending/keepalived.*',
+      'service nginx start && rm -f /var/lib/haops/pending/nginx.*',
+      FACTS,
+    ],
     never: /systemctl|keepalived -t|dnf/,
   },
   centos7: {
     title: 'installs with yum, enables and starts with systemctl, and skips keepalived -t (1.3.5)',
-    commands: [FACTS, 'yum -y install keepalived nginx', FACTS, 'systemctl enable keepalived', 'systemctl enable nginx', /^# haops put v1/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*', 'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*', FACTS],
+    commands: [
+      FACTS,
+      'yum -y install keepalived nginx',
+      FACTS,
+      'systemctl enable keepalived',
+      'systemctl enable nginx',
+      /^# haops put v1/,
+      /^# haops put v1[\s\S]*\nnginx -t; rc=/,
+      'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*',
+      'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*',
+      FACTS,
+    ],
     never: /chkconfig|service |keepalived -t|dnf/,
   },
   rocky9: {
     title: 'installs with dnf, enables and starts with systemctl, and validates with keepalived -t',
-    commands: [FACTS, 'dnf -y install keepalived nginx', FACTS, 'systemctl enable keepalived', 'systemctl enable nginx', /^# haops put v1[\s\S]*\nkeepalived -t -f \/etc\/keepalived\/\.keepalived\.conf\.haops-[0-9a-f]{6}; rc=/, /^# haops put v1[\s\S]*\nnginx -t; rc=/, 'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*', 'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*', FACTS],
+    commands: [
+      FACTS,
+      'dnf -y install keepalived nginx',
+      FACTS,
+      'systemctl enable keepalived',
+      'systemctl enable nginx',
+      /^# haops put v1[\s\S]*\nkeepalived -t -f \/etc\/keepalived\/\.keepalived\.conf\.haops-[0-9a-f]{6}; rc=/,
+      /^# haops put v1[\s\S]*\nnginx -t; rc=/,
+      'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*',
+      'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*',
+      FACTS,
+    ],
     never: /chkconfig|service |yum/,
   },
 };
@@ -70,7 +113,16 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
       else expect(sim.commands[i]).toMatch(want);
     });
     for (const c of sim.commands.filter((x) => !FACTS.test(x))) expect(c).not.toMatch(FIRST_CONVERGE[os].never);
-    expect(events.map((e) => e.type)).toEqual(['host-connected', 'host-started', 'step-started', 'step-changed', 'host-planned', ...Array(6).fill(['step-started', 'step-changed']).flat(), 'step-started', 'host-finished']);
+    expect(events.map((e) => e.type)).toEqual([
+      'host-connected',
+      'host-started',
+      'step-started',
+      'step-changed',
+      'host-planned',
+      ...Array(6).fill(['step-started', 'step-changed']).flat(),
+      'step-started',
+      'host-finished',
+    ]);
 
     const keepalivedWarnings = report.steps[3]!.warnings ?? [];
     if (os === 'rocky9') expect(keepalivedWarnings).toEqual([]);
@@ -95,9 +147,13 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     const { steps, report, events } = await converge(host, wantedState({ keepalived: keepalivedConf(150) }));
     expect(steps).toEqual([`update ${KEEPALIVED_PATH}`, 'reload keepalived']);
     expect(report.ok).toBe(true);
-    expect(events.filter((e) => e.type === 'handler-run')).toEqual([{ type: 'handler-run', pair: 'sim', host: `sim-${os}`, service: 'keepalived', action: 'reload' }]);
+    expect(events.filter((e) => e.type === 'handler-run')).toEqual([
+      { type: 'handler-run', pair: 'sim', host: `sim-${os}`, service: 'keepalived', action: 'reload' },
+    ]);
     expect(sim.commands.at(-1)).toMatch(FACTS);
-    expect(sim.commands.at(-2)).toBe(`${os === 'centos6' ? 'service keepalived reload' : 'systemctl reload keepalived'} && rm -f /var/lib/haops/pending/keepalived.*`);
+    expect(sim.commands.at(-2)).toBe(
+      `${os === 'centos6' ? 'service keepalived reload' : 'systemctl reload keepalived'} && rm -f /var/lib/haops/pending/keepalived.*`,
+    );
     expect(sim.state.files.get(KEEPALIVED_PATH)?.content).toBe(keepalivedConf(150));
     expect(sim.state.files.get(`${KEEPALIVED_PATH}.haops-bak`)?.content).toBe(keepalivedConf());
   });
@@ -123,7 +179,9 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     // The host stops at its first failed step: no reload follows.
     expect(report.steps.map((x) => [x.title, x.outcome])).toEqual([[`update ${SITE_PATH}`, 'failed']]);
     expect(report.ok).toBe(false);
-    expect(report.steps[0]!.message).toBe(`sim-${os}: ${SITE_PATH}: nginx -t failed: [emerg] unknown directive "invalid" in /etc/nginx/conf.d/haops.conf:3`);
+    expect(report.steps[0]!.message).toBe(
+      `sim-${os}: ${SITE_PATH}: nginx -t failed: [emerg] unknown directive "invalid" in /etc/nginx/conf.d/haops.conf:3`,
+    );
     expect(sim.state.files.get(SITE_PATH)?.content).toBe(SITE);
     expect([...sim.state.files.keys()].filter((p) => p.startsWith('/etc/nginx/conf.d/.haops.conf.haops-'))).toEqual([]);
     expect(sim.commands.filter((c) => /^(systemctl reload|service \S+ reload)/.test(c))).toEqual([]);
@@ -138,7 +196,10 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     sim.commands.length = 0;
     const { report } = await converge(host, wantedState({ keepalived: keepalivedConf(150) }), { check: true, diff: true });
     expect(sim.commands).toHaveLength(2); // facts, then the live contents
-    expect(report.steps.map((x) => [x.title, x.outcome])).toEqual([[`update ${KEEPALIVED_PATH}`, 'would change'], ['reload keepalived', 'would change']]);
+    expect(report.steps.map((x) => [x.title, x.outcome])).toEqual([
+      [`update ${KEEPALIVED_PATH}`, 'would change'],
+      ['reload keepalived', 'would change'],
+    ]);
     const diff = report.steps[0]!.diff!;
     expect(diff).toContain('-    priority 200\n+    priority 150');
     expect(diff).toContain('auth_pass ********');

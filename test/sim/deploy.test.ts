@@ -14,7 +14,6 @@ import { soundKeyPair } from '../../bench/sim/keys.js';
 import { SIM_PLAYBOOK } from '../../bench/sim/wanted.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 
-
 let sims: SimHost[];
 let dir: string;
 
@@ -66,7 +65,10 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     const events: DeployEvent[] = [];
     const first = await run(file, { onEvent: (e) => events.push(e) });
     expect(first.ok).toBe(true);
-    expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([['a1', true], ['a2', true]]);
+    expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([
+      ['a1', true],
+      ['a2', true],
+    ]);
     // The events tell the same story as the report: BACKUP finished before the MASTER started, the run last.
     const finished = events.filter((e) => e.type === 'host-finished').map((e) => e.host);
     const startedAt = (h: string) => events.findIndex((e) => e.type === 'host-started' && e.host === h);
@@ -113,14 +115,17 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     await sims[1]!.restart();
     const again = await run(file);
     expect(again.ok).toBe(true);
-    expect(again.hosts.map((h) => [h.host, h.ok, h.changed > 0])).toEqual([['a1', true, false], ['a2', true, true]]);
+    expect(again.hosts.map((h) => [h.host, h.ok, h.changed > 0])).toEqual([
+      ['a1', true, false],
+      ['a2', true, true],
+    ]);
     expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP/);
     expect((await run(file)).changed).toBe(0);
   });
 
   it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
     const file = inventory();
-    writeFileSync(file, readFileSync(file, 'utf8').replace("nginx: { upstreams:", 'nginx: { extra: ["invalid on;"], upstreams:'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace('nginx: { upstreams:', 'nginx: { extra: ["invalid on;"], upstreams:'));
     const report = await run(file);
     expect(report.ok).toBe(false);
     const [a1, a2] = report.hosts;
@@ -173,7 +178,9 @@ describe('haops run: a playbook of your own, from the same step kinds', () => {
     const playbook = loadPlaybook(playbookFile);
     const first = await run(file, { playbook });
     expect(first.ok).toBe(true);
-    expect(sims.map((s) => s.state.files.get('/etc/motd'))).toEqual([0, 1].map(() => ({ content: 'managed by haops\n', mode: '644', owner: 'root:root' })));
+    expect(sims.map((s) => s.state.files.get('/etc/motd'))).toEqual(
+      [0, 1].map(() => ({ content: 'managed by haops\n', mode: '644', owner: 'root:root' })),
+    );
     expect((await run(file, { playbook })).changed).toBe(0);
   });
 

@@ -214,7 +214,10 @@ describe('simulated sshd: ~/.ssh/config and jump hosts', () => {
     const { home, sshd, target, options, knownHosts } = await lab();
     const outer = await startSimSshd({ authorizedKeys: [home.publicKey], forwarding: true });
     const inner = await startSimSshd({ authorizedKeys: [home.publicKey], forwarding: true });
-    cleanup.push(() => outer.close(), () => inner.close());
+    cleanup.push(
+      () => outer.close(),
+      () => inner.close(),
+    );
     for (const b of [outer, inner]) {
       writeFileSync(knownHosts, `${knownHostsLine(`[127.0.0.1]:${b.port}`, b.hostKeys[0])}\n`, { flag: 'a' });
     }
@@ -237,7 +240,7 @@ describe('simulated sshd: sudo for a non-root user', () => {
 
   it('sends the password on stdin, never on the command line, then the caller stdin', async () => {
     const { host, sshd } = await sudoLab('password', { password: secret });
-    const r = await host.exec("cat; echo done >&2; exit 4", { stdin: 'payload\n' });
+    const r = await host.exec('cat; echo done >&2; exit 4', { stdin: 'payload\n' });
     expect(r).toMatchObject({ code: 4, stdout: 'payload\n', stderr: 'done\n', command: 'cat; echo done >&2; exit 4' });
     const [rec] = sshd.execs;
     expect(rec.user).toBe('deploy');
@@ -298,7 +301,10 @@ describe('simulated sshd: sudo for a non-root user', () => {
   it('with sudo: true asks for the password once (the terminal prompt) and sends it on stdin', async () => {
     const l = await lab({ env: { SIM_SUDO: 'password', SIM_SUDO_PASSWORD: secret } });
     const asked: string[] = [];
-    const host = await open({ ...l.target, user: 'deploy', sudo: { prompt: true } }, { ...l.options, sudoPassword: async (h, user) => (asked.push(`${h} ${user}`), secret) });
+    const host = await open(
+      { ...l.target, user: 'deploy', sudo: { prompt: true } },
+      { ...l.options, sudoPassword: async (h, user) => (asked.push(`${h} ${user}`), secret) },
+    );
     expect((await host.exec('echo root')).stdout).toBe('root\n');
     expect(asked).toEqual(['node1 deploy']);
     expect(l.sshd.execs[0].command).not.toContain(secret);
