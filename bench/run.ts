@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { connector } from '../src/cli/deploy.js';
+import { connector } from '../src/nodes/connector.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy, type DeployReport } from '../src/runner/deploy.js';
-import { soundKeyPair } from '../test/sim/keys.js';
-import { SIM_PLAYBOOK } from '../test/sim/wanted.js';
+import { soundKeyPair } from './sim/keys.js';
+import { SIM_PLAYBOOK } from './sim/wanted.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -58,7 +58,8 @@ function parseArgs(argv: string[]): Args {
     runs: Number(value('--runs', '3')),
     os: value('--os', 'rocky9'),
   };
-  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2)) throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
+  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2))
+    throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
   if (!Number.isInteger(a.concurrency) || a.concurrency < 1) throw new Error('--concurrency: a whole number of at least 1');
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs: a whole number of at least 1');
   return a;
@@ -121,7 +122,10 @@ function writeFleetInventory(dir: string, hosts: FleetHost[]): string {
   const pairs = ['pairs:'];
   for (let p = 1; p <= hosts.length / 2; p++) {
     const [a, b] = [hosts[2 * p - 2]!, hosts[2 * p - 1]!];
-    lines.push(`  n${p}a: { address: 127.0.0.1, port: ${a.port}, ip: 10.${p}.0.11 }`, `  n${p}b: { address: 127.0.0.1, port: ${b.port}, ip: 10.${p}.0.12 }`);
+    lines.push(
+      `  n${p}a: { address: 127.0.0.1, port: ${a.port}, ip: 10.${p}.0.11 }`,
+      `  n${p}b: { address: 127.0.0.1, port: ${b.port}, ip: 10.${p}.0.12 }`,
+    );
     pairs.push(
       `  pair${p}:`,
       `    nodes: [n${p}a, n${p}b]`,
@@ -177,12 +181,17 @@ async function fleetOnce(n: number, args: Args): Promise<FleetResult> {
     const run = async () => {
       const hosts = connector(inventory, file, {});
       try {
-        return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, concurrency: args.concurrency });
+        return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, concurrency: args.concurrency });
       } finally {
         await hosts.closeAll();
       }
     };
-    const failed = (r: DeployReport) => r.hosts.filter((h) => !h.ok).map((h) => `${h.host}: ${h.error}`).slice(0, 3).join('; ');
+    const failed = (r: DeployReport) =>
+      r.hosts
+        .filter((h) => !h.ok)
+        .map((h) => `${h.host}: ${h.error}`)
+        .slice(0, 3)
+        .join('; ');
 
     const t0 = performance.now();
     const first = await run();
@@ -253,17 +262,43 @@ async function fleetPart(args: Args) {
     cpu: round(hi.cpuMs / lo.cpuMs, 2),
     peakRss: round(hi.peakRssMb / lo.peakRssMb, 2),
   };
-  console.log(`\nNo-op deploy of a simulated fleet (${args.os} sims in a child process; deploy --concurrency ${args.concurrency} pairs; median of ${args.runs} runs; ${cpus().length} cores)\n`);
+  console.log(
+    `\nNo-op deploy of a simulated fleet (${args.os} sims in a child process; deploy --concurrency ${args.concurrency} pairs; median of ${args.runs} runs; ${cpus().length} cores)\n`,
+  );
   console.log(
     table(
-      ['hosts', 'wall s', 'ms/host', 'ctrl CPU s', 'CPU ms/host', 'RSS before MB', 'peak RSS MB', 'round trips/host', 'conns/host', 'sim CPU s'],
-      results.map((r) => [r.hosts, fixed(r.wallMs / 1000), fixed(r.wallMs / r.hosts, 1), fixed(r.cpuMs / 1000), fixed(r.cpuMsPerHost, 1), fixed(r.rssBeforeMb, 0), fixed(r.peakRssMb, 0), r.roundTripsPerHost, r.connectionsPerHost, fixed(r.simCpuMs / 1000)]),
+      [
+        'hosts',
+        'wall s',
+        'ms/host',
+        'ctrl CPU s',
+        'CPU ms/host',
+        'RSS before MB',
+        'peak RSS MB',
+        'round trips/host',
+        'conns/host',
+        'sim CPU s',
+      ],
+      results.map((r) => [
+        r.hosts,
+        fixed(r.wallMs / 1000),
+        fixed(r.wallMs / r.hosts, 1),
+        fixed(r.cpuMs / 1000),
+        fixed(r.cpuMsPerHost, 1),
+        fixed(r.rssBeforeMb, 0),
+        fixed(r.peakRssMb, 0),
+        r.roundTripsPerHost,
+        r.connectionsPerHost,
+        fixed(r.simCpuMs / 1000),
+      ]),
     ),
   );
-  console.log(`\ngrowth ${growth.from} -> ${growth.to} hosts (x${growth.hosts}): wall x${growth.wall}, controller CPU x${growth.cpu}, peak RSS x${growth.peakRss}`);
+  console.log(
+    `\ngrowth ${growth.from} -> ${growth.to} hosts (x${growth.hosts}): wall x${growth.wall}, controller CPU x${growth.cpu}, peak RSS x${growth.peakRss}`,
+  );
   const at100 = results.find((r) => r.hosts === 100);
   if (at100) {
-    console.log('\nAgainst the anchors (pyinfra\'s benchmark, 4 tasks, converged run; real SSH hosts, not sims on the same cores):\n');
+    console.log("\nAgainst the anchors (pyinfra's benchmark, 4 tasks, converged run; real SSH hosts, not sims on the same cores):\n");
     console.log(
       table(
         ['tool', '100 hosts s', 'vs haops'],
@@ -307,8 +342,15 @@ function staleBuild(): string | null {
   const built = join(ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(built)) return 'dist/ is missing: run `npm run build` first';
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  return newest(join(ROOT, 'src')) > statSync(built).mtimeMs ? 'src/ is newer than dist/: the figures are for the last build (`npm run build`)' : null;
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  return newest(join(ROOT, 'src')) > statSync(built).mtimeMs
+    ? 'src/ is newer than dist/: the figures are for the last build (`npm run build`)'
+    : null;
 }
 
 /** One `haops deploy inventory/lab.yaml --json` as a child process, under GNU time when present. */
@@ -347,8 +389,17 @@ function labDeploy(): LabRun {
   };
 }
 
-const showRun = (label: string, r: LabRun) =>
-  [label, round(r.wallMs / 1000, 2), r.cpuMs === null ? 'n/a' : round(r.cpuMs / 1000, 2), r.maxRssMb ?? 'n/a', r.changed, r.ok ? 'yes' : 'NO', Object.entries(r.roundTrips).map(([h, n]) => `${h}:${n}`).join(' ')];
+const showRun = (label: string, r: LabRun) => [
+  label,
+  round(r.wallMs / 1000, 2),
+  r.cpuMs === null ? 'n/a' : round(r.cpuMs / 1000, 2),
+  r.maxRssMb ?? 'n/a',
+  r.changed,
+  r.ok ? 'yes' : 'NO',
+  Object.entries(r.roundTrips)
+    .map(([h, n]) => `${h}:${n}`)
+    .join(' '),
+];
 const LAB_HEADER = ['run', 'wall s', 'CPU s', 'max RSS MB', 'changed', 'ok', 'round trips'];
 
 /** `--lab`: the converged lab pair; one warm-up deploy, then five timed no-op deploys. */
@@ -365,7 +416,8 @@ function labPart() {
   const runs: LabRun[] = [];
   for (let i = 0; i < 5; i++) {
     const r = labDeploy();
-    if (!r.ok || r.changed !== 0) throw new Error(`lab: no-op deploy ${i + 1} ${r.ok ? `changed ${r.changed} things (expected 0)` : `failed (exit ${r.exitCode})`}`);
+    if (!r.ok || r.changed !== 0)
+      throw new Error(`lab: no-op deploy ${i + 1} ${r.ok ? `changed ${r.changed} things (expected 0)` : `failed (exit ${r.exitCode})`}`);
     runs.push(r);
   }
   const cpu = runs.every((r) => r.cpuMs !== null) ? round(median(runs.map((r) => r.cpuMs!))) : null;
@@ -381,7 +433,9 @@ function labPart() {
   };
   console.log('\nNo-op deploy of the lab pair: `haops deploy inventory/lab.yaml --json` as a child process (start-up included)\n');
   console.log(table(LAB_HEADER, [showRun('warm-up (untimed)', warmUp), ...runs.map((r, i) => showRun(`${i + 1}`, r))]));
-  console.log(`\nmedian wall ${round(summary.medianWallMs / 1000, 2)} s, CPU ${cpu === null ? 'n/a (no GNU time)' : `${round(cpu / 1000, 2)} s`}, round trips per host ${summary.roundTripsPerHost}`);
+  console.log(
+    `\nmedian wall ${round(summary.medianWallMs / 1000, 2)} s, CPU ${cpu === null ? 'n/a (no GNU time)' : `${round(cpu / 1000, 2)} s`}, round trips per host ${summary.roundTripsPerHost}`,
+  );
   return summary;
 }
 
@@ -397,7 +451,10 @@ function labColdPart() {
   const r = labDeploy();
   console.log('\nCold deploy of the lab pair (fresh nodes from `haops lab up`), one run\n');
   console.log(table(LAB_HEADER, [showRun('cold', r)]));
-  if (r.changed === 0) console.log('\nnote: nothing changed: the nodes were already converged, so this was not a cold deploy (run it right after `haops lab up`)');
+  if (r.changed === 0)
+    console.log(
+      '\nnote: nothing changed: the nodes were already converged, so this was not a cold deploy (run it right after `haops lab up`)',
+    );
   return { ...r, cold: r.changed > 0, stale };
 }
 
@@ -407,12 +464,19 @@ const args = parseArgs(process.argv.slice(2));
 const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
 const results: Record<string, unknown> = {
   ...previous,
-  machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  },
 };
 try {
   if (args.fleet) results.fleet = { at: new Date().toISOString(), ...(await fleetPart(args)) };
   if (args.lab) results.lab = { at: new Date().toISOString(), ...labPart() };
-  else if (args.fleet) console.log('\nLab pair: not run (`npm run bench -- --lab` with the lab up; `--lab-cold` right after `haops lab up`).');
+  else if (args.fleet)
+    console.log('\nLab pair: not run (`npm run bench -- --lab` with the lab up; `--lab-cold` right after `haops lab up`).');
   if (args.labCold) results.labCold = { at: new Date().toISOString(), ...labColdPart() };
 } catch (e) {
   console.error(`bench: ${(e as Error).message}`);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InventoryError } from '../inventory/errors.js';
 import { HostError } from '../ssh/host.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { register } from './commands.js';
 import { planCommand, renderCommand, validateCommand } from './offline.js';
 
@@ -13,7 +13,11 @@ type Out = (s: string) => void;
 // package.json sits two levels up from src/cli/ and from dist/cli/ alike.
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Out = (s) => process.stdout.write(s + '\n'),
+  err: Out = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
   let code = 0;
   const program = new Command('haops')
     .description('Build and prove keepalived + nginx high-availability pairs over SSH')

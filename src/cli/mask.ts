@@ -1,11 +1,6 @@
 // Secrets never reach the terminal: while a command that holds them runs, everything written to
 // stdout and stderr (ours, listr2's, a library's) has them replaced.
-export const MASK = '********';
-
-export function maskText(text: string, secrets: string[]): string {
-  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return sorted.reduce((t, s) => t.split(s).join(MASK), text);
-}
+import { maskText } from '../core/mask.js';
 
 /** Masks process.stdout/stderr until the returned function is called; `secrets` may grow meanwhile. */
 export function masked(secrets: string[]): () => void {

@@ -1,10 +1,12 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, HTTP through the VIP every 100 ms), restore, and
 // report the figures. Every exit path restores the fault first.
+import { serviceAction } from '../platforms/services.js';
+import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
-import { pairStatus } from './status.js';
+import { pairStatus } from '../status/status.js';
 import { HttpProbe } from './http-probe.js';
 import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
@@ -80,16 +82,14 @@ interface VipEvent {
   at: number;
 }
 
-const svc = (action: string, name: string) => `if [ -d /run/systemd/system ]; then systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}; else service ${name} ${action}; fi`;
-
 export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
   switch (kind) {
     case 'nginx-stop':
-      return { fault: svc('stop', 'nginx'), restore: svc('start', 'nginx') };
+      return { fault: serviceAction('stop', 'nginx'), restore: serviceAction('start', 'nginx') };
     case 'nginx-kill':
-      return { fault: 'pkill -9 -x nginx || killall -9 nginx', restore: svc('start', 'nginx') };
+      return { fault: 'pkill -9 -x nginx || killall -9 nginx', restore: serviceAction('start', 'nginx') };
     case 'keepalived-stop':
-      return { fault: svc('stop', 'keepalived'), restore: svc('start', 'keepalived') };
+      return { fault: serviceAction('stop', 'keepalived'), restore: serviceAction('start', 'keepalived') };
     case 'node-isolate':
       // The node heals itself even if haops vanishes: the restore is armed before the cut.
       return {
@@ -123,6 +123,21 @@ export function eventTime(receivedAt: number, nodeTime: number | null): number {
   return nodeTime !== null && receivedAt - nodeTime > 1000 ? nodeTime : receivedAt;
 }
 
+/** What one round works with, from set-up to verdict. */
+interface RoundRun {
+  n: number;
+  /** The node broken, and its peer that should take over. */
+  from: string;
+  other: string;
+  targets: PairInstance[];
+  macs: Record<string, string>;
+  notify: NotifyWatch | null;
+  probes: HttpProbe[];
+  neighs: (NeighbourWatch | null)[];
+  rows: VipRound[];
+  problems: string[];
+}
+
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
 export class Drill {
@@ -143,15 +158,13 @@ export class Drill {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        await p.host.exec(p.restore, { timeoutMs: 10_000 });
-        return;
-      } catch {
-        await sleep(1000);
-      }
-    }
-    this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
+    // A node just healed from isolation may need a few seconds before it answers.
+    const restored = await poll(
+      async () => (await p.host.exec(p.restore, { timeoutMs: 10_000 }), true),
+      (ok) => ok === true,
+      { until: Date.now() + 20_000, everyMs: 1000 },
+    );
+    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
   }
 
   async close(): Promise<void> {
@@ -163,26 +176,23 @@ export class Drill {
     for (const name of this.pair.nodes) {
       // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
       let tz: string | undefined;
-      const handle = await this.hosts[name]!.stream("date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address", (line, receivedAt) => {
-        if (line.startsWith('tz ')) tz = line.slice(3).trim();
-        for (const vip of vips) {
-          const kind = parseMonitorLine(line, vip);
-          if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
-        }
-      });
+      const handle = await this.hosts[name]!.stream(
+        "date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address",
+        (line, receivedAt) => {
+          if (line.startsWith('tz ')) tz = line.slice(3).trim();
+          for (const vip of vips) {
+            const kind = parseMonitorLine(line, vip);
+            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
+          }
+        },
+      );
       this.streams.push(handle);
     }
     await sleep(300); // the monitors subscribe before anything is broken
   }
 
   private async waitFor(pred: (e: VipEvent) => boolean, since: number): Promise<VipEvent | null> {
-    const deadline = since + (this.opts.timeoutSeconds ?? 30) * 1000;
-    while (Date.now() < deadline) {
-      const e = this.events.find(pred);
-      if (e) return e;
-      await sleep(20);
-    }
-    return null;
+    return pollFor(() => this.events.find(pred), { until: since + (this.opts.timeoutSeconds ?? 30) * 1000, everyMs: 20 });
   }
 
   /** Every instance of the pair has exactly one healthy holder serving HTTP; else why not. */
@@ -199,7 +209,39 @@ export class Drill {
     return { holders };
   }
 
+  /** One round: break the holder, measure the failover, restore, measure the failback, judge. */
   async round(n: number, iface: string, port: number): Promise<RoundReport> {
+    const r = await this.setUp(n, iface, port);
+    try {
+      const t0 = await this.breakHolder(r, iface);
+      const moves: VipMove[] = [];
+      await this.measureFailover(r, t0, moves);
+      const duringFault = this.opts.node ? await this.survivorHoldsAll(r) : undefined;
+      await this.measureFailback(r, moves);
+      const { endedAsBegan, timeline } = await this.judge(r, t0, moves);
+      const { rows, problems } = r;
+      return {
+        round: n,
+        fault: this.opts.fault,
+        ...summarise(rows),
+        vips: rows,
+        endedAsBegan,
+        faultAt: new Date(t0).toISOString(),
+        ...(timeline ? { notifications: timeline } : {}),
+        ...(duringFault ? { duringFault } : {}),
+        problems,
+      };
+    } finally {
+      for (const p of r.probes) p.stop();
+      for (const w of r.neighs) w?.stop();
+      await r.notify?.stop();
+      await this.restore();
+      await this.close();
+    }
+  }
+
+  /** Refuses an unhealthy pair, then starts every watcher before anything is broken. */
+  private async setUp(n: number, iface: string, port: number): Promise<RoundRun> {
     const pre = await this.precheck();
     if ('refused' in pre) throw new DrillRefused(pre.refused);
     const from = this.opts.node ?? pre.holders[this.instance.spec.name]!;
@@ -216,118 +258,138 @@ export class Drill {
     for (const p of probes) p.start();
     await sleep(300);
     const rows: VipRound[] = targets.map((t, i) => ({
-      instance: t.spec.name, vip: vips[i]!, from, to: null, vipGoneSeconds: null, failoverSeconds: null, httpRecoverySeconds: null,
-      failedRequests: 0, gratuitousArp: null, failbackSeconds: null, stayed: null, vipArrivedAt: null,
+      instance: t.spec.name,
+      vip: vips[i]!,
+      from,
+      to: null,
+      vipGoneSeconds: null,
+      failoverSeconds: null,
+      httpRecoverySeconds: null,
+      failedRequests: 0,
+      gratuitousArp: null,
+      failbackSeconds: null,
+      stayed: null,
+      vipArrivedAt: null,
     }));
-    const problems: string[] = [];
-    let faultAt = '';
-    let endedAsBegan = false;
-    let timeline: NotifyTimeline | undefined;
-    try {
-      const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
-      this.opts.log(`round ${n}: ${this.opts.fault} on ${from} (holder of ${vips.join(', ')})`);
-      const t0 = Date.now();
-      faultAt = new Date(t0).toISOString();
-      this.pending = { host: this.hosts[from]!, restore: cmd.restore };
-      const faultRun = this.hosts[from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
-      if (this.opts.fault !== 'node-isolate') {
-        const r = await faultRun;
-        if (r && r.code !== 0) throw new DrillRefused(`the fault command failed on ${from}: ${r.stderr.trim() || r.stdout.trim()}`);
-      }
-      const moves: VipMove[] = [];
-      await Promise.all(
-        rows.map(async (row, i) => {
-          const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= t0, t0);
-          const arrived = await this.waitFor((e) => e.vip === row.vip && e.node === other && e.kind === 'add' && e.at >= t0, t0);
-          if (gone) row.vipGoneSeconds = seconds(gone.at - t0);
-          if (arrived) {
-            row.to = other;
-            row.failoverSeconds = seconds(arrived.at - t0);
-            row.vipArrivedAt = new Date(arrived.at).toISOString();
-            moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at });
-            if (macs[other] && neighs[i]) row.gratuitousArp = neighs[i]!.movedTo(macs[other]!, arrived.at, 1000);
-          } else problems.push(`VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
-          const served = await probes[i]!.firstSuccessAfter(t0, other, (this.opts.timeoutSeconds ?? 30) * 1000);
-          row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
-          row.failedRequests = probes[i]!.failuresSince(t0);
-          if (served === null) problems.push(`HTTP through ${row.vip} was not answered by ${other}`);
-        }),
-      );
+    return { n, from, other, targets, macs, notify, probes, neighs, rows, problems: [] };
+  }
 
-      let duringFault: Record<string, string[]> | undefined;
-      if (this.opts.node) {
-        // Every VIP of the pair should now sit on the survivor, the ones it already had included.
-        const st = await pairStatus(this.pair, async (x) => this.hosts[x]!);
-        duringFault = Object.fromEntries(st.instances.map((i) => [i.vip, i.holders]));
-        for (const [vip, holders] of Object.entries(duringFault)) if (holders.join() !== other) problems.push(`while ${from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${other}`);
-      }
-
-      // Restore, then failback (preemption) or stay (nopreempt).
-      const tr = Date.now();
-      if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
-      await this.restore();
-      await Promise.all(
-        rows.map(async (row, i) => {
-          if (targets[i]!.math.nopreempt) {
-            await sleep(5000);
-            row.stayed = !this.events.some((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
-            return;
-          }
-          const back = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'add' && e.at >= tr, tr);
-          row.failbackSeconds = back ? seconds(back.at - tr) : null;
-          if (!back) problems.push(`VIP ${row.vip} did not come back to ${from} after the restore`);
-          else moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at });
-        }),
-      );
-      await this.settle();
-      if (notify?.watching) {
-        await sleep(1500); // the last transition's mail and webhook are still on their way
-        timeline = notify.timeline(moves, t0 - 1000, Date.now());
-        for (const node of timeline.nodes) if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
-      }
-      if (notify) problems.push(...notify.problems);
-      const post = await this.precheck();
-      const expected = Object.fromEntries(targets.map((t) => [t.spec.name, t.math.nopreempt ? other : from]));
-      endedAsBegan = 'holders' in post && targets.every((t) => post.holders[t.spec.name] === expected[t.spec.name]);
-      if (!endedAsBegan) {
-        problems.push(`after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`);
-      }
-      const worst = rows.some((r) => r.failoverSeconds === null) ? null : Math.max(...rows.map((r) => r.failoverSeconds!));
-      if (this.opts.maxFailover !== undefined && (worst ?? Infinity) > this.opts.maxFailover) {
-        problems.push(`failover took ${worst ?? 'forever'} s, more than --max-failover ${this.opts.maxFailover} s`);
-      }
-      return { round: n, fault: this.opts.fault, ...summarise(rows), vips: rows, endedAsBegan, faultAt, ...(timeline ? { notifications: timeline } : {}), ...(duringFault ? { duringFault } : {}), problems };
-    } finally {
-      for (const p of probes) p.stop();
-      for (const w of neighs) w?.stop();
-      await notify?.stop();
-      await this.restore();
-      await this.close();
+  /** Puts the fault in place (its restore armed first); returns when it was put. */
+  private async breakHolder(r: RoundRun, iface: string): Promise<number> {
+    const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
+    this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.map((x) => x.vip).join(', ')})`);
+    const t0 = Date.now();
+    this.pending = { host: this.hosts[r.from]!, restore: cmd.restore };
+    const faultRun = this.hosts[r.from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
+    // An isolated node cannot answer: its fault command's end is never awaited.
+    if (this.opts.fault !== 'node-isolate') {
+      const done = await faultRun;
+      if (done && done.code !== 0)
+        throw new DrillRefused(`the fault command failed on ${r.from}: ${done.stderr.trim() || done.stdout.trim()}`);
     }
+    return t0;
+  }
+
+  /** Per VIP: when it left, when it arrived on the peer, GARP, and when HTTP answered again. */
+  private async measureFailover(r: RoundRun, t0: number, moves: VipMove[]): Promise<void> {
+    const { from, other, rows, problems } = r;
+    const timeoutMs = (this.opts.timeoutSeconds ?? 30) * 1000;
+    await Promise.all(
+      rows.map(async (row, i) => {
+        const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= t0, t0);
+        const arrived = await this.waitFor((e) => e.vip === row.vip && e.node === other && e.kind === 'add' && e.at >= t0, t0);
+        if (gone) row.vipGoneSeconds = seconds(gone.at - t0);
+        if (arrived) {
+          row.to = other;
+          row.failoverSeconds = seconds(arrived.at - t0);
+          row.vipArrivedAt = new Date(arrived.at).toISOString();
+          moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at });
+          if (r.macs[other] && r.neighs[i]) row.gratuitousArp = r.neighs[i]!.movedTo(r.macs[other]!, arrived.at, 1000);
+        } else problems.push(`VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
+        const served = await r.probes[i]!.firstSuccessAfter(t0, other, timeoutMs);
+        row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
+        row.failedRequests = r.probes[i]!.failuresSince(t0);
+        if (served === null) problems.push(`HTTP through ${row.vip} was not answered by ${other}`);
+      }),
+    );
+  }
+
+  /** With --node: every VIP of the pair should now sit on the survivor, the ones it already had included. */
+  private async survivorHoldsAll(r: RoundRun): Promise<Record<string, string[]>> {
+    const st = await pairStatus(this.pair, async (x) => this.hosts[x]!);
+    const duringFault = Object.fromEntries(st.instances.map((i) => [i.vip, i.holders]));
+    for (const [vip, holders] of Object.entries(duringFault)) {
+      if (holders.join() !== r.other)
+        r.problems.push(`while ${r.from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${r.other}`);
+    }
+    return duringFault;
+  }
+
+  /** Restores the fault, then per VIP: failback (preemption) or stay (nopreempt). */
+  private async measureFailback(r: RoundRun, moves: VipMove[]): Promise<void> {
+    const { from, other, rows, problems } = r;
+    const tr = Date.now();
+    if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
+    await this.restore();
+    await Promise.all(
+      rows.map(async (row, i) => {
+        if (r.targets[i]!.math.nopreempt) {
+          await sleep(5000);
+          row.stayed = !this.events.some((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
+          return;
+        }
+        const back = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'add' && e.at >= tr, tr);
+        row.failbackSeconds = back ? seconds(back.at - tr) : null;
+        if (!back) problems.push(`VIP ${row.vip} did not come back to ${from} after the restore`);
+        else moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at });
+      }),
+    );
+  }
+
+  /** After the round: the notifications sent, whether the pair ended as it began, the --max-failover gate. */
+  private async judge(r: RoundRun, t0: number, moves: VipMove[]): Promise<{ endedAsBegan: boolean; timeline?: NotifyTimeline }> {
+    const { from, other, targets, rows, problems, notify } = r;
+    await this.settle();
+    let timeline: NotifyTimeline | undefined;
+    if (notify?.watching) {
+      await sleep(1500); // the last transition's mail and webhook are still on their way
+      timeline = notify.timeline(moves, t0 - 1000, Date.now());
+      for (const node of timeline.nodes)
+        if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
+    }
+    if (notify) problems.push(...notify.problems);
+    const post = await this.precheck();
+    const expected = Object.fromEntries(targets.map((t) => [t.spec.name, t.math.nopreempt ? other : from]));
+    const endedAsBegan = 'holders' in post && targets.every((t) => post.holders[t.spec.name] === expected[t.spec.name]);
+    if (!endedAsBegan) {
+      problems.push(
+        `after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`,
+      );
+    }
+    const worst = rows.some((x) => x.failoverSeconds === null) ? null : Math.max(...rows.map((x) => x.failoverSeconds!));
+    if (this.opts.maxFailover !== undefined && (worst ?? Infinity) > this.opts.maxFailover) {
+      problems.push(`failover took ${worst ?? 'forever'} s, more than --max-failover ${this.opts.maxFailover} s`);
+    }
+    return { endedAsBegan, ...(timeline ? { timeline } : {}) };
   }
 
   /** Waits until the node answers again (isolation heals by the node's own timer). */
   private async awaitReachable(name: string): Promise<void> {
-    const deadline = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
-    while (Date.now() < deadline) {
-      try {
-        const r = await this.hosts[name]!.exec('true', { timeoutMs: 3000 });
-        if (r.code === 0) return;
-      } catch {
-        /* still cut off */
-      }
-      await sleep(500);
-    }
+    const until = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
+    await poll(
+      async () => (await this.hosts[name]!.exec('true', { timeoutMs: 3000 })).code === 0,
+      (up) => up === true,
+      { until, everyMs: 500 },
+    );
   }
 
   /** Waits until every VIP has one healthy holder again (HTTP and services back). */
   private async settle(): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const pre = await this.precheck().catch(() => null);
-      if (pre && 'holders' in pre) return;
-      await sleep(500);
-    }
+    await poll(
+      () => this.precheck(),
+      (pre) => pre !== undefined && 'holders' in pre,
+      { until: Date.now() + 20_000, everyMs: 500 },
+    );
   }
 
   private async macs(iface: string): Promise<Record<string, string>> {
@@ -344,7 +406,8 @@ export class Drill {
 
 /** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */
 function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
-  const worst = (pick: (r: VipRound) => number | null) => (rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!)));
+  const worst = (pick: (r: VipRound) => number | null) =>
+    rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!));
   const first = rows[0]!;
   return {
     from: first.from,
@@ -356,7 +419,12 @@ function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
     gratuitousArp: rows.every((r) => r.gratuitousArp === null) ? null : rows.every((r) => r.gratuitousArp === true),
     failbackSeconds: rows.some((r) => r.stayed !== null) ? null : worst((r) => r.failbackSeconds),
     stayed: rows.every((r) => r.stayed === null) ? null : rows.every((r) => r.stayed === true),
-    vipArrivedAt: rows.map((r) => r.vipArrivedAt).filter((x): x is string => x !== null).sort().at(-1) ?? null,
+    vipArrivedAt:
+      rows
+        .map((r) => r.vipArrivedAt)
+        .filter((x): x is string => x !== null)
+        .sort()
+        .at(-1) ?? null,
   };
 }
 
@@ -373,8 +441,4 @@ export function stats(values: (number | null)[]): { min: number; median: number;
   const mid = Math.floor(v.length / 2);
   const median = v.length % 2 ? v[mid]! : Math.round(((v[mid - 1]! + v[mid]!) / 2) * 1000) / 1000;
   return { min: v[0]!, median, max: v[v.length - 1]! };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

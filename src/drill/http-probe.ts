@@ -1,4 +1,5 @@
 // HTTP through the VIP every 100 ms from this machine: which node answered, and which failed.
+import { pollFor } from '../core/poll.js';
 import http from 'node:http';
 
 interface Sample {
@@ -44,13 +45,11 @@ export class HttpProbe {
 
   /** Time of the first answer by `node` sent after t0, waiting up to timeoutMs for it. */
   async firstSuccessAfter(t0: number, node: string, timeoutMs: number): Promise<number | null> {
-    const deadline = t0 + timeoutMs;
-    for (;;) {
-      const s = this.samples.find((x) => x.sentAt >= t0 && x.ok && x.node === node);
-      if (s) return s.at;
-      if (Date.now() > deadline) return null;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const s = await pollFor(() => this.samples.find((x) => x.sentAt >= t0 && x.ok && x.node === node), {
+      until: t0 + timeoutMs,
+      everyMs: 50,
+    });
+    return s?.at ?? null;
   }
 
   /** Requests sent after t0 that failed, up to the first success after them. */

@@ -1,9 +1,9 @@
 // During a drill, haops listens itself on the webhook and SMTP endpoints that point at this
 // machine, so the report can say which notifications each node sent and which channels stayed silent.
 import type { NodeModel } from '../model/derive.js';
-import { startCollectors, type Collector, type NotificationEvent } from '../notify/collector.js';
-import { endpointKey, observableChannels, watchableChannels } from '../notify/channels.js';
-import { localAddresses } from '../notify/test.js';
+import type { Collector, NotificationEvent } from '../notify/collector.js';
+import { observableChannels } from '../notify/channels.js';
+import { listenForNodes, localAddresses } from '../notify/listen.js';
 import { notifyTimeline, type NotifyTimeline, type VipMove } from '../notify/timeline.js';
 
 export class NotifyWatch {
@@ -16,24 +16,11 @@ export class NotifyWatch {
 
   static async start(nodes: NodeModel[]): Promise<NotifyWatch> {
     const local = localAddresses();
-    const wanted = new Map<string, { webhook?: { host: string; port: number }; smtp?: { host: string; port: number } }>();
-    for (const n of nodes) {
-      for (const w of watchableChannels(n, local)) {
-        if (!w.listen) continue;
-        const key = `${w.kind} ${endpointKey(w.listen)}`;
-        wanted.set(key, w.kind === 'smtp' ? { smtp: w.listen } : { webhook: w.listen });
-      }
-    }
-    const collectors: Collector[] = [];
-    const problems: string[] = [];
-    for (const [key, opts] of wanted) {
-      try {
-        collectors.push(await startCollectors(opts));
-      } catch (e) {
-        problems.push(`cannot listen for notifications on ${key}: ${(e as Error).message}`);
-      }
-    }
-    return new NotifyWatch(nodes, collectors, local, problems);
+    const listening = await listenForNodes(nodes, local);
+    const problems = listening.listeners
+      .filter((l) => l.error)
+      .map((l) => `cannot listen for notifications on ${l.kind} ${l.endpoint}: ${l.error}`);
+    return new NotifyWatch(nodes, [...listening.collectors.values()], local, problems);
   }
 
   get events(): NotificationEvent[] {

@@ -1,10 +1,10 @@
 // The I/O half of facts: one round trip to learn a host, one to fetch file contents for --diff.
 
 import type { Host } from '../ssh/host.js';
-import type { Facts, WantedState } from '../ops/types.js';
-import { FactsError, parseFacts, parseKeepalivedVersion } from './parse.js';
+import type { Facts, WantedState } from '../core/state.js';
+import { FactsError, parseFacts } from './parse.js';
 import { factsScript } from './script.js';
-import { RUN_FUNCTION, runLine, splitSections } from './sections.js';
+import { RUN_FUNCTION, runLine, splitSections } from '../core/sections.js';
 
 export async function gatherFacts(host: Host, wanted: WantedState): Promise<Facts> {
   const r = await host.exec(factsScript(wanted));
@@ -20,12 +20,13 @@ export const CONTENTS_HEADER = '# haops contents v1';
 
 /** Current content of each path (null when absent), in one exec. Used only to show diffs. */
 export async function fetchContents(host: Host, paths: string[]): Promise<Record<string, string | null>> {
-  const script = [
-    CONTENTS_HEADER,
-    RUN_FUNCTION,
-    `probe_content() { if [ -e "$1" ]; then cat "$1"; else echo missing; return 2; fi; }`,
-    ...paths.map((p) => runLine('content', p)),
-  ].join('\n') + '\n';
+  const script =
+    [
+      CONTENTS_HEADER,
+      RUN_FUNCTION,
+      `probe_content() { if [ -e "$1" ]; then cat "$1"; else echo missing; return 2; fi; }`,
+      ...paths.map((p) => runLine('content', p)),
+    ].join('\n') + '\n';
   const r = await host.exec(script);
   const out: Record<string, string | null> = {};
   const sections = splitSections(r.stdout);
@@ -36,10 +37,4 @@ export async function fetchContents(host: Host, paths: string[]): Promise<Record
     else out[p] = s.body;
   }
   return out;
-}
-
-/** keepalived's version on the host, for a host where it was installed after facts were gathered. */
-export async function probeKeepalivedVersion(host: Host): Promise<string | null> {
-  const r = await host.exec(`keepalived -v 2>&1 | head -1`);
-  return parseKeepalivedVersion(r.stdout);
 }

@@ -1,5 +1,5 @@
 // Facts: what a host looks like, learned in one round trip.
-export { gatherFacts, fetchContents, probeKeepalivedVersion } from './gather.js';
+export { gatherFacts, fetchContents } from './gather.js';
 export { parseFacts, parseKeepalivedVersion, FactsError } from './parse.js';
 export { factsScript } from './script.js';
 export { detectOs } from './os.js';

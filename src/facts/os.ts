@@ -1,6 +1,6 @@
 // OS family detection from /etc/os-release, or /etc/redhat-release where there is none (CentOS 6).
 
-import type { Facts, OsFamily } from '../ops/types.js';
+import type { Facts, OsFamily } from '../core/state.js';
 
 export function parseOsRelease(text: string): Record<string, string> {
   const out: Record<string, string> = {};

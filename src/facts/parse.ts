@@ -1,11 +1,14 @@
 // Parses the facts script's output into typed Facts. Pure: tested on each OS's real output.
 
-import type { Facts, FileFacts, ServiceFacts, WantedState } from '../ops/types.js';
+import type { Facts, FileFacts, ServiceFacts, WantedState } from '../core/state.js';
 import { detectOs } from './os.js';
-import { splitSections, type Section } from './sections.js';
+import { splitSections, type Section } from '../core/sections.js';
 
 export class FactsError extends Error {
-  constructor(message: string, readonly host?: string) {
+  constructor(
+    message: string,
+    readonly host?: string,
+  ) {
     super(host ? `${host}: ${message}` : message);
     this.name = 'FactsError';
   }
@@ -28,7 +31,8 @@ export function parsePackageVersion(s: Section): string | null {
   return line; // rpm --qf '%{VERSION}-%{RELEASE}'
 }
 
-const UNIT_STATES = /^(enabled|enabled-runtime|linked|linked-runtime|alias|masked|masked-runtime|static|indirect|disabled|generated|transient)$/;
+const UNIT_STATES =
+  /^(enabled|enabled-runtime|linked|linked-runtime|alias|masked|masked-runtime|static|indirect|disabled|generated|transient)$/;
 
 function parseService(init: Facts['init'], enabled: Section | undefined, active: Section | undefined): ServiceFacts {
   const e = enabled?.body.trim() ?? '';
@@ -84,6 +88,9 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     keepalivedVersion: parseKeepalivedVersion(one('keepalived_version')?.body ?? ''),
     services,
     files,
-    pending: (one('pending')?.body ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart)$/.test(l)),
+    pending: (one('pending')?.body ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart)$/.test(l)),
   };
 }

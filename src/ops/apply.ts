@@ -2,11 +2,10 @@
 // outcome as a value (host, file and the tool's own message on failure, plus a hint).
 
 import type { ExecResult, Host } from '../ssh/host.js';
-import { probeKeepalivedVersion } from '../facts/gather.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
 import { PENDING_DIR, parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
-import type { Change, ChangeOutcome, Facts } from './types.js';
+import type { Change, ChangeOutcome, Facts } from '../core/state.js';
 
 type FileChange = Extract<Change, { kind: 'file' }>;
 
@@ -29,11 +28,15 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   const { file } = change;
   const warnings: string[] = [];
   const tmp = tempPathFor(file.path);
-  const plan: PutPlan = { path: file.path, mode: file.mode, pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [] };
+  const plan: PutPlan = {
+    path: file.path,
+    mode: file.mode,
+    pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [],
+  };
   let validator = '';
   if (file.validate === 'keepalived') {
-    // keepalived installed in this run is not in the facts: ask it (first converge only).
-    const v = platform.validateKeepalived(tmp, facts.keepalivedVersion ?? (await probeKeepalivedVersion(host)));
+    // The engine gathers facts again after installing packages: the version here is the installed one.
+    const v = platform.validateKeepalived(tmp, facts.keepalivedVersion);
     if (v.command === null) warnings.push(`${file.path}: ${v.reason}`);
     else plan.validateBefore = validator = v.command;
   } else if (file.validate === 'nginx') {
@@ -47,7 +50,9 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   }
   if (out.failed || !out.done) return failure(host, `${file.path}: ${out.failed ? out.failed.step : 'put'}`, r);
   if (out.unvalidated !== undefined) {
-    warnings.push(`${file.path}: keepalived -t was terminated (exit ${out.unvalidated}, keepalived 2.2.7 bug with script_user): not validated`);
+    warnings.push(
+      `${file.path}: keepalived -t was terminated (exit ${out.unvalidated}, keepalived 2.2.7 bug with script_user): not validated`,
+    );
   }
   return { ok: true, summary: `${change.before.exists ? 'updated' : 'created'} ${file.path}`, ...(warnings.length ? { warnings } : {}) };
 }
@@ -68,7 +73,12 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
       return run(host, settled(platform.start(change.service), change.service), `starting ${change.service}`, `started ${change.service}`);
     case 'handler': {
       const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
-      return run(host, settled(cmd, change.service), `${change.action === 'reload' ? 'reloading' : 'restarting'} ${change.service}`, `${change.action}ed ${change.service}`);
+      return run(
+        host,
+        settled(cmd, change.service),
+        `${change.action === 'reload' ? 'reloading' : 'restarting'} ${change.service}`,
+        `${change.action}ed ${change.service}`,
+      );
     }
     case 'file':
       return putFile(change, host, facts, platform);

@@ -1,14 +1,8 @@
 // The --diff view of a file change: a unified diff with every secret masked.
 
 import { createTwoFilesPatch } from 'diff';
-import type { Change } from './types.js';
-
-export const MASK = '********';
-
-function mask(text: string, secrets: string[]): string {
-  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return sorted.reduce((t, s) => t.split(s).join(MASK), text);
-}
+import type { Change } from '../core/state.js';
+import { maskText as mask } from '../core/mask.js';
 
 /** Needs `change.before.content` when the file exists (fetchContents). */
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
@@ -17,5 +11,12 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   // The live file may hold an older password than the one being deployed: mask that one too.
   const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
   const all = [...secrets, ...(file.secrets ?? []), ...live];
-  return createTwoFilesPatch(file.path, file.path, mask(before.content ?? '', all), mask(file.content, all), before.exists ? 'live' : '(absent)', 'wanted');
+  return createTwoFilesPatch(
+    file.path,
+    file.path,
+    mask(before.content ?? '', all),
+    mask(file.content, all),
+    before.exists ? 'live' : '(absent)',
+    'wanted',
+  );
 }

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export const PUT_HEADER = '# haops put v1';
 
@@ -43,14 +43,14 @@ export function putScript(p: PutPlan, tmp: string): string {
     // keepalived 2.2.7 kills itself under -t when script_user is set (exit 143, "Terminated").
     lines.push(`${p.validateBefore}; rc=$?; case $rc in 0) ;; 143) echo '@@haops unvalidated 143' ;; *) fail validate $rc ;; esac`);
   }
-  lines.push(
-    `if [ -e "$f" ]; then cp -p "$f" "$b" || fail backup; else rm -f "$b"; fi`,
-    `mv -f "$t" "$f" || fail install`,
-  );
+  lines.push(`if [ -e "$f" ]; then cp -p "$f" "$b" || fail backup; else rm -f "$b"; fi`, `mv -f "$t" "$f" || fail install`);
   if (p.validateInPlace) {
-    lines.push(`${p.validateInPlace}; rc=$?; [ $rc -eq 0 ] || { if [ -e "$b" ]; then mv -f "$b" "$f"; else rm -f "$f"; fi; fail validate $rc; }`);
+    lines.push(
+      `${p.validateInPlace}; rc=$?; [ $rc -eq 0 ] || { if [ -e "$b" ]; then mv -f "$b" "$f"; else rm -f "$f"; fi; fail validate $rc; }`,
+    );
   }
-  if (p.pending?.length) lines.push(`mkdir -p ${PENDING_DIR} && touch ${p.pending.map((x) => `${PENDING_DIR}/${x}`).join(' ')} || fail pending`);
+  if (p.pending?.length)
+    lines.push(`mkdir -p ${PENDING_DIR} && touch ${p.pending.map((x) => `${PENDING_DIR}/${x}`).join(' ')} || fail pending`);
   lines.push(`echo '@@haops done'`);
   return lines.join('\n') + '\n';
 }

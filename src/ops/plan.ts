@@ -2,7 +2,7 @@
 // Order: packages, enable, files, start, handlers (Ansible-style: once per service, at the end).
 
 import { createHash } from 'node:crypto';
-import type { Change, Facts, ManagedFile, WantedState } from './types.js';
+import type { Change, Facts, ManagedFile, WantedState } from '../core/state.js';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

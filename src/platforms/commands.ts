@@ -1,8 +1,8 @@
 // The command vocabulary of each OS family: how to install, enable, start and reload a
 // service and how to test a config file. Pure: every function returns a command string.
 
-import { shellQuote } from '../ssh/quote.js';
-import type { OsFamily } from '../ops/types.js';
+import { shellQuote } from '../core/quote.js';
+import type { OsFamily } from '../core/state.js';
 
 export interface Validation {
   /** Command to run, or null when the installed tool cannot test a file (see reason). */

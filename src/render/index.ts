@@ -1,7 +1,7 @@
 // Every file one node receives, by absolute path: the pure end of the pipeline.
 import { MANAGED_PATHS } from '../inventory/rules.js';
 import type { Model, NodeModel } from '../model/derive.js';
-import type { ManagedFile } from '../ops/types.js';
+import type { ManagedFile } from '../core/state.js';
 import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
@@ -22,7 +22,13 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       notify: [{ service: 'keepalived', action: 'reload' }],
       secrets: model.secrets,
     },
-    { path: PATHS.nginxSite, content: renderNginxSite(node), mode: '0644', validate: 'nginx', notify: [{ service: 'nginx', action: 'reload' }] },
+    {
+      path: PATHS.nginxSite,
+      content: renderNginxSite(node),
+      mode: '0644',
+      validate: 'nginx',
+      notify: [{ service: 'nginx', action: 'reload' }],
+    },
     { path: node.notify.script, content: renderNotifyScript(node), mode: '0755' },
   ];
 }

@@ -3,7 +3,7 @@
 // channel ever waits for another. Every channel's outcome goes to the log file. Pure.
 import type { NodeModel } from '../model/derive.js';
 import type { NotifySpec } from '../inventory/schema.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 /** The e-mail settings, with the SMTP port when the model gives one (keepalived: `smtp_server HOST [PORT]`). */
 export type EmailSettings = NonNullable<NotifySpec['email']> & { port?: number };
@@ -61,7 +61,14 @@ const q = shellQuote;
 const detach = (call: string) => `( ${call} ) </dev/null >/dev/null 2>&1 &`;
 
 export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = {}): string {
-  return [...preamble(node), ...webhookJobs(node.notify), ...smsJobs(node.notify), ...emailJobs(node.notify, opts.mail ?? 'test'), 'exit 0', ''].join('\n');
+  return [
+    ...preamble(node),
+    ...webhookJobs(node.notify),
+    ...smsJobs(node.notify),
+    ...emailJobs(node.notify, opts.mail ?? 'test'),
+    'exit 0',
+    '',
+  ].join('\n');
 }
 
 /** Arguments, the log line, and the helpers every channel uses. */
@@ -96,7 +103,7 @@ function preamble(node: NodeModel): string[] {
     'TEST_ID= TAG= JSON_TEST=',
     'if [ -n "${HAOPS_NOTIFY_TEST:-}" ] && [ "$HAOPS_NOTIFY_TEST" != 0 ]; then',
     '  TEST_ID=${HAOPS_NOTIFY_TEST_ID:-1}',
-    "  case $TEST_ID in *[!A-Za-z0-9_.-]*) TEST_ID=1 ;; esac",
+    '  case $TEST_ID in *[!A-Za-z0-9_.-]*) TEST_ID=1 ;; esac',
     '  TAG=" test=$TEST_ID"',
     '  JSON_TEST=",\\"test\\":true,\\"test_id\\":\\"$TEST_ID\\""',
     'fi',
@@ -140,16 +147,16 @@ function smsJobs(n: NotifySpec): string[] {
     .replaceAll('{priority}', '${PRIORITY}')
     .replaceAll('{pair}', '${PAIR}');
   const lines = [
-      `SMS_TEXT="${text}"`,
-      '[ -n "$TEST_ID" ] && SMS_TEXT="$SMS_TEXT [test $TEST_ID]"',
-      'sms_url() {',
-      '  if post "$2" --data-urlencode "to=$1" --data-urlencode "text=$SMS_TEXT"; then outcome sms "$1,$2"; else outcome sms "$1,$2" "$ERR"; fi',
-      '}',
-      'sms_command() {',
-      '  T=; command -v timeout >/dev/null 2>&1 && T="timeout 30"',
-      '  err=$($T "$2" "$1" "$SMS_TEXT" 2>&1 >/dev/null) && { outcome sms "$1,$2"; return; }',
-      '  outcome sms "$1,$2" "exit $?: $err"',
-      '}',
+    `SMS_TEXT="${text}"`,
+    '[ -n "$TEST_ID" ] && SMS_TEXT="$SMS_TEXT [test $TEST_ID]"',
+    'sms_url() {',
+    '  if post "$2" --data-urlencode "to=$1" --data-urlencode "text=$SMS_TEXT"; then outcome sms "$1,$2"; else outcome sms "$1,$2" "$ERR"; fi',
+    '}',
+    'sms_command() {',
+    '  T=; command -v timeout >/dev/null 2>&1 && T="timeout 30"',
+    '  err=$($T "$2" "$1" "$SMS_TEXT" 2>&1 >/dev/null) && { outcome sms "$1,$2"; return; }',
+    '  outcome sms "$1,$2" "exit $?: $err"',
+    '}',
   ];
   for (const to of n.sms.to) {
     if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)}`));
@@ -163,28 +170,28 @@ function emailJobs(n: NotifySpec, mailMode: 'test' | 'always'): string[] {
   const e = n.email;
   const ep = smtpEndpoint(e);
   return [
-      `MAIL_FROM=${q(e.from)}`,
-      `MAIL_TO=${q(e.to.join(', '))}`,
-      `SMTP_URL=${q(`smtp://${ep.host}:${ep.port}`)}`,
-      `SMTP_TIMEOUT=${e.smtp_connect_timeout}`,
-      'SUBJECT="[haops] $HOST $NAME $STATE"',
-      '[ -n "$TEST_ID" ] && SUBJECT="$SUBJECT (test $TEST_ID)"',
-      'message() { printf "From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\nDate: %s\\r\\nX-Mailer: haops\\r\\n\\r\\n%s\\r\\n" "$MAIL_FROM" "$MAIL_TO" "$SUBJECT" "$(date -R)" "$LINE"; }',
-      '# Through smtp_server, as keepalived\'s smtp_alert does; else the node\'s own sendmail or mail, if present.',
-      'send_mail() {',
-      '  if curl -V 2>/dev/null | grep -qw smtp; then',
-      `    err=$(message | curl -sS --connect-timeout "$SMTP_TIMEOUT" -m $((SMTP_TIMEOUT + 10)) --url "$SMTP_URL" --mail-from "$MAIL_FROM" ${e.to.map((t) => `--mail-rcpt ${q(t)}`).join(' ')} -T - 2>&1) && { outcome email \"$SMTP_URL\"; return; }`,
-      '    outcome email "$SMTP_URL" "curl exit $?: $err"',
-      '  elif command -v sendmail >/dev/null 2>&1; then',
-      '    err=$(message | sendmail -t -f "$MAIL_FROM" 2>&1) && { outcome email sendmail; return; }',
-      '    outcome email sendmail "sendmail exit $?: $err"',
-      '  elif command -v mail >/dev/null 2>&1; then',
-      `    err=$(echo "$LINE" | mail -s "$SUBJECT" ${e.to.map(q).join(' ')} 2>&1) && { outcome email mail; return; }`,
-      '    outcome email mail "mail exit $?: $err"',
-      '  else',
-      '    outcome email none "no curl with SMTP, sendmail or mail on this node"',
-      '  fi',
-      '}',
+    `MAIL_FROM=${q(e.from)}`,
+    `MAIL_TO=${q(e.to.join(', '))}`,
+    `SMTP_URL=${q(`smtp://${ep.host}:${ep.port}`)}`,
+    `SMTP_TIMEOUT=${e.smtp_connect_timeout}`,
+    'SUBJECT="[haops] $HOST $NAME $STATE"',
+    '[ -n "$TEST_ID" ] && SUBJECT="$SUBJECT (test $TEST_ID)"',
+    'message() { printf "From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\nDate: %s\\r\\nX-Mailer: haops\\r\\n\\r\\n%s\\r\\n" "$MAIL_FROM" "$MAIL_TO" "$SUBJECT" "$(date -R)" "$LINE"; }',
+    "# Through smtp_server, as keepalived's smtp_alert does; else the node's own sendmail or mail, if present.",
+    'send_mail() {',
+    '  if curl -V 2>/dev/null | grep -qw smtp; then',
+    `    err=$(message | curl -sS --connect-timeout "$SMTP_TIMEOUT" -m $((SMTP_TIMEOUT + 10)) --url "$SMTP_URL" --mail-from "$MAIL_FROM" ${e.to.map((t) => `--mail-rcpt ${q(t)}`).join(' ')} -T - 2>&1) && { outcome email \"$SMTP_URL\"; return; }`,
+    '    outcome email "$SMTP_URL" "curl exit $?: $err"',
+    '  elif command -v sendmail >/dev/null 2>&1; then',
+    '    err=$(message | sendmail -t -f "$MAIL_FROM" 2>&1) && { outcome email sendmail; return; }',
+    '    outcome email sendmail "sendmail exit $?: $err"',
+    '  elif command -v mail >/dev/null 2>&1; then',
+    `    err=$(echo "$LINE" | mail -s "$SUBJECT" ${e.to.map(q).join(' ')} 2>&1) && { outcome email mail; return; }`,
+    '    outcome email mail "mail exit $?: $err"',
+    '  else',
+    '    outcome email none "no curl with SMTP, sendmail or mail on this node"',
+    '  fi',
+    '}',
     mailMode === 'always' ? detach('send_mail') : `[ -n "$TEST_ID" ] && ${detach('send_mail')}`,
   ];
 }

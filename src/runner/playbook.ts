@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
-import type { ManagedFile, WantedState } from '../ops/types.js';
-import { UsageError } from '../cli/errors.js';
+import type { ManagedFile, WantedState } from '../core/state.js';
+import { UsageError } from '../core/errors.js';
 
 const notify = z.array(z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/), action: z.enum(['reload', 'restart']) }).strict());
 const step = z.union([
@@ -21,14 +21,23 @@ const step = z.union([
         .object({
           path: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/),
           content: z.string(),
-          mode: z.string().regex(/^0?[0-7]{3}$/).default('0644'),
+          mode: z
+            .string()
+            .regex(/^0?[0-7]{3}$/)
+            .default('0644'),
           validate: z.enum(['keepalived', 'nginx']).optional(),
           notify: notify.default([]),
         })
         .strict(),
     })
     .strict(),
-  z.object({ service: z.object({ name: z.string().regex(/^[A-Za-z0-9_.@-]+$/), enabled: z.boolean().default(true), running: z.boolean().default(true) }).strict() }).strict(),
+  z
+    .object({
+      service: z
+        .object({ name: z.string().regex(/^[A-Za-z0-9_.@-]+$/), enabled: z.boolean().default(true), running: z.boolean().default(true) })
+        .strict(),
+    })
+    .strict(),
 ]);
 const playbookSchema = z.object({ name: z.string(), description: z.string().optional(), steps: z.array(step).min(1) }).strict();
 export type Playbook = z.infer<typeof playbookSchema>;
@@ -47,7 +56,10 @@ export function loadPlaybook(file: string = DEFAULT_PLAYBOOK): Playbook {
   const r = playbookSchema.safeParse(doc.toJS());
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new UsageError(`${file}: ${i.path.join('.')}: ${i.message}`, 'each step is one of packages:, file:, service: (see playbooks/keepalived-nginx.yaml)');
+    throw new UsageError(
+      `${file}: ${i.path.join('.')}: ${i.message}`,
+      'each step is one of packages:, file:, service: (see playbooks/keepalived-nginx.yaml)',
+    );
   }
   return r.data;
 }
@@ -58,16 +70,28 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
   'notify-script': (n) => n.notify.script,
 };
 
-export function wantedState(playbook: Playbook, node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): WantedState {
-  const rendered = renderNode(node, model, target);
+/** What the facts script needs before anything is rendered: packages, services, file paths. */
+export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState {
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
     else if ('service' in s) wanted.services.push(s.service);
-    else if ('render' in s.file) {
-      const path = RENDER_KEY[s.file.render]!(node);
-      wanted.files.push(rendered.find((f) => f.path === path)!);
-    } else wanted.files.push(s.file as ManagedFile);
+    else if ('render' in s.file) wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
+    else wanted.files.push(s.file as ManagedFile);
   }
+  return wanted;
+}
+
+/** The whole wanted state of a node: every rendered file once, fitted to `target` (the installed keepalived). */
+export function wantedState(
+  playbook: Playbook,
+  node: NodeModel,
+  model: Pick<Model, 'secrets'>,
+  target: KeepalivedTarget = {},
+): WantedState {
+  const rendered = renderNode(node, model, target);
+  const wanted = wantedSkeleton(playbook, node);
+  const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
+  wanted.files = wanted.files.map((f, i) => ('render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f));
   return wanted;
 }

@@ -2,7 +2,7 @@
 // (so a no-op run stays one round trip per host) and its parser.
 import type { PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export const VIP_MARK = '@@haops-vip-probe@@';
 
@@ -15,7 +15,7 @@ export interface VipProbe {
 
 export function vipProbeScript(pair: PairModel): string {
   const port = pair.spec.nginx.listen;
-  const lines = [`echo ${VIP_MARK}`, "ip -o -4 addr show | awk '{print \"addr \" $4}'"];
+  const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\''];
   for (const i of pair.instances) {
     const vip = vipAddress(i.spec.vip);
     const url = shellQuote(`http://${vip}:${port}/haops-health`);
@@ -59,7 +59,11 @@ export interface VipSight {
   unseen: string[];
 }
 
-export function sightOf(nodes: readonly string[], vip: string, probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>): VipSight {
+export function sightOf(
+  nodes: readonly string[],
+  vip: string,
+  probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>,
+): VipSight {
   return {
     holders: nodes.filter((n) => probes[n]?.addresses.includes(vip)),
     servedBy: nodes.map((n) => probes[n]?.http[vip] ?? null).find((x) => x) ?? null,
@@ -68,16 +72,29 @@ export function sightOf(nodes: readonly string[], vip: string, probes: Record<st
 }
 
 /** Holder trouble, said the same way by deploy and status: split brain, outage, or not seen. */
-export function holderProblem(vip: string, nodes: readonly string[], sight: VipSight): { verdict: 'split brain' | 'outage' | 'unknown'; problem: string } | null {
-  if (sight.holders.length > 1) return { verdict: 'split brain', problem: `SPLIT BRAIN: ${sight.holders.join(' and ')} both hold VIP ${vip}` };
+export function holderProblem(
+  vip: string,
+  nodes: readonly string[],
+  sight: VipSight,
+): { verdict: 'split brain' | 'outage' | 'unknown'; problem: string } | null {
+  if (sight.holders.length > 1)
+    return { verdict: 'split brain', problem: `SPLIT BRAIN: ${sight.holders.join(' and ')} both hold VIP ${vip}` };
   if (sight.holders.length > 0) return null;
   if (sight.unseen.length === nodes.length) return { verdict: 'unknown', problem: `cannot tell who holds VIP ${vip}: no node answered` };
-  if (sight.unseen.length) return { verdict: 'unknown', problem: `VIP ${vip} is not on ${nodes.filter((n) => !sight.unseen.includes(n)).join(', ')}; ${sight.unseen.join(', ')} did not answer` };
+  if (sight.unseen.length)
+    return {
+      verdict: 'unknown',
+      problem: `VIP ${vip} is not on ${nodes.filter((n) => !sight.unseen.includes(n)).join(', ')}; ${sight.unseen.join(', ')} did not answer`,
+    };
   return { verdict: 'outage', problem: `OUTAGE: nobody holds VIP ${vip}` };
 }
 
 /** Compares probes from a pair's nodes with who should hold each VIP. */
-export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | null>, expected: (instanceMaster: string) => string | null): VipVerdict[] {
+export function judgeVips(
+  pair: PairModel,
+  probes: Record<string, VipProbe | null>,
+  expected: (instanceMaster: string) => string | null,
+): VipVerdict[] {
   return pair.instances.map((i) => {
     const vip = vipAddress(i.spec.vip);
     const want = expected(i.master);

@@ -30,11 +30,7 @@ export type Failure = (message: string, hint?: string) => Error;
 
 export function runOnChannel(channel: ClientChannel, spec: ChannelSpec, fail: Failure): ChannelRun {
   const started = Date.now();
-  const outText = new StringDecoder('utf8');
-  const errText = new StringDecoder('utf8');
-  let stdout = '';
-  let stderr = '';
-  let partialLine = '';
+  const output = new Output(spec.onLine);
   let code: number | undefined;
   let stopped = false;
   const sudo = spec.sudo && new SudoStderr(spec.sudo.wrap);
@@ -48,13 +44,100 @@ export function runOnChannel(channel: ClientChannel, spec: ChannelSpec, fail: Fa
     }
     channel.close();
   };
-
   const sendStdin = (): void => {
     if (spec.stdin !== undefined) channel.write(spec.stdin);
     channel.end();
   };
+  const { done, settle } = settleOnce(spec.timeoutMs, () => {
+    stop();
+    return fail(
+      `timed out after ${seconds(spec.timeoutMs!)}: ${show(spec.command)}`,
+      'the command was killed; raise the timeout if it is just slow, or find out why it hangs',
+    );
+  });
 
-  let settle!: (outcome: { result: ExecResult } | { error: Error }) => void;
+  channel.on('data', (chunk: Buffer) => output.stdout(chunk));
+  channel.stderr.on('data', (chunk: Buffer) => {
+    const text = output.decodeStderr(chunk);
+    if (!sudo || sudo.started) output.stderr += text;
+    else answerSudo(channel, sudo, text, spec.sudo!.password, output, sendStdin);
+  });
+  channel.on('exit', (exitCode: number | null, signal?: string) => {
+    code = exitCode ?? signalCode(signal);
+  });
+  channel.on('close', () => {
+    output.flush();
+    if (sudo && !sudo.started && !stopped) {
+      const why = sudo.failure(spec.sudo!.user);
+      settle({ error: fail(`${why.message} (running ${show(spec.command)})`, why.hint) });
+      return;
+    }
+    settle({
+      result: { command: spec.command, code: code ?? -1, stdout: output.out, stderr: output.stderr, durationMs: Date.now() - started },
+    });
+  });
+
+  if (!sudo) sendStdin();
+  return { stop, abort: (reason) => settle({ error: fail(`${reason} while running ${show(spec.command)}`) }), done };
+}
+
+/** What a command printed, decoded as UTF-8 across chunk borders; stdout also cut into lines for streams. */
+class Output {
+  out = '';
+  stderr = '';
+  private partialLine = '';
+  private readonly outText = new StringDecoder('utf8');
+  private readonly errText = new StringDecoder('utf8');
+
+  constructor(private readonly onLine?: (line: string, receivedAt: number) => void) {}
+
+  stdout(chunk: Buffer): void {
+    const text = this.outText.write(chunk);
+    this.out += text;
+    if (!this.onLine) return;
+    const lines = (this.partialLine + text).split('\n');
+    this.partialLine = lines.pop()!;
+    for (const line of lines) this.onLine(line, Date.now());
+  }
+
+  decodeStderr(chunk: Buffer): string {
+    return this.errText.write(chunk);
+  }
+
+  /** The last line of a stream that ended without a newline. */
+  flush(): void {
+    if (this.onLine && this.partialLine !== '') this.onLine(this.partialLine, Date.now());
+  }
+}
+
+/** sudo's stderr before the command starts: the password once when asked, EOF when asked again. */
+function answerSudo(
+  channel: ClientChannel,
+  sudo: SudoStderr,
+  text: string,
+  password: string | undefined,
+  output: Output,
+  sendStdin: () => void,
+): void {
+  for (const event of sudo.feed(text)) {
+    if (event === 'ready') {
+      output.stderr = sudo.commandStderr;
+      sendStdin();
+    } else if (sudo.promptCount === 1 && password !== undefined) {
+      channel.write(`${password}\n`);
+    } else {
+      // asked again: the password was wrong; EOF makes sudo give up instead of waiting
+      channel.end();
+    }
+  }
+}
+
+type Outcome = { result: ExecResult } | { error: Error };
+
+/** A result settled once: by the command's end, an abort, or the timeout (which builds its own error). */
+function settleOnce(timeoutMs: number | undefined, onTimeout: () => Error): { done: Promise<ExecResult>; settle: (o: Outcome) => void } {
+  let settle!: (o: Outcome) => void;
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<ExecResult>((resolve, reject) => {
     let settled = false;
     settle = (outcome) => {
@@ -65,71 +148,8 @@ export function runOnChannel(channel: ClientChannel, spec: ChannelSpec, fail: Fa
       else resolve(outcome.result);
     };
   });
-  const timer =
-    spec.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          stop();
-          settle({
-            error: fail(
-              `timed out after ${seconds(spec.timeoutMs!)}: ${show(spec.command)}`,
-              'the command was killed; raise the timeout if it is just slow, or find out why it hangs',
-            ),
-          });
-        }, spec.timeoutMs);
-
-  channel.on('data', (chunk: Buffer) => {
-    const text = outText.write(chunk);
-    stdout += text;
-    if (spec.onLine) {
-      const lines = (partialLine + text).split('\n');
-      partialLine = lines.pop()!;
-      for (const line of lines) spec.onLine(line, Date.now());
-    }
-  });
-
-  channel.stderr.on('data', (chunk: Buffer) => {
-    const text = errText.write(chunk);
-    if (!sudo || sudo.started) {
-      stderr += text;
-      return;
-    }
-    for (const event of sudo.feed(text)) {
-      if (event === 'ready') {
-        stderr = sudo.commandStderr;
-        sendStdin();
-      } else if (sudo.promptCount === 1 && spec.sudo!.password !== undefined) {
-        channel.write(`${spec.sudo!.password}\n`);
-      } else {
-        // asked again: the password was wrong; EOF makes sudo give up instead of waiting
-        channel.end();
-      }
-    }
-  });
-
-  channel.on('exit', (exitCode: number | null, signal?: string) => {
-    code = exitCode ?? signalCode(signal);
-  });
-
-  channel.on('close', () => {
-    if (spec.onLine && partialLine !== '') spec.onLine(partialLine, Date.now());
-    if (sudo && !sudo.started && !stopped) {
-      const why = sudo.failure(spec.sudo!.user);
-      settle({ error: fail(`${why.message} (running ${show(spec.command)})`, why.hint) });
-      return;
-    }
-    settle({
-      result: { command: spec.command, code: code ?? -1, stdout, stderr, durationMs: Date.now() - started },
-    });
-  });
-
-  if (!sudo) sendStdin();
-
-  return {
-    stop,
-    abort: (reason) => settle({ error: fail(`${reason} while running ${show(spec.command)}`) }),
-    done,
-  };
+  if (timeoutMs !== undefined) timer = setTimeout(() => settle({ error: onTimeout() }), timeoutMs);
+  return { done, settle };
 }
 
 /** A command as messages show it: its first line, cut short. */

@@ -1,6 +1,7 @@
 // connect(): one SSH connection per host for the whole run (through a jump host if configured),
 // with fail-closed host keys, agent and key-file auth, and old-server algorithms; returns a Host.
 
+import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
 import type { Algorithms, Client, ClientChannel } from 'ssh2';
 import { authenticator, type Authenticator } from './auth.js';
@@ -52,7 +53,8 @@ export async function connect(target: SshTarget, opts: ConnectOptions = {}): Pro
   });
   const label = describe(target.name, hop);
   let sudoPassword = target.sudo?.password ?? (target.sudo?.passwordEnv ? env[target.sudo.passwordEnv] : undefined);
-  if (hop.user !== 'root' && sudoPassword === undefined && target.sudo?.prompt && opts.sudoPassword) sudoPassword = await opts.sudoPassword(target.name, hop.user);
+  if (hop.user !== 'root' && sudoPassword === undefined && target.sudo?.prompt && opts.sudoPassword)
+    sudoPassword = await opts.sudoPassword(target.name, hop.user);
   if (hop.user !== 'root' && target.sudo?.passwordEnv && sudoPassword === undefined) {
     throw new HostError(
       target.name,
@@ -214,7 +216,7 @@ class SshHost implements Host {
   private closing = false;
   private lastError?: Error;
   private readonly running = new Set<ChannelRun>();
-  private readonly slots = new Slots(MAX_CHANNELS);
+  private readonly slots = pLimit(MAX_CHANNELS);
   private readonly client: Client;
   private readonly closed: Promise<void>[];
 
@@ -245,11 +247,7 @@ class SshHost implements Host {
     return run.done;
   }
 
-  async stream(
-    command: string,
-    onLine: (line: string, receivedAt: number) => void,
-    opts: ExecOptions = {},
-  ): Promise<StreamHandle> {
+  async stream(command: string, onLine: (line: string, receivedAt: number) => void, opts: ExecOptions = {}): Promise<StreamHandle> {
     const run = await this.start(command, opts, opts.timeoutMs, onLine);
     return { stop: run.stop, done: run.done };
   }
@@ -267,7 +265,7 @@ class SshHost implements Host {
     onLine?: (line: string, receivedAt: number) => void,
   ): Promise<ChannelRun> {
     this.calls += 1;
-    const release = await this.slots.acquire();
+    const release = await this.acquire();
     const asRoot = this.user !== 'root' && opts.root !== false;
     const wrap = asRoot ? sudoWrap(command, this.sudoPassword !== undefined) : undefined;
     let channel: ClientChannel;
@@ -297,6 +295,12 @@ class SshHost implements Host {
     return run;
   }
 
+  /** A channel slot on this connection (sshd caps sessions per connection); call the result to free it. */
+  private acquire(): Promise<() => void> {
+    // p-limit holds a slot while the promise it ran is pending: the slot lives until release().
+    return new Promise((granted) => void this.slots(() => new Promise<void>((release) => granted(() => release()))));
+  }
+
   private openChannel(command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.gone) return reject(this.error(`${this.gone}; cannot run ${show(command)}`));
@@ -312,25 +316,5 @@ class SshHost implements Host {
 
   private error(message: string, hint?: string): HostError {
     return new HostError(this.name, `${this.label}: ${message}`, hint);
-  }
-}
-
-/** A counting semaphore for channels on one connection. */
-class Slots {
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private free: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    };
   }
 }

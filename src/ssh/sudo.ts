@@ -2,7 +2,7 @@
 // and only when sudo asks for it; sudo's own failures become messages a user can act on.
 
 import { randomBytes } from 'node:crypto';
-import { shellQuote } from './quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export interface SudoCommand {
   /** The command line to exec: carries no secret. */

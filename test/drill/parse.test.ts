@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventTime, faultCommand, monitorTime, parseMonitorLine, stats } from '../../src/drill/drill.js';
-import { judgePair, parseStatus } from '../../src/drill/status.js';
+import { judgePair, parseStatus } from '../../src/status/status.js';
 import { webPair } from '../fixtures/web-pair.js';
 import { VIP_MARK } from '../../src/runner/vip.js';
 
@@ -13,7 +13,12 @@ describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes
   it('sees the VIP arrive and leave, ignores other addresses', () => {
     expect(parseMonitorLine('3: eth2    inet 10.9.0.100/32 scope global eth2', '10.9.0.100')).toBe('add');
     expect(parseMonitorLine('Deleted 3: eth2    inet 10.9.0.100/32 scope global eth2', '10.9.0.100')).toBe('del');
-    expect(parseMonitorLine('2: eth0    inet 10.9.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever', '10.9.0.100')).toBe('add');
+    expect(
+      parseMonitorLine(
+        '2: eth0    inet 10.9.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever',
+        '10.9.0.100',
+      ),
+    ).toBe('add');
     expect(parseMonitorLine('2: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0', '10.9.0.100')).toBeNull();
     expect(parseMonitorLine('2: eth0    inet 10.9.0.1000/24', '10.9.0.100')).toBeNull();
   });
@@ -31,7 +36,7 @@ describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes
 
   it('isolation arms its own undo on the node before cutting the link', () => {
     const { fault, restore } = faultCommand('node-isolate', 'eth0', 8);
-    expect(fault.indexOf("sleep 8; ip link set eth0 up")).toBeLessThan(fault.indexOf('ip link set eth0 down'));
+    expect(fault.indexOf('sleep 8; ip link set eth0 up')).toBeLessThan(fault.indexOf('ip link set eth0 down'));
     expect(restore).toBe('ip link set eth0 up');
   });
   it('min/median/max over rounds, ignoring rounds that never recovered', () => {
@@ -43,7 +48,15 @@ describe('reading VIP movements from ip monitor (EL6, EL7 and Debian line shapes
 
 describe('status verdicts', () => {
   it('one healthy holder serving HTTP is ok; state and priority come from keepalived', () => {
-    const a1 = parseStatus('a1', pair, nodeOut(['10.9.0.11', '10.9.0.100'], 'a1', 'data VRRP Instance = VI_1\ndata State = MASTER\ndata Interface = eth0\ndata Effective priority = 202\ndata State = UP, RUNNING\n'));
+    const a1 = parseStatus(
+      'a1',
+      pair,
+      nodeOut(
+        ['10.9.0.11', '10.9.0.100'],
+        'a1',
+        'data VRRP Instance = VI_1\ndata State = MASTER\ndata Interface = eth0\ndata Effective priority = 202\ndata State = UP, RUNNING\n',
+      ),
+    );
     const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));
     const s = judgePair(pair, [a1, a2]);
     expect(s.ok).toBe(true);
@@ -51,7 +64,10 @@ describe('status verdicts', () => {
     expect(s.instances[0]!.holders).toEqual(['a1']);
   });
   it('two holders is split brain, said loudly', () => {
-    const s = judgePair(pair, [parseStatus('a1', pair, nodeOut(['10.9.0.100'], 'a1')), parseStatus('a2', pair, nodeOut(['10.9.0.100'], 'a2'))]);
+    const s = judgePair(pair, [
+      parseStatus('a1', pair, nodeOut(['10.9.0.100'], 'a1')),
+      parseStatus('a2', pair, nodeOut(['10.9.0.100'], 'a2')),
+    ]);
     expect(s.ok).toBe(false);
     expect(s.instances[0]!.verdict).toBe('split brain');
     expect(s.instances[0]!.problem).toMatch(/SPLIT BRAIN: a1 and a2 both hold VIP 10\.9\.0\.100/);

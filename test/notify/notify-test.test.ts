@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NodeModel } from '../../src/model/derive.js';
-import { formatNotifyTest, notifyTest, parseOutcome } from '../../src/notify/test.js';
+import { formatNotifyTest, notifyTest, parseOutcome } from '../../src/notify/notify-test.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
 import { closedPort, LocalHost, modelWith, tempDir, writeScript } from './helpers.js';
 
@@ -24,7 +24,15 @@ async function twoLocalNodes() {
   // Each "node" gets its own script and log; the model gives the SMTP port (see the schema note).
   model.nodes = model.nodes.map((n): NodeModel => {
     const dir = tempDir();
-    const node = { ...n, notify: { ...n.notify, script: join(dir, 'keepalived_notify.sh'), log: join(dir, 'notify.log'), email: { ...n.notify.email!, port: smtpPort } } };
+    const node = {
+      ...n,
+      notify: {
+        ...n.notify,
+        script: join(dir, 'keepalived_notify.sh'),
+        log: join(dir, 'notify.log'),
+        email: { ...n.notify.email!, port: smtpPort },
+      },
+    };
     writeScript(node.notify.script, renderNotifyScript(node));
     return node;
   });
@@ -34,7 +42,11 @@ async function twoLocalNodes() {
 describe('notify-test (this machine as both nodes)', () => {
   it('reports per node and channel: what arrived here, what the node sent elsewhere, what failed', async () => {
     const { model, downPort } = await twoLocalNodes();
-    const report = await notifyTest(model, async (h) => new LocalHost(h), { localAddresses: ['127.0.0.1'], waitMs: 6000, testId: 'cafe01' });
+    const report = await notifyTest(model, async (h) => new LocalHost(h), {
+      localAddresses: ['127.0.0.1'],
+      waitMs: 6000,
+      testId: 'cafe01',
+    });
     expect(report.listeners.every((l) => !l.error)).toBe(true);
     expect(report.nodes.map((n) => n.host)).toEqual(['lb1', 'lb2']);
     for (const n of report.nodes) {
@@ -45,7 +57,11 @@ describe('notify-test (this machine as both nodes)', () => {
       const by = (ch: string, t: RegExp) => n.channels.find((c) => c.channel === ch && t.test(c.target));
       expect(by('log', /notify\.log$/)).toMatchObject({ status: 'arrived' });
       expect(by('webhook', /\/hook$/)).toMatchObject({ status: 'arrived', observable: true });
-      expect(by('webhook', /\/down$/)).toMatchObject({ status: 'failed', observable: false, detail: expect.stringContaining('curl exit 7') });
+      expect(by('webhook', /\/down$/)).toMatchObject({
+        status: 'failed',
+        observable: false,
+        detail: expect.stringContaining('curl exit 7'),
+      });
       expect(by('sms', /\/sms$/)).toMatchObject({ status: 'arrived', observable: true });
       expect(by('sms', /sms\.sh$/)).toMatchObject({ status: 'sent', detail: 'sent, not observable from here' });
       expect(by('email', /^smtp:/)).toMatchObject({ status: 'arrived' });
@@ -55,7 +71,11 @@ describe('notify-test (this machine as both nodes)', () => {
     expect(report.ok).toBe(false); // the 127.0.0.2 webhook is down
     const text = formatNotifyTest(report);
     // one line per failure: curl's message once, though it tried twice
-    expect(text).toMatch(new RegExp(`FAIL webhook  http://127\\.0\\.0\\.2:${downPort}/down  the node logged: curl exit 7: curl: \\(7\\) Failed to connect [^\\n]*server\\n`));
+    expect(text).toMatch(
+      new RegExp(
+        `FAIL webhook  http://127\\.0\\.0\\.2:${downPort}/down  the node logged: curl exit 7: curl: \\(7\\) Failed to connect [^\\n]*server\\n`,
+      ),
+    );
     expect(text).toMatch(/ok {3}email +smtp:\/\/127\.0\.0\.1:\d+ {2}arrived here \d+\.\d\d s after the test started/);
     expect(text).toContain('some channels did not get through');
   }, 30_000);
@@ -67,14 +87,22 @@ describe('notify-test (this machine as both nodes)', () => {
     expect(report.listeners).toEqual([]);
     const [a, b] = report.nodes;
     expect(a!.channels.filter((c) => c.channel !== 'log').every((c) => !c.observable)).toBe(true);
-    expect(a!.channels.find((c) => c.channel === 'email')).toMatchObject({ status: 'failed', detail: expect.stringContaining('curl exit 7') });
+    expect(a!.channels.find((c) => c.channel === 'email')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('curl exit 7'),
+    });
     expect(b!.problems[0]).toMatch(/missing or not executable on lb2: deploy first/);
     expect(b!.channels.every((c) => c.status === 'unknown')).toBe(true);
   }, 30_000);
 
   it('reads the outcome lines the script writes', () => {
-    expect(parseOutcome('2024-01-01T00:00:00.000Z host=a pair=p instance=I state=MASTER test=x channel=webhook target=http://h/k result=ok')).toEqual({ channel: 'webhook', target: 'http://h/k', ok: true, error: undefined });
-    expect(parseOutcome('... channel=sms target=+86,http://g result=failed: curl exit 22: 500')).toMatchObject({ ok: false, error: 'curl exit 22: 500' });
+    expect(
+      parseOutcome('2024-01-01T00:00:00.000Z host=a pair=p instance=I state=MASTER test=x channel=webhook target=http://h/k result=ok'),
+    ).toEqual({ channel: 'webhook', target: 'http://h/k', ok: true, error: undefined });
+    expect(parseOutcome('... channel=sms target=+86,http://g result=failed: curl exit 22: 500')).toMatchObject({
+      ok: false,
+      error: 'curl exit 22: 500',
+    });
     expect(parseOutcome('2024 host=a pair=p instance=I state=MASTER priority=0')).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileDiff } from '../../src/ops/index.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { hintFor, toolMessage } from '../../src/platforms/hints.js';
-import { AUTH_PASS, KEEPALIVED_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
+import { AUTH_PASS, KEEPALIVED_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
 
 describe('fileDiff', () => {
   it('shows a unified diff with every secret masked, old and new', () => {
@@ -23,15 +23,25 @@ describe('fileDiff', () => {
 
 describe('platforms', () => {
   it('speaks chkconfig/service on EL6, systemctl elsewhere, dnf on EL9, non-interactive apt on Debian', () => {
-    expect([platformFor('el6').enable('keepalived'), platformFor('el6').reload('nginx'), platformFor('el6').install(['keepalived'])]).toEqual([
-      'chkconfig keepalived on', 'service nginx reload', 'yum -y install keepalived',
+    expect([
+      platformFor('el6').enable('keepalived'),
+      platformFor('el6').reload('nginx'),
+      platformFor('el6').install(['keepalived']),
+    ]).toEqual(['chkconfig keepalived on', 'service nginx reload', 'yum -y install keepalived']);
+    expect([platformFor('el7').start('nginx'), platformFor('el9').install(['nginx'])]).toEqual([
+      'systemctl start nginx',
+      'dnf -y install nginx',
     ]);
-    expect([platformFor('el7').start('nginx'), platformFor('el9').install(['nginx'])]).toEqual(['systemctl start nginx', 'dnf -y install nginx']);
-    expect(platformFor('debian').install(['keepalived'])).toMatch(/apt-get update -q; fi && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived; }; }$/);
+    expect(platformFor('debian').install(['keepalived'])).toMatch(
+      /apt-get update -q; fi && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived; }; }$/,
+    );
   });
 
   it('never runs keepalived -t on 1.x (it exits 0 having tested nothing), does from 2.0.4', () => {
-    expect(platformFor('el6').validateKeepalived('/t', '1.2.13')).toEqual({ command: null, reason: expect.stringMatching(/1\.2\.13 has no -t/) });
+    expect(platformFor('el6').validateKeepalived('/t', '1.2.13')).toEqual({
+      command: null,
+      reason: expect.stringMatching(/1\.2\.13 has no -t/),
+    });
     expect(platformFor('el7').validateKeepalived('/t', '2.0.3').command).toBeNull();
     expect(platformFor('el9').validateKeepalived('/t', '2.0.4').command).toBe('keepalived -t -f /t');
   });
@@ -39,10 +49,20 @@ describe('platforms', () => {
   it('maps well-known failures to hints', () => {
     const r = (command: string, code: number, stdout: string, stderr = '') => ({ command, code, stdout, stderr });
     expect(hintFor(r('yum -y install nginx', 1, 'No package nginx available.\n', 'Error: Nothing to do\n'))).toMatch(/EPEL/);
-    expect(hintFor(r('dnf -y install x', 1, 'No match for argument: x\n', 'Error: Unable to find a match: x\n'))).toMatch(/enabled repository/);
+    expect(hintFor(r('dnf -y install x', 1, 'No match for argument: x\n', 'Error: Unable to find a match: x\n'))).toMatch(
+      /enabled repository/,
+    );
     expect(hintFor(r('systemctl enable x', 127, '', 'bash: systemctl: command not found\n'))).toBe('command not found on the host');
     expect(hintFor(r('keepalived -t -f /t', 6, ''))).toMatch(/script security/);
-    expect(toolMessage(r('nginx -t', 1, '', 'nginx: [emerg] unknown directive "invalid" in /etc/nginx/conf.d/x.conf:3\nnginx: configuration file /etc/nginx/nginx.conf test failed\n')))
-      .toBe('[emerg] unknown directive "invalid" in /etc/nginx/conf.d/x.conf:3');
+    expect(
+      toolMessage(
+        r(
+          'nginx -t',
+          1,
+          '',
+          'nginx: [emerg] unknown directive "invalid" in /etc/nginx/conf.d/x.conf:3\nnginx: configuration file /etc/nginx/nginx.conf test failed\n',
+        ),
+      ),
+    ).toBe('[emerg] unknown directive "invalid" in /etc/nginx/conf.d/x.conf:3');
   });
 });

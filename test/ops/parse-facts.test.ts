@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { factsScript, parseFacts } from '../../src/facts/index.js';
 import { parsePackageVersion } from '../../src/facts/parse.js';
 import { sha256 } from '../../src/ops/index.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
 
 // Output of the facts script as each system prints it (shared/platforms/el-transcripts.md).
 const section = (kind: string, body: string, rc = 0) => `@@haops ${kind}\n${body}\n@@haops rc ${rc}\n`;
@@ -56,14 +56,20 @@ describe('parseFacts', () => {
     const facts = parseFacts(out, wanted);
     expect(facts.packages).toEqual({ keepalived: '1.2.13-5.el6_6', nginx: '1.10.3-1.el6' });
     expect(facts.keepalivedVersion).toBe('1.2.13');
-    expect(facts.services).toEqual({ keepalived: { exists: true, enabled: true, active: true }, nginx: { exists: true, enabled: false, active: false } });
+    expect(facts.services).toEqual({
+      keepalived: { exists: true, enabled: true, active: true },
+      nginx: { exists: true, enabled: false, active: false },
+    });
     expect(facts.files[KEEPALIVED_PATH]).toEqual({ exists: true, sha256: sha256(keepalivedConf()), mode: '0644', owner: 'root:root' });
     expect(facts.files[SITE_PATH]).toMatchObject({ mode: '0600', owner: 'root:nginx' });
   });
 
   it('reads CentOS 7.9: os-release, 1.3.5 with a git commit suffix, is-active "unknown" for an unloaded unit', () => {
     const out =
-      section('os_release', 'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n\nCENTOS_MANTISBT_PROJECT="CentOS-7"\n') +
+      section(
+        'os_release',
+        'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n\nCENTOS_MANTISBT_PROJECT="CentOS-7"\n',
+      ) +
       section('redhat_release', 'CentOS Linux release 7.9.2009 (Core)') +
       section('pm', '/usr/bin/yum') +
       section('init', 'systemd') +
@@ -78,12 +84,18 @@ describe('parseFacts', () => {
     const facts = parseFacts(out, wanted);
     expect(facts.os).toEqual({ family: 'el7', id: 'centos', version: '7', pretty: 'CentOS Linux 7 (Core)' });
     expect([facts.packageManager, facts.init, facts.keepalivedVersion]).toEqual(['yum', 'systemd', '1.3.5']);
-    expect(facts.services).toEqual({ keepalived: { exists: true, enabled: false, active: false }, nginx: { exists: false, enabled: false, active: false } });
+    expect(facts.services).toEqual({
+      keepalived: { exists: true, enabled: false, active: false },
+      nginx: { exists: false, enabled: false, active: false },
+    });
   });
 
   it('reads Rocky 9: dnf, keepalived 2.2.8, enabled and active units', () => {
     const out =
-      section('os_release', 'NAME="Rocky Linux"\nVERSION="9.3 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"') +
+      section(
+        'os_release',
+        'NAME="Rocky Linux"\nVERSION="9.3 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"',
+      ) +
       section('redhat_release', 'Rocky Linux release 9.3 (Blue Onyx)') +
       section('pm', '/usr/bin/dnf') +
       section('init', 'systemd') +

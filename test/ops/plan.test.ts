@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planHost, sha256 } from '../../src/ops/index.js';
-import type { Facts } from '../../src/ops/types.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
+import type { Facts } from '../../src/core/state.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
 
 const running = { exists: true, enabled: true, active: true };
 const converged: Facts = {
@@ -17,7 +17,15 @@ const converged: Facts = {
   },
 };
 const summary = (facts: Facts, wanted = wantedState()) =>
-  planHost(wanted, facts).map((c) => (c.kind === 'file' ? `file ${c.file.path}${c.contentChanged ? '' : ' (mode)'}` : c.kind === 'packages' ? `packages ${c.install}` : c.kind === 'handler' ? `${c.action} ${c.service}` : `${c.kind} ${c.service}`));
+  planHost(wanted, facts).map((c) =>
+    c.kind === 'file'
+      ? `file ${c.file.path}${c.contentChanged ? '' : ' (mode)'}`
+      : c.kind === 'packages'
+        ? `packages ${c.install}`
+        : c.kind === 'handler'
+          ? `${c.action} ${c.service}`
+          : `${c.kind} ${c.service}`,
+  );
 
 describe('planHost', () => {
   it('plans nothing for a converged host', () => {
@@ -33,24 +41,48 @@ describe('planHost', () => {
       files: {},
     };
     expect(summary(fresh)).toEqual([
-      'packages keepalived,nginx', 'enable keepalived', 'enable nginx', `file ${KEEPALIVED_PATH}`, `file ${SITE_PATH}`, 'start keepalived', 'start nginx',
+      'packages keepalived,nginx',
+      'enable keepalived',
+      'enable nginx',
+      `file ${KEEPALIVED_PATH}`,
+      `file ${SITE_PATH}`,
+      'start keepalived',
+      'start nginx',
     ]);
   });
 
   it('on Debian, whose packages start their service on install, a fresh host restarts instead of starting', () => {
-    const fresh: Facts = { ...converged, os: { family: 'debian', id: 'debian', version: '12', pretty: 'Debian GNU/Linux 12 (bookworm)' }, packageManager: 'apt', packages: { keepalived: null, nginx: null }, keepalivedVersion: null, services: {}, files: {} };
+    const fresh: Facts = {
+      ...converged,
+      os: { family: 'debian', id: 'debian', version: '12', pretty: 'Debian GNU/Linux 12 (bookworm)' },
+      packageManager: 'apt',
+      packages: { keepalived: null, nginx: null },
+      keepalivedVersion: null,
+      services: {},
+      files: {},
+    };
     expect(summary(fresh).slice(-2)).toEqual(['restart keepalived', 'restart nginx']);
   });
 
   it('a changed file of a running service notifies its handler once', () => {
     const wanted = wantedState({ keepalived: keepalivedConf(150) });
-    wanted.files.push({ path: '/etc/keepalived/notify.sh', content: '#!/bin/sh\n', mode: '0755', notify: [{ service: 'keepalived', action: 'reload' }] });
+    wanted.files.push({
+      path: '/etc/keepalived/notify.sh',
+      content: '#!/bin/sh\n',
+      mode: '0755',
+      notify: [{ service: 'keepalived', action: 'reload' }],
+    });
     expect(summary(converged, wanted)).toEqual([`file ${KEEPALIVED_PATH}`, 'file /etc/keepalived/notify.sh', 'reload keepalived']);
   });
 
   it('restart wins over reload when two files of one service ask for both', () => {
     const wanted = wantedState({ keepalived: keepalivedConf(150) });
-    wanted.files.push({ path: '/etc/keepalived/notify.sh', content: '#!/bin/sh\n', mode: '0755', notify: [{ service: 'keepalived', action: 'restart' }] });
+    wanted.files.push({
+      path: '/etc/keepalived/notify.sh',
+      content: '#!/bin/sh\n',
+      mode: '0755',
+      notify: [{ service: 'keepalived', action: 'restart' }],
+    });
     expect(summary(converged, wanted).at(-1)).toBe('restart keepalived');
   });
 
@@ -60,7 +92,10 @@ describe('planHost', () => {
   });
 
   it('a mode or owner drift changes the file without notifying', () => {
-    const facts = { ...converged, files: { ...converged.files, [SITE_PATH]: { ...converged.files[SITE_PATH]!, mode: '0600', owner: 'root:nginx' } } };
+    const facts = {
+      ...converged,
+      files: { ...converged.files, [SITE_PATH]: { ...converged.files[SITE_PATH]!, mode: '0600', owner: 'root:nginx' } },
+    };
     expect(summary(facts)).toEqual([`file ${SITE_PATH} (mode)`]);
   });
 

@@ -3,7 +3,7 @@
 
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult, Host, StreamHandle } from '../../src/ssh/host.js';
-import type { SimHost } from './server.js';
+import type { SimHost } from '../../bench/sim/server.js';
 
 const { Client, utils } = ssh2;
 
@@ -12,7 +12,13 @@ export async function simHostClient(sim: SimHost, name = `sim-${sim.os}`): Promi
   const expected = (utils.parseKey(sim.hostKey) as ssh2.ParsedKey).getPublicSSH();
   await new Promise<void>((resolve, reject) => {
     conn.once('ready', resolve).once('error', reject);
-    conn.connect({ host: '127.0.0.1', port: sim.port, username: 'root', password: 'sim', hostVerifier: (key: Buffer) => key.equals(expected) });
+    conn.connect({
+      host: '127.0.0.1',
+      port: sim.port,
+      username: 'root',
+      password: 'sim',
+      hostVerifier: (key: Buffer) => key.equals(expected),
+    });
   });
   conn.on('error', () => {});
   let roundTrips = 0;

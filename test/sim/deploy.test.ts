@@ -4,16 +4,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/cli/deploy.js';
+import { connector } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
+import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
-import { startSimHost, type SimHost } from './server.js';
-import { soundKeyPair } from './keys.js';
-import { SIM_PLAYBOOK } from './wanted.js';
+import { startSimHost, type SimHost } from '../../bench/sim/server.js';
+import { soundKeyPair } from '../../bench/sim/keys.js';
+import { SIM_PLAYBOOK } from '../../bench/sim/wanted.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
-
 
 let sims: SimHost[];
 let dir: string;
@@ -40,7 +39,7 @@ async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record
   const model = buildModel(loaded);
   const hosts = connector(inv, file, {});
   try {
-    return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, renderer: 'silent', verify: false, ...extra });
+    return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {
     await hosts.closeAll();
   }
@@ -63,9 +62,19 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
       const push = sim.commands.push.bind(sim.commands);
       sim.commands.push = (...c: string[]) => (order.push(`a${i + 1} ${c[0]!.split('\n')[0]}`), push(...c));
     });
-    const first = await run(file);
+    const events: DeployEvent[] = [];
+    const first = await run(file, { onEvent: (e) => events.push(e) });
     expect(first.ok).toBe(true);
-    expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([['a1', true], ['a2', true]]);
+    expect(first.hosts.map((h) => [h.host, h.changed > 0])).toEqual([
+      ['a1', true],
+      ['a2', true],
+    ]);
+    // The events tell the same story as the report: BACKUP finished before the MASTER started, the run last.
+    const finished = events.filter((e) => e.type === 'host-finished').map((e) => e.host);
+    const startedAt = (h: string) => events.findIndex((e) => e.type === 'host-started' && e.host === h);
+    expect(finished).toEqual(['a2', 'a1']);
+    expect(events.findIndex((e) => e.type === 'host-finished' && e.host === 'a2')).toBeLessThan(startedAt('a1'));
+    expect(events.at(-1)).toEqual({ type: 'run-finished', report: first });
     // After both gathered facts, a2 (BACKUP) ran every change and its confirmation before a1 (MASTER) got one.
     const firstA1Change = order.findIndex((c, i) => i >= 2 && c.startsWith('a1 '));
     const lastA2 = order.map((c) => c.startsWith('a2 ')).lastIndexOf(true);
@@ -106,14 +115,17 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     await sims[1]!.restart();
     const again = await run(file);
     expect(again.ok).toBe(true);
-    expect(again.hosts.map((h) => [h.host, h.ok, h.changed > 0])).toEqual([['a1', true, false], ['a2', true, true]]);
+    expect(again.hosts.map((h) => [h.host, h.ok, h.changed > 0])).toEqual([
+      ['a1', true, false],
+      ['a2', true, true],
+    ]);
     expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP/);
     expect((await run(file)).changed).toBe(0);
   });
 
   it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
     const file = inventory();
-    writeFileSync(file, readFileSync(file, 'utf8').replace("nginx: { upstreams:", 'nginx: { extra: ["invalid on;"], upstreams:'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace('nginx: { upstreams:', 'nginx: { extra: ["invalid on;"], upstreams:'));
     const report = await run(file);
     expect(report.ok).toBe(false);
     const [a1, a2] = report.hosts;
@@ -166,7 +178,9 @@ describe('haops run: a playbook of your own, from the same step kinds', () => {
     const playbook = loadPlaybook(playbookFile);
     const first = await run(file, { playbook });
     expect(first.ok).toBe(true);
-    expect(sims.map((s) => s.state.files.get('/etc/motd'))).toEqual([0, 1].map(() => ({ content: 'managed by haops\n', mode: '644', owner: 'root:root' })));
+    expect(sims.map((s) => s.state.files.get('/etc/motd'))).toEqual(
+      [0, 1].map(() => ({ content: 'managed by haops\n', mode: '644', owner: 'root:root' })),
+    );
     expect((await run(file, { playbook })).changed).toBe(0);
   });
 

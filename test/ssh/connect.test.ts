@@ -214,7 +214,10 @@ describe('simulated sshd: ~/.ssh/config and jump hosts', () => {
     const { home, sshd, target, options, knownHosts } = await lab();
     const outer = await startSimSshd({ authorizedKeys: [home.publicKey], forwarding: true });
     const inner = await startSimSshd({ authorizedKeys: [home.publicKey], forwarding: true });
-    cleanup.push(() => outer.close(), () => inner.close());
+    cleanup.push(
+      () => outer.close(),
+      () => inner.close(),
+    );
     for (const b of [outer, inner]) {
       writeFileSync(knownHosts, `${knownHostsLine(`[127.0.0.1]:${b.port}`, b.hostKeys[0])}\n`, { flag: 'a' });
     }
@@ -237,7 +240,7 @@ describe('simulated sshd: sudo for a non-root user', () => {
 
   it('sends the password on stdin, never on the command line, then the caller stdin', async () => {
     const { host, sshd } = await sudoLab('password', { password: secret });
-    const r = await host.exec("cat; echo done >&2; exit 4", { stdin: 'payload\n' });
+    const r = await host.exec('cat; echo done >&2; exit 4', { stdin: 'payload\n' });
     expect(r).toMatchObject({ code: 4, stdout: 'payload\n', stderr: 'done\n', command: 'cat; echo done >&2; exit 4' });
     const [rec] = sshd.execs;
     expect(rec.user).toBe('deploy');
@@ -259,7 +262,7 @@ describe('simulated sshd: sudo for a non-root user', () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { parseModel } = await import('../../src/model/load.js');
-    const { sshTarget } = await import('../../src/cli/deploy.js');
+    const { sshTarget } = await import('../../src/nodes/connector.js');
     const dir = mkdtempSync(join(tmpdir(), 'haops-sudo-'));
     writeFileSync(join(dir, 'sudo.pw'), `${secret}\n`, { mode: 0o600 });
     const text = `ssh:\n  user: deploy\n  sudo: { password_file: sudo.pw }\nhosts:\n  a1: { address: 10.9.0.11 }\n  a2: { address: 10.9.0.12 }\npairs:\n  web:\n    nodes: [a1, a2]\n    interface: eth0\n    subnet: 10.9.0.0/24\n    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100, master: a1 }]\n    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }\n`;
@@ -298,7 +301,10 @@ describe('simulated sshd: sudo for a non-root user', () => {
   it('with sudo: true asks for the password once (the terminal prompt) and sends it on stdin', async () => {
     const l = await lab({ env: { SIM_SUDO: 'password', SIM_SUDO_PASSWORD: secret } });
     const asked: string[] = [];
-    const host = await open({ ...l.target, user: 'deploy', sudo: { prompt: true } }, { ...l.options, sudoPassword: async (h, user) => (asked.push(`${h} ${user}`), secret) });
+    const host = await open(
+      { ...l.target, user: 'deploy', sudo: { prompt: true } },
+      { ...l.options, sudoPassword: async (h, user) => (asked.push(`${h} ${user}`), secret) },
+    );
     expect((await host.exec('echo root')).stdout).toBe('root\n');
     expect(asked).toEqual(['node1 deploy']);
     expect(l.sshd.execs[0].command).not.toContain(secret);

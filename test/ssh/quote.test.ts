@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from '../../src/ssh/quote.js';
+import { shellQuote } from '../../src/core/quote.js';
 
 describe('shellQuote', () => {
   it('leaves plain words bare and single-quotes the rest', () => {

@@ -5,7 +5,7 @@
 //   <output, exactly as printed>
 //   @@haops rc N
 
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from './quote.js';
 
 export interface Section {
   kind: string;
@@ -15,8 +15,7 @@ export interface Section {
 }
 
 /** Shell function `run KIND ARG...`: frames the output (stdout and stderr) of `probe_KIND ARG...`. */
-export const RUN_FUNCTION =
-  `run() { printf '@@haops %s\\n' "$*"; k=$1; shift; { "probe_$k" "$@"; } 2>&1; printf '\\n@@haops rc %s\\n' "$?"; }`;
+export const RUN_FUNCTION = `run() { printf '@@haops %s\\n' "$*"; k=$1; shift; { "probe_$k" "$@"; } 2>&1; printf '\\n@@haops rc %s\\n' "$?"; }`;
 
 export function runLine(kind: string, ...args: string[]): string {
   return ['run', kind, ...args.map(shellQuote)].join(' ');

@@ -1,6 +1,6 @@
 // The wanted state the simulated-host tests converge to: the keepalived + nginx pair node.
 
-import type { WantedState } from '../../src/ops/types.js';
+import type { WantedState } from '../../src/core/state.js';
 import type { Playbook } from '../../src/runner/playbook.js';
 
 /** The deploy playbook for simulated hosts: they answer neither `ip` nor curl, so no psmisc/curl and no VIP check. */

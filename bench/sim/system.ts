@@ -42,16 +42,26 @@ export class SimSystem {
   run(argv: string[]): Output {
     const [cmd, ...args] = argv;
     switch (cmd) {
-      case 'cat': return this.cat(args[0]!);
-      case 'rpm': return this.rpm(args);
-      case 'yum': return this.profile.packageManager === 'yum' || this.profile.os === 'rocky9' ? this.install(args) : notFound(cmd);
-      case 'dnf': return this.profile.packageManager === 'dnf' ? this.install(args) : notFound(cmd);
-      case 'chkconfig': return this.profile.systemd ? notFound(cmd) : this.chkconfig(args);
-      case 'service': return this.service(args);
-      case 'systemctl': return this.profile.systemd ? this.systemctl(args) : notFound(cmd);
-      case 'keepalived': return this.keepalived(args);
-      case 'nginx': return this.nginx(args);
-      default: return notFound(cmd ?? '');
+      case 'cat':
+        return this.cat(args[0]!);
+      case 'rpm':
+        return this.rpm(args);
+      case 'yum':
+        return this.profile.packageManager === 'yum' || this.profile.os === 'rocky9' ? this.install(args) : notFound(cmd);
+      case 'dnf':
+        return this.profile.packageManager === 'dnf' ? this.install(args) : notFound(cmd);
+      case 'chkconfig':
+        return this.profile.systemd ? notFound(cmd) : this.chkconfig(args);
+      case 'service':
+        return this.service(args);
+      case 'systemctl':
+        return this.profile.systemd ? this.systemctl(args) : notFound(cmd);
+      case 'keepalived':
+        return this.keepalived(args);
+      case 'nginx':
+        return this.nginx(args);
+      default:
+        return notFound(cmd ?? '');
     }
   }
 
@@ -71,7 +81,11 @@ export class SimSystem {
     const v = this.packages.get(name);
     if (!v) return { stdout: `package ${name} is not installed\n`, stderr: '', code: 1 };
     const qf = args.indexOf('--qf');
-    return ok(qf >= 0 ? args[qf + 1]!.replace('%{VERSION}', v.split('-')[0]!).replace('%{RELEASE}', v.split('-').slice(1).join('-')).replace(/\\n/g, '\n') : `${name}-${v}.x86_64\n`);
+    return ok(
+      qf >= 0
+        ? args[qf + 1]!.replace('%{VERSION}', v.split('-')[0]!).replace('%{RELEASE}', v.split('-').slice(1).join('-')).replace(/\\n/g, '\n')
+        : `${name}-${v}.x86_64\n`,
+    );
   }
 
   private install(args: string[]): Output {
@@ -84,27 +98,64 @@ export class SimSystem {
       const head = 'Last metadata expiration check: 0:03:33 ago on Wed Jul 15 05:05:49 2026.\n';
       const nf = missing.map((n) => `No match for argument: ${n}\n`).join('');
       if (missing.length) return { stdout: head + nf, stderr: `Error: Unable to find a match: ${missing.join(' ')}\n`, code: 1 };
-      if (!fresh.length) return ok(head + names.map((n) => `Package ${n}-${nevra(p, n)} is already installed.\n`).join('') + 'Dependencies resolved.\nNothing to do.\nComplete!\n');
-      return ok(head + 'Dependencies resolved.\n' + table(p, fresh) + `\nTransaction Summary\n${'='.repeat(80)}\nInstall  ${fresh.length} Package${fresh.length > 1 ? 's' : ''}\n\n` +
-        'Downloading Packages:\nRunning transaction check\nTransaction check succeeded.\nRunning transaction test\nTransaction test succeeded.\nRunning transaction\n' +
-        fresh.map((n, i) => `  Installing       : ${n}-${nevra(p, n)}   ${i + 1}/${fresh.length}\n`).join('') +
-        `\nInstalled:\n${fresh.map((n) => `  ${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64\n`).join('')}\nComplete!\n`);
+      if (!fresh.length)
+        return ok(
+          head +
+            names.map((n) => `Package ${n}-${nevra(p, n)} is already installed.\n`).join('') +
+            'Dependencies resolved.\nNothing to do.\nComplete!\n',
+        );
+      return ok(
+        head +
+          'Dependencies resolved.\n' +
+          table(p, fresh) +
+          `\nTransaction Summary\n${'='.repeat(80)}\nInstall  ${fresh.length} Package${fresh.length > 1 ? 's' : ''}\n\n` +
+          'Downloading Packages:\nRunning transaction check\nTransaction check succeeded.\nRunning transaction test\nTransaction test succeeded.\nRunning transaction\n' +
+          fresh.map((n, i) => `  Installing       : ${n}-${nevra(p, n)}   ${i + 1}/${fresh.length}\n`).join('') +
+          `\nInstalled:\n${fresh.map((n) => `  ${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64\n`).join('')}\nComplete!\n`,
+      );
     }
-    const head = 'Loaded plugins: fastestmirror\n' + (p.os === 'centos6' ? 'Setting up Install Process\n' : '') + 'Loading mirror speeds from cached hostfile\n * base: mirrors.sina.cn\n * extras: mirrors.sina.cn\n * updates: mirrors.sina.cn\n';
+    const head =
+      'Loaded plugins: fastestmirror\n' +
+      (p.os === 'centos6' ? 'Setting up Install Process\n' : '') +
+      'Loading mirror speeds from cached hostfile\n * base: mirrors.sina.cn\n * extras: mirrors.sina.cn\n * updates: mirrors.sina.cn\n';
     const nf = missing.map((n) => `No package ${n} available.\n`).join('');
-    const already = names.filter((n) => p.repo[n] && !fresh.includes(n)).map((n) => `Package ${p.repo[n]!.epoch ? `${p.repo[n]!.epoch}:` : ''}${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64 already installed and latest version\n`).join('');
+    const already = names
+      .filter((n) => p.repo[n] && !fresh.includes(n))
+      .map(
+        (n) =>
+          `Package ${p.repo[n]!.epoch ? `${p.repo[n]!.epoch}:` : ''}${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64 already installed and latest version\n`,
+      )
+      .join('');
     if (!fresh.length) {
       return missing.length === names.length
         ? { stdout: head + nf, stderr: 'Error: Nothing to do\n', code: 1 }
         : ok(head + already + nf + 'Nothing to do\n');
     }
-    const summary = p.os === 'centos6' ? `Install       ${fresh.length} Package(s)\n` : `Install  ${fresh.length} Package${fresh.length > 1 ? 's' : ''}\n`;
-    return ok(head + already + nf + 'Resolving Dependencies\n--> Running transaction check\n' +
-      fresh.map((n) => `---> Package ${n}.x86_64 ${p.repo[n]!.epoch ?? 0}:${p.repo[n]!.version}-${p.repo[n]!.release} will be installed\n`).join('') +
-      '--> Finished Dependency Resolution\n\nDependencies Resolved\n\n' + table(p, fresh) + `\nTransaction Summary\n${'='.repeat(100)}\n${summary}\n` +
-      'Downloading Packages:\n' + (p.os === 'centos6' ? 'Running rpm_check_debug\n' : '') + 'Running Transaction Test\nTransaction Test Succeeded\nRunning Transaction\n' +
-      fresh.map((n, i) => `  Installing : ${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64${' '.repeat(40)}${i + 1}/${fresh.length} \n`).join('') +
-      `\nInstalled:\n${fresh.map((n) => `  ${n}.x86_64 ${p.repo[n]!.epoch ?? 0}:${p.repo[n]!.version}-${p.repo[n]!.release}\n`).join('')}\nComplete!\n`);
+    const summary =
+      p.os === 'centos6'
+        ? `Install       ${fresh.length} Package(s)\n`
+        : `Install  ${fresh.length} Package${fresh.length > 1 ? 's' : ''}\n`;
+    return ok(
+      head +
+        already +
+        nf +
+        'Resolving Dependencies\n--> Running transaction check\n' +
+        fresh
+          .map((n) => `---> Package ${n}.x86_64 ${p.repo[n]!.epoch ?? 0}:${p.repo[n]!.version}-${p.repo[n]!.release} will be installed\n`)
+          .join('') +
+        '--> Finished Dependency Resolution\n\nDependencies Resolved\n\n' +
+        table(p, fresh) +
+        `\nTransaction Summary\n${'='.repeat(100)}\n${summary}\n` +
+        'Downloading Packages:\n' +
+        (p.os === 'centos6' ? 'Running rpm_check_debug\n' : '') +
+        'Running Transaction Test\nTransaction Test Succeeded\nRunning Transaction\n' +
+        fresh
+          .map(
+            (n, i) => `  Installing : ${n}-${p.repo[n]!.version}-${p.repo[n]!.release}.x86_64${' '.repeat(40)}${i + 1}/${fresh.length} \n`,
+          )
+          .join('') +
+        `\nInstalled:\n${fresh.map((n) => `  ${n}.x86_64 ${p.repo[n]!.epoch ?? 0}:${p.repo[n]!.version}-${p.repo[n]!.release}\n`).join('')}\nComplete!\n`,
+    );
   }
 
   private installPackage(name: string): void {
@@ -179,10 +230,21 @@ export class SimSystem {
         if (svc?.active) return ok('active\n');
         return { stdout: el7 && !svc?.loaded ? 'unknown\n' : 'inactive\n', stderr: '', code: 3 };
       case 'enable':
-        if (!svc) return { stdout: '', stderr: el7 ? 'Failed to execute operation: No such file or directory\n' : `Failed to enable unit: Unit file ${name}.service does not exist.\n`, code: 1 };
+        if (!svc)
+          return {
+            stdout: '',
+            stderr: el7
+              ? 'Failed to execute operation: No such file or directory\n'
+              : `Failed to enable unit: Unit file ${name}.service does not exist.\n`,
+            code: 1,
+          };
         if (svc.enabled) return ok('');
         svc.enabled = true;
-        return { stdout: '', stderr: el7 ? `Created symlink from ${wants} to ${unitPath}.\n` : `Created symlink ${wants} → ${unitPath}.\n`, code: 0 };
+        return {
+          stdout: '',
+          stderr: el7 ? `Created symlink from ${wants} to ${unitPath}.\n` : `Created symlink ${wants} → ${unitPath}.\n`,
+          code: 0,
+        };
       case 'start':
       case 'restart':
         if (!svc) return { stdout: '', stderr: `Failed to ${verb} ${name}.service: Unit not found.\n`, code: 5 };
@@ -219,10 +281,19 @@ export class SimSystem {
     for (const path of ['/etc/nginx/nginx.conf', ...included]) {
       const bad = (this.files.get(path)?.content ?? '').split('\n').findIndex((l) => /^\s*invalid\b/.test(l));
       if (bad >= 0) {
-        return { stdout: '', stderr: `nginx: [emerg] unknown directive "invalid" in ${path}:${bad + 1}\nnginx: configuration file /etc/nginx/nginx.conf test failed\n`, code: 1 };
+        return {
+          stdout: '',
+          stderr: `nginx: [emerg] unknown directive "invalid" in ${path}:${bad + 1}\nnginx: configuration file /etc/nginx/nginx.conf test failed\n`,
+          code: 1,
+        };
       }
     }
-    return { stdout: '', stderr: 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n', code: 0 };
+    return {
+      stdout: '',
+      stderr:
+        'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n',
+      code: 0,
+    };
   }
 }
 
@@ -237,6 +308,11 @@ function nevra(p: Profile, n: string): string {
 
 function table(p: Profile, names: string[]): string {
   const rule = '='.repeat(p.packageManager === 'dnf' ? 80 : 100);
-  const rows = names.map((n) => ` ${n.padEnd(32)} x86_64   ${`${p.repo[n]!.epoch ? `${p.repo[n]!.epoch}:` : ''}${p.repo[n]!.version}-${p.repo[n]!.release}`.padEnd(28)} ${p.repo[n]!.repo.padEnd(16)} ${p.repo[n]!.size}\n`).join('');
+  const rows = names
+    .map(
+      (n) =>
+        ` ${n.padEnd(32)} x86_64   ${`${p.repo[n]!.epoch ? `${p.repo[n]!.epoch}:` : ''}${p.repo[n]!.version}-${p.repo[n]!.release}`.padEnd(28)} ${p.repo[n]!.repo.padEnd(16)} ${p.repo[n]!.size}\n`,
+    )
+    .join('');
   return `${rule}\n Package                          Arch     Version                      Repository       Size\n${rule}\nInstalling:\n${rows}`;
 }

@@ -1,13 +1,13 @@
 // `haops notify-test INVENTORY`: fire each node's notify script once with a synthetic MASTER
 // change (marked as a test), read what the node logged, and see which channels reached us.
 import { randomBytes } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
 import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
 import type { Host } from '../ssh/host.js';
-import { shellQuote } from '../ssh/quote.js';
-import { startCollectors, type ChannelName, type Collector, type NotificationEvent } from './collector.js';
-import { endpointKey, watchableChannels, type Watchable } from './channels.js';
+import { shellQuote } from '../core/quote.js';
+import type { ChannelName, Collector, NotificationEvent } from './collector.js';
+import { listenForNodes, listenKey, localAddresses, type Listener } from './listen.js';
+import { watchableChannels } from './channels.js';
 
 export type ChannelStatus =
   | 'arrived' // seen here (webhook/email/sms we listen for), or the log line is in the file
@@ -48,7 +48,7 @@ export interface NotifyTestReport {
   testId: string;
   nodes: NodeNotifyResult[];
   /** Where haops listened, or why it could not. */
-  listeners: { endpoint: string; kind: 'http' | 'smtp'; error?: string; hint?: string }[];
+  listeners: Listener[];
 }
 
 export interface NotifyTestOptions {
@@ -66,13 +66,6 @@ export interface NotifyTestOptions {
 
 /** A script slower than this holds keepalived's STOP notification (killed after 1 s) at risk. */
 export const SLOW_SCRIPT_MS = 500;
-
-export function localAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flatMap((list) => list ?? [])
-    .filter((a) => !a.internal)
-    .map((a) => a.address);
-}
 
 /** The one remote command per node: run the script as keepalived would, then wait for its channels' outcomes. */
 export function notifyTestCommand(node: NodeModel, testId: string, waitMs: number): string {
@@ -149,7 +142,11 @@ function describeOutcome(o: Outcome | undefined): string {
   return o.ok ? 'the node logged it sent' : `the node logged: ${o.error}`;
 }
 
-export async function notifyTest(model: Pick<Model, 'nodes'>, connect: (host: string) => Promise<Host>, opts: NotifyTestOptions = {}): Promise<NotifyTestReport> {
+export async function notifyTest(
+  model: Pick<Model, 'nodes'>,
+  connect: (host: string) => Promise<Host>,
+  opts: NotifyTestOptions = {},
+): Promise<NotifyTestReport> {
   const waitMs = opts.waitMs ?? 8000;
   const graceMs = opts.graceMs ?? 2000;
   const local = opts.localAddresses ?? localAddresses();
@@ -158,33 +155,17 @@ export async function notifyTest(model: Pick<Model, 'nodes'>, connect: (host: st
   const nodes = model.nodes.filter((n) => !opts.limit || opts.limit.includes(n.host));
 
   // One listener per distinct address of ours that some node sends to.
-  const wanted = new Map<string, Watchable>();
-  for (const n of nodes) for (const w of watchableChannels(n, local)) if (w.listen) wanted.set(`${w.kind} ${endpointKey(w.listen)}`, w);
-  const collectors = new Map<string, Collector>();
-  const listeners: NotifyTestReport['listeners'] = [];
-  const listenErrors = new Map<string, string>();
-  await Promise.all(
-    [...wanted.entries()].map(async ([key, w]) => {
-      const endpoint = endpointKey(w.listen!);
-      try {
-        const c = await startCollectors(w.kind === 'http' ? { webhook: w.listen! } : { smtp: w.listen! });
-        collectors.set(key, c);
-        listeners.push({ endpoint, kind: w.kind });
-        log(`listening for ${w.kind === 'http' ? 'HTTP' : 'SMTP'} on ${endpoint}`);
-      } catch (err) {
-        const e = err as Error & { hint?: string };
-        listenErrors.set(key, e.message);
-        listeners.push({ endpoint, kind: w.kind, error: e.message, hint: e.hint });
-      }
-    }),
-  );
+  const { collectors, listeners, stop } = await listenForNodes(nodes, local, log);
+  const listenErrors = new Map(listeners.flatMap((l) => (l.error ? [[`${l.kind} ${l.endpoint}`, l.error] as const] : [])));
 
   try {
-    const results = await Promise.all(nodes.map((n) => testNode(n, `${testId}-${n.host}`, connect, collectors, listenErrors, local, waitMs, graceMs, log)));
+    const results = await Promise.all(
+      nodes.map((n) => testNode(n, `${testId}-${n.host}`, connect, collectors, listenErrors, local, waitMs, graceMs, log)),
+    );
     const ok = results.every((r) => r.problems.length === 0 && r.channels.every((c) => c.status === 'arrived' || c.status === 'sent'));
     return { ok, testId, nodes: results, listeners };
   } finally {
-    await Promise.all([...collectors.values()].map((c) => c.stop()));
+    await stop();
   }
 }
 
@@ -200,11 +181,25 @@ async function testNode(
   log: (s: string) => void,
 ): Promise<NodeNotifyResult> {
   const instance = node.instances[0]?.name ?? 'HAOPS_TEST';
-  const r: NodeNotifyResult = { host: node.host, pair: node.pair, instance, script: node.notify.script, testId, exitCode: null, scriptMs: null, channels: [], problems: [], logLines: [] };
+  const r: NodeNotifyResult = {
+    host: node.host,
+    pair: node.pair,
+    instance,
+    script: node.notify.script,
+    testId,
+    exitCode: null,
+    scriptMs: null,
+    channels: [],
+    problems: [],
+    logLines: [],
+  };
   const watchable = watchableChannels(node, local);
   const jobs = notifyJobs(node, { test: true });
   const unknownAll = (why: string) => {
-    r.channels = [{ channel: 'log', target: node.notify.log, status: 'unknown', observable: false, detail: why }, ...jobs.map((j) => ({ channel: j.channel, target: j.target, status: 'unknown' as const, observable: false, detail: why }))];
+    r.channels = [
+      { channel: 'log', target: node.notify.log, status: 'unknown', observable: false, detail: why },
+      ...jobs.map((j) => ({ channel: j.channel, target: j.target, status: 'unknown' as const, observable: false, detail: why })),
+    ];
   };
 
   let stdout: string;
@@ -231,7 +226,10 @@ async function testNode(
   r.scriptMs = out.scriptMs;
   r.logLines = out.lines.length > 0 ? out.lines : out.tail;
   if (out.exitCode !== 0) r.problems.push(`the notify script exited ${out.exitCode}`);
-  if (out.scriptMs !== null && out.scriptMs > SLOW_SCRIPT_MS) r.problems.push(`the notify script took ${out.scriptMs} ms to return (keepalived kills a STOP notify after 1 s): a channel is not detached`);
+  if (out.scriptMs !== null && out.scriptMs > SLOW_SCRIPT_MS)
+    r.problems.push(
+      `the notify script took ${out.scriptMs} ms to return (keepalived kills a STOP notify after 1 s): a channel is not detached`,
+    );
 
   const logged = out.lines.some((l) => !l.includes(' channel=') && l.includes(`state=MASTER`));
   r.channels.push({
@@ -239,7 +237,9 @@ async function testNode(
     target: node.notify.log,
     status: logged ? 'arrived' : 'missing',
     observable: true,
-    detail: logged ? 'the line is in the file' : `no line for this test in the file${out.tail.length ? `; its last line: ${out.tail[out.tail.length - 1]}` : ' (empty or unreadable)'}`,
+    detail: logged
+      ? 'the line is in the file'
+      : `no line for this test in the file${out.tail.length ? `; its last line: ${out.tail[out.tail.length - 1]}` : ' (empty or unreadable)'}`,
   });
 
   const outcomes = out.lines.map(parseOutcome).filter((o): o is Outcome => o !== null);
@@ -252,14 +252,31 @@ async function testNode(
 
   for (const job of jobs) {
     const outcome = outcomeFor(job.channel, job.channel === 'email' ? null : job.target);
-    const w = watchable.find((x) => x.channel === job.channel && (job.channel === 'email' || job.target === x.target || job.target.endsWith(`,${x.target}`)));
-    const key = w?.listen ? `${w.kind} ${endpointKey(w.listen)}` : null;
+    const w = watchable.find(
+      (x) => x.channel === job.channel && (job.channel === 'email' || job.target === x.target || job.target.endsWith(`,${x.target}`)),
+    );
+    const key = w?.listen ? listenKey(w) : null;
     const collector = key ? collectors.get(key) : undefined;
     if (!collector) {
       const why = key && listenErrors.has(key) ? `not observable from here (${listenErrors.get(key)})` : 'not observable from here';
-      if (!outcome) r.channels.push({ channel: job.channel, target: job.target, status: 'unknown', observable: false, detail: `no outcome logged within ${secs(waitMs)}; ${why}` });
-      else if (outcome.ok) r.channels.push({ channel: job.channel, target: job.target, status: 'sent', observable: false, detail: `sent, ${why}` });
-      else r.channels.push({ channel: job.channel, target: job.target, status: 'failed', observable: false, detail: `the node logged: ${outcome.error}` });
+      if (!outcome)
+        r.channels.push({
+          channel: job.channel,
+          target: job.target,
+          status: 'unknown',
+          observable: false,
+          detail: `no outcome logged within ${secs(waitMs)}; ${why}`,
+        });
+      else if (outcome.ok)
+        r.channels.push({ channel: job.channel, target: job.target, status: 'sent', observable: false, detail: `sent, ${why}` });
+      else
+        r.channels.push({
+          channel: job.channel,
+          target: job.target,
+          status: 'failed',
+          observable: false,
+          detail: `the node logged: ${outcome.error}`,
+        });
       continue;
     }
     const to = job.channel === 'sms' ? job.target.split(',')[0] : undefined;
@@ -273,9 +290,22 @@ async function testNode(
     const ev = await collector.waitFor(pred, outcome && !outcome.ok ? 200 : graceMs);
     if (ev) {
       const delayMs = Math.max(0, ev.receivedAt - startedAt);
-      r.channels.push({ channel: job.channel, target: job.target, status: 'arrived', observable: true, delayMs, detail: `arrived here ${secs(delayMs)} after the test started` });
+      r.channels.push({
+        channel: job.channel,
+        target: job.target,
+        status: 'arrived',
+        observable: true,
+        delayMs,
+        detail: `arrived here ${secs(delayMs)} after the test started`,
+      });
     } else {
-      r.channels.push({ channel: job.channel, target: job.target, status: 'missing', observable: true, detail: `nothing arrived here; ${describeOutcome(outcome)}` });
+      r.channels.push({
+        channel: job.channel,
+        target: job.target,
+        status: 'missing',
+        observable: true,
+        detail: `nothing arrived here; ${describeOutcome(outcome)}`,
+      });
     }
   }
   return r;
@@ -296,6 +326,10 @@ export function formatNotifyTest(report: NotifyTestReport): string {
     for (const c of n.channels) out.push(`  ${MARK[c.status]} ${c.channel.padEnd(w)}  ${c.target}  ${c.detail}`);
     for (const p of n.problems) out.push(`  problem: ${p}`);
   }
-  out.push(report.ok ? `notify-test ${report.testId}: every channel arrived or was sent` : `notify-test ${report.testId}: some channels did not get through (see above)`);
+  out.push(
+    report.ok
+      ? `notify-test ${report.testId}: every channel arrived or was sent`
+      : `notify-test ${report.testId}: some channels did not get through (see above)`,
+  );
   return out.join('\n');
 }

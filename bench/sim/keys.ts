@@ -11,8 +11,10 @@ export function soundKeyPair(): { private: string; public: string } {
   }
 }
 
-/** Makes every ssh2 ed25519 key generation in this process sound (for test/sim's host keys). */
+/** Makes every ssh2 ed25519 key generation in this process sound (for the simulated hosts' host keys). */
 export function patchKeyGeneration(): void {
   ssh2.utils.generateKeyPairSync = ((type: string, opts?: unknown) =>
-    type === 'ed25519' ? soundKeyPair() : (generate as (t: string, o?: unknown) => unknown)(type, opts)) as typeof ssh2.utils.generateKeyPairSync;
+    type === 'ed25519'
+      ? soundKeyPair()
+      : (generate as (t: string, o?: unknown) => unknown)(type, opts)) as typeof ssh2.utils.generateKeyPairSync;
 }

@@ -1,5 +1,6 @@
 // `haops status`: per pair and instance, who holds the VIP, keepalived's state and effective
 // priority, nginx running or not, and whether HTTP through the VIP answers. One exec per node.
+import { serviceActive } from '../platforms/services.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
@@ -39,18 +40,21 @@ export const STATUS_MARK = '@@haops-status@@';
 
 /** keepalived writes its state on SIGUSR1 to /tmp/keepalived.data (or its own private /tmp). */
 export function statusScript(pair: PairModel): string {
-  const active = (svc: string) =>
-    `if [ -d /run/systemd/system ]; then systemctl is-active --quiet ${svc}; else service ${svc} status >/dev/null 2>&1; fi && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
-  return [
-    `echo ${STATUS_MARK}`,
-    active('keepalived'),
-    active('nginx'),
-    // The notify log's last line per instance holds the state and priority of the last transition.
-    ...pair.instances.map((i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`),
-    // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
-    `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
-    vipProbeScript(pair),
-  ].join('\n') + '\n';
+  const active = (svc: string) => `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
+  return (
+    [
+      `echo ${STATUS_MARK}`,
+      active('keepalived'),
+      active('nginx'),
+      // The notify log's last line per instance holds the state and priority of the last transition.
+      ...pair.instances.map(
+        (i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`,
+      ),
+      // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
+      `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
+      vipProbeScript(pair),
+    ].join('\n') + '\n'
+  );
 }
 
 export function parseStatus(host: string, pair: PairModel, stdout: string): NodeStatus {
@@ -58,7 +62,15 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
   const text = at >= 0 ? stdout.slice(at) : stdout;
   const vipAt = text.indexOf(VIP_MARK);
   const probe = parseVipProbe(vipAt >= 0 ? text.slice(vipAt + VIP_MARK.length) : '');
-  const node: NodeStatus = { host, reachable: true, keepalived: /svc keepalived up/.test(text), nginx: /svc nginx up/.test(text), addresses: probe.addresses, instances: {}, http: probe.http };
+  const node: NodeStatus = {
+    host,
+    reachable: true,
+    keepalived: /svc keepalived up/.test(text),
+    nginx: /svc nginx up/.test(text),
+    addresses: probe.addresses,
+    instances: {},
+    http: probe.http,
+  };
   for (const i of pair.instances) node.instances[i.spec.name] = { state: null, priority: null };
   // The dump lists each instance, its State, then its Effective priority; interfaces follow
   // with State lines of their own, so each instance takes only its first State.
@@ -97,7 +109,8 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[]): PairStatus {
     if (!holder.nginx) return { ...base, verdict: 'degraded', problem: `${holder.host} holds ${vip} but nginx is not running there` };
     if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };
     const down = nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
-    if (down.length) return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
+    if (down.length)
+      return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
     return { ...base, verdict: 'ok' };
   });
   return { pair: pair.name, nodes, instances, ok: instances.every((i) => i.verdict === 'ok') };
@@ -136,11 +149,15 @@ export function formatStatus(pairs: PairStatus[]): string {
         out.push(`  ${n.host}: UNREACHABLE (${n.error ?? 'no answer'})`);
         continue;
       }
-      const inst = Object.entries(n.instances).map(([k, v]) => `${k} ${v.state ?? '?'}${v.priority !== null ? ` prio ${v.priority}` : ''}`).join(', ');
+      const inst = Object.entries(n.instances)
+        .map(([k, v]) => `${k} ${v.state ?? '?'}${v.priority !== null ? ` prio ${v.priority}` : ''}`)
+        .join(', ');
       out.push(`  ${n.host}: keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}`);
     }
     for (const i of p.instances) {
-      out.push(`  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${i.servedBy ? `, HTTP answered by ${i.servedBy}` : ''}: ${i.verdict === 'ok' ? 'ok' : i.problem}`);
+      out.push(
+        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${i.servedBy ? `, HTTP answered by ${i.servedBy}` : ''}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
+      );
     }
   }
   return out.join('\n');

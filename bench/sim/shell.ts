@@ -39,24 +39,34 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
 function probe(sys: SimSystem, kind: string, arg: string): Output {
   const systemd = sys.profile.systemd;
   switch (kind) {
-    case 'os_release': return sys.run(['cat', '/etc/os-release']);
-    case 'redhat_release': return sys.run(['cat', '/etc/redhat-release']);
-    case 'pm': return ok(sys.profile.packageManager === 'dnf' ? '/usr/bin/dnf\n' : '/usr/bin/yum\n');
-    case 'init': return ok(systemd ? 'systemd\n' : 'sysv\n');
-    case 'package': return sys.run(['rpm', '-q', '--qf', '%{VERSION}-%{RELEASE}\\n', arg]);
-    case 'keepalived_version': return ok(merged(sys.run(['keepalived', '-v'])).split('\n')[0] + '\n');
-    case 'enabled': return sys.run(systemd ? ['systemctl', 'is-enabled', arg] : ['chkconfig', '--list', arg]);
-    case 'active': return sys.run(systemd ? ['systemctl', 'is-active', arg] : ['service', arg, 'status']);
+    case 'os_release':
+      return sys.run(['cat', '/etc/os-release']);
+    case 'redhat_release':
+      return sys.run(['cat', '/etc/redhat-release']);
+    case 'pm':
+      return ok(sys.profile.packageManager === 'dnf' ? '/usr/bin/dnf\n' : '/usr/bin/yum\n');
+    case 'init':
+      return ok(systemd ? 'systemd\n' : 'sysv\n');
+    case 'package':
+      return sys.run(['rpm', '-q', '--qf', '%{VERSION}-%{RELEASE}\\n', arg]);
+    case 'keepalived_version':
+      return ok(merged(sys.run(['keepalived', '-v'])).split('\n')[0] + '\n');
+    case 'enabled':
+      return sys.run(systemd ? ['systemctl', 'is-enabled', arg] : ['chkconfig', '--list', arg]);
+    case 'active':
+      return sys.run(systemd ? ['systemctl', 'is-active', arg] : ['service', arg, 'status']);
     case 'file': {
       const f = sys.files.get(arg);
       return f ? ok(sys.sha256sum(arg).stdout + `${f.mode} ${f.owner}\n`) : ok('missing\n');
     }
-    case 'pending': return ok([...pendingOf(sys)].map((m) => `${m}\n`).join(''));
+    case 'pending':
+      return ok([...pendingOf(sys)].map((m) => `${m}\n`).join(''));
     case 'content': {
       const f = sys.files.get(arg);
       return f ? ok(f.content) : { stdout: 'missing\n', stderr: '', code: 2 };
     }
-    default: return { stdout: '', stderr: `sh: probe_${kind}: not found\n`, code: 127 };
+    default:
+      return { stdout: '', stderr: `sh: probe_${kind}: not found\n`, code: 127 };
   }
 }
 
@@ -123,7 +133,11 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
           }
         } else return { stdout: '', stderr: `sim: unsupported validation step: ${line}\n`, code: 2 };
       } else if (line.startsWith('mkdir -p /var/lib/haops/pending && touch ')) {
-        for (const w of line.replace(/ \|\| fail pending$/, '').split(' ').slice(5)) pendingOf(sys).add(w.split('/').pop()!);
+        for (const w of line
+          .replace(/ \|\| fail pending$/, '')
+          .split(' ')
+          .slice(5))
+          pendingOf(sys).add(w.split('/').pop()!);
       } else if (line === `echo '@@haops done'`) {
         out.stdout += '@@haops done\n';
       } else return { stdout: '', stderr: `sim: unsupported put step: ${line}\n`, code: 2 };

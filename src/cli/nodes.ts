@@ -1,0 +1,42 @@
+// The set-up every command that talks to nodes shares: load the model, open connections on
+// demand, mask the inventory's secrets in everything printed, and always close and unmask.
+import type { Inventory } from '../inventory/schema.js';
+import type { Model } from '../model/derive.js';
+import { UsageError } from '../core/errors.js';
+import { connector, type Connector, type NodeFlags } from '../nodes/connector.js';
+import type { LoadModelOptions } from '../model/load.js';
+import { loadModel } from './offline.js';
+import { masked } from './mask.js';
+
+export interface Nodes {
+  inventory: Inventory;
+  model: Model;
+  connect: Connector;
+  /** Closes every connection opened so far (withNodes also does, when fn returns or throws). */
+  closeAll: () => Promise<void>;
+}
+
+export async function withNodes<T>(
+  file: string,
+  flags: NodeFlags,
+  fn: (nodes: Nodes) => Promise<T>,
+  load: LoadModelOptions = {},
+): Promise<T> {
+  const { inventory, model } = loadModel(file, process.env, load);
+  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
+  const restore = masked(model.secrets);
+  try {
+    return await fn({ inventory, model, connect: hosts.get, closeAll: hosts.closeAll });
+  } finally {
+    await hosts.closeAll();
+    restore();
+  }
+}
+
+/** --limit names only hosts of the inventory. */
+export function checkLimit(model: Model, limit: string[] | undefined): void {
+  for (const l of limit ?? []) {
+    if (!model.nodes.some((n) => n.host === l))
+      throw new UsageError(`--limit ${l}: no such host in the inventory`, `use one of: ${model.nodes.map((n) => n.host).join(', ')}`);
+  }
+}
