@@ -7,6 +7,7 @@ const LAYERS = [
   ['src/ssh', 1],
   ['src/inventory', 1],
   ['src/model', 2],
+  ['src/nodes', 3], // one SSH connection per inventory host (connector, prompts)
   ['src/render', 3],
   ['src/plan', 3],
   ['src/facts', 4],
