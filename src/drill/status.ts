@@ -40,7 +40,7 @@ export const STATUS_MARK = '@@haops-status@@';
 /** keepalived writes its state on SIGUSR1 to /tmp/keepalived.data (or its own private /tmp). */
 export function statusScript(pair: PairModel): string {
   const active = (svc: string) =>
-    `if [ -d /run/systemd/system ]; then systemctl is-active --quiet ${svc}; else service ${svc} status >/dev/null 2>&1; fi && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
+    `if [ -d /run/systemd/system ]; then systemctl is-active --quiet ${svc}; elif grep -q 'status)' /etc/init.d/${svc} 2>/dev/null; then service ${svc} status >/dev/null 2>&1; else pidof ${svc} >/dev/null; fi && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
   return [
     `echo ${STATUS_MARK}`,
     active('keepalived'),

@@ -52,6 +52,12 @@ const systemd = {
   reload: (s: string) => `systemctl reload ${shellQuote(s)}`,
 };
 
+const service = {
+  start: (s: string) => `service ${shellQuote(s)} start`,
+  restart: (s: string) => `service ${shellQuote(s)} restart`,
+  reload: (s: string) => `service ${shellQuote(s)} reload`,
+};
+
 const sysv = {
   enable: (s: string) => `chkconfig ${shellQuote(s)} on`,
   start: (s: string) => `service ${shellQuote(s)} start`,
@@ -73,6 +79,16 @@ const PLATFORMS: Record<OsFamily, Platform> = {
   debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
 };
 
-export function platformFor(family: OsFamily): Platform {
+// Debian booted with sysvinit-core: the package made the rc links already (`defaults` is a
+// no-op then); `enable` turns K links back into S links.
+const DEBIAN_SYSV: Platform = {
+  ...PLATFORMS.debian,
+  ...service,
+  enable: (s: string) => `update-rc.d ${shellQuote(s)} defaults >/dev/null && update-rc.d ${shellQuote(s)} enable`,
+};
+
+/** The vocabulary for a node, from its facts: the OS family, and the init it actually runs. */
+export function platformFor(family: OsFamily, init: 'systemd' | 'sysv' = 'systemd'): Platform {
+  if (family === 'debian' && init === 'sysv') return DEBIAN_SYSV;
   return PLATFORMS[family];
 }

@@ -30,6 +30,12 @@ describe('platforms', () => {
     expect(platformFor('debian').install(['keepalived'])).toMatch(/apt-get update -q; fi && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived; }; }$/);
   });
 
+  it('speaks service/update-rc.d on Debian booted with SysV init (init from facts), systemctl on Debian with systemd', () => {
+    expect([platformFor('debian', 'sysv').enable('nginx'), platformFor('debian', 'sysv').restart('keepalived'), platformFor('debian', 'systemd').start('nginx')]).toEqual([
+      'update-rc.d nginx defaults >/dev/null && update-rc.d nginx enable', 'service keepalived restart', 'systemctl start nginx',
+    ]);
+  });
+
   it('never runs keepalived -t on 1.x (it exits 0 having tested nothing), does from 2.0.4', () => {
     expect(platformFor('el6').validateKeepalived('/t', '1.2.13')).toEqual({ command: null, reason: expect.stringMatching(/1\.2\.13 has no -t/) });
     expect(platformFor('el7').validateKeepalived('/t', '2.0.3').command).toBeNull();
