@@ -10,6 +10,7 @@ import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
 import type { NodeModel } from '../model/derive.js';
 import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
+import { waitGone } from '../platforms/commands.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -80,7 +81,9 @@ interface VipEvent {
   at: number;
 }
 
-const svc = (action: string, name: string) => `if [ -d /run/systemd/system ]; then systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}; else service ${name} ${action}; fi`;
+// `service NAME stop` may return before the daemon is gone (Debian's init scripts): wait, as systemctl does.
+const svc = (action: string, name: string) =>
+  `if [ -d /run/systemd/system ]; then systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}; else service ${name} ${action}${action === 'stop' ? ` && ${waitGone(name)}` : ''}; fi`;
 
 export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
   switch (kind) {

@@ -79,11 +79,19 @@ const PLATFORMS: Record<OsFamily, Platform> = {
   debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
 };
 
+/**
+ * Shell that waits (up to 10 s) until no process of the daemon is left. Debian's init scripts
+ * stop with start-stop-daemon and no --retry: `stop` returns while keepalived is still shutting
+ * down, and a `start` then sees the old pid, does nothing, and the daemon ends up stopped.
+ */
+export const waitGone = (s: string) => `i=0; while pidof ${shellQuote(s)} >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`;
+
 // Debian booted with sysvinit-core: the package made the rc links already (`defaults` is a
 // no-op then); `enable` turns K links back into S links.
 const DEBIAN_SYSV: Platform = {
   ...PLATFORMS.debian,
   ...service,
+  restart: (s: string) => `service ${shellQuote(s)} stop && ${waitGone(s)} && service ${shellQuote(s)} start`,
   enable: (s: string) => `update-rc.d ${shellQuote(s)} defaults >/dev/null && update-rc.d ${shellQuote(s)} enable`,
 };
 
