@@ -123,8 +123,9 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
     spawnSync(process.execPath, [haops, 'validate', file], { cwd: root, env });
     startup.push(performance.now() - t0);
   }
-  const { inventory } = loadInventory(file, env);
-  const model = buildModel(inventory, file, env);
+  const loaded = loadInventory(file, env);
+  const { inventory } = loaded;
+  const model = buildModel(loaded);
   const playbook = loadPlaybook();
   const names = Object.keys(inventory.hosts);
   const handshake: number[] = [];
@@ -133,7 +134,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
   const noVerify: number[] = [];
   const withVerify: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const hosts = connector(inventory, file, {});
+    const hosts = connector(inventory, file, {}, model.secrets, model.sudo);
     try {
       const [h, open] = await timed(() => Promise.all(names.map(hosts.get)));
       handshake.push(h);
@@ -146,7 +147,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
       await hosts.closeAll();
     }
     for (const [verify, into] of [[false, noVerify], [true, withVerify]] as const) {
-      const c = connector(inventory, file, {});
+      const c = connector(inventory, file, {}, model.secrets, model.sudo);
       try {
         into.push((await timed(() => deploy(model, { playbook, connect: c.get, renderer: 'silent', verify, concurrency })))[0]);
       } finally {

@@ -81,7 +81,7 @@ describe('lab plan and inventory', () => {
     const ids = [...info.pairs.map((p) => p.virtualRouterId), 53];
     expect(new Set(ids).size).toBe(ids.length);
     const text = labInventoryYaml(info);
-    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {}).inventory, 'lab.yaml', {}));
+    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {})));
     expect(plan.every((p) => p.ok)).toBe(true);
     expect(plan).toHaveLength(21);
   });
