@@ -13,7 +13,7 @@ import { LAB_SUDO_PASSWORD, type NodeKind } from './kinds.js';
 import { ensureLayer } from './layer.js';
 import { HOST_LINK, STATE_FILE, SUDO_PASSWORD_FILE, logFile } from './paths.js';
 import { type LabInfo, type LabMember, planLab } from './plan.js';
-import { checkHost, checkPrerequisites } from './prereq.js';
+import { checkHost, checkPrerequisites, ensureInotifyRoom } from './prereq.js';
 import { httpBody, sshAnswers, waitFor } from './probe.js';
 import { ensureRepo } from './repo.js';
 import { findClash, labSubnet } from './subnet.js';
@@ -62,6 +62,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
   try {
     await ensureBase(log);
     await ensureRepo(log);
+    const raised = await ensureInotifyRoom(info.nodes.length);
+    if (raised) log(`raised fs.inotify.max_user_instances from ${raised.from} to ${raised.to}: each node's systemd takes some of root's`);
     const layers = new Map<NodeKind, string | undefined>();
     for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
     await start(info, layers, log);
