@@ -3,7 +3,9 @@
 // needing a password, one NOPASSWD). Each kind is confirmed on the node, then deployed,
 // checked with status and drilled through the CLI as a user runs it.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -84,6 +86,15 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
       const { stdout } = await ssh(`root@${addr(n)}`, 'ls /etc/rc2.d | grep -E "^S[0-9]+(keepalived|nginx)$" | sed "s/^S[0-9]*//"; ps -o ppid= -C keepalived,nginx | sort -n | head -1');
       expect(stdout.trim().split('\n').map((l) => l.trim())).toEqual(['keepalived', 'nginx', '1']);
     }
+  });
+
+  it('sudo password_file works too: status through sudo on the ops node with the password read from a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'haops-kinds-'));
+    const file = join(dir, 'lab.yaml');
+    writeFileSync(file, readFileSync(LAB, 'utf8').replace(`password_env: ${LAB_SUDO_PASSWORD_ENV}`, `password_file: ${SUDO_PASSWORD_FILE}`));
+    const r = await haops(['status', file, '--json'], { env: { ...env, [LAB_SUDO_PASSWORD_ENV]: undefined } });
+    const lab3 = json(r).pairs.find((p: { pair: string }) => p.pair === 'lab3');
+    expect(lab3.nodes.map((n: { host: string; reachable: boolean; keepalived: boolean }) => [n.host, n.reachable, n.keepalived]), r.stdout).toEqual([['node5', true, true], ['node6', true, true]]);
   });
 
   it('status finds every pair healthy', async () => {
