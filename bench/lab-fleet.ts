@@ -28,7 +28,10 @@ const timed = async <T>(f: () => Promise<T>): Promise<[number, T]> => {
   return [performance.now() - t0, v];
 };
 
-interface Inv { ssh: { identity_file: string }; hosts: Record<string, { address: string; user?: string; identity_file?: string }> }
+interface Inv {
+  ssh: { identity_file: string };
+  hosts: Record<string, { address: string; user?: string; identity_file?: string }>;
+}
 
 export async function labFleetPart(root: string, nodes: number, log: (s: string) => void) {
   const haops = join(root, 'bin', 'haops.js');
@@ -70,7 +73,8 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
     log(`lab-fleet: round ${i + 1}/${ROUNDS}`);
     const floorMs = await floor();
     const noop = deployRun();
-    if (!noop.report.ok || noop.report.changed !== 0) throw new Error(`no-op deploy ${i + 1}: ok=${noop.report.ok}, changed ${noop.report.changed}`);
+    if (!noop.report.ok || noop.report.changed !== 0)
+      throw new Error(`no-op deploy ${i + 1}: ok=${noop.report.ok}, changed ${noop.report.changed}`);
     rounds.push({ noopMs: noop.ms, floorMs });
   }
   const parts = await whereTimeGoes(root, file, haops, env, nodes / 2);
@@ -89,10 +93,16 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
     parts,
   };
   const ratio = result.noopMedianMs / result.floorMedianMs;
-  console.log(`\nReal lab fleet: ${nodes} nodes (${nodes / 2} pairs), whole \`haops deploy --concurrency ${nodes / 2}\` processes; floor = ${nodes} parallel OpenSSH \`ssh node true\`, same rounds\n`);
-  console.log(`  lab up            ${sec(result.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`);
+  console.log(
+    `\nReal lab fleet: ${nodes} nodes (${nodes / 2} pairs), whole \`haops deploy --concurrency ${nodes / 2}\` processes; floor = ${nodes} parallel OpenSSH \`ssh node true\`, same rounds\n`,
+  );
+  console.log(
+    `  lab up            ${sec(result.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`,
+  );
   console.log(`  cold deploy       ${sec(result.coldDeployMs)} s  (floor ${sec(result.coldFloorMs)} s)`);
-  console.log(`  no-op deploy      ${sec(result.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(result.floorMedianMs)} s, ${ratio.toFixed(2)}x)`);
+  console.log(
+    `  no-op deploy      ${sec(result.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(result.floorMedianMs)} s, ${ratio.toFixed(2)}x)`,
+  );
   console.log(`  rounds            ${rounds.map((r) => `${sec(r.noopMs)}/${sec(r.floorMs)}`).join('  ')}  (no-op/floor s)`);
   console.log('  where a no-op run goes (medians, in-process unless said):');
   for (const [k, v] of Object.entries(parts)) console.log(`    ${k.padEnd(34)} ${sec(v)} s`);
@@ -103,14 +113,39 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
 async function sshFloor(inv: Inv): Promise<number> {
   const t0 = performance.now();
   await Promise.all(
-    Object.values(inv.hosts).map((h) => new Promise<void>((resolve, reject) => {
-      const legacy = h.identity_file?.endsWith('id_rsa')
-        ? ['-o', 'KexAlgorithms=+diffie-hellman-group14-sha1', '-o', 'HostKeyAlgorithms=+ssh-rsa', '-o', 'PubkeyAcceptedAlgorithms=+ssh-rsa']
-        : [];
-      const c = spawn('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', ...legacy,
-        '-i', h.identity_file ?? inv.ssh.identity_file, `${h.user ?? 'root'}@${h.address}`, 'true'], { stdio: 'ignore' });
-      c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh ${h.address} true exited ${code}`))));
-    })),
+    Object.values(inv.hosts).map(
+      (h) =>
+        new Promise<void>((resolve, reject) => {
+          const legacy = h.identity_file?.endsWith('id_rsa')
+            ? [
+                '-o',
+                'KexAlgorithms=+diffie-hellman-group14-sha1',
+                '-o',
+                'HostKeyAlgorithms=+ssh-rsa',
+                '-o',
+                'PubkeyAcceptedAlgorithms=+ssh-rsa',
+              ]
+            : [];
+          const c = spawn(
+            'ssh',
+            [
+              '-o',
+              'BatchMode=yes',
+              '-o',
+              `UserKnownHostsFile=${KNOWN_HOSTS}`,
+              '-o',
+              'StrictHostKeyChecking=yes',
+              ...legacy,
+              '-i',
+              h.identity_file ?? inv.ssh.identity_file,
+              `${h.user ?? 'root'}@${h.address}`,
+              'true',
+            ],
+            { stdio: 'ignore' },
+          );
+          c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh ${h.address} true exited ${code}`))));
+        }),
+    ),
   );
   return performance.now() - t0;
 }
@@ -139,14 +174,25 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
       const [h, open] = await timed(() => Promise.all(names.map(hosts.get)));
       handshake.push(h);
       trueExec.push((await timed(() => Promise.all(open.map((x) => x.exec('true')))))[0]);
-      facts.push((await timed(() => Promise.all(open.map((x) => {
-        const node = model.nodes.find((n) => n.host === x.name)!;
-        return gatherFacts(x, wantedState(playbook, node, model));
-      }))))[0]);
+      facts.push(
+        (
+          await timed(() =>
+            Promise.all(
+              open.map((x) => {
+                const node = model.nodes.find((n) => n.host === x.name)!;
+                return gatherFacts(x, wantedState(playbook, node, model));
+              }),
+            ),
+          )
+        )[0],
+      );
     } finally {
       await hosts.closeAll();
     }
-    for (const [verify, into] of [[false, noVerify], [true, withVerify]] as const) {
+    for (const [verify, into] of [
+      [false, noVerify],
+      [true, withVerify],
+    ] as const) {
       const c = connector(inventory, file, {}, model.secrets, model.sudo);
       try {
         into.push((await timed(() => deploy(model, { playbook, connect: c.get, renderer: 'silent', verify, concurrency })))[0]);
@@ -170,6 +216,9 @@ function nodeMemoryMb(): { medianMb: number; totalMb: number } {
   const lab = `haops-lab${process.env.HAOPS_LAB_ID ?? ''}`;
   const script = `for d in /sys/fs/cgroup/memory/${lab}/node* /sys/fs/cgroup/${lab}/node*; do [ -f "$d/memory.stat" ] && awk '$1=="total_rss"||$1=="anon"{print $2; exit}' "$d/memory.stat"; done`;
   const out = spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
-  const mbs = out.split('\n').filter(Boolean).map((b) => Number(b) / 2 ** 20);
+  const mbs = out
+    .split('\n')
+    .filter(Boolean)
+    .map((b) => Number(b) / 2 ** 20);
   return { medianMb: Math.round(median(mbs.length ? mbs : [0]) * 10) / 10, totalMb: Math.round(mbs.reduce((a, b) => a + b, 0)) };
 }

@@ -37,8 +37,11 @@ export function kindPackages(kind: NodeKind): string[] {
 /** `--kinds a,b,c`: one kind per pair in order; a shorter list repeats (pure). */
 export function parseKinds(text: string | undefined): NodeKind[] {
   if (text === undefined || text.trim() === '') return ['systemd'];
-  return text.split(',').map((k) => k.trim()).map((k) => {
-    if (!(KINDS as readonly string[]).includes(k)) throw new LabError(`--kinds: "${k}" is not a node kind; use ${KINDS.join(', ')}`);
-    return k as NodeKind;
-  });
+  return text
+    .split(',')
+    .map((k) => k.trim())
+    .map((k) => {
+      if (!(KINDS as readonly string[]).includes(k)) throw new LabError(`--kinds: "${k}" is not a node kind; use ${KINDS.join(', ')}`);
+      return k as NodeKind;
+    });
 }

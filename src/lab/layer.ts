@@ -17,10 +17,7 @@ function setupScript(kind: NodeKind): string {
   if (kind === 'sysv') {
     // No ttys in a container: gettys would respawn-fail forever. Nothing else of rcS needs the
     // hardware clock.
-    return [
-      "sed -i -E 's/^([1-6]:[0-9]+:respawn:)/#\\1/' /etc/inittab",
-      'update-rc.d -f hwclock.sh remove || true',
-    ].join('\n');
+    return ["sed -i -E 's/^([1-6]:[0-9]+:respawn:)/#\\1/' /etc/inittab", 'update-rc.d -f hwclock.sh remove || true'].join('\n');
   }
   if (kind === 'sudo') {
     return [
@@ -40,7 +37,10 @@ function setupScript(kind: NodeKind): string {
 export function layerDir(kind: NodeKind, baseStamp: string): string | undefined {
   const packages = kindPackages(kind);
   if (!packages.length) return undefined;
-  const key = createHash('sha256').update(`${baseStamp}\n${packages.join(' ')}\n${setupScript(kind)}`).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(`${baseStamp}\n${packages.join(' ')}\n${setupScript(kind)}`)
+    .digest('hex')
+    .slice(0, 12);
   return `${LAYERS_DIR}/${kind}-${key}`;
 }
 
@@ -55,7 +55,14 @@ export async function ensureLayer(kind: NodeKind, log: (s: string) => void): Pro
   try {
     await download(kindPackages(kind), `${build}/debs`);
     const merged = `${build}/merged`;
-    await run('mount', ['-t', 'overlay', 'haops-layer', '-o', `lowerdir=${BASE_DIR},upperdir=${build}/upper,workdir=${build}/work`, merged]);
+    await run('mount', [
+      '-t',
+      'overlay',
+      'haops-layer',
+      '-o',
+      `lowerdir=${BASE_DIR},upperdir=${build}/upper,workdir=${build}/work`,
+      merged,
+    ]);
     try {
       await install(kind, merged, `${build}/debs`);
     } finally {
@@ -76,11 +83,17 @@ export async function ensureLayer(kind: NodeKind, log: (s: string) => void): Pro
 /** Fetches what the base lacks for these packages (the host's apt, against the base's dpkg status). */
 async function download(packages: string[], into: string): Promise<void> {
   await run('apt-get', [
-    '-q', '-y', '--download-only',
-    '-o', `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
-    '-o', `Dir::Cache::archives=${into}`,
-    '-o', 'Debug::NoLocking=1',
-    'install', ...packages,
+    '-q',
+    '-y',
+    '--download-only',
+    '-o',
+    `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
+    '-o',
+    `Dir::Cache::archives=${into}`,
+    '-o',
+    'Debug::NoLocking=1',
+    'install',
+    ...packages,
   ]).catch((e: LabError) => {
     throw new LabError(`could not fetch ${packages.join(', ')} for the lab (run \`apt-get update\` and retry): ${e.message}`, e.detail);
   });
@@ -104,5 +117,17 @@ async function install(kind: NodeKind, root: string, debs: string): Promise<void
     setupScript(kind),
     'apt-get clean',
   ].join('\n');
-  await run('systemd-nspawn', ['-q', '--register=no', '--keep-unit', '--private-network', `--machine=haops-layer-${kind}-${process.pid}`, `--bind-ro=${debs}:${DEBS_IN_NODE}`, '-D', root, 'sh', '-c', script]);
+  await run('systemd-nspawn', [
+    '-q',
+    '--register=no',
+    '--keep-unit',
+    '--private-network',
+    `--machine=haops-layer-${kind}-${process.pid}`,
+    `--bind-ro=${debs}:${DEBS_IN_NODE}`,
+    '-D',
+    root,
+    'sh',
+    '-c',
+    script,
+  ]);
 }

@@ -13,8 +13,13 @@ import { haops } from './cli.js';
 const exec = promisify(execFile);
 
 async function hostState() {
-  const netns = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(NETNS_PREFIX));
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(`${NODES_DIR}/`));
+  const netns = (await exec('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(NETNS_PREFIX));
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`${NODES_DIR}/`));
   const link = (await exec('ip', ['-o', 'link', 'show']).then((r) => r.stdout)).includes(`${HOST_LINK}@`);
   const cgroup = existsSync(`/sys/fs/cgroup/memory/${CGROUP_NAME}`) || existsSync(`/sys/fs/cgroup/${CGROUP_NAME}`);
   return { netns, mounts, link, cgroup };

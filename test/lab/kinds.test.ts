@@ -18,15 +18,29 @@ import { haops, json } from './cli.js';
 const exec = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
 
-interface Host { address: string; user?: string }
+interface Host {
+  address: string;
+  user?: string;
+}
 const hosts = () => parse(readFileSync(LAB, 'utf8')).hosts as Record<string, Host>;
 const addr = (name: string) => hosts()[name]!.address;
 
 /** OpenSSH as an operator runs it, with the lab's trust; extra options first. */
 function ssh(target: string, command: string, opts: string[] = [], identity = IDENTITY_FILE) {
   return exec('ssh', [
-    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'ConnectTimeout=5',
-    ...opts, '-i', identity, target, command,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    '-o',
+    'ConnectTimeout=5',
+    ...opts,
+    '-i',
+    identity,
+    target,
+    command,
   ]);
 }
 
@@ -44,7 +58,10 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
 
   it('sysv nodes run SysV init as PID 1, not systemd', async () => {
     for (const n of ['node1', 'node2']) {
-      const { stdout } = await ssh(`root@${addr(n)}`, 'cat /proc/1/comm; test -d /run/systemd/system && echo systemd-running || echo no-systemd');
+      const { stdout } = await ssh(
+        `root@${addr(n)}`,
+        'cat /proc/1/comm; test -d /run/systemd/system && echo systemd-running || echo no-systemd',
+      );
       expect(stdout.trim().split('\n')).toEqual(['init', 'no-systemd']);
     }
   });
@@ -53,7 +70,18 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
     const modern = ssh(`root@${addr('node3')}`, 'true', ['-o', 'KexAlgorithms=curve25519-sha256'], RSA_IDENTITY_FILE);
     await expect(modern).rejects.toThrow(/no matching key exchange method found/);
     await expect(ssh(`root@${addr('node3')}`, 'true', [], RSA_IDENTITY_FILE)).rejects.toThrow(/no matching key exchange method/);
-    const old = ['-o', 'KexAlgorithms=diffie-hellman-group14-sha1', '-o', 'HostKeyAlgorithms=ssh-rsa', '-o', 'PubkeyAcceptedAlgorithms=ssh-rsa', '-o', 'Ciphers=aes128-ctr', '-o', 'MACs=hmac-sha1'];
+    const old = [
+      '-o',
+      'KexAlgorithms=diffie-hellman-group14-sha1',
+      '-o',
+      'HostKeyAlgorithms=ssh-rsa',
+      '-o',
+      'PubkeyAcceptedAlgorithms=ssh-rsa',
+      '-o',
+      'Ciphers=aes128-ctr',
+      '-o',
+      'MACs=hmac-sha1',
+    ];
     await expect(ssh(`root@${addr('node3')}`, 'echo in', old, RSA_IDENTITY_FILE)).resolves.toMatchObject({ stdout: 'in\n' });
     // The ed25519 key is not let in: the node takes an RSA user key, as CentOS 6 users have.
     await expect(ssh(`root@${addr('node3')}`, 'true', old, IDENTITY_FILE)).rejects.toThrow(/Permission denied/);
@@ -75,7 +103,11 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
     const r = await haops(['deploy', LAB, '--json'], { env });
     const report = json(r);
     expect(report.ok, r.stdout + r.stderr).toBe(true);
-    expect(report.pairs.map((p: { pair: string; ok: boolean }) => [p.pair, p.ok])).toEqual([['lab', true], ['lab2', true], ['lab3', true]]);
+    expect(report.pairs.map((p: { pair: string; ok: boolean }) => [p.pair, p.ok])).toEqual([
+      ['lab', true],
+      ['lab2', true],
+      ['lab3', true],
+    ]);
     expect(r.stdout + r.stderr).not.toContain(env[LAB_SUDO_PASSWORD_ENV]);
     const again = json(await haops(['deploy', LAB, '--json'], { env }));
     expect(again.changed).toBe(0);
@@ -83,27 +115,52 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
 
   it('on the sysv nodes keepalived and nginx run under init and start at boot from rc links', async () => {
     for (const n of ['node1', 'node2']) {
-      const { stdout } = await ssh(`root@${addr(n)}`, 'ls /etc/rc2.d | grep -E "^S[0-9]+(keepalived|nginx)$" | sed "s/^S[0-9]*//"; ps -o ppid= -C keepalived,nginx | sort -n | head -1');
-      expect(stdout.trim().split('\n').map((l) => l.trim())).toEqual(['keepalived', 'nginx', '1']);
+      const { stdout } = await ssh(
+        `root@${addr(n)}`,
+        'ls /etc/rc2.d | grep -E "^S[0-9]+(keepalived|nginx)$" | sed "s/^S[0-9]*//"; ps -o ppid= -C keepalived,nginx | sort -n | head -1',
+      );
+      expect(
+        stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.trim()),
+      ).toEqual(['keepalived', 'nginx', '1']);
     }
   });
 
   it('sudo password_file works too: status through sudo on the ops node with the password read from a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'haops-kinds-'));
     const file = join(dir, 'lab.yaml');
-    writeFileSync(file, readFileSync(LAB, 'utf8').replace(`password_env: ${LAB_SUDO_PASSWORD_ENV}`, `password_file: ${SUDO_PASSWORD_FILE}`));
+    writeFileSync(
+      file,
+      readFileSync(LAB, 'utf8').replace(`password_env: ${LAB_SUDO_PASSWORD_ENV}`, `password_file: ${SUDO_PASSWORD_FILE}`),
+    );
     const r = await haops(['status', file, '--json'], { env: { ...env, [LAB_SUDO_PASSWORD_ENV]: undefined } });
     const lab3 = json(r).pairs.find((p: { pair: string }) => p.pair === 'lab3');
-    expect(lab3.nodes.map((n: { host: string; reachable: boolean; keepalived: boolean }) => [n.host, n.reachable, n.keepalived]), r.stdout).toEqual([['node5', true, true], ['node6', true, true]]);
+    expect(
+      lab3.nodes.map((n: { host: string; reachable: boolean; keepalived: boolean }) => [n.host, n.reachable, n.keepalived]),
+      r.stdout,
+    ).toEqual([
+      ['node5', true, true],
+      ['node6', true, true],
+    ]);
   });
 
   it('status finds every pair healthy', async () => {
     const r = await haops(['status', LAB, '--json'], { env });
     expect(r.code, r.stdout).toBe(0);
-    expect(json(r).pairs.map((p: { pair: string; ok: boolean }) => [p.pair, p.ok])).toEqual([['lab', true], ['lab2', true], ['lab3', true]]);
+    expect(json(r).pairs.map((p: { pair: string; ok: boolean }) => [p.pair, p.ok])).toEqual([
+      ['lab', true],
+      ['lab2', true],
+      ['lab3', true],
+    ]);
   });
 
-  for (const [pair, kind] of [['lab', 'sysv'], ['lab2', 'legacy-ssh'], ['lab3', 'sudo']] as const) {
+  for (const [pair, kind] of [
+    ['lab', 'sysv'],
+    ['lab2', 'legacy-ssh'],
+    ['lab3', 'sudo'],
+  ] as const) {
     it(`a drill on the ${kind} pair fails over and ends as it began`, async () => {
       const r = await haops(['failover-drill', LAB, '--pair', pair, '--json'], { env });
       const report = json(r);
