@@ -4,6 +4,8 @@
 //   npm run bench -- --sizes 10,100 --concurrency 50 --runs 3 --os rocky9
 //   npm run bench -- --lab                 lab pair, 1 warm-up + 5 timed no-op deploys (lab must be up)
 //   npm run bench -- --lab-cold            lab pair, one timed deploy: run right after `haops lab up`
+//   npm run bench -- --lab-fleet 10       N real lab nodes: lab up, cold + 5 no-op deploys beside the
+//                                          OpenSSH floor, where the time goes (root; leaves that lab up)
 //   add --fleet to --lab / --lab-cold to run the fleet part as well
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { deploy, type DeployReport } from '../src/runner/deploy.js';
 import { soundKeyPair } from './sim/keys.js';
 import { SIM_PLAYBOOK } from './sim/wanted.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
+import { labFleetPart } from './lab-fleet.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results.json');
@@ -34,6 +37,7 @@ const ANCHORS = [
 
 interface Args {
   fleet: boolean;
+  labFleet: number[];
   lab: boolean;
   labCold: boolean;
   sizes: number[];
@@ -49,8 +53,10 @@ function parseArgs(argv: string[]): Args {
   };
   const lab = argv.includes('--lab');
   const labCold = argv.includes('--lab-cold');
+  const labFleet = argv.includes('--lab-fleet') ? value('--lab-fleet', '').split(',').map(Number) : [];
   const a: Args = {
-    fleet: argv.includes('--fleet') || (!lab && !labCold),
+    fleet: argv.includes('--fleet') || (!lab && !labCold && !labFleet.length),
+    labFleet,
     lab,
     labCold,
     sizes: value('--sizes', '10,50,100').split(',').map(Number),
@@ -58,8 +64,8 @@ function parseArgs(argv: string[]): Args {
     runs: Number(value('--runs', '3')),
     os: value('--os', 'rocky9'),
   };
-  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2))
-    throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
+  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2)) throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
+  if (a.labFleet.some((n) => !Number.isInteger(n) || n < 2 || n > 40 || n % 2)) throw new Error('--lab-fleet: even node counts from 2 to 40, like 2,10,40');
   if (!Number.isInteger(a.concurrency) || a.concurrency < 1) throw new Error('--concurrency: a whole number of at least 1');
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs: a whole number of at least 1');
   return a;
@@ -478,6 +484,13 @@ try {
   else if (args.fleet)
     console.log('\nLab pair: not run (`npm run bench -- --lab` with the lab up; `--lab-cold` right after `haops lab up`).');
   if (args.labCold) results.labCold = { at: new Date().toISOString(), ...labColdPart() };
+  if (args.labFleet.length) {
+    const stale = staleBuild();
+    if (stale) console.log(`\nwarning: ${stale}`);
+    const labFleet = ((results.labFleet as Record<string, unknown>) ?? {});
+    for (const n of args.labFleet) labFleet[n] = { at: new Date().toISOString(), ...(await labFleetPart(ROOT, n, (s) => process.stderr.write(`${s}\n`))) };
+    results.labFleet = labFleet;
+  }
 } catch (e) {
   console.error(`bench: ${(e as Error).message}`);
   process.exitCode = 1;

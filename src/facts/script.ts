@@ -1,7 +1,7 @@
 // The one facts-gathering script per host: POSIX sh (CentOS 6's bash 4.1, Debian's dash),
 // built from small probes, each framed by `run` (see core/sections.ts).
 
-import { byInit } from '../platforms/services.js';
+import { byInit, IS_SYSTEMD } from '../platforms/services.js';
 import type { WantedState } from '../core/state.js';
 import { RUN_FUNCTION, runLine } from '../core/sections.js';
 
@@ -14,8 +14,11 @@ const PROBES = [
   `probe_init() { ${byInit('echo systemd', 'echo sysv')}; }`,
   `probe_package() { if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='\${Status} \${Version}\\n' "$1"; else rpm -q --qf '%{VERSION}-%{RELEASE}\\n' "$1"; fi; }`,
   `probe_keepalived_version() { keepalived -v 2>&1 | head -1; }`,
-  `probe_enabled() { ${byInit('systemctl is-enabled "$1"', 'chkconfig --list "$1"')}; }`,
-  `probe_active() { ${byInit('systemctl is-active "$1"', 'service "$1" status')}; }`,
+  // Debian without systemd has no chkconfig: its rc links are printed in chkconfig's format.
+  `probe_enabled() { if ${IS_SYSTEMD}; then systemctl is-enabled "$1"; elif command -v chkconfig >/dev/null 2>&1; then chkconfig --list "$1"; ` +
+    `elif [ -x "/etc/init.d/$1" ]; then printf '%s \\t' "$1"; for l in 0 1 2 3 4 5 6; do if ls /etc/rc$l.d/S[0-9][0-9]"$1" >/dev/null 2>&1; then printf '%s:on\\t' $l; else printf '%s:off\\t' $l; fi; done; echo; else echo "$1: unrecognized service"; return 1; fi; }`,
+  // Debian's keepalived init script has no `status` action: then the daemon's pid says it.
+  `probe_active() { if ${IS_SYSTEMD}; then systemctl is-active "$1"; elif [ -f "/etc/init.d/$1" ] && ! grep -q 'status)' "/etc/init.d/$1"; then pidof "$1"; else service "$1" status; fi; }`,
   `probe_pending() { ls /var/lib/haops/pending 2>/dev/null; true; }`,
   `probe_file() { if [ -e "$1" ]; then sha256sum "$1" && stat -c '%a %U:%G' "$1"; else echo missing; fi; }`,
 ];

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LabError } from './errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from './lab.js';
+import { KINDS, parseKinds } from './kinds.js';
 import { DEFAULT_NODES, DEFAULT_SUBNET } from './plan.js';
 
 const log = (s: string) => console.error(`lab: ${s}`);
@@ -15,9 +16,11 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('up')
     .description('build (once) and boot the lab nodes and backends, write inventory/lab.yaml')
-    .option('--nodes <n>', 'number of nodes', (v) => Number(v), DEFAULT_NODES)
+    .option('--nodes <n>', 'number of nodes, even, 2 to 40: every two form a pair', (v) => Number(v), DEFAULT_NODES)
     .option('--subnet <cidr>', 'lab subnet', DEFAULT_SUBNET)
-    .action((o: { nodes: number; subnet: string }) => guard(() => labUp({ ...o, repoRoot: REPO_ROOT, log })));
+    .option('--kinds <list>', `node kind of each pair in order, repeating (${KINDS.join(', ')})`, 'systemd')
+    .action((o: { nodes: number; subnet: string; kinds: string }) =>
+      guard(() => labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), repoRoot: REPO_ROOT, log })));
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')
@@ -37,7 +40,7 @@ export function formatStatus(s: LabStatus): string {
   const yes = (b: boolean, word: string) => (b ? word : `no ${word}`);
   return [
     `lab ${s.up ? 'up' : 'degraded'} on ${s.subnet}`,
-    ...s.nodes.map((n) => `  ${n.name}  ${n.address}  ${yes(n.running, 'running')}  ${yes(n.ssh, 'ssh')}`),
+    ...s.nodes.map((n) => `  ${n.name}  ${n.address}  ${n.kind ?? 'systemd'}  ${yes(n.running, 'running')}  ${yes(n.ssh, 'ssh')}`),
     ...s.backends.map((b) => `  ${b.name}  ${b.address}  ${yes(b.http, 'http')}`),
   ].join('\n');
 }

@@ -1,16 +1,19 @@
 // The text of inventory/lab.yaml for a lab (pure): the lab's hosts and one keepalived+nginx
 // pair per two nodes, in the same shape a user writes by hand.
 import { BACKEND_PORT } from './backend.js';
-import type { LabInfo, LabPair } from './plan.js';
+import { LAB_SUDO_PASSWORD_ENV } from './kinds.js';
+import { SUDO_PASSWORD_FILE } from './paths.js';
+import type { LabInfo, LabNode, LabPair } from './plan.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
 
 export function labInventoryYaml(info: LabInfo): string {
-  const hosts = info.nodes.map((n) => `  ${n.name}:\n    address: ${n.address}\n`).join('');
+  const hosts = info.nodes.map(hostYaml).join('');
   const servers = info.backends.map((b) => `${b.address}:${BACKEND_PORT}`).join(', ');
   return [
-    '# Written by `haops lab up`: the built-in lab\'s pair. Do not edit by hand; `haops lab up` rewrites it.\n',
+    '# Written by `haops lab up`: the built-in lab\'s pairs. Do not edit by hand; `haops lab up` rewrites it.\n',
     '# A lab may deploy the default VRRP password below; a real inventory sets HAOPS_VRRP_PASSWORD.\n',
+    ...(info.nodes.some((n) => n.sudoPassword) ? [`# The sudo nodes need: export ${LAB_SUDO_PASSWORD_ENV}=$(cat ${SUDO_PASSWORD_FILE})\n`] : []),
     'allow_default_secrets: true\n',
     'ssh:\n',
     '  user: root\n',
@@ -23,13 +26,23 @@ export function labInventoryYaml(info: LabInfo): string {
   ].join('');
 }
 
+/** A host entry; a node of another kind than plain systemd says how to log in to it. */
+function hostYaml(n: LabNode): string {
+  const lines = [`  ${n.name}:`, `    address: ${n.address}`];
+  if (n.kind !== 'systemd') lines.push(`    # kind: ${n.kind}`);
+  if (n.user !== 'root') lines.push(`    user: ${n.user}`);
+  if (n.sudoPassword) lines.push(`    sudo: { password_env: ${LAB_SUDO_PASSWORD_ENV} }`);
+  if (n.identityFile) lines.push(`    identity_file: ${n.identityFile}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Ports on the lab host where haops itself listens for the nodes' notifications (drill, notify-test). */
 export const LAB_WEBHOOK_PORT = 8025;
 export const LAB_SMTP_PORT = 2525;
 
 function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string): string {
   const [master, backup] = pair.nodes;
-  return `  ${pair.name}:
+  return `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
     nodes: [${master}, ${backup}]
     interface: eth0
     subnet: ${subnet}

@@ -3,15 +3,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
-import { IDENTITY_FILE, KNOWN_HOSTS, STATE_DIR } from './paths.js';
+import { IDENTITY_FILE, KNOWN_HOSTS, RSA_IDENTITY_FILE, STATE_DIR } from './paths.js';
 
-/** Returns the client public key, generating the pair on first use. */
-export async function ensureClientKey(): Promise<string> {
+/** Returns the client public key (ed25519, or the RSA one legacy-ssh nodes take), generating the pair on first use. */
+export async function ensureClientKey(type: 'ed25519' | 'rsa' = 'ed25519'): Promise<string> {
   await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
-  if (!existsSync(IDENTITY_FILE)) {
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'haops-lab', '-f', IDENTITY_FILE]);
+  const file = type === 'rsa' ? RSA_IDENTITY_FILE : IDENTITY_FILE;
+  if (!existsSync(file)) {
+    await run('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', 'haops-lab', '-f', file]);
   }
-  return readFile(`${IDENTITY_FILE}.pub`, 'utf8');
+  return readFile(`${file}.pub`, 'utf8');
 }
 
 /** `address type key` lines from each node's host public key (pure). */

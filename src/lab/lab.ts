@@ -9,9 +9,11 @@ import { INVENTORY_FILE, labInventoryYaml } from './inventory.js';
 import { ensureClientKey, writeKnownHosts } from './keys.js';
 import { attachNamespace, createSwitch, hostRoutesAndAddresses } from './network.js';
 import { boot, isAlive, mountOverlay, personalize, readPid } from './node.js';
-import { HOST_LINK, STATE_FILE, logFile } from './paths.js';
+import { LAB_SUDO_PASSWORD, type NodeKind } from './kinds.js';
+import { ensureLayer } from './layer.js';
+import { HOST_LINK, STATE_FILE, SUDO_PASSWORD_FILE, logFile } from './paths.js';
 import { type LabInfo, type LabMember, planLab } from './plan.js';
-import { checkHost, checkPrerequisites } from './prereq.js';
+import { checkHost, checkPrerequisites, ensureInotifyRoom } from './prereq.js';
 import { httpBody, sshAnswers, waitFor } from './probe.js';
 import { ensureRepo } from './repo.js';
 import { findClash, labSubnet } from './subnet.js';
@@ -25,11 +27,15 @@ export interface LabOptions {
 export interface LabUpOptions extends LabOptions {
   nodes?: number;
   subnet?: string;
+  /** One kind per pair, in order, repeating; default every pair plain systemd. */
+  kinds?: NodeKind[];
   /** How long to wait for every node's sshd; default 120 s. */
   bootTimeoutMs?: number;
 }
 
 export interface NodeStatus extends LabMember {
+  /** Absent in the state of a lab from before node kinds. */
+  kind?: NodeKind;
   running: boolean;
   ssh: boolean;
 }
@@ -50,13 +56,17 @@ const quiet = () => {};
 export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
   const log = opts.log ?? quiet;
   checkPrerequisites();
-  const info = planLab(opts.nodes, opts.subnet);
+  const info = planLab(opts.nodes, opts.subnet, opts.kinds);
   await refuseClash(info.subnet);
   await teardown(log);
   try {
     await ensureBase(log);
     await ensureRepo(log);
-    await start(info, log);
+    const raised = await ensureInotifyRoom(info.nodes.length);
+    if (raised) log(`raised fs.inotify.max_user_instances from ${raised.from} to ${raised.to}: each node's systemd takes some of root's`);
+    const layers = new Map<NodeKind, string | undefined>();
+    for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
+    await start(info, layers, log);
     await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
     await mkdir(`${opts.repoRoot}/inventory`, { recursive: true });
     await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info));
@@ -86,9 +96,9 @@ export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
   return { up, subnet: info.subnet, nodes, backends };
 }
 
-async function nodeStatus(node: LabMember): Promise<NodeStatus> {
+async function nodeStatus(node: LabMember & { kind?: NodeKind }): Promise<NodeStatus> {
   const pid = await readPid(node.name);
-  return { ...node, running: pid !== undefined && isAlive(pid), ssh: await sshAnswers(node.address) };
+  return { name: node.name, address: node.address, ...(node.kind && { kind: node.kind }), running: pid !== undefined && isAlive(pid), ssh: await sshAnswers(node.address) };
 }
 
 async function refuseClash(subnet: string): Promise<void> {
@@ -99,16 +109,19 @@ async function refuseClash(subnet: string): Promise<void> {
   }
 }
 
-async function start(info: LabInfo, log: (s: string) => void): Promise<void> {
-  const clientPublicKey = await ensureClientKey();
+async function start(info: LabInfo, layers: Map<NodeKind, string | undefined>, log: (s: string) => void): Promise<void> {
+  const rootPublicKey = await ensureClientKey();
+  const rsaPublicKey = info.nodes.some((n) => n.kind === 'legacy-ssh') ? await ensureClientKey('rsa') : rootPublicKey;
+  if (info.nodes.some((n) => n.sudoPassword)) await writeFile(SUDO_PASSWORD_FILE, `${LAB_SUDO_PASSWORD}\n`, { mode: 0o600 });
   const cidr = (address: string) => `${address}/${info.prefix}`;
   log(`wiring the lab network ${info.subnet} (host ${HOST_LINK} ${info.hostAddress})`);
   await createSwitch(cidr(info.hostAddress));
   const hostKeys = [];
   for (const node of info.nodes) {
     const netns = await attachNamespace(node.name, cidr(node.address));
-    await mountOverlay(node.name);
-    const setup = { name: node.name, netns, clientPublicKey };
+    await mountOverlay(node.name, layers.get(node.kind));
+    const clientPublicKey = node.kind === 'legacy-ssh' ? rsaPublicKey : rootPublicKey;
+    const setup = { name: node.name, kind: node.kind, user: node.user, netns, clientPublicKey, rootPublicKey };
     hostKeys.push({ address: node.address, publicKey: await personalize(setup) });
     await boot(setup);
   }
@@ -117,7 +130,7 @@ async function start(info: LabInfo, log: (s: string) => void): Promise<void> {
     await attachNamespace(backend.name, cidr(backend.address));
     await startBackend(backend.name);
   }
-  log(`booting ${info.nodes.map((n) => n.name).join(', ')}`);
+  log(`booting ${info.nodes.map((n) => (n.kind === 'systemd' ? n.name : `${n.name} (${n.kind})`)).join(', ')}`);
 }
 
 async function waitUntilReachable(info: LabInfo, timeoutMs: number, log: (s: string) => void): Promise<void> {

@@ -12,10 +12,16 @@ export const BASE_DIR = `${CACHE_DIR}/base`;
 export const BASE_STAMP = `${CACHE_DIR}/base.stamp`;
 export const REPO_DIR = `${CACHE_DIR}/repo`;
 export const REPO_STAMP = `${CACHE_DIR}/repo.stamp`;
+/** Cached layers over the base, one per package set (see layer.ts). */
+export const LAYERS_DIR = `${CACHE_DIR}/layers`;
 
 export const STATE_DIR = `/var/lib/haops/lab${LAB_ID}`;
 export const NODES_DIR = `${STATE_DIR}/nodes`;
 export const IDENTITY_FILE = `${STATE_DIR}/id_ed25519`;
+/** legacy-ssh nodes take only an RSA user key, as OpenSSH 5.3 users have. */
+export const RSA_IDENTITY_FILE = `${STATE_DIR}/id_rsa`;
+/** The lab's sudo password in a file (mode 0600), for inventories that use `password_file:`. */
+export const SUDO_PASSWORD_FILE = `${STATE_DIR}/sudo-password`;
 export const KNOWN_HOSTS = `${STATE_DIR}/known_hosts`;
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 

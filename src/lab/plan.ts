@@ -1,7 +1,9 @@
-// What a lab of N nodes on a subnet looks like (pure): names, addresses, pairs and VIPs.
-import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID } from './paths.js';
+// What a lab of N nodes on a subnet looks like (pure): names, addresses, kinds, pairs and VIPs.
+// Every two nodes form a pair; the kinds list gives each pair its kind in order, repeating.
+import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID, RSA_IDENTITY_FILE } from './paths.js';
 import { LabError } from './errors.js';
-import { MAX_NODES, OFFSET, formatCidr, ipAt, labSubnet } from './subnet.js';
+import { type NodeKind, SUDO_NOPASSWD_USER, SUDO_PASSWORD_USER } from './kinds.js';
+import { MAX_NODES, OFFSET, formatCidr, ipAt, labSubnet, nodeOffset, pairVipOffset } from './subnet.js';
 
 export const DEFAULT_SUBNET = `198.18.${LAB_ID || '0'}.0/24`;
 export const DEFAULT_NODES = 2;
@@ -12,11 +14,22 @@ export interface LabMember {
   address: string;
 }
 
+export interface LabNode extends LabMember {
+  kind: NodeKind;
+  /** The login user: root, or a sudo user on a `sudo` node. */
+  user: string;
+  /** A `sudo` node's user needs a password for sudo (the other one has NOPASSWD). */
+  sudoPassword?: boolean;
+  /** Set on a legacy-ssh node: it only takes an RSA user key. */
+  identityFile?: string;
+}
+
 export interface LabPair {
   name: string;
+  kind: NodeKind;
   nodes: [string, string];
   virtualRouterId: number;
-  /** A second instance mastered by the other node (active-active), in the 4-node lab's first pair. */
+  /** A second instance mastered by the other node (active-active), in the first pair of a lab of 4 or more. */
   activeActive?: { virtualRouterId: number; vip: string };
   /** CIDR form, e.g. 198.18.0.100/24. */
   vip: string;
@@ -26,34 +39,42 @@ export interface LabInfo {
   subnet: string;
   prefix: number;
   hostAddress: string;
-  nodes: LabMember[];
+  nodes: LabNode[];
   backends: LabMember[];
   pairs: LabPair[];
   identityFile: string;
   knownHosts: string;
 }
 
-export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = DEFAULT_SUBNET): LabInfo {
-  if (!Number.isInteger(nodeCount) || nodeCount < 2 || nodeCount > MAX_NODES) {
-    throw new LabError(`--nodes must be a whole number from 2 to ${MAX_NODES}, got ${nodeCount}`);
+export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = DEFAULT_SUBNET, kinds: NodeKind[] = ['systemd']): LabInfo {
+  if (!Number.isInteger(nodeCount) || nodeCount < 2 || nodeCount > MAX_NODES || nodeCount % 2 !== 0) {
+    throw new LabError(`--nodes must be an even number from 2 to ${MAX_NODES} (every two nodes form a pair), got ${nodeCount}`);
   }
   const cidr = labSubnet(subnetText);
-  const member = (name: string, offset: number) => ({ name, address: ipAt(cidr, offset) });
-  const nodes = Array.from({ length: nodeCount }, (_, i) => member(`node${i + 1}`, OFFSET.firstNode + i));
-  const pairCount = nodeCount >= 4 ? 2 : 1;
+  const pairCount = nodeCount / 2;
+  const kindOf = (k: number) => kinds[k % kinds.length] ?? 'systemd';
+  const nodes = Array.from({ length: nodeCount }, (_, i): LabNode => {
+    const kind = kindOf(Math.floor(i / 2));
+    const node: LabNode = { name: `node${i + 1}`, address: ipAt(cidr, nodeOffset(i)), kind, user: 'root' };
+    if (kind === 'sudo') Object.assign(node, i % 2 === 0 ? { user: SUDO_PASSWORD_USER, sudoPassword: true } : { user: SUDO_NOPASSWD_USER });
+    if (kind === 'legacy-ssh') node.identityFile = RSA_IDENTITY_FILE;
+    return node;
+  });
   const pairs = Array.from({ length: pairCount }, (_, k): LabPair => ({
     name: k === 0 ? 'lab' : `lab${k + 1}`,
-    nodes: [nodes[2 * k].name, nodes[2 * k + 1].name],
-    virtualRouterId: 51 + k,
-    vip: `${ipAt(cidr, OFFSET.vips[k])}/${cidr.prefix}`,
-    ...(k === 0 && pairCount === 2 ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } } : {}),
+    kind: kindOf(k),
+    nodes: [nodes[2 * k]!.name, nodes[2 * k + 1]!.name],
+    // 53 is the active-active instance's.
+    virtualRouterId: k < 2 ? 51 + k : 51 + k + 1,
+    vip: `${ipAt(cidr, pairVipOffset(k))}/${cidr.prefix}`,
+    ...(k === 0 && pairCount >= 2 ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } } : {}),
   }));
   return {
     subnet: formatCidr(cidr),
     prefix: cidr.prefix,
     hostAddress: ipAt(cidr, OFFSET.host),
     nodes,
-    backends: OFFSET.backends.map((o, i) => member(`be${i + 1}`, o)),
+    backends: OFFSET.backends.map((o, i) => ({ name: `be${i + 1}`, address: ipAt(cidr, o) })),
     pairs,
     identityFile: IDENTITY_FILE,
     knownHosts: KNOWN_HOSTS,

@@ -7,9 +7,16 @@ export interface Cidr {
   prefix: number;
 }
 
-/** Offsets of the lab's fixed members from the subnet's first address. */
-export const OFFSET = { host: 1, firstNode: 11, backends: [21, 22], vips: [100, 101], activeActiveVip: 104 } as const;
-export const MAX_NODES = 10;
+/**
+ * Offsets of the lab's members from the subnet's first address. The first ten nodes keep .11-.20
+ * and the first VIPs .100/.101 (older inventories and notes name them); more nodes go to .151-.180,
+ * more VIPs to .105-.122.
+ */
+export const OFFSET = { host: 1, firstNode: 11, moreNodes: 151, backends: [21, 22], vips: [100, 101], moreVips: 105, activeActiveVip: 104 } as const;
+export const MAX_NODES = 40;
+
+export const nodeOffset = (i: number) => (i < 10 ? OFFSET.firstNode + i : OFFSET.moreNodes + i - 10);
+export const pairVipOffset = (k: number) => (k < 2 ? OFFSET.vips[k]! : OFFSET.moreVips + k - 2);
 
 export function parseCidr(text: string): Cidr {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
@@ -24,8 +31,8 @@ export function parseCidr(text: string): Cidr {
 
 export function labSubnet(text: string): Cidr {
   const cidr = parseCidr(text);
-  if (cidr.prefix < 8 || cidr.prefix > 25) {
-    throw new LabError(`lab subnet ${text} must have a prefix between /8 and /25 (the lab uses offsets .1 to .101)`);
+  if (cidr.prefix < 8 || cidr.prefix > 24) {
+    throw new LabError(`lab subnet ${text} must have a prefix between /8 and /24 (the lab uses offsets .1 to .180)`);
   }
   return cidr;
 }

@@ -61,7 +61,7 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
 const settled = (command: string, service: string) => `${command} && rm -f ${PENDING_DIR}/${service}.*`;
 
 export async function applyChange(change: Change, host: Host, facts: Facts): Promise<ChangeOutcome> {
-  const platform = platformFor(facts.os.family);
+  const platform = platformFor(facts.os.family, facts.init);
   switch (change.kind) {
     case 'packages': {
       const list = change.install.join(' ');

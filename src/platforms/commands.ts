@@ -2,6 +2,7 @@
 // service and how to test a config file. Pure: every function returns a command string.
 
 import { shellQuote } from '../core/quote.js';
+import { waitGone } from './services.js';
 import type { OsFamily } from '../core/state.js';
 
 export interface Validation {
@@ -52,6 +53,12 @@ const systemd = {
   reload: (s: string) => `systemctl reload ${shellQuote(s)}`,
 };
 
+const service = {
+  start: (s: string) => `service ${shellQuote(s)} start`,
+  restart: (s: string) => `service ${shellQuote(s)} restart`,
+  reload: (s: string) => `service ${shellQuote(s)} reload`,
+};
+
 const sysv = {
   enable: (s: string) => `chkconfig ${shellQuote(s)} on`,
   start: (s: string) => `service ${shellQuote(s)} start`,
@@ -73,6 +80,24 @@ const PLATFORMS: Record<OsFamily, Platform> = {
   debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
 };
 
-export function platformFor(family: OsFamily): Platform {
+/**
+ * Shell that waits (up to 10 s) until no process of the daemon is left. Debian's init scripts
+ * stop with start-stop-daemon and no --retry: `stop` returns while keepalived is still shutting
+ * down, and a `start` then sees the old pid, does nothing, and the daemon ends up stopped.
+ */
+const waitGoneQuoted = (s: string) => waitGone(shellQuote(s));
+
+// Debian booted with sysvinit-core: the package made the rc links already (`defaults` is a
+// no-op then); `enable` turns K links back into S links.
+const DEBIAN_SYSV: Platform = {
+  ...PLATFORMS.debian,
+  ...service,
+  restart: (s: string) => `service ${shellQuote(s)} stop && ${waitGoneQuoted(s)} && service ${shellQuote(s)} start`,
+  enable: (s: string) => `update-rc.d ${shellQuote(s)} defaults >/dev/null && update-rc.d ${shellQuote(s)} enable`,
+};
+
+/** The vocabulary for a node, from its facts: the OS family, and the init it actually runs. */
+export function platformFor(family: OsFamily, init: 'systemd' | 'sysv' = 'systemd'): Platform {
+  if (family === 'debian' && init === 'sysv') return DEBIAN_SYSV;
   return PLATFORMS[family];
 }

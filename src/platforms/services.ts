@@ -15,10 +15,17 @@ export function byInit(systemd: string, sysv: string): string {
  * so systemd does not refuse the start. `name` is a shell word (quote it before).
  */
 export function serviceAction(action: 'start' | 'stop', name: string): string {
-  return byInit(`systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}`, `service ${name} ${action}`);
+  // `service NAME stop` may return before the daemon is gone (Debian's init scripts): wait, as systemctl does.
+  return byInit(`systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}`, `service ${name} ${action}${action === 'stop' ? ` && ${waitGone(name)}` : ''}`);
 }
 
-/** Exit status 0 when the service runs. */
+/** Until no process of that name is left (at most 10 s). `name` is a shell word. */
+export const waitGone = (name: string) => `i=0; while pidof ${name} >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`;
+
+/** Exit status 0 when the service runs. Debian's keepalived init script has no `status`: its pid says it. */
 export function serviceActive(name: string): string {
-  return byInit(`systemctl is-active --quiet ${name}`, `service ${name} status >/dev/null 2>&1`);
+  return byInit(
+    `systemctl is-active --quiet ${name}`,
+    `if grep -q 'status)' /etc/init.d/${name} 2>/dev/null; then service ${name} status >/dev/null 2>&1; else pidof ${name} >/dev/null; fi`,
+  );
 }

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
 import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
+import { parseKinds } from '../../src/lab/kinds.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
 import { NET } from './net.js';
 import { parseInventory } from '../../src/inventory/load.js';
@@ -66,8 +67,34 @@ describe('lab plan and inventory', () => {
     expect(mirrorFromSources(['deb [arch=amd64] http://m.example/d bookworm main'])).toBe('http://m.example/d');
   });
 
-  it('refuses a node count it cannot address', () => {
-    expect(() => planLab(11)).toThrow(LabError);
+  it('refuses a node count it cannot address or pair', () => {
+    expect(() => planLab(42)).toThrow(LabError);
+    expect(() => planLab(3)).toThrow(/even number from 2 to 40/);
+  });
+
+  it('pairs every two nodes of a 40-node lab: 20 pairs, unique addresses, VIPs and router ids, and the inventory validates', () => {
+    const info = planLab(40, '198.18.0.0/24');
+    expect(info.pairs).toHaveLength(20);
+    expect(info.pairs.flatMap((p) => p.nodes)).toEqual(info.nodes.map((n) => n.name));
+    const addresses = [info.hostAddress, ...info.nodes.map((n) => n.address), ...info.backends.map((b) => b.address), ...info.pairs.map((p) => p.vip.split('/')[0]), info.pairs[0]!.activeActive!.vip.split('/')[0]];
+    expect(new Set(addresses).size).toBe(addresses.length);
+    const ids = [...info.pairs.map((p) => p.virtualRouterId), 53];
+    expect(new Set(ids).size).toBe(ids.length);
+    const text = labInventoryYaml(info);
+    const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {})));
+    expect(plan.every((p) => p.ok)).toBe(true);
+    expect(plan).toHaveLength(21);
+  });
+
+  it('gives each pair its kind in order, repeating; sudo and legacy-ssh hosts say how to log in', () => {
+    const info = planLab(8, '198.18.0.0/24', parseKinds('sysv,legacy-ssh,sudo'));
+    expect(info.pairs.map((p) => p.kind)).toEqual(['sysv', 'legacy-ssh', 'sudo', 'sysv']);
+    const doc = parse(labInventoryYaml(info));
+    expect(doc.hosts.node1).toEqual({ address: '198.18.0.11' });
+    expect(doc.hosts.node3.identity_file).toMatch(/\/id_rsa$/);
+    expect(doc.hosts.node5).toMatchObject({ user: 'ops', sudo: { password_env: 'HAOPS_LAB_SUDO_PW' } });
+    expect(doc.hosts.node6).toEqual({ address: '198.18.0.16', user: 'deploy' });
+    expect(() => parseKinds('sysv,centos5')).toThrow(/"centos5" is not a node kind; use systemd, sysv, legacy-ssh, sudo/);
   });
 });
 

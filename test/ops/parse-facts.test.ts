@@ -13,6 +13,25 @@ const presentFiles =
   section(`file ${SITE_PATH}`, `${sha256(SITE)}  ${SITE_PATH}\n600 root:nginx`);
 
 describe('parseFacts', () => {
+  it('reads Debian booted with SysV init: rc links printed in chkconfig form, a running daemon without a status action', () => {
+    const out =
+      section('os_release', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"') +
+      section('redhat_release', 'cat: /etc/redhat-release: No such file or directory', 1) +
+      section('pm', '/usr/bin/apt-get') +
+      section('init', 'sysv') +
+      section('package keepalived', 'install ok installed 1:2.2.7-1+b2') +
+      section('package nginx', 'install ok installed 1.22.1-9+deb12u11') +
+      section('keepalived_version', 'Keepalived v2.2.7 (01/16,2022)') +
+      section('enabled keepalived', 'keepalived \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\t') +
+      section('active keepalived', '1234 1233') +
+      section('enabled nginx', 'nginx \t0:off\t1:off\t2:off\t3:off\t4:off\t5:off\t6:off\t') +
+      section('active nginx', '', 1) +
+      missingFiles;
+    const facts = parseFacts(out, wanted);
+    expect([facts.os.family, facts.init]).toEqual(['debian', 'sysv']);
+    expect(facts.services).toEqual({ keepalived: { exists: true, enabled: true, active: true }, nginx: { exists: true, enabled: false, active: false } });
+  });
+
   it('reads a fresh CentOS 6.10: no os-release, redhat-release, sysv, nothing installed', () => {
     const out =
       section('os_release', 'cat: /etc/os-release: No such file or directory', 1) +
