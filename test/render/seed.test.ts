@@ -29,7 +29,11 @@ async function renderSeed(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'haops-render-'));
   const saved = process.env.HAOPS_VRRP_PASSWORD;
   delete process.env.HAOPS_VRRP_PASSWORD;
-  const code = await main(['node', 'haops', 'render', 'inventory/seed.yaml', '--out', dir], () => {}, () => {});
+  const code = await main(
+    ['node', 'haops', 'render', 'inventory/seed.yaml', '--out', dir],
+    () => {},
+    () => {},
+  );
   if (saved !== undefined) process.env.HAOPS_VRRP_PASSWORD = saved;
   expect(code).toBe(0);
   return dir;
@@ -80,7 +84,7 @@ describe('rendering the write-up pair (inventory/seed.yaml)', () => {
     expect(site).toContain('proxy_pass http://api_backends;');
     expect(site).toContain('listen 80;');
     const notify = readFileSync(join(one, 'proxy101/usr/local/bin/keepalived_notify.sh'), 'utf8');
-    expect(notify).toContain("LOG=/var/log/keepalived.notify.log");
+    expect(notify).toContain('LOG=/var/log/keepalived.notify.log');
     expect(notify).toContain('keepalived HA role state transition');
   });
 });
