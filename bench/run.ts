@@ -6,6 +6,7 @@
 //   npm run bench -- --lab-cold            lab pair, one timed deploy: run right after `haops lab up`
 //   npm run bench -- --lab-fleet 10       N real lab nodes: lab up, cold + 5 no-op deploys beside the
 //                                          OpenSSH floor, where the time goes (root; leaves that lab up)
+//   npm run bench -- --switchover [--rounds 5]   measured switchovers on the lab (up and deployed)
 //   add --fleet to --lab / --lab-cold to run the fleet part as well
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { soundKeyPair } from './sim/keys.js';
 import { SIM_PLAYBOOK } from './sim/wanted.js';
 import type { FleetHost, FleetStats } from './sim-fleet.js';
 import { labFleetPart } from './lab-fleet.js';
+import { switchoverPart } from './switchover.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results.json');
@@ -40,6 +42,8 @@ interface Args {
   labFleet: number[];
   lab: boolean;
   labCold: boolean;
+  switchover: boolean;
+  rounds: number;
   sizes: number[];
   concurrency: number;
   runs: number;
@@ -54,18 +58,23 @@ function parseArgs(argv: string[]): Args {
   const lab = argv.includes('--lab');
   const labCold = argv.includes('--lab-cold');
   const labFleet = argv.includes('--lab-fleet') ? value('--lab-fleet', '').split(',').map(Number) : [];
+  const switchover = argv.includes('--switchover');
   const a: Args = {
-    fleet: argv.includes('--fleet') || (!lab && !labCold && !labFleet.length),
+    fleet: argv.includes('--fleet') || (!lab && !labCold && !labFleet.length && !switchover),
     labFleet,
     lab,
     labCold,
+    switchover,
+    rounds: Number(value('--rounds', '5')),
     sizes: value('--sizes', '10,50,100').split(',').map(Number),
     concurrency: Number(value('--concurrency', '50')),
     runs: Number(value('--runs', '3')),
     os: value('--os', 'rocky9'),
   };
-  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2)) throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
-  if (a.labFleet.some((n) => !Number.isInteger(n) || n < 2 || n > 40 || n % 2)) throw new Error('--lab-fleet: even node counts from 2 to 40, like 2,10,40');
+  if (a.sizes.some((n) => !Number.isInteger(n) || n < 2 || n % 2))
+    throw new Error('--sizes: even host counts of at least 2, like 10,50,100');
+  if (a.labFleet.some((n) => !Number.isInteger(n) || n < 2 || n > 40 || n % 2))
+    throw new Error('--lab-fleet: even node counts from 2 to 40, like 2,10,40');
   if (!Number.isInteger(a.concurrency) || a.concurrency < 1) throw new Error('--concurrency: a whole number of at least 1');
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs: a whole number of at least 1');
   return a;
@@ -487,9 +496,44 @@ try {
   if (args.labFleet.length) {
     const stale = staleBuild();
     if (stale) console.log(`\nwarning: ${stale}`);
-    const labFleet = ((results.labFleet as Record<string, unknown>) ?? {});
-    for (const n of args.labFleet) labFleet[n] = { at: new Date().toISOString(), ...(await labFleetPart(ROOT, n, (s) => process.stderr.write(`${s}\n`))) };
+    const labFleet = (results.labFleet as Record<string, unknown>) ?? {};
+    for (const n of args.labFleet)
+      labFleet[n] = { at: new Date().toISOString(), ...(await labFleetPart(ROOT, n, (s) => process.stderr.write(`${s}\n`))) };
     results.labFleet = labFleet;
+  }
+  if (args.switchover) {
+    const why = labUnavailable();
+    if (why) console.log(`\nSwitchover: skipped: ${why}.`);
+    else {
+      const parts = switchoverPart(ROOT, HAOPS, LAB_INVENTORY, args.rounds);
+      console.log(`\nSwitchover on the lab (${args.rounds} rounds each; HTTP through the VIP on a new connection every 20 ms)\n`);
+      console.log(
+        table(
+          [
+            'target',
+            'method',
+            'failed requests per round',
+            'median switchover s',
+            'worst latency s',
+            'median switchback s',
+            'kept-alive resets',
+            'ok',
+          ],
+          parts.map((p) => [
+            p.target,
+            p.method ?? '?',
+            p.failedRequests.join(' '),
+            p.medianSwitchoverSeconds ?? '-',
+            p.worstLatencySeconds ?? '-',
+            p.medianSwitchbackSeconds ?? '-',
+            p.resetsOnReusedConnections,
+            p.ok ? 'yes' : 'NO',
+          ]),
+        ),
+      );
+      for (const p of parts) for (const x of p.problems) console.log(`  ${p.target}: ${x}`);
+      results.switchover = { at: new Date().toISOString(), rounds: args.rounds, parts };
+    }
   }
 } catch (e) {
   console.error(`bench: ${(e as Error).message}`);

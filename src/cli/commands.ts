@@ -5,6 +5,7 @@ import { registerLabCommands } from '../lab/cli.js';
 import { statusCommand, type StatusFlags } from './status.js';
 import { drillCommand, type DrillFlags } from './drill.js';
 import { notifyTestCommand, type NotifyFlags } from './notify.js';
+import { registerSwitchoverCommands } from './switchover.js';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -65,5 +66,6 @@ export function register(program: Command, io: CliIo): void {
     .option('--wait <seconds>', 'how long each node waits for its channels', '8')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: NotifyFlags) => io.setCode(await notifyTestCommand(file, flags, io.out, io.err)));
+  registerSwitchoverCommands(program, io);
   registerLabCommands(program);
 }

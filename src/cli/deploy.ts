@@ -71,6 +71,8 @@ function summary(r: DeployReport): string {
     if (h.error) lines.push(`    ${h.error}${h.hint ? `\n    fix: ${h.hint}` : ''}`);
   }
   for (const p of r.pairs) {
+    for (const d of p.drained ?? [])
+      lines.push(`${p.pair}: ${d} is DRAINED and stays so: it holds no VIP until \`haops undrain INVENTORY ${d}\``);
     for (const v of p.vips)
       lines.push(
         `${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${v.servedBy ? `, HTTP answered by ${v.servedBy}` : ''}${v.problem ? `  <- ${v.problem}` : ''}`,

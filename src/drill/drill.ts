@@ -198,6 +198,11 @@ export class Drill {
   /** Every instance of the pair has exactly one healthy holder serving HTTP; else why not. */
   async precheck(): Promise<{ holders: Record<string, string> } | { refused: string }> {
     const status = await pairStatus(this.pair, async (n) => this.hosts[n]!);
+    const drained = status.nodes.filter((n) => n.drained).map((n) => n.host);
+    if (drained.length)
+      return {
+        refused: `${drained.join(' and ')} ${drained.length === 1 ? 'is' : 'are'} drained (haops drain): a fault now would leave no standby; run \`haops undrain INVENTORY ${drained[0]}\` first`,
+      };
     const sick = status.nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
     if (sick.length) return { refused: `not every node is healthy (${sick.join(', ')}): a fault now could leave no healthy node` };
     const holders: Record<string, string> = {};

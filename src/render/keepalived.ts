@@ -1,6 +1,7 @@
 // keepalived.conf for one node, from its derived model. Pure and deterministic. A typed
 // function, not a template: a misspelt field is a compile error, never an empty line.
 import type { NodeInstance, NodeModel } from '../model/derive.js';
+import { drainKeepalived, type DrainConf } from './drain.js';
 
 export interface KeepalivedTarget {
   /** The installed (or expected) keepalived version; keywords are gated by it. Unknown: none added. */
@@ -56,7 +57,7 @@ function vrrpScript(node: NodeModel): string {
   );
 }
 
-function vrrpInstance(node: NodeModel, i: NodeInstance): string {
+function vrrpInstance(node: NodeModel, i: NodeInstance, drain: DrainConf): string {
   const script = node.notify.script;
   return lines(
     `vrrp_instance ${i.name} {`,
@@ -78,7 +79,9 @@ function vrrpInstance(node: NodeModel, i: NodeInstance): string {
     '    }',
     '    track_script {',
     `        ${node.check.name}`,
+    drain.trackScript && `        ${drain.trackScript}`,
     '    }',
+    drain.trackFile && lines('    track_file {', `        ${drain.trackFile}`, '    }'),
     `    notify_master "${script} notify_master"`,
     `    notify_backup "${script} notify_backup"`,
     `    notify_fault "${script} notify_fault"`,
@@ -91,5 +94,7 @@ function vrrpInstance(node: NodeModel, i: NodeInstance): string {
 export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {
   const scriptSecurity = hasScriptSecurity(target.version) || Boolean(node.scriptUser);
   const head = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`;
-  return `${[head + '\n' + globalDefs(node, scriptSecurity), vrrpScript(node), ...node.instances.map((i) => vrrpInstance(node, i))].join('\n\n')}\n`;
+  // The drain hook (haops drain/switchover) is in every node's config, fitted to the version.
+  const drain = drainKeepalived(target.version);
+  return `${[head + '\n' + globalDefs(node, scriptSecurity), vrrpScript(node), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, drain))].join('\n\n')}\n`;
 }

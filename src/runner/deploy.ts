@@ -128,6 +128,9 @@ async function deployPair(
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };
+  // A node drained before this deploy (haops drain) stays drained: the report says so.
+  const drained = pair.nodes.filter((n) => runs.get(n)!.probe?.drained);
+  if (drained.length) pairReport.drained = drained;
   if (!opts.check && verify) {
     pairReport.vips = await verifyPair(pair, [...runs.values()], opts);
     const bad = pairReport.vips.filter((v) => !v.ok);
@@ -149,7 +152,10 @@ async function deployPair(
 
 async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions): Promise<VipVerdict[]> {
   const healthy = all.every((r) => r.report.ok);
-  const expected = (master: string) => (healthy ? master : null);
+  // A drained master keeps its drain through the deploy: its peer should hold the VIP.
+  const drained = new Set(all.filter((r) => r.probe?.drained).map((r) => r.target.name));
+  const standIn = (master: string) => (drained.has(master) ? (pair.nodes.find((n) => n !== master && !drained.has(n)) ?? null) : master);
+  const expected = (master: string) => (healthy ? standIn(master) : null);
   const nothingChanged = all.every((r) => r.report.changed === 0);
   // A converged pair was already probed in the facts round trip: no extra exec.
   if (nothingChanged && all.every((r) => r.probe)) {

@@ -34,6 +34,8 @@ export interface PairReport {
   ok: boolean;
   vips: VipVerdict[];
   problem?: string;
+  /** Nodes drained (haops drain) before this deploy: they stay drained and hold no VIP. */
+  drained?: string[];
 }
 
 export interface DeployReport {

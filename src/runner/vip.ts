@@ -3,6 +3,7 @@
 import type { PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
+import { DRAIN_PROBE } from '../render/drain.js';
 
 export const VIP_MARK = '@@haops-vip-probe@@';
 
@@ -11,11 +12,13 @@ export interface VipProbe {
   addresses: string[];
   /** Per VIP: the node name that answered /haops-health through it, or null. */
   http: Record<string, string | null>;
+  /** The node is drained (haops drain): it should hold no VIP. */
+  drained?: boolean;
 }
 
 export function vipProbeScript(pair: PairModel): string {
   const port = pair.spec.nginx.listen;
-  const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\''];
+  const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\'', DRAIN_PROBE];
   for (const i of pair.instances) {
     const vip = vipAddress(i.spec.vip);
     const url = shellQuote(`http://${vip}:${port}/haops-health`);
@@ -36,6 +39,7 @@ export function parseVipProbe(text: string): VipProbe {
     const [kind, a, b] = line.trim().split(/\s+/);
     if (kind === 'addr' && a) probe.addresses.push(a.split('/')[0]!);
     if (kind === 'http' && a) probe.http[a] = b && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(b) ? b : null;
+    if (kind === 'drained' && a === 'yes') probe.drained = true;
   }
   return probe;
 }

@@ -16,6 +16,8 @@ export interface NodeStatus {
   /** Per instance: state and effective priority as keepalived last reported them. */
   instances: Record<string, { state: string | null; priority: number | null }>;
   http: Record<string, string | null>;
+  /** haops drain: the node holds no VIP on purpose until undrained. */
+  drained?: boolean;
 }
 
 export interface InstanceStatus {
@@ -70,6 +72,7 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     addresses: probe.addresses,
     instances: {},
     http: probe.http,
+    ...(probe.drained ? { drained: true } : {}),
   };
   for (const i of pair.instances) node.instances[i.spec.name] = { state: null, priority: null };
   // The dump lists each instance, its State, then its Effective priority; interfaces follow
@@ -152,7 +155,9 @@ export function formatStatus(pairs: PairStatus[]): string {
       const inst = Object.entries(n.instances)
         .map(([k, v]) => `${k} ${v.state ?? '?'}${v.priority !== null ? ` prio ${v.priority}` : ''}`)
         .join(', ');
-      out.push(`  ${n.host}: keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}`);
+      out.push(
+        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}`,
+      );
     }
     for (const i of p.instances) {
       out.push(

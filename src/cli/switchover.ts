@@ -1,0 +1,252 @@
+// `haops drain`, `haops undrain`, `haops switchover`: pick the pair and node, connect, run, always
+// undo an unfinished drain (Ctrl-C, lost connection, error), report. Exit 0 ok, 1 refused/failed.
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import type { Model, PairModel } from '../model/derive.js';
+import type { NodeFlags } from '../nodes/connector.js';
+import type { Host } from '../ssh/host.js';
+import { PairOps, SwitchoverRefused, summarise, type SwitchoverReport, type SwitchoverRound } from '../switchover/switchover.js';
+import { withNodes } from './nodes.js';
+
+export interface SwitchoverFlags extends NodeFlags {
+  pair?: string;
+  instance?: string;
+  node?: string;
+  rounds?: string;
+  json?: boolean;
+}
+
+type Out = (s: string) => void;
+
+function pairOfNode(model: Model, node: string): PairModel {
+  const pair = model.pairs.find((p) => p.nodes.includes(node));
+  if (!pair) throw new UsageError(`${node}: not a node of any pair`, `use one of: ${model.pairs.flatMap((p) => p.nodes).join(', ')}`);
+  return pair;
+}
+
+/** Connects the pair's nodes, runs `work` with Ctrl-C undoing an unfinished drain, closes. */
+async function withPair<T>(
+  file: string,
+  flags: NodeFlags,
+  pick: (model: Model) => PairModel,
+  err: Out,
+  work: (ops: PairOps) => Promise<T>,
+): Promise<T> {
+  return withNodes(file, flags, async ({ model, connect, closeAll }) => {
+    const pair = pick(model);
+    let ops: PairOps | null = null;
+    const onSignal = (sig: NodeJS.Signals) => {
+      err(`\n${sig}: undoing the drain in progress before exit...`);
+      void (ops?.undo() ?? Promise.resolve()).finally(async () => {
+        await closeAll();
+        process.exit(130);
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const hosts: Record<string, Host> = {};
+      for (const n of pair.nodes) hosts[n] = await connect(n);
+      ops = new PairOps(pair, model, hosts, { log: err });
+      return await work(ops);
+    } finally {
+      await ops?.undo();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
+
+const refusedLine = (e: SwitchoverRefused) => `haops: refused: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`;
+
+export async function drainCommand(file: string, node: string, flags: NodeFlags & { json?: boolean }, out: Out, err: Out): Promise<number> {
+  try {
+    return await withPair(
+      file,
+      flags,
+      (m) => pairOfNode(m, node),
+      err,
+      async (ops) => {
+        const r = await ops.drain(node);
+        ops.keep();
+        if (flags.json) out(JSON.stringify({ ok: true, ...r }, null, 2));
+        else if (r.alreadyDrained) out(`${node} was already drained (method ${r.method}); nothing moved`);
+        else {
+          for (const m of r.moved) out(`${m.instance}: VIP ${m.vip} moved to ${m.to} in ${m.seconds?.toFixed(2) ?? '?'} s`);
+          out(
+            `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
+          );
+        }
+        return 0;
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SwitchoverRefused)) throw e;
+    if (flags.json) out(JSON.stringify({ ok: false, node, problem: e.message, hint: e.hint }, null, 2));
+    err(refusedLine(e));
+    return 1;
+  }
+}
+
+export async function undrainCommand(
+  file: string,
+  node: string,
+  flags: NodeFlags & { json?: boolean },
+  out: Out,
+  err: Out,
+): Promise<number> {
+  try {
+    return await withPair(
+      file,
+      flags,
+      (m) => pairOfNode(m, node),
+      err,
+      async (ops) => {
+        const r = await ops.undrain(node);
+        const missing = r.returned.filter((x) => x.seconds === null);
+        if (flags.json) out(JSON.stringify({ ok: missing.length === 0, ...r }, null, 2));
+        else {
+          if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
+          for (const m of r.returned)
+            out(
+              `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
+            );
+          for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
+          out(`${node} is in service again`);
+        }
+        return missing.length ? 1 : 0;
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SwitchoverRefused)) throw e;
+    err(refusedLine(e));
+    return 1;
+  }
+}
+
+export async function switchoverCommand(file: string, flags: SwitchoverFlags, out: Out, err: Out): Promise<number> {
+  const rounds = Number(flags.rounds ?? 1);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
+  if (flags.node && flags.instance)
+    throw new UsageError(
+      '--node and --instance exclude each other',
+      '--node drains a whole node (every VIP it holds); --instance the holder of one VIP',
+    );
+  const pick = (model: Model): PairModel => {
+    if (flags.node && !flags.pair) return pairOfNode(model, flags.node);
+    const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
+    if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
+    if (flags.node && !pair.nodes.includes(flags.node))
+      throw new UsageError(`--node ${flags.node}: not a node of pair ${pair.name}`, `use one of: ${pair.nodes.join(', ')}`);
+    if (flags.instance && !pair.instances.some((i) => i.spec.name === flags.instance))
+      throw new UsageError(
+        `--instance ${flags.instance}: no such instance in pair ${pair.name}`,
+        `use one of: ${pair.instances.map((i) => i.spec.name).join(', ')}`,
+      );
+    return pair;
+  };
+  const log = flags.json ? () => {} : err;
+  const report: SwitchoverReport = {
+    ok: false,
+    pair: '',
+    target: '',
+    method: null,
+    bridge: true,
+    probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+    rounds: [],
+    problems: [],
+  };
+  await withPair(file, flags, pick, log, async (ops) => {
+    const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
+    report.pair = ops.pair.name;
+    report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
+    report.method = (await ops.facts(ops.pair.nodes[0])).method;
+    try {
+      for (let r = 1; r <= rounds; r++) {
+        const round = await ops.round(r, { node: flags.node, instance });
+        report.rounds.push(round);
+        log(formatRound(round));
+      }
+    } catch (e) {
+      if (!(e instanceof SwitchoverRefused)) throw e;
+      report.problems.push(`refused: ${e.message}${e.hint ? ` (fix: ${e.hint})` : ''}`);
+    }
+  });
+  if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
+  report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
+  report.ok = report.problems.length === 0 && report.rounds.length === rounds;
+  out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report.ok ? 0 : 1;
+}
+
+const s2 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
+
+function formatRound(r: SwitchoverRound): string {
+  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${r.resetsOnReusedConnections} resets on kept-alive connections`;
+}
+
+export function formatReport(r: SwitchoverReport): string {
+  const rows = [
+    ['round', 'from', 'to', 'switchover s', 'failed req', 'of', 'worst latency s', 'switchback s', 'kept-alive resets', 'ended as began'],
+    ...r.rounds.map((x) => [
+      String(x.round),
+      x.from,
+      x.to ?? '-',
+      s2(x.switchoverSeconds),
+      String(x.failedRequests),
+      String(x.requests),
+      s2(x.worstLatencySeconds),
+      s2(x.switchbackSeconds),
+      String(x.resetsOnReusedConnections),
+      x.endedAsBegan ? 'yes' : 'NO',
+    ]),
+  ];
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const lines = [
+    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe: a new connection every ${r.probe.intervalMs} ms, failed = error, reset or no answer in ${r.probe.timeoutSeconds} s`,
+    ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),
+  ];
+  if (r.stats)
+    for (const [k, v] of Object.entries(r.stats))
+      if (v) lines.push(`  ${k}: min ${v.min.toFixed(2)}  median ${v.median.toFixed(2)}  max ${v.max.toFixed(2)}`);
+  for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
+  lines.push(r.ok ? 'switchover passed: no failed request, the pair ended as it began' : 'switchover FAILED');
+  return lines.join('\n');
+}
+
+function nodeOptions(c: Command): Command {
+  return c
+    .option('--accept-new', 'record unknown host keys in known_hosts (a changed key is always refused)')
+    .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
+    .option('--connect-timeout <seconds>', 'SSH connect timeout', '10');
+}
+
+export function registerSwitchoverCommands(program: Command, io: { out: Out; err: Out; setCode: (c: number) => void }): void {
+  nodeOptions(program.command('drain'))
+    .description('move every VIP the node holds to its peer, with no failed request; the node stays up and holds no VIP until undrained')
+    .argument('<inventory>')
+    .argument('<node>')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, node: string, flags: NodeFlags & { json?: boolean }) =>
+      io.setCode(await drainCommand(file, node, flags, io.out, io.err)),
+    );
+  nodeOptions(program.command('undrain'))
+    .description('let the node hold VIPs again; its VIPs come back when the pair preempts')
+    .argument('<inventory>')
+    .argument('<node>')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, node: string, flags: NodeFlags & { json?: boolean }) =>
+      io.setCode(await undrainCommand(file, node, flags, io.out, io.err)),
+    );
+  nodeOptions(program.command('switchover'))
+    .description(
+      'measured drain + undrain of a VIP holder: HTTP through the VIP on a new connection every 20 ms, failed requests and latency per round',
+    )
+    .argument('<inventory>')
+    .option('--pair <name>', 'the pair (default: the first, or the pair of --node)')
+    .option('--instance <name>', 'move the holder of this instance (default: the first)')
+    .option('--node <host>', 'drain this whole node: every VIP it holds moves to its peer and back')
+    .option('--rounds <n>', 'repeat and report min/median/max', '1')
+    .option('--json', 'machine-readable report')
+    .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));
+}

@@ -1,0 +1,129 @@
+// HTTP through a VIP from this machine while it moves: a NEW connection every 20 ms (the claim
+// "zero failed requests" is about new connections), plus one keep-alive connection whose resets
+// are counted apart (an established TCP connection never survives a VIP move).
+import http from 'node:http';
+
+export interface ProbeSample {
+  sentAt: number;
+  /** When it ended (answer, error or the 2 s limit). */
+  at: number;
+  ok: boolean;
+  node: string | null;
+  error?: string;
+}
+
+export interface ProbeFigures {
+  requests: number;
+  failedRequests: number;
+  /** Slowest successful request, seconds. */
+  worstLatencySeconds: number | null;
+  /** When that request was sent, seconds after `from`: places a slow one in the round. */
+  worstAtSeconds: number | null;
+  resetsOnReusedConnections: number;
+  /** The first few failures, for the report: when (s after `from`) and why. */
+  failures: { atSeconds: number; error: string }[];
+}
+
+export class SwitchoverProbe {
+  private samples: ProbeSample[] = [];
+  private reused: { at: number; reset: boolean }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
+  private agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private inFlight = 0;
+
+  constructor(
+    private readonly vip: string,
+    private readonly port: number,
+    private readonly intervalMs = 20,
+    /** A request without an answer in this long has failed (the issue's 2 s). */
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.fresh(), this.intervalMs);
+    this.keepAlive = setInterval(() => this.reuse(), this.intervalMs * 5);
+  }
+
+  /** Stops sending and waits for the requests still out (at most the timeout). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.timer = this.keepAlive = null;
+    const deadline = Date.now() + this.timeoutMs + 500;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.agent.destroy();
+  }
+
+  private request(agent: http.Agent | false, done: (ok: boolean, node: string | null, error?: string) => void): void {
+    this.inFlight++;
+    let finished = false;
+    const end = (ok: boolean, node: string | null, error?: string) => {
+      if (finished) return;
+      finished = true;
+      this.inFlight--;
+      clearTimeout(limit);
+      done(ok, node, error);
+    };
+    const req = http.get(
+      { host: this.vip, port: this.port, path: '/haops-health', agent, headers: agent ? {} : { connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () =>
+          end(
+            res.statusCode === 200,
+            res.statusCode === 200 ? body.trim() : null,
+            res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`,
+          ),
+        );
+        res.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
+      },
+    );
+    // The whole request, connect included, must finish in timeoutMs (a lost SYN retried after 1 s still counts if it makes it).
+    const limit = setTimeout(() => {
+      end(false, null, `no answer in ${this.timeoutMs / 1000} s`);
+      req.destroy();
+    }, this.timeoutMs);
+    req.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
+  }
+
+  private fresh(): void {
+    const sentAt = Date.now();
+    this.request(false, (ok, node, error) => this.samples.push({ sentAt, at: Date.now(), ok, node, ...(error ? { error } : {}) }));
+  }
+
+  private reuse(): void {
+    const sentAt = Date.now();
+    this.request(this.agent, (ok, _node, error) =>
+      this.reused.push({ at: sentAt, reset: !ok && /ECONNRESET|EPIPE|socket hang up/.test(error ?? '') }),
+    );
+  }
+
+  /** True once a request sent after t answered from `node`. */
+  answeredBy(node: string, t: number): boolean {
+    return this.samples.some((s) => s.sentAt >= t && s.ok && s.node === node);
+  }
+
+  /** When the first answer from `node` to a request sent after t arrived, or null. */
+  firstAnswerAt(node: string, t: number): number | null {
+    const s = this.samples.filter((x) => x.sentAt >= t && x.ok && x.node === node).sort((a, b) => a.at - b.at)[0];
+    return s ? s.at : null;
+  }
+
+  figures(from: number, to: number = Infinity): ProbeFigures {
+    const window = this.samples.filter((s) => s.sentAt >= from && s.sentAt <= to);
+    const failed = window.filter((s) => !s.ok);
+    const good = window.filter((s) => s.ok);
+    const worst = good.reduce<ProbeSample | null>((w, s) => (!w || s.at - s.sentAt > w.at - w.sentAt ? s : w), null);
+    return {
+      requests: window.length,
+      failedRequests: failed.length,
+      worstLatencySeconds: worst ? (worst.at - worst.sentAt) / 1000 : null,
+      worstAtSeconds: worst ? (worst.sentAt - from) / 1000 : null,
+      resetsOnReusedConnections: this.reused.filter((r) => r.at >= from && r.at <= to && r.reset).length,
+      failures: failed.slice(0, 5).map((s) => ({ atSeconds: (s.sentAt - from) / 1000, error: s.error ?? 'failed' })),
+    };
+  }
+}

@@ -1,0 +1,466 @@
+// Drain, undrain and measured switchover rounds for one pair. A drain moves every VIP a node
+// holds to its healthy peer with no window without a holder (the drained node answers on lo until
+// the peer holds the VIP); every exit path undoes a drain this run started and did not finish.
+import { randomBytes } from 'node:crypto';
+import { hostIp, vipAddress, type Model, type PairInstance, type PairModel } from '../model/derive.js';
+import type { Host } from '../ssh/host.js';
+import { pairStatus, type PairStatus } from '../status/status.js';
+import { stats } from '../drill/drill.js';
+import { DRAIN_FLAG, type DrainMethod } from '../render/drain.js';
+import {
+  DRAINED_MARK,
+  UNDRAINED_MARK,
+  addressesScript,
+  bridgeScript,
+  drainScript,
+  factsScript,
+  parseAddresses,
+  parseFacts,
+  unbridgeScript,
+  undrainScript,
+  type DrainFacts,
+} from './node.js';
+import { SwitchoverProbe } from './probe.js';
+
+export class SwitchoverRefused extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'SwitchoverRefused';
+  }
+}
+
+export interface VipMoveResult {
+  instance: string;
+  vip: string;
+  to: string;
+  /** From the flag to the VIP on the new holder, as polled on the nodes. */
+  seconds: number | null;
+}
+
+export interface DrainResult {
+  node: string;
+  peer: string;
+  method: DrainMethod;
+  alreadyDrained: boolean;
+  moved: VipMoveResult[];
+  /** When the flag went up (ms since the epoch, this machine's clock): switchovers count from here. */
+  flagAt?: number;
+}
+
+export interface UndrainResult {
+  node: string;
+  wasDrained: boolean;
+  /** VIPs that came back to this node (its MASTER instances, with preemption). */
+  returned: VipMoveResult[];
+  /** nopreempt instances stay on the peer: keepalived never takes a VIP from a live MASTER. */
+  stayed: string[];
+  /** When the flag went (ms since the epoch): switchbacks count from here. */
+  flagAt: number;
+}
+
+export interface SwitchoverVip {
+  instance: string;
+  vip: string;
+  from: string;
+  to: string | null;
+  switchoverSeconds: number | null;
+  switchbackSeconds: number | null;
+  failedRequests: number;
+  worstLatencySeconds: number | null;
+  /** When the slowest request was sent, seconds after the drain began. */
+  worstAtSeconds: number | null;
+  resetsOnReusedConnections: number;
+  requests: number;
+  failures: { atSeconds: number; error: string }[];
+}
+
+export interface SwitchoverRound {
+  round: number;
+  from: string;
+  to: string | null;
+  switchoverSeconds: number | null;
+  failedRequests: number;
+  worstLatencySeconds: number | null;
+  switchbackSeconds: number | null;
+  resetsOnReusedConnections: number;
+  requests: number;
+  vips: SwitchoverVip[];
+  endedAsBegan: boolean;
+  problems: string[];
+}
+
+export interface SwitchoverReport {
+  ok: boolean;
+  pair: string;
+  target: string;
+  method: DrainMethod | null;
+  /** How the gap is closed: the drained node answers on lo until the peer holds the VIP. */
+  bridge: boolean;
+  probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean };
+  rounds: SwitchoverRound[];
+  stats?: Record<'switchoverSeconds' | 'switchbackSeconds' | 'worstLatencySeconds', { min: number; median: number; max: number } | null>;
+  problems: string[];
+}
+
+/** How long a switchover's drain lasts at most if haops is gone (killed, connection lost). */
+export const SELF_UNDRAIN_SECONDS = 30;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
+
+export interface PairOpsOptions {
+  log: (s: string) => void;
+  /** How long after the peer holds the VIP the drained node still answers on lo. */
+  bridgeHoldMs?: number;
+}
+
+/** Drain and undrain on one pair's nodes, with the undo of a drain in progress. */
+export class PairOps {
+  private pending: { node: string; vips: string[] } | null = null;
+  private bridges: { node: string; vips: string[] } | null = null;
+
+  constructor(
+    readonly pair: PairModel,
+    private readonly model: Pick<Model, 'hosts'>,
+    private readonly hosts: Record<string, Host>,
+    private readonly opts: PairOpsOptions,
+  ) {}
+
+  peerOf(node: string): string {
+    return this.pair.nodes.find((n) => n !== node)!;
+  }
+
+  private ip(node: string): string {
+    return hostIp(this.model.hosts[node]!)!;
+  }
+
+  async facts(node: string): Promise<DrainFacts> {
+    const r = await this.hosts[node]!.exec(factsScript(this.ip(this.peerOf(node)), this.pair.spec.nginx.listen), { timeoutMs: 15_000 });
+    return parseFacts(r.stdout);
+  }
+
+  async status(): Promise<PairStatus> {
+    return pairStatus(this.pair, async (n) => this.hosts[n]!);
+  }
+
+  /** The instances whose VIP sits on `node`'s interface. */
+  held(status: PairStatus, node: string): PairInstance[] {
+    return this.pair.instances.filter((i) => status.instances.find((s) => s.instance === i.spec.name)?.holders.includes(node));
+  }
+
+  /** Why the peer cannot take the node's VIPs now, or null: keepalived BACKUP, nginx up, HTTP through its own address. */
+  async refusal(node: string, status: PairStatus, mine: DrainFacts, held: PairInstance[]): Promise<{ why: string; hint?: string } | null> {
+    const peer = this.peerOf(node);
+    const ps = status.nodes.find((n) => n.host === peer)!;
+    const ns = status.nodes.find((n) => n.host === node)!;
+    if (!ns.reachable) return { why: `${node} does not answer: ${ns.error ?? 'unreachable'}` };
+    if (!ps.reachable) return { why: `the peer ${peer} does not answer (${ps.error ?? 'unreachable'}): nobody could take the VIPs` };
+    const theirs = await this.facts(peer);
+    if (!mine.hook || !theirs.hook) {
+      const missing = [!mine.hook ? node : '', !theirs.hook ? peer : ''].filter(Boolean).join(' and ');
+      return {
+        why: `keepalived.conf on ${missing} has no drain hook (${'haops_drain'})`,
+        hint: 'run `haops deploy INVENTORY` first: it adds the hook without moving any VIP',
+      };
+    }
+    if (theirs.drained || ps.drained)
+      return {
+        why: `the peer ${peer} is drained itself: draining ${node} too would leave nobody to hold the VIPs`,
+        hint: `haops undrain INVENTORY ${peer}`,
+      };
+    if (!ps.keepalived) return { why: `keepalived is not running on the peer ${peer}` };
+    if (!ps.nginx) return { why: `nginx is not running on the peer ${peer}` };
+    for (const i of held) {
+      const state = ps.instances[i.spec.name]?.state ?? null;
+      if (state !== 'BACKUP')
+        return {
+          why: `the peer ${peer} is ${state ?? 'in an unknown state'} for ${i.spec.name}, not BACKUP: it could not take ${i.spec.vip} cleanly`,
+        };
+    }
+    if (mine.peerHttp !== peer)
+      return {
+        why: `HTTP through the peer's own address (${this.ip(peer)}:${this.pair.spec.nginx.listen}) does not answer as ${peer}${mine.peerHttp ? ` (answered: ${mine.peerHttp})` : ''}`,
+      };
+    return null;
+  }
+
+  /** Polls until `node` holds every VIP on the pair's interface (true) or the time is up. */
+  private async until(
+    node: string,
+    vips: string[],
+    holds: boolean,
+    since: number,
+    timeoutMs: number,
+  ): Promise<Record<string, number | null>> {
+    const seen: Record<string, number | null> = Object.fromEntries(vips.map((v) => [v, null]));
+    while (Date.now() < since + timeoutMs && Object.values(seen).some((x) => x === null)) {
+      const r = await this.hosts[node]!.exec(addressesScript(this.pair.spec.interface), { timeoutMs: 5000 }).catch(() => null);
+      const on = r ? parseAddresses(r.stdout) : [];
+      for (const v of vips) if (seen[v] === null && r && on.includes(v) === holds) seen[v] = Date.now() - since;
+      await sleep(50);
+    }
+    return seen;
+  }
+
+  private timeoutMs(): number {
+    // The peer's master-down timer is the slowest path: 3 adverts and the skew, then some slack.
+    return Math.max(...this.pair.instances.map((i) => i.spec.advert_int)) * 4000 + 6000;
+  }
+
+  /** `selfUndrainSeconds`: a temporary drain (a switchover round) the node lifts by itself after that long. */
+  async drain(node: string, selfUndrainSeconds?: number): Promise<DrainResult> {
+    const peer = this.peerOf(node);
+    const [status, mine] = await Promise.all([this.status(), this.facts(node)]);
+    if (mine.drained) return { node, peer, method: mine.method, alreadyDrained: true, moved: [] };
+    const held = this.held(status, node);
+    const no = await this.refusal(node, status, mine, held);
+    if (no) throw new SwitchoverRefused(no.why, no.hint);
+    const vips = held.map((i) => vipAddress(i.spec.vip));
+    this.pending = { node, vips };
+    this.bridges = { node, vips };
+    const t0 = Date.now();
+    const lease = selfUndrainSeconds ? { token: randomBytes(6).toString('hex'), seconds: selfUndrainSeconds } : undefined;
+    const r = await this.hosts[node]!.exec(drainScript(vips, lease), { timeoutMs: 15_000 });
+    // An exec whose exit status went missing has been seen on the lab: ask the node itself.
+    if (
+      !r.stdout.includes(DRAINED_MARK) &&
+      !(await this.facts(node).then(
+        (f) => f.drained,
+        () => false,
+      ))
+    ) {
+      await this.undo();
+      throw new SwitchoverRefused(
+        `could not raise the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
+      );
+    }
+    const arrived = await this.until(peer, vips, true, t0, this.timeoutMs());
+    const late = vips.filter((v) => arrived[v] === null);
+    if (late.length) {
+      await this.undo();
+      throw new SwitchoverRefused(
+        `${late.join(', ')} did not arrive on ${peer} within ${this.timeoutMs() / 1000} s; ${node} was undrained again`,
+        `look at keepalived's log on both nodes (journalctl -u keepalived)`,
+      );
+    }
+    // The peer holds the VIPs and has sent its gratuitous ARPs: requests still reaching this
+    // node finish here, then the bridge goes.
+    await sleep(this.opts.bridgeHoldMs ?? 1000);
+    await this.unbridge();
+    // Still pending: a switchover round undoes it on any exit; `haops drain` calls keep().
+    return {
+      node,
+      peer,
+      method: mine.method,
+      alreadyDrained: false,
+      flagAt: t0,
+      moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: peer, seconds: secs(arrived[vips[k]!]!) })),
+    };
+  }
+
+  async undrain(node: string, wait = true): Promise<UndrainResult> {
+    const mine = await this.facts(node);
+    const comeBack = this.pair.instances.filter((i) => i.master === node && !i.math.nopreempt);
+    const stayed = this.pair.instances.filter((i) => i.master === node && i.math.nopreempt).map((i) => i.spec.name);
+    const vips = comeBack.map((i) => vipAddress(i.spec.vip));
+    // The preempting node sends its advert a moment before its gratuitous ARP: the peer keeps
+    // answering on lo meanwhile, as the drained node did on the way out (lab: 1 s SYN retries without it).
+    const peer = this.peerOf(node);
+    const peerHeld = mine.drained ? vips : [];
+    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld), { timeoutMs: 10_000 });
+    const t0 = Date.now();
+    const script = undrainScript(this.pair.instances.map((i) => vipAddress(i.spec.vip)));
+    let r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
+    // Idempotent: once more when the node's answer went missing (seen on the lab), then give up.
+    for (let attempt = 0; attempt < 2 && !r.stdout.includes(UNDRAINED_MARK); attempt++)
+      r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
+    if (!r.stdout.includes(UNDRAINED_MARK))
+      throw new SwitchoverRefused(
+        `could not remove the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
+        `run on ${node}: rm -f ${DRAIN_FLAG}`,
+      );
+    this.pending = null;
+    this.bridges = null;
+    if (!wait || !mine.drained) return { node, wasDrained: mine.drained, returned: [], stayed, flagAt: t0 };
+    const back = await this.until(node, vips, true, t0, this.timeoutMs());
+    if (peerHeld.length) {
+      await sleep(this.opts.bridgeHoldMs ?? 1000);
+      await this.hosts[peer]!.exec(unbridgeScript(peerHeld), { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    return {
+      node,
+      wasDrained: true,
+      returned: comeBack.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: node, seconds: secs(back[vips[k]!]!) })),
+      stayed,
+      flagAt: t0,
+    };
+  }
+
+  /** The drain is the wanted end state (haops drain): no undo on exit. */
+  keep(): void {
+    this.pending = null;
+  }
+
+  private async unbridge(): Promise<void> {
+    const b = this.bridges;
+    if (!b) return;
+    await this.hosts[b.node]!.exec(unbridgeScript(b.vips), { timeoutMs: 10_000 });
+    this.bridges = null;
+  }
+
+  /** Undoes a drain this run started and did not finish (error, Ctrl-C, lost connection). */
+  async undo(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    this.bridges = null;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        const r = await this.hosts[p.node]!.exec(undrainScript(p.vips), { timeoutMs: 10_000 });
+        if (r.stdout.includes(UNDRAINED_MARK)) return;
+      } catch {
+        /* connection lost: try again */
+      }
+      await sleep(1000);
+    }
+    this.opts.log(`could not undrain ${p.node}: run \`haops undrain INVENTORY ${p.node}\``);
+  }
+
+  /** A round measured from this machine: drain the holder, undrain it, probe HTTP throughout. */
+  async round(n: number, target: { node?: string; instance?: PairInstance }): Promise<SwitchoverRound> {
+    const before = await this.status();
+    const sick = before.nodes
+      .filter((x) => !x.reachable || !x.keepalived || !x.nginx || x.drained)
+      .map((x) => `${x.host}${x.drained ? ' (drained)' : ''}`);
+    if (sick.length) throw new SwitchoverRefused(`not every node of pair ${this.pair.name} is healthy and in service: ${sick.join(', ')}`);
+    const bad = before.instances.find((i) => i.verdict !== 'ok');
+    if (bad) throw new SwitchoverRefused(bad.problem ?? `${bad.vip}: ${bad.verdict}`);
+    const holderOf = (i: PairInstance) => before.instances.find((s) => s.instance === i.spec.name)!.holders[0]!;
+    const from = target.node ?? holderOf(target.instance ?? this.pair.instances[0]!);
+    const to = this.peerOf(from);
+    const moving = this.held(before, from);
+    if (!moving.length) throw new SwitchoverRefused(`${from} holds no VIP: nothing would move`);
+    const port = this.pair.spec.nginx.listen;
+    const probes = moving.map((i) => new SwitchoverProbe(vipAddress(i.spec.vip), port));
+    for (const p of probes) p.start();
+    const problems: string[] = [];
+    let undrained = false;
+    try {
+      await sleep(400);
+      const warm = Date.now() - 400;
+      const mute = moving.filter((_, k) => !probes[k]!.answeredBy(from, warm));
+      if (mute.length)
+        throw new SwitchoverRefused(
+          `HTTP through ${mute.map((i) => vipAddress(i.spec.vip)).join(', ')}:${port} does not answer from this machine; the switchover is measured from here`,
+        );
+      this.opts.log(`round ${n}: draining ${from} (holder of ${moving.map((i) => vipAddress(i.spec.vip)).join(', ')})`);
+      const t0 = Date.now();
+      // If haops vanishes mid-round, the node undrains itself: a round takes a few seconds.
+      const drained = await this.drain(from, SELF_UNDRAIN_SECONDS);
+      // From the flag going up, not from the checks before it.
+      const flagAt = drained.flagAt ?? t0;
+      const answered = await Promise.all(probes.map((p) => firstAnswer(p, to, flagAt, this.timeoutMs())));
+      await sleep(500);
+      this.opts.log(`round ${n}: undraining ${from}`);
+      const t1 = (await this.undrain(from)).flagAt;
+      undrained = true;
+      const back = await Promise.all(
+        moving.map((i, k) => (i.math.nopreempt ? Promise.resolve(null) : firstAnswer(probes[k]!, from, t1, this.timeoutMs()))),
+      );
+      await sleep(1000); // the probe sees the pair settled after the switchback too
+      await Promise.all(probes.map((p) => p.stop()));
+      const vips = moving.map((i, k): SwitchoverVip => {
+        const f = probes[k]!.figures(t0);
+        const vip = vipAddress(i.spec.vip);
+        const arrived = drained.moved.find((m) => m.vip === vip);
+        if (!arrived || arrived.seconds === null) problems.push(`${vip} did not arrive on ${to}`);
+        if (answered[k] === null) problems.push(`HTTP through ${vip} was never answered by ${to}`);
+        if (!i.math.nopreempt && back[k] === null) problems.push(`HTTP through ${vip} was not answered by ${from} again after the undrain`);
+        if (f.failedRequests)
+          problems.push(
+            `${vip}: ${f.failedRequests} failed requests (${f.failures.map((x) => `${x.atSeconds.toFixed(2)} s ${x.error}`).join('; ')})`,
+          );
+        return {
+          instance: i.spec.name,
+          vip,
+          from,
+          to: answered[k] === null ? null : to,
+          switchoverSeconds: secs(answered[k] ?? null),
+          switchbackSeconds: secs(back[k] ?? null),
+          failedRequests: f.failedRequests,
+          worstLatencySeconds: f.worstLatencySeconds,
+          worstAtSeconds: f.worstAtSeconds,
+          resetsOnReusedConnections: f.resetsOnReusedConnections,
+          requests: f.requests,
+          failures: f.failures,
+        };
+      });
+      const after = await this.settled(before);
+      if (!after.ok) problems.push(`after the round: ${after.why}`);
+      const worst = (pick: (v: SwitchoverVip) => number | null) =>
+        vips.some((v) => pick(v) === null) ? null : Math.max(...vips.map((v) => pick(v)!));
+      return {
+        round: n,
+        from,
+        to,
+        switchoverSeconds: worst((v) => v.switchoverSeconds),
+        failedRequests: vips.reduce((s, v) => s + v.failedRequests, 0),
+        worstLatencySeconds: worst((v) => v.worstLatencySeconds),
+        switchbackSeconds: worst((v) => v.switchbackSeconds),
+        resetsOnReusedConnections: vips.reduce((s, v) => s + v.resetsOnReusedConnections, 0),
+        requests: vips.reduce((s, v) => s + v.requests, 0),
+        vips,
+        endedAsBegan: after.ok,
+        problems,
+      };
+    } finally {
+      await Promise.all(probes.map((p) => p.stop()));
+      if (!undrained) await this.undo();
+    }
+  }
+
+  /** Waits (up to 20 s) until every VIP is back on its holder from before, served, and nothing is drained. */
+  private async settled(before: PairStatus): Promise<{ ok: true } | { ok: false; why: string }> {
+    const deadline = Date.now() + 20_000;
+    let why = '';
+    for (;;) {
+      const now = await this.status().catch(() => null);
+      if (now) {
+        const wrong = now.instances.filter((i) => {
+          const was = before.instances.find((b) => b.instance === i.instance)!;
+          const inst = this.pair.instances.find((x) => x.spec.name === i.instance)!;
+          // nopreempt: the VIP rightly stays on the peer after the undrain.
+          return i.verdict !== 'ok' || (!inst.math.nopreempt && i.holders.join() !== was.holders.join());
+        });
+        const drained = now.nodes.filter((x) => x.drained).map((x) => x.host);
+        if (!wrong.length && !drained.length) return { ok: true };
+        why = [
+          ...wrong.map((i) => `${i.vip} on ${i.holders.join(' and ') || 'nobody'}${i.problem ? ` (${i.problem})` : ''}`),
+          ...drained.map((d) => `${d} still drained`),
+        ].join('; ');
+      }
+      if (Date.now() > deadline) return { ok: false, why };
+      await sleep(500);
+    }
+  }
+}
+
+async function firstAnswer(probe: SwitchoverProbe, node: string, since: number, timeoutMs: number): Promise<number | null> {
+  while (Date.now() < since + timeoutMs) {
+    const t = probe.firstAnswerAt(node, since);
+    if (t !== null) return t - since;
+    await sleep(20);
+  }
+  return null;
+}
+
+export function summarise(rounds: SwitchoverRound[]): SwitchoverReport['stats'] {
+  return {
+    switchoverSeconds: stats(rounds.map((r) => r.switchoverSeconds)),
+    switchbackSeconds: stats(rounds.map((r) => r.switchbackSeconds)),
+    worstLatencySeconds: stats(rounds.map((r) => r.worstLatencySeconds)),
+  };
+}

@@ -1,0 +1,146 @@
+// Drain, undrain and switchover on the real lab pair (Debian 12 nodes, keepalived 2.2.7): a
+// measured round with no failed request, a drain that survives deploy and a keepalived restart,
+// the drill refusing a drained pair, and Ctrl-C in the middle leaving the pair as it was.
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labWanted } from '../global-setup.js';
+import { haops as cli, json } from './cli.js';
+
+const run = promisify(execFile);
+const LAB = 'inventory/lab.yaml';
+const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
+const haops = (args: string[], opts: Parameters<typeof cli>[1] = {}) => cli(args, { env, ...opts });
+
+/** The lab's first pair as `haops lab up` wrote it (addresses differ per HAOPS_LAB_ID). */
+function lab() {
+  const inv = parse(readFileSync(LAB, 'utf8'));
+  const pair = inv.pairs.lab;
+  return {
+    ssh: inv.ssh as { identity_file: string; known_hosts: string },
+    ip: (n: string) => inv.hosts[n].address as string,
+    vip: (pair.instances[0].vip as string).split('/')[0]!,
+  };
+}
+
+async function onNode(node: string, command: string): Promise<string> {
+  const l = lab();
+  const { stdout } = await run('ssh', [
+    '-i',
+    l.ssh.identity_file,
+    '-o',
+    `UserKnownHostsFile=${l.ssh.known_hosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    `root@${l.ip(node)}`,
+    command,
+  ]);
+  return stdout;
+}
+
+const holders = (status: any, vip: string) => status.pairs[0].instances.find((i: any) => i.vip === vip).holders;
+const drainedNodes = (status: any) => status.pairs[0].nodes.filter((n: any) => n.drained).map((n: any) => n.host);
+
+describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (real Debian 12 nodes)', () => {
+  beforeAll(async () => {
+    const r = await haops(['deploy', LAB, '--json']);
+    expect(json(r).ok, r.stderr + r.stdout).toBe(true);
+  }, 300_000);
+
+  it('one switchover round moves the VIP to the peer and back with no failed request on a new connection every 20 ms', async () => {
+    const r = await haops(['switchover', LAB, '--json']);
+    const report = json(r);
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+    expect(r.code).toBe(0);
+    expect(report).toMatchObject({ method: 'track_file', bridge: true, probe: { intervalMs: 20, timeoutSeconds: 2 } });
+    const [round] = report.rounds;
+    expect(round).toMatchObject({ from: 'node1', to: 'node2', failedRequests: 0, endedAsBegan: true });
+    expect(round.requests).toBeGreaterThan(100);
+    expect(round.switchoverSeconds).toBeLessThan(1);
+    expect(round.worstLatencySeconds).toBeLessThan(0.5);
+    expect(round.switchbackSeconds).toBeGreaterThan(0);
+  });
+
+  it('a drain survives a deploy and a keepalived restart, shows as DRAINED, makes the drill refuse; undrain brings the VIP back', async () => {
+    const { vip } = lab();
+    const d = await haops(['drain', LAB, 'node1']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/moved to node2/);
+    expect(d.stdout).toMatch(/node1 is drained \(method track_file\)/);
+
+    const status = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(status)).toEqual(['node1']);
+    expect(holders(status, vip)).toEqual(['node2']);
+    expect((await haops(['status', LAB])).stdout).toMatch(/node1: DRAINED/);
+
+    // A config change reloads keepalived on node1: the drain holds, and deploy says so.
+    await onNode('node1', 'echo "# edited by hand" >> /etc/keepalived/keepalived.conf');
+    const dep = await haops(['deploy', LAB, '--json']);
+    const report = json(dep);
+    expect(report.ok, dep.stdout).toBe(true);
+    expect(report.changed).toBeGreaterThan(0);
+    expect(report.pairs[0].drained).toEqual(['node1']);
+    expect(report.pairs[0].vips[0]).toMatchObject({ vip, holders: ['node2'], expected: 'node2' });
+    expect((await haops(['deploy', LAB])).stdout).toMatch(/node1 is DRAINED and stays so/);
+
+    await onNode('node1', 'systemctl restart keepalived');
+    await new Promise((r) => setTimeout(r, 5000)); // longer than the master-down timer
+    expect(holders(json(await haops(['status', LAB, '--json'])), vip)).toEqual(['node2']);
+
+    const drill = await haops(['failover-drill', LAB, '--json']);
+    expect(drill.code).toBe(1);
+    expect(json(drill).problems.join()).toMatch(/node1 is drained .*haops undrain/);
+
+    const u = await haops(['undrain', LAB, 'node1']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stdout).toMatch(/back on node1 in \d/);
+    const after = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(after)).toEqual([]);
+    expect(holders(after, vip)).toEqual(['node1']);
+  }, 240_000);
+
+  it('refuses to drain a node whose peer is drained, and undrain of an undrained node changes nothing', async () => {
+    expect((await haops(['drain', LAB, 'node2'])).code).toBe(0);
+    const r = await haops(['drain', LAB, 'node1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refused: the peer node2 is drained itself/);
+    expect((await haops(['undrain', LAB, 'node2'])).code).toBe(0);
+    const again = await haops(['undrain', LAB, 'node2']);
+    expect(again.stdout).toMatch(/node2 was not drained/);
+  }, 120_000);
+
+  it('Ctrl-C while the VIP is on the peer undoes the drain: the pair ends as it began', async () => {
+    const { vip } = lab();
+    const r = await haops(['switchover', LAB], { signalAfter: { text: /draining node1/, delayMs: 700 } });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: undoing the drain/);
+    await new Promise((res) => setTimeout(res, 6000)); // node1 preempts after its master-down timer
+    const status = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(status)).toEqual([]);
+    expect(holders(status, vip)).toEqual(['node1']);
+    expect(await onNode('node1', 'ip -o -4 addr show dev lo')).not.toContain(vip);
+  }, 120_000);
+  it('haops killed mid-round (no handler runs): the node lifts the drain by itself and the VIP comes home', async () => {
+    const { vip } = lab();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'switchover', LAB], { env });
+    await new Promise<void>((resolve) => {
+      let text = '';
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (/draining node1/.test(text)) setTimeout(() => (child.kill('SIGKILL'), resolve()), 1500);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(drainedNodes(json(await haops(['status', LAB, '--json'])))).toEqual(['node1']);
+    // The lease (30 s) runs out, then node1 preempts after its master-down timer.
+    await new Promise((r) => setTimeout(r, 36_000));
+    const status = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(status)).toEqual([]);
+    expect(holders(status, vip)).toEqual(['node1']);
+    expect(await onNode('node1', 'ip -o -4 addr show dev lo')).not.toContain(vip);
+  }, 120_000);
+});

@@ -1,0 +1,83 @@
+// The pure half of drain: which keepalived mechanism each version gets, what the nodes' answers
+// mean, and the scripts that raise and lower the flag.
+import { describe, expect, it } from 'vitest';
+import { DRAIN_FLAG, drainKeepalived, drainMethod } from '../../src/render/drain.js';
+import { drainScript, parseFacts, undrainScript } from '../../src/switchover/node.js';
+
+describe('drain method by keepalived version', () => {
+  it.each([
+    ['1.2.13', 'vrrp_script'],
+    ['1.3.5', 'vrrp_script'],
+    ['2.0.0', 'vrrp_track_file'],
+    ['2.0.20', 'vrrp_track_file'],
+    ['2.1.0', 'track_file'],
+    ['2.2.7', 'track_file'],
+    ['10.0.1', 'track_file'],
+    [null, 'vrrp_script'],
+  ] as const)('keepalived %s gets %s', (version, method) => {
+    expect(drainMethod(version)).toBe(method);
+    const conf = drainKeepalived(version);
+    expect(conf.block).toContain(`${method} haops_drain {`);
+    expect(conf.block).toMatch(/weight 0/);
+  });
+
+  it('2.0.x names the block vrrp_track_file but the instance still says track_file', () => {
+    const conf = drainKeepalived('2.0.10');
+    expect(conf.block).toMatch(/^vrrp_track_file haops_drain \{$/m);
+    expect(conf.trackFile).toBe('haops_drain');
+    expect(conf.trackScript).toBeUndefined();
+  });
+});
+
+describe('what the nodes say', () => {
+  it('reads the version, the hook actually deployed (not the one the version allows), the flag and the peer', () => {
+    const f = parseFacts(
+      'version Keepalived v2.2.7 (01/16,2022)\nhook vrrp_script haops_drain \ndrained yes\naddr 127.0.0.1/8\naddr 10.0.0.11/24\npeerhttp node2\n',
+    );
+    expect(f).toEqual({
+      keepalivedVersion: '2.2.7',
+      method: 'vrrp_script',
+      hook: true,
+      drained: true,
+      addresses: ['127.0.0.1', '10.0.0.11'],
+      peerHttp: 'node2',
+    });
+  });
+
+  it('no hook, no flag, a peer that does not answer', () => {
+    const f = parseFacts('version Keepalived v1.3.5 (03/19,2017), git commit v1.3.5-6-g6fa32f2\npeerhttp \n');
+    expect(f).toMatchObject({ keepalivedVersion: '1.3.5', method: 'vrrp_script', hook: false, drained: false, peerHttp: null });
+  });
+
+  it('an answer that is not a node name is no answer', () => {
+    expect(parseFacts('peerhttp <html>\n').peerHttp).toBeNull();
+  });
+});
+
+describe('drain and undrain scripts', () => {
+  it('drain answers on lo for every held VIP before the flag goes up, renamed into place, and arms the bridge to remove itself', () => {
+    const s = drainScript(['10.0.0.100', '10.0.0.104']);
+    const lines = s.trim().split('\n');
+    expect(lines[0]).toBe('ip addr add 10.0.0.100/32 dev lo 2>/dev/null');
+    expect(s).toMatch(/nohup sh -c 'sleep \d+; ip addr del 10\.0\.0\.104\/32 dev lo'/);
+    expect(lines.at(-1)).toBe(
+      `mkdir -p /var/lib/haops && echo 1 > ${DRAIN_FLAG}.haops-tmp && mv -f ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG} && echo @@haops-drained@@`,
+    );
+  });
+
+  it("a switchover's drain carries a lease the node lifts by itself; a deliberate drain cancels any lease", () => {
+    const temp = drainScript(['10.0.0.100'], { token: 'c0ffee', seconds: 30 });
+    expect(temp).toContain(
+      `echo c0ffee > ${DRAIN_FLAG}.switchover; nohup sh -c 'sleep 30; [ "$(cat ${DRAIN_FLAG}.switchover 2>/dev/null)" = c0ffee ] && rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.switchover'`,
+    );
+    const kept = drainScript(['10.0.0.100']);
+    expect(kept).toContain(`rm -f ${DRAIN_FLAG}.switchover\n`);
+    expect(kept).not.toContain('sleep 30');
+  });
+
+  it('undrain removes any bridge left and the flag', () => {
+    const s = undrainScript(['10.0.0.100']);
+    expect(s).toContain('ip addr del 10.0.0.100/32 dev lo');
+    expect(s).toContain(`rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG}.switchover && echo @@haops-undrained@@`);
+  });
+});

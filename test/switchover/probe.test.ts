@@ -1,0 +1,55 @@
+// The switchover probe against a real HTTP server on this machine: what counts as a failed
+// request (refused, reset, no answer in the limit), who answered, and the worst latency.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SwitchoverProbe } from '../../src/switchover/probe.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let servers: http.Server[] = [];
+afterEach(() => {
+  for (const s of servers) s.closeAllConnections(), s.close();
+  servers = [];
+});
+
+function serve(name: string, port = 0, delayMs = 0): Promise<number> {
+  const s = http.createServer((_req, res) => setTimeout(() => res.end(`${name}\n`), delayMs));
+  servers.push(s);
+  return new Promise((r) => s.listen(port, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
+}
+
+describe('switchover probe (local HTTP server)', () => {
+  it('counts refused connections while nobody listens, then sees the new answerer', async () => {
+    const port = await serve('old');
+    const probe = new SwitchoverProbe('127.0.0.1', port, 20, 2000);
+    probe.start();
+    await sleep(200);
+    const t0 = Date.now();
+    servers[0]!.closeAllConnections();
+    servers[0]!.close();
+    await sleep(200);
+    await serve('new', port);
+    await sleep(200);
+    await probe.stop();
+    const f = probe.figures(t0);
+    expect(f.failedRequests).toBeGreaterThan(3);
+    expect(f.failures[0]!.error).toBe('ECONNREFUSED');
+    expect(probe.firstAnswerAt('new', t0)).not.toBeNull();
+    expect(probe.answeredBy('old', t0 + 150)).toBe(false);
+    expect(f.worstLatencySeconds).toBeLessThan(0.5);
+  });
+
+  it('an answer slower than the limit is a failure, not a slow success', async () => {
+    const port = await serve('slow', 0, 400);
+    const probe = new SwitchoverProbe('127.0.0.1', port, 100, 300);
+    const t0 = Date.now();
+    probe.start();
+    await sleep(350);
+    await probe.stop();
+    const f = probe.figures(t0);
+    expect(f.requests).toBeGreaterThan(0);
+    expect(f.failedRequests).toBe(f.requests);
+    expect(f.failures[0]!.error).toBe('no answer in 0.3 s');
+    expect(f.worstLatencySeconds).toBeNull();
+  });
+});
