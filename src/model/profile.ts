@@ -203,3 +203,8 @@ export function fitFailover(w: FailoverWanted, check: CheckSpec, target: Keepali
     fallbacks,
   };
 }
+
+/** The target a node's facts describe: its keepalived (or the one its platform installs) and its container. */
+export function targetOf(version: string | null, container: string | null | undefined): KeepalivedTarget {
+  return { version, container: container ?? null, ...(container ? { procEvents: false } : {}) };
+}
