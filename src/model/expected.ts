@@ -34,7 +34,13 @@ export function skewSeconds(version: 2 | 3, priority: number, advertInt: number)
 }
 
 const r = (x: number) => Math.round(x * 1000) / 1000;
-const range = (fault: FaultKindName, min: number, max: number, path: string): ExpectedFailover => ({ fault, min: r(min), max: r(max), typical: r((min + max) / 2), path });
+const range = (fault: FaultKindName, min: number, max: number, path: string): ExpectedFailover => ({
+  fault,
+  min: r(min),
+  max: r(max),
+  typical: r((min + max) / 2),
+  path,
+});
 
 export function expectedFailover(t: TimingInput): ExpectedFailover[] {
   const skew = skewSeconds(t.vrrpVersion, t.backupPriority, t.advertInt);
@@ -43,17 +49,31 @@ export function expectedFailover(t: TimingInput): ExpectedFailover[] {
   const { interval, fall, weight } = t.check;
   let nginx: [number, number, string];
   if (t.track === 'process') nginx = [skew, skew, 'proc event -> FAULT -> priority-0 advert; the BACKUP waits its skew'];
-  else if (weight === 0) nginx = [(fall - 1) * interval + skew, fall * interval + skew, `${fall} failed check${fall > 1 ? 's' : ''} (every ${interval} s) -> FAULT -> priority-0 advert; skew`];
+  else if (weight === 0)
+    nginx = [
+      (fall - 1) * interval + skew,
+      fall * interval + skew,
+      `${fall} failed check${fall > 1 ? 's' : ''} (every ${interval} s) -> FAULT -> priority-0 advert; skew`,
+    ];
   else {
     // A lowered priority is not a priority-0 advert: the BACKUP ignores it and waits for its
     // master-down timer, counted from the last higher advert (2..3 adverts after detection).
-    nginx = [(fall - 1) * interval + 2 * a + skew, fall * interval + 3 * a + skew, `${fall} failed check${fall > 1 ? 's' : ''} (every ${interval} s) -> lower priority; the BACKUP's master-down timer (${down} adverts + skew)`];
+    nginx = [
+      (fall - 1) * interval + 2 * a + skew,
+      fall * interval + 3 * a + skew,
+      `${fall} failed check${fall > 1 ? 's' : ''} (every ${interval} s) -> lower priority; the BACKUP's master-down timer (${down} adverts + skew)`,
+    ];
   }
   return [
     range('nginx-kill', nginx[0], nginx[1], nginx[2]),
     range('nginx-stop', nginx[0], nginx[1], nginx[2]),
     range('keepalived-stop', skew, skew, 'priority-0 advert on a clean stop; the BACKUP waits its skew'),
-    range('node-isolate', (down - 1) * a + skew, down * a + skew, `no adverts: the master-down timer (${down} × ${a} s + skew); a crashed node alike`),
+    range(
+      'node-isolate',
+      (down - 1) * a + skew,
+      down * a + skew,
+      `no adverts: the master-down timer (${down} × ${a} s + skew); a crashed node alike`,
+    ),
   ];
 }
 

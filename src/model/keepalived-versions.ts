@@ -51,7 +51,9 @@ export function has(version: string, feature: Feature): boolean {
 
 /** "1.3.5 (CentOS 7)" when a platform ships exactly that version, else "1.3.5". */
 export function describeVersion(version: string): string {
-  const platforms = Object.entries(PLATFORM_KEEPALIVED).filter(([, v]) => v === version).map(([p]) => p);
+  const platforms = Object.entries(PLATFORM_KEEPALIVED)
+    .filter(([, v]) => v === version)
+    .map(([p]) => p);
   return platforms.length ? `${version} (${platforms.join(', ')})` : version;
 }
 

@@ -47,7 +47,17 @@ export const CLASSIC: Omit<FailoverWanted, 'profile' | 'explicit'> = {
   higherPrioSendAdvert: false,
 };
 
-const OVERRIDABLE = ['vrrp_version', 'advert_int', 'track', 'garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'higher_prio_send_advert', 'rt_priority', 'down_timer_adverts'] as const;
+const OVERRIDABLE = [
+  'vrrp_version',
+  'advert_int',
+  'track',
+  'garp_master_delay',
+  'garp_master_repeat',
+  'garp_master_refresh',
+  'higher_prio_send_advert',
+  'rt_priority',
+  'down_timer_adverts',
+] as const;
 
 export function resolveFailover(spec: PairSpec['failover']): FailoverWanted {
   const f = spec ?? { profile: 'classic' as const };
@@ -122,7 +132,12 @@ export class FailoverFitError extends Error {
  * says so); a setting the user wrote that it lacks is refused. An unknown version is treated as
  * the assumed one (Debian 12's).
  */
-export function fitFailover(w: FailoverWanted, check: CheckSpec, target: KeepalivedTarget = {}, instanceAdverts: (number | undefined)[] = []): FittedFailover {
+export function fitFailover(
+  w: FailoverWanted,
+  check: CheckSpec,
+  target: KeepalivedTarget = {},
+  instanceAdverts: (number | undefined)[] = [],
+): FittedFailover {
   const version = target.version ?? ASSUMED_KEEPALIVED.version;
   const on = `keepalived ${describeVersion(version)}`;
   const fallbacks: string[] = [];
@@ -135,7 +150,14 @@ export function fitFailover(w: FailoverWanted, check: CheckSpec, target: Keepali
   let vrrpVersion = w.vrrpVersion;
   let versionKeyword: FittedFailover['versionKeyword'] = null;
   if (vrrpVersion === 3) {
-    if (demand('vrrp_version', has(version, 'vrrpv3Instance'), 'VRRPv3', `upgrade keepalived to ${SINCE.vrrpv3Instance} or later, or write vrrp_version: 2 (whole-second adverts)`)) {
+    if (
+      demand(
+        'vrrp_version',
+        has(version, 'vrrpv3Instance'),
+        'VRRPv3',
+        `upgrade keepalived to ${SINCE.vrrpv3Instance} or later, or write vrrp_version: 2 (whole-second adverts)`,
+      )
+    ) {
       versionKeyword = has(version, 'vrrpv3Global') ? 'global' : 'instance';
     } else {
       vrrpVersion = 2;
@@ -144,11 +166,19 @@ export function fitFailover(w: FailoverWanted, check: CheckSpec, target: Keepali
   }
   const wholeSecondAdvert = (a: number) => vrrpVersion === 2 && a < 1;
   if (vrrpVersion === 2 && wholeSecondAdvert(w.advertInt)) {
-    demand('advert_int', false, `advert_int ${w.advertInt} (sub-second, so VRRPv3)`, `upgrade keepalived to ${SINCE.vrrpv3Instance}+, or use advert_int: 1`);
+    demand(
+      'advert_int',
+      false,
+      `advert_int ${w.advertInt} (sub-second, so VRRPv3)`,
+      `upgrade keepalived to ${SINCE.vrrpv3Instance}+, or use advert_int: 1`,
+    );
     fallbacks.push(`advert_int 1 instead of ${w.advertInt} (VRRPv2 counts whole seconds)`);
   }
   if (vrrpVersion === 2 && instanceAdverts.some((a) => a !== undefined && a < 1)) {
-    throw new FailoverFitError(`an instance's advert_int is below 1 s, which needs VRRPv3, not available on ${on}`, `use advert_int: 1 on this pair's instances, or upgrade keepalived to ${SINCE.vrrpv3Instance}+`);
+    throw new FailoverFitError(
+      `an instance's advert_int is below 1 s, which needs VRRPv3, not available on ${on}`,
+      `use advert_int: 1 on this pair's instances, or upgrade keepalived to ${SINCE.vrrpv3Instance}+`,
+    );
   }
 
   let track = w.track;
@@ -172,16 +202,26 @@ export function fitFailover(w: FailoverWanted, check: CheckSpec, target: Keepali
     fitted = has(version, 'scriptMsInterval')
       ? { ...check, weight, interval: 0.1, timeout: 1, fall: 2, rise: Math.max(check.rise, 2) }
       : { ...check, weight, interval: 1, fall: 1, rise: Math.max(check.rise, 1) };
-    if (!has(version, 'scriptMsInterval')) fallbacks.push(`the check runs every 1 s (vrrp_script intervals below 1 s need keepalived ${SINCE.scriptMsInterval}+): a dead nginx is seen within 1 s`);
+    if (!has(version, 'scriptMsInterval'))
+      fallbacks.push(
+        `the check runs every 1 s (vrrp_script intervals below 1 s need keepalived ${SINCE.scriptMsInterval}+): a dead nginx is seen within 1 s`,
+      );
   } else if (weight !== check.weight) fitted = { ...check, weight };
 
-  const gated = <T>(key: keyof PairFailoverOverrides, value: T | undefined, feature: keyof typeof SINCE, keyword: string): T | undefined => {
+  const gated = <T>(
+    key: keyof PairFailoverOverrides,
+    value: T | undefined,
+    feature: keyof typeof SINCE,
+    keyword: string,
+  ): T | undefined => {
     if (value === undefined) return undefined;
     if (demand(key, has(version, feature), keyword, `upgrade keepalived to ${SINCE[feature]}+, or remove failover.${key}`)) return value;
     fallbacks.push(`no ${keyword} (needs keepalived ${SINCE[feature]}+)`);
     return undefined;
   };
-  const higher = w.higherPrioSendAdvert ? gated('higher_prio_send_advert', true, 'higherPrioSendAdvert', 'vrrp_higher_prio_send_advert') : undefined;
+  const higher = w.higherPrioSendAdvert
+    ? gated('higher_prio_send_advert', true, 'higherPrioSendAdvert', 'vrrp_higher_prio_send_advert')
+    : undefined;
 
   return {
     vrrpVersion,

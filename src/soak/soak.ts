@@ -36,7 +36,8 @@ export function isLateTimer(line: string): boolean {
   return /thread timer expired|scheduling delayed|timer.*expired.*late|Delay detected/i.test(line);
 }
 
-const LOG_COMMAND = 'if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then exec journalctl -f -n 0 -o short-iso -u keepalived; else exec tail -n 0 -F /var/log/messages; fi';
+const LOG_COMMAND =
+  'if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then exec journalctl -f -n 0 -o short-iso -u keepalived; else exec tail -n 0 -F /var/log/messages; fi';
 
 export class Soak {
   private streams: StreamHandle[] = [];
@@ -71,7 +72,13 @@ export class Soak {
         }),
       );
       // The notify log path is validated by the inventory rules (plain absolute path).
-      if (notifyLog) this.streams.push(await host.stream(`exec tail -n 0 -F ${notifyLog} 2>/dev/null`, (line, at) => line.trim() && this.push(name, 'notification', line, at)));
+      if (notifyLog)
+        this.streams.push(
+          await host.stream(
+            `exec tail -n 0 -F ${notifyLog} 2>/dev/null`,
+            (line, at) => line.trim() && this.push(name, 'notification', line, at),
+          ),
+        );
     }
   }
 
@@ -96,7 +103,10 @@ export class Soak {
 
 export function formatSoak(r: SoakReport): string {
   const lines = [`soak: pair ${r.pair}, ${Math.round(r.seconds)} s idle (load ${r.load.before ?? '?'} -> ${r.load.after ?? '?'})`];
-  for (const [n, c] of Object.entries(r.counts)) lines.push(`  ${n}: ${c.transition} transitions, ${c.vip} VIP changes, ${c.notification} notifications, ${c.timer} late-timer warnings`);
+  for (const [n, c] of Object.entries(r.counts))
+    lines.push(
+      `  ${n}: ${c.transition} transitions, ${c.vip} VIP changes, ${c.notification} notifications, ${c.timer} late-timer warnings`,
+    );
   for (const e of r.events) lines.push(`  ${e.at} ${e.node} ${e.kind}: ${e.line}`);
   for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
   lines.push(r.ok ? 'soak passed: no unplanned transition' : 'soak FAILED: the pair moved while nobody touched it');

@@ -23,7 +23,18 @@ function fastInventory(): { file: string; node1: string } {
 }
 
 async function onNode(ip: string, command: string): Promise<string> {
-  const { stdout } = await run('ssh', ['-i', IDENTITY_FILE, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${ip}`, command]);
+  const { stdout } = await run('ssh', [
+    '-i',
+    IDENTITY_FILE,
+    '-o',
+    `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    `root@${ip}`,
+    command,
+  ]);
   return stdout;
 }
 
@@ -35,7 +46,9 @@ describe.skipIf(!labWanted())('fast failover profile on the lab pair (real Debia
     const conf = await onNode(node1, 'cat /etc/keepalived/keepalived.conf');
     expect(conf).toMatch(/^\s+vrrp_version 3$/m);
     expect(conf).toMatch(/^\s+advert_int 0\.2$/m);
-    expect(conf).toMatch(/^# Failover profile: fast \(VRRPv3; fell back to a vrrp_script check instead of track_process: the node runs in a systemd-nspawn container/m);
+    expect(conf).toMatch(
+      /^# Failover profile: fast \(VRRPv3; fell back to a vrrp_script check instead of track_process: the node runs in a systemd-nspawn container/m,
+    );
     expect(conf).toMatch(/vrrp_script chk_nginx \{[^}]*weight 0[^}]*fall 1/);
   });
 

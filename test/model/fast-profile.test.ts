@@ -39,7 +39,8 @@ function issuesOf(text: string): InventoryIssue[] {
 }
 
 const a1 = (text: string) => parseModel(text, 'inv.yaml').model.nodes.find((n) => n.host === 'a1')!;
-const rendered = (text: string, version: string, container?: string) => renderKeepalived(a1(text), { version, ...(container ? { container, procEvents: false } : {}) });
+const rendered = (text: string, version: string, container?: string) =>
+  renderKeepalived(a1(text), { version, ...(container ? { container, procEvents: false } : {}) });
 /** keepalived.conf without its comment lines: what keepalived reads. */
 const conf = (text: string, version: string, container?: string) => rendered(text, version, container).replace(/^\s*#.*\n/gm, '');
 
@@ -49,7 +50,11 @@ async function cli(args: string[], text: string): Promise<{ code: number; out: s
   writeFileSync(file, text);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['node', 'haops', ...args.map((a) => (a === 'INV' ? file : a))], (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    ['node', 'haops', ...args.map((a) => (a === 'INV' ? file : a))],
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -89,7 +94,16 @@ describe('inventory: failover profiles and VRRP version limits', () => {
 describe('render: the fast profile fitted to each keepalived', () => {
   it('2.2.7 (Debian 12): VRRPv3 in global_defs, advert_int 0.2, track_process with weight 0, GARP, rt priority, unicast source check', () => {
     const c = conf(inv('fast'), '2.2.7');
-    for (const line of ['vrrp_version 3', 'vrrp_check_unicast_src', 'vrrp_garp_master_delay 1', 'vrrp_garp_master_repeat 3', 'vrrp_higher_prio_send_advert', 'vrrp_rt_priority 50', 'priority 254', 'advert_int 0.2']) {
+    for (const line of [
+      'vrrp_version 3',
+      'vrrp_check_unicast_src',
+      'vrrp_garp_master_delay 1',
+      'vrrp_garp_master_repeat 3',
+      'vrrp_higher_prio_send_advert',
+      'vrrp_rt_priority 50',
+      'priority 254',
+      'advert_int 0.2',
+    ]) {
       expect(c).toMatch(new RegExp(`^\\s+${line}$`, 'm'));
     }
     expect(c).toMatch(/vrrp_track_process nginx \{\n\s+process nginx\n\s+weight 0\n\}/);
@@ -100,7 +114,9 @@ describe('render: the fast profile fitted to each keepalived', () => {
     const c = conf(inv('fast'), '2.2.7', 'systemd-nspawn');
     expect(c).toMatch(/vrrp_script chk_nginx \{\n\s+script "killall -0 nginx"\n\s+interval 1\n\s+weight 0\n\s+fall 1\n\s+rise 1\n\}/);
     expect(c).not.toMatch(/track_process/);
-    expect(rendered(inv('fast'), '2.2.7', 'systemd-nspawn')).toMatch(/^# Failover profile: fast \(VRRPv3; fell back to a vrrp_script check instead of track_process: the node runs in a systemd-nspawn container/m);
+    expect(rendered(inv('fast'), '2.2.7', 'systemd-nspawn')).toMatch(
+      /^# Failover profile: fast \(VRRPv3; fell back to a vrrp_script check instead of track_process: the node runs in a systemd-nspawn container/m,
+    );
   });
   it('2.3.2 in a container: the script runs every 0.1 s (milliseconds from 2.3.2), fall 2 and a 1 s timeout against a slow fork', () => {
     expect(conf(inv('fast'), '2.3.2', 'lxc')).toMatch(/interval 0\.1\n\s+timeout 1\n\s+weight 0\n\s+fall 2\n\s+rise 2/);
@@ -124,10 +140,22 @@ describe('render: the fast profile fitted to each keepalived', () => {
   it('simulated CentOS 6 (1.2.13): plain VRRPv2 at 1 s with the check script, no keyword 1.2.13 does not know', () => {
     const c = conf(inv('fast'), '1.2.13');
     expect(c).toMatch(/^\s+advert_int 1$/m);
-    for (const kw of ['version 3', 'vrrp_version', 'track_process', 'vrrp_garp_master', 'vrrp_higher_prio_send_advert', 'vrrp_rt_priority', 'vrrp_check_unicast_src', 'down_timer_adverts']) expect(c).not.toContain(kw);
+    for (const kw of [
+      'version 3',
+      'vrrp_version',
+      'track_process',
+      'vrrp_garp_master',
+      'vrrp_higher_prio_send_advert',
+      'vrrp_rt_priority',
+      'vrrp_check_unicast_src',
+      'down_timer_adverts',
+    ])
+      expect(c).not.toContain(kw);
   });
   it('refuses, rather than swaps, a setting the user wrote that the installed keepalived lacks', () => {
-    expect(() => conf(inv('{ track: process }'), '1.3.5')).toThrow(/failover\.track: track_process is not available on keepalived 1\.3\.5 \(CentOS 7\)/);
+    expect(() => conf(inv('{ track: process }'), '1.3.5')).toThrow(
+      /failover\.track: track_process is not available on keepalived 1\.3\.5 \(CentOS 7\)/,
+    );
     expect(() => conf(inv('{ vrrp_version: 3 }'), '1.2.13')).toThrow(/VRRPv3 is not available on keepalived 1\.2\.13 \(CentOS 6\)/);
     expect(() => conf(inv('fast', '\n        advert_int: 0.3'), '1.2.13')).toThrow(/advert_int is below 1 s/);
   });
@@ -135,7 +163,9 @@ describe('render: the fast profile fitted to each keepalived', () => {
     for (const v of ['1.2.13', '1.3.5', '2.2.7', '2.4.0']) {
       const c = rendered(inv(null), v);
       expect(rendered(inv('classic'), v)).toBe(c);
-      expect(c).not.toMatch(/vrrp_version|version 3|track_process|vrrp_garp|vrrp_rt_priority|higher_prio|check_unicast_src|down_timer|Failover profile/);
+      expect(c).not.toMatch(
+        /vrrp_version|version 3|track_process|vrrp_garp|vrrp_rt_priority|higher_prio|check_unicast_src|down_timer|Failover profile/,
+      );
       expect(c).toMatch(/^\s+advert_int 1$/m);
       expect(c).toMatch(/^\s+weight 2$/m);
     }
@@ -163,14 +193,17 @@ describe('validate and plan say what they assume and what falls back', () => {
   it('plan prints the expected failover per fault kind', async () => {
     const r = await cli(['plan', 'INV'], inv('fast'));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/expected failover \(profile fast; keepalived 2\.2\.7 \(Debian 12\): VRRPv3, advert_int 0\.2, track_process nginx\)/);
+    expect(r.out).toMatch(
+      /expected failover \(profile fast; keepalived 2\.2\.7 \(Debian 12\): VRRPv3, advert_int 0\.2, track_process nginx\)/,
+    );
     expect(r.out).toMatch(/nginx-kill\s+0\.00 s\s+proc event/);
     expect(r.out).toMatch(/node-isolate\s+0\.40-0\.60 s/);
   });
 });
 
 describe('expected failover times (keepalived timers)', () => {
-  const classic = () => planData(parseModel(readFileSync('inventory/seed.yaml', 'utf8'), 'seed.yaml', { HAOPS_VRRP_PASSWORD: 'x' }).model)[0]!.expected;
+  const classic = () =>
+    planData(parseModel(readFileSync('inventory/seed.yaml', 'utf8'), 'seed.yaml', { HAOPS_VRRP_PASSWORD: 'x' }).model)[0]!.expected;
   const by = (e: ExpectedFailover[], f: string) => e.find((x) => x.fault === f)!;
 
   it("classic (write-up's settings) agrees with the README's measured table within 0.3 s", () => {
@@ -185,11 +218,24 @@ describe('expected failover times (keepalived timers)', () => {
     expect(by(e, 'nginx-stop')).toMatchObject({ min: 3.223, max: 5.223 });
   });
   it('VRRPv3 skew is (256 − priority)/256 of advert_int; a weight-0 script waits up to fall × interval', () => {
-    const [kill, , stop, iso] = expectedFailover({ vrrpVersion: 3, advertInt: 0.2, track: 'script', check: { interval: 1, fall: 1, weight: 0 }, backupPriority: 253 });
+    const [kill, , stop, iso] = expectedFailover({
+      vrrpVersion: 3,
+      advertInt: 0.2,
+      track: 'script',
+      check: { interval: 1, fall: 1, weight: 0 },
+      backupPriority: 253,
+    });
     expect([kill!.min, kill!.max]).toEqual([0.002, 1.002]);
     expect(stop!.min).toBe(0.002);
     expect([iso!.min, iso!.max]).toEqual([0.402, 0.602]);
-    const [, , , slow] = expectedFailover({ vrrpVersion: 3, advertInt: 0.1, track: 'process', check: { interval: 1, fall: 1, weight: 0 }, backupPriority: 253, downTimerAdverts: 30 });
+    const [, , , slow] = expectedFailover({
+      vrrpVersion: 3,
+      advertInt: 0.1,
+      track: 'process',
+      check: { interval: 1, fall: 1, weight: 0 },
+      backupPriority: 253,
+      downTimerAdverts: 30,
+    });
     expect(slow!.max).toBe(3.001);
   });
 });
