@@ -76,7 +76,8 @@ export class Soak {
         this.streams.push(
           await host.stream(
             `exec tail -n 0 -F ${notifyLog} 2>/dev/null`,
-            (line, at) => line.trim() && this.push(name, 'notification', line, at),
+            // One line per notification in the rendered notify script's words; channel results are not counted.
+            (line, at) => /state transition: notify/.test(line) && this.push(name, 'notification', line, at),
           ),
         );
     }
