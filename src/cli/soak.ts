@@ -23,11 +23,17 @@ export async function soakCommand(file: string, flags: SoakFlags, out: (s: strin
     const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
     if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
     const hosts = Object.fromEntries(await Promise.all(pair.nodes.map(async (n) => [n, await connect(n)] as const)));
-    const soak = new Soak(pair, model.nodes.filter((n) => n.pair === pair.name), hosts, flags.json ? () => {} : err);
+    const soak = new Soak(
+      pair,
+      model.nodes.filter((n) => n.pair === pair.name),
+      hosts,
+      flags.json ? () => {} : err,
+    );
     const before = await loadavg();
     const started = Date.now();
     await soak.start();
-    if (!flags.json) err(`soak: watching pair ${pair.name} for ${minutes} min (load ${before ?? '?'}); every transition is reported as it happens`);
+    if (!flags.json)
+      err(`soak: watching pair ${pair.name} for ${minutes} min (load ${before ?? '?'}); every transition is reported as it happens`);
     // Ctrl-C ends the soak early with the report so far.
     let wake: () => void = () => {};
     const done = new Promise<void>((r) => (wake = r));
