@@ -43,7 +43,8 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
       throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
 
     const probeMs = Number(flags.probeMs ?? 20);
-    if (!Number.isInteger(probeMs) || probeMs < 5 || probeMs > 1000) throw new UsageError(`--probe-ms ${flags.probeMs}: expected milliseconds from 5 to 1000`);
+    if (!Number.isInteger(probeMs) || probeMs < 5 || probeMs > 1000)
+      throw new UsageError(`--probe-ms ${flags.probeMs}: expected milliseconds from 5 to 1000`);
     const log = flags.json ? () => {} : err;
     let drill: Drill | null = null;
     // Ctrl-C or a kill mid-fault: undo the fault before leaving.

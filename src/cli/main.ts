@@ -37,7 +37,9 @@ export async function main(
     });
   program
     .command('plan')
-    .description('print, per VRRP instance, who holds the VIP for every combination of check results, and the expected failover time per fault')
+    .description(
+      'print, per VRRP instance, who holds the VIP for every combination of check results, and the expected failover time per fault',
+    )
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
     .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: assume 2.2.7, Debian 12)')

@@ -27,10 +27,20 @@ export function loadModel(
 }
 
 /** The keepalived an offline command fits to: --keepalived-version, else the assumed one (said on stderr). */
-export function offlineTarget(version: string | undefined, container: string | undefined, warn: (s: string) => void, say = true): KeepalivedTarget {
-  if (version !== undefined && !VERSION_RE.test(version)) throw new UsageError(`--keepalived-version ${version}: expected a version like 2.2.7`);
-  if (container !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(container)) throw new UsageError(`--container ${container}: expected a runtime name like systemd-nspawn or lxc`);
-  if (version === undefined && say) warn(`warning: assuming keepalived ${describeVersion(ASSUMED_KEEPALIVED.version)}${container ? ` in ${container}` : ''}; deploy fits the installed version (--keepalived-version X to check another)`);
+export function offlineTarget(
+  version: string | undefined,
+  container: string | undefined,
+  warn: (s: string) => void,
+  say = true,
+): KeepalivedTarget {
+  if (version !== undefined && !VERSION_RE.test(version))
+    throw new UsageError(`--keepalived-version ${version}: expected a version like 2.2.7`);
+  if (container !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(container))
+    throw new UsageError(`--container ${container}: expected a runtime name like systemd-nspawn or lxc`);
+  if (version === undefined && say)
+    warn(
+      `warning: assuming keepalived ${describeVersion(ASSUMED_KEEPALIVED.version)}${container ? ` in ${container}` : ''}; deploy fits the installed version (--keepalived-version X to check another)`,
+    );
   return { version: version ?? ASSUMED_KEEPALIVED.version, ...(container ? { container, procEvents: false } : {}) };
 }
 
@@ -38,8 +48,14 @@ export function offlineTarget(version: string | undefined, container: string | u
 function fitPairs(model: Model, target: KeepalivedTarget, warn: (s: string) => void): void {
   for (const p of model.pairs) {
     try {
-      const f = fitFailover(p.failover, p.spec.check, target, p.spec.instances.map((i) => i.advert_int));
-      for (const fb of f.fallbacks) warn(`note: pair ${p.name} (failover ${p.failover.profile}) on keepalived ${describeVersion(target.version!)}: ${fb}`);
+      const f = fitFailover(
+        p.failover,
+        p.spec.check,
+        target,
+        p.spec.instances.map((i) => i.advert_int),
+      );
+      for (const fb of f.fallbacks)
+        warn(`note: pair ${p.name} (failover ${p.failover.profile}) on keepalived ${describeVersion(target.version!)}: ${fb}`);
     } catch (e) {
       if (e instanceof FailoverFitError) throw new UsageError(`pair ${p.name}: ${e.message}`, e.hint);
       throw e;
@@ -64,7 +80,13 @@ export function validateCommand(file: string, out: (s: string) => void, err?: (s
 }
 
 /** Prints the table even when the math is wrong (that is what the table is for), then exits 2. */
-export function planCommand(file: string, out: (s: string) => void, json = false, err?: (s: string) => void, flags: OfflineFlags = {}): number {
+export function planCommand(
+  file: string,
+  out: (s: string) => void,
+  json = false,
+  err?: (s: string) => void,
+  flags: OfflineFlags = {},
+): number {
   const { model } = loadModel(file, process.env, { failoverMath: false }, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const target = offlineTarget(flags.keepalivedVersion, flags.container, warn, !json);
@@ -85,7 +107,12 @@ export function renderCommand(
   err?: (s: string) => void,
 ): number {
   const { model } = loadModel(file, process.env, {}, err);
-  if (keepalivedVersion !== undefined) fitPairs(model, offlineTarget(keepalivedVersion, undefined, () => {}), err ?? (() => {}));
+  if (keepalivedVersion !== undefined)
+    fitPairs(
+      model,
+      offlineTarget(keepalivedVersion, undefined, () => {}),
+      err ?? (() => {}),
+    );
   const root = resolve(outDir);
   const files: { target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {

@@ -79,7 +79,12 @@ export const vipAddress = addressOf;
  * Priorities as written, or derived. The fast profile derives 254/253: the BACKUP's skew
  * ((256 − priority)/256 of an advert) is then a few milliseconds.
  */
-export function instancePriorities(spec: InstanceSpec, nodes: [string, string], weight: number, failover?: FailoverWanted): Record<string, number> | null {
+export function instancePriorities(
+  spec: InstanceSpec,
+  nodes: [string, string],
+  weight: number,
+  failover?: FailoverWanted,
+): Record<string, number> | null {
   const backup = nodes.find((n) => n !== spec.master)!;
   if (spec.priorities !== 'derive') return spec.priorities;
   if (failover?.profile === 'fast' && weight === 0) return { [spec.master]: 254, [backup]: 253 };

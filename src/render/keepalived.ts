@@ -37,12 +37,21 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover)
         '    enable_script_security',
       ),
     f.versionKeyword === 'global' && '    vrrp_version 3',
-    f.checkUnicastSrc && lines('    # VRRPv3 has no authentication: accept adverts from the unicast peer only.', '    vrrp_check_unicast_src'),
+    f.checkUnicastSrc &&
+      lines('    # VRRPv3 has no authentication: accept adverts from the unicast peer only.', '    vrrp_check_unicast_src'),
     f.garpMasterDelay !== undefined && `    vrrp_garp_master_delay ${f.garpMasterDelay}`,
     f.garpMasterRepeat !== undefined && `    vrrp_garp_master_repeat ${f.garpMasterRepeat}`,
     f.garpMasterRefresh !== undefined && `    vrrp_garp_master_refresh ${f.garpMasterRefresh}`,
-    f.higherPrioSendAdvert && lines('    # A MASTER that hears a lower-priority MASTER answers at once: split brain heals in one advert.', '    vrrp_higher_prio_send_advert'),
-    f.rtPriority !== undefined && lines('    # Realtime scheduling: a busy host must not delay sub-second adverts into a false failover.', `    vrrp_rt_priority ${f.rtPriority}`),
+    f.higherPrioSendAdvert &&
+      lines(
+        '    # A MASTER that hears a lower-priority MASTER answers at once: split brain heals in one advert.',
+        '    vrrp_higher_prio_send_advert',
+      ),
+    f.rtPriority !== undefined &&
+      lines(
+        '    # Realtime scheduling: a busy host must not delay sub-second adverts into a false failover.',
+        `    vrrp_rt_priority ${f.rtPriority}`,
+      ),
     '}',
   );
 }
@@ -51,7 +60,7 @@ function vrrpScript(node: NodeModel, f: FittedFailover): string {
   const c = f.check;
   if (f.track === 'process') {
     return lines(
-      '# nginx is watched through the kernel\'s proc events, not polled: its death is seen at once.',
+      "# nginx is watched through the kernel's proc events, not polled: its death is seen at once.",
       '# Weight 0: a dead nginx puts the instance in FAULT, whose priority-0 advert moves the VIP after the skew alone.',
       'vrrp_track_process nginx {',
       '    process nginx',
@@ -116,7 +125,12 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain
 
 /** The node's profile fitted to the target keepalived (throws FailoverFitError for a setting it cannot take). */
 export function fitNode(node: NodeModel, target: KeepalivedTarget = {}): FittedFailover {
-  return fitFailover(node.failover, node.check, target, node.instances.map((i) => i.advertInt));
+  return fitFailover(
+    node.failover,
+    node.check,
+    target,
+    node.instances.map((i) => i.advertInt),
+  );
 }
 
 export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {

@@ -91,7 +91,10 @@ async function deployPair(
     const render = (f: Facts) => wantedState(opts.playbook, node, model, target(f));
     // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
     const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);
-    runs.set(name, newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node), render, notes }));
+    runs.set(
+      name,
+      newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node), render, notes }),
+    );
   }
   const order = convergeOrder(pair);
   const runsHere = (name: string) => !opts.limit || opts.limit.includes(name);
