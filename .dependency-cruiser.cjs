@@ -18,6 +18,7 @@ const LAYERS = [
   ['src/status', 7],
   ['src/drill', 7],
   ['src/notify', 7],
+  ['src/soak', 8], // watches an idle pair with the drill's VIP monitor parser
   ['src/switchover', 8],
   ['src/lab', 8],
   ['src/cli', 9],

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { deployCommand, type DeployFlags } from './deploy.js';
 import { registerLabCommands } from '../lab/cli.js';
 import { statusCommand, type StatusFlags } from './status.js';
+import { soakCommand, type SoakFlags } from './soak.js';
 import { drillCommand, type DrillFlags } from './drill.js';
 import { notifyTestCommand, type NotifyFlags } from './notify.js';
 import { registerSwitchoverCommands } from './switchover.js';
@@ -57,8 +58,16 @@ export function register(program: Command, io: CliIo): void {
     .option('--fault <kind>', 'nginx-stop (default), nginx-kill, keepalived-stop (default with --node) or node-isolate')
     .option('--rounds <n>', 'repeat and report min/median/max', '1')
     .option('--max-failover <seconds>', 'fail (exit 1) when a failover takes longer')
+    .option('--probe-ms <ms>', 'milliseconds between HTTP probes through the VIP', '20')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
+  nodeOptions(program.command('soak'))
+    .description('watch a pair idle; count every VRRP transition, VIP change and notification; exit 1 on any (none is planned)')
+    .argument('<inventory>')
+    .option('--pair <name>', 'the pair to watch (default: the first)')
+    .option('--minutes <m>', 'how long to watch', '10')
+    .option('--json', 'machine-readable report')
+    .action(async (file: string, flags: SoakFlags) => io.setCode(await soakCommand(file, flags, io.out, io.err)));
   nodeOptions(program.command('notify-test'))
     .description('fire a synthetic transition through every notification channel of every node; report which arrived')
     .argument('<inventory>')

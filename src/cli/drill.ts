@@ -13,6 +13,7 @@ export interface DrillFlags extends NodeFlags {
   fault?: string;
   rounds?: string;
   maxFailover?: string;
+  probeMs?: string;
   json?: boolean;
 }
 
@@ -41,6 +42,9 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
     if (maxFailover !== undefined && !(maxFailover > 0))
       throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
 
+    const probeMs = Number(flags.probeMs ?? 20);
+    if (!Number.isInteger(probeMs) || probeMs < 5 || probeMs > 1000)
+      throw new UsageError(`--probe-ms ${flags.probeMs}: expected milliseconds from 5 to 1000`);
     const log = flags.json ? () => {} : err;
     let drill: Drill | null = null;
     // Ctrl-C or a kill mid-fault: undo the fault before leaving.
@@ -57,7 +61,7 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
     try {
       const nodes = model.nodes.filter((n) => n.pair === pair.name);
       const report = await runDrill(
-        { pair, instance, node: flags.node, fault, rounds, maxFailover, nodes, log, started: (d) => (drill = d) },
+        { pair, instance, node: flags.node, fault, rounds, maxFailover, probeMs, nodes, log, started: (d) => (drill = d) },
         connect,
       );
       out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));

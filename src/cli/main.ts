@@ -30,16 +30,22 @@ export async function main(
     .command('validate')
     .description('check an inventory (schema, segments, secrets, failover math); touches no node')
     .argument('<inventory>')
-    .action((file: string) => {
-      code = validateCommand(file, out, err);
+    .option('--keepalived-version <x.y.z>', 'fit the failover profile to this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
+    .action((file: string, o: { keepalivedVersion?: string; container?: string }) => {
+      code = validateCommand(file, out, err, o);
     });
   program
     .command('plan')
-    .description('print, per VRRP instance, who holds the VIP for every combination of check results')
+    .description(
+      'print, per VRRP instance, who holds the VIP for every combination of check results, and the expected failover time per fault',
+    )
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
-    .action((file: string, o: { json?: boolean }) => {
-      code = planCommand(file, out, o.json, err);
+    .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
+    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string }) => {
+      code = planCommand(file, out, o.json, err, o);
     });
   program
     .command('render')

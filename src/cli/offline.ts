@@ -6,6 +6,9 @@ import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } f
 import { formatPlan, planData } from '../model/plan-table.js';
 import { renderNode } from '../render/index.js';
 import { UsageError } from '../core/errors.js';
+import { ASSUMED_KEEPALIVED, describeVersion, VERSION_RE } from '../model/keepalived-versions.js';
+import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
+import type { Model } from '../model/derive.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
 export function loadModel(
@@ -23,8 +26,52 @@ export function loadModel(
   return loaded;
 }
 
-export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void): number {
+/** The keepalived an offline command fits to: --keepalived-version, else the assumed one (said on stderr). */
+export function offlineTarget(
+  version: string | undefined,
+  container: string | undefined,
+  warn: (s: string) => void,
+  say = true,
+): KeepalivedTarget {
+  if (version !== undefined && !VERSION_RE.test(version))
+    throw new UsageError(`--keepalived-version ${version}: expected a version like 2.2.7`);
+  if (container !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(container))
+    throw new UsageError(`--container ${container}: expected a runtime name like systemd-nspawn or lxc`);
+  if (version === undefined && say)
+    warn(
+      `warning: assuming keepalived ${describeVersion(ASSUMED_KEEPALIVED.version)}${container ? ` in ${container}` : ''}; deploy fits the installed version (--keepalived-version X to check another)`,
+    );
+  return { version: version ?? ASSUMED_KEEPALIVED.version, ...(container ? { container, procEvents: false } : {}) };
+}
+
+/** Each pair's profile fitted to the target: a setting it cannot take is a usage error; fallbacks are said. */
+function fitPairs(model: Model, target: KeepalivedTarget, warn: (s: string) => void): void {
+  for (const p of model.pairs) {
+    try {
+      const f = fitFailover(
+        p.failover,
+        p.spec.check,
+        target,
+        p.spec.instances.map((i) => i.advert_int),
+      );
+      for (const fb of f.fallbacks)
+        warn(`note: pair ${p.name} (failover ${p.failover.profile}) on keepalived ${describeVersion(target.version!)}: ${fb}`);
+    } catch (e) {
+      if (e instanceof FailoverFitError) throw new UsageError(`pair ${p.name}: ${e.message}`, e.hint);
+      throw e;
+    }
+  }
+}
+
+export interface OfflineFlags {
+  keepalivedVersion?: string;
+  container?: string;
+}
+
+export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void, flags: OfflineFlags = {}): number {
   const { model } = loadModel(file, process.env, {}, err);
+  const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
+  fitPairs(model, offlineTarget(flags.keepalivedVersion, flags.container, warn), warn);
   const inst = model.pairs.reduce((n, p) => n + p.instances.length, 0);
   out(
     `${file}: ok (${model.nodes.length} nodes, ${model.pairs.length} pair${model.pairs.length === 1 ? '' : 's'}, ${inst} VRRP instance${inst === 1 ? '' : 's'})`,
@@ -33,10 +80,19 @@ export function validateCommand(file: string, out: (s: string) => void, err?: (s
 }
 
 /** Prints the table even when the math is wrong (that is what the table is for), then exits 2. */
-export function planCommand(file: string, out: (s: string) => void, json = false, err?: (s: string) => void): number {
+export function planCommand(
+  file: string,
+  out: (s: string) => void,
+  json = false,
+  err?: (s: string) => void,
+  flags: OfflineFlags = {},
+): number {
   const { model } = loadModel(file, process.env, { failoverMath: false }, err);
-  out(json ? JSON.stringify(formatPlan(model, true), null, 2) : (formatPlan(model, false) as string));
-  return planData(model).every((p) => p.ok) ? 0 : 2;
+  const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const target = offlineTarget(flags.keepalivedVersion, flags.container, warn, !json);
+  fitPairs(model, target, () => {}); // refusals only: the table says what fell back
+  out(json ? JSON.stringify(formatPlan(model, true, target), null, 2) : (formatPlan(model, false, target) as string));
+  return planData(model, target).every((p) => p.ok) ? 0 : 2;
 }
 
 /**
@@ -51,6 +107,12 @@ export function renderCommand(
   err?: (s: string) => void,
 ): number {
   const { model } = loadModel(file, process.env, {}, err);
+  if (keepalivedVersion !== undefined)
+    fitPairs(
+      model,
+      offlineTarget(keepalivedVersion, undefined, () => {}),
+      err ?? (() => {}),
+    );
   const root = resolve(outDir);
   const files: { target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {

@@ -52,6 +52,8 @@ export interface Facts {
   packages: Record<string, string | null>;
   /** keepalived's own version (from `keepalived -v`), null when not installed. */
   keepalivedVersion: string | null;
+  /** The container runtime the node runs in (systemd-detect-virt -c), null on a VM or bare metal. */
+  container?: string | null;
   services: Record<string, ServiceFacts>;
   files: Record<string, FileFacts>;
   /** Handlers a node still owes from an earlier run cut short ('nginx.reload'). */

@@ -1,6 +1,6 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
-// (a streaming `ip monitor address` per node, HTTP through the VIP every 100 ms), restore, and
-// report the figures. Every exit path restores the fault first.
+// (a streaming `ip monitor address` per node, stamped on the node; HTTP through the VIP every
+// 20 ms), restore, and report the figures. Every exit path restores the fault first.
 import { serviceAction } from '../platforms/services.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
@@ -12,6 +12,7 @@ import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
 import type { NodeModel } from '../model/derive.js';
 import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
+import type { ExpectedFailover } from '../model/expected.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -30,6 +31,8 @@ export interface DrillOptions {
   nodes?: NodeModel[];
   /** Fail this node and every VIP it holds, instead of the holder of one instance. */
   node?: string;
+  /** Milliseconds between HTTP probes through the VIP (default 20: a sub-second failover needs that resolution). */
+  probeMs?: number;
 }
 
 /** One VIP's movement in a round. */
@@ -72,6 +75,8 @@ export interface DrillReport {
   fault: FaultKind;
   rounds: RoundReport[];
   stats?: Record<'failoverSeconds' | 'httpRecoverySeconds' | 'failbackSeconds', { min: number; median: number; max: number } | null>;
+  /** What keepalived's timers predict for this fault with the pair's settings on the installed keepalived (haops plan's figure). */
+  expected?: ExpectedFailover & { keepalived: string; measured: number | null; agrees: boolean | null };
   problems: string[];
 }
 
@@ -84,19 +89,32 @@ interface VipEvent {
 
 export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
   switch (kind) {
+    // Each fault first prints the node's clock (T0_MARK): the failover is timed from the fault on the node.
     case 'nginx-stop':
-      return { fault: serviceAction('stop', 'nginx'), restore: serviceAction('start', 'nginx') };
+      return { fault: `${STAMP}; ${serviceAction('stop', 'nginx')}`, restore: serviceAction('start', 'nginx') };
     case 'nginx-kill':
-      return { fault: 'pkill -9 -x nginx || killall -9 nginx', restore: serviceAction('start', 'nginx') };
+      return { fault: `${STAMP}; pkill -9 -x nginx || killall -9 nginx`, restore: serviceAction('start', 'nginx') };
     case 'keepalived-stop':
-      return { fault: serviceAction('stop', 'keepalived'), restore: serviceAction('start', 'keepalived') };
+      return { fault: `${STAMP}; ${serviceAction('stop', 'keepalived')}`, restore: serviceAction('start', 'keepalived') };
     case 'node-isolate':
       // The node heals itself even if haops vanishes: the restore is armed before the cut.
       return {
-        fault: `nohup sh -c 'sleep ${isolateSeconds}; ip link set ${iface} up' >/dev/null 2>&1 </dev/null & sleep 0.2; ip link set ${iface} down`,
+        fault: `nohup sh -c 'sleep ${isolateSeconds}; ip link set ${iface} up' >/dev/null 2>&1 </dev/null & sleep ${ISOLATE_ARM_SECONDS}; ip link set ${iface} down`,
         restore: `ip link set ${iface} up`,
       };
   }
+}
+
+/** The node's clock in nanoseconds, printed by every fault command just before it breaks anything. */
+export const T0_MARK = '@@haops-t0 ';
+const STAMP = `date +'${T0_MARK}%s%N'`;
+/** node-isolate waits this long on the node (its self-heal armed) before it cuts the link. */
+const ISOLATE_ARM_SECONDS = 0.2;
+
+/** The node-clock time (ms) a fault command printed, or null. */
+export function faultStamp(stdout: string): number | null {
+  const m = new RegExp(`^${T0_MARK}(\\d{10,})$`, 'm').exec(stdout);
+  return m ? Number(m[1]) / 1e6 : null;
 }
 
 /** `ip [-ts] -o monitor address` lines: "[TS] 3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...". */
@@ -119,8 +137,19 @@ export function monitorTime(line: string, tz: string | undefined): number | null
  * When a line reached haops: normally the receive time; but when the node's own stamp is more
  * than a second older (the link was down, as in node-isolate), the node's stamp.
  */
-export function eventTime(receivedAt: number, nodeTime: number | null): number {
+export function eventTime(receivedAt: number, nodeTime: number | null, offsetMs?: number): number {
+  // With the node's clock offset known, the node's stamp is the event's time, on our clock.
+  if (nodeTime !== null && offsetMs !== undefined) return nodeTime - offsetMs;
   return nodeTime !== null && receivedAt - nodeTime > 1000 ? nodeTime : receivedAt;
+}
+
+/** A node's clock against ours from `date` round trips: the best (shortest) of a few. */
+export function clockFrom(
+  samples: { sentAt: number; receivedAt: number; nodeMs: number }[],
+): { offsetMs: number; oneWayMs: number } | null {
+  const best = samples.filter((s) => Number.isFinite(s.nodeMs)).sort((a, b) => a.receivedAt - a.sentAt - (b.receivedAt - b.sentAt))[0];
+  if (!best) return null;
+  return { offsetMs: best.nodeMs - (best.sentAt + best.receivedAt) / 2, oneWayMs: (best.receivedAt - best.sentAt) / 2 };
 }
 
 /** What one round works with, from set-up to verdict. */
@@ -144,6 +173,8 @@ export class Drill {
   private events: VipEvent[] = [];
   private streams: StreamHandle[] = [];
   private pending: { host: Host; restore: string } | null = null;
+  /** Per node: its clock minus ours, and half a round trip (measured as each round starts). */
+  private clocks: Record<string, { offsetMs: number; oneWayMs: number } | null> = {};
 
   constructor(
     private readonly pair: PairModel,
@@ -172,8 +203,24 @@ export class Drill {
     this.streams = [];
   }
 
+  private async measureClock(name: string): Promise<void> {
+    const samples = [];
+    for (let i = 0; i < 3; i++) {
+      const sentAt = Date.now();
+      const r = await this.hosts[name]!.exec('date +%s%N').catch(() => null);
+      samples.push({
+        sentAt,
+        receivedAt: Date.now(),
+        nodeMs: r && r.code === 0 && /^\d{10,}$/.test(r.stdout.trim()) ? Number(r.stdout.trim()) / 1e6 : NaN,
+      });
+    }
+    this.clocks[name] = clockFrom(samples);
+  }
+
   private async watch(vips: string[]): Promise<void> {
     for (const name of this.pair.nodes) {
+      await this.measureClock(name);
+      const offset = this.clocks[name]?.offsetMs;
       // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
       let tz: string | undefined;
       const handle = await this.hosts[name]!.stream(
@@ -182,7 +229,7 @@ export class Drill {
           if (line.startsWith('tz ')) tz = line.slice(3).trim();
           for (const vip of vips) {
             const kind = parseMonitorLine(line, vip);
-            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz)) });
+            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz), offset) });
           }
         },
       );
@@ -258,7 +305,7 @@ export class Drill {
     this.events = [];
     await this.watch(vips);
     const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
-    const probes = vips.map((vip) => new HttpProbe(vip, port));
+    const probes = vips.map((vip) => new HttpProbe(vip, port, this.opts.probeMs ?? 20));
     const neighs = vips.map((vip) => NeighbourWatch.start(vip));
     for (const p of probes) p.start();
     await sleep(300);
@@ -283,16 +330,18 @@ export class Drill {
   private async breakHolder(r: RoundRun, iface: string): Promise<number> {
     const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
     this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.map((x) => x.vip).join(', ')})`);
-    const t0 = Date.now();
+    const sentAt = Date.now();
+    const clock = this.clocks[r.from];
     this.pending = { host: this.hosts[r.from]!, restore: cmd.restore };
     const faultRun = this.hosts[r.from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
-    // An isolated node cannot answer: its fault command's end is never awaited.
-    if (this.opts.fault !== 'node-isolate') {
-      const done = await faultRun;
-      if (done && done.code !== 0)
-        throw new DrillRefused(`the fault command failed on ${r.from}: ${done.stderr.trim() || done.stdout.trim()}`);
-    }
-    return t0;
+    // An isolated node cannot answer: its fault command's end is never awaited; the cut comes
+    // one way-delay plus its arming pause after we sent it.
+    if (this.opts.fault === 'node-isolate') return sentAt + (clock?.oneWayMs ?? 0) + ISOLATE_ARM_SECONDS * 1000;
+    const done = await faultRun;
+    if (done && done.code !== 0)
+      throw new DrillRefused(`the fault command failed on ${r.from}: ${done.stderr.trim() || done.stdout.trim()}`);
+    const stamp = done ? faultStamp(done.stdout) : null;
+    return stamp !== null && clock ? stamp - clock.offsetMs : sentAt;
   }
 
   /** Per VIP: when it left, when it arrived on the peer, GARP, and when HTTP answered again. */

@@ -49,6 +49,19 @@ export function formatReport(r: DrillReport): string {
   if (r.stats)
     for (const [k, v] of Object.entries(r.stats))
       if (v) lines.push(`  ${k}: min ${v.min.toFixed(2)}  median ${v.median.toFixed(2)}  max ${v.max.toFixed(2)}`);
+  const e = r.expected;
+  if (e) {
+    const range = e.min === e.max ? `${e.min.toFixed(2)} s` : `${e.min.toFixed(2)}-${e.max.toFixed(2)} s`;
+    const verdict =
+      e.agrees === null
+        ? ''
+        : e.agrees
+          ? ': agrees (within 0.3 s)'
+          : ': DISAGREES (more than 0.3 s outside; look at the load and the check)';
+    lines.push(
+      `  expected failover ${range} (keepalived ${e.keepalived}; ${e.path}); measured ${r.stats ? 'median ' : ''}${e.measured === null ? '-' : `${e.measured.toFixed(2)} s`}${verdict}`,
+    );
+  }
   for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
   lines.push(r.ok ? 'drill passed: the pair failed over and ended as it began' : 'drill FAILED');
   return lines.join('\n');

@@ -1,4 +1,4 @@
-// HTTP through the VIP every 100 ms from this machine: which node answered, and which failed.
+// HTTP through the VIP every few ms (the drill: 20) from this machine: which node answered, and which failed.
 import { pollFor } from '../core/poll.js';
 import http from 'node:http';
 

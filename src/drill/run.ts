@@ -4,6 +4,10 @@ import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { Drill, DrillRefused, stats, type DrillReport, type FaultKind } from './drill.js';
 import { formatRound } from './format.js';
+import { parseContainer, parseKeepalivedVersion } from '../facts/parse.js';
+import { agrees, expectedFailover, timingOf } from '../model/expected.js';
+import { describeVersion } from '../model/keepalived-versions.js';
+import { fitFailover, targetOf } from '../model/profile.js';
 
 export interface DrillRun {
   pair: PairModel;
@@ -13,6 +17,8 @@ export interface DrillRun {
   fault: FaultKind;
   rounds: number;
   maxFailover?: number;
+  /** Milliseconds between HTTP probes (default 20). */
+  probeMs?: number;
   /** The pair's nodes (their notification channels are watched). */
   nodes: NodeModel[];
   log: (s: string) => void;
@@ -35,7 +41,17 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
   let drill: Drill | null = null;
   try {
     for (const n of pair.nodes) hosts[n] = await connect(n);
-    drill = new Drill(pair, instance, hosts, { fault, rounds, maxFailover: run.maxFailover, log, node, nodes: run.nodes });
+    const expected = await expectedFor(run, hosts[instance.backup]!).catch(() => undefined);
+    if (expected) report.expected = { ...expected, measured: null, agrees: null };
+    drill = new Drill(pair, instance, hosts, {
+      fault,
+      rounds,
+      maxFailover: run.maxFailover,
+      log,
+      node,
+      nodes: run.nodes,
+      probeMs: run.probeMs,
+    });
     run.started?.(drill);
     for (let r = 1; r <= rounds; r++) {
       const round = await drill.round(r, pair.spec.interface, pair.spec.nginx.listen);
@@ -56,7 +72,35 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
     await drill?.restore();
     await drill?.close();
   }
+  if (report.expected) {
+    // The median over rounds (or the one round) against the timers' range, within AGREEMENT_SECONDS.
+    const measured = report.stats?.failoverSeconds?.median ?? report.rounds[0]?.failoverSeconds ?? null;
+    report.expected.measured = measured;
+    report.expected.agrees = measured === null ? null : agrees(report.expected, measured);
+  }
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
   return report;
+}
+
+/**
+ * The failover the timers predict for this fault: the pair's profile fitted to the keepalived on
+ * the node that takes over (its version, and whether it runs in a container), as `haops plan` does.
+ */
+async function expectedFor(run: DrillRun, taker: Host) {
+  const r = await taker.exec('keepalived -v 2>&1 | head -1; echo @@; systemd-detect-virt --container 2>/dev/null || echo none');
+  const [v, c] = r.stdout.split('@@\n');
+  const version = parseKeepalivedVersion(v ?? '');
+  const container = parseContainer({ kind: 'container', arg: '', body: c ?? '', code: 0 });
+  const { pair, instance } = run;
+  const fitted = fitFailover(
+    pair.failover,
+    pair.spec.check,
+    targetOf(version, container),
+    pair.spec.instances.map((i) => i.advert_int),
+  );
+  const e = expectedFailover(timingOf(fitted, fitted.advertInt(instance.spec.advert_int), instance.priorities[instance.backup]!)).find(
+    (x) => x.fault === run.fault,
+  )!;
+  return { ...e, keepalived: `${version ? describeVersion(version) : 'unknown'}${container ? ` in ${container}` : ''}` };
 }

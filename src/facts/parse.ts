@@ -58,6 +58,12 @@ function parseFile(s: Section | undefined): FileFacts {
   return { exists: true, sha256: hash, mode: m[1]!.padStart(4, '0'), owner: m[2]! };
 }
 
+/** systemd-detect-virt -c prints the runtime (systemd-nspawn, lxc, docker, podman...) or "none" (exit 1). */
+export function parseContainer(s: Section | undefined): string | null {
+  const word = s?.body.trim().split('\n')[0] ?? '';
+  return /^[a-z][a-z0-9-]*$/.test(word) && word !== 'none' ? word : null;
+}
+
 const DEFAULT_PM = { el6: 'yum', el7: 'yum', el9: 'dnf', debian: 'apt-get' } as const;
 
 export function parseFacts(stdout: string, wanted: WantedState): Facts {
@@ -86,6 +92,7 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     init,
     packages,
     keepalivedVersion: parseKeepalivedVersion(one('keepalived_version')?.body ?? ''),
+    container: parseContainer(one('container')),
     services,
     files,
     pending: (one('pending')?.body ?? '')

@@ -14,6 +14,8 @@ const PROBES = [
   `probe_init() { ${byInit('echo systemd', 'echo sysv')}; }`,
   `probe_package() { if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='\${Status} \${Version}\\n' "$1"; else rpm -q --qf '%{VERSION}-%{RELEASE}\\n' "$1"; fi; }`,
   `probe_keepalived_version() { keepalived -v 2>&1 | head -1; }`,
+  // A container with its own network namespace gets no proc events (track_process cannot work).
+  `probe_container() { if command -v systemd-detect-virt >/dev/null 2>&1; then systemd-detect-virt --container; else echo none; fi; }`,
   // Debian without systemd has no chkconfig: its rc links are printed in chkconfig's format.
   `probe_enabled() { if ${IS_SYSTEMD}; then systemctl is-enabled "$1"; elif command -v chkconfig >/dev/null 2>&1; then chkconfig --list "$1"; ` +
     `elif [ -x "/etc/init.d/$1" ]; then printf '%s \\t' "$1"; for l in 0 1 2 3 4 5 6; do if ls /etc/rc$l.d/S[0-9][0-9]"$1" >/dev/null 2>&1; then printf '%s:on\\t' $l; else printf '%s:off\\t' $l; fi; done; echo; else echo "$1: unrecognized service"; return 1; fi; }`,
@@ -35,6 +37,7 @@ export function factsScript(wanted: WantedState): string {
       runLine('init'),
       ...wanted.packages.map((p) => runLine('package', p)),
       runLine('keepalived_version'),
+      runLine('container'),
       ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
       ...wanted.files.map((f) => runLine('file', f.path)),
       runLine('pending'),

@@ -105,7 +105,8 @@ export const instanceSchema = z
     priorities: z
       .union([z.literal('derive'), z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254'))])
       .default('derive'),
-    advert_int: seconds(0.01, 255).default(1),
+    /** Unset: the pair's failover profile decides (classic 1 s, fast 0.2 s). */
+    advert_int: seconds(0.01, 255).optional(),
     nopreempt: z.boolean().default(false),
     garp_master_delay: z.number().int().min(0).max(255).optional(),
     authentication: authSchema.optional(),
@@ -187,6 +188,27 @@ export const nginxSchema = z
   })
   .strict();
 
+/**
+ * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
+ * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
+ */
+const failoverObject = z
+  .object({
+    profile: z.enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) }).default('fast'),
+    vrrp_version: z.union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) }).optional(),
+    /** VRRPv3 takes 0.01..40.95 s in 10 ms steps. */
+    advert_int: seconds(0.01, 40.95).optional(),
+    track: z.enum(['process', 'script'], { errorMap: () => ({ message: 'track is process (vrrp_track_process, keepalived 2.0.11+) or script (vrrp_script)' }) }).optional(),
+    garp_master_delay: z.number().int().min(0).max(255).optional(),
+    garp_master_repeat: z.number().int().min(1).max(255).optional(),
+    garp_master_refresh: z.number().int().min(0).max(86400).optional(),
+    higher_prio_send_advert: z.boolean().optional(),
+    rt_priority: z.number().int().min(1, 'rt_priority is 1..99').max(99, 'rt_priority is 1..99').optional(),
+    down_timer_adverts: z.number().int().min(1, 'down_timer_adverts is 1..100').max(100, 'down_timer_adverts is 1..100').optional(),
+  })
+  .strict();
+export const failoverSchema = z.preprocess((v) => (typeof v === 'string' ? { profile: v } : v), failoverObject);
+
 export const pairSchema = z
   .object({
     nodes: z.array(nameOf('node')).length(2, 'a pair has exactly two nodes'),
@@ -194,6 +216,7 @@ export const pairSchema = z
     subnet: cidr,
     instances: z.array(instanceSchema).min(1, 'a pair needs at least one VRRP instance'),
     check: checkSchema.default({}),
+    failover: failoverSchema.optional(),
     notify: notifySchema.default({}),
     nginx: nginxSchema,
     /** keepalived's script_user; when set, enable_script_security is emitted too. */
@@ -217,4 +240,5 @@ export type PairSpec = z.infer<typeof pairSchema>;
 export type InstanceSpec = z.infer<typeof instanceSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;
 export type NotifySpec = z.infer<typeof notifySchema>;
+export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;

@@ -19,8 +19,12 @@ export function registerLabCommands(program: Command): void {
     .option('--nodes <n>', 'number of nodes, even, 2 to 40: every two form a pair', (v) => Number(v), DEFAULT_NODES)
     .option('--subnet <cidr>', 'lab subnet', DEFAULT_SUBNET)
     .option('--kinds <list>', `node kind of each pair in order, repeating (${KINDS.join(', ')})`, 'systemd')
-    .action((o: { nodes: number; subnet: string; kinds: string }) =>
-      guard(() => labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), repoRoot: REPO_ROOT, log })));
+    .option('--failover <profile>', 'failover profile of the pairs in inventory/lab.yaml: classic or fast', 'classic')
+    .action((o: { nodes: number; subnet: string; kinds: string; failover: string }) =>
+      guard(async () => {
+        if (o.failover !== 'classic' && o.failover !== 'fast') throw new LabError(`--failover ${o.failover}: expected classic or fast`);
+        return labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), failover: o.failover, repoRoot: REPO_ROOT, log });
+      }));
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')

@@ -7,7 +7,12 @@ import type { LabInfo, LabNode, LabPair } from './plan.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
 
-export function labInventoryYaml(info: LabInfo): string {
+export interface LabInventoryOptions {
+  /** `fast`: the pairs use the fast failover profile (VRRPv3 has no authentication; priorities derived). */
+  failover?: 'classic' | 'fast';
+}
+
+export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}): string {
   const hosts = info.nodes.map(hostYaml).join('');
   const servers = info.backends.map((b) => `${b.address}:${BACKEND_PORT}`).join(', ');
   return [
@@ -22,7 +27,7 @@ export function labInventoryYaml(info: LabInfo): string {
     'hosts:\n',
     hosts,
     'pairs:\n',
-    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress)),
+    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast')),
   ].join('');
 }
 
@@ -40,9 +45,9 @@ function hostYaml(n: LabNode): string {
 export const LAB_WEBHOOK_PORT = 8025;
 export const LAB_SMTP_PORT = 2525;
 
-function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string): string {
+function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean): string {
   const [master, backup] = pair.nodes;
-  return `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
+  const text = `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
     nodes: [${master}, ${backup}]
     interface: eth0
     subnet: ${subnet}
@@ -85,4 +90,9 @@ ${pair.activeActive ? `      # Active-active: the other node is MASTER of this o
         - name: backends
           servers: [${servers}]
 `;
+  if (!fast) return text;
+  // VRRPv3 has no authentication, and the fast profile derives 254/253 and its own advert_int.
+  return text
+    .replace(/^ {8}(priorities|advert_int|authentication): .*\n/gm, '')
+    .replace(/^( {4}check:\n)/m, '    failover: fast\n$1');
 }

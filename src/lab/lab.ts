@@ -29,6 +29,8 @@ export interface LabUpOptions extends LabOptions {
   subnet?: string;
   /** One kind per pair, in order, repeating; default every pair plain systemd. */
   kinds?: NodeKind[];
+  /** The pairs' failover profile in inventory/lab.yaml (default classic). */
+  failover?: 'classic' | 'fast';
   /** How long to wait for every node's sshd; default 120 s. */
   bootTimeoutMs?: number;
 }
@@ -69,7 +71,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     await start(info, layers, log);
     await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
     await mkdir(`${opts.repoRoot}/inventory`, { recursive: true });
-    await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info));
+    await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info, { failover: opts.failover }));
     await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);
   } catch (e) {
     await teardown(quiet).catch(quiet);

@@ -6,6 +6,7 @@ import { hostIp, own } from '../inventory/checks.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
+import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
 export { hostIp } from '../inventory/checks.js';
 
@@ -18,7 +19,8 @@ export interface NodeInstance {
   srcIp: string;
   peerIp: string;
   vip: string;
-  advertInt: number;
+  /** The instance's own advert_int; unset: the pair's profile decides (fitted at render). */
+  advertInt?: number;
   nopreempt: boolean;
   garpMasterDelay?: number;
   auth?: { type: 'PASS' | 'AH'; password: string };
@@ -32,6 +34,7 @@ export interface NodeModel {
   peer: string;
   instances: NodeInstance[];
   check: CheckSpec;
+  failover: FailoverWanted;
   notify: NotifySpec;
   nginx: PairSpec['nginx'];
   scriptUser?: string;
@@ -49,6 +52,7 @@ export interface PairModel {
   name: string;
   nodes: [string, string];
   spec: PairSpec;
+  failover: FailoverWanted;
   instances: PairInstance[];
 }
 
@@ -71,9 +75,19 @@ export interface Model {
 
 export const vipAddress = addressOf;
 
-export function instancePriorities(spec: InstanceSpec, nodes: [string, string], weight: number): Record<string, number> | null {
+/**
+ * Priorities as written, or derived. The fast profile derives 254/253: the BACKUP's skew
+ * ((256 − priority)/256 of an advert) is then a few milliseconds.
+ */
+export function instancePriorities(
+  spec: InstanceSpec,
+  nodes: [string, string],
+  weight: number,
+  failover?: FailoverWanted,
+): Record<string, number> | null {
   const backup = nodes.find((n) => n !== spec.master)!;
   if (spec.priorities !== 'derive') return spec.priorities;
+  if (failover?.profile === 'fast' && weight === 0) return { [spec.master]: 254, [backup]: 253 };
   const d = derivePriorities(weight);
   return d ? { [spec.master]: d.master, [backup]: d.backup } : null;
 }
@@ -86,9 +100,11 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
   const nodes: NodeModel[] = [];
   for (const [pairName, spec] of Object.entries(inv.pairs)) {
     const pairNodes = spec.nodes as [string, string];
+    const failover = resolveFailover(spec.failover);
+    const weight = trackWeight(failover, spec.check);
     const instances: PairInstance[] = spec.instances.map((i) => {
       const backup = pairNodes.find((n) => n !== i.master)!;
-      const priorities = instancePriorities(i, pairNodes, spec.check.weight) ?? { [i.master]: 200, [backup]: 199 };
+      const priorities = instancePriorities(i, pairNodes, weight, failover) ?? { [i.master]: 200, [backup]: 199 };
       return {
         spec: i,
         master: i.master,
@@ -97,12 +113,12 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         math: {
           master: { name: i.master, priority: priorities[i.master]!, ip: ipOf(i.master) },
           backup: { name: backup, priority: priorities[backup]!, ip: ipOf(backup) },
-          weight: spec.check.weight,
+          weight,
           nopreempt: i.nopreempt,
         },
       };
     });
-    pairs.push({ name: pairName, nodes: pairNodes, spec, instances });
+    pairs.push({ name: pairName, nodes: pairNodes, spec, failover, instances });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
       const ip = ipOf(host);
@@ -113,6 +129,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         ip,
         peer,
         check: spec.check,
+        failover,
         notify: spec.notify,
         nginx: spec.nginx,
         scriptUser: spec.script_user,

@@ -3,6 +3,9 @@
 import type { Model } from './derive.js';
 import { vipAddress } from './derive.js';
 import { scenarios, smallestFixes, type ScenarioResult } from './failover.js';
+import { type ExpectedFailover, expectedFailover, formatRange, timingOf } from './expected.js';
+import { describeVersion, ASSUMED_KEEPALIVED } from './keepalived-versions.js';
+import { fitFailover, type KeepalivedTarget } from './profile.js';
 
 export interface PlanInstance {
   pair: string;
@@ -16,12 +19,17 @@ export interface PlanInstance {
   scenarios: ScenarioResult[];
   ok: boolean;
   fixes: string[];
+  /** The failover profile as fitted to the target keepalived, and the expected failover per fault kind. */
+  failover: { profile: string; keepalived: string; vrrpVersion: 2 | 3; advertInt: number; track: string; fallbacks: string[] };
+  expected: ExpectedFailover[];
 }
 
-export function planData(model: Model): PlanInstance[] {
-  return model.pairs.flatMap((p) =>
-    p.instances.map((i) => {
+export function planData(model: Model, target: KeepalivedTarget = {}): PlanInstance[] {
+  return model.pairs.flatMap((p) => {
+    const fitted = fitFailover(p.failover, p.spec.check, target, p.spec.instances.map((i) => i.advert_int));
+    return p.instances.map((i) => {
       const s = scenarios(i.math);
+      const advertInt = fitted.advertInt(i.spec.advert_int);
       return {
         pair: p.name,
         instance: i.spec.name,
@@ -34,13 +42,22 @@ export function planData(model: Model): PlanInstance[] {
         scenarios: s,
         ok: s.every((x) => !x.problem),
         fixes: smallestFixes(i.math),
+        failover: {
+          profile: p.failover.profile,
+          keepalived: describeVersion(target.version ?? ASSUMED_KEEPALIVED.version) + (target.container ? ` in ${target.container}` : ''),
+          vrrpVersion: fitted.vrrpVersion,
+          advertInt,
+          track: fitted.track === 'process' ? 'track_process nginx' : `vrrp_script every ${fitted.check.interval} s, fall ${fitted.check.fall}, weight ${fitted.check.weight}`,
+          fallbacks: fitted.fallbacks,
+        },
+        expected: expectedFailover(timingOf(fitted, advertInt, i.priorities[i.backup]!)),
       };
-    }),
-  );
+    });
+  });
 }
 
-export function formatPlan(model: Model, json: boolean): string | PlanInstance[] {
-  const data = planData(model);
+export function formatPlan(model: Model, json: boolean, target: KeepalivedTarget = {}): string | PlanInstance[] {
+  const data = planData(model, target);
   if (json) return data;
   const out: string[] = [];
   for (const d of data) {
@@ -51,6 +68,12 @@ export function formatPlan(model: Model, json: boolean): string | PlanInstance[]
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) out.push('  ' + r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
     if (!d.ok) out.push(`  ERROR: fix: ${d.fixes.join('; or ')}`);
+    const f = d.failover;
+    out.push(`  expected failover (profile ${f.profile}; keepalived ${f.keepalived}: VRRPv${f.vrrpVersion}, advert_int ${f.advertInt}, ${f.track}):`);
+    for (const fb of f.fallbacks) out.push(`    fell back: ${fb}`);
+    const erows = d.expected.map((e) => [e.fault, formatRange(e), e.path]);
+    const ew = [0, 1].map((c) => Math.max(...erows.map((row) => row[c]!.length)));
+    for (const row of erows) out.push(`    ${row[0]!.padEnd(ew[0]!)}  ${row[1]!.padEnd(ew[1]!)}  ${row[2]}`);
     out.push('');
   }
   return out.join('\n');

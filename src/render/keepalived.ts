@@ -2,11 +2,9 @@
 // function, not a template: a misspelt field is a compile error, never an empty line.
 import type { NodeInstance, NodeModel } from '../model/derive.js';
 import { drainKeepalived, type DrainConf } from './drain.js';
+import { fitFailover, type FittedFailover, type KeepalivedTarget } from '../model/profile.js';
 
-export interface KeepalivedTarget {
-  /** The installed (or expected) keepalived version; keywords are gated by it. Unknown: none added. */
-  version?: string | null;
-}
+export type { KeepalivedTarget } from '../model/profile.js';
 
 /** script_user and enable_script_security exist from keepalived 1.3.0; 2.x refuses scripts without them. */
 export function hasScriptSecurity(version: string | null | undefined): boolean {
@@ -18,7 +16,7 @@ export function hasScriptSecurity(version: string | null | undefined): boolean {
 /** Lines joined with newlines; `false`/`undefined` entries (unset optional keywords) are left out. */
 const lines = (...ls: (string | false | undefined)[]) => ls.filter((l): l is string => typeof l === 'string').join('\n');
 
-function globalDefs(node: NodeModel, scriptSecurity: boolean): string {
+function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover): string {
   const email = node.notify.email;
   return lines(
     'global_defs {',
@@ -38,14 +36,42 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean): string {
         `    script_user ${node.scriptUser ?? 'root'}`,
         '    enable_script_security',
       ),
+    f.versionKeyword === 'global' && '    vrrp_version 3',
+    f.checkUnicastSrc &&
+      lines('    # VRRPv3 has no authentication: accept adverts from the unicast peer only.', '    vrrp_check_unicast_src'),
+    f.garpMasterDelay !== undefined && `    vrrp_garp_master_delay ${f.garpMasterDelay}`,
+    f.garpMasterRepeat !== undefined && `    vrrp_garp_master_repeat ${f.garpMasterRepeat}`,
+    f.garpMasterRefresh !== undefined && `    vrrp_garp_master_refresh ${f.garpMasterRefresh}`,
+    f.higherPrioSendAdvert &&
+      lines(
+        '    # A MASTER that hears a lower-priority MASTER answers at once: split brain heals in one advert.',
+        '    vrrp_higher_prio_send_advert',
+      ),
+    f.rtPriority !== undefined &&
+      lines(
+        '    # Realtime scheduling: a busy host must not delay sub-second adverts into a false failover.',
+        `    vrrp_rt_priority ${f.rtPriority}`,
+      ),
     '}',
   );
 }
 
-function vrrpScript(node: NodeModel): string {
-  const c = node.check;
+function vrrpScript(node: NodeModel, f: FittedFailover): string {
+  const c = f.check;
+  if (f.track === 'process') {
+    return lines(
+      "# nginx is watched through the kernel's proc events, not polled: its death is seen at once.",
+      '# Weight 0: a dead nginx puts the instance in FAULT, whose priority-0 advert moves the VIP after the skew alone.',
+      'vrrp_track_process nginx {',
+      '    process nginx',
+      '    weight 0',
+      '}',
+    );
+  }
   return lines(
-    '# A cheap liveness check: killall -0 sends no signal, it only asks whether nginx runs.',
+    node.failover.profile === 'fast'
+      ? '# Weight 0: the first failed check puts the instance in FAULT; its priority-0 advert moves the VIP after the skew alone.'
+      : '# A cheap liveness check: killall -0 sends no signal, it only asks whether nginx runs.',
     `vrrp_script ${c.name} {`,
     `    script "${c.script}"`,
     `    interval ${c.interval}`,
@@ -57,15 +83,17 @@ function vrrpScript(node: NodeModel): string {
   );
 }
 
-function vrrpInstance(node: NodeModel, i: NodeInstance, drain: DrainConf): string {
+function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain: DrainConf): string {
   const script = node.notify.script;
   return lines(
     `vrrp_instance ${i.name} {`,
+    f.versionKeyword === 'instance' && '    version 3',
     `    state ${i.state}`,
     `    interface ${i.interface}`,
     `    virtual_router_id ${i.virtualRouterId}`,
     `    priority ${i.priority}`,
-    `    advert_int ${i.advertInt}`,
+    `    advert_int ${f.advertInt(i.advertInt)}`,
+    f.downTimerAdverts !== undefined && `    down_timer_adverts ${f.downTimerAdverts}`,
     i.nopreempt && '    nopreempt',
     i.garpMasterDelay !== undefined && `    garp_master_delay ${i.garpMasterDelay}`,
     '    # Unicast, so other keepalived groups on this LAN never hear this one.',
@@ -77,10 +105,14 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, drain: DrainConf): strin
     '    virtual_ipaddress {',
     `        ${i.vip}`,
     '    }',
-    '    track_script {',
-    `        ${node.check.name}`,
-    drain.trackScript && `        ${drain.trackScript}`,
-    '    }',
+    f.track === 'process'
+      ? lines(
+          '    track_process {',
+          '        nginx',
+          '    }',
+          drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }'),
+        )
+      : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
     drain.trackFile && lines('    track_file {', `        ${drain.trackFile}`, '    }'),
     `    notify_master "${script} notify_master"`,
     `    notify_backup "${script} notify_backup"`,
@@ -91,10 +123,25 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, drain: DrainConf): strin
   );
 }
 
+/** The node's profile fitted to the target keepalived (throws FailoverFitError for a setting it cannot take). */
+export function fitNode(node: NodeModel, target: KeepalivedTarget = {}): FittedFailover {
+  return fitFailover(
+    node.failover,
+    node.check,
+    target,
+    node.instances.map((i) => i.advertInt),
+  );
+}
+
 export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {
   const scriptSecurity = hasScriptSecurity(target.version) || Boolean(node.scriptUser);
+  const f = fitNode(node, target);
   const head = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`;
   // The drain hook (haops drain/switchover) is in every node's config, fitted to the version.
   const drain = drainKeepalived(target.version);
-  return `${[head + '\n' + globalDefs(node, scriptSecurity), vrrpScript(node), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, drain))].join('\n\n')}\n`;
+  const profile =
+    node.failover.profile === 'fast'
+      ? `\n# Failover profile: fast (VRRPv${f.vrrpVersion}${f.fallbacks.length ? `; fell back to ${f.fallbacks.join('; ')}` : ''}).`
+      : '';
+  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain))].join('\n\n')}\n`;
 }

@@ -2,6 +2,9 @@
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP. Tells what
 // happens through `onEvent` and returns the report; it prints nothing.
 import pLimit from 'p-limit';
+import type { Facts } from '../core/state.js';
+import { targetOf } from '../model/profile.js';
+import { fitNode } from '../render/keepalived.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { poll } from '../core/poll.js';
 import type { Host } from '../ssh/host.js';
@@ -84,8 +87,14 @@ async function deployPair(
   const runs = new Map<string, PairRun>();
   for (const name of pair.nodes) {
     const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
-    const render = (version: string | null) => wantedState(opts.playbook, node, model, { version });
-    runs.set(name, newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node), render }));
+    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container);
+    const render = (f: Facts) => wantedState(opts.playbook, node, model, target(f));
+    // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
+    const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);
+    runs.set(
+      name,
+      newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node), render, notes }),
+    );
   }
   const order = convergeOrder(pair);
   const runsHere = (name: string) => !opts.limit || opts.limit.includes(name);

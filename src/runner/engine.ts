@@ -26,6 +26,8 @@ export interface HostReport {
   steps: StepReport[];
   error?: string;
   hint?: string;
+  /** What this node's keepalived.conf fell back to (a fast profile on an older keepalived, in a container). */
+  notes?: string[];
   roundTrips: number;
 }
 
@@ -74,8 +76,10 @@ export interface HostTarget {
   role: string;
   /** Packages, services and file paths (no contents): what the facts script asks about. */
   skeleton: WantedState;
-  /** The whole wanted state, rendered once, fitted to the keepalived that is installed. */
-  render: (keepalivedVersion: string | null) => WantedState;
+  /** The whole wanted state, rendered once, fitted to the keepalived that is installed (and where it runs). */
+  render: (facts: Facts) => WantedState;
+  /** What the rendered config fell back to on this node (the failover profile fitted to its keepalived). */
+  notes?: (facts: Facts) => string[];
 }
 
 /** A host during a run: its report, connection and what it was last seen to be. */
@@ -167,7 +171,9 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
       if (!(await applyStep(run, install, opts, emit))) return finish(run, emit);
       run.facts = await gatherFacts(host, target.skeleton);
     }
-    const wanted = target.render(run.facts.keepalivedVersion);
+    const wanted = target.render(run.facts);
+    const notes = target.notes?.(run.facts) ?? [];
+    if (notes.length) report.notes = notes;
     changes = planHost(wanted, run.facts);
     if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
     else

@@ -207,7 +207,8 @@ export class PairOps {
 
   private timeoutMs(): number {
     // The peer's master-down timer is the slowest path: 3 adverts and the skew, then some slack.
-    return Math.max(...this.pair.instances.map((i) => i.spec.advert_int)) * 4000 + 6000;
+    // An instance without advert_int takes the pair's profile's (classic 1 s, fast 0.2 s).
+    return Math.max(...this.pair.instances.map((i) => i.spec.advert_int ?? this.pair.failover.advertInt)) * 4000 + 6000;
   }
 
   /** `selfUndrainSeconds`: a temporary drain (a switchover round) the node lifts by itself after that long. */

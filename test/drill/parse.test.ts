@@ -84,3 +84,24 @@ describe('status verdicts', () => {
     expect(s.instances[0]!.verdict).toBe('outage');
   });
 });
+
+describe('drill timing on the node (fast failover needs millisecond resolution)', () => {
+  it('every fault but isolation prints the node clock just before it breaks anything', async () => {
+    const { faultStamp, T0_MARK } = await import('../../src/drill/drill.js');
+    for (const kind of ['nginx-stop', 'nginx-kill', 'keepalived-stop'] as const)
+      expect(faultCommand(kind, 'eth0', 8).fault).toMatch(/^date \+'@@haops-t0 %s%N'; /);
+    expect(faultStamp(`${T0_MARK}1764070000123456789\n`)).toBeCloseTo(1764070000123.4568, 3);
+    expect(faultStamp('no stamp')).toBeNull();
+  });
+  it("a node's clock offset comes from the shortest date round trip; its stamps then map onto our clock", async () => {
+    const { clockFrom } = await import('../../src/drill/drill.js');
+    const c = clockFrom([
+      { sentAt: 1000, receivedAt: 1100, nodeMs: 1550 },
+      { sentAt: 2000, receivedAt: 2010, nodeMs: 2505 },
+      { sentAt: 3000, receivedAt: 3000, nodeMs: Number.NaN },
+    ])!;
+    expect(c).toEqual({ offsetMs: 500, oneWayMs: 5 });
+    expect(eventTime(9000, 8700, c.offsetMs)).toBe(8200);
+    expect(clockFrom([{ sentAt: 1, receivedAt: 2, nodeMs: Number.NaN }])).toBeNull();
+  });
+});

@@ -52,6 +52,7 @@ describe('parseFacts', () => {
       init: 'sysv',
       packages: { keepalived: null, nginx: null },
       keepalivedVersion: null,
+      container: null,
       services: { keepalived: { exists: false, enabled: false, active: false }, nginx: { exists: false, enabled: false, active: false } },
       files: { [KEEPALIVED_PATH]: { exists: false }, [SITE_PATH]: { exists: false } },
       pending: [],
@@ -165,8 +166,17 @@ describe('factsScript', () => {
     const { execFileSync } = await import('node:child_process');
     for (const sh of ['dash', 'bash']) {
       const out = execFileSync(sh, ['-c', factsScript(wanted)], { encoding: 'utf8' });
-      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 4 + 2 + 1);
+      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 1 + 4 + 2 + 1); // ... keepalived version, container, ...
       expect(out).toMatch(/^@@haops init\n(systemd|sysv)\n\n@@haops rc 0$/m);
     }
+  });
+});
+
+describe('container fact (track_process needs proc events, which a network-namespaced container lacks)', () => {
+  it('reads systemd-detect-virt -c: a runtime name, or null for "none" and for a host without the tool', async () => {
+    const { parseContainer } = await import('../../src/facts/parse.js');
+    expect(parseContainer({ kind: 'container', arg: '', body: 'systemd-nspawn\n', code: 0 })).toBe('systemd-nspawn');
+    expect(parseContainer({ kind: 'container', arg: '', body: 'none\n', code: 1 })).toBeNull();
+    expect(parseContainer(undefined)).toBeNull();
   });
 });
