@@ -30,9 +30,24 @@ describe('the drill notification timeline', () => {
     const lb1 = t.nodes.find((n) => n.host === 'lb1')!;
     expect(lb1.notifications.map((n) => n.delayMs)).toEqual([-100, 100]);
     expect(lb1.silent).toEqual(['email']);
-    expect(formatTimeline(t)).toContain('silent: email');
-    expect(formatTimeline(t)).toContain('+0.05 s after the VIP arrived');
-    expect(formatTimeline(t)).toContain('0.10 s before the VIP arrived');
+    expect(formatTimeline(t)).toContain('lb1: silent on email');
+    expect(formatTimeline(t)).toContain('0.05 s after the VIP arrived on lb2');
+    expect(formatTimeline(t)).toContain('0.10 s before the VIP arrived on lb2 (when it left lb1 was not seen)');
+  });
+
+  it('lists every notification in time order, after the fault, saying what each came after; an SMS with its state', () => {
+    const sms: NotificationEvent = { channel: 'sms', path: '/', raw: '', to: '+861', text: '[haops] lb2 VI is now MASTER (priority 201)', receivedAt: T + 5_590 };
+    const t = notifyTimeline({
+      events: [hook('lb2', 'MASTER', 4_450), sms, hook('lb1', 'BACKUP', 4_380)],
+      moves: [{ ...moves[0]!, goneAt: T + 4_350 }],
+      channels: { lb1: ['webhook'], lb2: ['webhook', 'sms'] },
+    });
+    const lines = formatTimeline(t, { faultAt: T }).split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^\+ +4\.38 s after the fault  lb1  webhook +VI BACKUP +0\.03 s after the VIP left lb1, 0\.02 s before it arrived on lb2$/),
+      expect.stringMatching(/^\+ +4\.45 s after the fault  lb2  webhook +VI MASTER +0\.05 s after the VIP arrived on lb2$/),
+      expect.stringMatching(/^\+ +5\.59 s after the fault  lb2  sms +VI MASTER +1\.19 s after the VIP arrived on lb2$/),
+    ]);
   });
 
   it('leaves out notify-test events and events outside the drill, and sets aside strangers', () => {
