@@ -176,6 +176,20 @@ export const nginxSchema = z
       .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, { message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _' })
       .default('_'),
     upstreams: z.array(upstreamSchema).min(1, 'nginx needs at least one upstream'),
+    /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
+    health_path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, { message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)' })
+      .default('/'),
+    /** The answer that counts as healthy: one status like 200, or a range like 200-399. */
+    health_status: z
+      .union([z.number().int().min(100).max(599), z.string()])
+      .superRefine((v, ctx) => {
+        if (typeof v === 'number') return;
+        const m = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(v);
+        if (!m || Number(m[1]) > Number(m[2])) refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
+      })
+      .default('200-399'),
     /** Extra directives for the server block, one per line, as nginx reads them. */
     extra: z
       .array(
