@@ -2,7 +2,7 @@
 // its upstream servers as nginx reaches them, and the tracked check run the way keepalived runs it.
 import type { CheckSpec } from '../inventory/schema.js';
 import type { UpstreamServer } from '../model/derive.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../core/quote.js';
 
 export const UPSTREAM_MARK = '@@haops-upstreams@@';
 export const CHECK_MARK = '@@haops-check@@';
