@@ -60,7 +60,7 @@ describe('status verdicts', () => {
     const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));
     const s = judgePair(pair, [a1, a2]);
     expect(s.ok).toBe(true);
-    expect(a1.instances.VI_1).toEqual({ state: 'MASTER', priority: 202 });
+    expect(a1.instances.VI_1).toEqual({ state: 'MASTER', priority: 202, effective: 202, expectedPriority: 202 });
     expect(s.instances[0]!.holders).toEqual(['a1']);
   });
   it('two holders is split brain, said loudly', () => {
