@@ -47,7 +47,8 @@ export function register(program: Command, io: CliIo): void {
     .description('who holds each VIP, keepalived and nginx state, HTTP through the VIP; exit 1 when unhealthy')
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
-    .option('--watch [seconds]', 'refresh every N seconds (default 2)')
+    .option('--watch [seconds]', 'look every N seconds (default 2) and print each change as it is seen')
+    .option('--prom <file>', 'also write the reading for node_exporter\'s textfile collector (atomically)')
     .action(async (file: string, flags: StatusFlags) => io.setCode(await statusCommand(file, flags, io.out)));
   nodeOptions(program.command('failover-drill'))
     .description('break the VIP holder on purpose, measure the failover, restore, report')

@@ -223,7 +223,8 @@ export function formatStatus(pairs: PairStatus[]): string {
       );
     }
     for (const i of p.instances) {
-      const answered = i.client?.ok ? `, ${i.client.url} answered ${i.client.status}${i.client.node ? ` by ${i.client.node}` : ''}` : i.servedBy ? `, HTTP answered by ${i.servedBy}` : '';
+      // From here when asked (the user's path); the nodes' own answer only when nothing else was asked.
+      const answered = i.client?.ok ? `, ${i.client.url} answered ${i.client.status}${i.client.node ? ` by ${i.client.node}` : ''}` : !i.client && i.servedBy ? `, HTTP answered by ${i.servedBy}` : '';
       out.push(`  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`);
     }
     for (const x of p.problems) out.push(`  PROBLEM: ${x}`);

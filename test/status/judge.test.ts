@@ -60,3 +60,16 @@ describe('status tells the truth about the service', () => {
     expect(s.instances[0]!.problem).toBe('nginx answers through 10.9.0.100 on the node (a1), but clients cannot reach http://10.9.0.100:80/ from here (no answer within 2 s): firewall?');
   });
 });
+
+import { statusChanges } from '../../src/status/watch.js';
+describe('status --watch', () => {
+  it('prints one line per change: the VIP moving, states, upstreams, the verdict; nothing when nothing changed', () => {
+    const before = judge({ addrs: ['10.9.0.100'], prio: 202 }, { addrs: [], prio: 201 });
+    expect(statusChanges([before], [before])).toEqual([]);
+    const after = judge({ addrs: [], prio: 200, ups: ['upstream be 10.9.0.21:8080 7 000'] }, { addrs: ['10.9.0.100'], prio: 201 });
+    const lines = statusChanges([before], [after]);
+    expect(lines).toContain('web: VIP 10.9.0.100 holder: a1 -> a2');
+    expect(lines).toContain('web: a1 VI_1: MASTER prio 202 -> BACKUP prio 200');
+    expect(lines).toContain('web: a1 upstream be 10.9.0.21:8080: up -> DOWN (connection refused)');
+  });
+});
