@@ -17,6 +17,7 @@ export interface UpstreamResult {
 
 export interface CheckProof {
   name: string;
+  /** The command tested: the node's keepalived.conf's when deployed, else the inventory's. */
   command: string;
   /** The path keepalived's search finds, and the file it really runs (symlinks followed). */
   path: string | null;
@@ -65,21 +66,28 @@ export function parseUpstreams(text: string): UpstreamResult[] {
 /** systemd's default PATH for services: what keepalived's path search sees when systemd started it. */
 const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Where keepalived reads its configuration on every platform haops deploys to. */
+export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
+
 /**
  * Runs the tracked check as keepalived will: the command found by path search, symlinks followed
  * (`pidof` then runs as /sbin/killall5, which picks its mode from its name and fails), as
- * script_user when one is set. Then keepalived's own last journal line about the script.
+ * script_user when one is set. The command is the one in the node's keepalived.conf when there
+ * is one (what keepalived really runs), else the inventory's. Then keepalived's last line on it.
  */
-export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scriptUser?: string): string {
-  const [cmd, ...args] = check.script.split(' ');
-  const argv = args.map(shellQuote).join(' ');
+export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scriptUser?: string, conf = KEEPALIVED_CONF): string {
   const as = scriptUser ? `runuser -u ${shellQuote(scriptUser)} -- ` : '';
+  const block = `^vrrp_script ${check.name.replaceAll('.', '\\.')} {`;
+  const patterns = [`Script \`${check.name}\``, `VRRP_Script(${check.name})`, `script \`${check.name}\``];
   return [
     `echo ${CHECK_MARK}`,
-    `cp=$(case ${shellQuote(cmd!)} in /*) echo ${shellQuote(cmd!)};; *) PATH=${SERVICE_PATH} command -v ${shellQuote(cmd!)};; esac)`,
-    `if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" ${argv} </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi`,
-    // keepalived 2.x: "Script `chk_nginx` now returning 1", "VRRP_Script(chk_nginx) succeeded"; 1.x similar.
-    `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${[`Script \`${check.name}\``, `VRRP_Script(${check.name})`, `script \`${check.name}\``].map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
+    // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
+    `( cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} 2>/dev/null | head -n 1); [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
+    `  set -f; set -- $cs; c=$1; shift`,
+    `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
+    `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
+    // keepalived 2.x: "Script `chk_nginx` now returning 1", "VRRP_Script(chk_nginx) failed (exited with status 1)".
+    `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${patterns.map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
   ].join('\n') + '\n';
 }
 
@@ -99,6 +107,8 @@ export function parseCheckProof(check: Pick<CheckSpec, 'name' | 'script'>, text:
     }
     const l = /^checklog (.*)$/.exec(line);
     if (l) proof.log = l[1]!.trim();
+    const c = /^checkcmd (.+)$/.exec(line);
+    if (c) proof.command = c[1]!.trim();
   }
   return proof;
 }

@@ -1,6 +1,8 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +62,15 @@ describe('the tracked check, run the way keepalived runs it (local programs)', (
     const proof = parseCheckProof(check, sh(checkProofScript(check)));
     expect(proof).toMatchObject({ ok: false, exit: 1, path: expect.stringMatching(/\/pidof$/), realPath: expect.stringMatching(/\/killall5$/) });
     expect(checkProblem(proof, 'a1')).toMatch(/check chk_nginx on a1 fails while nginx runs .*pidof is a link to .*killall5.*use `killall -0 nginx`/);
+  });
+
+  it.skipIf(!pidofIsKillall5)('tests the command in the node\'s keepalived.conf (what keepalived runs), not the inventory\'s', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'haops-conf-'));
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, 'vrrp_script chk_other {\n    script "true"\n}\nvrrp_script chk_nginx {\n    script "pidof sleep"\n    interval 1\n}\n');
+    const check = { name: 'chk_nginx', script: 'pgrep -x sleep' };
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, conf)))).toMatchObject({ command: 'pidof sleep', ok: false, exit: 1 });
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, join(dir, 'none.conf'))))).toMatchObject({ command: 'pgrep -x sleep', ok: true });
   });
 
   it('passes a check that works, and names a command that is not installed', () => {
