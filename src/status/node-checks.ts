@@ -131,3 +131,23 @@ export function expectedPriority(base: number, weight: number): number {
   if (base >= 255) return 255;
   return Math.min(254, Math.max(1, base + Math.max(0, weight)));
 }
+
+/** Multi-call programs that pick their behaviour from the name they run under. */
+const MULTI_CALL = /\/(killall5|busybox|toybox)$/;
+
+/**
+ * Deploy's judgement before keepalived.conf goes live: a problem (refuse, with the fix) or null.
+ * `installing`: packages are still to be installed, so a missing command may yet arrive.
+ */
+export function proofRefusal(p: CheckProof, host: string, nginxRunning: boolean, installing: boolean): { message: string; hint: string } | null {
+  const hint = 'use a check that works when run as keepalived runs it, e.g. `check: { script: killall -0 nginx }` (psmisc) or `pgrep -x nginx`; test it with `haops status`';
+  if (p.exit === null) return installing ? null : { message: checkProblem(p, host)!, hint };
+  const base = (s: string | null) => (s ?? '').split('/').pop();
+  const renamed = p.path && p.realPath && base(p.path) !== base(p.realPath);
+  // keepalived's journal speaks of the check deployed now, not of the one about to be: left out.
+  if (nginxRunning && p.ok === false) return { message: `refusing to deploy: ${checkProblem({ ...p, log: undefined }, host)}`, hint };
+  if (!nginxRunning && renamed && MULTI_CALL.test(p.realPath!)) {
+    return { message: `refusing to deploy check ${p.name} on ${host}: ${p.path} is a link to ${p.realPath}, which keepalived runs under its own name (${base(p.realPath)}), so \`${p.command}\` cannot pass`, hint };
+  }
+  return null;
+}
