@@ -16,29 +16,45 @@ export interface DeployFlags extends NodeFlags {
   allowDefaultSecrets?: boolean;
 }
 
-export async function deployCommand(file: string, playbookFile: string | undefined, flags: DeployFlags, out: (s: string) => void): Promise<number> {
-  return withNodes(file, flags, async ({ model, connect }) => {
-    const playbook = loadPlaybook(playbookFile);
-    checkLimit(model, flags.limit);
-    const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
-    // --json: the report is the output, no progress; else listr2 draws the engine's events.
-    const progress = flags.json ? null : listrProgress(model.pairs.map((p) => p.name), { check: flags.check, concurrency, renderer: process.stdout.isTTY ? 'default' : 'simple' });
-    const report = await deploy(model, {
-      playbook,
-      connect,
-      check: flags.check,
-      diff: flags.diff,
-      limit: flags.limit,
-      concurrency,
-      // The VIP check needs keepalived: only for playbooks that deploy its config.
-      verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),
-      onEvent: progress?.onEvent,
-    });
-    await progress?.done;
-    out(flags.json ? JSON.stringify(report, null, 2) : summary(report));
-    return report.ok ? 0 : 1;
-  }, { changesNodes: !flags.check, allowDefaultSecrets: flags.allowDefaultSecrets });
+export async function deployCommand(
+  file: string,
+  playbookFile: string | undefined,
+  flags: DeployFlags,
+  out: (s: string) => void,
+): Promise<number> {
+  return withNodes(
+    file,
+    flags,
+    async ({ model, connect }) => {
+      const playbook = loadPlaybook(playbookFile);
+      checkLimit(model, flags.limit);
+      const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
+      // --json: the report is the output, no progress; else listr2 draws the engine's events.
+      const progress = flags.json
+        ? null
+        : listrProgress(
+            model.pairs.map((p) => p.name),
+            { check: flags.check, concurrency, renderer: process.stdout.isTTY ? 'default' : 'simple' },
+          );
+      const report = await deploy(model, {
+        playbook,
+        connect,
+        check: flags.check,
+        diff: flags.diff,
+        limit: flags.limit,
+        concurrency,
+        // The VIP check needs keepalived: only for playbooks that deploy its config.
+        verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),
+        onEvent: progress?.onEvent,
+      });
+      await progress?.done;
+      out(flags.json ? JSON.stringify(report, null, 2) : summary(report));
+      return report.ok ? 0 : 1;
+    },
+    { changesNodes: !flags.check, allowDefaultSecrets: flags.allowDefaultSecrets },
+  );
 }
 
 function summary(r: DeployReport): string {
@@ -65,7 +81,9 @@ function summary(r: DeployReport): string {
         : !v.client && v.servedBy
           ? `, HTTP answered by ${v.servedBy}`
           : '';
-      lines.push(`${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${answered}${v.problem ? `  <- ${v.problem}` : ''}`);
+      lines.push(
+        `${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${answered}${v.problem ? `  <- ${v.problem}` : ''}`,
+      );
       for (const w of v.warnings ?? []) lines.push(`  warning: ${w}`);
     }
   }

@@ -17,7 +17,15 @@ export interface StatusFlags extends NodeFlags {
 }
 
 function promContext(model: Model, takenAt: number) {
-  return { takenAt, instances: Object.fromEntries(model.pairs.map((p) => [p.name, Object.fromEntries(p.instances.map((i) => [i.spec.name, { intf: p.spec.interface, vrid: i.spec.virtual_router_id }]))])) };
+  return {
+    takenAt,
+    instances: Object.fromEntries(
+      model.pairs.map((p) => [
+        p.name,
+        Object.fromEntries(p.instances.map((i) => [i.spec.name, { intf: p.spec.interface, vrid: i.spec.virtual_router_id }])),
+      ]),
+    ),
+  };
 }
 
 export async function statusCommand(file: string, flags: StatusFlags, out: (s: string) => void): Promise<number> {
@@ -34,7 +42,10 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
         try {
           writePromFile(prom, statusToProm(pairs, promContext(model, at)));
         } catch (e) {
-          throw new UsageError(`--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'give a file in a directory that exists and that you may write, e.g. /var/lib/node_exporter/textfile/haops.prom');
+          throw new UsageError(
+            `--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            'give a file in a directory that exists and that you may write, e.g. /var/lib/node_exporter/textfile/haops.prom',
+          );
         }
       }
       if (!flags.watch) {

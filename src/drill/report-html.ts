@@ -16,7 +16,16 @@ export interface ReportRound {
   failbackSeconds: number | null;
   failedRequests: number;
   endedAsBegan: boolean;
-  vips: { vip: string; instance: string; from: string; to: string | null; failoverSeconds: number | null; httpRecoverySeconds: number | null; failedRequests: number; gratuitousArp: boolean | null }[];
+  vips: {
+    vip: string;
+    instance: string;
+    from: string;
+    to: string | null;
+    failoverSeconds: number | null;
+    httpRecoverySeconds: number | null;
+    failedRequests: number;
+    gratuitousArp: boolean | null;
+  }[];
   notifications?: NotifyTimeline;
   trace?: RoundTrace;
   problems: string[];
@@ -40,8 +49,23 @@ const rel = (ms: number, faultAt: number) => {
 };
 const secs = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)} s`);
 
-const STATE_COLOUR: Record<string, string> = { MASTER: '#2b6cb0', BACKUP: '#a0aec0', FAULT: '#dd6b20', STOP: '#4a5568', STOPPED: '#4a5568', INIT: '#e2e8f0' };
-const FAIL_COLOUR: Record<ProbeFailure, string> = { refused: '#e53e3e', reset: '#b83280', timeout: '#805ad5', unreachable: '#744210', '5xx': '#c05621', '4xx': '#d69e2e', other: '#1a202c' };
+const STATE_COLOUR: Record<string, string> = {
+  MASTER: '#2b6cb0',
+  BACKUP: '#a0aec0',
+  FAULT: '#dd6b20',
+  STOP: '#4a5568',
+  STOPPED: '#4a5568',
+  INIT: '#e2e8f0',
+};
+const FAIL_COLOUR: Record<ProbeFailure, string> = {
+  refused: '#e53e3e',
+  reset: '#b83280',
+  timeout: '#805ad5',
+  unreachable: '#744210',
+  '5xx': '#c05621',
+  '4xx': '#d69e2e',
+  other: '#1a202c',
+};
 const CHANNEL_SHAPE: Record<string, string> = { webhook: 'circle', email: 'square', sms: 'triangle', log: 'circle' };
 
 const W = 1100;
@@ -56,14 +80,22 @@ function tickStep(spanMs: number): number {
 
 function mark(shape: string, x: number, y: number, r: number, fill: string, cls: string, title: string, extra = ''): string {
   const t = `<title>${esc(title)}</title>`;
-  if (shape === 'square') return `<rect class="${cls}" x="${(x - r).toFixed(1)}" y="${(y - r).toFixed(1)}" width="${2 * r}" height="${2 * r}" fill="${fill}"${extra}>${t}</rect>`;
-  if (shape === 'triangle') return `<polygon class="${cls}" points="${x.toFixed(1)},${(y - r).toFixed(1)} ${(x - r).toFixed(1)},${(y + r).toFixed(1)} ${(x + r).toFixed(1)},${(y + r).toFixed(1)}" fill="${fill}"${extra}>${t}</polygon>`;
-  if (shape === 'diamond') return `<polygon class="${cls}" points="${x.toFixed(1)},${(y - r).toFixed(1)} ${(x + r).toFixed(1)},${y.toFixed(1)} ${x.toFixed(1)},${(y + r).toFixed(1)} ${(x - r).toFixed(1)},${y.toFixed(1)}" fill="${fill}"${extra}>${t}</polygon>`;
+  if (shape === 'square')
+    return `<rect class="${cls}" x="${(x - r).toFixed(1)}" y="${(y - r).toFixed(1)}" width="${2 * r}" height="${2 * r}" fill="${fill}"${extra}>${t}</rect>`;
+  if (shape === 'triangle')
+    return `<polygon class="${cls}" points="${x.toFixed(1)},${(y - r).toFixed(1)} ${(x - r).toFixed(1)},${(y + r).toFixed(1)} ${(x + r).toFixed(1)},${(y + r).toFixed(1)}" fill="${fill}"${extra}>${t}</polygon>`;
+  if (shape === 'diamond')
+    return `<polygon class="${cls}" points="${x.toFixed(1)},${(y - r).toFixed(1)} ${(x + r).toFixed(1)},${y.toFixed(1)} ${x.toFixed(1)},${(y + r).toFixed(1)} ${(x - r).toFixed(1)},${y.toFixed(1)}" fill="${fill}"${extra}>${t}</polygon>`;
   return `<circle class="${cls}" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}" fill="${fill}"${extra}>${t}</circle>`;
 }
 
 /** Intervals [from, to) during which `on` holds, from an ordered list of switches. */
-function intervals(start: number, end: number, initial: string | null, changes: { at: number; value: string | null }[]): { from: number; to: number; value: string | null }[] {
+function intervals(
+  start: number,
+  end: number,
+  initial: string | null,
+  changes: { at: number; value: string | null }[],
+): { from: number; to: number; value: string | null }[] {
   const out: { from: number; to: number; value: string | null }[] = [];
   let cur = initial;
   let since = start;
@@ -87,7 +119,9 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
   const rows: string[] = [];
   let y = 28;
   const lane = (label: string, cls: string, h: number, body: (top: number, h: number) => string) => {
-    rows.push(`<g class="lane ${cls}"><text class="lane-label" x="${LEFT - 8}" y="${y + h / 2 + 4}" text-anchor="end">${esc(label)}</text><rect x="${LEFT}" y="${y}" width="${W - LEFT - RIGHT}" height="${h}" class="lane-bg"/>${body(y, h)}</g>`);
+    rows.push(
+      `<g class="lane ${cls}"><text class="lane-label" x="${LEFT - 8}" y="${y + h / 2 + 4}" text-anchor="end">${esc(label)}</text><rect x="${LEFT}" y="${y}" width="${W - LEFT - RIGHT}" height="${h}" class="lane-bg"/>${body(y, h)}</g>`,
+    );
     y += h + 6;
   };
 
@@ -102,21 +136,39 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
         for (const seg of intervals(start, end, t.statesAtStart[node]?.[inst] ?? null, changes)) {
           if (!seg.value) continue;
           const fill = STATE_COLOUR[seg.value] ?? '#cbd5e0';
-          parts.push(`<rect class="state state-${esc(seg.value)}" x="${x(seg.from).toFixed(1)}" y="${top + 2 + 14 * k}" width="${Math.max(1, x(seg.to) - x(seg.from)).toFixed(1)}" height="10" fill="${fill}"><title>${esc(`${node} ${inst} ${seg.value} from ${iso(seg.from)} (${rel(seg.from, faultAt)}) to ${iso(seg.to)}`)}</title></rect>`);
+          parts.push(
+            `<rect class="state state-${esc(seg.value)}" x="${x(seg.from).toFixed(1)}" y="${top + 2 + 14 * k}" width="${Math.max(1, x(seg.to) - x(seg.from)).toFixed(1)}" height="10" fill="${fill}"><title>${esc(`${node} ${inst} ${seg.value} from ${iso(seg.from)} (${rel(seg.from, faultAt)}) to ${iso(seg.to)}`)}</title></rect>`,
+          );
         }
-        for (const c of changes) parts.push(`<text class="state-label" x="${(x(c.at) + 2).toFixed(1)}" y="${top + 11 + 14 * k}">${esc(String(c.value))}</text>`);
+        for (const c of changes)
+          parts.push(`<text class="state-label" x="${(x(c.at) + 2).toFixed(1)}" y="${top + 11 + 14 * k}">${esc(String(c.value))}</text>`);
       });
       const vipTop = top + 14 * Math.max(1, instNames.length);
       vips.forEach((vip, k) => {
-        const changes = t.vipEvents.filter((e) => e.node === node && e.vip === vip).map((e) => ({ at: e.at, value: e.kind === 'add' ? vip : null }));
+        const changes = t.vipEvents
+          .filter((e) => e.node === node && e.vip === vip)
+          .map((e) => ({ at: e.at, value: e.kind === 'add' ? vip : null }));
         for (const seg of intervals(start, end, t.holdersAtStart[vip] === node ? vip : null, changes)) {
           if (!seg.value) continue;
-          parts.push(`<rect class="holds" data-vip="${esc(vip)}" x="${x(seg.from).toFixed(1)}" y="${vipTop + 2 + 18 * k}" width="${Math.max(1, x(seg.to) - x(seg.from)).toFixed(1)}" height="14" fill="#2f855a"><title>${esc(`${node} held VIP ${vip} from ${iso(seg.from)} (${rel(seg.from, faultAt)}) to ${iso(seg.to)} (${rel(seg.to, faultAt)})`)}</title></rect>`);
+          parts.push(
+            `<rect class="holds" data-vip="${esc(vip)}" x="${x(seg.from).toFixed(1)}" y="${vipTop + 2 + 18 * k}" width="${Math.max(1, x(seg.to) - x(seg.from)).toFixed(1)}" height="14" fill="#2f855a"><title>${esc(`${node} held VIP ${vip} from ${iso(seg.from)} (${rel(seg.from, faultAt)}) to ${iso(seg.to)} (${rel(seg.to, faultAt)})`)}</title></rect>`,
+          );
           parts.push(`<text class="holds-label" x="${(x(seg.from) + 4).toFixed(1)}" y="${vipTop + 13 + 18 * k}">VIP ${esc(vip)}</text>`);
         }
       });
       for (const g of t.garp.filter((g) => g.node === node)) {
-        parts.push(mark('diamond', x(g.at), vipTop + 9, 6, '#f6e05e', 'garp', `gratuitous ARP: ${g.vip} moved to ${node}'s MAC at ${iso(g.at)} (${rel(g.at, faultAt)})`, ' stroke="#744210"'));
+        parts.push(
+          mark(
+            'diamond',
+            x(g.at),
+            vipTop + 9,
+            6,
+            '#f6e05e',
+            'garp',
+            `gratuitous ARP: ${g.vip} moved to ${node}'s MAC at ${iso(g.at)} (${rel(g.at, faultAt)})`,
+            ' stroke="#744210"',
+          ),
+        );
       }
       return parts.join('');
     });
@@ -128,7 +180,9 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
       t.probes
         .filter((p) => p.vip === vip)
         .map((p) => {
-          const what = p.ok ? `ok${p.status ? ` ${p.status}` : ''}, answered by ${p.node ?? '?'}` : `FAILED: ${p.failure ?? 'other'}${p.status ? ` (${p.status})` : ''}${p.node ? `, from ${p.node}` : ''}`;
+          const what = p.ok
+            ? `ok${p.status ? ` ${p.status}` : ''}, answered by ${p.node ?? '?'}`
+            : `FAILED: ${p.failure ?? 'other'}${p.status ? ` (${p.status})` : ''}${p.node ? `, from ${p.node}` : ''}`;
           const title = `GET through ${vip}, sent ${iso(p.sentAt)} (${rel(p.sentAt, faultAt)}), ${what} after ${p.at - p.sentAt} ms`;
           return p.ok
             ? mark('circle', x(p.sentAt), top + 12, 3, '#38a169', 'probe ok', title, ` data-node="${esc(p.node ?? '')}"`)
@@ -145,7 +199,16 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
       n.notifications
         .map((e) => {
           const title = `${e.channel}${e.source === 'keepalived' ? ' (keepalived)' : ''} from ${n.host}: ${[e.instance, e.state].filter(Boolean).join(' ') || '?'} received ${iso(e.receivedAt)} (${rel(e.receivedAt, faultAt)})`;
-          return mark(CHANNEL_SHAPE[e.channel] ?? 'circle', x(e.receivedAt), top + 10, 5, '#3182ce', `notification ${e.channel}`, title, ' stroke="#1a365d"');
+          return mark(
+            CHANNEL_SHAPE[e.channel] ?? 'circle',
+            x(e.receivedAt),
+            top + 10,
+            5,
+            '#3182ce',
+            `notification ${e.channel}`,
+            title,
+            ' stroke="#1a365d"',
+          );
         })
         .join(''),
     );
@@ -162,16 +225,25 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
   const ticks: string[] = [];
   for (let tk = Math.ceil((start - faultAt) / step) * step; faultAt + tk <= end; tk += step) {
     const px = x(faultAt + tk).toFixed(1);
-    ticks.push(`<g class="tick"><line x1="${px}" x2="${px}" y1="${height - 26}" y2="${height - 20}" stroke="#4a5568"/><text x="${px}" y="${height - 8}" text-anchor="middle">${tk === 0 ? '0' : `${tk > 0 ? '+' : '−'}${Math.abs(tk / 1000)} s`}</text></g>`);
+    ticks.push(
+      `<g class="tick"><line x1="${px}" x2="${px}" y1="${height - 26}" y2="${height - 20}" stroke="#4a5568"/><text x="${px}" y="${height - 8}" text-anchor="middle">${tk === 0 ? '0' : `${tk > 0 ? '+' : '−'}${Math.abs(tk / 1000)} s`}</text></g>`,
+    );
   }
   const axis = `<g class="axis" data-round="${r.round}"><line x1="${LEFT}" x2="${W - RIGHT}" y1="${height - 26}" y2="${height - 26}" stroke="#4a5568"/>${ticks.join('')}<text class="axis-label" x="${LEFT - 8}" y="${height - 8}" text-anchor="end">time from the fault</text></g>`;
   return `<svg class="round-axis" data-round="${r.round}" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" role="img" aria-label="round ${r.round} time line">${rows.join('')}${overlays.join('')}${axis}</svg>`;
 }
 
 function roundSection(r: ReportRound, nodes: readonly string[]): string {
-  const kinds = r.trace ? Object.entries(failuresByKind(r.trace.probes)).map(([k, n]) => `${n} ${k}`).join(', ') : '';
+  const kinds = r.trace
+    ? Object.entries(failuresByKind(r.trace.probes))
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')
+    : '';
   const rows = r.vips
-    .map((v) => `<tr><td>${esc(v.instance)}</td><td>${esc(v.vip)}</td><td>${esc(v.from)} → ${esc(v.to ?? 'nobody')}</td><td>${secs(v.failoverSeconds)}</td><td>${secs(v.httpRecoverySeconds)}</td><td>${v.failedRequests}</td><td>${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}</td></tr>`)
+    .map(
+      (v) =>
+        `<tr><td>${esc(v.instance)}</td><td>${esc(v.vip)}</td><td>${esc(v.from)} → ${esc(v.to ?? 'nobody')}</td><td>${secs(v.failoverSeconds)}</td><td>${secs(v.httpRecoverySeconds)}</td><td>${v.failedRequests}</td><td>${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}</td></tr>`,
+    )
     .join('');
   const problems = r.problems.length ? `<ul class="problems">${r.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '';
   const svg = r.trace ? roundSvg(r, nodes) : '<p class="no-trace">This report has no trace for this round (made by an older haops).</p>';
@@ -186,9 +258,14 @@ ${problems}
 
 const LEGEND = `<div class="legend">
 <span><svg width="26" height="12"><rect width="26" height="12" fill="#2f855a"/></svg> holds the VIP</span>
-${Object.entries(STATE_COLOUR).filter(([k]) => k !== 'STOP').map(([k, c]) => `<span><svg width="18" height="10"><rect width="18" height="10" fill="${c}"/></svg> ${k}</span>`).join('')}
+${Object.entries(STATE_COLOUR)
+  .filter(([k]) => k !== 'STOP')
+  .map(([k, c]) => `<span><svg width="18" height="10"><rect width="18" height="10" fill="${c}"/></svg> ${k}</span>`)
+  .join('')}
 <span><svg width="10" height="10"><circle cx="5" cy="5" r="3" fill="#38a169"/></svg> request ok</span>
-${Object.entries(FAIL_COLOUR).map(([k, c]) => `<span><svg width="10" height="10"><rect x="1" y="1" width="8" height="8" fill="${c}"/></svg> ${k}</span>`).join('')}
+${Object.entries(FAIL_COLOUR)
+  .map(([k, c]) => `<span><svg width="10" height="10"><rect x="1" y="1" width="8" height="8" fill="${c}"/></svg> ${k}</span>`)
+  .join('')}
 <span><svg width="14" height="14"><polygon points="7,1 13,7 7,13 1,7" fill="#f6e05e" stroke="#744210"/></svg> gratuitous ARP</span>
 <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="#3182ce"/></svg> webhook</span>
 <span><svg width="12" height="12"><rect x="1" y="1" width="10" height="10" fill="#3182ce"/></svg> mail</span>

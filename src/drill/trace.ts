@@ -1,8 +1,8 @@
 // What happened during one drill round, event by event, on this machine's clock: the raw material
 // of the HTML report (`failover-drill --report`) and of `--json`'s `trace`. Types and small helpers.
+import type { ProbeFailure } from '../runner/client-probe.js';
 
-/** Why a request through the VIP failed, as a user would tell it. */
-export type ProbeFailure = 'refused' | 'reset' | 'timeout' | 'unreachable' | '5xx' | '4xx' | 'other';
+export type { ProbeFailure } from '../runner/client-probe.js';
 
 export interface ProbeMark {
   vip: string;
@@ -34,22 +34,6 @@ export interface RoundTrace {
   probes: ProbeMark[];
   /** Instance name per VIP, for labels. */
   instances: Record<string, string>;
-}
-
-/** Classifies a Node.js socket error or an HTTP status the way the report names failures. */
-export function probeFailure(err: { code?: string; message?: string } | null, status?: number): ProbeFailure | undefined {
-  if (err) {
-    const code = err.code ?? '';
-    if (code === 'ECONNREFUSED') return 'refused';
-    if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
-    if (code === 'ETIMEDOUT' || /timeout/i.test(err.message ?? '')) return 'timeout';
-    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') return 'unreachable';
-    return 'other';
-  }
-  if (status === undefined) return undefined;
-  if (status >= 500) return '5xx';
-  if (status >= 400) return '4xx';
-  return undefined;
 }
 
 /** Failed requests per kind: "3 refused, 1 timeout". */

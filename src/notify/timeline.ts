@@ -70,7 +70,9 @@ function hostOf(e: NotificationEvent, hosts: readonly string[]): string | null {
   if (e.host && hosts.includes(e.host)) return e.host;
   if (e.channel === 'sms') {
     // An SMS carries no host field: look for a host name in the text (the default template has it).
-    const named = hosts.find((h) => new RegExp(`(^|[^A-Za-z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_.-]|$)`).test(e.text));
+    const named = hosts.find((h) =>
+      new RegExp(`(^|[^A-Za-z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_.-]|$)`).test(e.text),
+    );
     return named ?? null;
   }
   return null;
@@ -80,7 +82,8 @@ export function notifyTimeline(input: TimelineInput): NotifyTimeline {
   const before = input.beforeMs ?? 30_000;
   const after = input.afterMs ?? 60_000;
   const hosts = Object.keys(input.channels);
-  const inWindow = (t: number) => (input.startedAt === undefined || t >= input.startedAt) && (input.endedAt === undefined || t <= input.endedAt);
+  const inWindow = (t: number) =>
+    (input.startedAt === undefined || t >= input.startedAt) && (input.endedAt === undefined || t <= input.endedAt);
   const moves = [...input.moves].sort((a, b) => a.arrivedAt - b.arrivedAt);
   const involves = (m: VipMove, h: string) => m.to === h || m.from === h;
   const nearest = (h: string, t: number): VipMove | null => {
@@ -136,9 +139,13 @@ const sec = (ms: number) => `${(Math.abs(ms) / 1000).toFixed(2)} s`;
 function relativeTo(e: TimelineEntry, faultAt: number | undefined): string {
   const m = e.move;
   if (m && e.receivedAt >= m.arrivedAt) return `${sec(e.receivedAt - m.arrivedAt)} after the VIP arrived on ${m.to}`;
-  if (m && m.goneAt !== undefined && m.from && e.receivedAt >= m.goneAt) return `${sec(e.receivedAt - m.goneAt)} after the VIP left ${m.from}, ${sec(m.arrivedAt - e.receivedAt)} before it arrived on ${m.to}`;
-  if (m) return `${sec(m.arrivedAt - e.receivedAt)} before the VIP arrived on ${m.to}${m.from ? ` (when it left ${m.from} was not seen)` : ''}`;
-  return faultAt !== undefined && e.receivedAt >= faultAt ? `${sec(e.receivedAt - faultAt)} after the fault, no VIP move near it` : 'no VIP move near it';
+  if (m && m.goneAt !== undefined && m.from && e.receivedAt >= m.goneAt)
+    return `${sec(e.receivedAt - m.goneAt)} after the VIP left ${m.from}, ${sec(m.arrivedAt - e.receivedAt)} before it arrived on ${m.to}`;
+  if (m)
+    return `${sec(m.arrivedAt - e.receivedAt)} before the VIP arrived on ${m.to}${m.from ? ` (when it left ${m.from} was not seen)` : ''}`;
+  return faultAt !== undefined && e.receivedAt >= faultAt
+    ? `${sec(e.receivedAt - faultAt)} after the fault, no VIP move near it`
+    : 'no VIP move near it';
 }
 
 /**
@@ -150,7 +157,10 @@ export function formatTimeline(t: NotifyTimeline, opts: { faultAt?: number } = {
   const all = t.nodes.flatMap((n) => n.notifications).sort((a, b) => a.receivedAt - b.receivedAt);
   const hostW = Math.max(0, ...all.map((e) => e.host.length));
   for (const e of all) {
-    const when = opts.faultAt !== undefined ? `${e.receivedAt >= opts.faultAt ? '+' : '−'}${sec(e.receivedAt - opts.faultAt).padStart(7)} after the fault  ` : '';
+    const when =
+      opts.faultAt !== undefined
+        ? `${e.receivedAt >= opts.faultAt ? '+' : '−'}${sec(e.receivedAt - opts.faultAt).padStart(7)} after the fault  `
+        : '';
     const channel = `${e.channel}${e.source === 'keepalived' ? ' (keepalived)' : ''}`;
     const what = [e.instance, e.state].filter(Boolean).join(' ') || '(state not given)';
     out.push(`${when}${e.host.padEnd(hostW)}  ${channel.padEnd(20)} ${what.padEnd(16)} ${relativeTo(e, opts.faultAt)}`);

@@ -8,12 +8,23 @@ import { fitNode } from '../render/keepalived.js';
 import { vipAddress, type Model, type PairModel } from '../model/derive.js';
 import { poll } from '../core/poll.js';
 import type { Host } from '../ssh/host.js';
-import { convergeHost, failRun, learnHost, newHostRun, PROVE_STEP, type DeployEvent, type DeployReport, type HostReport, type HostRun, type PairReport } from './engine.js';
+import {
+  convergeHost,
+  failRun,
+  learnHost,
+  newHostRun,
+  PROVE_STEP,
+  type DeployEvent,
+  type DeployReport,
+  type HostReport,
+  type HostRun,
+  type PairReport,
+} from './engine.js';
 import { wantedSkeleton, wantedState, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 import { serviceActive } from '../platforms/services.js';
-import { probeVip, type ClientProbe } from '../status/client-probe.js';
-import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../status/node-checks.js';
+import { probeVip, type ClientProbe } from './client-probe.js';
+import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -85,7 +96,12 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
   return report;
 }
 
-async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, emit: (e: DeployEvent) => void): Promise<{ hosts: HostReport[]; pair: PairReport }> {
+async function deployPair(
+  model: Model,
+  pair: PairModel,
+  opts: DeployOptions,
+  emit: (e: DeployEvent) => void,
+): Promise<{ hosts: HostReport[]; pair: PairReport }> {
   const runs = new Map<string, PairRun>();
   for (const name of pair.nodes) {
     const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
@@ -100,12 +116,24 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
   }
   const order = convergeOrder(pair);
   const runsHere = (name: string) => !opts.limit || opts.limit.includes(name);
-  emit({ type: 'pair-started', pair: pair.name, hosts: pair.nodes, order: order.map((host) => ({ host, role: runs.get(host)!.report.role, runs: runsHere(host) })), verify: opts.verify !== false && !opts.check });
+  emit({
+    type: 'pair-started',
+    pair: pair.name,
+    hosts: pair.nodes,
+    order: order.map((host) => ({ host, role: runs.get(host)!.report.role, runs: runsHere(host) })),
+    verify: opts.verify !== false && !opts.check,
+  });
 
   const verify = opts.verify !== false;
   await Promise.all(
     [...runs.values()].map(async (run) => {
-      const stdout = await learnHost(run, opts.connect, verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : '', (out) => beforeProof(splitVipProbe(out).before), emit);
+      const stdout = await learnHost(
+        run,
+        opts.connect,
+        verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : '',
+        (out) => beforeProof(splitVipProbe(out).before),
+        emit,
+      );
       if (stdout !== null) {
         run.probe = splitVipProbe(stdout).probe;
         run.proof = proofOf(pair, splitVipProbe(stdout).before);
@@ -125,19 +153,29 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
     // A first node that failed half-way may be down: the second keeps the VIP untouched.
     const first = runs.get(order[0]!)!;
     if (i === 1 && runsHere(first.target.name) && !first.report.ok && first.report.changed > 0) {
-      failRun(run, { message: `${name} left untouched: ${first.target.name} failed half-way through its changes, so ${name} keeps serving`, hint: `fix ${first.target.name}, then deploy again` });
+      failRun(run, {
+        message: `${name} left untouched: ${first.target.name} failed half-way through its changes, so ${name} keeps serving`,
+        hint: `fix ${first.target.name}, then deploy again`,
+      });
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
     // The check as keepalived will run it, from the facts round trip: refuse before any change.
-    const refused = verify && !opts.check && run.proof ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true) : null;
+    const refused =
+      verify && !opts.check && run.proof ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true) : null;
     if (refused) {
       run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
       failRun(run, refused);
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: `${refused.message} (fix: ${refused.hint})` });
       continue;
     }
-    await convergeHost(run, { check: opts.check, diff: opts.diff, secrets: model.secrets, emit, ...(verify ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}) });
+    await convergeHost(run, {
+      check: opts.check,
+      diff: opts.diff,
+      secrets: model.secrets,
+      emit,
+      ...(verify ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
+    });
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };
@@ -151,7 +189,13 @@ async function deployPair(model: Model, pair: PairModel, opts: DeployOptions, em
       pairReport.ok = false;
       pairReport.problem = bad.map((v) => v.problem).join('; ');
     }
-    emit({ type: 'vip-verified', pair: pair.name, vips: pairReport.vips, ok: pairReport.ok, ...(pairReport.problem ? { problem: pairReport.problem } : {}) });
+    emit({
+      type: 'vip-verified',
+      pair: pair.name,
+      vips: pairReport.vips,
+      ok: pairReport.ok,
+      ...(pairReport.problem ? { problem: pairReport.problem } : {}),
+    });
   }
   if ([...runs.values()].some((r) => !r.report.ok)) pairReport.ok = false;
   return { hosts: pair.nodes.map((n) => runs.get(n)!.report), pair: pairReport };
@@ -177,7 +221,11 @@ async function proveCheck(pair: PairModel, run: PairRun, installed: boolean): Pr
 
 /** The user's path through each VIP, asked from this machine. */
 async function clientProbes(pair: PairModel): Promise<Record<string, ClientProbe>> {
-  return Object.fromEntries(await Promise.all(pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const)));
+  return Object.fromEntries(
+    await Promise.all(
+      pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const),
+    ),
+  );
 }
 
 async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions): Promise<VipVerdict[]> {
@@ -189,7 +237,8 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
   const nothingChanged = all.every((r) => r.report.changed === 0);
   // A converged pair was already probed in the facts round trip: no extra exec, and nothing is
   // settling, so that look is the verdict (an upstream down does not heal by waiting).
-  if (nothingChanged && all.every((r) => r.probe)) return judgeVips(pair, Object.fromEntries(all.map((r) => [r.target.name, r.probe!])), expected, await clientProbes(pair));
+  if (nothingChanged && all.every((r) => r.probe))
+    return judgeVips(pair, Object.fromEntries(all.map((r) => [r.target.name, r.probe!])), expected, await clientProbes(pair));
   // With a node down there is nothing to wait for: one look, then report what is there.
   const until = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
   const look = async () => {

@@ -183,7 +183,13 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
     if (install && opts.prove && !opts.check) {
       const bad = await opts.prove(run, true);
       if (bad) {
-        report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: bad.message, ...(bad.hint ? { hint: bad.hint } : {}) });
+        report.steps.push({
+          title: PROVE_STEP,
+          kind: 'start',
+          outcome: 'failed',
+          message: bad.message,
+          ...(bad.hint ? { hint: bad.hint } : {}),
+        });
         failRun(run, bad);
         return finish(run, emit);
       }

@@ -5,8 +5,8 @@ import { vipAddress } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_PROBE } from '../render/drain.js';
 
-import { clientProblem, type ClientProbe } from '../status/client-probe.js';
-import { parseUpstreams, upstreamScript, type UpstreamResult } from '../status/node-checks.js';
+import { clientProblem, type ClientProbe } from './client-probe.js';
+import { parseUpstreams, upstreamScript, type UpstreamResult } from '../facts/checks.js';
 
 export const VIP_MARK = '@@haops-vip-probe@@';
 
@@ -75,7 +75,11 @@ export interface VipSight {
   unseen: string[];
 }
 
-export function sightOf(nodes: readonly string[], vip: string, probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>): VipSight {
+export function sightOf(
+  nodes: readonly string[],
+  vip: string,
+  probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>,
+): VipSight {
   return {
     holders: nodes.filter((n) => probes[n]?.addresses.includes(vip)),
     servedBy: nodes.map((n) => probes[n]?.http[vip] ?? null).find((x) => x) ?? null,
@@ -84,11 +88,20 @@ export function sightOf(nodes: readonly string[], vip: string, probes: Record<st
 }
 
 /** Holder trouble, said the same way by deploy and status: split brain, outage, or not seen. */
-export function holderProblem(vip: string, nodes: readonly string[], sight: VipSight): { verdict: 'split brain' | 'outage' | 'unknown'; problem: string } | null {
-  if (sight.holders.length > 1) return { verdict: 'split brain', problem: `SPLIT BRAIN: ${sight.holders.join(' and ')} both hold VIP ${vip}` };
+export function holderProblem(
+  vip: string,
+  nodes: readonly string[],
+  sight: VipSight,
+): { verdict: 'split brain' | 'outage' | 'unknown'; problem: string } | null {
+  if (sight.holders.length > 1)
+    return { verdict: 'split brain', problem: `SPLIT BRAIN: ${sight.holders.join(' and ')} both hold VIP ${vip}` };
   if (sight.holders.length > 0) return null;
   if (sight.unseen.length === nodes.length) return { verdict: 'unknown', problem: `cannot tell who holds VIP ${vip}: no node answered` };
-  if (sight.unseen.length) return { verdict: 'unknown', problem: `VIP ${vip} is not on ${nodes.filter((n) => !sight.unseen.includes(n)).join(', ')}; ${sight.unseen.join(', ')} did not answer` };
+  if (sight.unseen.length)
+    return {
+      verdict: 'unknown',
+      problem: `VIP ${vip} is not on ${nodes.filter((n) => !sight.unseen.includes(n)).join(', ')}; ${sight.unseen.join(', ')} did not answer`,
+    };
   return { verdict: 'outage', problem: `OUTAGE: nobody holds VIP ${vip}` };
 }
 
@@ -96,16 +109,28 @@ export function holderProblem(vip: string, nodes: readonly string[], sight: VipS
 export function upstreamTrouble(probes: Record<string, Pick<VipProbe, 'upstreams'> | null>): { problem?: string; warnings: string[] } {
   const seen = Object.entries(probes).filter(([, p]) => p?.upstreams?.length) as [string, { upstreams: UpstreamResult[] }][];
   if (seen.length && seen.every(([, p]) => p.upstreams.every((u) => !u.up))) {
-    return { problem: `DEGRADED: upstreams down: ${seen[0]![1].upstreams.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map(([n]) => n).join(' and ')}`, warnings: [] };
+    return {
+      problem: `DEGRADED: upstreams down: ${seen[0]![1].upstreams.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map(([n]) => n).join(' and ')}`,
+      warnings: [],
+    };
   }
-  return { warnings: seen.flatMap(([n, p]) => p.upstreams.filter((u) => !u.up).map((u) => `upstream ${u.upstream} ${u.server} is down from ${n} (${u.error ?? 'down'})`)) };
+  return {
+    warnings: seen.flatMap(([n, p]) =>
+      p.upstreams.filter((u) => !u.up).map((u) => `upstream ${u.upstream} ${u.server} is down from ${n} (${u.error ?? 'down'})`),
+    ),
+  };
 }
 
 /**
  * Compares probes from a pair's nodes with who should hold each VIP; with `clients` (per VIP, the
  * user's request from this machine) the user's path decides whether HTTP works.
  */
-export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | null>, expected: (instanceMaster: string) => string | null, clients: Record<string, ClientProbe> = {}): VipVerdict[] {
+export function judgeVips(
+  pair: PairModel,
+  probes: Record<string, VipProbe | null>,
+  expected: (instanceMaster: string) => string | null,
+  clients: Record<string, ClientProbe> = {},
+): VipVerdict[] {
   const upstream = upstreamTrouble(probes);
   return pair.instances.map((i) => {
     const vip = vipAddress(i.spec.vip);
@@ -122,6 +147,17 @@ export function judgeVips(pair: PairModel, probes: Record<string, VipProbe | nul
     } else if (!problem && !servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
     if (!problem && upstream.problem) problem = upstream.problem;
     else if (problem && upstream.problem) problem = `${problem}; ${upstream.problem}`;
-    return { pair: pair.name, instance: i.spec.name, vip, expected: want, holders, servedBy, ...(client ? { client } : {}), ok: !problem, problem, ...(warnings.length ? { warnings } : {}) };
+    return {
+      pair: pair.name,
+      instance: i.spec.name,
+      vip,
+      expected: want,
+      holders,
+      servedBy,
+      ...(client ? { client } : {}),
+      ok: !problem,
+      problem,
+      ...(warnings.length ? { warnings } : {}),
+    };
   });
 }

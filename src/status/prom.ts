@@ -86,11 +86,11 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
   const want = fam('haops_vrrp_expected_priority', 'Effective priority the model expects with every check passing.');
   const reach = fam('haops_node_reachable', 'Whether haops could run its status script on the node.');
   const nginx = fam('haops_nginx_up', 'Whether nginx runs on the node.');
-  const check = fam('haops_check_ok', 'Whether the node\'s tracked check script passes, as keepalived last ran it.');
+  const check = fam('haops_check_ok', "Whether the node's tracked check script passes, as keepalived last ran it.");
   const upstream = fam('haops_upstream_up', 'Whether the node reaches the upstream server (from where nginx sees it).');
   const holders = fam('haops_vip_holders', 'How many nodes hold the VIP: 1 is healthy, 0 an outage, 2 split brain.');
   const client = fam('haops_vip_http_ok', 'Whether HTTP through the VIP answered as expected from where clients are.');
-  const nodeSide = fam('haops_vip_http_node_ok', 'Whether HTTP through the VIP answered when asked from the pair\'s nodes.');
+  const nodeSide = fam('haops_vip_http_node_ok', "Whether HTTP through the VIP answered when asked from the pair's nodes.");
   const instOk = fam('haops_instance_ok', 'Whether haops judges the instance healthy (1) or not (0); verdict label says why.');
   const pairOk = fam('haops_pair_healthy', 'Whether haops status judges the whole pair healthy.');
   const last = fam('haops_status_last_run_timestamp_seconds', 'When haops status took this reading (Unix time, seconds).');
@@ -108,13 +108,25 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
         const meta = ctx.instances[p.pair]?.[iname];
         const state = st.state === null ? undefined : VRRP_STATE[st.state];
         if (state !== undefined) {
-          vrrp.samples.push({ labels: { iname, intf: meta?.intf ?? '', vrid: String(meta?.vrid ?? ''), ip_address: vips[iname] ?? '', pair: p.pair, node: n.host }, value: state });
+          vrrp.samples.push({
+            labels: {
+              iname,
+              intf: meta?.intf ?? '',
+              vrid: String(meta?.vrid ?? ''),
+              ip_address: vips[iname] ?? '',
+              pair: p.pair,
+              node: n.host,
+            },
+            value: state,
+          });
         }
         if (st.priority !== null) prio.samples.push({ labels: { ...nl, iname }, value: st.priority });
-        if (st.expectedPriority !== undefined && st.expectedPriority !== null) want.samples.push({ labels: { ...nl, iname }, value: st.expectedPriority });
+        if (st.expectedPriority !== undefined && st.expectedPriority !== null)
+          want.samples.push({ labels: { ...nl, iname }, value: st.expectedPriority });
       }
       for (const c of n.checks ?? []) if (c.ok !== null) check.samples.push({ labels: { ...nl, check: c.name }, value: b(c.ok) });
-      for (const u of n.upstreams ?? []) upstream.samples.push({ labels: { ...nl, upstream: u.upstream, server: u.server }, value: b(u.up) });
+      for (const u of n.upstreams ?? [])
+        upstream.samples.push({ labels: { ...nl, upstream: u.upstream, server: u.server }, value: b(u.up) });
     }
     for (const i of p.instances) {
       const il = { pair: p.pair, iname: i.instance, vip: i.vip };

@@ -6,8 +6,17 @@ import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
-import { clientProblem, probeVip, type ClientProbe } from './client-probe.js';
-import { checkProblem, checkProofScript, expectedPriority, parseCheckProof, parseUpstreams, upstreamScript, type CheckProof, type UpstreamResult } from './node-checks.js';
+import { clientProblem, probeVip, type ClientProbe } from '../runner/client-probe.js';
+import {
+  checkProblem,
+  checkProofScript,
+  expectedPriority,
+  parseCheckProof,
+  parseUpstreams,
+  upstreamScript,
+  type CheckProof,
+  type UpstreamResult,
+} from '../facts/checks.js';
 
 export interface NodeStatus {
   host: string;
@@ -59,20 +68,23 @@ export const STATUS_MARK = '@@haops-status@@';
 
 /** keepalived writes its state on SIGUSR1 to /tmp/keepalived.data (or its own private /tmp). */
 export function statusScript(pair: PairModel): string {
-  const active = (svc: string) =>
-    `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
-  return [
-    `echo ${STATUS_MARK}`,
-    active('keepalived'),
-    active('nginx'),
-    // The notify log's last line per instance holds the state and priority of the last transition.
-    ...pair.instances.map((i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`),
-    // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
-    `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
-    upstreamScript(pair.upstreams, pair.health.path),
-    checkProofScript(pair.spec.check, pair.spec.script_user),
-    vipProbeScript(pair),
-  ].join('\n') + '\n';
+  const active = (svc: string) => `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
+  return (
+    [
+      `echo ${STATUS_MARK}`,
+      active('keepalived'),
+      active('nginx'),
+      // The notify log's last line per instance holds the state and priority of the last transition.
+      ...pair.instances.map(
+        (i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`,
+      ),
+      // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
+      `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
+      upstreamScript(pair.upstreams, pair.health.path),
+      checkProofScript(pair.spec.check, pair.spec.script_user),
+      vipProbeScript(pair),
+    ].join('\n') + '\n'
+  );
 }
 
 export function parseStatus(host: string, pair: PairModel, stdout: string): NodeStatus {
@@ -93,7 +105,13 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     upstreams: parseUpstreams(before),
     check: parseCheckProof(pair.spec.check, before),
   };
-  for (const i of pair.instances) node.instances[i.spec.name] = { state: null, priority: null, effective: null, expectedPriority: expectedPriority(i.priorities[host] ?? 0, pair.spec.check.weight) };
+  for (const i of pair.instances)
+    node.instances[i.spec.name] = {
+      state: null,
+      priority: null,
+      effective: null,
+      expectedPriority: expectedPriority(i.priorities[host] ?? 0, pair.spec.check.weight),
+    };
   // The dump lists each instance, its State, then its Effective priority; interfaces follow
   // with State lines of their own, so each instance takes only its first State.
   let current: string | null = null;
@@ -116,7 +134,8 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
       }
     }
   }
-  if (!node.keepalived) for (const k of Object.keys(node.instances)) Object.assign(node.instances[k]!, { state: 'STOPPED', priority: null, effective: null });
+  if (!node.keepalived)
+    for (const k of Object.keys(node.instances)) Object.assign(node.instances[k]!, { state: 'STOPPED', priority: null, effective: null });
   return node;
 }
 
@@ -139,8 +158,12 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
       const st = n.instances[i.spec.name];
       if (!st || st.effective === null || st.effective === undefined || st.expectedPriority === undefined) continue;
       if (pair.spec.check.weight === 0 ? st.state === 'FAULT' : st.effective < st.expectedPriority) {
-        const what = pair.spec.check.weight === 0 ? 'is in FAULT' : `has effective priority ${st.effective}, expected ${st.expectedPriority}`;
-        if (!failing) problems.push(`${n.host} ${i.spec.name} ${what} while nginx runs: check ${pair.spec.check.name} fails for keepalived${n.check?.log ? ` (keepalived: ${n.check.log})` : ''}`);
+        const what =
+          pair.spec.check.weight === 0 ? 'is in FAULT' : `has effective priority ${st.effective}, expected ${st.expectedPriority}`;
+        if (!failing)
+          problems.push(
+            `${n.host} ${i.spec.name} ${what} while nginx runs: check ${pair.spec.check.name} fails for keepalived${n.check?.log ? ` (keepalived: ${n.check.log})` : ''}`,
+          );
         else problems.push(`${n.host} ${i.spec.name} ${what}: nginx stopping would not move the VIP`);
       }
     }
@@ -151,9 +174,13 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
   const downEverywhere = seen.length > 0 && seen.every((n) => n.upstreams!.every((u) => !u.up));
   if (downEverywhere) {
     const first = seen[0]!.upstreams!;
-    problems.push(`DEGRADED: upstreams down: ${first.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map((n) => n.host).join(' and ')}`);
+    problems.push(
+      `DEGRADED: upstreams down: ${first.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map((n) => n.host).join(' and ')}`,
+    );
   } else {
-    for (const n of seen) for (const u of n.upstreams!) if (!u.up) warnings.push(`upstream ${u.upstream} ${u.server} is down from ${n.host} (${u.error ?? 'down'})`);
+    for (const n of seen)
+      for (const u of n.upstreams!)
+        if (!u.up) warnings.push(`upstream ${u.upstream} ${u.server} is down from ${n.host} (${u.error ?? 'down'})`);
   }
 
   const instances = pair.instances.map((i): InstanceStatus => {
@@ -161,7 +188,15 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
     const sight = sightOf(pair.nodes, vip, Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])));
     const { holders, servedBy } = sight;
     const client = clients[vip];
-    const base = { pair: pair.name, instance: i.spec.name, vip, master: i.master, holders, servedBy, ...(client !== undefined ? { client } : {}) };
+    const base = {
+      pair: pair.name,
+      instance: i.spec.name,
+      vip,
+      master: i.master,
+      holders,
+      servedBy,
+      ...(client !== undefined ? { client } : {}),
+    };
     const trouble = holderProblem(vip, pair.nodes, sight);
     if (trouble) return { ...base, ...trouble };
     const holder = nodes.find((n) => n.host === holders[0])!;
@@ -172,7 +207,8 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
       if (!servedBy) warnings.push(`clients reach ${vip}, but the nodes cannot ask their own VIP (no curl or wget on them?)`);
     } else if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };
     const down = nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
-    if (down.length) return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
+    if (down.length)
+      return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
     return { ...base, verdict: 'ok' };
   });
   return { pair: pair.name, nodes, instances, problems, warnings, ok: instances.every((i) => i.verdict === 'ok') && problems.length === 0 };
@@ -189,9 +225,18 @@ export async function nodeStatus(host: Host | null, name: string, pair: PairMode
   }
 }
 
-export async function pairStatus(pair: PairModel, connect: (name: string) => Promise<Host>, opts: { client?: boolean } = {}): Promise<PairStatus> {
+export async function pairStatus(
+  pair: PairModel,
+  connect: (name: string) => Promise<Host>,
+  opts: { client?: boolean } = {},
+): Promise<PairStatus> {
   // The user's path is asked while the nodes run their scripts: same moment, no added wait.
-  const clientsP = opts.client === false ? Promise.resolve({}) : Promise.all(pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const)).then(Object.fromEntries);
+  const clientsP =
+    opts.client === false
+      ? Promise.resolve({})
+      : Promise.all(
+          pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const),
+        ).then(Object.fromEntries);
   const nodes = await Promise.all(
     pair.nodes.map(async (n) => {
       try {
@@ -224,8 +269,14 @@ export function formatStatus(pairs: PairStatus[]): string {
     }
     for (const i of p.instances) {
       // From here when asked (the user's path); the nodes' own answer only when nothing else was asked.
-      const answered = i.client?.ok ? `, ${i.client.url} answered ${i.client.status}${i.client.node ? ` by ${i.client.node}` : ''}` : !i.client && i.servedBy ? `, HTTP answered by ${i.servedBy}` : '';
-      out.push(`  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`);
+      const answered = i.client?.ok
+        ? `, ${i.client.url} answered ${i.client.status}${i.client.node ? ` by ${i.client.node}` : ''}`
+        : !i.client && i.servedBy
+          ? `, HTTP answered by ${i.servedBy}`
+          : '';
+      out.push(
+        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
+      );
     }
     for (const x of p.problems) out.push(`  PROBLEM: ${x}`);
     for (const w of p.warnings) out.push(`  warning: ${w}`);

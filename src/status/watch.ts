@@ -11,13 +11,18 @@ function facts(p: PairStatus): Map<string, string> {
     if (!n.reachable) continue;
     f.set(`${n.host} keepalived`, n.keepalived ? 'running' : 'STOPPED');
     f.set(`${n.host} nginx`, n.nginx ? 'running' : 'STOPPED');
-    for (const [i, st] of Object.entries(n.instances)) f.set(`${n.host} ${i}`, `${st.state ?? '?'}${st.priority !== null ? ` prio ${st.priority}` : ''}`);
+    for (const [i, st] of Object.entries(n.instances))
+      f.set(`${n.host} ${i}`, `${st.state ?? '?'}${st.priority !== null ? ` prio ${st.priority}` : ''}`);
     for (const u of n.upstreams ?? []) f.set(`${n.host} upstream ${u.upstream} ${u.server}`, u.up ? 'up' : `DOWN (${u.error ?? 'down'})`);
     if (n.check && n.check.ok !== null) f.set(`${n.host} check ${n.check.name}`, n.check.ok ? 'passes' : 'FAILS');
   }
   for (const i of p.instances) {
     f.set(`VIP ${i.vip} holder`, i.holders.join(' and ') || 'nobody');
-    if (i.client) f.set(`VIP ${i.vip} from here`, i.client.ok ? `ok (${i.client.node ?? '?'})` : `FAILS (${i.client.error ?? i.client.failure ?? 'no answer'})`);
+    if (i.client)
+      f.set(
+        `VIP ${i.vip} from here`,
+        i.client.ok ? `ok (${i.client.node ?? '?'})` : `FAILS (${i.client.error ?? i.client.failure ?? 'no answer'})`,
+      );
     f.set(`${i.instance} verdict`, i.verdict === 'ok' ? 'ok' : `${i.verdict}: ${i.problem ?? ''}`);
   }
   return f;

@@ -12,7 +12,19 @@ export function fixtureRound(round: number, base: number): ReportRound {
     const sentAt = base + t;
     const failing = t >= 0 && t < 4_600;
     const failure = t < 2_000 ? ('refused' as const) : t < 4_000 ? ('5xx' as const) : ('timeout' as const);
-    probes.push(failing ? { vip, sentAt, at: sentAt + (failure === 'timeout' ? 400 : 3), ok: false, node: null, failure, ...(failure === '5xx' ? { status: 502 } : {}) } : { vip, sentAt, at: sentAt + 2, ok: true, node: t < 0 || t > 8_000 ? 'a1' : 'a2', status: 200 });
+    probes.push(
+      failing
+        ? {
+            vip,
+            sentAt,
+            at: sentAt + (failure === 'timeout' ? 400 : 3),
+            ok: false,
+            node: null,
+            failure,
+            ...(failure === '5xx' ? { status: 502 } : {}),
+          }
+        : { vip, sentAt, at: sentAt + 2, ok: true, node: t < 0 || t > 8_000 ? 'a1' : 'a2', status: 200 },
+    );
   }
   const move1 = { vip, from: 'a1', to: 'a2', arrivedAt: base + 4_400 };
   const move2 = { vip, from: 'a2', to: 'a1', arrivedAt: base + 8_300 };
@@ -27,15 +39,60 @@ export function fixtureRound(round: number, base: number): ReportRound {
     failbackSeconds: 0.3,
     failedRequests: 46,
     endedAsBegan: true,
-    vips: [{ vip, instance: 'VI_1', from: 'a1', to: 'a2', failoverSeconds: 4.4, httpRecoverySeconds: 4.6, failedRequests: 46, gratuitousArp: true }],
+    vips: [
+      {
+        vip,
+        instance: 'VI_1',
+        from: 'a1',
+        to: 'a2',
+        failoverSeconds: 4.4,
+        httpRecoverySeconds: 4.6,
+        failedRequests: 46,
+        gratuitousArp: true,
+      },
+    ],
     notifications: {
       nodes: [
-        { host: 'a1', notifications: [{ host: 'a1', channel: 'webhook', source: 'haops', instance: 'VI_1', state: 'BACKUP', receivedAt: base + 4_350, move: move1, delayMs: -50 }], silent: [], missed: [] },
+        {
+          host: 'a1',
+          notifications: [
+            {
+              host: 'a1',
+              channel: 'webhook',
+              source: 'haops',
+              instance: 'VI_1',
+              state: 'BACKUP',
+              receivedAt: base + 4_350,
+              move: move1,
+              delayMs: -50,
+            },
+          ],
+          silent: [],
+          missed: [],
+        },
         {
           host: 'a2',
           notifications: [
-            { host: 'a2', channel: 'webhook', source: 'haops', instance: 'VI_1', state: 'MASTER', receivedAt: base + 4_450, move: move1, delayMs: 50 },
-            { host: 'a2', channel: 'sms', source: 'haops', instance: 'VI_1', state: 'MASTER', receivedAt: base + 5_600, move: move1, delayMs: 1_200 },
+            {
+              host: 'a2',
+              channel: 'webhook',
+              source: 'haops',
+              instance: 'VI_1',
+              state: 'MASTER',
+              receivedAt: base + 4_450,
+              move: move1,
+              delayMs: 50,
+            },
+            {
+              host: 'a2',
+              channel: 'sms',
+              source: 'haops',
+              instance: 'VI_1',
+              state: 'MASTER',
+              receivedAt: base + 5_600,
+              move: move1,
+              delayMs: 1_200,
+            },
           ],
           silent: [],
           missed: [],
@@ -62,7 +119,10 @@ export function fixtureRound(round: number, base: number): ReportRound {
         { node: 'a2', instance: 'VI_1', state: 'BACKUP', at: base + 8_280 },
         { node: 'a1', instance: 'VI_1', state: 'MASTER', at: base + 8_300 },
       ],
-      garp: [{ vip, node: 'a2', at: base + 4_401 }, { vip, node: 'a1', at: base + 8_301 }],
+      garp: [
+        { vip, node: 'a2', at: base + 4_401 },
+        { vip, node: 'a1', at: base + 8_301 },
+      ],
       probes,
       instances: { [vip]: 'VI_1' },
     },

@@ -24,7 +24,7 @@ describe('failover-drill --report (HTML page)', () => {
     expect(html).toContain('46 failed requests (20 refused, 20 5xx, 6 timeout)');
   });
 
-  it('puts the exact time in each mark\'s hover title', () => {
+  it("puts the exact time in each mark's hover title", () => {
     expect(html).toContain('<title>sms from a2: VI_1 MASTER received 2026-11-25 18:00:05.600 UTC (+5.600 s after the fault)</title>');
     expect(html).toContain("gratuitous ARP: 10.9.0.100 moved to a2's MAC at 2026-11-25 18:00:04.401 UTC");
     expect(html).toMatch(/a2 held VIP 10\.9\.0\.100 from 2026-11-25 18:00:04\.400 UTC \(\+4\.400 s after the fault\)/);
@@ -46,7 +46,21 @@ const OUT = resolve('test/output');
 function chromium(args: string[]): string {
   const profile = mkdtempSync(join(tmpdir(), 'haops-chromium-'));
   try {
-    return execFileSync(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    return execFileSync(
+      CHROMIUM!,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        ...args,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+    );
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
@@ -76,7 +90,10 @@ describe.skipIf(!CHROMIUM)('the drill report in headless chromium (real browser)
     const probe = join(OUT, 'drill-report.measure.html');
     writeFileSync(probe, html.replace('</body>', `${MEASURE}</body>`));
     const dom = chromium(['--dump-dom', `file://${probe}`]);
-    const measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)![1]!.replaceAll('&quot;', '"')) as Record<string, number | string>[];
+    const measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)![1]!.replaceAll('&quot;', '"')) as Record<
+      string,
+      number | string
+    >[];
     expect(measured).toHaveLength(2);
     for (const m of measured) {
       expect(m).toMatchObject({ probes: 123, probesDrawn: 123, failed: 46, notifications: 3, holds: 3, garp: 2, fault: 1, restore: 1 });

@@ -3,7 +3,11 @@ import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 
-const withNginx = (extra: string) => webPairYaml().replace("nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }", `nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080, 'app.internal:9000'] }, { name: old, servers: [10.9.0.22:80] }]${extra} }`);
+const withNginx = (extra: string) =>
+  webPairYaml().replace(
+    'nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }',
+    `nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080, 'app.internal:9000'] }, { name: old, servers: [10.9.0.22:80] }]${extra} }`,
+  );
 const refusal = (text: string) => {
   try {
     parseModel(text, 'inv.yaml', {});
@@ -26,8 +30,13 @@ describe('the user path: health_path, health_status and the upstream servers in 
   });
 
   it('takes one status or a range', () => {
-    expect(parseModel(withNginx(", health_path: '/healthz?full=1', health_status: 204"), 'inv.yaml', {}).model.pairs[0]!.health).toMatchObject({ path: '/healthz?full=1', min: 204, max: 204 });
-    expect(parseModel(withNginx(", health_status: '200-299'"), 'inv.yaml', {}).model.pairs[0]!.health).toMatchObject({ min: 200, max: 299 });
+    expect(
+      parseModel(withNginx(", health_path: '/healthz?full=1', health_status: 204"), 'inv.yaml', {}).model.pairs[0]!.health,
+    ).toMatchObject({ path: '/healthz?full=1', min: 204, max: 204 });
+    expect(parseModel(withNginx(", health_status: '200-299'"), 'inv.yaml', {}).model.pairs[0]!.health).toMatchObject({
+      min: 200,
+      max: 299,
+    });
   });
 
   it('refuses a path that is not a plain URL path, and a backwards range, naming the line and the fix', () => {

@@ -7,9 +7,12 @@ import { escapeLabel, statusToProm, writePromFile, type PromPair } from '../../s
 
 // Prometheus's own Python client parses the text format (Debian's python3-prometheus-client).
 // Debian's package lands in /usr/bin/python3's path; a pyenv python3 earlier on PATH lacks it.
-const PYTHON = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import prometheus_client.parser'], { stdio: 'ignore' }).status === 0);
+const PYTHON = ['/usr/bin/python3', 'python3'].find(
+  (py) => spawnSync(py, ['-c', 'import prometheus_client.parser'], { stdio: 'ignore' }).status === 0,
+);
 const hasParser = PYTHON !== undefined;
-if (!hasParser) console.warn('prom.test: no python3 with prometheus_client (apt-get install -y python3-prometheus-client): parser tests skipped');
+if (!hasParser)
+  console.warn('prom.test: no python3 with prometheus_client (apt-get install -y python3-prometheus-client): parser tests skipped');
 const PARSE = `
 import json, sys
 from prometheus_client.parser import text_string_to_metric_families
@@ -36,14 +39,22 @@ const pair = (over: Partial<PromPair> = {}): PromPair => ({
   ok: false,
   nodes: [
     {
-      host: 'a1', reachable: true, keepalived: true, nginx: true,
+      host: 'a1',
+      reachable: true,
+      keepalived: true,
+      nginx: true,
       instances: { VI_1: { state: 'MASTER', priority: 200, expectedPriority: 202 } },
-      upstreams: [{ upstream: 'be', server: '10.9.0.21:8080', up: false }, { upstream: 'be', server: '10.9.0.22:8080', up: true }],
+      upstreams: [
+        { upstream: 'be', server: '10.9.0.21:8080', up: false },
+        { upstream: 'be', server: '10.9.0.22:8080', up: true },
+      ],
       checks: [{ name: 'chk_nginx', ok: false }],
     },
     { host: 'a2', reachable: true, keepalived: false, nginx: true, instances: { VI_1: { state: 'STOPPED', priority: null } } },
   ],
-  instances: [{ pair: 'web', instance: 'VI_1', vip: '10.9.0.100', holders: ['a1'], verdict: 'degraded', servedBy: 'a1', client: { ok: false } }],
+  instances: [
+    { pair: 'web', instance: 'VI_1', vip: '10.9.0.100', holders: ['a1'], verdict: 'degraded', servedBy: 'a1', client: { ok: false } },
+  ],
   ...over,
 });
 const ctx = { instances: { web: { VI_1: { intf: 'eth0', vrid: 51 } } }, takenAt: T };
@@ -52,15 +63,23 @@ describe('status --prom (node_exporter textfile format)', () => {
   it.skipIf(!hasParser)('parses with the Prometheus client parser: exporter labels, haops families, no timestamps', () => {
     const text = statusToProm([pair()], ctx);
     const s = parse(text);
-    const one = (name: string, labels: Record<string, string> = {}) => s.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    const one = (name: string, labels: Record<string, string> = {}) =>
+      s.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
     expect(one('keepalived_vrrp_state')).toEqual([
-      expect.objectContaining({ type: 'gauge', labels: { iname: 'VI_1', intf: 'eth0', vrid: '51', ip_address: '10.9.0.100', pair: 'web', node: 'a1' }, value: 2 }),
+      expect.objectContaining({
+        type: 'gauge',
+        labels: { iname: 'VI_1', intf: 'eth0', vrid: '51', ip_address: '10.9.0.100', pair: 'web', node: 'a1' },
+        value: 2,
+      }),
     ]);
     expect(one('keepalived_up', { node: 'a2' })[0]!.value).toBe(0);
     expect(one('haops_vip_holders')[0]).toMatchObject({ labels: { pair: 'web', iname: 'VI_1', vip: '10.9.0.100' }, value: 1 });
     expect(one('haops_vip_http_ok')[0]!.value).toBe(0);
     expect(one('haops_vip_http_node_ok')[0]!.value).toBe(1);
-    expect(one('haops_upstream_up').map((x) => [x.labels.server, x.value])).toEqual([['10.9.0.21:8080', 0], ['10.9.0.22:8080', 1]]);
+    expect(one('haops_upstream_up').map((x) => [x.labels.server, x.value])).toEqual([
+      ['10.9.0.21:8080', 0],
+      ['10.9.0.22:8080', 1],
+    ]);
     expect(one('haops_check_ok')[0]).toMatchObject({ labels: { pair: 'web', node: 'a1', check: 'chk_nginx' }, value: 0 });
     expect(one('haops_vrrp_expected_priority')[0]!.value).toBe(202);
     expect(one('haops_instance_ok')[0]).toMatchObject({ labels: expect.objectContaining({ verdict: 'degraded' }), value: 0 });
@@ -77,7 +96,15 @@ describe('status --prom (node_exporter textfile format)', () => {
 
   it.skipIf(!hasParser)('escapes backslash, quote and newline in label values so the parser reads them back', () => {
     const nasty = 'a\\b"c\nd';
-    const text = statusToProm([pair({ pair: nasty, instances: [{ pair: nasty, instance: 'VI_1', vip: '10.9.0.100', holders: [], verdict: 'outage', servedBy: null }] })], ctx);
+    const text = statusToProm(
+      [
+        pair({
+          pair: nasty,
+          instances: [{ pair: nasty, instance: 'VI_1', vip: '10.9.0.100', holders: [], verdict: 'outage', servedBy: null }],
+        }),
+      ],
+      ctx,
+    );
     expect(text).toContain(`pair="${escapeLabel(nasty)}"`);
     expect(parse(text).find((x) => x.name === 'haops_pair_healthy')!.labels.pair).toBe(nasty);
   });

@@ -6,8 +6,15 @@ import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeVip, clientProblem } from '../../src/status/client-probe.js';
-import { checkProblem, checkProofScript, expectedPriority, parseCheckProof, parseUpstreams, upstreamScript } from '../../src/status/node-checks.js';
+import { probeVip, clientProblem } from '../../src/runner/client-probe.js';
+import {
+  checkProblem,
+  checkProofScript,
+  expectedPriority,
+  parseCheckProof,
+  parseUpstreams,
+  upstreamScript,
+} from '../../src/facts/checks.js';
 
 // These run the node-side script fragments with this machine's own sh, curl and pidof: real
 // programs, local addresses instead of a node's upstream servers.
@@ -42,7 +49,9 @@ describe('upstream servers, checked from the node (local sh and curl)', () => {
       { upstream: 'be', server: `127.0.0.1:${port}`, up: true },
       { upstream: 'be', server: `127.0.0.1:${closedPort}`, up: false, error: 'connection refused' },
     ]);
-    expect(parseUpstreams(await shAsync(upstreamScript(servers.slice(0, 1), '/broken')))).toEqual([{ upstream: 'be', server: `127.0.0.1:${port}`, up: false, error: 'answered 503' }]);
+    expect(parseUpstreams(await shAsync(upstreamScript(servers.slice(0, 1), '/broken')))).toEqual([
+      { upstream: 'be', server: `127.0.0.1:${port}`, up: false, error: 'answered 503' },
+    ]);
   });
 });
 
@@ -60,17 +69,34 @@ describe('the tracked check, run the way keepalived runs it (local programs)', (
     expect(sh('pidof sleep >/dev/null; echo $?').trim()).toBe('0');
     const check = { name: 'chk_nginx', script: 'pidof sleep' };
     const proof = parseCheckProof(check, sh(checkProofScript(check)));
-    expect(proof).toMatchObject({ ok: false, exit: 1, path: expect.stringMatching(/\/pidof$/), realPath: expect.stringMatching(/\/killall5$/) });
-    expect(checkProblem(proof, 'a1')).toMatch(/check chk_nginx on a1 fails while nginx runs .*pidof is a link to .*killall5.*use `killall -0 nginx`/);
+    expect(proof).toMatchObject({
+      ok: false,
+      exit: 1,
+      path: expect.stringMatching(/\/pidof$/),
+      realPath: expect.stringMatching(/\/killall5$/),
+    });
+    expect(checkProblem(proof, 'a1')).toMatch(
+      /check chk_nginx on a1 fails while nginx runs .*pidof is a link to .*killall5.*use `killall -0 nginx`/,
+    );
   });
 
-  it.skipIf(!pidofIsKillall5)('tests the command in the node\'s keepalived.conf (what keepalived runs), not the inventory\'s', () => {
+  it.skipIf(!pidofIsKillall5)("tests the command in the node's keepalived.conf (what keepalived runs), not the inventory's", () => {
     const dir = mkdtempSync(join(tmpdir(), 'haops-conf-'));
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, 'vrrp_script chk_other {\n    script "true"\n}\nvrrp_script chk_nginx {\n    script "pidof sleep"\n    interval 1\n}\n');
+    writeFileSync(
+      conf,
+      'vrrp_script chk_other {\n    script "true"\n}\nvrrp_script chk_nginx {\n    script "pidof sleep"\n    interval 1\n}\n',
+    );
     const check = { name: 'chk_nginx', script: 'pgrep -x sleep' };
-    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, conf)))).toMatchObject({ command: 'pidof sleep', ok: false, exit: 1 });
-    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, join(dir, 'none.conf'))))).toMatchObject({ command: 'pgrep -x sleep', ok: true });
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, conf)))).toMatchObject({
+      command: 'pidof sleep',
+      ok: false,
+      exit: 1,
+    });
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, join(dir, 'none.conf'))))).toMatchObject({
+      command: 'pgrep -x sleep',
+      ok: true,
+    });
   });
 
   it('passes a check that works, and names a command that is not installed', () => {
@@ -82,13 +108,24 @@ describe('the tracked check, run the way keepalived runs it (local programs)', (
     expect(checkProblem(p, 'a2')).toMatch(/`no-such-check-cmd` is not installed/);
   });
 
-  it('reads keepalived\'s last line about the script', () => {
-    const p = parseCheckProof({ name: 'chk_nginx', script: 'pidof nginx' }, 'check chk_nginx 1 /usr/bin/pidof /usr/sbin/killall5\nchecklog 2026-11-25T18:00:01+0000 a1 Keepalived_vrrp[77]: Script `chk_nginx` now returning 1\n');
-    expect(checkProblem(p, 'a1')).toContain('keepalived: 2026-11-25T18:00:01+0000 a1 Keepalived_vrrp[77]: Script `chk_nginx` now returning 1');
+  it("reads keepalived's last line about the script", () => {
+    const p = parseCheckProof(
+      { name: 'chk_nginx', script: 'pidof nginx' },
+      'check chk_nginx 1 /usr/bin/pidof /usr/sbin/killall5\nchecklog 2026-11-25T18:00:01+0000 a1 Keepalived_vrrp[77]: Script `chk_nginx` now returning 1\n',
+    );
+    expect(checkProblem(p, 'a1')).toContain(
+      'keepalived: 2026-11-25T18:00:01+0000 a1 Keepalived_vrrp[77]: Script `chk_nginx` now returning 1',
+    );
   });
 
   it('expects base + a positive weight, clamped to 254; a negative weight leaves the base', () => {
-    expect([expectedPriority(200, 2), expectedPriority(253, 2), expectedPriority(200, -2), expectedPriority(150, 0), expectedPriority(255, 5)]).toEqual([202, 254, 200, 150, 255]);
+    expect([
+      expectedPriority(200, 2),
+      expectedPriority(253, 2),
+      expectedPriority(200, -2),
+      expectedPriority(150, 0),
+      expectedPriority(255, 5),
+    ]).toEqual([202, 254, 200, 150, 255]);
   });
 });
 
@@ -101,6 +138,8 @@ describe('HTTP through the VIP from this machine (local HTTP server)', () => {
     expect(clientProblem('127.0.0.1', health('/broken'), bad, 'a1')).toBe(`http://127.0.0.1:${port}/broken answered 503, expected 200-399`);
     const refused = await probeVip('127.0.0.1', { ...health(), port: closedPort });
     expect(refused).toMatchObject({ ok: false, failure: 'refused' });
-    expect(clientProblem('127.0.0.1', { ...health(), port: closedPort }, refused, 'a1')).toMatch(/nginx answers through 127\.0\.0\.1 on the node \(a1\), but clients cannot reach .* \(connection refused\): firewall\?/);
+    expect(clientProblem('127.0.0.1', { ...health(), port: closedPort }, refused, 'a1')).toMatch(
+      /nginx answers through 127\.0\.0\.1 on the node \(a1\), but clients cannot reach .* \(connection refused\): firewall\?/,
+    );
   });
 });

@@ -30,7 +30,13 @@ export interface CheckProof {
 }
 
 /** curl's exit statuses a user can act on (curl(1) EXIT CODES). */
-const CURL_EXIT: Record<number, string> = { 6: 'cannot resolve the host', 7: 'connection refused', 28: 'no answer within 2 s', 52: 'empty reply', 56: 'connection reset' };
+const CURL_EXIT: Record<number, string> = {
+  6: 'cannot resolve the host',
+  7: 'connection refused',
+  28: 'no answer within 2 s',
+  52: 'empty reply',
+  56: 'connection reset',
+};
 
 /**
  * Per upstream server: an HTTP request from the node (where nginx sees the server), with curl;
@@ -56,7 +62,8 @@ export function parseUpstreams(text: string): UpstreamResult[] {
       continue;
     }
     const exit = Number(code);
-    if (exit !== 0) out.push({ upstream, server, up: false, error: CURL_EXIT[exit] ?? (status === 'tcp' ? 'cannot connect' : `curl exit ${exit}`) });
+    if (exit !== 0)
+      out.push({ upstream, server, up: false, error: CURL_EXIT[exit] ?? (status === 'tcp' ? 'cannot connect' : `curl exit ${exit}`) });
     else if (/^5\d\d$/.test(status)) out.push({ upstream, server, up: false, error: `answered ${status}` });
     else out.push({ upstream, server, up: true });
   }
@@ -79,16 +86,18 @@ export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scri
   const as = scriptUser ? `runuser -u ${shellQuote(scriptUser)} -- ` : '';
   const block = `^vrrp_script ${check.name.replaceAll('.', '\\.')} {`;
   const patterns = [`Script \`${check.name}\``, `VRRP_Script(${check.name})`, `script \`${check.name}\``];
-  return [
-    `echo ${CHECK_MARK}`,
-    // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
-    `( cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} 2>/dev/null | head -n 1); [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
-    `  set -f; set -- $cs; c=$1; shift`,
-    `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
-    `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
-    // keepalived 2.x: "Script `chk_nginx` now returning 1", "VRRP_Script(chk_nginx) failed (exited with status 1)".
-    `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${patterns.map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `echo ${CHECK_MARK}`,
+      // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
+      `( cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} 2>/dev/null | head -n 1); [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
+      `  set -f; set -- $cs; c=$1; shift`,
+      `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
+      `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
+      // keepalived 2.x: "Script `chk_nginx` now returning 1", "VRRP_Script(chk_nginx) failed (exited with status 1)".
+      `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${patterns.map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
+    ].join('\n') + '\n'
+  );
 }
 
 export function parseCheckProof(check: Pick<CheckSpec, 'name' | 'script'>, text: string): CheckProof {
@@ -116,10 +125,13 @@ export function parseCheckProof(check: Pick<CheckSpec, 'name' | 'script'>, text:
 /** What is wrong with a check that fails while nginx runs, and how to fix it. */
 export function checkProblem(p: CheckProof, host: string): string | null {
   if (p.ok !== false) return null;
-  if (p.exit === null) return `check ${p.name} on ${host}: \`${p.command.split(' ')[0]}\` is not installed where keepalived looks for it (${SERVICE_PATH})`;
+  if (p.exit === null)
+    return `check ${p.name} on ${host}: \`${p.command.split(' ')[0]}\` is not installed where keepalived looks for it (${SERVICE_PATH})`;
   const base = (s: string | null) => (s ?? '').split('/').pop();
   const renamed = p.path && p.realPath && base(p.path) !== base(p.realPath);
-  const why = renamed ? `: ${p.path} is a link to ${p.realPath}, which keepalived runs under its own name (${base(p.realPath)}) — use \`killall -0 nginx\` (psmisc) or \`pgrep -x nginx\` instead` : '';
+  const why = renamed
+    ? `: ${p.path} is a link to ${p.realPath}, which keepalived runs under its own name (${base(p.realPath)}) — use \`killall -0 nginx\` (psmisc) or \`pgrep -x nginx\` instead`
+    : '';
   return `check ${p.name} on ${host} fails while nginx runs (\`${p.command}\` run as keepalived runs it exits ${p.exit})${why}${p.log ? `; keepalived: ${p.log}` : ''}`;
 }
 
@@ -139,15 +151,24 @@ const MULTI_CALL = /\/(killall5|busybox|toybox)$/;
  * Deploy's judgement before keepalived.conf goes live: a problem (refuse, with the fix) or null.
  * `installing`: packages are still to be installed, so a missing command may yet arrive.
  */
-export function proofRefusal(p: CheckProof, host: string, nginxRunning: boolean, installing: boolean): { message: string; hint: string } | null {
-  const hint = 'use a check that works when run as keepalived runs it, e.g. `check: { script: killall -0 nginx }` (psmisc) or `pgrep -x nginx`; test it with `haops status`';
+export function proofRefusal(
+  p: CheckProof,
+  host: string,
+  nginxRunning: boolean,
+  installing: boolean,
+): { message: string; hint: string } | null {
+  const hint =
+    'use a check that works when run as keepalived runs it, e.g. `check: { script: killall -0 nginx }` (psmisc) or `pgrep -x nginx`; test it with `haops status`';
   if (p.exit === null) return installing ? null : { message: checkProblem(p, host)!, hint };
   const base = (s: string | null) => (s ?? '').split('/').pop();
   const renamed = p.path && p.realPath && base(p.path) !== base(p.realPath);
   // keepalived's journal speaks of the check deployed now, not of the one about to be: left out.
   if (nginxRunning && p.ok === false) return { message: `refusing to deploy: ${checkProblem({ ...p, log: undefined }, host)}`, hint };
   if (!nginxRunning && renamed && MULTI_CALL.test(p.realPath!)) {
-    return { message: `refusing to deploy check ${p.name} on ${host}: ${p.path} is a link to ${p.realPath}, which keepalived runs under its own name (${base(p.realPath)}), so \`${p.command}\` cannot pass`, hint };
+    return {
+      message: `refusing to deploy check ${p.name} on ${host}: ${p.path} is a link to ${p.realPath}, which keepalived runs under its own name (${base(p.realPath)}), so \`${p.command}\` cannot pass`,
+      hint,
+    };
   }
   return null;
 }
