@@ -60,6 +60,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--rounds <n>', 'repeat and report min/median/max', '1')
     .option('--max-failover <seconds>', 'fail (exit 1) when a failover takes longer')
     .option('--probe-ms <ms>', 'milliseconds between HTTP probes through the VIP', '20')
+    .option('--report <file.html>', 'also write a page with a time axis per round (self-contained, opens offline)')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
   nodeOptions(program.command('soak'))

@@ -40,8 +40,8 @@ export function formatReport(r: DrillReport): string {
   for (const x of r.rounds) {
     if (x.notifications)
       lines.push(
-        `  notifications, round ${x.round} (delay after the VIP moved):`,
-        ...formatTimeline(x.notifications)
+        `  notifications, round ${x.round}, in the order they arrived:`,
+        ...formatTimeline(x.notifications, { faultAt: Date.parse(x.faultAt) })
           .split('\n')
           .map((l) => `    ${l}`),
       );

@@ -159,7 +159,7 @@ export function formatTimeline(t: NotifyTimeline, opts: { faultAt?: number } = {
   for (const e of all) {
     const when =
       opts.faultAt !== undefined
-        ? `${e.receivedAt >= opts.faultAt ? '+' : '−'}${sec(e.receivedAt - opts.faultAt).padStart(7)} after the fault  `
+        ? `${`${e.receivedAt >= opts.faultAt ? '+' : '−'}${sec(e.receivedAt - opts.faultAt)}`.padStart(8)} after the fault  `
         : '';
     const channel = `${e.channel}${e.source === 'keepalived' ? ' (keepalived)' : ''}`;
     const what = [e.instance, e.state].filter(Boolean).join(' ') || '(state not given)';

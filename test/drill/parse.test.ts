@@ -105,3 +105,19 @@ describe('drill timing on the node (fast failover needs millisecond resolution)'
     expect(clockFrom([{ sentAt: 1, receivedAt: 2, nodeMs: Number.NaN }])).toBeNull();
   });
 });
+
+import { notifyLogStates } from '../../src/drill/drill.js';
+describe('keepalived states for the drill report, from the notify log', () => {
+  it('takes transitions inside the round, not channel outcomes, notify-test calls or older lines', () => {
+    const log = [
+      '2026-11-25T18:00:00.100Z host=a1 pair=web instance=VI_1 state=MASTER priority=202',
+      '2026-11-25T18:00:04.370Z host=a1 pair=web instance=VI_1 state=BACKUP priority=200',
+      '2026-11-25T18:00:04.380Z host=a1 pair=web instance=VI_1 state=BACKUP channel=webhook target=http://x result=ok',
+      '2026-11-25T18:00:05.000Z host=a1 pair=web instance=VI_1 state=MASTER priority=202 test=abc',
+    ].join('\n');
+    const from = Date.parse('2026-11-25T18:00:01Z');
+    expect(notifyLogStates('a1', log, from, from + 60_000)).toEqual([
+      { node: 'a1', instance: 'VI_1', state: 'BACKUP', at: Date.parse('2026-11-25T18:00:04.370Z') },
+    ]);
+  });
+});
