@@ -469,14 +469,15 @@ export class Drill {
       }),
     );
     const garp: RoundTrace['garp'] = [];
-    vips.forEach((vip, i) => {
-      for (const [node, mac] of Object.entries(r.macs))
-        for (const at of r.neighs[i]?.flipsTo(mac) ?? []) if (at >= r.startedAt) garp.push({ vip, node, at });
-    });
     const statesAtStart = Object.fromEntries(
       r.before.nodes.map((n) => [n.host, Object.fromEntries(Object.entries(n.instances).map(([k, v]) => [k, v.state]))]),
     );
     const holdersAtStart = Object.fromEntries(vips.map((vip) => [vip, r.before.instances.find((i) => i.vip === vip)?.holders[0] ?? null]));
+    vips.forEach((vip, i) => {
+      const before = r.macs[holdersAtStart[vip] ?? ''] ?? null;
+      for (const [node, mac] of Object.entries(r.macs))
+        for (const at of r.neighs[i]?.flipsTo(mac, before) ?? []) if (at >= r.startedAt && at <= endedAt) garp.push({ vip, node, at });
+    });
     return {
       startedAt: r.startedAt,
       endedAt,
@@ -487,7 +488,7 @@ export class Drill {
       vipEvents: this.events.filter((e) => vips.includes(e.vip) && e.at >= r.startedAt).map((e) => ({ ...e })),
       states: states.sort((a, b) => a.at - b.at),
       garp: garp.sort((a, b) => a.at - b.at),
-      probes: r.probes.flatMap((p) => p.marks()),
+      probes: r.probes.flatMap((p) => p.marks()).filter((m) => m.sentAt <= endedAt),
       instances: Object.fromEntries(r.rows.map((x) => [x.vip, x.instance])),
     };
   }

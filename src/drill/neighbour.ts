@@ -43,10 +43,14 @@ export class NeighbourWatch {
     }
   }
 
-  /** When this machine's entry for the VIP changed from another MAC to `mac` (the first sighting is no change). */
-  flipsTo(mac: string): number[] {
+  /**
+   * When this machine's entry for the VIP changed from another MAC to `mac`. `before`: the MAC
+   * the entry held when watching began (an unchanged entry shows no line; without it, the first
+   * sighting is no change).
+   */
+  flipsTo(mac: string, before: string | null = null): number[] {
     const out: number[] = [];
-    let last: string | null = null;
+    let last: string | null = before;
     for (const e of this.events) {
       if (e.mac && last !== null && e.mac !== last && e.mac === mac) out.push(e.at);
       if (e.mac) last = e.mac;

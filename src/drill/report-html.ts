@@ -165,7 +165,7 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
             6,
             '#f6e05e',
             'garp',
-            `gratuitous ARP: ${g.vip} moved to ${node}'s MAC at ${iso(g.at)} (${rel(g.at, faultAt)})`,
+            `this machine's ARP entry for ${g.vip} moved to ${node}'s MAC (gratuitous ARP when unasked) at ${iso(g.at)} (${rel(g.at, faultAt)})`,
             ' stroke="#744210"',
           ),
         );
@@ -266,7 +266,7 @@ ${Object.entries(STATE_COLOUR)
 ${Object.entries(FAIL_COLOUR)
   .map(([k, c]) => `<span><svg width="10" height="10"><rect x="1" y="1" width="8" height="8" fill="${c}"/></svg> ${k}</span>`)
   .join('')}
-<span><svg width="14" height="14"><polygon points="7,1 13,7 7,13 1,7" fill="#f6e05e" stroke="#744210"/></svg> gratuitous ARP</span>
+<span><svg width="14" height="14"><polygon points="7,1 13,7 7,13 1,7" fill="#f6e05e" stroke="#744210"/></svg> ARP entry moved</span>
 <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="#3182ce"/></svg> webhook</span>
 <span><svg width="12" height="12"><rect x="1" y="1" width="10" height="10" fill="#3182ce"/></svg> mail</span>
 <span><svg width="12" height="12"><polygon points="6,1 1,11 11,11" fill="#3182ce"/></svg> SMS</span>

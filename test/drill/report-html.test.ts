@@ -26,7 +26,9 @@ describe('failover-drill --report (HTML page)', () => {
 
   it("puts the exact time in each mark's hover title", () => {
     expect(html).toContain('<title>sms from a2: VI_1 MASTER received 2026-11-25 18:00:05.600 UTC (+5.600 s after the fault)</title>');
-    expect(html).toContain("gratuitous ARP: 10.9.0.100 moved to a2's MAC at 2026-11-25 18:00:04.401 UTC");
+    expect(html).toContain(
+      "this machine's ARP entry for 10.9.0.100 moved to a2's MAC (gratuitous ARP when unasked) at 2026-11-25 18:00:04.401 UTC",
+    );
     expect(html).toMatch(/a2 held VIP 10\.9\.0\.100 from 2026-11-25 18:00:04\.400 UTC \(\+4\.400 s after the fault\)/);
   });
 
