@@ -82,9 +82,24 @@ export function statusScript(pair: PairModel): string {
       `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
       upstreamScript(pair.upstreams, pair.health.path),
       checkProofScript(pair.spec.check, pair.spec.script_user),
+      // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
+      `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,
       vipProbeScript(pair),
     ].join('\n') + '\n'
   );
+}
+
+/** A failed check proves something only if nginx ran before and after it: else its verdict is unknown. */
+function trustedProof(p: CheckProof, nginxThroughout: boolean): CheckProof {
+  return p.ok === false && p.exit !== null && !nginxThroughout ? { ...p, ok: null } : p;
+}
+
+/** The user's path once, and once more half a second later if it failed (a VIP mid-move, a stale ARP entry). */
+async function probeTwice(vip: string, health: PairModel['health']): Promise<ClientProbe> {
+  const first = await probeVip(vip, health);
+  if (first.ok) return first;
+  await new Promise((r) => setTimeout(r, 500));
+  return probeVip(vip, health);
 }
 
 export function parseStatus(host: string, pair: PairModel, stdout: string): NodeStatus {
@@ -103,7 +118,7 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     http: probe.http,
     ...(probe.drained ? { drained: true } : {}),
     upstreams: parseUpstreams(before),
-    check: parseCheckProof(pair.spec.check, before),
+    check: trustedProof(parseCheckProof(pair.spec.check, before), /svc nginx up/.test(text) && /svc nginx-after up/.test(text)),
   };
   for (const i of pair.instances)
     node.instances[i.spec.name] = {
@@ -235,7 +250,7 @@ export async function pairStatus(
     opts.client === false
       ? Promise.resolve({})
       : Promise.all(
-          pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const),
+          pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeTwice(vipAddress(i.spec.vip), pair.health)] as const),
         ).then(Object.fromEntries);
   const nodes = await Promise.all(
     pair.nodes.map(async (n) => {

@@ -6,7 +6,7 @@ import { webPair } from '../fixtures/web-pair.js';
 
 // What a node's status script prints (as on the lab), fed to the parser and the judge.
 const pair = webPair();
-const out = (o: { addrs: string[]; prio?: number; ups?: string[]; check?: string; log?: string }) =>
+const out = (o: { addrs: string[]; prio?: number; ups?: string[]; check?: string; log?: string; nginxAfter?: boolean }) =>
   [
     '@@haops-status@@',
     'svc keepalived up',
@@ -19,6 +19,7 @@ const out = (o: { addrs: string[]; prio?: number; ups?: string[]; check?: string
     '@@haops-check@@',
     o.check ?? 'check chk_nginx 0 /usr/bin/killall /usr/bin/killall',
     ...(o.log ? [`checklog ${o.log}`] : []),
+    `svc nginx-after ${o.nginxAfter === false ? 'down' : 'up'}`,
     VIP_MARK,
     ...o.addrs.map((a) => `addr ${a}`),
     'http 10.9.0.100 a1',
@@ -73,6 +74,12 @@ describe('status tells the truth about the service', () => {
     expect(s.problems).toEqual([
       'a1 VI_1 has effective priority 200, expected 202 while nginx runs: check chk_nginx fails for keepalived (keepalived: Script `chk_nginx` now returning 1)',
     ]);
+  });
+
+  it('a check that failed while nginx was stopping proves nothing: no claim about the check', () => {
+    const check = 'check chk_nginx 1 /usr/bin/killall /usr/bin/killall';
+    const s = judge({ addrs: ['10.9.0.100'], prio: 202, check, nginxAfter: false }, { addrs: [], prio: 201 });
+    expect(s.problems).toEqual([]);
   });
 
   it('nginx answers on the node but not from here: says clients cannot reach the VIP', () => {
