@@ -15,7 +15,7 @@ import type { NodeModel } from '../model/derive.js';
 import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 import type { ExpectedFailover } from '../model/expected.js';
 import type { PairStatus } from '../status/status.js';
-import type { RoundTrace } from './trace.js';
+import { failuresByKind, type ProbeFailure, type RoundTrace } from './trace.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -48,6 +48,8 @@ export interface VipRound {
   failoverSeconds: number | null;
   httpRecoverySeconds: number | null;
   failedRequests: number;
+  /** The failed requests by kind (refused, reset, timeout, 5xx…), as a client saw them. */
+  failures?: Partial<Record<ProbeFailure, number>>;
   /** The host's neighbour entry for the VIP moved to the new holder's MAC within 1 s, unasked. */
   gratuitousArp: boolean | null;
   failbackSeconds: number | null;
@@ -380,6 +382,7 @@ export class Drill {
         const served = await r.probes[i]!.firstSuccessAfter(t0, other, timeoutMs);
         row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
         row.failedRequests = r.probes[i]!.failuresSince(t0);
+        row.failures = failuresByKind(r.probes[i]!.marks().filter((m) => m.sentAt >= t0));
         if (served === null) problems.push(`HTTP through ${row.vip} was not answered by ${other}`);
       }),
     );

@@ -121,3 +121,26 @@ describe('keepalived states for the drill report, from the notify log', () => {
     ]);
   });
 });
+
+import { formatRound } from '../../src/drill/format.js';
+describe('the drill line per round', () => {
+  it('says how the failed requests failed', () => {
+    const v = {
+      instance: 'VI_1',
+      vip: '10.9.0.100',
+      from: 'a1',
+      to: 'a2',
+      vipGoneSeconds: 4.3,
+      failoverSeconds: 4.4,
+      httpRecoverySeconds: 4.5,
+      failedRequests: 42,
+      failures: { refused: 40, '5xx': 2 },
+      gratuitousArp: true,
+      failbackSeconds: 3.1,
+      stayed: null,
+      vipArrivedAt: null,
+    };
+    const line = formatRound({ round: 1, fault: 'nginx-stop', ...v, vips: [v], endedAsBegan: true, faultAt: '', problems: [] });
+    expect(line).toContain('42 failed requests (40 refused, 2 5xx)');
+  });
+});
