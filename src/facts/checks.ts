@@ -80,7 +80,8 @@ export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
  * Runs the tracked check as keepalived will: the command found by path search, symlinks followed
  * (`pidof` then runs as /sbin/killall5, which picks its mode from its name and fails), as
  * script_user when one is set. The command is the one in the node's keepalived.conf when there
- * is one (what keepalived really runs), else the inventory's. Then keepalived's last line on it.
+ * is one (what keepalived really runs), else the inventory's (`conf` ''). Then keepalived's last
+ * line on it.
  */
 export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scriptUser?: string, conf = KEEPALIVED_CONF): string {
   const as = scriptUser ? `runuser -u ${shellQuote(scriptUser)} -- ` : '';
@@ -90,7 +91,8 @@ export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scri
     [
       `echo ${CHECK_MARK}`,
       // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
-      `( cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} 2>/dev/null | head -n 1); [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
+      // A deployed config without this vrrp_script (track_process) has no script to prove: say so.
+      `( cs=; if [ -n ${shellQuote(conf)} ] && [ -f ${shellQuote(conf)} ]; then cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} | head -n 1); [ -n "$cs" ] || { echo "check ${check.name} none - -"; exit 0; }; fi; [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
       `  set -f; set -- $cs; c=$1; shift`,
       `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
       `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
@@ -109,6 +111,7 @@ export function parseCheckProof(check: Pick<CheckSpec, 'name' | 'script'>, text:
         proof.ok = false;
         continue;
       }
+      if (m[2] === 'none') continue;
       proof.exit = Number(m[2]);
       proof.ok = proof.exit === 0;
       proof.path = m[3]!;

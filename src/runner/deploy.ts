@@ -54,8 +54,8 @@ interface PairRun extends HostRun {
   proof?: CheckProof;
 }
 
-/** The inventory's check (not the deployed one: /dev/null has no vrrp_script), as keepalived runs it. */
-const proofScript = (pair: PairModel) => checkProofScript(pair.spec.check, pair.spec.script_user, '/dev/null');
+/** The inventory's check (not the deployed one: no config given), as keepalived runs it. */
+const proofScript = (pair: PairModel) => checkProofScript(pair.spec.check, pair.spec.script_user, '');
 const proofOf = (pair: PairModel, stdout: string) => {
   const at = stdout.indexOf(`${CHECK_MARK}\n`);
   return at < 0 ? undefined : parseCheckProof(pair.spec.check, stdout.slice(at));
@@ -162,7 +162,9 @@ async function deployPair(
     }
     // The check as keepalived will run it, from the facts round trip: refuse before any change.
     const refused =
-      verify && !opts.check && run.proof ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true) : null;
+      verify && !opts.check && run.proof && pair.failover.track !== 'process'
+        ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true)
+        : null;
     if (refused) {
       run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
       failRun(run, refused);
@@ -174,7 +176,7 @@ async function deployPair(
       diff: opts.diff,
       secrets: model.secrets,
       emit,
-      ...(verify ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
+      ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
     });
   }
 

@@ -2,6 +2,7 @@
 // priority against the model's, nginx, its upstream servers and the tracked check on each node
 // (one exec per node), and the user's path through the VIP asked from this machine.
 import { serviceActive } from '../platforms/services.js';
+import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
@@ -125,7 +126,7 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
       state: null,
       priority: null,
       effective: null,
-      expectedPriority: expectedPriority(i.priorities[host] ?? 0, pair.spec.check.weight),
+      expectedPriority: expectedPriority(i.priorities[host] ?? 0, trackWeight(pair.failover, pair.spec.check)),
     };
   // The dump lists each instance, its State, then its Effective priority; interfaces follow
   // with State lines of their own, so each instance takes only its first State.
@@ -172,9 +173,9 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
     for (const i of pair.instances) {
       const st = n.instances[i.spec.name];
       if (!st || st.effective === null || st.effective === undefined || st.expectedPriority === undefined) continue;
-      if (pair.spec.check.weight === 0 ? st.state === 'FAULT' : st.effective < st.expectedPriority) {
-        const what =
-          pair.spec.check.weight === 0 ? 'is in FAULT' : `has effective priority ${st.effective}, expected ${st.expectedPriority}`;
+      const weight = trackWeight(pair.failover, pair.spec.check);
+      if (weight === 0 ? st.state === 'FAULT' : st.effective < st.expectedPriority) {
+        const what = weight === 0 ? 'is in FAULT' : `has effective priority ${st.effective}, expected ${st.expectedPriority}`;
         if (!failing)
           problems.push(
             `${n.host} ${i.spec.name} ${what} while nginx runs: check ${pair.spec.check.name} fails for keepalived${n.check?.log ? ` (keepalived: ${n.check.log})` : ''}`,

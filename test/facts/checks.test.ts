@@ -143,3 +143,15 @@ describe('HTTP through the VIP from this machine (local HTTP server)', () => {
     );
   });
 });
+
+describe('a deployed config without the script (track_process)', () => {
+  it('has nothing to prove: the proof says neither pass nor fail', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'haops-conf-'));
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, 'vrrp_track_process nginx {\n    process nginx\n    weight 0\n}\n');
+    const check = { name: 'chk_nginx', script: 'no-such-check-cmd nginx' };
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, conf)))).toMatchObject({ ok: null, exit: null });
+    // No config given (deploy): the inventory's command is proved.
+    expect(parseCheckProof(check, sh(checkProofScript(check, undefined, ''))).ok).toBe(false);
+  });
+});
