@@ -47,7 +47,8 @@ export function register(program: Command, io: CliIo): void {
     .description('who holds each VIP, keepalived and nginx state, HTTP through the VIP; exit 1 when unhealthy')
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
-    .option('--watch [seconds]', 'refresh every N seconds (default 2)')
+    .option('--watch [seconds]', 'look every N seconds (default 2) and print each change as it is seen')
+    .option('--prom <file>', "also write the reading for node_exporter's textfile collector (atomically)")
     .action(async (file: string, flags: StatusFlags) => io.setCode(await statusCommand(file, flags, io.out)));
   nodeOptions(program.command('failover-drill'))
     .description('break the VIP holder on purpose, measure the failover, restore, report')
@@ -59,6 +60,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--rounds <n>', 'repeat and report min/median/max', '1')
     .option('--max-failover <seconds>', 'fail (exit 1) when a failover takes longer')
     .option('--probe-ms <ms>', 'milliseconds between HTTP probes through the VIP', '20')
+    .option('--report <file.html>', 'also write a page with a time axis per round (self-contained, opens offline)')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
   nodeOptions(program.command('soak'))

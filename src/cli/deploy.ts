@@ -74,10 +74,18 @@ function summary(r: DeployReport): string {
   for (const p of r.pairs) {
     for (const d of p.drained ?? [])
       lines.push(`${p.pair}: ${d} is DRAINED and stays so: it holds no VIP until \`haops undrain INVENTORY ${d}\``);
-    for (const v of p.vips)
+    for (const v of p.vips) {
+      // The user's path from here when it was asked; the nodes' own answer otherwise.
+      const answered = v.client?.ok
+        ? `, ${v.client.url} answered ${v.client.status}${v.client.node ? ` by ${v.client.node}` : ''}`
+        : !v.client && v.servedBy
+          ? `, HTTP answered by ${v.servedBy}`
+          : '';
       lines.push(
-        `${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${v.servedBy ? `, HTTP answered by ${v.servedBy}` : ''}${v.problem ? `  <- ${v.problem}` : ''}`,
+        `${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${answered}${v.problem ? `  <- ${v.problem}` : ''}`,
       );
+      for (const w of v.warnings ?? []) lines.push(`  warning: ${w}`);
+    }
   }
   const pairsOk = r.pairs.filter((p) => p.ok).map((p) => p.pair);
   const pairsBad = r.pairs.filter((p) => !p.ok).map((p) => p.pair);

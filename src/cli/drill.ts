@@ -5,6 +5,21 @@ import { runDrill } from '../drill/run.js';
 import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
+import { writeFileSync } from 'node:fs';
+import { renderDrillHtml } from '../drill/report-html.js';
+
+/** The page is written even for a failed or refused drill: that is when it is looked at. */
+function writeReport(file: string, html: string, err: (s: string) => void): void {
+  try {
+    writeFileSync(file, html);
+    err(`report: ${file}`);
+  } catch (e) {
+    throw new UsageError(
+      `--report ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'give a path in a directory that exists, e.g. --report drill.html',
+    );
+  }
+}
 
 export interface DrillFlags extends NodeFlags {
   pair?: string;
@@ -15,6 +30,7 @@ export interface DrillFlags extends NodeFlags {
   maxFailover?: string;
   probeMs?: string;
   json?: boolean;
+  report?: string;
 }
 
 export async function drillCommand(file: string, flags: DrillFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -64,6 +80,7 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
         { pair, instance, node: flags.node, fault, rounds, maxFailover, probeMs, nodes, log, started: (d) => (drill = d) },
         connect,
       );
+      if (flags.report) writeReport(flags.report, renderDrillHtml(report, pair.nodes), err);
       out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
       return report.ok ? 0 : 1;
     } finally {

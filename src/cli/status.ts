@@ -1,27 +1,63 @@
-// `haops status`: one look at every pair, or a refreshing one with --watch. Non-zero when unhealthy.
+// `haops status`: one look at every pair, or --watch: the first look, then each change as it is
+// seen. --prom FILE writes every reading for node_exporter's textfile collector. Non-zero when unhealthy.
+import { resolve } from 'node:path';
 import { sleep } from '../core/poll.js';
-import { fleetStatus, formatStatus } from '../status/status.js';
+import { UsageError } from '../core/errors.js';
+import type { Model } from '../model/derive.js';
+import { fleetStatus, formatStatus, type PairStatus } from '../status/status.js';
+import { statusToProm, writePromFile } from '../status/prom.js';
+import { statusChanges } from '../status/watch.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 
 export interface StatusFlags extends NodeFlags {
   json?: boolean;
   watch?: string | boolean;
+  prom?: string;
+}
+
+function promContext(model: Model, takenAt: number) {
+  return {
+    takenAt,
+    instances: Object.fromEntries(
+      model.pairs.map((p) => [
+        p.name,
+        Object.fromEntries(p.instances.map((i) => [i.spec.name, { intf: p.spec.interface, vrid: i.spec.virtual_router_id }])),
+      ]),
+    ),
+  };
 }
 
 export async function statusCommand(file: string, flags: StatusFlags, out: (s: string) => void): Promise<number> {
+  const every = typeof flags.watch === 'string' ? Number(flags.watch) : 2;
+  if (!(every > 0)) throw new UsageError(`--watch ${flags.watch}: expected seconds, e.g. 2`);
+  const prom = flags.prom ? resolve(flags.prom) : null;
   return withNodes(file, flags, async ({ model, connect }) => {
+    let last: PairStatus[] | null = null;
     for (;;) {
       const pairs = await fleetStatus(model, connect);
+      const at = Date.now();
       const ok = pairs.every((p) => p.ok);
-      const text = flags.json ? JSON.stringify({ ok, pairs }, null, 2) : formatStatus(pairs);
+      if (prom) {
+        try {
+          writePromFile(prom, statusToProm(pairs, promContext(model, at)));
+        } catch (e) {
+          throw new UsageError(
+            `--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            'give a file in a directory that exists and that you may write, e.g. /var/lib/node_exporter/textfile/haops.prom',
+          );
+        }
+      }
       if (!flags.watch) {
-        out(text);
+        out(flags.json ? JSON.stringify({ ok, takenAt: new Date(at).toISOString(), pairs }, null, 2) : formatStatus(pairs));
         return ok ? 0 : 1;
       }
-      if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-      out(`${new Date().toISOString()}\n${text}\n`);
-      await sleep((typeof flags.watch === 'string' ? Number(flags.watch) : 2) * 1000);
+      const stamp = new Date(at).toISOString();
+      if (flags.json) out(JSON.stringify({ ok, takenAt: stamp, pairs }));
+      else if (!last) out(`${stamp}\n${formatStatus(pairs)}\n-- changes as they are seen (every ${every} s):`);
+      else for (const line of statusChanges(last, pairs)) out(`${stamp}  ${line}`);
+      last = pairs;
+      await sleep(every * 1000);
     }
   });
 }

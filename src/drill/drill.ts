@@ -2,6 +2,7 @@
 // (a streaming `ip monitor address` per node, stamped on the node; HTTP through the VIP every
 // 20 ms), restore, and report the figures. Every exit path restores the fault first.
 import { serviceAction } from '../platforms/services.js';
+import { shellQuote } from '../core/quote.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
@@ -13,6 +14,8 @@ import { NotifyWatch } from './notify-watch.js';
 import type { NodeModel } from '../model/derive.js';
 import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 import type { ExpectedFailover } from '../model/expected.js';
+import type { PairStatus } from '../status/status.js';
+import { failuresByKind, type ProbeFailure, type RoundTrace } from './trace.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -45,6 +48,8 @@ export interface VipRound {
   failoverSeconds: number | null;
   httpRecoverySeconds: number | null;
   failedRequests: number;
+  /** The failed requests by kind (refused, reset, timeout, 5xx…), as a client saw them. */
+  failures?: Partial<Record<ProbeFailure, number>>;
   /** The host's neighbour entry for the VIP moved to the new holder's MAC within 1 s, unasked. */
   gratuitousArp: boolean | null;
   failbackSeconds: number | null;
@@ -64,6 +69,8 @@ export interface RoundReport extends Omit<VipRound, 'instance' | 'vip'> {
   notifications?: NotifyTimeline;
   /** With --node: who held each of the pair's VIPs while the node was down. */
   duringFault?: Record<string, string[]>;
+  /** Everything seen during the round, event by event: what `--report` draws. */
+  trace?: RoundTrace;
   problems: string[];
 }
 
@@ -165,6 +172,10 @@ interface RoundRun {
   neighs: (NeighbourWatch | null)[];
   rows: VipRound[];
   problems: string[];
+  /** For the trace: when the probes started, the restore, and the pair as it was before the fault. */
+  startedAt: number;
+  restoreAt: number | null;
+  before: PairStatus;
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
@@ -242,8 +253,11 @@ export class Drill {
     return pollFor(() => this.events.find(pred), { until: since + (this.opts.timeoutSeconds ?? 30) * 1000, everyMs: 20 });
   }
 
-  /** Every instance of the pair has exactly one healthy holder serving HTTP; else why not. */
-  async precheck(): Promise<{ holders: Record<string, string> } | { refused: string }> {
+  /**
+   * Every instance of the pair has exactly one healthy holder serving the user's path, and no
+   * check already fails (it could not move the VIP); else why not.
+   */
+  async precheck(): Promise<{ holders: Record<string, string>; status: PairStatus } | { refused: string }> {
     const status = await pairStatus(this.pair, async (n) => this.hosts[n]!);
     const drained = status.nodes.filter((n) => n.drained).map((n) => n.host);
     if (drained.length)
@@ -252,13 +266,15 @@ export class Drill {
       };
     const sick = status.nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
     if (sick.length) return { refused: `not every node is healthy (${sick.join(', ')}): a fault now could leave no healthy node` };
+    if (status.problems.length) return { refused: status.problems.join('; ') };
     const holders: Record<string, string> = {};
     for (const inst of status.instances) {
       if (inst.holders.length !== 1) return { refused: inst.problem ?? `VIP ${inst.vip} has ${inst.holders.length} holders` };
-      if (!inst.servedBy) return { refused: `HTTP through VIP ${inst.vip} does not answer` };
+      if (inst.client ? !inst.client.ok : !inst.servedBy)
+        return { refused: inst.problem ?? `HTTP through VIP ${inst.vip} does not answer` };
       holders[inst.instance] = inst.holders[0]!;
     }
-    return { holders };
+    return { holders, status };
   }
 
   /** One round: break the holder, measure the failover, restore, measure the failback, judge. */
@@ -271,6 +287,7 @@ export class Drill {
       const duringFault = this.opts.node ? await this.survivorHoldsAll(r) : undefined;
       await this.measureFailback(r, moves);
       const { endedAsBegan, timeline } = await this.judge(r, t0, moves);
+      const trace = await this.trace(r, t0);
       const { rows, problems } = r;
       return {
         round: n,
@@ -281,6 +298,7 @@ export class Drill {
         faultAt: new Date(t0).toISOString(),
         ...(timeline ? { notifications: timeline } : {}),
         ...(duringFault ? { duringFault } : {}),
+        trace,
         problems,
       };
     } finally {
@@ -305,7 +323,8 @@ export class Drill {
     this.events = [];
     await this.watch(vips);
     const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
-    const probes = vips.map((vip) => new HttpProbe(vip, port, this.opts.probeMs ?? 20));
+    const probes = vips.map((vip) => new HttpProbe(vip, { ...this.pair.health, port }, this.opts.probeMs ?? 20));
+    const startedAt = Date.now();
     const neighs = vips.map((vip) => NeighbourWatch.start(vip));
     for (const p of probes) p.start();
     await sleep(300);
@@ -323,7 +342,7 @@ export class Drill {
       stayed: null,
       vipArrivedAt: null,
     }));
-    return { n, from, other, targets, macs, notify, probes, neighs, rows, problems: [] };
+    return { n, from, other, targets, macs, notify, probes, neighs, rows, problems: [], startedAt, restoreAt: null, before: pre.status };
   }
 
   /** Puts the fault in place (its restore armed first); returns when it was put. */
@@ -357,12 +376,13 @@ export class Drill {
           row.to = other;
           row.failoverSeconds = seconds(arrived.at - t0);
           row.vipArrivedAt = new Date(arrived.at).toISOString();
-          moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at });
+          moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at, ...(gone ? { goneAt: gone.at } : {}) });
           if (r.macs[other] && r.neighs[i]) row.gratuitousArp = r.neighs[i]!.movedTo(r.macs[other]!, arrived.at, 1000);
         } else problems.push(`VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
         const served = await r.probes[i]!.firstSuccessAfter(t0, other, timeoutMs);
         row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
         row.failedRequests = r.probes[i]!.failuresSince(t0);
+        row.failures = failuresByKind(r.probes[i]!.marks().filter((m) => m.sentAt >= t0));
         if (served === null) problems.push(`HTTP through ${row.vip} was not answered by ${other}`);
       }),
     );
@@ -383,6 +403,7 @@ export class Drill {
   private async measureFailback(r: RoundRun, moves: VipMove[]): Promise<void> {
     const { from, other, rows, problems } = r;
     const tr = Date.now();
+    r.restoreAt = tr;
     if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
     await this.restore();
     await Promise.all(
@@ -395,7 +416,10 @@ export class Drill {
         const back = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'add' && e.at >= tr, tr);
         row.failbackSeconds = back ? seconds(back.at - tr) : null;
         if (!back) problems.push(`VIP ${row.vip} did not come back to ${from} after the restore`);
-        else moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at });
+        else {
+          const left = this.events.find((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
+          moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at, ...(left ? { goneAt: left.at } : {}) });
+        }
       }),
     );
   }
@@ -427,6 +451,51 @@ export class Drill {
     return { endedAsBegan, ...(timeline ? { timeline } : {}) };
   }
 
+  /**
+   * The round event by event for the report: VIP moves and probes as seen here, GARP flips of
+   * this machine's neighbour entry, and keepalived's state changes from each node's notify log
+   * (one read per node after the round; the log's times are the node's clock).
+   */
+  private async trace(r: RoundRun, t0: number): Promise<RoundTrace> {
+    const endedAt = Date.now();
+    const vips = r.rows.map((x) => x.vip);
+    const states: RoundTrace['states'] = [];
+    const log = this.pair.spec.notify.log;
+    await Promise.all(
+      this.pair.nodes.map(async (node) => {
+        try {
+          const out = await this.hosts[node]!.exec(`tail -n 400 ${shellQuote(log)} 2>/dev/null`, { timeoutMs: 10_000 });
+          states.push(...notifyLogStates(node, out.stdout, r.startedAt - 1000, endedAt));
+        } catch {
+          /* the report draws what it has */
+        }
+      }),
+    );
+    const garp: RoundTrace['garp'] = [];
+    const statesAtStart = Object.fromEntries(
+      r.before.nodes.map((n) => [n.host, Object.fromEntries(Object.entries(n.instances).map(([k, v]) => [k, v.state]))]),
+    );
+    const holdersAtStart = Object.fromEntries(vips.map((vip) => [vip, r.before.instances.find((i) => i.vip === vip)?.holders[0] ?? null]));
+    vips.forEach((vip, i) => {
+      const before = r.macs[holdersAtStart[vip] ?? ''] ?? null;
+      for (const [node, mac] of Object.entries(r.macs))
+        for (const at of r.neighs[i]?.flipsTo(mac, before) ?? []) if (at >= r.startedAt && at <= endedAt) garp.push({ vip, node, at });
+    });
+    return {
+      startedAt: r.startedAt,
+      endedAt,
+      faultAt: t0,
+      restoreAt: r.restoreAt,
+      holdersAtStart,
+      statesAtStart,
+      vipEvents: this.events.filter((e) => vips.includes(e.vip) && e.at >= r.startedAt).map((e) => ({ ...e })),
+      states: states.sort((a, b) => a.at - b.at),
+      garp: garp.sort((a, b) => a.at - b.at),
+      probes: r.probes.flatMap((p) => p.marks()).filter((m) => m.sentAt <= endedAt),
+      instances: Object.fromEntries(r.rows.map((x) => [x.vip, x.instance])),
+    };
+  }
+
   /** Waits until the node answers again (isolation heals by the node's own timer). */
   private async awaitReachable(name: string): Promise<void> {
     const until = Date.now() + ((this.opts.isolateSeconds ?? 8) + 30) * 1000;
@@ -456,6 +525,19 @@ export class Drill {
     }
     return out;
   }
+}
+
+/** State changes in a node's notify log ("TIME host=H pair=P instance=I state=S priority=N"), within [from, to]. */
+export function notifyLogStates(node: string, text: string, from: number, to: number): RoundTrace['states'] {
+  const out: RoundTrace['states'] = [];
+  for (const line of text.split('\n')) {
+    // Channel outcome lines and notify-test calls carry more fields: only the transition itself counts.
+    const m = /^(\S+) host=\S+ pair=\S+ instance=(\S+) state=([A-Z]+) priority=\d+$/.exec(line.trim());
+    if (!m) continue;
+    const at = Date.parse(m[1]!);
+    if (Number.isFinite(at) && at >= from && at <= to) out.push({ node, instance: m[2]!, state: m[3]!, at });
+  }
+  return out;
 }
 
 /** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */

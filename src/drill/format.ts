@@ -1,13 +1,19 @@
 // The drill's words: one line a round while it runs, the table and verdict at the end.
 import { formatTimeline } from '../notify/timeline.js';
-import type { DrillReport, RoundReport } from './drill.js';
+import type { DrillReport, RoundReport, VipRound } from './drill.js';
+
+/** " (40 refused, 2 5xx)", or nothing. */
+const kinds = (f: VipRound['failures']) => {
+  const parts = Object.entries(f ?? {}).map(([k, n]) => `${n} ${k}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+};
 
 export function formatRound(r: RoundReport): string {
   const s = (x: number | null) => (x === null ? '-' : `${x.toFixed(2)} s`);
   return r.vips
     .map(
       (v) =>
-        `round ${r.round}: ${v.vip} ${v.from} -> ${v.to ?? 'nobody'}: VIP gone ${s(v.vipGoneSeconds)}, on new holder ${s(v.failoverSeconds)}, HTTP back ${s(v.httpRecoverySeconds)}, ${v.failedRequests} failed requests, GARP ${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}, ${v.stayed !== null ? (v.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(v.failbackSeconds)}`}`,
+        `round ${r.round}: ${v.vip} ${v.from} -> ${v.to ?? 'nobody'}: VIP gone ${s(v.vipGoneSeconds)}, on new holder ${s(v.failoverSeconds)}, HTTP back ${s(v.httpRecoverySeconds)}, ${v.failedRequests} failed requests${kinds(v.failures)}, GARP ${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}, ${v.stayed !== null ? (v.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(v.failbackSeconds)}`}`,
     )
     .join('\n');
 }
@@ -40,8 +46,8 @@ export function formatReport(r: DrillReport): string {
   for (const x of r.rounds) {
     if (x.notifications)
       lines.push(
-        `  notifications, round ${x.round} (delay after the VIP moved):`,
-        ...formatTimeline(x.notifications)
+        `  notifications, round ${x.round}, in the order they arrived:`,
+        ...formatTimeline(x.notifications, { faultAt: Date.parse(x.faultAt) })
           .split('\n')
           .map((l) => `    ${l}`),
       );

@@ -1,21 +1,21 @@
-// HTTP through the VIP every few ms (the drill: 20) from this machine: which node answered, and which failed.
-import { pollFor } from '../core/poll.js';
+// HTTP through the VIP every few ms (the drill: 20) from this machine, on the user's path
+// (health_path): which node answered (X-Haops-Node), which requests failed and how (refused,
+// reset, timeout, 5xx).
 import http from 'node:http';
+import { pollFor } from '../core/poll.js';
+import type { HealthModel } from '../model/derive.js';
+import { NODE_HEADER, probeFailure } from '../runner/client-probe.js';
+import type { ProbeMark } from './trace.js';
 
-interface Sample {
-  sentAt: number;
-  at: number;
-  ok: boolean;
-  node: string | null;
-}
+const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 export class HttpProbe {
-  private samples: Sample[] = [];
+  private samples: ProbeMark[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly vip: string,
-    private readonly port: number,
+    private readonly health: HealthModel,
     private readonly intervalMs = 100,
     private readonly timeoutMs = 400,
   ) {}
@@ -29,18 +29,31 @@ export class HttpProbe {
     this.timer = null;
   }
 
+  /** Every request so far, in the order they were sent. */
+  marks(): ProbeMark[] {
+    return [...this.samples].sort((a, b) => a.sentAt - b.sentAt);
+  }
+
   private once(): void {
     const sentAt = Date.now();
-    const done = (ok: boolean, node: string | null) => this.samples.push({ sentAt, at: Date.now(), ok, node });
-    const req = http.get({ host: this.vip, port: this.port, path: '/haops-health', agent: false, timeout: this.timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => done(res.statusCode === 200, res.statusCode === 200 ? body.trim() : null));
-      res.on('error', () => done(false, null));
+    const { vip, health } = this;
+    let settled = false;
+    const done = (m: Omit<ProbeMark, 'vip' | 'sentAt' | 'at'>) => {
+      if (settled) return;
+      settled = true;
+      this.samples.push({ vip, sentAt, at: Date.now(), ...m });
+    };
+    const req = http.get({ host: vip, port: health.port, path: health.path, agent: false, timeout: this.timeoutMs }, (res) => {
+      const status = res.statusCode ?? 0;
+      const h = res.headers[NODE_HEADER];
+      const node = typeof h === 'string' && NODE_RE.test(h) ? h : null;
+      res.resume();
+      const ok = status >= health.min && status <= health.max;
+      res.on('end', () => done({ ok, node, status, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) }));
+      res.on('error', (e) => done({ ok: false, node, status, failure: probeFailure(e as NodeJS.ErrnoException) ?? 'other' }));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => done(false, null));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, node: null, failure: probeFailure(e) ?? 'other' }));
   }
 
   /** Time of the first answer by `node` sent after t0, waiting up to timeoutMs for it. */

@@ -11,7 +11,10 @@ interface NeighEvent {
 export class NeighbourWatch {
   private events: NeighEvent[] = [];
 
-  private constructor(private readonly child: ChildProcess, vip: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    vip: string,
+  ) {
     let buf = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
@@ -20,7 +23,9 @@ export class NeighbourWatch {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
-        const m = new RegExp(`(?:^|\\s)${vip.replaceAll('.', '\\.')} dev \\S+(?: lladdr ([0-9a-f:]{17}))?.*?\\b(REACHABLE|STALE|DELAY|PROBE|INCOMPLETE|FAILED|PERMANENT|NOARP)?\\s*$`).exec(line);
+        const m = new RegExp(
+          `(?:^|\\s)${vip.replaceAll('.', '\\.')} dev \\S+(?: lladdr ([0-9a-f:]{17}))?.*?\\b(REACHABLE|STALE|DELAY|PROBE|INCOMPLETE|FAILED|PERMANENT|NOARP)?\\s*$`,
+        ).exec(line);
         if (m) this.events.push({ at: Date.now(), mac: m[1] ?? null, state: m[2] ?? '' });
       }
     });
@@ -36,6 +41,21 @@ export class NeighbourWatch {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * When this machine's entry for the VIP changed from another MAC to `mac`. `before`: the MAC
+   * the entry held when watching began (an unchanged entry shows no line; without it, the first
+   * sighting is no change).
+   */
+  flipsTo(mac: string, before: string | null = null): number[] {
+    const out: number[] = [];
+    let last: string | null = before;
+    for (const e of this.events) {
+      if (e.mac && last !== null && e.mac !== last && e.mac === mac) out.push(e.at);
+      if (e.mac) last = e.mac;
+    }
+    return out;
   }
 
   movedTo(mac: string, arrivedAt: number, windowMs: number): boolean {

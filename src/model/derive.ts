@@ -48,12 +48,46 @@ export interface PairInstance {
   math: InstanceMath;
 }
 
+/** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
+export interface HealthModel {
+  path: string;
+  port: number;
+  min: number;
+  max: number;
+}
+
+/** One upstream server as nginx on each node reaches it: what the per-node upstream check asks. */
+export interface UpstreamServer {
+  upstream: string;
+  server: string;
+  host: string;
+  port: number;
+}
+
 export interface PairModel {
   name: string;
   nodes: [string, string];
   spec: PairSpec;
   failover: FailoverWanted;
   instances: PairInstance[];
+  health: HealthModel;
+  /** Every upstream server of the pair's nginx, each once per upstream. */
+  upstreams: UpstreamServer[];
+}
+
+export function healthOf(nginx: PairSpec['nginx']): HealthModel {
+  const s = nginx.health_status;
+  const [min, max] = typeof s === 'number' ? [s, s] : s.split('-').map(Number);
+  return { path: nginx.health_path, port: nginx.listen, min: min!, max: max! };
+}
+
+export function upstreamServers(nginx: PairSpec['nginx']): UpstreamServer[] {
+  return nginx.upstreams.flatMap((u) =>
+    u.servers.map((server) => {
+      const at = server.lastIndexOf(':');
+      return { upstream: u.name, server, host: server.slice(0, at), port: Number(server.slice(at + 1)) };
+    }),
+  );
 }
 
 /** How a host's commands reach root: not at all (root login), sudo with a known password, or asked. */
@@ -118,7 +152,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         },
       };
     });
-    pairs.push({ name: pairName, nodes: pairNodes, spec, failover, instances });
+    pairs.push({ name: pairName, nodes: pairNodes, spec, failover, instances, health: healthOf(spec.nginx), upstreams: upstreamServers(spec.nginx) });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
       const ip = ipOf(host);

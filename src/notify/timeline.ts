@@ -9,6 +9,8 @@ export interface VipMove {
   to: string;
   /** Local clock (Date.now()) when the VIP was seen on `to`. */
   arrivedAt: number;
+  /** Local clock when the VIP left `from`, when that was seen. */
+  goneAt?: number;
 }
 
 export interface TimelineInput {
@@ -52,6 +54,13 @@ export interface NotifyTimeline {
   unmatched: NotificationEvent[];
 }
 
+/** An SMS carries only text: its state is the one keepalived word in it, its instance the word before "is now" (default template). */
+function smsFields(text: string): { instance?: string; state?: string } {
+  const state = /\b(MASTER|BACKUP|FAULT|STOP|DELETED)\b/.exec(text)?.[1];
+  const instance = /(\S+) is now \S+/.exec(text)?.[1];
+  return { ...(instance ? { instance } : {}), ...(state ? { state } : {}) };
+}
+
 function sourceOf(e: NotificationEvent): TimelineEntry['source'] {
   return e.channel === 'email' ? e.source : 'haops';
 }
@@ -61,7 +70,9 @@ function hostOf(e: NotificationEvent, hosts: readonly string[]): string | null {
   if (e.host && hosts.includes(e.host)) return e.host;
   if (e.channel === 'sms') {
     // An SMS carries no host field: look for a host name in the text (the default template has it).
-    const named = hosts.find((h) => new RegExp(`(^|[^A-Za-z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_.-]|$)`).test(e.text));
+    const named = hosts.find((h) =>
+      new RegExp(`(^|[^A-Za-z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_.-]|$)`).test(e.text),
+    );
     return named ?? null;
   }
   return null;
@@ -71,7 +82,8 @@ export function notifyTimeline(input: TimelineInput): NotifyTimeline {
   const before = input.beforeMs ?? 30_000;
   const after = input.afterMs ?? 60_000;
   const hosts = Object.keys(input.channels);
-  const inWindow = (t: number) => (input.startedAt === undefined || t >= input.startedAt) && (input.endedAt === undefined || t <= input.endedAt);
+  const inWindow = (t: number) =>
+    (input.startedAt === undefined || t >= input.startedAt) && (input.endedAt === undefined || t <= input.endedAt);
   const moves = [...input.moves].sort((a, b) => a.arrivedAt - b.arrivedAt);
   const involves = (m: VipMove, h: string) => m.to === h || m.from === h;
   const nearest = (h: string, t: number): VipMove | null => {
@@ -95,12 +107,13 @@ export function notifyTimeline(input: TimelineInput): NotifyTimeline {
       continue;
     }
     const move = nearest(host, e.receivedAt);
+    const sms = e.channel === 'sms' ? smsFields(e.text) : {};
     byHost.get(host)!.push({
       host,
       channel: e.channel,
       source: sourceOf(e),
-      instance: e.instance,
-      state: e.state,
+      instance: e.instance ?? sms.instance,
+      state: e.state ?? sms.state,
       receivedAt: e.receivedAt,
       move,
       delayMs: move ? e.receivedAt - move.arrivedAt : null,
@@ -120,20 +133,44 @@ export function notifyTimeline(input: TimelineInput): NotifyTimeline {
   return { nodes, unmatched };
 }
 
-const fmtDelay = (ms: number | null) => (ms === null ? 'no VIP move near it' : `${ms >= 0 ? '+' : '−'}${(Math.abs(ms) / 1000).toFixed(2)} s ${ms >= 0 ? 'after' : 'before'} the VIP arrived`);
+const sec = (ms: number) => `${(Math.abs(ms) / 1000).toFixed(2)} s`;
 
-export function formatTimeline(t: NotifyTimeline): string {
+/** What a notification came after: the VIP arriving, or (sent before that) the VIP leaving the old holder, or the fault. */
+function relativeTo(e: TimelineEntry, faultAt: number | undefined): string {
+  const m = e.move;
+  if (m && e.receivedAt >= m.arrivedAt) return `${sec(e.receivedAt - m.arrivedAt)} after the VIP arrived on ${m.to}`;
+  if (m && m.goneAt !== undefined && m.from && e.receivedAt >= m.goneAt)
+    return `${sec(e.receivedAt - m.goneAt)} after the VIP left ${m.from}, ${sec(m.arrivedAt - e.receivedAt)} before it arrived on ${m.to}`;
+  if (m)
+    return `${sec(m.arrivedAt - e.receivedAt)} before the VIP arrived on ${m.to}${m.from ? ` (when it left ${m.from} was not seen)` : ''}`;
+  return faultAt !== undefined && e.receivedAt >= faultAt
+    ? `${sec(e.receivedAt - faultAt)} after the fault, no VIP move near it`
+    : 'no VIP move near it';
+}
+
+/**
+ * Every notification of the round in time order, one line each: when it arrived (after the fault,
+ * when known), which node and channel, what it said, and what it came after.
+ */
+export function formatTimeline(t: NotifyTimeline, opts: { faultAt?: number } = {}): string {
   const out: string[] = [];
+  const all = t.nodes.flatMap((n) => n.notifications).sort((a, b) => a.receivedAt - b.receivedAt);
+  const hostW = Math.max(0, ...all.map((e) => e.host.length));
+  for (const e of all) {
+    const when =
+      opts.faultAt !== undefined
+        ? `${`${e.receivedAt >= opts.faultAt ? '+' : '−'}${sec(e.receivedAt - opts.faultAt)}`.padStart(8)} after the fault  `
+        : '';
+    const channel = `${e.channel}${e.source === 'keepalived' ? ' (keepalived)' : ''}`;
+    const what = [e.instance, e.state].filter(Boolean).join(' ') || '(state not given)';
+    out.push(`${when}${e.host.padEnd(hostW)}  ${channel.padEnd(20)} ${what.padEnd(16)} ${relativeTo(e, opts.faultAt)}`);
+  }
+  if (!all.length) out.push('no notification arrived');
   for (const n of t.nodes) {
-    out.push(`${n.host}: ${n.notifications.length} notification${n.notifications.length === 1 ? '' : 's'}`);
-    for (const e of n.notifications) {
-      const what = [e.instance, e.state].filter(Boolean).join(' ');
-      out.push(`  ${e.channel.padEnd(7)} ${e.source === 'keepalived' ? '(keepalived) ' : ''}${what || '?'}  ${fmtDelay(e.delayMs)}`);
-    }
-    if (n.silent.length > 0) out.push(`  silent: ${n.silent.join(', ')}`);
+    if (n.silent.length > 0) out.push(`${n.host}: silent on ${n.silent.join(', ')}`);
     for (const m of n.missed) {
       if (m.channels.length === n.silent.length && m.channels.every((c) => n.silent.includes(c))) continue;
-      out.push(`  nothing on ${m.channels.join(', ')} for the move ${m.move.from ?? '-'} → ${m.move.to}`);
+      out.push(`${n.host}: nothing on ${m.channels.join(', ')} for the move ${m.move.from ?? '-'} → ${m.move.to}`);
     }
   }
   if (t.unmatched.length > 0) out.push(`${t.unmatched.length} notification(s) from hosts outside this drill`);

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { Facts } from '../core/state.js';
 import { targetOf } from '../model/profile.js';
 import { fitNode } from '../render/keepalived.js';
-import type { Model, PairModel } from '../model/derive.js';
+import { vipAddress, type Model, type PairModel } from '../model/derive.js';
 import { poll } from '../core/poll.js';
 import type { Host } from '../ssh/host.js';
 import {
@@ -13,6 +13,7 @@ import {
   failRun,
   learnHost,
   newHostRun,
+  PROVE_STEP,
   type DeployEvent,
   type DeployReport,
   type HostReport,
@@ -21,6 +22,9 @@ import {
 } from './engine.js';
 import { wantedSkeleton, wantedState, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
+import { serviceActive } from '../platforms/services.js';
+import { probeVip, type ClientProbe } from './client-probe.js';
+import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -46,7 +50,21 @@ export interface DeployOptions {
 
 interface PairRun extends HostRun {
   probe?: VipProbe | null;
+  /** The inventory's check, run on the node as keepalived will run it (facts round trip). */
+  proof?: CheckProof;
 }
+
+/** The inventory's check (not the deployed one: no config given), as keepalived runs it. */
+const proofScript = (pair: PairModel) => checkProofScript(pair.spec.check, pair.spec.script_user, '');
+const proofOf = (pair: PairModel, stdout: string) => {
+  const at = stdout.indexOf(`${CHECK_MARK}\n`);
+  return at < 0 ? undefined : parseCheckProof(pair.spec.check, stdout.slice(at));
+};
+/** Facts, then the proof, then the VIP probe: each part cut off the one before it. */
+const beforeProof = (stdout: string) => {
+  const at = stdout.indexOf(`${CHECK_MARK}\n`);
+  return at < 0 ? stdout : stdout.slice(0, at);
+};
 
 /** The node that converges first: the BACKUP of the pair's first instance. */
 export function convergeOrder(pair: PairModel): [string, string] {
@@ -109,8 +127,17 @@ async function deployPair(
   const verify = opts.verify !== false;
   await Promise.all(
     [...runs.values()].map(async (run) => {
-      const stdout = await learnHost(run, opts.connect, verify ? vipProbeScript(pair) : '', (out) => splitVipProbe(out).before, emit);
-      if (stdout !== null) run.probe = splitVipProbe(stdout).probe;
+      const stdout = await learnHost(
+        run,
+        opts.connect,
+        verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : '',
+        (out) => beforeProof(splitVipProbe(out).before),
+        emit,
+      );
+      if (stdout !== null) {
+        run.probe = splitVipProbe(stdout).probe;
+        run.proof = proofOf(pair, splitVipProbe(stdout).before);
+      }
     }),
   );
   const failed = [...runs.values()].filter((r) => !r.report.ok).map((r) => r.target.name);
@@ -133,7 +160,24 @@ async function deployPair(
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
-    await convergeHost(run, { check: opts.check, diff: opts.diff, secrets: model.secrets, emit });
+    // The check as keepalived will run it, from the facts round trip: refuse before any change.
+    const refused =
+      verify && !opts.check && run.proof && pair.failover.track !== 'process'
+        ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true)
+        : null;
+    if (refused) {
+      run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
+      failRun(run, refused);
+      emit({ type: 'host-skipped', pair: pair.name, host: name, reason: `${refused.message} (fix: ${refused.hint})` });
+      continue;
+    }
+    await convergeHost(run, {
+      check: opts.check,
+      diff: opts.diff,
+      secrets: model.secrets,
+      emit,
+      ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
+    });
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };
@@ -159,6 +203,33 @@ async function deployPair(
   return { hosts: pair.nodes.map((n) => runs.get(n)!.report), pair: pairReport };
 }
 
+/**
+ * The tracked check must pass on the node while nginx runs, run the way keepalived runs it: a
+ * check that cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
+ * After a package step the node is asked again (the command or nginx may just have arrived).
+ */
+async function proveCheck(pair: PairModel, run: PairRun, installed: boolean): Promise<{ message: string; hint: string } | null> {
+  let proof = run.proof;
+  let nginx = Boolean(run.facts?.services.nginx?.active);
+  if (installed && run.host) {
+    const r = await run.host.exec(`${proofScript(pair)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
+    run.report.roundTrips = run.host.roundTrips;
+    proof = proofOf(pair, r.stdout);
+    nginx = /^nginx-running$/m.test(r.stdout);
+  }
+  if (!proof) return null;
+  return proofRefusal(proof, run.target.name, nginx, false);
+}
+
+/** The user's path through each VIP, asked from this machine. */
+async function clientProbes(pair: PairModel): Promise<Record<string, ClientProbe>> {
+  return Object.fromEntries(
+    await Promise.all(
+      pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const),
+    ),
+  );
+}
+
 async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions): Promise<VipVerdict[]> {
   const healthy = all.every((r) => r.report.ok);
   // A drained master keeps its drain through the deploy: its peer should hold the VIP.
@@ -166,11 +237,10 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
   const standIn = (master: string) => (drained.has(master) ? (pair.nodes.find((n) => n !== master && !drained.has(n)) ?? null) : master);
   const expected = (master: string) => (healthy ? standIn(master) : null);
   const nothingChanged = all.every((r) => r.report.changed === 0);
-  // A converged pair was already probed in the facts round trip: no extra exec.
-  if (nothingChanged && all.every((r) => r.probe)) {
-    const verdicts = judgeVips(pair, Object.fromEntries(all.map((r) => [r.target.name, r.probe!])), expected);
-    if (verdicts.every((v) => v.ok)) return verdicts;
-  }
+  // A converged pair was already probed in the facts round trip: no extra exec, and nothing is
+  // settling, so that look is the verdict (an upstream down does not heal by waiting).
+  if (nothingChanged && all.every((r) => r.probe))
+    return judgeVips(pair, Object.fromEntries(all.map((r) => [r.target.name, r.probe!])), expected, await clientProbes(pair));
   // With a node down there is nothing to wait for: one look, then report what is there.
   const until = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
   const look = async () => {
@@ -179,7 +249,7 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
         all.map(async (r): Promise<[string, VipProbe | null]> => {
           if (!r.host) return [r.target.name, null];
           try {
-            const out = await r.host.exec(vipProbeScript(pair), { timeoutMs: 10_000 });
+            const out = await r.host.exec(vipProbeScript(pair, { upstreams: true }), { timeoutMs: 10_000 });
             r.report.roundTrips = r.host.roundTrips;
             return [r.target.name, splitVipProbe(out.stdout).probe];
           } catch {
@@ -188,7 +258,7 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
         }),
       ),
     );
-    return judgeVips(pair, probes, expected);
+    return judgeVips(pair, probes, expected, await clientProbes(pair));
   };
   return (await poll(look, (verdicts) => verdicts !== undefined && verdicts.every((v) => v.ok), { until, everyMs: 500 }))!;
 }

@@ -96,7 +96,15 @@ export interface ConvergeOptions {
   /** Masked in diffs (on top of each file's own secrets). */
   secrets?: string[];
   emit?: Emit;
+  /**
+   * Runs after a package step, before any file changes: a problem stops the host there (deploy
+   * proves the tracked check on the node before keepalived.conf goes live; without a package
+   * step the caller has already proved it from the facts round trip).
+   */
+  prove?: (run: HostRun, installed: boolean) => Promise<{ message: string; hint?: string } | null>;
 }
+
+export const PROVE_STEP = 'prove the check as keepalived runs it';
 
 export const CONFIRM_STEP = 'confirm converged and running';
 
@@ -170,6 +178,21 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
       emit({ type: 'host-started', ...base, role: target.role, check: false, steps: [describeChange(install)], complete: false });
       if (!(await applyStep(run, install, opts, emit))) return finish(run, emit);
       run.facts = await gatherFacts(host, target.skeleton);
+    }
+    // Packages just arrived (nginx, the check's command): prove the check again before any file.
+    if (install && opts.prove && !opts.check) {
+      const bad = await opts.prove(run, true);
+      if (bad) {
+        report.steps.push({
+          title: PROVE_STEP,
+          kind: 'start',
+          outcome: 'failed',
+          message: bad.message,
+          ...(bad.hint ? { hint: bad.hint } : {}),
+        });
+        failRun(run, bad);
+        return finish(run, emit);
+      }
     }
     const wanted = target.render(run.facts);
     const notes = target.notes?.(run.facts) ?? [];

@@ -5,6 +5,9 @@ import { vipAddress } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_PROBE } from '../render/drain.js';
 
+import { clientProblem, type ClientProbe } from './client-probe.js';
+import { parseUpstreams, upstreamScript, type UpstreamResult } from '../facts/checks.js';
+
 export const VIP_MARK = '@@haops-vip-probe@@';
 
 export interface VipProbe {
@@ -14,9 +17,12 @@ export interface VipProbe {
   http: Record<string, string | null>;
   /** The node is drained (haops drain): it should hold no VIP. */
   drained?: boolean;
+  /** The upstream servers as this node reaches them (when asked for). */
+  upstreams?: UpstreamResult[];
 }
 
-export function vipProbeScript(pair: PairModel): string {
+/** `upstreams`: also check the pair's upstream servers from the node (deploy's VIP check). */
+export function vipProbeScript(pair: PairModel, opts: { upstreams?: boolean } = {}): string {
   const port = pair.spec.nginx.listen;
   const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\'', DRAIN_PROBE];
   for (const i of pair.instances) {
@@ -24,7 +30,7 @@ export function vipProbeScript(pair: PairModel): string {
     const url = shellQuote(`http://${vip}:${port}/haops-health`);
     lines.push(`printf 'http ${vip} %s\\n' "$(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
   }
-  return lines.join('\n') + '\n';
+  return lines.join('\n') + '\n' + (opts.upstreams ? upstreamScript(pair.upstreams, pair.health.path) : '');
 }
 
 export function splitVipProbe(stdout: string): { before: string; probe: VipProbe | null } {
@@ -41,6 +47,8 @@ export function parseVipProbe(text: string): VipProbe {
     if (kind === 'http' && a) probe.http[a] = b && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(b) ? b : null;
     if (kind === 'drained' && a === 'yes') probe.drained = true;
   }
+  const upstreams = parseUpstreams(text);
+  if (upstreams.length) probe.upstreams = upstreams;
   return probe;
 }
 
@@ -51,8 +59,12 @@ export interface VipVerdict {
   expected: string | null;
   holders: string[];
   servedBy: string | null;
+  /** The user's path (health_path through the VIP) asked from this machine. */
+  client?: ClientProbe;
   ok: boolean;
   problem?: string;
+  /** Not failing: some upstream servers down, the nodes unable to ask their own VIP. */
+  warnings?: string[];
 }
 
 /** What the nodes that answered say about one VIP: who holds it, who served HTTP through it. */
@@ -93,20 +105,59 @@ export function holderProblem(
   return { verdict: 'outage', problem: `OUTAGE: nobody holds VIP ${vip}` };
 }
 
-/** Compares probes from a pair's nodes with who should hold each VIP. */
+/** Upstream trouble as the nodes see it: all down everywhere is a problem, some down a warning. */
+export function upstreamTrouble(probes: Record<string, Pick<VipProbe, 'upstreams'> | null>): { problem?: string; warnings: string[] } {
+  const seen = Object.entries(probes).filter(([, p]) => p?.upstreams?.length) as [string, { upstreams: UpstreamResult[] }][];
+  if (seen.length && seen.every(([, p]) => p.upstreams.every((u) => !u.up))) {
+    return {
+      problem: `DEGRADED: upstreams down: ${seen[0]![1].upstreams.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map(([n]) => n).join(' and ')}`,
+      warnings: [],
+    };
+  }
+  return {
+    warnings: seen.flatMap(([n, p]) =>
+      p.upstreams.filter((u) => !u.up).map((u) => `upstream ${u.upstream} ${u.server} is down from ${n} (${u.error ?? 'down'})`),
+    ),
+  };
+}
+
+/**
+ * Compares probes from a pair's nodes with who should hold each VIP; with `clients` (per VIP, the
+ * user's request from this machine) the user's path decides whether HTTP works.
+ */
 export function judgeVips(
   pair: PairModel,
   probes: Record<string, VipProbe | null>,
   expected: (instanceMaster: string) => string | null,
+  clients: Record<string, ClientProbe> = {},
 ): VipVerdict[] {
+  const upstream = upstreamTrouble(probes);
   return pair.instances.map((i) => {
     const vip = vipAddress(i.spec.vip);
     const want = expected(i.master);
     const sight = sightOf(pair.nodes, vip, probes);
     const { holders, servedBy } = sight;
+    const client = clients[vip];
+    const warnings = [...upstream.warnings];
     let problem = holderProblem(vip, pair.nodes, sight)?.problem;
     if (!problem && want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
-    else if (!problem && !servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
-    return { pair: pair.name, instance: i.spec.name, vip, expected: want, holders, servedBy, ok: !problem, problem };
+    else if (!problem && client) {
+      problem = clientProblem(vip, pair.health, client, servedBy) ?? undefined;
+      if (!problem && !servedBy) warnings.push(`clients reach ${vip}, but the nodes cannot ask their own VIP`);
+    } else if (!problem && !servedBy) problem = `HTTP through VIP ${vip}:${pair.spec.nginx.listen} does not answer`;
+    if (!problem && upstream.problem) problem = upstream.problem;
+    else if (problem && upstream.problem) problem = `${problem}; ${upstream.problem}`;
+    return {
+      pair: pair.name,
+      instance: i.spec.name,
+      vip,
+      expected: want,
+      holders,
+      servedBy,
+      ...(client ? { client } : {}),
+      ok: !problem,
+      problem,
+      ...(warnings.length ? { warnings } : {}),
+    };
   });
 }

@@ -1,10 +1,23 @@
 // `haops status`: per pair and instance, who holds the VIP, keepalived's state and effective
-// priority, nginx running or not, and whether HTTP through the VIP answers. One exec per node.
+// priority against the model's, nginx, its upstream servers and the tracked check on each node
+// (one exec per node), and the user's path through the VIP asked from this machine.
 import { serviceActive } from '../platforms/services.js';
+import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
+import { clientProblem, probeVip, type ClientProbe } from '../runner/client-probe.js';
+import {
+  checkProblem,
+  checkProofScript,
+  expectedPriority,
+  parseCheckProof,
+  parseUpstreams,
+  upstreamScript,
+  type CheckProof,
+  type UpstreamResult,
+} from '../facts/checks.js';
 
 export interface NodeStatus {
   host: string;
@@ -13,11 +26,18 @@ export interface NodeStatus {
   keepalived: boolean;
   nginx: boolean;
   addresses: string[];
-  /** Per instance: state and effective priority as keepalived last reported them. */
-  instances: Record<string, { state: string | null; priority: number | null }>;
+  /**
+   * Per instance: state and priority as keepalived last reported them; `effective` only from
+   * keepalived's own state dump, `expectedPriority` what the model wants with the check passing.
+   */
+  instances: Record<string, { state: string | null; priority: number | null; effective?: number | null; expectedPriority?: number }>;
   http: Record<string, string | null>;
   /** haops drain: the node holds no VIP on purpose until undrained. */
   drained?: boolean;
+  /** Each upstream server as this node reaches it. */
+  upstreams?: UpstreamResult[];
+  /** The tracked check, run the way keepalived runs it. */
+  check?: CheckProof;
 }
 
 export interface InstanceStatus {
@@ -26,7 +46,10 @@ export interface InstanceStatus {
   vip: string;
   master: string;
   holders: string[];
+  /** The node that answered /haops-health through the VIP when asked from the nodes (second opinion). */
   servedBy: string | null;
+  /** The user's path: health_path through the VIP, asked from this machine. */
+  client?: ClientProbe | null;
   verdict: 'ok' | 'outage' | 'split brain' | 'unknown' | 'degraded';
   problem?: string;
 }
@@ -35,6 +58,10 @@ export interface PairStatus {
   pair: string;
   nodes: NodeStatus[];
   instances: InstanceStatus[];
+  /** Wrong with the pair as a whole (upstreams all down, a check that cannot pass): not ok. */
+  problems: string[];
+  /** Worth knowing, not failing: some upstream servers down, nodes that cannot reach their own VIP. */
+  warnings: string[];
   ok: boolean;
 }
 
@@ -54,9 +81,26 @@ export function statusScript(pair: PairModel): string {
       ),
       // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
       `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
+      upstreamScript(pair.upstreams, pair.health.path),
+      checkProofScript(pair.spec.check, pair.spec.script_user),
+      // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
+      `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,
       vipProbeScript(pair),
     ].join('\n') + '\n'
   );
+}
+
+/** A failed check proves something only if nginx ran before and after it: else its verdict is unknown. */
+function trustedProof(p: CheckProof, nginxThroughout: boolean): CheckProof {
+  return p.ok === false && p.exit !== null && !nginxThroughout ? { ...p, ok: null } : p;
+}
+
+/** The user's path once, and once more half a second later if it failed (a VIP mid-move, a stale ARP entry). */
+async function probeTwice(vip: string, health: PairModel['health']): Promise<ClientProbe> {
+  const first = await probeVip(vip, health);
+  if (first.ok) return first;
+  await new Promise((r) => setTimeout(r, 500));
+  return probeVip(vip, health);
 }
 
 export function parseStatus(host: string, pair: PairModel, stdout: string): NodeStatus {
@@ -64,6 +108,7 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
   const text = at >= 0 ? stdout.slice(at) : stdout;
   const vipAt = text.indexOf(VIP_MARK);
   const probe = parseVipProbe(vipAt >= 0 ? text.slice(vipAt + VIP_MARK.length) : '');
+  const before = vipAt >= 0 ? text.slice(0, vipAt) : text;
   const node: NodeStatus = {
     host,
     reachable: true,
@@ -73,15 +118,23 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     instances: {},
     http: probe.http,
     ...(probe.drained ? { drained: true } : {}),
+    upstreams: parseUpstreams(before),
+    check: trustedProof(parseCheckProof(pair.spec.check, before), /svc nginx up/.test(text) && /svc nginx-after up/.test(text)),
   };
-  for (const i of pair.instances) node.instances[i.spec.name] = { state: null, priority: null };
+  for (const i of pair.instances)
+    node.instances[i.spec.name] = {
+      state: null,
+      priority: null,
+      effective: null,
+      expectedPriority: expectedPriority(i.priorities[host] ?? 0, trackWeight(pair.failover, pair.spec.check)),
+    };
   // The dump lists each instance, its State, then its Effective priority; interfaces follow
   // with State lines of their own, so each instance takes only its first State.
   let current: string | null = null;
   let stateSeen = false;
   for (const line of text.split('\n')) {
     const n = /^notify .*instance=(\S+) state=(\S+) priority=(\d+)/.exec(line);
-    if (n && node.instances[n[1]!]) node.instances[n[1]!] = { state: n[2]!, priority: Number(n[3]) };
+    if (n && node.instances[n[1]!]) Object.assign(node.instances[n[1]!]!, { state: n[2]!, priority: Number(n[3]) });
     const d = /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line);
     if (d?.[1] === 'VRRP Instance') {
       current = d[2]!;
@@ -92,31 +145,89 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
         stateSeen = true;
       } else if (d[1] === 'Effective priority') {
         node.instances[current]!.priority = Number(d[2]);
+        node.instances[current]!.effective = Number(d[2]);
         current = null;
       }
     }
   }
-  if (!node.keepalived) for (const k of Object.keys(node.instances)) node.instances[k] = { state: 'STOPPED', priority: null };
+  if (!node.keepalived)
+    for (const k of Object.keys(node.instances)) Object.assign(node.instances[k]!, { state: 'STOPPED', priority: null, effective: null });
   return node;
 }
 
-export function judgePair(pair: PairModel, nodes: NodeStatus[]): PairStatus {
+/**
+ * The verdict on a pair. `clients` holds, per VIP, the answer to the user's request from this
+ * machine; without it (older callers, tests) only the nodes' own view counts.
+ */
+export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<string, ClientProbe | null> = {}): PairStatus {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const up = nodes.filter((n) => n.reachable);
+
+  // The tracked check and the priority it should give, per node with nginx running.
+  for (const n of up) {
+    // A drained node (haops drain) gives up its VIPs on purpose: its priority says nothing of the check.
+    if (!n.nginx || !n.keepalived || n.drained) continue;
+    const failing = n.check ? checkProblem(n.check, n.host) : null;
+    if (failing) problems.push(failing);
+    for (const i of pair.instances) {
+      const st = n.instances[i.spec.name];
+      if (!st || st.effective === null || st.effective === undefined || st.expectedPriority === undefined) continue;
+      const weight = trackWeight(pair.failover, pair.spec.check);
+      if (weight === 0 ? st.state === 'FAULT' : st.effective < st.expectedPriority) {
+        const what = weight === 0 ? 'is in FAULT' : `has effective priority ${st.effective}, expected ${st.expectedPriority}`;
+        if (!failing)
+          problems.push(
+            `${n.host} ${i.spec.name} ${what} while nginx runs: check ${pair.spec.check.name} fails for keepalived${n.check?.log ? ` (keepalived: ${n.check.log})` : ''}`,
+          );
+        else problems.push(`${n.host} ${i.spec.name} ${what}: nginx stopping would not move the VIP`);
+      }
+    }
+  }
+
+  // Upstream servers, as each node's nginx reaches them: all down is an outage of the service.
+  const seen = up.filter((n) => n.upstreams && n.upstreams.length);
+  const downEverywhere = seen.length > 0 && seen.every((n) => n.upstreams!.every((u) => !u.up));
+  if (downEverywhere) {
+    const first = seen[0]!.upstreams!;
+    problems.push(
+      `DEGRADED: upstreams down: ${first.map((u) => `${u.upstream} ${u.server} (${u.error ?? 'down'})`).join(', ')}, seen from ${seen.map((n) => n.host).join(' and ')}`,
+    );
+  } else {
+    for (const n of seen)
+      for (const u of n.upstreams!)
+        if (!u.up) warnings.push(`upstream ${u.upstream} ${u.server} is down from ${n.host} (${u.error ?? 'down'})`);
+  }
+
   const instances = pair.instances.map((i): InstanceStatus => {
     const vip = vipAddress(i.spec.vip);
     const sight = sightOf(pair.nodes, vip, Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])));
     const { holders, servedBy } = sight;
-    const base = { pair: pair.name, instance: i.spec.name, vip, master: i.master, holders, servedBy };
+    const client = clients[vip];
+    const base = {
+      pair: pair.name,
+      instance: i.spec.name,
+      vip,
+      master: i.master,
+      holders,
+      servedBy,
+      ...(client !== undefined ? { client } : {}),
+    };
     const trouble = holderProblem(vip, pair.nodes, sight);
     if (trouble) return { ...base, ...trouble };
     const holder = nodes.find((n) => n.host === holders[0])!;
     if (!holder.nginx) return { ...base, verdict: 'degraded', problem: `${holder.host} holds ${vip} but nginx is not running there` };
-    if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };
+    if (client) {
+      const wrong = clientProblem(vip, pair.health, client, servedBy);
+      if (wrong) return { ...base, verdict: 'degraded', problem: wrong };
+      if (!servedBy) warnings.push(`clients reach ${vip}, but the nodes cannot ask their own VIP (no curl or wget on them?)`);
+    } else if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };
     const down = nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
     if (down.length)
       return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
     return { ...base, verdict: 'ok' };
   });
-  return { pair: pair.name, nodes, instances, ok: instances.every((i) => i.verdict === 'ok') };
+  return { pair: pair.name, nodes, instances, problems, warnings, ok: instances.every((i) => i.verdict === 'ok') && problems.length === 0 };
 }
 
 export async function nodeStatus(host: Host | null, name: string, pair: PairModel, error?: string): Promise<NodeStatus> {
@@ -130,7 +241,18 @@ export async function nodeStatus(host: Host | null, name: string, pair: PairMode
   }
 }
 
-export async function pairStatus(pair: PairModel, connect: (name: string) => Promise<Host>): Promise<PairStatus> {
+export async function pairStatus(
+  pair: PairModel,
+  connect: (name: string) => Promise<Host>,
+  opts: { client?: boolean } = {},
+): Promise<PairStatus> {
+  // The user's path is asked while the nodes run their scripts: same moment, no added wait.
+  const clientsP =
+    opts.client === false
+      ? Promise.resolve({})
+      : Promise.all(
+          pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeTwice(vipAddress(i.spec.vip), pair.health)] as const),
+        ).then(Object.fromEntries);
   const nodes = await Promise.all(
     pair.nodes.map(async (n) => {
       try {
@@ -140,7 +262,7 @@ export async function pairStatus(pair: PairModel, connect: (name: string) => Pro
       }
     }),
   );
-  return judgePair(pair, nodes);
+  return judgePair(pair, nodes, await clientsP);
 }
 
 export function formatStatus(pairs: PairStatus[]): string {
@@ -155,15 +277,25 @@ export function formatStatus(pairs: PairStatus[]): string {
       const inst = Object.entries(n.instances)
         .map(([k, v]) => `${k} ${v.state ?? '?'}${v.priority !== null ? ` prio ${v.priority}` : ''}`)
         .join(', ');
+      const ups = n.upstreams?.length ? `; upstreams ${n.upstreams.filter((u) => u.up).length}/${n.upstreams.length} up` : '';
+      const chk = n.check && n.check.ok !== null ? `; check ${n.check.name} ${n.check.ok ? 'passes' : 'FAILS'}` : '';
       out.push(
-        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}`,
+        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}${ups}${chk}`,
       );
     }
     for (const i of p.instances) {
+      // From here when asked (the user's path); the nodes' own answer only when nothing else was asked.
+      const answered = i.client?.ok
+        ? `, ${i.client.url} answered ${i.client.status}${i.client.node ? ` by ${i.client.node}` : ''}`
+        : !i.client && i.servedBy
+          ? `, HTTP answered by ${i.servedBy}`
+          : '';
       out.push(
-        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${i.servedBy ? `, HTTP answered by ${i.servedBy}` : ''}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
+        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
       );
     }
+    for (const x of p.problems) out.push(`  PROBLEM: ${x}`);
+    for (const w of p.warnings) out.push(`  warning: ${w}`);
   }
   return out.join('\n');
 }

@@ -60,7 +60,7 @@ describe('status verdicts', () => {
     const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));
     const s = judgePair(pair, [a1, a2]);
     expect(s.ok).toBe(true);
-    expect(a1.instances.VI_1).toEqual({ state: 'MASTER', priority: 202 });
+    expect(a1.instances.VI_1).toEqual({ state: 'MASTER', priority: 202, effective: 202, expectedPriority: 202 });
     expect(s.instances[0]!.holders).toEqual(['a1']);
   });
   it('two holders is split brain, said loudly', () => {
@@ -103,5 +103,44 @@ describe('drill timing on the node (fast failover needs millisecond resolution)'
     expect(c).toEqual({ offsetMs: 500, oneWayMs: 5 });
     expect(eventTime(9000, 8700, c.offsetMs)).toBe(8200);
     expect(clockFrom([{ sentAt: 1, receivedAt: 2, nodeMs: Number.NaN }])).toBeNull();
+  });
+});
+
+import { notifyLogStates } from '../../src/drill/drill.js';
+describe('keepalived states for the drill report, from the notify log', () => {
+  it('takes transitions inside the round, not channel outcomes, notify-test calls or older lines', () => {
+    const log = [
+      '2026-11-25T18:00:00.100Z host=a1 pair=web instance=VI_1 state=MASTER priority=202',
+      '2026-11-25T18:00:04.370Z host=a1 pair=web instance=VI_1 state=BACKUP priority=200',
+      '2026-11-25T18:00:04.380Z host=a1 pair=web instance=VI_1 state=BACKUP channel=webhook target=http://x result=ok',
+      '2026-11-25T18:00:05.000Z host=a1 pair=web instance=VI_1 state=MASTER priority=202 test=abc',
+    ].join('\n');
+    const from = Date.parse('2026-11-25T18:00:01Z');
+    expect(notifyLogStates('a1', log, from, from + 60_000)).toEqual([
+      { node: 'a1', instance: 'VI_1', state: 'BACKUP', at: Date.parse('2026-11-25T18:00:04.370Z') },
+    ]);
+  });
+});
+
+import { formatRound } from '../../src/drill/format.js';
+describe('the drill line per round', () => {
+  it('says how the failed requests failed', () => {
+    const v = {
+      instance: 'VI_1',
+      vip: '10.9.0.100',
+      from: 'a1',
+      to: 'a2',
+      vipGoneSeconds: 4.3,
+      failoverSeconds: 4.4,
+      httpRecoverySeconds: 4.5,
+      failedRequests: 42,
+      failures: { refused: 40, '5xx': 2 },
+      gratuitousArp: true,
+      failbackSeconds: 3.1,
+      stayed: null,
+      vipArrivedAt: null,
+    };
+    const line = formatRound({ round: 1, fault: 'nginx-stop', ...v, vips: [v], endedAsBegan: true, faultAt: '', problems: [] });
+    expect(line).toContain('42 failed requests (40 refused, 2 5xx)');
   });
 });
