@@ -34,8 +34,9 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
 /** A host entry; a node of another kind than plain systemd says how to log in to it. */
 function hostYaml(n: LabNode): string {
   const lines = [`  ${n.name}:`, `    address: ${n.address}`];
-  if (n.kind !== 'systemd') lines.push(`    # kind: ${n.kind}`);
-  if (n.user !== 'root') lines.push(`    user: ${n.user}`);
+  // A lab booted by an older haops has no kind or user in its state: a plain root node.
+  if (n.kind && n.kind !== 'systemd') lines.push(`    # kind: ${n.kind}`);
+  if (n.user && n.user !== 'root') lines.push(`    user: ${n.user}`);
   if (n.sudoPassword) lines.push(`    sudo: { password_env: ${LAB_SUDO_PASSWORD_ENV} }`);
   if (n.identityFile) lines.push(`    identity_file: ${n.identityFile}`);
   return `${lines.join('\n')}\n`;
