@@ -49,7 +49,8 @@ export function expectedFailover(t: TimingInput): ExpectedFailover[] {
   const { interval, fall, weight } = t.check;
   let nginx: [number, number, string];
   if (t.track === 'process') nginx = [skew, skew, 'proc event -> FAULT -> priority-0 advert; the BACKUP waits its skew'];
-  else if (t.track === 'file') nginx = [skew, skew, "systemd's ExecStopPost writes the flag -> inotify -> FAULT -> priority-0 advert; skew"];
+  else if (t.track === 'file')
+    nginx = [skew, skew, "systemd's ExecStopPost writes the flag -> inotify -> FAULT -> priority-0 advert; skew"];
   else if (weight === 0)
     nginx = [
       (fall - 1) * interval + skew,

@@ -61,7 +61,7 @@ function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null |
   const c = f.check;
   if (f.track === 'file') {
     return lines(
-      "# systemd writes this flag when nginx stops or dies (ExecStopPost, drop-in haops-track.conf) and",
+      '# systemd writes this flag when nginx stops or dies (ExecStopPost, drop-in haops-track.conf) and',
       '# clears it when nginx has started; keepalived watches it with inotify. Weight 0: FAULT, priority-0 advert.',
       // The keyword is the drain's: vrrp_track_file on 2.0.x, track_file from 2.1.0.
       `${drainMethod(version ?? ASSUMED_KEEPALIVED.version) === 'vrrp_track_file' ? 'vrrp_track_file' : 'track_file'} ${NGINX_TRACK} {`,
@@ -120,13 +120,13 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain
     f.track === 'file'
       ? drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }')
       : f.track === 'process'
-      ? lines(
-          '    track_process {',
-          '        nginx',
-          '    }',
-          drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }'),
-        )
-      : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
+        ? lines(
+            '    track_process {',
+            '        nginx',
+            '    }',
+            drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }'),
+          )
+        : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
     (drain.trackFile || f.track === 'file') &&
       lines('    track_file {', f.track === 'file' && `        ${NGINX_TRACK}`, drain.trackFile && `        ${drain.trackFile}`, '    }'),
     `    notify_master "${script} notify_master"`,
