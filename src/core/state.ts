@@ -3,6 +3,9 @@
 
 export type OsFamily = 'el6' | 'el7' | 'el9' | 'debian';
 
+/** `daemon-reload` (service `systemd`): a unit file or drop-in changed; runs before any start or handler. */
+export type HandlerAction = 'reload' | 'restart' | 'daemon-reload';
+
 export interface ManagedFile {
   path: string;
   content: string;
@@ -11,7 +14,9 @@ export interface ManagedFile {
   /** Checked on the node before the file goes live. */
   validate?: 'keepalived' | 'nginx';
   /** Services whose handler runs when this file changes. */
-  notify?: { service: string; action: 'reload' | 'restart' }[];
+  notify?: { service: string; action: HandlerAction }[];
+  /** Create the parent directory when missing (a systemd drop-in directory). */
+  makeDir?: boolean;
   /** Values that must never be shown (masked in diffs and messages). */
   secrets?: string[];
 }
@@ -65,7 +70,7 @@ export type Change =
   | { kind: 'enable'; service: string }
   | { kind: 'file'; file: ManagedFile; before: FileFacts; contentChanged: boolean }
   | { kind: 'start'; service: string }
-  | { kind: 'handler'; service: string; action: 'reload' | 'restart' };
+  | { kind: 'handler'; service: string; action: HandlerAction };
 
 /** What applying one Change did. A failed step is a value, not an exception (other hosts go on). */
 export interface ChangeOutcome {

@@ -98,6 +98,6 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     pending: (one('pending')?.body ?? '')
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart)$/.test(l)),
+      .filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart|daemon-reload)$/.test(l)),
   };
 }

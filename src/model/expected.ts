@@ -21,7 +21,7 @@ export interface ExpectedFailover {
 export interface TimingInput {
   vrrpVersion: 2 | 3;
   advertInt: number;
-  track: 'process' | 'script';
+  track: 'process' | 'script' | 'file';
   check: { interval: number; fall: number; weight: number };
   /** The BACKUP's base priority: its skew decides how long it waits. */
   backupPriority: number;
@@ -49,6 +49,8 @@ export function expectedFailover(t: TimingInput): ExpectedFailover[] {
   const { interval, fall, weight } = t.check;
   let nginx: [number, number, string];
   if (t.track === 'process') nginx = [skew, skew, 'proc event -> FAULT -> priority-0 advert; the BACKUP waits its skew'];
+  else if (t.track === 'file')
+    nginx = [skew, skew, "systemd's ExecStopPost writes the flag -> inotify -> FAULT -> priority-0 advert; skew"];
   else if (weight === 0)
     nginx = [
       (fall - 1) * interval + skew,

@@ -5,7 +5,7 @@ import { vipAddress } from './derive.js';
 import { scenarios, smallestFixes, type ScenarioResult } from './failover.js';
 import { type ExpectedFailover, expectedFailover, formatRange, timingOf } from './expected.js';
 import { describeVersion, ASSUMED_KEEPALIVED } from './keepalived-versions.js';
-import { fitFailover, type KeepalivedTarget } from './profile.js';
+import { fitFailover, NGINX_DOWN_FLAG, type KeepalivedTarget } from './profile.js';
 
 export interface PlanInstance {
   pair: string;
@@ -47,7 +47,12 @@ export function planData(model: Model, target: KeepalivedTarget = {}): PlanInsta
           keepalived: describeVersion(target.version ?? ASSUMED_KEEPALIVED.version) + (target.container ? ` in ${target.container}` : ''),
           vrrpVersion: fitted.vrrpVersion,
           advertInt,
-          track: fitted.track === 'process' ? 'track_process nginx' : `vrrp_script every ${fitted.check.interval} s, fall ${fitted.check.fall}, weight ${fitted.check.weight}`,
+          track:
+            fitted.track === 'process'
+              ? 'track_process nginx'
+              : fitted.track === 'file'
+                ? `track_file ${NGINX_DOWN_FLAG} (systemd drop-in)`
+                : `vrrp_script every ${fitted.check.interval} s, fall ${fitted.check.fall}, weight ${fitted.check.weight}`,
           fallbacks: fitted.fallbacks,
         },
         expected: expectedFailover(timingOf(fitted, advertInt, i.priorities[i.backup]!)),

@@ -7,6 +7,11 @@ import { ASSUMED_KEEPALIVED, describeVersion, has, SINCE } from './keepalived-ve
 export type ProfileName = 'classic' | 'fast';
 export type Track = 'process' | 'script';
 
+/** track: file. On disk, not in /run: a node that reboots with nginx failing to start comes up
+ * with the flag set (ExecStopPost runs after a failed start too); a good start clears it. Missing = 0. */
+export const NGINX_DOWN_FLAG = '/var/lib/haops/nginx-down';
+export const NGINX_TRACK = 'haops_nginx';
+
 /** What the inventory asks for, before any version is known. */
 export interface FailoverWanted {
   profile: ProfileName;
@@ -94,14 +99,20 @@ export interface KeepalivedTarget {
   procEvents?: boolean;
   /** A container runtime name (systemd-detect-virt -c), for messages. */
   container?: string | null;
+  /** Whether systemd runs the node's services (unknown: assumed, as on Debian 12). */
+  systemd?: boolean;
 }
 
 /** The profile fitted to one keepalived: what is written, and what fell back and why. */
 export interface FittedFailover {
   vrrpVersion: 2 | 3;
+  /**
+   * `file`: where track_process cannot work but systemd runs nginx, a drop-in on nginx.service
+   * writes a flag when nginx stops or dies and keepalived watches it (track_file, inotify).
+   */
+  track: Track | 'file';
   /** How v3 is asked for: `vrrp_version 3` in global_defs (1.2.20+), `version 3` per instance (1.2.17+). */
   versionKeyword: 'global' | 'instance' | null;
-  track: Track;
   /** The vrrp_script as written (fast: weight 0, the smallest interval the version takes). */
   check: CheckSpec;
   garpMasterDelay?: number;
@@ -181,7 +192,7 @@ export function fitFailover(
     );
   }
 
-  let track = w.track;
+  let track: FittedFailover['track'] = w.track;
   if (track === 'process') {
     const hint = `write track: script, or upgrade keepalived to ${SINCE.trackProcess}+ (and run it outside a network-namespaced container)`;
     if (!demand('track', has(version, 'trackProcess'), 'track_process', hint)) {
@@ -190,8 +201,13 @@ export function fitFailover(
     } else if (target.procEvents === false) {
       const where = target.container ? `in a ${target.container} container` : 'in a container';
       demand('track', false, `track_process ${where} (no proc-events connector in its network namespace)`, hint);
-      track = 'script';
-      fallbacks.push(`a vrrp_script check instead of track_process: the node runs ${where}, where keepalived gets no proc events`);
+      // systemd sees nginx's main process exit at once; its ExecStopPost tells keepalived through a file.
+      track = target.systemd === false ? 'script' : 'file';
+      fallbacks.push(
+        track === 'file'
+          ? `track_file on a flag systemd writes when nginx stops (a drop-in on nginx.service) instead of track_process: the node runs ${where}, where keepalived gets no proc events`
+          : `a vrrp_script check instead of track_process: the node runs ${where}, where keepalived gets no proc events`,
+      );
     }
   }
 
@@ -245,6 +261,11 @@ export function fitFailover(
 }
 
 /** The target a node's facts describe: its keepalived (or the one its platform installs) and its container. */
-export function targetOf(version: string | null, container: string | null | undefined): KeepalivedTarget {
-  return { version, container: container ?? null, ...(container ? { procEvents: false } : {}) };
+export function targetOf(version: string | null, container: string | null | undefined, init?: 'systemd' | 'sysv'): KeepalivedTarget {
+  return {
+    version,
+    container: container ?? null,
+    ...(container ? { procEvents: false } : {}),
+    ...(init ? { systemd: init === 'systemd' } : {}),
+  };
 }

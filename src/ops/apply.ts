@@ -31,6 +31,7 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   const plan: PutPlan = {
     path: file.path,
     mode: file.mode,
+    makeDir: file.makeDir,
     pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [],
   };
   let validator = '';
@@ -72,6 +73,8 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
     case 'start':
       return run(host, settled(platform.start(change.service), change.service), `starting ${change.service}`, `started ${change.service}`);
     case 'handler': {
+      if (change.action === 'daemon-reload')
+        return run(host, settled('systemctl daemon-reload', 'systemd'), 'systemctl daemon-reload', 'reloaded systemd units');
       const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
       return run(
         host,

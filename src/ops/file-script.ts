@@ -19,6 +19,8 @@ export interface PutPlan {
   validateInPlace?: string;
   /** Handlers this file owes, recorded on the node so a run cut short still runs them next time. */
   pending?: string[];
+  /** mkdir -p the file's directory first. */
+  makeDir?: boolean;
 }
 
 /** Where a node keeps the handlers it still owes (SERVICE.ACTION files). */
@@ -36,9 +38,10 @@ export function putScript(p: PutPlan, tmp: string): string {
     PUT_HEADER,
     `f=${q(p.path)} t=${q(tmp)} b=${q(backupPathFor(p.path))}`,
     `fail() { rm -f "$t"; printf '@@haops failed %s %s\\n' "$1" "\${2:-1}"; exit 1; }`,
-    `(umask 077 && cat > "$t") || fail upload`,
-    `chmod ${q(p.mode)} "$t" && chown root:root "$t" || fail mode`,
   ];
+  // Before the upload: the temp file sits beside the target.
+  if (p.makeDir) lines.push(`mkdir -p ${q(posix.dirname(p.path))} || fail mkdir`);
+  lines.push(`(umask 077 && cat > "$t") || fail upload`, `chmod ${q(p.mode)} "$t" && chown root:root "$t" || fail mode`);
   if (p.validateBefore) {
     // keepalived 2.2.7 kills itself under -t when script_user is set (exit 143, "Terminated").
     lines.push(`${p.validateBefore}; rc=$?; case $rc in 0) ;; 143) echo '@@haops unvalidated 143' ;; *) fail validate $rc ;; esac`);

@@ -4,6 +4,9 @@
 import { createHash } from 'node:crypto';
 import type { Change, Facts, ManagedFile, WantedState } from '../core/state.js';
 
+/** The pending marker (see PENDING_DIR) of a daemon-reload still owed. */
+export const DAEMON_RELOAD = 'systemd.daemon-reload';
+
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
@@ -32,20 +35,28 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
     startsOnInstall ? { kind: 'handler', service, action: 'restart' } : { kind: 'start', service },
   );
 
+  // A changed unit or drop-in: systemd reads it again once, before any service starts or reloads.
+  const daemonReload =
+    files.some((c) => c.kind === 'file' && c.contentChanged && c.file.notify?.some((n) => n.action === 'daemon-reload')) ||
+    (facts.pending ?? []).includes(DAEMON_RELOAD);
+  const reload: Change[] = daemonReload ? [{ kind: 'handler', service: 'systemd', action: 'daemon-reload' }] : [];
+
   // A service started in this run reads its new files anyway; one that was running needs a handler.
   const handlers = new Map<string, 'reload' | 'restart'>();
   for (const c of files) {
     if (c.kind !== 'file' || !c.contentChanged) continue;
     for (const n of c.file.notify ?? []) {
+      if (n.action === 'daemon-reload') continue;
       if (!facts.services[n.service]?.active || starting.includes(n.service)) continue;
       if (handlers.get(n.service) !== 'restart') handlers.set(n.service, n.action);
     }
   }
   for (const marker of facts.pending ?? []) {
+    if (marker === DAEMON_RELOAD) continue;
     const [service, action] = [marker.slice(0, marker.lastIndexOf('.')), marker.slice(marker.lastIndexOf('.') + 1) as 'reload' | 'restart'];
     if (!facts.services[service]?.active || starting.includes(service)) continue;
     if (handlers.get(service) !== 'restart') handlers.set(service, action);
   }
   const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
-  return [...packages, ...enable, ...files, ...start, ...handlerChanges];
+  return [...packages, ...enable, ...files, ...reload, ...start, ...handlerChanges];
 }

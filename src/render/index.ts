@@ -2,7 +2,8 @@
 import { MANAGED_PATHS } from '../inventory/rules.js';
 import type { Model, NodeModel } from '../model/derive.js';
 import type { ManagedFile } from '../core/state.js';
-import { renderKeepalived, type KeepalivedTarget } from './keepalived.js';
+import { fitNode, renderKeepalived, type KeepalivedTarget } from './keepalived.js';
+import { NGINX_TRACK_DROPIN, renderNginxTrackDropIn } from './nginx-track.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
 
@@ -30,5 +31,17 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       notify: [{ service: 'nginx', action: 'reload' }],
     },
     { path: node.notify.script, content: renderNotifyScript(node), mode: '0755' },
+    // track: file (fast profile, systemd, no proc events): systemd tells keepalived that nginx stopped.
+    ...(fitNode(node, target).track === 'file'
+      ? [
+          {
+            path: NGINX_TRACK_DROPIN,
+            content: renderNginxTrackDropIn(node),
+            mode: '0644',
+            makeDir: true,
+            notify: [{ service: 'systemd', action: 'daemon-reload' as const }],
+          },
+        ]
+      : []),
   ];
 }

@@ -1,8 +1,9 @@
 // keepalived.conf for one node, from its derived model. Pure and deterministic. A typed
 // function, not a template: a misspelt field is a compile error, never an empty line.
 import type { NodeInstance, NodeModel } from '../model/derive.js';
-import { drainKeepalived, type DrainConf } from './drain.js';
-import { fitFailover, type FittedFailover, type KeepalivedTarget } from '../model/profile.js';
+import { ASSUMED_KEEPALIVED } from '../model/keepalived-versions.js';
+import { drainKeepalived, drainMethod, type DrainConf } from './drain.js';
+import { fitFailover, NGINX_DOWN_FLAG, NGINX_TRACK, type FittedFailover, type KeepalivedTarget } from '../model/profile.js';
 
 export type { KeepalivedTarget } from '../model/profile.js';
 
@@ -56,8 +57,19 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover)
   );
 }
 
-function vrrpScript(node: NodeModel, f: FittedFailover): string {
+function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null | undefined): string {
   const c = f.check;
+  if (f.track === 'file') {
+    return lines(
+      '# systemd writes this flag when nginx stops or dies (ExecStopPost, drop-in haops-track.conf) and',
+      '# clears it when nginx has started; keepalived watches it with inotify. Weight 0: FAULT, priority-0 advert.',
+      // The keyword is the drain's: vrrp_track_file on 2.0.x, track_file from 2.1.0.
+      `${drainMethod(version ?? ASSUMED_KEEPALIVED.version) === 'vrrp_track_file' ? 'vrrp_track_file' : 'track_file'} ${NGINX_TRACK} {`,
+      `    file "${NGINX_DOWN_FLAG}"`,
+      '    weight 0',
+      '}',
+    );
+  }
   if (f.track === 'process') {
     return lines(
       "# nginx is watched through the kernel's proc events, not polled: its death is seen at once.",
@@ -105,15 +117,18 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain
     '    virtual_ipaddress {',
     `        ${i.vip}`,
     '    }',
-    f.track === 'process'
-      ? lines(
-          '    track_process {',
-          '        nginx',
-          '    }',
-          drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }'),
-        )
-      : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
-    drain.trackFile && lines('    track_file {', `        ${drain.trackFile}`, '    }'),
+    f.track === 'file'
+      ? drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }')
+      : f.track === 'process'
+        ? lines(
+            '    track_process {',
+            '        nginx',
+            '    }',
+            drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }'),
+          )
+        : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
+    (drain.trackFile || f.track === 'file') &&
+      lines('    track_file {', f.track === 'file' && `        ${NGINX_TRACK}`, drain.trackFile && `        ${drain.trackFile}`, '    }'),
     `    notify_master "${script} notify_master"`,
     `    notify_backup "${script} notify_backup"`,
     `    notify_fault "${script} notify_fault"`,
@@ -143,5 +158,5 @@ export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {})
     node.failover.profile === 'fast'
       ? `\n# Failover profile: fast (VRRPv${f.vrrpVersion}${f.fallbacks.length ? `; fell back to ${f.fallbacks.join('; ')}` : ''}).`
       : '';
-  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain))].join('\n\n')}\n`;
+  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f, target.version), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain))].join('\n\n')}\n`;
 }

@@ -105,7 +105,7 @@ async function deployPair(
   const runs = new Map<string, PairRun>();
   for (const name of pair.nodes) {
     const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
-    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container);
+    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container, f.init);
     const render = (f: Facts) => wantedState(opts.playbook, node, model, target(f));
     // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
     const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);

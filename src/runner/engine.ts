@@ -3,7 +3,7 @@
 // renderers of the events (see README "How a deploy runs" for the order and failure rules).
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
-import type { Change, Facts, WantedState } from '../core/state.js';
+import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
 import type { Host } from '../ssh/host.js';
 import type { VipVerdict } from './vip.js';
 
@@ -61,7 +61,7 @@ export type DeployEvent =
   | { type: 'step-started'; pair: string; host: string; title: string }
   | { type: 'step-changed'; pair: string; host: string; step: StepReport }
   | { type: 'step-failed'; pair: string; host: string; step: StepReport }
-  | { type: 'handler-run'; pair: string; host: string; service: string; action: 'reload' | 'restart' }
+  | { type: 'handler-run'; pair: string; host: string; service: string; action: HandlerAction }
   | { type: 'host-skipped'; pair: string; host: string; reason: string }
   | { type: 'host-finished'; pair: string; host: string; report: HostReport }
   | { type: 'vip-verified'; pair: string; vips: VipVerdict[]; ok: boolean; problem?: string }
@@ -119,7 +119,7 @@ export function describeChange(c: Change): string {
     case 'start':
       return `start ${c.service}`;
     case 'handler':
-      return `${c.action} ${c.service}`;
+      return c.action === 'daemon-reload' ? 'reload systemd units (daemon-reload)' : `${c.action} ${c.service}`;
   }
 }
 

@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
+import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
@@ -79,6 +80,9 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState
     else if ('render' in s.file) wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
     else wanted.files.push(s.file as ManagedFile);
   }
+  // Not a playbook step: whether the fast profile needs the drop-in depends on facts (systemd, a
+  // container), so its path is always asked about and wantedState keeps it only when rendered.
+  if (node.failover.profile === 'fast') wanted.files.push({ path: NGINX_TRACK_DROPIN, content: '', mode: '0644' });
   return wanted;
 }
 
@@ -92,6 +96,9 @@ export function wantedState(
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node);
   const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
-  wanted.files = wanted.files.map((f, i) => ('render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f));
+  wanted.files = wanted.files.flatMap((f, i) => {
+    if (f.path === NGINX_TRACK_DROPIN && i >= fileSteps.length) return rendered.filter((r) => r.path === f.path);
+    return ['render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f];
+  });
   return wanted;
 }

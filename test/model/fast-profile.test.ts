@@ -39,10 +39,15 @@ function issuesOf(text: string): InventoryIssue[] {
 }
 
 const a1 = (text: string) => parseModel(text, 'inv.yaml').model.nodes.find((n) => n.host === 'a1')!;
-const rendered = (text: string, version: string, container?: string) =>
-  renderKeepalived(a1(text), { version, ...(container ? { container, procEvents: false } : {}) });
+const rendered = (text: string, version: string, container?: string, systemd?: boolean) =>
+  renderKeepalived(a1(text), {
+    version,
+    ...(container ? { container, procEvents: false } : {}),
+    ...(systemd === undefined ? {} : { systemd }),
+  });
 /** keepalived.conf without its comment lines: what keepalived reads. */
-const conf = (text: string, version: string, container?: string) => rendered(text, version, container).replace(/^\s*#.*\n/gm, '');
+const conf = (text: string, version: string, container?: string, systemd?: boolean) =>
+  rendered(text, version, container, systemd).replace(/^\s*#.*\n/gm, '');
 
 async function cli(args: string[], text: string): Promise<{ code: number; out: string; err: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'haops-fast-'));
@@ -110,16 +115,28 @@ describe('render: the fast profile fitted to each keepalived', () => {
     expect(c).toMatch(/track_process \{\n\s+nginx\n\s+\}/);
     expect(c).not.toMatch(/vrrp_script|track_script|authentication|down_timer_adverts|^\s+version 3/m);
   });
-  it('2.2.7 in a container: a weight-0 vrrp_script every 1 s instead of track_process (no proc events there), and says so', () => {
-    const c = conf(inv('fast'), '2.2.7', 'systemd-nspawn');
+  it('2.2.7 in a systemd container: track_file on the flag a drop-in on nginx.service writes, beside the drain, instead of track_process', () => {
+    const c = conf(inv('fast'), '2.2.7', 'systemd-nspawn', true);
+    expect(c).toMatch(/^track_file haops_nginx \{\n\s+file "\/var\/lib\/haops\/nginx-down"\n\s+weight 0\n\}/m);
+    expect(c).toMatch(/^\s+track_file \{\n\s+haops_nginx\n\s+haops_drain\n\s+\}/m);
+    expect(c).not.toMatch(/track_process|vrrp_script|track_script/);
+    expect(rendered(inv('fast'), '2.2.7', 'lxc')).toMatch(
+      /^# Failover profile: fast \(VRRPv3; fell back to track_file on a flag systemd writes/m,
+    );
+    // 2.0.x spells the keyword vrrp_track_file, as for the drain.
+    expect(conf(inv('fast'), '2.0.20', 'lxc', true)).toMatch(/^vrrp_track_file haops_nginx \{/m);
+  });
+  it('2.2.7 in a container without systemd: a weight-0 vrrp_script every 1 s instead of track_process (no proc events there), and says so', () => {
+    const c = conf(inv('fast'), '2.2.7', 'systemd-nspawn', false);
     expect(c).toMatch(/vrrp_script chk_nginx \{\n\s+script "killall -0 nginx"\n\s+interval 1\n\s+weight 0\n\s+fall 1\n\s+rise 1\n\}/);
     expect(c).not.toMatch(/track_process/);
-    expect(rendered(inv('fast'), '2.2.7', 'systemd-nspawn')).toMatch(
+    expect(c).not.toMatch(/haops_nginx/);
+    expect(rendered(inv('fast'), '2.2.7', 'systemd-nspawn', false)).toMatch(
       /^# Failover profile: fast \(VRRPv3; fell back to a vrrp_script check instead of track_process: the node runs in a systemd-nspawn container/m,
     );
   });
-  it('2.3.2 in a container: the script runs every 0.1 s (milliseconds from 2.3.2), fall 2 and a 1 s timeout against a slow fork', () => {
-    expect(conf(inv('fast'), '2.3.2', 'lxc')).toMatch(/interval 0\.1\n\s+timeout 1\n\s+weight 0\n\s+fall 2\n\s+rise 2/);
+  it('2.3.2 in a container without systemd: the script runs every 0.1 s (milliseconds from 2.3.2), fall 2 and a 1 s timeout against a slow fork', () => {
+    expect(conf(inv('fast'), '2.3.2', 'lxc', false)).toMatch(/interval 0\.1\n\s+timeout 1\n\s+weight 0\n\s+fall 2\n\s+rise 2/);
   });
   it('2.2.3: down_timer_adverts when asked for; refused on 2.2.2 because it was written', () => {
     expect(conf(inv('{ down_timer_adverts: 5 }'), '2.2.3')).toMatch(/^\s+down_timer_adverts 5$/m);
