@@ -120,6 +120,8 @@ export function describeChange(c: Change): string {
       return `start ${c.service}`;
     case 'handler':
       return c.action === 'daemon-reload' ? 'reload systemd units (daemon-reload)' : `${c.action} ${c.service}`;
+    case 'system':
+      return c.title;
   }
 }
 
