@@ -3,7 +3,12 @@
 // labels, booleans and port types, EPEL absent (6, 7), and an end-of-life mirror list on demand.
 // Outputs follow shared/platforms/el-transcripts.md §EL-extras (tags there say which are verbatim).
 
-import type { Output } from './system.js';
+/** One command's answer (the same shape as system.ts's Output; kept here so the two do not import each other). */
+export interface Output {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 export interface Zone {
   target: string;

@@ -197,7 +197,8 @@ function system(sys: SimSystem, script: string): Output {
   const lines = script.split('\n').filter(Boolean).slice(1);
   if (lines[0] !== 'set -e') return { stdout: '', stderr: 'sim: system script without set -e\n', code: 2 };
   for (const line of lines.slice(1)) {
-    if (/[;&|<>`$]/.test(line.replace(/'[^']*'/g, ''))) return { ...out, stderr: `${out.stderr}sim: unsupported command shape: ${line}\n`, code: 2 };
+    if (/[;&|<>`$]/.test(line.replace(/'[^']*'/g, '')))
+      return { ...out, stderr: `${out.stderr}sim: unsupported command shape: ${line}\n`, code: 2 };
     const o = sys.run(words(line));
     out.stdout += o.stdout;
     out.stderr += o.stderr;

@@ -4,7 +4,17 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { PACKAGE_FILES, PROFILES, type Profile, type SimOs } from './profiles.js';
-import { eolYumFailure, firewallCmd, iptables, iptablesService, preparedElState, savedIptables, selinuxCommand, stockElState, type ElState } from './el-system.js';
+import {
+  eolYumFailure,
+  firewallCmd,
+  iptables,
+  iptablesService,
+  preparedElState,
+  savedIptables,
+  selinuxCommand,
+  stockElState,
+  type ElState,
+} from './el-system.js';
 
 export interface Output {
   stdout: string;
@@ -70,7 +80,10 @@ export class SimSystem {
       case 'iptables':
         return this.el.firewall === 'iptables' ? iptables(this.el, args) : notFound(cmd);
       default:
-        return selinuxCommand(this.el, argv, { exists: (p) => this.files.has(p), semanage: this.hasSemanage() }, this.profile.os === 'rocky9') ?? notFound(cmd ?? '');
+        return (
+          selinuxCommand(this.el, argv, { exists: (p) => this.files.has(p), semanage: this.hasSemanage() }, this.profile.os === 'rocky9') ??
+          notFound(cmd ?? '')
+        );
     }
   }
 

@@ -31,7 +31,10 @@ export function hintFor(r: FailedCommand): string | undefined {
 
 /** The line that says what is wrong: nginx's `[emerg] ... in FILE:LINE`, keepalived's `(Line N) ...`, else the last stderr line. */
 export function toolMessage(r: FailedCommand): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.replace(/\r$/, '').trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').trim())
+    .filter(Boolean);
   const notable =
     lines.find((l) => /\[emerg\]/.test(l)) ??
     lines.find((l) => /\(([^)]*: )?Line \d+\)/.test(l)) ??
