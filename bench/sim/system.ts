@@ -50,6 +50,9 @@ export class SimSystem {
   constructor(os: SimOs, opts: { stock?: boolean } = {}) {
     this.profile = PROFILES[os];
     this.el = opts.stock ? stockElState(os) : preparedElState(os);
+    // A prepared EL6/7 node got EPEL the usual way: epel-release is installed.
+    const epel = this.profile.repo['epel-release'];
+    if (!opts.stock && epel) this.packages.set('epel-release', `${epel.version}-${epel.release}`);
     for (const [path, content] of Object.entries(this.profile.files)) this.files.set(path, { content, mode: '644', owner: 'root:root' });
   }
 

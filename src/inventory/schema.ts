@@ -54,6 +54,14 @@ const emailAddr = z
 const url = z
   .string()
   .regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
+/** A yum baseurl prefix: http(s), ftp or file, no spaces or quotes; `$releasever`/`$basearch` are yum's own variables. */
+const mirrorUrl = z
+  .string()
+  .regex(/^(https?|ftp):\/\/[A-Za-z0-9][A-Za-z0-9._~:\/@%+=,$-]*$|^file:\/\/\/[A-Za-z0-9._~\/@%+=,$-]*$/, {
+    message: 'expected an http(s), ftp or file:/// URL without spaces, quotes, ? or #',
+  })
+  .refine((v) => !/\$(?!releasever\b|basearch\b)/.test(v), { message: 'the only $ yum expands here are $releasever and $basearch' });
+
 /** Seconds as keepalived reads them: at most 2 decimals (10 ms steps), never an exponent. */
 const seconds = (min: number, max: number) =>
   z
@@ -275,6 +283,19 @@ export const inventorySchema = z
     pairs: z.record(nameOf('pair name'), pairSchema),
     /** Lets `default:` stand in for an unset secret at deploy time (the lab's inventory sets it). */
     allow_default_secrets: z.boolean().default(false),
+    /**
+     * Archive mirrors for end-of-life CentOS 6/7 (their mirror lists are gone). haops writes its own
+     * /etc/yum.repos.d/haops-archive.repo from them and installs only from it; your repo files stay.
+     */
+    el_archive: z
+      .object({
+        /** Release directory of a CentOS archive: haops adds /os|updates|extras/$basearch/. */
+        centos: mirrorUrl,
+        /** Release directory of an EPEL archive: haops adds /$basearch/. */
+        epel: mirrorUrl.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

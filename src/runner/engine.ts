@@ -4,6 +4,7 @@
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
+import { ARCHIVE_REPO_FILE } from '../ops/el.js';
 import type { Host } from '../ssh/host.js';
 import type { VipVerdict } from './vip.js';
 
@@ -174,11 +175,17 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
   const base = { pair: target.pair, host: target.name };
   if (!host || !run.facts) return report;
   try {
-    let changes = planHost({ ...target.skeleton, services: [], files: [] }, run.facts);
-    const install = changes[0];
+    // The install phase: haops' archive repo file (end-of-life CentOS), epel-release (EL6/7), then
+    // the packages, each in order; the system steps this plan also yields wait for the full plan.
+    // An EL refusal (a check SELinux makes impossible) is thrown here, before anything changes.
+    const repoFiles = target.skeleton.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
+    const installs = planHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts).filter(
+      (c) => c.kind === 'packages' || c.kind === 'file',
+    );
+    const install = installs[0];
     if (install && !opts.check) {
-      emit({ type: 'host-started', ...base, role: target.role, check: false, steps: [describeChange(install)], complete: false });
-      if (!(await applyStep(run, install, opts, emit))) return finish(run, emit);
+      emit({ type: 'host-started', ...base, role: target.role, check: false, steps: installs.map(describeChange), complete: false });
+      for (const c of installs) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
       run.facts = await gatherFacts(host, target.skeleton);
     }
     // Packages just arrived (nginx, the check's command): prove the check again before any file.
@@ -199,7 +206,7 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
     const wanted = target.render(run.facts);
     const notes = target.notes?.(run.facts) ?? [];
     if (notes.length) report.notes = notes;
-    changes = planHost(wanted, run.facts);
+    const changes = planHost(wanted, run.facts);
     if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
     else
       emit({

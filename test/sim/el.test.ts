@@ -1,12 +1,10 @@
 // EL nodes beyond packages against simulated CentOS 6.10 / 7.9 / Rocky 9 (ssh2 Server playing each
 // from shared/platforms/el-transcripts.md): firewall, SELinux, EPEL and an end-of-life mirror list.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gatherFacts } from '../../src/facts/index.js';
 import type { ElWanted } from '../../src/facts/el.js';
-import { applyChange, planHost } from '../../src/ops/index.js';
 import { ARCHIVE_REPO_FILE, archiveRepoFile } from '../../src/ops/el.js';
-import { RefusalError } from '../../src/ops/plan.js';
-import type { Change, ChangeOutcome, WantedState } from '../../src/core/state.js';
+import type { WantedState } from '../../src/core/state.js';
+import { convergeHost, learnHost, newHostRun, type HostReport } from '../../src/runner/engine.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simHostClient } from './client.js';
 import type { SimOs } from '../../bench/sim/profiles.js';
@@ -33,29 +31,12 @@ function elWanted(over: Partial<ElWanted> = {}): WantedState {
   return { ...base, files, el };
 }
 
-/** Like the engine: packages first, facts again, then the rest of the plan; stops at the first failure. */
-async function converge(host: Host, wanted: WantedState): Promise<{ plan: Change[]; outcomes: ChangeOutcome[] }> {
-  let facts = await gatherFacts(host, wanted);
-  const plan: Change[] = [];
-  const outcomes: ChangeOutcome[] = [];
-  for (;;) {
-    const changes = planHost(wanted, facts);
-    const first = changes[0];
-    // Install steps (repo file, epel-release, the packages) each get fresh facts after them.
-    if (first && (first.kind === 'packages' || (first.kind === 'file' && first.file.path === ARCHIVE_REPO_FILE))) {
-      plan.push(first);
-      outcomes.push(await applyChange(first, host, facts));
-      if (!outcomes.at(-1)!.ok) return { plan, outcomes };
-      facts = await gatherFacts(host, wanted);
-      continue;
-    }
-    for (const c of changes) {
-      plan.push(c);
-      outcomes.push(await applyChange(c, host, facts));
-      if (!outcomes.at(-1)!.ok) break;
-    }
-    return { plan, outcomes };
-  }
+/** The real engine on one simulated host: learn, then converge (install phase, facts again, the rest, confirm). */
+async function converge(host: Host, wanted: WantedState, opts: { check?: boolean } = {}): Promise<{ report: HostReport; steps: string[] }> {
+  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted, render: () => wanted });
+  await learnHost(run, async () => host);
+  const report = await convergeHost(run, opts);
+  return { report, steps: report.steps.map((x) => x.title) };
 }
 
 const system = (...commands: string[]) => `# haops system v1\nset -e\n${commands.join('\n')}\n`;
@@ -98,8 +79,8 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
   });
 
   it('converges from stock (firewall on, SELinux enforcing on 7/9, no EPEL on 6/7) with the commands that platform needs', async () => {
-    const { outcomes } = await converge(host, elWanted());
-    expect(outcomes.filter((o) => !o.ok).map((o) => o.error)).toEqual([]);
+    const { report } = await converge(host, elWanted());
+    expect([report.ok, report.error]).toEqual([true, undefined]);
     expect(changing(sim.commands)).toEqual(EXPECTED[os]);
     expect(changing(sim.commands).join('\n')).not.toMatch(
       os === 'centos6'
@@ -133,8 +114,8 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
   it('second converge changes nothing, in one round trip', async () => {
     await converge(host, elWanted());
     sim.commands.length = 0;
-    const { plan } = await converge(host, elWanted());
-    expect(plan).toEqual([]);
+    const { report } = await converge(host, elWanted());
+    expect(report.changed).toBe(0);
     expect(sim.commands).toHaveLength(1);
   });
 
@@ -154,27 +135,35 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
   );
 
   it.runIf(os !== 'centos6')('refuses killall -0 nginx as the check under enforcing, before changing anything', async () => {
-    const wanted = elWanted({ checkScript: 'killall -0 nginx' });
-    const facts = await gatherFacts(host, wanted);
-    let error: unknown;
-    try {
-      planHost(wanted, facts);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(RefusalError);
-    expect((error as RefusalError).message).toMatch(
-      /^check "killall -0 nginx" can never pass here: SELinux is enforcing and keepalived \(keepalived_t\) may not signal nginx \(httpd_t\)/,
+    const { report } = await converge(host, elWanted({ checkScript: 'killall -0 nginx' }));
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatch(
+      /^sim-\S+: check "killall -0 nginx" can never pass here: SELinux is enforcing and keepalived \(keepalived_t\) may not signal nginx \(httpd_t\)/,
     );
-    expect((error as RefusalError).hint).toMatch(/pgrep -x nginx/);
+    expect(report.hint).toMatch(/pgrep -x nginx/);
+    expect(report.changed).toBe(0);
+    expect(sim.commands).toHaveLength(1); // the facts round trip, nothing else
+  });
+
+  it('--check lists the firewall and SELinux steps it would take, and changes nothing', async () => {
+    const { steps } = await converge(host, elWanted(), { check: true });
+    const firewall =
+      os === 'centos6'
+        ? 'firewall: allow VRRP from 10.9.0.12 and TCP 80 in the iptables service (before its REJECT, saved)'
+        : 'firewall: allow VRRP from 10.9.0.12 and TCP 80 in firewalld zone public (runtime and permanent)';
+    expect(steps).toContain(firewall);
+    if (os !== 'centos6')
+      expect(steps).toContain(
+        'SELinux (enforcing): label /usr/local/bin/keepalived_notify.sh keepalived_unconfined_script_exec_t (a confined notify script cannot run systemctl or reach its webhooks); httpd_can_network_connect on (nginx connects to its upstreams)',
+      );
     expect(sim.commands).toHaveLength(1);
   });
 
   it.runIf(os === 'rocky9')(
     'a listen port another SELinux type holds (8080, http_cache_port_t) is modified, not added; firewalld opens 8080',
     async () => {
-      const { outcomes } = await converge(host, elWanted({ listenPort: 8080 }));
-      expect(outcomes.every((o) => o.ok)).toBe(true);
+      const { report } = await converge(host, elWanted({ listenPort: 8080 }));
+      expect([report.ok, report.error]).toEqual([true, undefined]);
       expect(sim.commands).toContain(
         system(
           "semanage fcontext -a -t keepalived_unconfined_script_exec_t '/usr/local/bin/keepalived_notify\\.sh'",
@@ -193,17 +182,17 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
     async () => {
       sim.state.el.eol = true;
       const failed = await converge(host, elWanted());
-      const last = failed.outcomes.at(-1)!;
-      expect(last.ok).toBe(false);
-      expect(last.error!.message).toBe(
+      const last = failed.report.steps.at(-1)!;
+      expect(last.outcome).toBe('failed');
+      expect(last.message).toBe(
         `sim-${os}: installing epel-release failed: ${os === 'centos6' ? 'Error: Cannot find a valid baseurl for repo: base' : 'Cannot find a valid baseurl for repo: base/7/x86_64'}`,
       );
-      expect(last.error!.hint).toMatch(/end-of-life .* set el_archive\.centos/);
+      expect(last.hint).toMatch(/end-of-life .* set el_archive\.centos/);
 
       sim.commands.length = 0;
       const archive = { centos: 'http://mirror.example/centos-vault/$releasever', epel: 'http://mirror.example/epel-archive/$releasever' };
-      const { outcomes } = await converge(host, elWanted({ archive }));
-      expect(outcomes.filter((o) => !o.ok).map((o) => o.error)).toEqual([]);
+      const { report } = await converge(host, elWanted({ archive }));
+      expect([report.ok, report.error]).toEqual([true, undefined]);
       expect(sim.commands.filter((c) => /^(yum|dnf) /.test(c))).toEqual([
         "yum -y --disablerepo='*' '--enablerepo=haops-*' install epel-release",
         `yum -y --disablerepo='*' '--enablerepo=haops-*' install keepalived nginx${os === 'centos7' ? ' policycoreutils-python' : ''}`,
