@@ -224,7 +224,7 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
           title: describeChange(c),
           kind: c.kind,
           outcome: 'would change',
-          ...(opts.diff && c.kind === 'file' ? { diff: fileDiff(c, opts.secrets) } : {}),
+          ...(opts.diff && stepDiff(c, opts) !== undefined ? { diff: stepDiff(c, opts) } : {}),
         });
       report.changed = changes.length;
       return finish(run, emit);
@@ -244,6 +244,13 @@ function finish(run: HostRun, emit: Emit): HostReport {
   return run.report;
 }
 
+/** What --diff shows of a step: a file's unified diff, or the commands a system step runs (firewall, SELinux). */
+function stepDiff(c: Change, opts: ConvergeOptions): string | undefined {
+  if (c.kind === 'file') return fileDiff(c, opts.secrets);
+  if (c.kind === 'system') return c.commands.map((x) => `+ ${x}`).join('\n');
+  return undefined;
+}
+
 /** Current contents of the files about to change, for --diff (one exec). */
 async function fetchLive(host: Host, changes: Change[]): Promise<void> {
   const paths = changes.flatMap((c) => (c.kind === 'file' && c.before.exists ? [c.file.path] : []));
@@ -256,7 +263,10 @@ async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: E
   const { host, facts, report, target } = run;
   const base = { pair: target.pair, host: target.name };
   const step: StepReport = { title: describeChange(c), kind: c.kind, outcome: 'failed' };
-  if (opts.diff && c.kind === 'file') step.diff = fileDiff(c, opts.secrets);
+  if (opts.diff) {
+    const diff = stepDiff(c, opts);
+    if (diff !== undefined) step.diff = diff;
+  }
   report.steps.push(step);
   emit({ type: 'step-started', ...base, title: step.title });
   let outcome: Awaited<ReturnType<typeof applyChange>>;
