@@ -121,12 +121,14 @@ export function firewallCmd(el: ElState, args: string[], el9: boolean): Output {
   if (op === '--list-all') return ok(listAll(zone, el9, !permanent));
   const add = (list: string[], value: string, what = '') => {
     // Verbatim for a rich rule on firewalld 1.3.3 (lab); the port form is reconstructed.
-    if (list.includes(value)) return { stdout: 'success\n', stderr: `Warning: ALREADY_ENABLED: '${what || value}' already in 'public'\n`, code: 0 };
+    if (list.includes(value))
+      return { stdout: 'success\n', stderr: `Warning: ALREADY_ENABLED: '${what || value}' already in 'public'\n`, code: 0 };
     list.push(value);
     return ok('success\n');
   };
   if (op?.startsWith('--add-rich-rule=')) return add(zone.richRules, op.slice('--add-rich-rule='.length).replace(/'/g, '"'));
-  if (op?.startsWith('--add-port=')) return add(zone.ports, op.slice('--add-port='.length), op.slice('--add-port='.length).replace('/', ':'));
+  if (op?.startsWith('--add-port='))
+    return add(zone.ports, op.slice('--add-port='.length), op.slice('--add-port='.length).replace('/', ':'));
   if (op?.startsWith('--add-protocol=')) return add(zone.protocols, op.slice('--add-protocol='.length));
   return fail(`sim: firewall-cmd ${args.join(' ')} is not simulated\n`, 2);
 }
