@@ -5,6 +5,8 @@
 export interface ElWanted {
   /** The VRRP interface, its peers (unicast) and whether adverts carry AH. */
   vrrp: { interface: string; peers: string[]; ah: boolean };
+  /** haops opens the firewall for VRRP and the port (inventory `manage_firewall`, default true). */
+  firewall: boolean;
   /** nginx's listen port (TCP), reached by clients through the VIP. */
   listenPort: number;
   /** nginx proxies to upstream servers (needs httpd_can_network_connect under SELinux). */

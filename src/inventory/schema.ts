@@ -246,6 +246,8 @@ export const pairSchema = z
     nginx: nginxSchema,
     /** keepalived's script_user; when set, enable_script_security is emitted too. */
     script_user: userName('script_user').optional(),
+    /** haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do. */
+    manage_firewall: z.boolean().default(true),
   })
   .strict();
 

@@ -41,7 +41,7 @@ const q = shellQuote;
 export function planEl(w: ElWanted, facts: ElFacts, family: OsFamily, opts: { notifyChanging?: boolean } = {}): ElPlan {
   const plan: ElPlan = { pre: [], packages: [], system: [], refusals: [], notes: [] };
   if (family !== 'debian') planRepos(plan, w, facts, family);
-  const fw = planFirewall(w, facts.firewall);
+  const fw = w.firewall ? planFirewall(w, facts.firewall) : null;
   if (fw) plan.system.push(fw);
   if (family === 'el7' || family === 'el9') planSelinux(plan, w, facts, family, opts.notifyChanging ?? false);
   const sysctl = planSysctl(w, facts, family);

@@ -77,7 +77,7 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
  * What a keepalived + nginx node needs of its system (firewall, SELinux, repositories), for a
  * playbook that renders keepalived.conf; null for any other playbook.
  */
-export function elWanted(playbook: Playbook, node: NodeModel, model: Pick<Model, 'elArchive'> = {}): ElWanted | null {
+export function elWanted(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): ElWanted | null {
   if (!playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf')) return null;
   const first = node.instances[0]!;
   return {
@@ -86,6 +86,7 @@ export function elWanted(playbook: Playbook, node: NodeModel, model: Pick<Model,
       peers: [...new Set(node.instances.map((i) => i.peerIp))],
       ah: node.instances.some((i) => i.auth?.type === 'AH'),
     },
+    firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
     listenPort: node.nginx.listen,
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
@@ -98,7 +99,7 @@ export function elWanted(playbook: Playbook, node: NodeModel, model: Pick<Model,
 }
 
 /** What the facts script needs before anything is rendered: packages, services, file paths. */
-export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Pick<Model, 'elArchive'> = {}): WantedState {
+export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): WantedState {
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
@@ -120,7 +121,7 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Pick<
 export function wantedState(
   playbook: Playbook,
   node: NodeModel,
-  model: Pick<Model, 'secrets' | 'elArchive'>,
+  model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'pairs'>>,
   target: KeepalivedTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);

@@ -2,7 +2,9 @@
 // ssh and dhcpv6-client only, as on a stock CentOS 7 / RHEL 9 node. deploy must open VRRP from
 // the peer and nginx's port, runtime and permanent, so clients on this machine reach the VIP.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -51,6 +53,18 @@ describe.skipIf(!labWanted())(
       );
       expect(out.split('\n').slice(0, 3)).toEqual(['running', 'public', 'dhcpv6-client ssh']);
     });
+
+    it('without the firewall step (manage_firewall: false) the pair looks held from the nodes, but clients here are refused and the drill fails', async () => {
+      const leave = join(mkdtempSync(join(tmpdir(), 'haops-fw-')), 'lab.yaml');
+      writeFileSync(leave, readFileSync(LAB, 'utf8').replace('    interface: eth0\n', '    interface: eth0\n    manage_firewall: false\n'));
+      const r = await haops(['deploy', leave, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r).pairs[0].vips.map((v: { holders: string[] }) => v.holders)).toEqual([['node1']]);
+      expect(await httpFromHere(vip())).toBe('refused');
+      const drill = await haops(['failover-drill', leave]);
+      expect(drill.code).toBe(1);
+      expect(drill.stdout + drill.stderr).toMatch(/drill FAILED/);
+    }, 300_000);
 
     it('deploy: one holder, clients on this machine served through the VIP, rules for the peer only; a second deploy, even after a firewall reload, changes nothing; the drill passes', async () => {
       const first = await haops(['deploy', LAB, '--json']);

@@ -4,6 +4,7 @@ import { planEl, planFirewall, planSysctl } from '../../src/ops/el.js';
 
 const wanted: ElWanted = {
   vrrp: { interface: 'eth0', peers: ['10.0.0.2'], ah: false },
+  firewall: true,
   listenPort: 80,
   upstreams: true,
   notifyScript: '/usr/local/bin/keepalived_notify.sh',
@@ -119,6 +120,10 @@ describe('firewall operation', () => {
     const live = ['-A INPUT -s 10.0.0.2/32 -p vrrp -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT', ...STOCK_EL6];
     expect(planFirewall(wanted, { kind: 'iptables', live, saved: STOCK_EL6 })?.commands).toEqual(['service iptables save']);
     expect(planFirewall(wanted, { kind: 'iptables', live, saved: live })).toBeNull();
+  });
+
+  it('is left alone when the pair says manage_firewall: false', () => {
+    expect(planEl({ ...wanted, firewall: false }, facts({ firewall: firewalld() }), 'el7').system).toEqual([]);
   });
 
   it('is skipped where no firewall runs', () => {

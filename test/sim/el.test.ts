@@ -18,6 +18,7 @@ function elWanted(over: Partial<ElWanted> = {}): WantedState {
   const base = wantedState();
   const el: ElWanted = {
     vrrp: { interface: 'eth0', peers: [PEER], ah: false },
+    firewall: true,
     listenPort: 80,
     upstreams: true,
     notifyScript: NOTIFY,
