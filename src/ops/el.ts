@@ -246,3 +246,31 @@ export function planSysctl(w: ElWanted, facts: ElFacts, family: OsFamily): Syste
     commands: ['sysctl -w net.ipv4.ip_nonlocal_bind=1', persist],
   };
 }
+
+/**
+ * What deploy will do on a CentOS/RHEL node for this wanted state, before any node is seen (for
+ * `haops plan`): each line says where it applies, since only facts tell which firewall runs.
+ */
+export function elIntent(w: ElWanted): string[] {
+  const protocols = w.vrrp.ah ? 'VRRP and AH' : 'VRRP';
+  const lines = [
+    w.firewall
+      ? `firewall, where firewalld or the EL6 iptables service runs: ${protocols} from ${w.vrrp.peers.join(', ')} only, and TCP ${w.listenPort}, runtime and permanent`
+      : 'firewall: left to you (manage_firewall: false); it must let in VRRP from the peer and TCP ' + w.listenPort,
+  ];
+  if (/^(\/usr)?(\/s?bin\/)?killall\b/.test(w.checkScript)) {
+    lines.push(
+      `SELinux enforcing (EL7+): deploy refuses check "${w.checkScript}", which cannot signal nginx there (use /usr/bin/pgrep -x nginx)`,
+    );
+  }
+  const se: string[] = [];
+  if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED)) se.push(`label ${w.notifyScript} ${UNCONFINED_SCRIPT_TYPE}`);
+  if (w.upstreams) se.push(`${HTTPD_NETWORK_CONNECT} on`);
+  if (!STOCK_HTTP_PORTS.includes(w.listenPort)) se.push(`tcp/${w.listenPort} as http_port_t`);
+  if (se.length) lines.push(`SELinux enforcing or permissive (EL7+): ${se.join('; ')}`);
+  if (w.nginx)
+    lines.push(
+      `repositories: epel-release before nginx on CentOS 6/7${w.archive ? `, all installs from the archive mirror (${ARCHIVE_REPO_FILE})` : ''}`,
+    );
+  return lines;
+}

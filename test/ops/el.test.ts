@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFirewall, parsePortTypes, parseZone, type ElFacts, type ElWanted } from '../../src/facts/el.js';
-import { planEl, planFirewall, planSysctl } from '../../src/ops/el.js';
+import { elIntent, planEl, planFirewall, planSysctl } from '../../src/ops/el.js';
 
 const wanted: ElWanted = {
   vrrp: { interface: 'eth0', peers: ['10.0.0.2'], ah: false },
@@ -191,5 +191,17 @@ describe('planEl', () => {
       packages: [],
       refusals: [],
     });
+  });
+});
+
+describe('elIntent (haops plan, before any node is seen)', () => {
+  it('says per area where it applies: firewall for the peer only, SELinux labels and boolean, EPEL', () => {
+    expect(elIntent({ ...wanted, checkScript: 'killall -0 nginx', listenPort: 8080 })).toEqual([
+      'firewall, where firewalld or the EL6 iptables service runs: VRRP from 10.0.0.2 only, and TCP 8080, runtime and permanent',
+      'SELinux enforcing (EL7+): deploy refuses check "killall -0 nginx", which cannot signal nginx there (use /usr/bin/pgrep -x nginx)',
+      'SELinux enforcing or permissive (EL7+): label /usr/local/bin/keepalived_notify.sh keepalived_unconfined_script_exec_t; httpd_can_network_connect on; tcp/8080 as http_port_t',
+      'repositories: epel-release before nginx on CentOS 6/7',
+    ]);
+    expect(elIntent({ ...wanted, firewall: false })[0]).toMatch(/^firewall: left to you/);
   });
 });
