@@ -13,8 +13,12 @@ export interface ElWanted {
   upstreams: boolean;
   /** keepalived's notify script: runs confined unless labelled or under /usr/libexec/keepalived/. */
   notifyScript: string;
-  /** keepalived's check command (killall -0 cannot signal nginx under enforcing). */
-  checkScript: string;
+  /**
+   * keepalived's check command (killall -0 cannot signal nginx under enforcing); null when the pair
+   * asks for track_process, whose fit is known only once keepalived's version is (the rendered
+   * keepalived.conf then says whether a script runs).
+   */
+  checkScript: string | null;
   /** nginx binds the VIP address itself (needs net.ipv4.ip_nonlocal_bind=1 on the BACKUP). */
   bindsVip: boolean;
   /** Archive mirrors for an end-of-life CentOS (inventory `el_archive`). */

@@ -37,6 +37,13 @@ export const UNCONFINED_SCRIPT_TYPE = 'keepalived_unconfined_script_exec_t';
 export const LIBEXEC_KEEPALIVED = '/usr/libexec/keepalived/';
 
 const q = shellQuote;
+/** A check that signals nginx: SELinux's keepalived_t may not send signull to httpd_t. */
+const KILLALL = /^(\/usr)?(\/s?bin\/)?killall\b/;
+
+/** The check command a rendered keepalived.conf runs (null: none, e.g. track_process). */
+export function renderedCheckScript(keepalivedConf: string): string | null {
+  return /^\s*script\s+"([^"]+)"/m.exec(keepalivedConf)?.[1] ?? null;
+}
 
 export function planEl(w: ElWanted, facts: ElFacts, family: OsFamily, opts: { notifyChanging?: boolean } = {}): ElPlan {
   const plan: ElPlan = { pre: [], packages: [], system: [], refusals: [], notes: [] };
@@ -188,7 +195,7 @@ const fcontextSpec = (path: string) => path.replace(/[.[\]()*+?^$|\\{}]/g, '\\$&
 function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el7' | 'el9', notifyChanging: boolean): void {
   const se = facts.selinux;
   if (se.mode === 'disabled') return;
-  if (se.mode === 'enforcing' && /^(\/usr)?(\/s?bin\/)?killall\b/.test(w.checkScript)) {
+  if (se.mode === 'enforcing' && w.checkScript !== null && KILLALL.test(w.checkScript)) {
     plan.refusals.push({
       message: `check "${w.checkScript}" can never pass here: SELinux is enforcing and keepalived (keepalived_t) may not signal nginx (httpd_t), so nginx dying would never move the VIP`,
       hint: `set the pair's check.script to "/usr/bin/pgrep -x nginx" (it only reads /proc), or use track_process (keepalived 2.0.11+)`,
@@ -258,7 +265,7 @@ export function elIntent(w: ElWanted): string[] {
       ? `firewall, where firewalld or the EL6 iptables service runs: ${protocols} from ${w.vrrp.peers.join(', ')} only, and TCP ${w.listenPort}, runtime and permanent`
       : 'firewall: left to you (manage_firewall: false); it must let in VRRP from the peer and TCP ' + w.listenPort,
   ];
-  if (/^(\/usr)?(\/s?bin\/)?killall\b/.test(w.checkScript)) {
+  if (w.checkScript !== null && KILLALL.test(w.checkScript)) {
     lines.push(
       `SELinux enforcing (EL7+): deploy refuses check "${w.checkScript}", which cannot signal nginx there (use /usr/bin/pgrep -x nginx)`,
     );

@@ -3,7 +3,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Change, Facts, ManagedFile, WantedState } from '../core/state.js';
-import { ARCHIVE_REPO_FILE, planEl, type ElPlan } from './el.js';
+import { ARCHIVE_REPO_FILE, planEl, renderedCheckScript, type ElPlan } from './el.js';
+
+const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
 
 /** The node cannot be made right by haops: what is wrong and the fix (deploy stops before touching it). */
 export class RefusalError extends Error {
@@ -36,7 +38,10 @@ function fileChange(file: ManagedFile, facts: Facts): Change | null {
 export function planElHost(wanted: WantedState, facts: Facts, fileChanges: Change[] = []): ElPlan | null {
   if (!wanted.el || !facts.el) return null;
   const notifyChanging = fileChanges.some((c) => c.kind === 'file' && c.contentChanged && c.file.path === wanted.el!.notifyScript);
-  const el = planEl(wanted.el, facts.el, facts.os.family, { notifyChanging });
+  // Once keepalived.conf is rendered, its own check line is the truth (track_process runs none).
+  const conf = wanted.files.find((f) => f.path === KEEPALIVED_CONF && f.content !== '');
+  const w = conf ? { ...wanted.el, checkScript: renderedCheckScript(conf.content) } : wanted.el;
+  const el = planEl(w, facts.el, facts.os.family, { notifyChanging });
   if (el.refusals.length) throw new RefusalError(el.refusals.map((r) => r.message).join('; '), el.refusals.map((r) => r.hint).join('; '));
   return el;
 }

@@ -90,7 +90,7 @@ export function elWanted(playbook: Playbook, node: NodeModel, model: Partial<Pic
     listenPort: node.nginx.listen,
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
-    checkScript: node.check.script,
+    checkScript: node.failover.track === 'process' ? null : node.check.script,
     // nginx listens on every address (listen PORT): it never binds the VIP itself.
     bindsVip: false,
     nginx: playbook.steps.some((s) => 'packages' in s && s.packages.includes('nginx')),

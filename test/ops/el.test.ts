@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFirewall, parsePortTypes, parseZone, type ElFacts, type ElWanted } from '../../src/facts/el.js';
-import { elIntent, planEl, planFirewall, planSysctl } from '../../src/ops/el.js';
+import { elIntent, planEl, planFirewall, planSysctl, renderedCheckScript } from '../../src/ops/el.js';
 
 const wanted: ElWanted = {
   vrrp: { interface: 'eth0', peers: ['10.0.0.2'], ah: false },
@@ -203,5 +203,18 @@ describe('elIntent (haops plan, before any node is seen)', () => {
       'repositories: epel-release before nginx on CentOS 6/7',
     ]);
     expect(elIntent({ ...wanted, firewall: false })[0]).toMatch(/^firewall: left to you/);
+  });
+});
+
+describe('the check a rendered keepalived.conf runs', () => {
+  it('is the vrrp_script command, or none with track_process (nothing for SELinux to refuse)', () => {
+    expect(renderedCheckScript('vrrp_script chk_nginx {\n    script "killall -0 nginx"\n    interval 1\n}\n')).toBe('killall -0 nginx');
+    expect(
+      renderedCheckScript(
+        'vrrp_track_process nginx {\n    process nginx\n}\nvrrp_instance VI_1 {\n    notify "/usr/local/bin/keepalived_notify.sh notify"\n}\n',
+      ),
+    ).toBeNull();
+    const se = { mode: 'enforcing' as const, semanage: true, contexts: {}, booleans: {}, portTypes: null };
+    expect(planEl({ ...wanted, checkScript: null }, facts({ selinux: se }), 'el9').refusals).toEqual([]);
   });
 });
