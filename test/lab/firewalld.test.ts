@@ -54,12 +54,15 @@ describe.skipIf(!labWanted())(
       expect(out.split('\n').slice(0, 3)).toEqual(['running', 'public', 'dhcpv6-client ssh']);
     });
 
-    it('without the firewall step (manage_firewall: false) the pair looks held from the nodes, but clients here are refused and the drill fails', async () => {
+    it('without the firewall step (manage_firewall: false) one node holds the VIP, but clients here are refused: deploy and the drill fail', async () => {
       const leave = join(mkdtempSync(join(tmpdir(), 'haops-fw-')), 'lab.yaml');
       writeFileSync(leave, readFileSync(LAB, 'utf8').replace('    interface: eth0\n', '    interface: eth0\n    manage_firewall: false\n'));
+      // deploy's VIP check takes the client path from this machine: it fails, and says why.
       const r = await haops(['deploy', leave, '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r).pairs[0].vips.map((v: { holders: string[] }) => v.holders)).toEqual([['node1']]);
+      expect(r.code, r.stderr).toBe(1);
+      const vips = json(r).pairs[0].vips as { holders: string[]; problem?: string }[];
+      expect(vips.map((v) => v.holders)).toEqual([['node1']]);
+      expect(vips[0]!.problem, JSON.stringify(vips)).toBeTruthy();
       expect(await httpFromHere(vip())).toBe('refused');
       const drill = await haops(['failover-drill', leave]);
       expect(drill.code).toBe(1);
