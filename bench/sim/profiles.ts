@@ -85,6 +85,7 @@ export const PROFILES: Record<SimOs, Profile> = {
     repo: {
       keepalived: { version: '1.2.13', release: '5.el6_6', repo: 'updates', size: '214 k' },
       nginx: { version: '1.10.3', release: '1.el6', repo: 'epel', size: '489 k' },
+      'epel-release': { version: '6', release: '8', repo: 'extras', size: '14 k' },
     },
     keepalivedV: 'Keepalived v1.2.13 (03/19,2015)\n',
     keepalivedConfigTest: false,
@@ -97,6 +98,8 @@ export const PROFILES: Record<SimOs, Profile> = {
     repo: {
       keepalived: { version: '1.3.5', release: '19.el7', repo: 'base', size: '332 k' },
       nginx: { version: '1.20.1', release: '10.el7', epoch: 1, repo: 'epel', size: '588 k' },
+      'epel-release': { version: '7', release: '14', repo: 'extras', size: '15 k' },
+      'policycoreutils-python': { version: '2.5', release: '34.el7', repo: 'base', size: '457 k' },
     },
     keepalivedV: KEEPALIVED_135_V,
     keepalivedConfigTest: false,
@@ -109,6 +112,7 @@ export const PROFILES: Record<SimOs, Profile> = {
     repo: {
       keepalived: { version: '2.2.8', release: '6.el9', repo: 'appstream', size: '543 k' },
       nginx: { version: '1.20.1', release: '14.el9_2.1', epoch: 1, repo: 'appstream', size: '36 k' },
+      'policycoreutils-python-utils': { version: '3.6', release: '2.1.el9', repo: 'appstream', size: '71 k' },
     },
     keepalivedV: KEEPALIVED_228_V,
     keepalivedConfigTest: true,

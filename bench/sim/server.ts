@@ -24,9 +24,10 @@ export interface SimHost {
   restart(): Promise<void>;
 }
 
-export async function startSimHost(os: SimOs): Promise<SimHost> {
+/** `stock`: the node as installed (firewall, SELinux, no EPEL; see el-system.ts). */
+export async function startSimHost(os: SimOs, opts: { stock?: boolean } = {}): Promise<SimHost> {
   const key = soundKeyPair();
-  const state = new SimSystem(os);
+  const state = new SimSystem(os, opts);
   const commands: string[] = [];
   const server = new Server({ hostKeys: [key.private] }, (client) => {
     client.on('error', () => {});

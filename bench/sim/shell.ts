@@ -23,6 +23,7 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
   const first = command.split('\n')[0];
   if (first === '# haops facts v1' || first === '# haops contents v1') return probes(sys, command);
   if (first === '# haops put v1') return put(sys, command, stdin);
+  if (first === '# haops system v1') return system(sys, command);
   // A start or handler also clears the markers of handlers the service owed.
   const settled = /^(.*) && rm -f \/var\/lib\/haops\/pending\/([A-Za-z0-9_.@-]+)\.\*$/.exec(command);
   if (settled) {
@@ -61,6 +62,22 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
     }
     case 'pending':
       return ok([...pendingOf(sys)].map((m) => `${m}\n`).join(''));
+    case 'firewall':
+      return firewallProbe(sys, arg);
+    case 'selinux': {
+      const mode = sys.run(['getenforce']);
+      return ok(mode.stdout + (sys.hasSemanage() ? '/usr/sbin/semanage\n' : ''));
+    }
+    case 'secontext': {
+      const stat = sys.run(['stat', '-c', '%C', arg]);
+      return ok((stat.code === 0 ? stat.stdout : 'missing\n') + sys.run(['matchpathcon', '-n', arg]).stdout);
+    }
+    case 'sebool':
+      return sys.run(['getsebool', arg]);
+    case 'seports':
+      return sys.run(['semanage', 'port', '-l']);
+    case 'sysctl':
+      return sys.run(['sysctl', '-n', arg]);
     case 'content': {
       const f = sys.files.get(arg);
       return f ? ok(f.content) : { stdout: 'missing\n', stderr: '', code: 2 };
@@ -115,6 +132,8 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
         if (live) sys.files.set(b, { ...live });
         else sys.files.delete(b);
       } else if (line === `mv -f "$t" "$f" || fail install`) {
+        // A new inode: SELinux labels it by its directory, not by the old file's label.
+        sys.el.labels.delete(f);
         sys.files.set(f, sys.files.get(t)!);
         sys.files.delete(t);
       } else if (validate.test(line)) {
@@ -155,4 +174,35 @@ export function pendingOf(sys: SimSystem): Set<string> {
   let set = pending.get(sys);
   if (!set) pending.set(sys, (set = new Set()));
   return set;
+}
+
+// probe_firewall in src/facts/el.ts: firewalld's zone of the interface, or the iptables service.
+function firewallProbe(sys: SimSystem, iface: string): Output {
+  if (sys.el.firewall === 'firewalld') {
+    const z = sys.run(['firewall-cmd', `--get-zone-of-interface=${iface}`]);
+    const zone = (z.code === 0 ? z.stdout : sys.run(['firewall-cmd', '--get-default-zone']).stdout).trim();
+    const runtime = sys.run(['firewall-cmd', `--zone=${zone}`, '--list-all']).stdout;
+    const permanent = sys.run(['firewall-cmd', '--permanent', `--zone=${zone}`, '--list-all']).stdout;
+    return ok(`firewalld ${zone}\n${runtime}@@permanent\n${permanent}`);
+  }
+  if (sys.el.firewall === 'iptables' && !sys.profile.systemd) {
+    return ok(`iptables\n${sys.run(['iptables', '-S', 'INPUT']).stdout}@@saved\n${sys.run(['cat', '/etc/sysconfig/iptables']).stdout}`);
+  }
+  return ok('none\n');
+}
+
+// A system change (src/ops/apply.ts systemScript): `set -e`, then one simple command a line.
+function system(sys: SimSystem, script: string): Output {
+  const out: Output = { stdout: '', stderr: '', code: 0 };
+  const lines = script.split('\n').filter(Boolean).slice(1);
+  if (lines[0] !== 'set -e') return { stdout: '', stderr: 'sim: system script without set -e\n', code: 2 };
+  for (const line of lines.slice(1)) {
+    if (/[;&|<>`$]/.test(line.replace(/'[^']*'/g, '')))
+      return { ...out, stderr: `${out.stderr}sim: unsupported command shape: ${line}\n`, code: 2 };
+    const o = sys.run(words(line));
+    out.stdout += o.stdout;
+    out.stderr += o.stderr;
+    if (o.code !== 0) return { ...out, code: o.code };
+  }
+  return out;
 }

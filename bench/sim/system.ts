@@ -4,6 +4,17 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { PACKAGE_FILES, PROFILES, type Profile, type SimOs } from './profiles.js';
+import {
+  eolYumFailure,
+  firewallCmd,
+  iptables,
+  iptablesService,
+  preparedElState,
+  savedIptables,
+  selinuxCommand,
+  stockElState,
+  type ElState,
+} from './el-system.js';
 
 export interface Output {
   stdout: string;
@@ -30,11 +41,18 @@ export class SimSystem {
   readonly packages = new Map<string, string>(); // name -> VERSION-RELEASE
   readonly services = new Map<string, SimService>();
   readonly files = new Map<string, SimFile>();
-  readonly dirs = new Set(['/', '/etc', '/tmp', '/var', '/var/run']);
+  readonly dirs = new Set(['/', '/etc', '/tmp', '/var', '/var/run', '/usr', '/usr/local', '/usr/local/bin', '/etc/yum.repos.d']);
   private nextPid = 1925;
+  /** Firewall, SELinux, EPEL and mirror state beyond packages (el-system.ts). */
+  readonly el: ElState;
 
-  constructor(os: SimOs) {
+  /** `stock`: as installed (firewall on, SELinux enforcing on 7/9, no EPEL); else a node prepared by hand. */
+  constructor(os: SimOs, opts: { stock?: boolean } = {}) {
     this.profile = PROFILES[os];
+    this.el = opts.stock ? stockElState(os) : preparedElState(os);
+    // A prepared EL6/7 node got EPEL the usual way: epel-release is installed.
+    const epel = this.profile.repo['epel-release'];
+    if (!opts.stock && epel) this.packages.set('epel-release', `${epel.version}-${epel.release}`);
     for (const [path, content] of Object.entries(this.profile.files)) this.files.set(path, { content, mode: '644', owner: 'root:root' });
   }
 
@@ -60,9 +78,21 @@ export class SimSystem {
         return this.keepalived(args);
       case 'nginx':
         return this.nginx(args);
+      case 'firewall-cmd':
+        return firewallCmd(this.el, args, this.profile.os === 'rocky9');
+      case 'iptables':
+        return this.el.firewall === 'iptables' ? iptables(this.el, args) : notFound(cmd);
       default:
-        return notFound(cmd ?? '');
+        return (
+          selinuxCommand(this.el, argv, { exists: (p) => this.files.has(p), semanage: this.hasSemanage() }, this.profile.os === 'rocky9') ??
+          notFound(cmd ?? '')
+        );
     }
+  }
+
+  /** semanage comes with policycoreutils-python (EL7) or policycoreutils-python-utils (EL8/9). */
+  hasSemanage(): boolean {
+    return this.packages.has('policycoreutils-python') || this.packages.has('policycoreutils-python-utils');
   }
 
   sha256sum(path: string): Output {
@@ -72,6 +102,7 @@ export class SimSystem {
   }
 
   private cat(path: string): Output {
+    if (path === '/etc/sysconfig/iptables' && this.el.firewall === 'iptables') return ok(savedIptables(this.el));
     const f = this.files.get(path);
     return f ? ok(f.content) : { stdout: '', stderr: `cat: ${path}: No such file or directory\n`, code: 1 };
   }
@@ -91,7 +122,11 @@ export class SimSystem {
   private install(args: string[]): Output {
     const names = args.filter((a) => !a.startsWith('-') && a !== 'install');
     const p = this.profile;
-    const missing = names.filter((n) => !p.repo[n]);
+    const archive = args.includes('--enablerepo=haops-*') && this.files.get('/etc/yum.repos.d/haops-archive.repo');
+    if (this.el.eol && !archive) return eolYumFailure(p.os === 'centos6');
+    // EPEL packages resolve once epel-release (or haops' archive EPEL section) is there.
+    const epel = (this.el.epelConfigured || this.packages.has('epel-release')) && (!archive || archive.content.includes('[haops-epel]'));
+    const missing = names.filter((n) => !p.repo[n] || (p.repo[n]!.repo === 'epel' && !epel));
     const fresh = names.filter((n) => p.repo[n] && !this.packages.has(n));
     for (const n of fresh) this.installPackage(n);
     if (p.packageManager === 'dnf') {
@@ -188,6 +223,7 @@ export class SimSystem {
       const r = this.systemctl([verb, name]);
       return { ...r, stderr: `Redirecting to /bin/systemctl ${verb} ${name}.service\n${r.stderr}` };
     }
+    if (name === 'iptables') return iptablesService(this.el, verb);
     const svc = this.services.get(name);
     if (!svc) return { stdout: '', stderr: `${name}: unrecognized service\n`, code: 1 };
     switch (verb) {

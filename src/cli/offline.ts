@@ -9,6 +9,8 @@ import { UsageError } from '../core/errors.js';
 import { ASSUMED_KEEPALIVED, describeVersion, VERSION_RE } from '../model/keepalived-versions.js';
 import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
 import type { Model } from '../model/derive.js';
+import { elIntent } from '../ops/el.js';
+import { DEFAULT_PLAYBOOK, elWanted, loadPlaybook } from '../runner/playbook.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
 export function loadModel(
@@ -79,6 +81,17 @@ export function validateCommand(file: string, out: (s: string) => void, err?: (s
   return 0;
 }
 
+/** Per node, what deploy also does on a CentOS/RHEL node (firewall, SELinux, repositories). */
+function elPlanText(model: LoadedModel['model']): string {
+  const playbook = loadPlaybook(DEFAULT_PLAYBOOK);
+  const out: string[] = [];
+  for (const node of model.nodes) {
+    const w = elWanted(playbook, node, model);
+    if (w) out.push(`${node.host} (pair ${node.pair}), on CentOS/RHEL:`, ...elIntent(w).map((l) => `  ${l}`));
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
 /** Prints the table even when the math is wrong (that is what the table is for), then exits 2. */
 export function planCommand(
   file: string,
@@ -91,7 +104,7 @@ export function planCommand(
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const target = offlineTarget(flags.keepalivedVersion, flags.container, warn, !json);
   fitPairs(model, target, () => {}); // refusals only: the table says what fell back
-  out(json ? JSON.stringify(formatPlan(model, true, target), null, 2) : (formatPlan(model, false, target) as string));
+  out(json ? JSON.stringify(formatPlan(model, true, target), null, 2) : (formatPlan(model, false, target) as string) + elPlanText(model));
   return planData(model, target).every((p) => p.ok) ? 0 : 2;
 }
 

@@ -1,6 +1,8 @@
 // What a host should look like (wanted state), what it looks like (facts), and the changes
 // between them. Operations are pure plan() functions over these plus apply() through a Host.
 
+import type { ElFacts, ElWanted } from './el-state.js';
+
 export type OsFamily = 'el6' | 'el7' | 'el9' | 'debian';
 
 /** `daemon-reload` (service `systemd`): a unit file or drop-in changed; runs before any start or handler. */
@@ -31,6 +33,8 @@ export interface WantedState {
   packages: string[];
   services: WantedService[];
   files: ManagedFile[];
+  /** Firewall, SELinux, repositories and sysctl for a keepalived + nginx node (ops/el.ts). */
+  el?: ElWanted;
 }
 
 export interface ServiceFacts {
@@ -63,14 +67,21 @@ export interface Facts {
   files: Record<string, FileFacts>;
   /** Handlers a node still owes from an earlier run cut short ('nginx.reload'). */
   pending?: string[];
+  /** Gathered when the wanted state has `el`. */
+  el?: ElFacts;
 }
 
 export type Change =
-  | { kind: 'packages'; install: string[] }
+  /** `onlyRepos`: yum limited to these repositories (an archive mirror for an end-of-life CentOS). */
+  | { kind: 'packages'; install: string[]; onlyRepos?: string }
   | { kind: 'enable'; service: string }
   | { kind: 'file'; file: ManagedFile; before: FileFacts; contentChanged: boolean }
   | { kind: 'start'; service: string }
-  | { kind: 'handler'; service: string; action: HandlerAction };
+  | { kind: 'handler'; service: string; action: HandlerAction }
+  /** Commands that change the node's system (firewall, SELinux, sysctl), run in one exec, stopping at the first failure. */
+  | { kind: 'system'; area: SystemArea; title: string; commands: string[] };
+
+export type SystemArea = 'firewall' | 'selinux' | 'sysctl';
 
 /** What applying one Change did. A failed step is a value, not an exception (other hosts go on). */
 export interface ChangeOutcome {

@@ -3,6 +3,7 @@
 import type { Facts, FileFacts, ServiceFacts, WantedState } from '../core/state.js';
 import { detectOs } from './os.js';
 import { splitSections, type Section } from '../core/sections.js';
+import { parseElFacts } from './el.js';
 
 export class FactsError extends Error {
   constructor(
@@ -99,5 +100,6 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart|daemon-reload)$/.test(l)),
+    ...(wanted.el ? { el: parseElFacts(sections, wanted.el) } : {}),
   };
 }

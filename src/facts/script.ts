@@ -4,6 +4,7 @@
 import { byInit, IS_SYSTEMD } from '../platforms/services.js';
 import type { WantedState } from '../core/state.js';
 import { RUN_FUNCTION, runLine } from '../core/sections.js';
+import { EL_PROBES, elProbeLines } from './el.js';
 
 export const FACTS_HEADER = '# haops facts v1';
 
@@ -31,6 +32,7 @@ export function factsScript(wanted: WantedState): string {
       FACTS_HEADER,
       RUN_FUNCTION,
       ...PROBES,
+      ...(wanted.el ? EL_PROBES : []),
       runLine('os_release'),
       runLine('redhat_release'),
       runLine('pm'),
@@ -41,6 +43,7 @@ export function factsScript(wanted: WantedState): string {
       ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
       ...wanted.files.map((f) => runLine('file', f.path)),
       runLine('pending'),
+      ...(wanted.el ? elProbeLines(wanted.el) : []),
     ].join('\n') + '\n'
   );
 }

@@ -6,15 +6,13 @@ import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
 import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
-const refuse = (ctx: z.RefinementCtx, message: string, fix: string) =>
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { fix } });
+const refuse = (ctx: z.RefinementCtx, message: string, fix: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { fix } });
 
 /** Names of pairs, hosts, instances: map keys and values alike. */
 export const nameOf = (what: string) =>
   z.string().superRefine((v, ctx) => {
     const problem = nameProblem(v);
-    if (problem)
-      refuse(ctx, `${what} ${problem}`, 'rename it: a letter first, then letters, digits, _ . - (like proxy101 or yn_api_gateway)');
+    if (problem) refuse(ctx, `${what} ${problem}`, 'rename it: a letter first, then letters, digits, _ . - (like proxy101 or yn_api_gateway)');
   });
 
 const nodePath = (kind: NodePathKind, example: string) =>
@@ -41,19 +39,19 @@ const withPort = (what: string, example: string, portOptional: boolean) =>
     }
   });
 const userName = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, {
-      message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)`,
-    });
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, { message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)` });
 const hostPort = withPort('host:port', '10.0.0.5:8080', false);
 const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
-const emailAddr = z
+const emailAddr = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
+const url = z.string().regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
+/** A yum baseurl prefix: http(s), ftp or file, no spaces or quotes; `$releasever`/`$basearch` are yum's own variables. */
+const mirrorUrl = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
-const url = z
-  .string()
-  .regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
+  .regex(/^(https?|ftp):\/\/[A-Za-z0-9][A-Za-z0-9._~:\/@%+=,$-]*$|^file:\/\/\/[A-Za-z0-9._~\/@%+=,$-]*$/, {
+    message: 'expected an http(s), ftp or file:/// URL without spaces, quotes, ? or #',
+  })
+  .refine((v) => !/\$(?!releasever\b|basearch\b)/.test(v), { message: 'the only $ yum expands here are $releasever and $basearch' });
+
 /** Seconds as keepalived reads them: at most 2 decimals (10 ms steps), never an exponent. */
 const seconds = (min: number, max: number) =>
   z
@@ -61,18 +59,14 @@ const seconds = (min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
     .superRefine((v, ctx) => {
-      if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9)
-        refuse(ctx, `${v} has more than two decimals (keepalived counts in 10 ms steps)`, `use ${Math.round(v * 100) / 100}`);
+      if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9) refuse(ctx, `${v} has more than two decimals (keepalived counts in 10 ms steps)`, `use ${Math.round(v * 100) / 100}`);
     });
 
 /** A secret: given inline, or read from an environment variable or a file (with an optional default). */
 export const secretSource = z
   .object({
     password: z.string().optional(),
-    password_env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' })
-      .optional(),
+    password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' }).optional(),
     password_file: z.string().optional(),
     default: z.string().optional(),
   })
@@ -117,10 +111,7 @@ export const instanceSchema = z
     vip: ipv4MaybePrefix,
     master: nameOf('master'),
     priorities: z
-      .union([
-        z.literal('derive'),
-        z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254')),
-      ])
+      .union([z.literal('derive'), z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254'))])
       .default('derive'),
     /** Unset: the pair's failover profile decides (classic 1 s, fast 0.2 s). */
     advert_int: seconds(0.01, 255).optional(),
@@ -137,8 +128,7 @@ export const checkSchema = z
       .string()
       .min(1)
       .regex(/^[A-Za-z0-9_.\/][A-Za-z0-9_.\/-]*( [A-Za-z0-9_.\/-]+)*$/, {
-        message:
-          'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
+        message: 'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
       .default('killall -0 nginx'),
     interval: seconds(0.01, 3600).default(1),
@@ -171,9 +161,7 @@ export const notifySchema = z
         to: z.array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' })).default([]),
         template: z
           .string()
-          .regex(/^[^\n\r`$\\"']*$/, {
-            message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})',
-          })
+          .regex(/^[^\n\r`$\\"']*$/, { message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})' })
           .default('[haops] {host} {instance} is now {state} (priority {priority})'),
       })
       .strict()
@@ -193,9 +181,7 @@ export const nginxSchema = z
     listen: port.default(80),
     server_name: z
       .string()
-      .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, {
-        message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _',
-      })
+      .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, { message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _' })
       .default('_'),
     upstreams: z.array(upstreamSchema).min(1, 'nginx needs at least one upstream'),
     /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
@@ -220,12 +206,7 @@ export const nginxSchema = z
       .array(
         z.string().superRefine((v, ctx) => {
           const problem = nginxDirectiveProblem(v);
-          if (problem)
-            refuse(
-              ctx,
-              `this nginx directive ${problem}`,
-              'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"',
-            );
+          if (problem) refuse(ctx, `this nginx directive ${problem}`, 'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"');
         }),
       )
       .default([]),
@@ -265,6 +246,8 @@ export const pairSchema = z
     nginx: nginxSchema,
     /** keepalived's script_user; when set, enable_script_security is emitted too. */
     script_user: userName('script_user').optional(),
+    /** haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do. */
+    manage_firewall: z.boolean().default(true),
   })
   .strict();
 
@@ -275,6 +258,19 @@ export const inventorySchema = z
     pairs: z.record(nameOf('pair name'), pairSchema),
     /** Lets `default:` stand in for an unset secret at deploy time (the lab's inventory sets it). */
     allow_default_secrets: z.boolean().default(false),
+    /**
+     * Archive mirrors for end-of-life CentOS 6/7 (their mirror lists are gone). haops writes its own
+     * /etc/yum.repos.d/haops-archive.repo from them and installs only from it; your repo files stay.
+     */
+    el_archive: z
+      .object({
+        /** Release directory of a CentOS archive: haops adds /os|updates|extras/$basearch/. */
+        centos: mirrorUrl,
+        /** Release directory of an EPEL archive: haops adds /$basearch/. */
+        epel: mirrorUrl.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -3,7 +3,7 @@
 // and sshd's algorithms. Pure.
 import { LabError } from './errors.js';
 
-export const KINDS = ['systemd', 'sysv', 'legacy-ssh', 'sudo'] as const;
+export const KINDS = ['systemd', 'sysv', 'legacy-ssh', 'sudo', 'firewalld'] as const;
 export type NodeKind = (typeof KINDS)[number];
 
 /** Users of a `sudo` node: the first node of its pair logs in as PASSWORD_USER, the second as NOPASSWD_USER. */
@@ -31,6 +31,9 @@ export const LEGACY_SSHD_CONFIG = [
 export function kindPackages(kind: NodeKind): string[] {
   if (kind === 'sysv') return ['sysvinit-core'];
   if (kind === 'sudo') return ['sudo'];
+  // firewalld running in its default zone (public: ssh and dhcpv6-client, the rest rejected),
+  // as on a stock CentOS 7 / RHEL 8-9 node (issue 17).
+  if (kind === 'firewalld') return ['firewalld'];
   return [];
 }
 

@@ -105,6 +105,8 @@ export interface Model {
   sudo: Record<string, SudoModel>;
   /** Every secret value in play, for masking output. */
   secrets: string[];
+  /** Archive mirrors for end-of-life CentOS (inventory `el_archive`). */
+  elArchive?: { centos: string; epel?: string };
 }
 
 export const vipAddress = addressOf;
@@ -198,5 +200,5 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     if (s === true) sudo[name] = { prompt: true };
     else if (s && typeof s === 'object') sudo[name] = { prompt: false, password: secretAt(h.sudo ? `hosts.${name}.sudo` : 'ssh.sudo') };
   }
-  return { pairs, nodes, hosts: inv.hosts, sudo, secrets: loaded.secrets.values };
+  return { pairs, nodes, hosts: inv.hosts, sudo, secrets: loaded.secrets.values, ...(inv.el_archive ? { elArchive: inv.el_archive } : {}) };
 }

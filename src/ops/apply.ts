@@ -58,6 +58,13 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   return { ok: true, summary: `${change.before.exists ? 'updated' : 'created'} ${file.path}`, ...(warnings.length ? { warnings } : {}) };
 }
 
+export const SYSTEM_HEADER = '# haops system v1';
+
+/** One exec for a system change: its commands in order, stopping at the first that fails. */
+export function systemScript(commands: string[]): string {
+  return [SYSTEM_HEADER, 'set -e', ...commands].join('\n') + '\n';
+}
+
 /** A service that (re)started or reloaded has read its files: it owes no handler any more. */
 const settled = (command: string, service: string) => `${command} && rm -f ${PENDING_DIR}/${service}.*`;
 
@@ -66,8 +73,10 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
   switch (change.kind) {
     case 'packages': {
       const list = change.install.join(' ');
-      return run(host, platform.install(change.install), `installing ${list}`, `installed ${list}`);
+      return run(host, platform.install(change.install, change.onlyRepos), `installing ${list}`, `installed ${list}`);
     }
+    case 'system':
+      return run(host, systemScript(change.commands), change.title, change.title);
     case 'enable':
       return run(host, platform.enable(change.service), `enabling ${change.service}`, `enabled ${change.service}`);
     case 'start':

@@ -3,6 +3,20 @@
 
 import { createHash } from 'node:crypto';
 import type { Change, Facts, ManagedFile, WantedState } from '../core/state.js';
+import { ARCHIVE_REPO_FILE, planEl, renderedCheckScript, type ElPlan } from './el.js';
+
+const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
+
+/** The node cannot be made right by haops: what is wrong and the fix (deploy stops before touching it). */
+export class RefusalError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'RefusalError';
+  }
+}
 
 /** The pending marker (see PENDING_DIR) of a daemon-reload still owed. */
 export const DAEMON_RELOAD = 'systemd.daemon-reload';
@@ -20,9 +34,32 @@ function fileChange(file: ManagedFile, facts: Facts): Change | null {
   return { kind: 'file', file, before, contentChanged };
 }
 
+/** What the EL operations plan for this node (null without `wanted.el`); throws RefusalError. */
+export function planElHost(wanted: WantedState, facts: Facts, fileChanges: Change[] = []): ElPlan | null {
+  if (!wanted.el || !facts.el) return null;
+  const notifyChanging = fileChanges.some((c) => c.kind === 'file' && c.contentChanged && c.file.path === wanted.el!.notifyScript);
+  // Once keepalived.conf is rendered, its own check line is the truth (track_process runs none).
+  const conf = wanted.files.find((f) => f.path === KEEPALIVED_CONF && f.content !== '');
+  const w = conf ? { ...wanted.el, checkScript: renderedCheckScript(conf.content) } : wanted.el;
+  const el = planEl(w, facts.el, facts.os.family, { notifyChanging });
+  if (el.refusals.length) throw new RefusalError(el.refusals.map((r) => r.message).join('; '), el.refusals.map((r) => r.hint).join('; '));
+  return el;
+}
+
 export function planHost(wanted: WantedState, facts: Facts): Change[] {
-  const missing = wanted.packages.filter((p) => !facts.packages[p]);
-  const packages: Change[] = missing.length ? [{ kind: 'packages', install: missing }] : [];
+  // haops' archive repo file serves end-of-life CentOS only, and goes in before any install.
+  const eol = facts.os.family === 'el6' || facts.os.family === 'el7';
+  const repoFiles = wanted.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
+  wanted = { ...wanted, files: wanted.files.filter((f) => f.path !== ARCHIVE_REPO_FILE) };
+  const repos = eol ? repoFiles.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null) : [];
+  const fileChanges = wanted.files.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null);
+  const el = planElHost(wanted, facts, fileChanges);
+  const missing = [...wanted.packages.filter((p) => !facts.packages[p]), ...(el?.packages ?? [])];
+  const packages: Change[] = [
+    ...repos,
+    ...(el?.pre ?? []),
+    ...(missing.length ? [{ kind: 'packages' as const, install: missing, ...(el?.onlyRepos ? { onlyRepos: el.onlyRepos } : {}) }] : []),
+  ];
   const enable: Change[] = wanted.services
     .filter((s) => s.enabled && !facts.services[s.name]?.enabled)
     .map((s) => ({ kind: 'enable', service: s.name }));
@@ -58,5 +95,5 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
     if (handlers.get(service) !== 'restart') handlers.set(service, action);
   }
   const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
-  return [...packages, ...enable, ...files, ...reload, ...start, ...handlerChanges];
+  return [...packages, ...enable, ...files, ...(el?.system ?? []), ...reload, ...start, ...handlerChanges];
 }

@@ -13,7 +13,8 @@ export interface Validation {
 
 export interface Platform {
   family: OsFamily;
-  install(packages: string[]): string;
+  /** `onlyRepos` limits yum to those repositories (a glob like `haops-*`), leaving the node's repo files alone. */
+  install(packages: string[], onlyRepos?: string): string;
   enable(service: string): string;
   start(service: string): string;
   restart(service: string): string;
@@ -73,9 +74,12 @@ const aptInstall = (pkgs: string[]) =>
   // Lists from another source (or a stale mirror) do not know the package: refresh once, retry.
   `{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)}; }; }`;
 
+const yumInstall = (p: string[], onlyRepos?: string) =>
+  `yum -y ${onlyRepos ? `--disablerepo='*' ${shellQuote(`--enablerepo=${onlyRepos}`)} ` : ''}install ${words(p)}`;
+
 const PLATFORMS: Record<OsFamily, Platform> = {
-  el6: { family: 'el6', install: (p) => `yum -y install ${words(p)}`, ...sysv, validateKeepalived, validateNginx: () => 'nginx -t' },
-  el7: { family: 'el7', install: (p) => `yum -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
+  el6: { family: 'el6', install: yumInstall, ...sysv, validateKeepalived, validateNginx: () => 'nginx -t' },
+  el7: { family: 'el7', install: yumInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
   el9: { family: 'el9', install: (p) => `dnf -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
   debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
 };

@@ -17,6 +17,10 @@ const KEEPALIVED_TEST_CODES: Record<number, string> = {
 export function hintFor(r: FailedCommand): string | undefined {
   const out = `${r.stdout}\n${r.stderr}`;
   if (r.code === 127 || /: command not found|: not found$/m.test(out)) return 'command not found on the host';
+  // CentOS 6/7 are end-of-life: their mirror list answers no more (yum's own words, EL6 and EL7).
+  if (/Cannot find a valid baseurl for repo|Could not retrieve mirrorlist|All mirror URLs are not using/.test(out)) {
+    return 'this CentOS is end-of-life and its mirror list no longer answers: set el_archive.centos (and el_archive.epel) in the inventory to an archive mirror; haops then installs from its own repo file and leaves yours alone';
+  }
   if (/^No package \S+ available\./m.test(out) || /Unable to find a match/.test(out) || /^E: Unable to locate package/m.test(out)) {
     return 'package not in any enabled repository (EPEL for nginx on EL6/7?)';
   }
@@ -27,7 +31,13 @@ export function hintFor(r: FailedCommand): string | undefined {
 
 /** The line that says what is wrong: nginx's `[emerg] ... in FILE:LINE`, keepalived's `(Line N) ...`, else the last stderr line. */
 export function toolMessage(r: FailedCommand): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.replace(/\r$/, '').trim()).filter(Boolean);
-  const notable = lines.find((l) => /\[emerg\]/.test(l)) ?? lines.find((l) => /\(([^)]*: )?Line \d+\)/.test(l));
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').trim())
+    .filter(Boolean);
+  const notable =
+    lines.find((l) => /\[emerg\]/.test(l)) ??
+    lines.find((l) => /\(([^)]*: )?Line \d+\)/.test(l)) ??
+    lines.find((l) => /Cannot find a valid baseurl for repo/.test(l));
   return (notable ?? lines.filter((l) => !l.startsWith('@@haops')).at(-1) ?? `exit ${r.code}`).replace(/^nginx: /, '');
 }

@@ -111,7 +111,7 @@ async function deployPair(
     const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);
     runs.set(
       name,
-      newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node), render, notes }),
+      newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node, model), render, notes }),
     );
   }
   const order = convergeOrder(pair);

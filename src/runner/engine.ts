@@ -4,6 +4,7 @@
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
+import { ARCHIVE_REPO_FILE } from '../ops/el.js';
 import type { Host } from '../ssh/host.js';
 import type { VipVerdict } from './vip.js';
 
@@ -120,6 +121,8 @@ export function describeChange(c: Change): string {
       return `start ${c.service}`;
     case 'handler':
       return c.action === 'daemon-reload' ? 'reload systemd units (daemon-reload)' : `${c.action} ${c.service}`;
+    case 'system':
+      return c.title;
   }
 }
 
@@ -172,11 +175,17 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
   const base = { pair: target.pair, host: target.name };
   if (!host || !run.facts) return report;
   try {
-    let changes = planHost({ ...target.skeleton, services: [], files: [] }, run.facts);
-    const install = changes[0];
+    // The install phase: haops' archive repo file (end-of-life CentOS), epel-release (EL6/7), then
+    // the packages, each in order; the system steps this plan also yields wait for the full plan.
+    // An EL refusal (a check SELinux makes impossible) is thrown here, before anything changes.
+    const repoFiles = target.skeleton.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
+    const installs = planHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts).filter(
+      (c) => c.kind === 'packages' || c.kind === 'file',
+    );
+    const install = installs[0];
     if (install && !opts.check) {
-      emit({ type: 'host-started', ...base, role: target.role, check: false, steps: [describeChange(install)], complete: false });
-      if (!(await applyStep(run, install, opts, emit))) return finish(run, emit);
+      emit({ type: 'host-started', ...base, role: target.role, check: false, steps: installs.map(describeChange), complete: false });
+      for (const c of installs) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
       run.facts = await gatherFacts(host, target.skeleton);
     }
     // Packages just arrived (nginx, the check's command): prove the check again before any file.
@@ -197,7 +206,7 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
     const wanted = target.render(run.facts);
     const notes = target.notes?.(run.facts) ?? [];
     if (notes.length) report.notes = notes;
-    changes = planHost(wanted, run.facts);
+    const changes = planHost(wanted, run.facts);
     if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
     else
       emit({
@@ -215,7 +224,7 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
           title: describeChange(c),
           kind: c.kind,
           outcome: 'would change',
-          ...(opts.diff && c.kind === 'file' ? { diff: fileDiff(c, opts.secrets) } : {}),
+          ...(opts.diff && stepDiff(c, opts) !== undefined ? { diff: stepDiff(c, opts) } : {}),
         });
       report.changed = changes.length;
       return finish(run, emit);
@@ -235,6 +244,13 @@ function finish(run: HostRun, emit: Emit): HostReport {
   return run.report;
 }
 
+/** What --diff shows of a step: a file's unified diff, or the commands a system step runs (firewall, SELinux). */
+function stepDiff(c: Change, opts: ConvergeOptions): string | undefined {
+  if (c.kind === 'file') return fileDiff(c, opts.secrets);
+  if (c.kind === 'system') return c.commands.map((x) => `+ ${x}`).join('\n');
+  return undefined;
+}
+
 /** Current contents of the files about to change, for --diff (one exec). */
 async function fetchLive(host: Host, changes: Change[]): Promise<void> {
   const paths = changes.flatMap((c) => (c.kind === 'file' && c.before.exists ? [c.file.path] : []));
@@ -247,7 +263,10 @@ async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: E
   const { host, facts, report, target } = run;
   const base = { pair: target.pair, host: target.name };
   const step: StepReport = { title: describeChange(c), kind: c.kind, outcome: 'failed' };
-  if (opts.diff && c.kind === 'file') step.diff = fileDiff(c, opts.secrets);
+  if (opts.diff) {
+    const diff = stepDiff(c, opts);
+    if (diff !== undefined) step.diff = diff;
+  }
   report.steps.push(step);
   emit({ type: 'step-started', ...base, title: step.title });
   let outcome: Awaited<ReturnType<typeof applyChange>>;

@@ -11,6 +11,8 @@ import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
+import type { ElWanted } from '../core/el-state.js';
+import { archiveRepoFile } from '../ops/el.js';
 
 const notify = z.array(z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/), action: z.enum(['reload', 'restart']) }).strict());
 const step = z.union([
@@ -71,8 +73,33 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
   'notify-script': (n) => n.notify.script,
 };
 
+/**
+ * What a keepalived + nginx node needs of its system (firewall, SELinux, repositories), for a
+ * playbook that renders keepalived.conf; null for any other playbook.
+ */
+export function elWanted(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): ElWanted | null {
+  if (!playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf')) return null;
+  const first = node.instances[0]!;
+  return {
+    vrrp: {
+      interface: first.interface,
+      peers: [...new Set(node.instances.map((i) => i.peerIp))],
+      ah: node.instances.some((i) => i.auth?.type === 'AH'),
+    },
+    firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
+    listenPort: node.nginx.listen,
+    upstreams: node.nginx.upstreams.length > 0,
+    notifyScript: node.notify.script,
+    checkScript: node.failover.track === 'process' ? null : node.check.script,
+    // nginx listens on every address (listen PORT): it never binds the VIP itself.
+    bindsVip: false,
+    nginx: playbook.steps.some((s) => 'packages' in s && s.packages.includes('nginx')),
+    ...(model.elArchive ? { archive: model.elArchive } : {}),
+  };
+}
+
 /** What the facts script needs before anything is rendered: packages, services, file paths. */
-export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState {
+export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): WantedState {
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
@@ -83,6 +110,10 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState
   // Not a playbook step: whether the fast profile needs the drop-in depends on facts (systemd, a
   // container), so its path is always asked about and wantedState keeps it only when rendered.
   if (node.failover.profile === 'fast') wanted.files.push({ path: NGINX_TRACK_DROPIN, content: '', mode: '0644' });
+  const el = elWanted(playbook, node, model);
+  if (el) wanted.el = el;
+  // The archive repo file is whole from the start (nothing rendered): planHost puts it before any install.
+  if (el?.archive) wanted.files.push(archiveRepoFile(el.archive));
   return wanted;
 }
 
@@ -90,14 +121,14 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel): WantedState
 export function wantedState(
   playbook: Playbook,
   node: NodeModel,
-  model: Pick<Model, 'secrets'>,
+  model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'pairs'>>,
   target: KeepalivedTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);
-  const wanted = wantedSkeleton(playbook, node);
+  const wanted = wantedSkeleton(playbook, node, model);
   const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
   wanted.files = wanted.files.flatMap((f, i) => {
-    if (f.path === NGINX_TRACK_DROPIN && i >= fileSteps.length) return rendered.filter((r) => r.path === f.path);
+    if (i >= fileSteps.length) return f.path === NGINX_TRACK_DROPIN ? rendered.filter((r) => r.path === f.path) : [f];
     return ['render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f];
   });
   return wanted;

@@ -187,3 +187,32 @@ describe('`haops validate` on a bad file', () => {
     expect(text).toMatch(/nothing was sent to any node/);
   });
 });
+
+describe('el_archive: the archive mirrors of an end-of-life CentOS', () => {
+  const withArchive = (centos: string) => `${GOOD}el_archive:\n  centos: ${centos}\n  epel: http://mirror.example/epel/$releasever\n`;
+
+  it('takes yum URLs with $releasever and $basearch into the model', () => {
+    expect(issuesOf(withArchive('http://mirror.example/centos/$releasever'))).toEqual([]);
+    expect(parseModel(withArchive('file:///srv/centos/$releasever'), 'inv.yaml', {}).model.elArchive).toEqual({
+      centos: 'file:///srv/centos/$releasever',
+      epel: 'http://mirror.example/epel/$releasever',
+    });
+  });
+
+  it('refuses other $ variables, quotes and query strings, naming the field and line', () => {
+    const text = withArchive('http://mirror.example/centos/$infra');
+    expectIssue(text, {
+      message: /the only \$ yum expands here are \$releasever and \$basearch/,
+      path: 'el_archive.centos',
+      line: lineOf(text, '$infra'),
+    });
+    expectIssue(withArchive(`"http://mirror.example/c'x"`), {
+      message: /expected an http\(s\), ftp or file:\/\/\/ URL/,
+      path: 'el_archive.centos',
+    });
+    expectIssue(withArchive('http://mirror.example/c?x=1'), {
+      message: /expected an http\(s\), ftp or file:\/\/\/ URL/,
+      path: 'el_archive.centos',
+    });
+  });
+});

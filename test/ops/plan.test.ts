@@ -24,7 +24,9 @@ const summary = (facts: Facts, wanted = wantedState()) =>
         ? `packages ${c.install}`
         : c.kind === 'handler'
           ? `${c.action} ${c.service}`
-          : `${c.kind} ${c.service}`,
+          : c.kind === 'system'
+            ? c.title
+            : `${c.kind} ${c.service}`,
   );
 
 describe('planHost', () => {

@@ -71,7 +71,9 @@ describe('track: file (systemd drop-in on nginx.service)', () => {
           ? `${c.action} ${c.service}`
           : c.kind === 'packages'
             ? `packages ${c.install}`
-            : `${c.kind} ${c.service}`,
+            : c.kind === 'system'
+              ? c.title
+              : `${c.kind} ${c.service}`,
     );
     expect(steps).toEqual([`file ${NGINX_TRACK_DROPIN}`, 'daemon-reload systemd', 'start nginx']);
     // A run cut short after the file: the marker on the node still asks for the reload.
