@@ -16,7 +16,8 @@ const HOSTS = i >= 0 ? Number(process.argv[i + 1]) : 5000;
 export function fleetInventory(hosts: number): string {
   const lines = ['hosts:'];
   const ip = (k: number) => `10.${Math.floor(k / 200)}.${(k % 200) + 1}`;
-  for (let k = 0; k < hosts; k++) lines.push(`  h${k}: { address: 10.${Math.floor(k / 200) + 100}.${Math.floor((k % 200) / 100)}.${(k % 100) + 10} }`);
+  for (let k = 0; k < hosts; k++)
+    lines.push(`  h${k}: { address: 10.${Math.floor(k / 200) + 100}.${Math.floor((k % 200) / 100)}.${(k % 100) + 10} }`);
   lines.push('pairs:');
   for (let p = 0; p < hosts / 2; p++) {
     const a = 2 * p;
@@ -52,6 +53,10 @@ truncateSync(huge, 64 * 1024 * 1024);
 const version = time(['--version']);
 const runs = Array.from({ length: 5 }, () => time(['validate', file]));
 const refusals = Array.from({ length: 5 }, () => time(['validate', huge]));
-console.log(`validate ${HOSTS} hosts (${HOSTS / 2} pairs): median ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2)} s whole process, exit ${runs[0]!.code}: ${runs[0]!.out}`);
-console.log(`validate a 64 MB file: median ${(median(refusals.map((r) => r.ms)) / 1000).toFixed(2)} s, exit ${refusals[0]!.code}: ${refusals[0]!.out}`);
+console.log(
+  `validate ${HOSTS} hosts (${HOSTS / 2} pairs): median ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2)} s whole process, exit ${runs[0]!.code}: ${runs[0]!.out}`,
+);
+console.log(
+  `validate a 64 MB file: median ${(median(refusals.map((r) => r.ms)) / 1000).toFixed(2)} s, exit ${refusals[0]!.code}: ${refusals[0]!.out}`,
+);
 console.log(`node start-up alone (haops --version): ${(version.ms / 1000).toFixed(2)} s`);

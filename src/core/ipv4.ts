@@ -50,7 +50,7 @@ export function networkSize(net: Network): number {
 }
 
 export function contains(net: Network, ip: number): boolean {
-  return ((ip & maskOf(net.prefix)) >>> 0) === net.base;
+  return (ip & maskOf(net.prefix)) >>> 0 === net.base;
 }
 
 export function inSubnet(ip: string, cidr: string): boolean {

@@ -22,7 +22,12 @@ export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[
   const hostNames = Object.keys(inv.hosts);
 
   for (const [hname, h] of Object.entries(inv.hosts)) {
-    if (!hostIp(h)) add(['hosts', hname, 'address'], `"${h.address}" is not an IPv4 address, so haops cannot know ${hname}'s LAN address`, `add ip: <the address of ${hname} on the pair's interface>`);
+    if (!hostIp(h))
+      add(
+        ['hosts', hname, 'address'],
+        `"${h.address}" is not an IPv4 address, so haops cannot know ${hname}'s LAN address`,
+        `add ip: <the address of ${hname} on the pair's interface>`,
+      );
     const jump = h.jump ?? inv.ssh.jump;
     if (jump === hname) add(['hosts', hname, 'jump'], `${hname} cannot be its own jump host`, 'name another host, or remove jump:');
   }
@@ -37,7 +42,11 @@ export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[
   for (const [host, pairs] of membership) {
     if (pairs.length < 2) continue;
     // One keepalived.conf and one nginx site per host: two pairs would overwrite each other's.
-    add(['pairs', pairs[1]!, 'nodes'], `${host} is in pairs ${pairs.join(' and ')}; a host carries one keepalived.conf, so it can be in one pair only`, 'make the VIPs instances of one pair (several instances per pair are fine: active-active)');
+    add(
+      ['pairs', pairs[1]!, 'nodes'],
+      `${host} is in pairs ${pairs.join(' and ')}; a host carries one keepalived.conf, so it can be in one pair only`,
+      'make the VIPs instances of one pair (several instances per pair are fine: active-active)',
+    );
   }
   checkSegments(inv, goodPairs, add);
   return issues;
@@ -52,7 +61,11 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
   pair.nodes.forEach((n, i) => {
     if (!own(inv.hosts, n)) {
       ok = false;
-      add([...base, 'nodes', i], `"${n}" is not a host of this inventory`, hostNames.length ? `did you mean "${closest(n, hostNames)}"? or add it under hosts:` : 'add it under hosts:');
+      add(
+        [...base, 'nodes', i],
+        `"${n}" is not a host of this inventory`,
+        hostNames.length ? `did you mean "${closest(n, hostNames)}"? or add it under hosts:` : 'add it under hosts:',
+      );
     }
   });
   if (pair.nodes[0] === pair.nodes[1]) {
@@ -69,12 +82,26 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
       return;
     }
     const field = own(inv.hosts, n)!.ip ? 'ip' : 'address';
-    if (!contains(net, ipToNumber(ip))) add(['hosts', n, field], `${n}'s address ${ip} is outside pair ${pname}'s subnet ${pair.subnet}`, `fix the subnet or give ${n} its address on ${pair.interface} with ip:`);
+    if (!contains(net, ipToNumber(ip)))
+      add(
+        ['hosts', n, field],
+        `${n}'s address ${ip} is outside pair ${pname}'s subnet ${pair.subnet}`,
+        `fix the subnet or give ${n} its address on ${pair.interface} with ip:`,
+      );
     const edge = isNetworkOrBroadcast(ip, pair.subnet);
-    if (edge) add(['hosts', n, field], `${n}'s address ${ip} is the ${edge} address of ${pair.subnet}`, 'give the node a host address of the subnet');
+    if (edge)
+      add(
+        ['hosts', n, field],
+        `${n}'s address ${ip} is the ${edge} address of ${pair.subnet}`,
+        'give the node a host address of the subnet',
+      );
   });
   if (ok && ips[0] === ips[1]) {
-    add(['hosts', pair.nodes[1], own(inv.hosts, pair.nodes[1])!.ip ? 'ip' : 'address'], `${pair.nodes[0]} and ${pair.nodes[1]} have the same address ${ips[0]}: each would be its own unicast_peer`, 'give each node its own address on the LAN');
+    add(
+      ['hosts', pair.nodes[1], own(inv.hosts, pair.nodes[1])!.ip ? 'ip' : 'address'],
+      `${pair.nodes[0]} and ${pair.nodes[1]} have the same address ${ips[0]}: each would be its own unicast_peer`,
+      'give each node its own address on the LAN',
+    );
   }
   const vrids = new Map<number, number>();
   const names = new Map<string, number>();
@@ -82,25 +109,49 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
     const vridBefore = vrids.get(inst.virtual_router_id);
-    if (vridBefore !== undefined) add([...ip, 'virtual_router_id'], `virtual_router_id ${inst.virtual_router_id} is used twice in pair ${pname} (instances[${vridBefore}])`, 'give every instance its own virtual_router_id');
+    if (vridBefore !== undefined)
+      add(
+        [...ip, 'virtual_router_id'],
+        `virtual_router_id ${inst.virtual_router_id} is used twice in pair ${pname} (instances[${vridBefore}])`,
+        'give every instance its own virtual_router_id',
+      );
     vrids.set(inst.virtual_router_id, idx);
     const nameBefore = names.get(inst.name);
-    if (nameBefore !== undefined) add([...ip, 'name'], `instance name ${inst.name} is used twice in pair ${pname} (instances[${nameBefore}])`, 'give every instance its own name');
+    if (nameBefore !== undefined)
+      add(
+        [...ip, 'name'],
+        `instance name ${inst.name} is used twice in pair ${pname} (instances[${nameBefore}])`,
+        'give every instance its own name',
+      );
     names.set(inst.name, idx);
     const vip = addressOf(inst.vip);
     const vipBefore = vips.get(ipToNumber(vip));
-    if (vipBefore !== undefined) add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
+    if (vipBefore !== undefined)
+      add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
     vips.set(ipToNumber(vip), idx);
     if (!pair.nodes.includes(inst.master)) {
-      add([...ip, 'master'], `master "${inst.master}" is not one of the pair's nodes (${pair.nodes.join(', ')})`, `set master: ${closest(inst.master, [...pair.nodes])}`);
+      add(
+        [...ip, 'master'],
+        `master "${inst.master}" is not one of the pair's nodes (${pair.nodes.join(', ')})`,
+        `set master: ${closest(inst.master, [...pair.nodes])}`,
+      );
     }
-    if (!contains(net, ipToNumber(vip))) add([...ip, 'vip'], `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`, `pick a free address inside ${pair.subnet}`);
+    if (!contains(net, ipToNumber(vip)))
+      add(
+        [...ip, 'vip'],
+        `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
+        `pick a free address inside ${pair.subnet}`,
+      );
     const edge = isNetworkOrBroadcast(vip, pair.subnet);
     if (edge) add([...ip, 'vip'], `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
     if (inst.priorities !== 'derive') {
       const keys = Object.keys(inst.priorities);
-      for (const k of keys) if (!pair.nodes.includes(k)) add([...ip, 'priorities', k], `"${k}" is not a node of pair ${pname}`, `name the pair's nodes: ${pair.nodes.join(', ')}`);
-      for (const n of pair.nodes) if (!Object.hasOwn(inst.priorities, n)) add([...ip, 'priorities'], `no priority for ${n}`, `add ${n}: <1..254>, or write priorities: derive`);
+      for (const k of keys)
+        if (!pair.nodes.includes(k))
+          add([...ip, 'priorities', k], `"${k}" is not a node of pair ${pname}`, `name the pair's nodes: ${pair.nodes.join(', ')}`);
+      for (const n of pair.nodes)
+        if (!Object.hasOwn(inst.priorities, n))
+          add([...ip, 'priorities'], `no priority for ${n}`, `add ${n}: <1..254>, or write priorities: derive`);
     }
   });
   return ok;
@@ -142,7 +193,11 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
       const ip = ipToNumber(hostIp(own(inv.hosts, n)!)!);
       const other = nodeAt.get(ip);
       if (other !== undefined && other !== n && !p.spec.nodes.includes(other)) {
-        add(['hosts', n, own(inv.hosts, n)!.ip ? 'ip' : 'address'], `${n} has the same address as ${other} on one LAN segment`, 'give every node its own address');
+        add(
+          ['hosts', n, own(inv.hosts, n)!.ip ? 'ip' : 'address'],
+          `${n} has the same address as ${other} on one LAN segment`,
+          'give every node its own address',
+        );
       }
       nodeAt.set(ip, n);
     }
@@ -157,11 +212,20 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
       const owner = nodeAt.get(vipN);
       if (owner !== undefined) add([...path, 'vip'], `VIP ${vip} is ${owner}'s own address`, 'pick a free address that no node owns');
       const vipClash = vipAt.get(vipN);
-      if (vipClash && vipClash.pair !== p.name) add([...path, 'vip'], `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`, 'every VIP belongs to one instance');
+      if (vipClash && vipClash.pair !== p.name)
+        add(
+          [...path, 'vip'],
+          `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`,
+          'every VIP belongs to one instance',
+        );
       if (!vipClash) vipAt.set(vipN, { pair: p.name, instance: inst.name });
       const vridClash = vridAt.get(inst.virtual_router_id);
       if (vridClash && vridClash.pair !== p && !p.spec.nodes.some((n) => vridClash.pair.spec.nodes.includes(n))) {
-        add([...path, 'virtual_router_id'], `virtual_router_id ${inst.virtual_router_id} is also used by pair ${vridClash.pair.name} (instance ${vridClash.instance}) on the same segment ${vridClash.pair.spec.subnet}`, 'every VRRP group on one LAN needs its own virtual_router_id');
+        add(
+          [...path, 'virtual_router_id'],
+          `virtual_router_id ${inst.virtual_router_id} is also used by pair ${vridClash.pair.name} (instance ${vridClash.instance}) on the same segment ${vridClash.pair.spec.subnet}`,
+          'every VRRP group on one LAN needs its own virtual_router_id',
+        );
       }
       if (!vridClash) vridAt.set(inst.virtual_router_id, { pair: p, instance: inst.name });
     });

@@ -27,7 +27,13 @@ export class InventoryError extends Error {
 }
 
 /** One issue at a place in the file, or at its top when there is no better place. */
-export function issueAt(locate: Locator | { file: string }, path: readonly PathKey[], message: string, fix?: string, key = false): InventoryIssue {
+export function issueAt(
+  locate: Locator | { file: string },
+  path: readonly PathKey[],
+  message: string,
+  fix?: string,
+  key = false,
+): InventoryIssue {
   const at = 'at' in locate ? locate.at(path, key) : { line: 1, col: 1 };
   return { file: locate.file, ...at, path: formatPath(path), message, fix };
 }

@@ -37,7 +37,9 @@ const BY_PATTERN: Record<string, string[]> = {
 
 /** Record keys (host and pair names) and list indexes become `*`. */
 function pattern(path: readonly PathKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' || ((path[i - 1] === 'hosts' || path[i - 1] === 'pairs') && i === 1) ? '*' : p)).join('.');
+  return path
+    .map((p, i) => (typeof p === 'number' || ((path[i - 1] === 'hosts' || path[i - 1] === 'pairs') && i === 1) ? '*' : p))
+    .join('.');
 }
 
 export function allowedKeys(path: readonly PathKey[]): string[] {

@@ -41,7 +41,11 @@ function readInventoryText(file: string): string {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return refuse('not a regular file', 'pass the path of an inventory YAML file');
-    if (st.size > MAX_INVENTORY_BYTES) return refuse(`the inventory is ${(st.size / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_INVENTORY_BYTES / 1024 / 1024} MB haops reads`, 'split it into one inventory per site or fleet');
+    if (st.size > MAX_INVENTORY_BYTES)
+      return refuse(
+        `the inventory is ${(st.size / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_INVENTORY_BYTES / 1024 / 1024} MB haops reads`,
+        'split it into one inventory per site or fleet',
+      );
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < st.size) {
@@ -67,7 +71,16 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
   if (!parsedYaml.ok) throw new InventoryError(parsedYaml.issues);
   const { data: raw, locate } = parsedYaml.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new InventoryError([{ file, line: 1, col: 1, path: '', message: 'the inventory must be a mapping with hosts: and pairs:', fix: 'see inventory/seed.yaml for the layout' }]);
+    throw new InventoryError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the inventory must be a mapping with hosts: and pairs:',
+        fix: 'see inventory/seed.yaml for the layout',
+      },
+    ]);
   }
   const parsed = inventorySchema.safeParse(raw);
   if (!parsed.success) throw new InventoryError(parsed.error.issues.slice(0, 100).flatMap((i) => zodIssue(i, locate)));
@@ -108,11 +121,14 @@ function zodIssue(issue: ZodIssue, locate: Locator): InventoryIssue[] {
   const missing = issue.code === 'invalid_type' && issue.received === 'undefined';
   const at = locate.at(path, missing);
   let message = issue.message;
-  if (issue.code === 'invalid_type') message = missing ? `missing required field "${last}"` : `expected ${issue.expected}, got ${issue.received}`;
+  if (issue.code === 'invalid_type')
+    message = missing ? `missing required field "${last}"` : `expected ${issue.expected}, got ${issue.received}`;
   else if (issue.code === 'invalid_enum_value') message = `expected one of ${issue.options.join(', ')}`;
   else if (issue.code === 'invalid_literal') message = `expected ${JSON.stringify(issue.expected)}`;
   else if (path.some((p) => typeof p === 'string' && SECRET_FIELDS.has(p))) message = message.replace(/received .*/s, '');
-  const hintKey = Object.keys(FIELD_HINTS).find((k) => last === k || (last !== undefined && path.includes('priorities') && k === 'priority'));
+  const hintKey = Object.keys(FIELD_HINTS).find(
+    (k) => last === k || (last !== undefined && path.includes('priorities') && k === 'priority'),
+  );
   return [{ file: locate.file, ...at, path: formatPath(path), message, fix: hintKey ? FIELD_HINTS[hintKey] : fixFor(issue) }];
 }
 

@@ -36,8 +36,36 @@ export const MANAGED_PATHS = ['/etc/keepalived/keepalived.conf', '/etc/nginx/con
  * databases, and world-writable places (anyone could plant the file first). Exceptions are the
  * usual homes of keepalived's scripts.
  */
-export const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/usr', '/boot', '/dev', '/proc', '/sys', '/run', '/etc', '/root', '/var/lib', '/var/cache', '/var/spool', '/var/run', '/var/tmp', '/tmp'];
-export const ALLOWED_UNDER_SYSTEM_DIRS = ['/usr/local/bin', '/usr/local/sbin', '/usr/local/lib', '/usr/local/libexec', '/usr/libexec/keepalived', '/etc/keepalived'];
+export const SYSTEM_DIRS = [
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/usr',
+  '/boot',
+  '/dev',
+  '/proc',
+  '/sys',
+  '/run',
+  '/etc',
+  '/root',
+  '/var/lib',
+  '/var/cache',
+  '/var/spool',
+  '/var/run',
+  '/var/tmp',
+  '/tmp',
+];
+export const ALLOWED_UNDER_SYSTEM_DIRS = [
+  '/usr/local/bin',
+  '/usr/local/sbin',
+  '/usr/local/lib',
+  '/usr/local/libexec',
+  '/usr/libexec/keepalived',
+  '/etc/keepalived',
+];
 
 const under = (path: string, dir: string) => path.startsWith(`${dir}/`);
 
@@ -55,7 +83,8 @@ export function nodePathProblem(path: string, kind: NodePathKind): string | unde
   }
   if (path.split('/').some((s) => s.startsWith('-'))) return 'no path segment may start with -';
   for (const managed of MANAGED_PATHS) {
-    if (path === managed || under(managed, path)) return `is ${path === managed ? '' : 'a directory above '}a file haops manages (${managed})`;
+    if (path === managed || under(managed, path))
+      return `is ${path === managed ? '' : 'a directory above '}a file haops manages (${managed})`;
   }
   if (kind === 'command') return undefined; // run, never written: /usr/bin/send-sms is fine
   if (path.split('/').includes('.ssh')) return 'is inside a .ssh directory';
@@ -77,7 +106,8 @@ export function vrrpPasswordProblem(value: string): string | undefined {
   if (value.length === 0) return 'is empty';
   const bytes = Buffer.byteLength(value);
   if (bytes > 8) return `is ${bytes} bytes; keepalived uses only the first 8, so two nodes may disagree about it`;
-  if (!VRRP_PASSWORD_RE.test(value)) return 'holds a character keepalived.conf cannot carry ($ expands variables, # and ! start comments, quotes, braces and spaces are syntax)';
+  if (!VRRP_PASSWORD_RE.test(value))
+    return 'holds a character keepalived.conf cannot carry ($ expands variables, # and ! start comments, quotes, braces and spaces are syntax)';
   return undefined;
 }
 

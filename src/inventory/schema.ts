@@ -6,13 +6,15 @@ import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
 import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
-const refuse = (ctx: z.RefinementCtx, message: string, fix: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { fix } });
+const refuse = (ctx: z.RefinementCtx, message: string, fix: string) =>
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { fix } });
 
 /** Names of pairs, hosts, instances: map keys and values alike. */
 export const nameOf = (what: string) =>
   z.string().superRefine((v, ctx) => {
     const problem = nameProblem(v);
-    if (problem) refuse(ctx, `${what} ${problem}`, 'rename it: a letter first, then letters, digits, _ . - (like proxy101 or yn_api_gateway)');
+    if (problem)
+      refuse(ctx, `${what} ${problem}`, 'rename it: a letter first, then letters, digits, _ . - (like proxy101 or yn_api_gateway)');
   });
 
 const nodePath = (kind: NodePathKind, example: string) =>
@@ -39,11 +41,19 @@ const withPort = (what: string, example: string, portOptional: boolean) =>
     }
   });
 const userName = (what: string) =>
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, { message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)` });
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, {
+      message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)`,
+    });
 const hostPort = withPort('host:port', '10.0.0.5:8080', false);
 const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
-const emailAddr = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
-const url = z.string().regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
+const emailAddr = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
+const url = z
+  .string()
+  .regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
 /** A yum baseurl prefix: http(s), ftp or file, no spaces or quotes; `$releasever`/`$basearch` are yum's own variables. */
 const mirrorUrl = z
   .string()
@@ -59,14 +69,18 @@ const seconds = (min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
     .superRefine((v, ctx) => {
-      if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9) refuse(ctx, `${v} has more than two decimals (keepalived counts in 10 ms steps)`, `use ${Math.round(v * 100) / 100}`);
+      if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9)
+        refuse(ctx, `${v} has more than two decimals (keepalived counts in 10 ms steps)`, `use ${Math.round(v * 100) / 100}`);
     });
 
 /** A secret: given inline, or read from an environment variable or a file (with an optional default). */
 export const secretSource = z
   .object({
     password: z.string().optional(),
-    password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' }).optional(),
+    password_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' })
+      .optional(),
     password_file: z.string().optional(),
     default: z.string().optional(),
   })
@@ -111,7 +125,10 @@ export const instanceSchema = z
     vip: ipv4MaybePrefix,
     master: nameOf('master'),
     priorities: z
-      .union([z.literal('derive'), z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254'))])
+      .union([
+        z.literal('derive'),
+        z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254')),
+      ])
       .default('derive'),
     /** Unset: the pair's failover profile decides (classic 1 s, fast 0.2 s). */
     advert_int: seconds(0.01, 255).optional(),
@@ -128,7 +145,8 @@ export const checkSchema = z
       .string()
       .min(1)
       .regex(/^[A-Za-z0-9_.\/][A-Za-z0-9_.\/-]*( [A-Za-z0-9_.\/-]+)*$/, {
-        message: 'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
+        message:
+          'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
       .default('killall -0 nginx'),
     interval: seconds(0.01, 3600).default(1),
@@ -161,7 +179,9 @@ export const notifySchema = z
         to: z.array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' })).default([]),
         template: z
           .string()
-          .regex(/^[^\n\r`$\\"']*$/, { message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})' })
+          .regex(/^[^\n\r`$\\"']*$/, {
+            message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})',
+          })
           .default('[haops] {host} {instance} is now {state} (priority {priority})'),
       })
       .strict()
@@ -181,7 +201,9 @@ export const nginxSchema = z
     listen: port.default(80),
     server_name: z
       .string()
-      .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, { message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _' })
+      .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, {
+        message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _',
+      })
       .default('_'),
     upstreams: z.array(upstreamSchema).min(1, 'nginx needs at least one upstream'),
     /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
@@ -206,7 +228,12 @@ export const nginxSchema = z
       .array(
         z.string().superRefine((v, ctx) => {
           const problem = nginxDirectiveProblem(v);
-          if (problem) refuse(ctx, `this nginx directive ${problem}`, 'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"');
+          if (problem)
+            refuse(
+              ctx,
+              `this nginx directive ${problem}`,
+              'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"',
+            );
         }),
       )
       .default([]),
@@ -223,7 +250,11 @@ const failoverObject = z
     vrrp_version: z.union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) }).optional(),
     /** VRRPv3 takes 0.01..40.95 s in 10 ms steps. */
     advert_int: seconds(0.01, 40.95).optional(),
-    track: z.enum(['process', 'script'], { errorMap: () => ({ message: 'track is process (vrrp_track_process, keepalived 2.0.11+) or script (vrrp_script)' }) }).optional(),
+    track: z
+      .enum(['process', 'script'], {
+        errorMap: () => ({ message: 'track is process (vrrp_track_process, keepalived 2.0.11+) or script (vrrp_script)' }),
+      })
+      .optional(),
     garp_master_delay: z.number().int().min(0).max(255).optional(),
     garp_master_repeat: z.number().int().min(1).max(255).optional(),
     garp_master_refresh: z.number().int().min(0).max(86400).optional(),

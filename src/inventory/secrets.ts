@@ -29,7 +29,11 @@ export function resolveSecret(ref: SecretSource, inventoryFile: string, env: Nod
     const v = env[ref.password_env];
     if (v !== undefined && v !== '') return { ok: true, value: v, origin: 'env' };
     if (ref.default !== undefined) return { ok: true, value: ref.default, origin: 'default' };
-    return { ok: false, message: `environment variable ${ref.password_env} is not set`, fix: `export ${ref.password_env}=... before running haops, or use password_file:` };
+    return {
+      ok: false,
+      message: `environment variable ${ref.password_env} is not set`,
+      fix: `export ${ref.password_env}=... before running haops, or use password_file:`,
+    };
   }
   if (ref.password_file) {
     const path = resolve(dirname(inventoryFile), ref.password_file.replace(/^~(?=\/)/, env.HOME ?? '~'));
@@ -39,7 +43,11 @@ export function resolveSecret(ref: SecretSource, inventoryFile: string, env: Nod
       if (ref.default !== undefined) return { ok: true, value: ref.default, origin: 'default' };
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       // The path is not shown: a password typed into password_file: by mistake must not be echoed.
-      return { ok: false, message: `cannot read the file password_file names (${code}; the path is not shown, in case it is a password)`, fix: 'point password_file at a readable file (mode 0600) holding the password' };
+      return {
+        ok: false,
+        message: `cannot read the file password_file names (${code}; the path is not shown, in case it is a password)`,
+        fix: 'point password_file at a readable file (mode 0600) holding the password',
+      };
     }
   }
   if (ref.default !== undefined) return { ok: true, value: ref.default, origin: 'default' };
@@ -68,13 +76,21 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
     }
     const bad = problem(r.value);
     if (bad) {
-      const field = r.origin === 'inline' ? 'password' : r.origin === 'env' ? 'password_env' : r.origin === 'file' ? 'password_file' : 'default';
+      const field =
+        r.origin === 'inline' ? 'password' : r.origin === 'env' ? 'password_env' : r.origin === 'file' ? 'password_file' : 'default';
       issues.push(issueAt(locate, [...path, field], `${what} ${bad}`, fix));
       return;
     }
     if (r.origin === 'default') {
       warnings.push(
-        issueAt(locate, [...path, 'default'], `${what}: ${ref.password_env ? `${ref.password_env} is not set` : 'no password source'}, so the inventory's default: is used`, ref.password_env ? `export ${ref.password_env}=...; deploy refuses defaults unless allow_default_secrets: true` : 'add password_env:'),
+        issueAt(
+          locate,
+          [...path, 'default'],
+          `${what}: ${ref.password_env ? `${ref.password_env} is not set` : 'no password source'}, so the inventory's default: is used`,
+          ref.password_env
+            ? `export ${ref.password_env}=...; deploy refuses defaults unless allow_default_secrets: true`
+            : 'add password_env:',
+        ),
       );
     }
     byPath.set(key, { value: r.value, origin: r.origin });
@@ -87,7 +103,13 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
   for (const [name, pair] of Object.entries(inv.pairs)) {
     pair.instances.forEach((inst, i) => {
       if (inst.authentication) {
-        one(['pairs', name, 'instances', i, 'authentication'], inst.authentication, 'VRRP password', vrrpPasswordProblem, 'use 1 to 8 letters, digits or _ . : @ % + , = / -');
+        one(
+          ['pairs', name, 'instances', i, 'authentication'],
+          inst.authentication,
+          'VRRP password',
+          vrrpPasswordProblem,
+          'use 1 to 8 letters, digits or _ . : @ % + , = / -',
+        );
       }
     });
   }

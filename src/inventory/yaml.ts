@@ -20,7 +20,17 @@ export type YamlResult = { ok: true; value: ParsedYaml } | { ok: false; issues: 
 
 export function parseYaml(text: string, file: string): YamlResult {
   if (Buffer.byteLength(text) > MAX_INVENTORY_BYTES) {
-    return { ok: false, issues: [issueAt({ file }, [], `the inventory is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MB`, 'split it into one inventory per site or fleet')] };
+    return {
+      ok: false,
+      issues: [
+        issueAt(
+          { file },
+          [],
+          `the inventory is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MB`,
+          'split it into one inventory per site or fleet',
+        ),
+      ],
+    };
   }
   // Aliases, explicit (complex) keys and __proto__ are rare in inventories and need the careful
   // reading (alias limits, key checks): route such files to it.
@@ -58,7 +68,14 @@ function parseWithPositions(text: string, file: string): YamlResult {
       ok: false,
       issues: doc.errors.slice(0, 20).map((e) => {
         const p = pos(e.pos[0]);
-        return { file, line: p.line, col: p.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax at this line (indentation, a missing colon or quote)' };
+        return {
+          file,
+          line: p.line,
+          col: p.col,
+          path: '',
+          message: `YAML syntax: ${e.message.split('\n')[0]}`,
+          fix: 'fix the YAML syntax at this line (indentation, a missing colon or quote)',
+        };
       }),
     };
   }

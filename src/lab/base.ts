@@ -40,9 +40,7 @@ async function trimBase(): Promise<void> {
 
 async function readAptSources(): Promise<string[]> {
   const dir = '/etc/apt/sources.list.d';
-  const files = existsSync(dir)
-    ? (await readdir(dir)).filter((f) => /\.(list|sources)$/.test(f)).map((f) => `${dir}/${f}`)
-    : [];
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /\.(list|sources)$/.test(f)).map((f) => `${dir}/${f}`) : [];
   if (existsSync('/etc/apt/sources.list')) files.unshift('/etc/apt/sources.list');
   return Promise.all(files.map((f) => readFile(f, 'utf8')));
 }

@@ -24,7 +24,8 @@ export function registerLabCommands(program: Command): void {
       guard(async () => {
         if (o.failover !== 'classic' && o.failover !== 'fast') throw new LabError(`--failover ${o.failover}: expected classic or fast`);
         return labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), failover: o.failover, repoRoot: REPO_ROOT, log });
-      }));
+      }),
+    );
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')
@@ -32,11 +33,13 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('status')
     .description('show the lab nodes and whether sshd answers')
-    .action(() => guard(async () => {
-      const status = await labStatus({ repoRoot: REPO_ROOT });
-      console.log(formatStatus(status));
-      if (!status.up) process.exitCode = 1;
-    }));
+    .action(() =>
+      guard(async () => {
+        const status = await labStatus({ repoRoot: REPO_ROOT });
+        console.log(formatStatus(status));
+        if (!status.up) process.exitCode = 1;
+      }),
+    );
 }
 
 export function formatStatus(s: LabStatus): string {

@@ -16,9 +16,11 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
   const hosts = info.nodes.map(hostYaml).join('');
   const servers = info.backends.map((b) => `${b.address}:${BACKEND_PORT}`).join(', ');
   return [
-    '# Written by `haops lab up`: the built-in lab\'s pairs. Do not edit by hand; `haops lab up` rewrites it.\n',
+    "# Written by `haops lab up`: the built-in lab's pairs. Do not edit by hand; `haops lab up` rewrites it.\n",
     '# A lab may deploy the default VRRP password below; a real inventory sets HAOPS_VRRP_PASSWORD.\n',
-    ...(info.nodes.some((n) => n.sudoPassword) ? [`# The sudo nodes need: export ${LAB_SUDO_PASSWORD_ENV}=$(cat ${SUDO_PASSWORD_FILE})\n`] : []),
+    ...(info.nodes.some((n) => n.sudoPassword)
+      ? [`# The sudo nodes need: export ${LAB_SUDO_PASSWORD_ENV}=$(cat ${SUDO_PASSWORD_FILE})\n`]
+      : []),
     'allow_default_secrets: true\n',
     'ssh:\n',
     '  user: root\n',
@@ -60,7 +62,9 @@ function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: s
         priorities: { ${master}: 200, ${backup}: 199 }
         advert_int: 1
         authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
-${pair.activeActive ? `      # Active-active: the other node is MASTER of this one.
+${
+  pair.activeActive
+    ? `      # Active-active: the other node is MASTER of this one.
       - name: VI_${pair.name.toUpperCase()}_B
         virtual_router_id: ${pair.activeActive.virtualRouterId}
         vip: ${pair.activeActive.vip}
@@ -68,7 +72,9 @@ ${pair.activeActive ? `      # Active-active: the other node is MASTER of this o
         priorities: { ${backup}: 200, ${master}: 199 }
         advert_int: 1
         authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
-` : ''}    check:
+`
+    : ''
+}    check:
       name: chk_nginx
       script: killall -0 nginx
       interval: 1
@@ -93,7 +99,5 @@ ${pair.activeActive ? `      # Active-active: the other node is MASTER of this o
 `;
   if (!fast) return text;
   // VRRPv3 has no authentication, and the fast profile derives 254/253 and its own advert_int.
-  return text
-    .replace(/^ {8}(priorities|advert_int|authentication): .*\n/gm, '')
-    .replace(/^( {4}check:\n)/m, '    failover: fast\n$1');
+  return text.replace(/^ {8}(priorities|advert_int|authentication): .*\n/gm, '').replace(/^( {4}check:\n)/m, '    failover: fast\n$1');
 }

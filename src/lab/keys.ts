@@ -17,9 +17,7 @@ export async function ensureClientKey(type: 'ed25519' | 'rsa' = 'ed25519'): Prom
 
 /** `address type key` lines from each node's host public key (pure). */
 export function knownHostsText(hostKeys: { address: string; publicKey: string }[]): string {
-  return hostKeys
-    .map(({ address, publicKey }) => `${address} ${publicKey.trim().split(/\s+/).slice(0, 2).join(' ')}\n`)
-    .join('');
+  return hostKeys.map(({ address, publicKey }) => `${address} ${publicKey.trim().split(/\s+/).slice(0, 2).join(' ')}\n`).join('');
 }
 
 export async function writeKnownHosts(hostKeys: { address: string; publicKey: string }[]): Promise<void> {

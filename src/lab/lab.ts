@@ -100,7 +100,13 @@ export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
 
 async function nodeStatus(node: LabMember & { kind?: NodeKind }): Promise<NodeStatus> {
   const pid = await readPid(node.name);
-  return { name: node.name, address: node.address, ...(node.kind && { kind: node.kind }), running: pid !== undefined && isAlive(pid), ssh: await sshAnswers(node.address) };
+  return {
+    name: node.name,
+    address: node.address,
+    ...(node.kind && { kind: node.kind }),
+    running: pid !== undefined && isAlive(pid),
+    ssh: await sshAnswers(node.address),
+  };
 }
 
 async function refuseClash(subnet: string): Promise<void> {

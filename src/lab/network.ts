@@ -70,4 +70,3 @@ export async function deleteNamespace(ns: string): Promise<void> {
 export async function deleteHostLink(): Promise<void> {
   if (await succeeds('ip', ['link', 'show', HOST_LINK])) await ip('link', 'del', HOST_LINK);
 }
-

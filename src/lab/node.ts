@@ -93,17 +93,24 @@ async function newHostKey(root: string, name: string, type: 'ed25519' | 'rsa'): 
  */
 export async function boot(node: NodeSetup): Promise<void> {
   const cgroups = await createNodeCgroups(node.name);
-  const script = 'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || { echo "cannot join cgroup $d" >&2; exit 1; }; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
+  const script =
+    'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || { echo "cannot join cgroup $d" >&2; exit 1; }; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
   const sysv = node.kind === 'sysv';
   const nspawn = [
     // --boot would pick /lib/systemd/systemd before /sbin/init even with sysvinit-core installed:
     // a SysV node runs /sbin/init as PID 1 by name. SysV init ignores systemd's SIGRTMIN+3 and
     // has nothing to save, so it is stopped with SIGKILL.
-    'systemd-nspawn', ...(sysv ? ['--kill-signal=SIGKILL'] : ['--boot']), '--register=no', '--keep-unit', '--link-journal=no',
+    'systemd-nspawn',
+    ...(sysv ? ['--kill-signal=SIGKILL'] : ['--boot']),
+    '--register=no',
+    '--keep-unit',
+    '--link-journal=no',
     '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
     `--network-namespace-path=/run/netns/${node.netns}`,
     `--bind-ro=${REPO_DIR}:${NODE_REPO_DIR}`,
-    '-D', merged(node.name), `--machine=${node.name}`,
+    '-D',
+    merged(node.name),
+    `--machine=${node.name}`,
     ...(sysv ? ['/sbin/init'] : []),
   ];
   const out = openSync(logFile(node.name), 'w');

@@ -60,15 +60,20 @@ export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = 
     if (kind === 'legacy-ssh') node.identityFile = RSA_IDENTITY_FILE;
     return node;
   });
-  const pairs = Array.from({ length: pairCount }, (_, k): LabPair => ({
-    name: k === 0 ? 'lab' : `lab${k + 1}`,
-    kind: kindOf(k),
-    nodes: [nodes[2 * k]!.name, nodes[2 * k + 1]!.name],
-    // 53 is the active-active instance's.
-    virtualRouterId: k < 2 ? 51 + k : 51 + k + 1,
-    vip: `${ipAt(cidr, pairVipOffset(k))}/${cidr.prefix}`,
-    ...(k === 0 && pairCount >= 2 ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } } : {}),
-  }));
+  const pairs = Array.from(
+    { length: pairCount },
+    (_, k): LabPair => ({
+      name: k === 0 ? 'lab' : `lab${k + 1}`,
+      kind: kindOf(k),
+      nodes: [nodes[2 * k]!.name, nodes[2 * k + 1]!.name],
+      // 53 is the active-active instance's.
+      virtualRouterId: k < 2 ? 51 + k : 51 + k + 1,
+      vip: `${ipAt(cidr, pairVipOffset(k))}/${cidr.prefix}`,
+      ...(k === 0 && pairCount >= 2
+        ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } }
+        : {}),
+    }),
+  );
   return {
     subnet: formatCidr(cidr),
     prefix: cidr.prefix,

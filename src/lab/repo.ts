@@ -28,10 +28,16 @@ export async function ensureRepo(log: (s: string) => void): Promise<boolean> {
 /** Resolves against the base's installed packages, so only what a node lacks is fetched. */
 function download(): Promise<string> {
   return run('apt-get', [
-    '-q', '-y', '--download-only',
-    '-o', `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
-    '-o', `Dir::Cache::archives=${REPO_DIR}`,
-    '-o', 'Debug::NoLocking=1',
-    'install', ...REPO_PACKAGES,
+    '-q',
+    '-y',
+    '--download-only',
+    '-o',
+    `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
+    '-o',
+    `Dir::Cache::archives=${REPO_DIR}`,
+    '-o',
+    'Debug::NoLocking=1',
+    'install',
+    ...REPO_PACKAGES,
   ]);
 }

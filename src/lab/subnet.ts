@@ -12,7 +12,15 @@ export interface Cidr {
  * and the first VIPs .100/.101 (older inventories and notes name them); more nodes go to .151-.180,
  * more VIPs to .105-.122.
  */
-export const OFFSET = { host: 1, firstNode: 11, moreNodes: 151, backends: [21, 22], vips: [100, 101], moreVips: 105, activeActiveVip: 104 } as const;
+export const OFFSET = {
+  host: 1,
+  firstNode: 11,
+  moreNodes: 151,
+  backends: [21, 22],
+  vips: [100, 101],
+  moreVips: 105,
+  activeActiveVip: 104,
+} as const;
 export const MAX_NODES = 40;
 
 export const nodeOffset = (i: number) => (i < 10 ? OFFSET.firstNode + i : OFFSET.moreNodes + i - 10);
@@ -59,14 +67,21 @@ const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'thro
  */
 export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
   const own = (line: string) => new RegExp(`\\b(dev )?${ownLink}\\b`).test(line);
-  const fromRoute = (line: string) => line.trim().split(/\s+/).find((t) => !ROUTE_TYPES.has(t));
+  const fromRoute = (line: string) =>
+    line
+      .trim()
+      .split(/\s+/)
+      .find((t) => !ROUTE_TYPES.has(t));
   const fromAddr = (line: string) => /\binet (\S+)/.exec(line)?.[1];
   const candidates = [
     ...routeLines.map((l) => ({ line: l, prefix: fromRoute(l) })),
     ...addrLines.map((l) => ({ line: l, prefix: fromAddr(l) })),
   ];
-  return candidates.find(({ line, prefix }) => {
-    if (!prefix || prefix === 'default' || own(line)) return false;
-    return overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`));
-  })?.line.trim().replace(/\s+/g, ' ');
+  return candidates
+    .find(({ line, prefix }) => {
+      if (!prefix || prefix === 'default' || own(line)) return false;
+      return overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`));
+    })
+    ?.line.trim()
+    .replace(/\s+/g, ' ');
 }

@@ -18,7 +18,14 @@ export function failoverIssues(inv: Inventory, locate: Locator): InventoryIssue[
     pair.instances.forEach((inst, idx) => {
       const prios = instancePriorities(inst, pair.nodes as [string, string], weight, failover);
       if (!prios) {
-        issues.push(issueAt(locate, [...base, 'check', 'weight'], `priorities: derive cannot work with weight ${pair.check.weight}: a change of 1 cannot beat a lower priority strictly`, 'use weight 2 (or more), 0 (FAULT), or give priorities by hand'));
+        issues.push(
+          issueAt(
+            locate,
+            [...base, 'check', 'weight'],
+            `priorities: derive cannot work with weight ${pair.check.weight}: a change of 1 cannot beat a lower priority strictly`,
+            'use weight 2 (or more), 0 (FAULT), or give priorities by hand',
+          ),
+        );
         return;
       }
       const backup = pair.nodes.find((n) => n !== inst.master)!;
@@ -53,17 +60,39 @@ function profileIssues(pair: Inventory['pairs'][string], base: PathKey[], locate
   const issues: InventoryIssue[] = [];
   const f = resolveFailover(pair.failover);
   const v3 = f.vrrpVersion === 3;
-  const failoverPath = (key: string): PathKey[] => (pair.failover && typeof pair.failover === 'object' && key in pair.failover ? [...base, 'failover', key] : [...base, 'failover']);
+  const failoverPath = (key: string): PathKey[] =>
+    pair.failover && typeof pair.failover === 'object' && key in pair.failover ? [...base, 'failover', key] : [...base, 'failover'];
   if (!v3 && f.advertInt < 1) {
-    issues.push(issueAt(locate, failoverPath('advert_int'), `advert_int ${f.advertInt} is sub-second, but VRRPv2 counts adverts in whole seconds (keepalived rounds it, and 0.x floods adverts with "intvl 0s")`, 'use vrrp_version: 3 (failover: fast), or advert_int: 1 or more'));
+    issues.push(
+      issueAt(
+        locate,
+        failoverPath('advert_int'),
+        `advert_int ${f.advertInt} is sub-second, but VRRPv2 counts adverts in whole seconds (keepalived rounds it, and 0.x floods adverts with "intvl 0s")`,
+        'use vrrp_version: 3 (failover: fast), or advert_int: 1 or more',
+      ),
+    );
   }
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
     if (inst.advert_int !== undefined && !v3 && inst.advert_int < 1) {
-      issues.push(issueAt(locate, [...ip, 'advert_int'], `advert_int ${inst.advert_int} is sub-second, which needs VRRPv3; pair ${pairName(base)} uses VRRPv2 (failover: ${f.profile})`, 'write failover: fast on the pair (VRRPv3), or advert_int: 1'));
+      issues.push(
+        issueAt(
+          locate,
+          [...ip, 'advert_int'],
+          `advert_int ${inst.advert_int} is sub-second, which needs VRRPv3; pair ${pairName(base)} uses VRRPv2 (failover: ${f.profile})`,
+          'write failover: fast on the pair (VRRPv3), or advert_int: 1',
+        ),
+      );
     }
     if (inst.advert_int !== undefined && v3 && inst.advert_int > 40.95) {
-      issues.push(issueAt(locate, [...ip, 'advert_int'], `advert_int ${inst.advert_int} is above VRRPv3's 40.95 s`, 'use at most 40.95, or vrrp_version: 2'));
+      issues.push(
+        issueAt(
+          locate,
+          [...ip, 'advert_int'],
+          `advert_int ${inst.advert_int} is above VRRPv3's 40.95 s`,
+          'use at most 40.95, or vrrp_version: 2',
+        ),
+      );
     }
     if (inst.authentication && v3) {
       issues.push(

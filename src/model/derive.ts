@@ -154,7 +154,15 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         },
       };
     });
-    pairs.push({ name: pairName, nodes: pairNodes, spec, failover, instances, health: healthOf(spec.nginx), upstreams: upstreamServers(spec.nginx) });
+    pairs.push({
+      name: pairName,
+      nodes: pairNodes,
+      spec,
+      failover,
+      instances,
+      health: healthOf(spec.nginx),
+      upstreams: upstreamServers(spec.nginx),
+    });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
       const ip = ipOf(host);

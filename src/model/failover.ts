@@ -56,12 +56,15 @@ export function scenarios(m: InstanceMath): ScenarioResult[] {
     const bs = effectivePriority(m.backup.priority, m.weight, backupOk);
     const holder = holderOf(m, ms, bs);
     let problem: string | undefined;
-    if (scenario === 'both healthy' && holder !== m.master.name) problem = `${m.master.name} is named MASTER but ${m.backup.name} wins with both healthy`;
+    if (scenario === 'both healthy' && holder !== m.master.name)
+      problem = `${m.master.name} is named MASTER but ${m.backup.name} wins with both healthy`;
     // Equal priorities hold only by incumbency: after a restart the MASTER would not take the VIP back.
     else if (scenario === 'both healthy' && !m.nopreempt && ms.priority <= bs.priority)
       problem = `with both healthy ${m.master.name} and ${m.backup.name} both advertise ${ms.priority}, so the MASTER never takes the VIP back after a restart`;
-    if (scenario === "MASTER's check failed" && holder !== m.backup.name) problem = `a failed check on ${m.master.name} leaves the VIP on it while ${m.backup.name} is healthy`;
-    if (scenario === "BACKUP's check failed" && holder !== m.master.name) problem = `a failed check on ${m.backup.name} moves the VIP to it`;
+    if (scenario === "MASTER's check failed" && holder !== m.backup.name)
+      problem = `a failed check on ${m.master.name} leaves the VIP on it while ${m.backup.name} is healthy`;
+    if (scenario === "BACKUP's check failed" && holder !== m.master.name)
+      problem = `a failed check on ${m.backup.name} moves the VIP to it`;
     return { scenario, master: ms, backup: bs, holder, problem };
   });
 }
@@ -72,7 +75,7 @@ export function smallestFixes(m: InstanceMath): string[] {
   const fixes: string[] = [];
   const ok = (x: InstanceMath) => scenarios(x).every((s) => !s.problem);
   if (m.nopreempt && m.weight !== 0 && ok({ ...m, weight: 0 })) {
-    fixes.push('with nopreempt only FAULT moves the VIP: set the check\'s weight to 0, or drop nopreempt');
+    fixes.push("with nopreempt only FAULT moves the VIP: set the check's weight to 0, or drop nopreempt");
   }
   if (m.weight !== 0) {
     const sign = m.weight > 0 ? 1 : -1;
@@ -107,7 +110,7 @@ export function smallestFixes(m: InstanceMath): string[] {
   if (m.master.priority <= m.backup.priority && ok({ ...m, master: { ...m.master, priority: m.backup.priority + 1 } })) {
     fixes.push(`give ${m.master.name} (the MASTER) a higher priority than ${m.backup.name}, e.g. ${m.backup.priority + 1}`);
   }
-  if (fixes.length === 0 && ok({ ...m, weight: 0 })) fixes.push('set the check\'s weight to 0 (a failed check then puts the node in FAULT)');
+  if (fixes.length === 0 && ok({ ...m, weight: 0 })) fixes.push("set the check's weight to 0 (a failed check then puts the node in FAULT)");
   return fixes;
 }
 

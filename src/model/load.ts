@@ -33,7 +33,11 @@ function modelOf(loaded: LoadedInventory, opts: LoadModelOptions): LoadedModel {
   const issues: InventoryIssue[] = opts.failoverMath === false ? [] : failoverIssues(loaded.inventory, loaded.locate);
   if (opts.changesNodes && !opts.allowDefaultSecrets && !loaded.inventory.allow_default_secrets) {
     for (const w of loaded.warnings) {
-      issues.push({ ...w, message: `${w.message}; refusing to deploy a default secret`, fix: `${w.fix ?? 'set the variable'} (or --allow-default-secrets)` });
+      issues.push({
+        ...w,
+        message: `${w.message}; refusing to deploy a default secret`,
+        fix: `${w.fix ?? 'set the variable'} (or --allow-default-secrets)`,
+      });
     }
   }
   if (issues.length > 0) throw new InventoryError(issues);

@@ -26,7 +26,12 @@ export interface PlanInstance {
 
 export function planData(model: Model, target: KeepalivedTarget = {}): PlanInstance[] {
   return model.pairs.flatMap((p) => {
-    const fitted = fitFailover(p.failover, p.spec.check, target, p.spec.instances.map((i) => i.advert_int));
+    const fitted = fitFailover(
+      p.failover,
+      p.spec.check,
+      target,
+      p.spec.instances.map((i) => i.advert_int),
+    );
     return p.instances.map((i) => {
       const s = scenarios(i.math);
       const advertInt = fitted.advertInt(i.spec.advert_int);
@@ -69,12 +74,30 @@ export function formatPlan(model: Model, json: boolean, target: KeepalivedTarget
     out.push(
       `pair ${d.pair}, instance ${d.instance}: VIP ${d.vip}, MASTER ${d.master} (${d.priorities[d.master]}), BACKUP ${d.backup} (${d.priorities[d.backup]}), check weight ${d.weight}${d.nopreempt ? ', nopreempt' : ''}`,
     );
-    const rows = [['checks', d.master, d.backup, 'VIP on', ''], ...d.scenarios.map((s) => [s.scenario, show(s.master), show(s.backup), s.holder ?? 'nobody (outage)', s.problem ? `<- ${s.problem}` : ''])];
+    const rows = [
+      ['checks', d.master, d.backup, 'VIP on', ''],
+      ...d.scenarios.map((s) => [
+        s.scenario,
+        show(s.master),
+        show(s.backup),
+        s.holder ?? 'nobody (outage)',
+        s.problem ? `<- ${s.problem}` : '',
+      ]),
+    ];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    for (const r of rows) out.push('  ' + r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+    for (const r of rows)
+      out.push(
+        '  ' +
+          r
+            .map((cell, c) => cell.padEnd(widths[c]!))
+            .join('  ')
+            .trimEnd(),
+      );
     if (!d.ok) out.push(`  ERROR: fix: ${d.fixes.join('; or ')}`);
     const f = d.failover;
-    out.push(`  expected failover (profile ${f.profile}; keepalived ${f.keepalived}: VRRPv${f.vrrpVersion}, advert_int ${f.advertInt}, ${f.track}):`);
+    out.push(
+      `  expected failover (profile ${f.profile}; keepalived ${f.keepalived}: VRRPv${f.vrrpVersion}, advert_int ${f.advertInt}, ${f.track}):`,
+    );
     for (const fb of f.fallbacks) out.push(`    fell back: ${fb}`);
     const erows = d.expected.map((e) => [e.fault, formatRange(e), e.path]);
     const ew = [0, 1].map((c) => Math.max(...erows.map((row) => row[c]!.length)));

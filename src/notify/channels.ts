@@ -49,7 +49,12 @@ export function watchableChannels(node: Pick<NodeModel, 'notify'>, localAddresse
   if (n.sms?.url && n.sms.to.length > 0) out.push(httpTarget('sms', n.sms.url, localAddresses));
   if (n.email) {
     const ep = smtpEndpoint(n.email);
-    out.push({ channel: 'email', target: `smtp://${ep.host}:${ep.port}`, kind: 'smtp', listen: isLocalAddress(ep.host, localAddresses) ? ep : null });
+    out.push({
+      channel: 'email',
+      target: `smtp://${ep.host}:${ep.port}`,
+      kind: 'smtp',
+      listen: isLocalAddress(ep.host, localAddresses) ? ep : null,
+    });
   }
   return out;
 }

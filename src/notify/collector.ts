@@ -176,7 +176,12 @@ export function emailEvent(from: string, to: string[], data: string, receivedAt:
 
 function assertBindable(host: string): void {
   if (host === '' || host === '0.0.0.0' || host === '::' || host === '[::]') {
-    throw new CollectorError(host, undefined, `refusing to listen on the wildcard address ${host || '(empty)'}`, 'pass the address the nodes reach this machine on, e.g. 198.18.0.1');
+    throw new CollectorError(
+      host,
+      undefined,
+      `refusing to listen on the wildcard address ${host || '(empty)'}`,
+      'pass the address the nodes reach this machine on, e.g. 198.18.0.1',
+    );
   }
 }
 
@@ -184,11 +189,21 @@ function listen(server: HttpServer | NetServer, ep: Endpoint, what: string): Pro
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const hint =
-        err.code === 'EADDRINUSE' ? 'something already listens there: stop it, or point the inventory at another port'
-        : err.code === 'EACCES' ? 'ports below 1024 need root (run haops with sudo) or use a port above 1023'
-        : err.code === 'EADDRNOTAVAIL' ? 'that address is not on this machine'
-        : undefined;
-      reject(new CollectorError(`${ep.host}:${ep.port}`, err.code, `cannot listen for ${what} on ${ep.host}:${ep.port}: ${err.code ?? err.message}`, hint));
+        err.code === 'EADDRINUSE'
+          ? 'something already listens there: stop it, or point the inventory at another port'
+          : err.code === 'EACCES'
+            ? 'ports below 1024 need root (run haops with sudo) or use a port above 1023'
+            : err.code === 'EADDRNOTAVAIL'
+              ? 'that address is not on this machine'
+              : undefined;
+      reject(
+        new CollectorError(
+          `${ep.host}:${ep.port}`,
+          err.code,
+          `cannot listen for ${what} on ${ep.host}:${ep.port}: ${err.code ?? err.message}`,
+          hint,
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(ep.port, ep.host, () => {
@@ -364,13 +379,15 @@ export async function startCollectors(opts: { webhook?: Endpoint; smtp?: Endpoin
           waiters.delete(w);
           resolve(e);
         };
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          resolve(null);
-        }, Math.max(0, timeoutMs));
+        const timer = setTimeout(
+          () => {
+            waiters.delete(w);
+            resolve(null);
+          },
+          Math.max(0, timeoutMs),
+        );
         waiters.add(w);
       });
     },
   };
 }
-

@@ -16,7 +16,10 @@ export function byInit(systemd: string, sysv: string): string {
  */
 export function serviceAction(action: 'start' | 'stop', name: string): string {
   // `service NAME stop` may return before the daemon is gone (Debian's init scripts): wait, as systemctl does.
-  return byInit(`systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}`, `service ${name} ${action}${action === 'stop' ? ` && ${waitGone(name)}` : ''}`);
+  return byInit(
+    `systemctl reset-failed ${name} 2>/dev/null; systemctl ${action} ${name}`,
+    `service ${name} ${action}${action === 'stop' ? ` && ${waitGone(name)}` : ''}`,
+  );
 }
 
 /** Until no process of that name is left (at most 10 s). `name` is a shell word. */

@@ -7,7 +7,9 @@ export function renderNginxSite(node: NodeModel): string {
   // server_name ~^ matches every Host, so this site wins over a distribution's default server
   // (Debian's sites-enabled/default, EL's built-in one) without fighting over default_server.
   const serverName = n.server_name === '_' ? '~^' : n.server_name;
-  const upstreams = n.upstreams.map((u) => `upstream ${u.name} {\n${u.servers.map((s) => `    server ${s} max_fails=1 fail_timeout=5s;\n`).join('')}}\n\n`).join('');
+  const upstreams = n.upstreams
+    .map((u) => `upstream ${u.name} {\n${u.servers.map((s) => `    server ${s} max_fails=1 fail_timeout=5s;\n`).join('')}}\n\n`)
+    .join('');
   return `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.
 ${upstreams}server {
     listen ${n.listen};

@@ -69,8 +69,7 @@ export function authenticator(username: string, identityFiles: string[], sources
           }
         } catch (e) {
           // a wrong passphrase, or the passphrase prompt itself failed
-          auth.stopped =
-            e instanceof AuthStop ? e : new AuthStop(`could not unlock a key: ${(e as Error).message}`, 'try again');
+          auth.stopped = e instanceof AuthStop ? e : new AuthStop(`could not unlock a key: ${(e as Error).message}`, 'try again');
         }
         // ssh2 takes `false` for "no more methods"; its types leave that out.
         next(false as unknown as AnyAuthMethod);

@@ -67,9 +67,7 @@ export function hostMatches(hosts: string, name: string): boolean {
 /** Judges `key` for a host known under any of `names`, as OpenSSH does: revoked beats known beats changed. */
 export function checkHostKey(entries: KnownHostEntry[], names: string[], key: Buffer): HostKeyVerdict {
   const type = keyTypeOf(key);
-  const mine = entries.filter(
-    (e) => e.marker !== 'cert-authority' && names.some((n) => hostMatches(e.hosts, n)),
-  );
+  const mine = entries.filter((e) => e.marker !== 'cert-authority' && names.some((n) => hostMatches(e.hosts, n)));
   const revoked = mine.find((e) => e.marker === 'revoked' && e.key.equals(key));
   if (revoked) return { status: 'revoked', entry: revoked };
   const plain = mine.filter((e) => e.marker === undefined);
@@ -83,9 +81,7 @@ export function checkHostKey(entries: KnownHostEntry[], names: string[], key: Bu
 
 /** Key types recorded for a host, so the client can ask the server for one of those first. */
 export function knownKeyTypes(entries: KnownHostEntry[], names: string[]): string[] {
-  const types = entries
-    .filter((e) => e.marker === undefined && names.some((n) => hostMatches(e.hosts, n)))
-    .map((e) => e.keyType);
+  const types = entries.filter((e) => e.marker === undefined && names.some((n) => hostMatches(e.hosts, n))).map((e) => e.keyType);
   return [...new Set(types)];
 }
 

@@ -41,11 +41,7 @@ export interface ResolvedHop {
 const MAX_HOPS = 5;
 
 /** Resolves a target against the ssh config file (missing file = no config). */
-export async function resolveTarget(
-  target: SshTarget,
-  configPath: string | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<ResolvedHop> {
+export async function resolveTarget(target: SshTarget, configPath: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedHop> {
   const home = env.HOME ?? homedir();
   const config = await loadConfig(configPath ?? join(home, '.ssh', 'config'));
   const overrides = {
@@ -99,8 +95,9 @@ function resolveHop(
   const expand = (p: string): string =>
     p
       .replace(/^~(?=$|\/)/, home)
-      .replace(/%(.)/g, (all, t: string) =>
-        ({ '%': '%', d: home, h: hostname, p: String(port), r: user, u: userInfo().username })[t] ?? all,
+      .replace(
+        /%(.)/g,
+        (all, t: string) => ({ '%': '%', d: home, h: hostname, p: String(port), r: user, u: userInfo().username })[t] ?? all,
       );
 
   const configured = many('identityfile').map(expand);
@@ -118,7 +115,11 @@ function resolveHop(
   const globalKnown = many('globalknownhostsfile').map(expand);
   const globalKnownHostsFiles = globalKnown.length > 0 ? globalKnown : ['/etc/ssh/ssh_known_hosts'];
 
-  const chain = (jumpSpec ?? one('proxyjump'))?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const chain =
+    (jumpSpec ?? one('proxyjump'))
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   let jump: ResolvedHop | undefined;
   if (chain.length > 0 && chain[0] !== 'none') {
     const last = parseJumpSpec(chain[chain.length - 1]);

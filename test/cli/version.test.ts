@@ -6,7 +6,11 @@ import { main } from '../../src/cli/main.js';
 describe('haops --version', () => {
   it('prints the package version and exits 0', async () => {
     const lines: string[] = [];
-    const code = await main(['node', 'haops', '--version'], (s) => lines.push(s), (s) => lines.push(s));
+    const code = await main(
+      ['node', 'haops', '--version'],
+      (s) => lines.push(s),
+      (s) => lines.push(s),
+    );
     expect(code).toBe(0);
     expect(lines).toEqual([JSON.parse(readFileSync('package.json', 'utf8')).version]);
   });

@@ -56,7 +56,11 @@ async function validate(text: string | Buffer, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   try {
-    const code = await main(['node', 'haops', 'validate', file], (s) => out.push(s), (s) => err.push(s));
+    const code = await main(
+      ['node', 'haops', 'validate', file],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    );
     return { code, file, text: [...out, ...err].join('\n') };
   } finally {
     for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
@@ -69,8 +73,11 @@ const sub = (from: string, to: string) => {
 };
 const yq = (s: string) => JSON.stringify(s); // a YAML double-quoted scalar
 const notify = (line: string) =>
-  line.startsWith('log:') ? sub('      log: /var/log/keepalived.notify.log\n', `      ${line}\n`) : sub('      script: /usr/local/bin/keepalived_notify.sh\n', `      ${line}\n`);
-const inst = (field: string) => sub('        priorities: { a1: 200, a2: 199 }\n', `        priorities: { a1: 200, a2: 199 }\n        ${field}\n`);
+  line.startsWith('log:')
+    ? sub('      log: /var/log/keepalived.notify.log\n', `      ${line}\n`)
+    : sub('      script: /usr/local/bin/keepalived_notify.sh\n', `      ${line}\n`);
+const inst = (field: string) =>
+  sub('        priorities: { a1: 200, a2: 199 }\n', `        priorities: { a1: 200, a2: 199 }\n        ${field}\n`);
 const pw = (value: string) => sub('password: secret1', `password: ${yq(value)}`);
 
 interface Case {
@@ -84,96 +91,264 @@ interface Case {
 
 const CASES: Case[] = [
   // 1. Map keys: names of pairs and hosts are config tokens, comments and shell words.
-  { what: 'a pair name carrying a shell command', text: sub('  web:\n', `  ${yq('gw\ntouch /tmp/pwned\n#')}:\n`), message: /pair name must start with a letter/ },
-  { what: 'a pair name opening a keepalived block', text: sub('  web:\n', `  ${yq('gw }\nvrrp_script x {')}:\n`), message: /pair name must start with a letter/ },
+  {
+    what: 'a pair name carrying a shell command',
+    text: sub('  web:\n', `  ${yq('gw\ntouch /tmp/pwned\n#')}:\n`),
+    message: /pair name must start with a letter/,
+  },
+  {
+    what: 'a pair name opening a keepalived block',
+    text: sub('  web:\n', `  ${yq('gw }\nvrrp_script x {')}:\n`),
+    message: /pair name must start with a letter/,
+  },
   { what: 'a NUL in a pair name', text: sub('  web:\n', `  ${yq('w\u0000eb')}:\n`), message: /pair name must start with a letter/ },
   { what: 'a host name with a newline', text: sub('  a1: {', `  ${yq('a1\nx')}: {`), message: /host name must start with a letter/ },
   { what: 'a terminal escape in a host name is shown escaped', text: sub('  a1: {', `  ${yq('a\u001b[2J1')}: {`), message: /\\u001b\[2J/ },
   { what: 'a host name starting with a digit', text: sub('  a1: {', '  1a: {'), message: /host name must start with a letter/ },
   { what: 'a host name of 64 characters', text: sub('  a1: {', `  a${'x'.repeat(63)}: {`), message: /at most 63/ },
   // 2. Object-prototype names.
-  { what: 'a node named constructor with no such host', text: sub('nodes: [a1, a2]', 'nodes: [constructor, a2]'), message: /"constructor" is reserved/ },
+  {
+    what: 'a node named constructor with no such host',
+    text: sub('nodes: [a1, a2]', 'nodes: [constructor, a2]'),
+    message: /"constructor" is reserved/,
+  },
   { what: 'a host named __proto__', text: sub('  a1: {', '  __proto__: {'), message: /"__proto__" is not allowed as a key/ },
   { what: 'a pair named __proto__', text: sub('  web:\n', '  __proto__:\n'), message: /"__proto__" is not allowed as a key/ },
   { what: 'a host named toString', text: sub('  a1: {', '  toString: {'), message: /"toString" is reserved/ },
-  { what: 'a priority for __proto__', text: sub('priorities: { a1: 200, a2: 199 }', 'priorities: { a1: 200, a2: 199, __proto__: 5 }'), message: /"__proto__" is not allowed/ },
+  {
+    what: 'a priority for __proto__',
+    text: sub('priorities: { a1: 200, a2: 199 }', 'priorities: { a1: 200, a2: 199, __proto__: 5 }'),
+    message: /"__proto__" is not allowed/,
+  },
   { what: 'a master named constructor', text: sub('master: a1', 'master: constructor'), message: /reserved/ },
   { what: 'an instance name with a space', text: sub('name: VI_1', 'name: "VI 1"'), message: /instance name must start with a letter/ },
-  { what: 'a check name with a quote', text: sub('script: killall -0 nginx,', 'name: "chk\\"x", script: killall -0 nginx,'), message: /check name must start/ },
-  { what: 'an upstream name with a brace', text: sub('{ name: be, servers: [10.9.0.21:8080] }]\n  other', '{ name: "be{", servers: [10.9.0.21:8080] }]\n  other'), message: /upstream name must start/ },
+  {
+    what: 'a check name with a quote',
+    text: sub('script: killall -0 nginx,', 'name: "chk\\"x", script: killall -0 nginx,'),
+    message: /check name must start/,
+  },
+  {
+    what: 'an upstream name with a brace',
+    text: sub('{ name: be, servers: [10.9.0.21:8080] }]\n  other', '{ name: "be{", servers: [10.9.0.21:8080] }]\n  other'),
+    message: /upstream name must start/,
+  },
   // 3. Paths on the node.
   { what: 'a notify script path climbing out with ..', text: notify('script: /../../../../tmp/victim'), message: /must be normalised/ },
-  { what: 'a notify script that is keepalived.conf', text: notify('script: /etc/keepalived/keepalived.conf'), message: /a file haops manages/ },
+  {
+    what: 'a notify script that is keepalived.conf',
+    text: notify('script: /etc/keepalived/keepalived.conf'),
+    message: /a file haops manages/,
+  },
   { what: 'a notify script that is the nginx site', text: notify('script: /etc/nginx/conf.d/haops.conf'), message: /a file haops manages/ },
   { what: 'a notify script that is /bin/sh', text: notify('script: /bin/sh'), message: /system directory \/bin/ },
   { what: 'a notify script that is a directory (trailing /)', text: notify('script: /usr/local/bin/'), message: /no trailing \// },
-  { what: 'a notify script that is a directory above a managed file', text: notify('script: /etc/keepalived'), message: /a directory above a file haops manages/ },
+  {
+    what: 'a notify script that is a directory above a managed file',
+    text: notify('script: /etc/keepalived'),
+    message: /a directory above a file haops manages/,
+  },
   { what: 'a notify log that is /etc/shadow', text: notify('log: /etc/shadow'), message: /system directory \/etc/ },
-  { what: 'a notify log in root\'s .ssh', text: notify('log: /root/.ssh/authorized_keys'), message: /\.ssh/ },
+  { what: "a notify log in root's .ssh", text: notify('log: /root/.ssh/authorized_keys'), message: /\.ssh/ },
   { what: 'a notify script in world-writable /tmp', text: notify('script: /tmp/notify.sh'), message: /system directory \/tmp/ },
   { what: 'a relative notify script', text: notify('script: notify.sh'), message: /absolute path/ },
   { what: 'a notify script with a /./ segment', text: notify('script: /usr/local/bin/./x.sh'), message: /normalised/ },
   { what: 'a notify script with //', text: notify('script: /usr/local//bin/x.sh'), message: /normalised/ },
-  { what: 'an SMS command whose name is an option', text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /usr/local/bin/-x, url: http://10.9.0.5/sms,'), message: /may start with -/ },
+  {
+    what: 'an SMS command whose name is an option',
+    text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /usr/local/bin/-x, url: http://10.9.0.5/sms,'),
+    message: /may start with -/,
+  },
   // 4. VRRP passwords as keepalived reads them.
   { what: 'a password that keepalived expands ($_RANDOM)', text: pw('$_RANDOM'), message: /\$ expands variables/, secret: '$_RANDOM' },
   { what: 'an empty password', text: pw(''), message: /VRRP password is empty/ },
-  { what: 'an AH password of 9 bytes', text: sub('type: PASS, password: secret1', 'type: AH, password: secret123'), message: /9 bytes/, secret: 'secret123' },
-  { what: 'a password of 8 characters but 11 bytes', text: pw('pässwör'), message: /bytes; keepalived uses only the first 8/, secret: 'pässwör' },
+  {
+    what: 'an AH password of 9 bytes',
+    text: sub('type: PASS, password: secret1', 'type: AH, password: secret123'),
+    message: /9 bytes/,
+    secret: 'secret123',
+  },
+  {
+    what: 'a password of 8 characters but 11 bytes',
+    text: pw('pässwör'),
+    message: /bytes; keepalived uses only the first 8/,
+    secret: 'pässwör',
+  },
   { what: 'a password with a space', text: pw('ab cd'), message: /cannot carry/, secret: 'ab cd' },
   { what: 'a password with #', text: pw('ab#cd'), message: /cannot carry/, secret: 'ab#cd' },
   { what: 'a password with !', text: pw('ab!cd'), message: /cannot carry/, secret: 'ab!cd' },
-  { what: 'a password from the environment holding $', text: sub('password: secret1', 'password_env: VRRP_PW'), env: { VRRP_PW: 'a$HOMEb' }, message: /cannot carry/, secret: 'a$HOMEb' },
-  { what: 'a password typed into password_file', text: sub('password: secret1', 'password_file: /tmp/S3cr3tPw'), message: /path is not shown/, secret: 'S3cr3tPw' },
-  { what: 'a password typed into the auth type', text: sub('type: PASS, password: secret1', 'type: S3cr3tPw'), message: /expected one of PASS, AH/, secret: 'S3cr3tPw' },
-  { what: 'a sudo password with a newline', text: `ssh:\n  user: ops\n  sudo: { password: ${yq('pw\nroot')} }\n${GOOD}`, message: /sudo password holds a newline/, secret: 'pw' },
-  { what: 'a password_env that is not a variable name', text: sub('password: secret1', 'password_env: "A-B"'), message: /environment variable name/ },
+  {
+    what: 'a password from the environment holding $',
+    text: sub('password: secret1', 'password_env: VRRP_PW'),
+    env: { VRRP_PW: 'a$HOMEb' },
+    message: /cannot carry/,
+    secret: 'a$HOMEb',
+  },
+  {
+    what: 'a password typed into password_file',
+    text: sub('password: secret1', 'password_file: /tmp/S3cr3tPw'),
+    message: /path is not shown/,
+    secret: 'S3cr3tPw',
+  },
+  {
+    what: 'a password typed into the auth type',
+    text: sub('type: PASS, password: secret1', 'type: S3cr3tPw'),
+    message: /expected one of PASS, AH/,
+    secret: 'S3cr3tPw',
+  },
+  {
+    what: 'a sudo password with a newline',
+    text: `ssh:\n  user: ops\n  sudo: { password: ${yq('pw\nroot')} }\n${GOOD}`,
+    message: /sudo password holds a newline/,
+    secret: 'pw',
+  },
+  {
+    what: 'a password_env that is not a variable name',
+    text: sub('password: secret1', 'password_env: "A-B"'),
+    message: /environment variable name/,
+  },
   // 5. Clashes on a segment, compared as numbers.
-  { what: 'the same VIP twice in one pair', text: sub('        authentication: { type: PASS, password: secret1 }\n', '        authentication: { type: PASS, password: secret1 }\n      - { name: VI_3, virtual_router_id: 53, vip: 10.9.0.100, master: a2 }\n'), message: /VIP 10\.9\.0\.100 is used twice in pair web/ },
-  { what: "a VIP that is another pair's node", text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.13/24'), message: /VIP 10\.9\.0\.13 is b1's own address/ },
-  { what: 'both nodes of a pair with one address', text: sub('a2: { address: 10.9.0.12 }', 'a2: { address: 10.9.0.11 }'), message: /have the same address 10\.9\.0\.11/ },
+  {
+    what: 'the same VIP twice in one pair',
+    text: sub(
+      '        authentication: { type: PASS, password: secret1 }\n',
+      '        authentication: { type: PASS, password: secret1 }\n      - { name: VI_3, virtual_router_id: 53, vip: 10.9.0.100, master: a2 }\n',
+    ),
+    message: /VIP 10\.9\.0\.100 is used twice in pair web/,
+  },
+  {
+    what: "a VIP that is another pair's node",
+    text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.13/24'),
+    message: /VIP 10\.9\.0\.13 is b1's own address/,
+  },
+  {
+    what: 'both nodes of a pair with one address',
+    text: sub('a2: { address: 10.9.0.12 }', 'a2: { address: 10.9.0.11 }'),
+    message: /have the same address 10\.9\.0\.11/,
+  },
   { what: 'a VIP on the network address', text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.0'), message: /network address of 10\.9\.0\.0\/24/ },
   { what: 'a VIP on the broadcast address', text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.255'), message: /broadcast address/ },
   { what: 'a VIP with leading zeros', text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.012'), message: /no leading zeros/ },
-  { what: 'a node address with leading zeros', text: sub('a2: { address: 10.9.0.12 }', 'a2: { address: 10.9.0.12, ip: 10.9.0.012 }'), message: /no leading zeros/ },
-  { what: 'two pairs\' nodes with one address', text: sub('b1: { address: 10.9.0.13 }', 'b1: { address: 10.9.0.11 }'), message: /b1 has the same address as a1|a1 has the same address as b1/ },
-  { what: 'a VIP shared by two pairs', text: sub('vip: 10.9.0.101, master: b1', 'vip: 10.9.0.100, master: b1'), message: /also pair web's/ },
-  { what: 'a subnet with leading zeros', text: sub('subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1', 'subnet: 10.09.0.0/24\n    instances:\n      - name: VI_1'), message: /no leading zeros/ },
+  {
+    what: 'a node address with leading zeros',
+    text: sub('a2: { address: 10.9.0.12 }', 'a2: { address: 10.9.0.12, ip: 10.9.0.012 }'),
+    message: /no leading zeros/,
+  },
+  {
+    what: "two pairs' nodes with one address",
+    text: sub('b1: { address: 10.9.0.13 }', 'b1: { address: 10.9.0.11 }'),
+    message: /b1 has the same address as a1|a1 has the same address as b1/,
+  },
+  {
+    what: 'a VIP shared by two pairs',
+    text: sub('vip: 10.9.0.101, master: b1', 'vip: 10.9.0.100, master: b1'),
+    message: /also pair web's/,
+  },
+  {
+    what: 'a subnet with leading zeros',
+    text: sub('subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1', 'subnet: 10.09.0.0/24\n    instances:\n      - name: VI_1'),
+    message: /no leading zeros/,
+  },
   // 7. Crashes instead of errors.
   { what: 'an alias bomb (billion laughs)', text: aliasBomb(), message: /YAML aliases: .*resource exhaustion/ },
-  { what: 'a file that is not UTF-8', text: Buffer.concat([Buffer.from('hosts:\n  a1: { address: "'), Buffer.from([0xff, 0xfe]), Buffer.from('" }\n')]), message: /not UTF-8/ },
+  {
+    what: 'a file that is not UTF-8',
+    text: Buffer.concat([Buffer.from('hosts:\n  a1: { address: "'), Buffer.from([0xff, 0xfe]), Buffer.from('" }\n')]),
+    message: /not UTF-8/,
+  },
   { what: 'a mapping as a key', text: sub('  a1: {', '  ? [a, b]\n  : 1\n  a1: {'), message: /mapping key must be a plain name/ },
-  { what: 'a boolean as a host name', text: sub('  a1: {', '  true: { address: 10.9.0.30 }\n  a1: {'), message: /YAML boolean or null word/ },
+  {
+    what: 'a boolean as a host name',
+    text: sub('  a1: {', '  true: { address: 10.9.0.30 }\n  a1: {'),
+    message: /YAML boolean or null word/,
+  },
   { what: 'a scalar document', text: 'just a string\n', message: /must be a mapping/ },
   { what: 'an empty file', text: '', message: /must be a mapping/ },
   { what: 'a host given twice', text: sub('  b1: {', '  a1: { address: 10.9.0.31 }\n  b1: {'), message: /duplicate key "a1"/ },
   // 9. Smaller holes.
   { what: 'an e-mail address that is an option', text: sub('to: [ops@example.com]', 'to: [-oops@example.com]'), message: /e-mail address/ },
-  { what: 'an interface that is an option', text: sub('interface: eth0\n    subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1', 'interface: -eth0\n    subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1'), message: /interface name/ },
-  { what: 'an upstream host that is an option', text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [-x:8080] }]\n  other'), message: /host:port/ },
-  { what: 'a webhook URL with a space', text: sub('webhooks: [http://10.9.0.5/hook]', 'webhooks: ["http://10.9.0.5/ hook"]'), message: /http\(s\) URL/ },
-  { what: 'an SMS template with $', text: sub('template: "{host} {state}"', 'template: "{host} $(reboot)"'), message: /template may not hold/ },
+  {
+    what: 'an interface that is an option',
+    text: sub(
+      'interface: eth0\n    subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1',
+      'interface: -eth0\n    subnet: 10.9.0.0/24\n    instances:\n      - name: VI_1',
+    ),
+    message: /interface name/,
+  },
+  {
+    what: 'an upstream host that is an option',
+    text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [-x:8080] }]\n  other'),
+    message: /host:port/,
+  },
+  {
+    what: 'a webhook URL with a space',
+    text: sub('webhooks: [http://10.9.0.5/hook]', 'webhooks: ["http://10.9.0.5/ hook"]'),
+    message: /http\(s\) URL/,
+  },
+  {
+    what: 'an SMS template with $',
+    text: sub('template: "{host} {state}"', 'template: "{host} $(reboot)"'),
+    message: /template may not hold/,
+  },
   { what: 'an advert_int of 1e-7', text: inst('advert_int: 1e-7'), message: /at least 0\.01/ },
   { what: 'a check interval with three decimals', text: sub('interval: 1,', 'interval: 0.005,'), message: /at least 0\.01/ },
   { what: 'an advert_int of 0.333', text: inst('advert_int: 0.333'), message: /two decimals/ },
-  { what: 'upstream port 0', text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [10.9.0.21:0] }]\n  other'), message: /port 0 is not 1\.\.65535/ },
-  { what: 'upstream port 99999', text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [10.9.0.21:99999] }]\n  other'), message: /port 99999 is not 1\.\.65535/ },
+  {
+    what: 'upstream port 0',
+    text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [10.9.0.21:0] }]\n  other'),
+    message: /port 0 is not 1\.\.65535/,
+  },
+  {
+    what: 'upstream port 99999',
+    text: sub('servers: [10.9.0.21:8080] }]\n  other', 'servers: [10.9.0.21:99999] }]\n  other'),
+    message: /port 99999 is not 1\.\.65535/,
+  },
   { what: 'an SMTP port 70000', text: sub('smtp_server: 10.9.0.5', 'smtp_server: 10.9.0.5:70000'), message: /port 70000/ },
   { what: 'nginx listening on port 0', text: sub('listen: 80', 'listen: 0'), message: /a port is 1\.\.65535/ },
-  { what: 'two nginx directives in one extra entry', text: sub('server_name: _', 'server_name: _\n      extra: ["client_max_body_size 1m; return 200;"]'), message: /more than one directive/ },
-  { what: 'an unbalanced quote in an extra directive', text: sub('server_name: _', 'server_name: _\n      extra: ["add_header X \\"y;"]'), message: /unbalanced double quote/ },
-  { what: 'an unbalanced brace in an extra directive', text: sub('server_name: _', 'server_name: _\n      extra: ["location /x { return 204;"]'), message: /does not close/ },
-  { what: 'a comment in an extra directive', text: sub('server_name: _', 'server_name: _\n      extra: ["return 204; # }"]'), message: /holds #/ },
-  { what: 'a server_name with ;', text: sub('server_name: _', 'server_name: "a.example; return 200"'), message: /host name like api\.example\.com/ },
+  {
+    what: 'two nginx directives in one extra entry',
+    text: sub('server_name: _', 'server_name: _\n      extra: ["client_max_body_size 1m; return 200;"]'),
+    message: /more than one directive/,
+  },
+  {
+    what: 'an unbalanced quote in an extra directive',
+    text: sub('server_name: _', 'server_name: _\n      extra: ["add_header X \\"y;"]'),
+    message: /unbalanced double quote/,
+  },
+  {
+    what: 'an unbalanced brace in an extra directive',
+    text: sub('server_name: _', 'server_name: _\n      extra: ["location /x { return 204;"]'),
+    message: /does not close/,
+  },
+  {
+    what: 'a comment in an extra directive',
+    text: sub('server_name: _', 'server_name: _\n      extra: ["return 204; # }"]'),
+    message: /holds #/,
+  },
+  {
+    what: 'a server_name with ;',
+    text: sub('server_name: _', 'server_name: "a.example; return 200"'),
+    message: /host name like api\.example\.com/,
+  },
   { what: 'a check script that is an option', text: sub('script: killall -0 nginx,', 'script: -x nginx,'), message: /script is a command/ },
   { what: 'an SSH user that is an option', text: `ssh:\n  user: "-oProxyCommand=x"\n${GOOD}`, message: /login name/ },
-  { what: 'an SSH address that is an option', text: sub('a1: { address: 10.9.0.11 }', 'a1: { address: "-oProxyCommand=x", ip: 10.9.0.11 }'), message: /not starting with -/ },
-  { what: 'a host that is its own jump host', text: sub('a1: { address: 10.9.0.11 }', 'a1: { address: 10.9.0.11, jump: a1 }'), message: /its own jump host/ },
+  {
+    what: 'an SSH address that is an option',
+    text: sub('a1: { address: 10.9.0.11 }', 'a1: { address: "-oProxyCommand=x", ip: 10.9.0.11 }'),
+    message: /not starting with -/,
+  },
+  {
+    what: 'a host that is its own jump host',
+    text: sub('a1: { address: 10.9.0.11 }', 'a1: { address: 10.9.0.11, jump: a1 }'),
+    message: /its own jump host/,
+  },
 ];
 
 function aliasBomb(): string {
   let t = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-  for (let i = 1; i < 12; i++) t += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+  for (let i = 1; i < 12; i++)
+    t += `a${i}: &a${i} [${Array(10)
+      .fill(`*a${i - 1}`)
+      .join(', ')}]\n`;
   return `${t}hosts: *a11\n`;
 }
 
@@ -207,7 +382,11 @@ describe('render --out and oversized files', () => {
     writeFileSync(file, '');
     truncateSync(file, 64 * 1024 * 1024); // sparse: the size is what counts
     const err: string[] = [];
-    const code = await main(['node', 'haops', 'validate', file], () => {}, (s) => err.push(s));
+    const code = await main(
+      ['node', 'haops', 'validate', file],
+      () => {},
+      (s) => err.push(s),
+    );
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/64\.0 MB, more than the 16 MB haops reads/);
   });
@@ -218,12 +397,20 @@ describe('render --out and oversized files', () => {
     const blocker = join(dir, 'blocker');
     writeFileSync(blocker, 'a file, not a directory');
     const err: string[] = [];
-    const code = await main(['node', 'haops', 'render', good, '--out', join(blocker, 'out')], () => {}, (s) => err.push(s));
+    const code = await main(
+      ['node', 'haops', 'render', good, '--out', join(blocker, 'out')],
+      () => {},
+      (s) => err.push(s),
+    );
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/is a file, where a directory is needed/);
     expect(err.join('\n')).not.toMatch(/internal error|\n\s+at /);
     const fresh = join(dir, 'fresh');
-    const code2 = await main(['node', 'haops', 'render', good, '--out', fresh], () => {}, () => {});
+    const code2 = await main(
+      ['node', 'haops', 'render', good, '--out', fresh],
+      () => {},
+      () => {},
+    );
     expect(code2).toBe(0);
     expect(readdirSync(fresh).sort()).toEqual(['a1', 'a2', 'b1', 'b2']);
     expect(existsSync(join(fresh, 'a1/etc/keepalived/keepalived.conf'))).toBe(true);
@@ -242,7 +429,11 @@ describe('a secret that falls back to its default', () => {
     const file = join(dir, 'default.yaml');
     writeFileSync(file, text);
     const err: string[] = [];
-    const code = await main(['node', 'haops', 'deploy', file], () => {}, (s) => err.push(s));
+    const code = await main(
+      ['node', 'haops', 'deploy', file],
+      () => {},
+      (s) => err.push(s),
+    );
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/refusing to deploy a default secret/);
     expect(err.join('\n')).toMatch(/--allow-default-secrets/);

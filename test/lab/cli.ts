@@ -8,7 +8,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function haops(args: string[], opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {}): Promise<CliRun> {
+export function haops(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args], { env: opts.env ?? process.env });
     let stdout = '';

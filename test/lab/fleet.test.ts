@@ -28,7 +28,10 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
     const r = await haops(['deploy', LAB, '--json', '--concurrency', '2']);
     const report = json(r);
     expect(report.ok, r.stdout).toBe(true);
-    expect(report.pairs.map((p: any) => [p.pair, p.ok])).toEqual([['lab', true], ['lab2', true]]);
+    expect(report.pairs.map((p: any) => [p.pair, p.ok])).toEqual([
+      ['lab', true],
+      ['lab2', true],
+    ]);
     expect(vipsOf(report)).toEqual({ [`${NET}.100`]: ['node1'], [`${NET}.104`]: ['node2'], [`${NET}.101`]: ['node3'] });
     const again = json(await haops(['deploy', LAB, '--json']));
     expect(again.changed).toBe(0);
@@ -52,7 +55,11 @@ describe.skipIf(!labWanted())('an active-active pair and a second pair in one in
     expect(round.duringFault).toEqual({ [`${NET}.100`]: ['node2'], [`${NET}.104`]: ['node2'] });
     expect(round.vips.map((v: any) => [v.vip, v.from, v.to])).toEqual([[`${NET}.100`, 'node1', 'node2']]);
     expect(round.endedAsBegan).toBe(true);
-    expect(vipsOf(json(await haops(['deploy', LAB, '--json'])))).toEqual({ [`${NET}.100`]: ['node1'], [`${NET}.104`]: ['node2'], [`${NET}.101`]: ['node3'] });
+    expect(vipsOf(json(await haops(['deploy', LAB, '--json'])))).toEqual({
+      [`${NET}.100`]: ['node1'],
+      [`${NET}.104`]: ['node2'],
+      [`${NET}.101`]: ['node3'],
+    });
   });
 
   it("the drill can target one instance: the second VIP's holder (node2) fails over to node1", async () => {

@@ -21,10 +21,22 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const labOn = process.env.HAOPS_LAB !== '0' && process.platform === 'linux' && process.getuid?.() === 0;
 
 function ssh(address: string, command: string) {
-  return exec('ssh', [
-    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`,
-    '-i', IDENTITY_FILE, `root@${address}`, command,
-  ], { maxBuffer: 16 * 1024 * 1024 });
+  return exec(
+    'ssh',
+    [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${KNOWN_HOSTS}`,
+      '-i',
+      IDENTITY_FILE,
+      `root@${address}`,
+      command,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
 }
 
 describe('lab plan and inventory', () => {
@@ -47,10 +59,15 @@ describe('lab plan and inventory', () => {
   it('with four nodes the first pair is active-active (each node MASTER of one VIP) and the inventory validates', () => {
     const text = labInventoryYaml(planLab(4, '10.9.8.0/24'));
     const doc = parse(text);
-    expect(doc.pairs.lab.instances.map((i: { master: string; vip: string }) => [i.master, i.vip])).toEqual([['node1', '10.9.8.100/24'], ['node2', '10.9.8.104/24']]);
+    expect(doc.pairs.lab.instances.map((i: { master: string; vip: string }) => [i.master, i.vip])).toEqual([
+      ['node1', '10.9.8.100/24'],
+      ['node2', '10.9.8.104/24'],
+    ]);
     const plan = planData(buildModel(parseInventory(text, 'lab.yaml', {})));
     expect(plan.map((p) => [p.pair, p.instance, p.scenarios[0]!.holder, p.ok])).toEqual([
-      ['lab', 'VI_LAB', 'node1', true], ['lab', 'VI_LAB_B', 'node2', true], ['lab2', 'VI_LAB2', 'node3', true],
+      ['lab', 'VI_LAB', 'node1', true],
+      ['lab', 'VI_LAB_B', 'node2', true],
+      ['lab2', 'VI_LAB2', 'node3', true],
     ]);
   });
 
@@ -76,7 +93,13 @@ describe('lab plan and inventory', () => {
     const info = planLab(40, '198.18.0.0/24');
     expect(info.pairs).toHaveLength(20);
     expect(info.pairs.flatMap((p) => p.nodes)).toEqual(info.nodes.map((n) => n.name));
-    const addresses = [info.hostAddress, ...info.nodes.map((n) => n.address), ...info.backends.map((b) => b.address), ...info.pairs.map((p) => p.vip.split('/')[0]), info.pairs[0]!.activeActive!.vip.split('/')[0]];
+    const addresses = [
+      info.hostAddress,
+      ...info.nodes.map((n) => n.address),
+      ...info.backends.map((b) => b.address),
+      ...info.pairs.map((p) => p.vip.split('/')[0]),
+      info.pairs[0]!.activeActive!.vip.split('/')[0],
+    ];
     expect(new Set(addresses).size).toBe(addresses.length);
     const ids = [...info.pairs.map((p) => p.virtualRouterId), 53];
     expect(new Set(ids).size).toBe(ids.length);
@@ -139,7 +162,10 @@ describe.skipIf(!labOn)('lab nodes (real, systemd-nspawn)', () => {
   it('reports both nodes with ssh up', async () => {
     const status = await labStatus({ repoRoot });
     expect(status.up).toBe(true);
-    expect(status.nodes.map((n) => [n.name, n.ssh])).toEqual([['node1', true], ['node2', true]]);
+    expect(status.nodes.map((n) => [n.name, n.ssh])).toEqual([
+      ['node1', true],
+      ['node2', true],
+    ]);
   });
 
   it('refuses a subnet that clashes with the host network, touching nothing', async () => {

@@ -21,7 +21,18 @@ const SECRET = 'Lb7xQ2zP';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: SECRET };
 
 async function onNode(node: keyof typeof IP, command: string): Promise<string> {
-  const { stdout } = await run('ssh', ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${IP[node]}`, command]);
+  const { stdout } = await run('ssh', [
+    '-i',
+    KEY,
+    '-o',
+    `UserKnownHostsFile=${KNOWN}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    `root@${IP[node]}`,
+    command,
+  ]);
   return stdout;
 }
 
@@ -42,7 +53,9 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
     expect(report.changed).toBeGreaterThan(4);
     expect(report.pairs[0].vips[0]).toMatchObject({ vip: VIP, holders: ['node1'], servedBy: 'node1' });
     for (const n of ['node1', 'node2'] as const) {
-      expect(await onNode(n, 'systemctl is-enabled keepalived nginx; systemctl is-active keepalived nginx')).toBe('enabled\nenabled\nactive\nactive\n');
+      expect(await onNode(n, 'systemctl is-enabled keepalived nginx; systemctl is-active keepalived nginx')).toBe(
+        'enabled\nenabled\nactive\nactive\n',
+      );
     }
     const { stdout } = await run('curl', ['-s', '-m', '3', `http://${VIP}/`]);
     expect(stdout).toMatch(/^backend be[12]$/m);
@@ -69,7 +82,11 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
 
   it('a changed VIP changes exactly keepalived.conf and reloads only keepalived; the VIP moves address', async () => {
     const nginxBefore = [(await pids('node1'))[1], (await pids('node2'))[1]];
-    const file = variant((t) => t.replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.22:8080]`).replace(`vip: ${NET}.100/24`, `vip: ${NET}.102/24`));
+    const file = variant((t) =>
+      t
+        .replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.22:8080]`)
+        .replace(`vip: ${NET}.100/24`, `vip: ${NET}.102/24`),
+    );
     const report = json(await haops(['deploy', file, '--json']));
     expect(report.ok, JSON.stringify(report.pairs)).toBe(true);
     for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/keepalived/keepalived.conf', 'reload keepalived']);
@@ -78,7 +95,12 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
     // Back to the lab's own inventory: exactly the two files again.
     const back = json(await haops(['deploy', LAB, '--json']));
     expect(back.ok).toBe(true);
-    expect(stepsOf(back, 'node1').sort()).toEqual(['reload keepalived', 'reload nginx', 'update /etc/keepalived/keepalived.conf', 'update /etc/nginx/conf.d/haops.conf']);
+    expect(stepsOf(back, 'node1').sort()).toEqual([
+      'reload keepalived',
+      'reload nginx',
+      'update /etc/keepalived/keepalived.conf',
+      'update /etc/nginx/conf.d/haops.conf',
+    ]);
   });
 
   it('an invalid nginx directive is refused by nginx -t on the node: nothing goes live, both services keep running, the error names host, file and message', async () => {
@@ -88,7 +110,9 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
     const r = await haops(['deploy', file]);
     expect(r.code).toBe(1);
     const out = r.stdout + r.stderr;
-    expect(out).toMatch(/node2: \/etc\/nginx\/conf\.d\/haops\.conf: nginx -t failed: .*unknown directive "bogus_directive" in \/etc\/nginx\/conf\.d\/haops\.conf:\d+/);
+    expect(out).toMatch(
+      /node2: \/etc\/nginx\/conf\.d\/haops\.conf: nginx -t failed: .*unknown directive "bogus_directive" in \/etc\/nginx\/conf\.d\/haops\.conf:\d+/,
+    );
     expect(await onNode('node2', 'sha256sum /etc/nginx/conf.d/haops.conf')).toBe(siteBefore);
     expect(await pids('node2')).toEqual(before);
     expect(await onNode('node2', 'systemctl is-active keepalived nginx')).toBe('active\nactive\n');
@@ -118,7 +142,12 @@ describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', (
   it('secrets never appear in any output mode (progress, --json, --check --diff)', async () => {
     // A VIP change: its diff hunk reaches the authentication block just above it.
     const file = variant((t) => t.replace(`vip: ${NET}.100/24`, `vip: ${NET}.103/24`));
-    const outputs = [await haops(['deploy', file, '--check', '--diff']), await haops(['deploy', file, '--check', '--diff', '--json']), await haops(['deploy', LAB]), await haops(['deploy', LAB, '--json'])];
+    const outputs = [
+      await haops(['deploy', file, '--check', '--diff']),
+      await haops(['deploy', file, '--check', '--diff', '--json']),
+      await haops(['deploy', LAB]),
+      await haops(['deploy', LAB, '--json']),
+    ];
     const all = outputs.map((r) => r.stdout + r.stderr).join('\n');
     expect(outputs[0]!.stdout).toMatch(new RegExp(`-\\s+${re(VIP)}\\/24\\n\\+\\s+${re(NET)}\\.103\\/24`));
     expect(all).toContain('auth_pass ********');
@@ -158,21 +187,27 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
     expect(round.gratuitousArp).toBe(true);
     expect(round.endedAsBegan).toBe(true);
     const arrived = Date.parse(round.vipArrivedAt);
-    const journal = await onNode('node2', `journalctl -u keepalived -o short-iso-precise --since "${new Date(Date.parse(round.faultAt) - 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC" | grep 'Entering MASTER STATE' | head -1`);
+    const journal = await onNode(
+      'node2',
+      `journalctl -u keepalived -o short-iso-precise --since "${new Date(Date.parse(round.faultAt) - 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC" | grep 'Entering MASTER STATE' | head -1`,
+    );
     const journalAt = Date.parse(journal.split(' ')[0]!);
     expect(Math.abs(journalAt - arrived), journal).toBeLessThanOrEqual(200);
     const notify = await onNode('node2', `grep 'state=MASTER' /var/log/keepalived.notify.log | tail -1`);
     expect(Math.abs(Date.parse(notify.split(' ')[0]!) - arrived), notify).toBeLessThanOrEqual(200);
   });
 
-  it.each(['nginx-kill', 'keepalived-stop', 'node-isolate'])('%s moves the VIP to the BACKUP and the pair ends as it began', async (fault) => {
-    const report = json(await haops(['failover-drill', LAB, '--fault', fault, '--json']));
-    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
-    expect(report.rounds[0]).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
-    expect(report.rounds[0].failoverSeconds).toBeLessThan(fault === 'keepalived-stop' ? 1.5 : 6);
-    // A cut link puts keepalived in FAULT at once: the node's own stamp says so, though haops hears it later.
-    if (fault === 'node-isolate') expect(report.rounds[0].vipGoneSeconds).toBeLessThan(1);
-  });
+  it.each(['nginx-kill', 'keepalived-stop', 'node-isolate'])(
+    '%s moves the VIP to the BACKUP and the pair ends as it began',
+    async (fault) => {
+      const report = json(await haops(['failover-drill', LAB, '--fault', fault, '--json']));
+      expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+      expect(report.rounds[0]).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
+      expect(report.rounds[0].failoverSeconds).toBeLessThan(fault === 'keepalived-stop' ? 1.5 : 6);
+      // A cut link puts keepalived in FAULT at once: the node's own stamp says so, though haops hears it later.
+      if (fault === 'node-isolate') expect(report.rounds[0].vipGoneSeconds).toBeLessThan(1);
+    },
+  );
 
   it('--rounds 2 reports min/median/max and --max-failover gates the exit code', async () => {
     const r = await haops(['failover-drill', LAB, '--fault', 'keepalived-stop', '--rounds', '2', '--max-failover', '0.001', '--json']);
@@ -229,7 +264,11 @@ describe.skipIf(!labWanted())('state-change notifications on the lab pair', () =
     const report = json(r);
     expect(report.ok, r.stdout).toBe(true);
     for (const node of report.nodes) {
-      expect(node.channels.map((c: any) => [c.channel, c.status])).toEqual([['log', 'arrived'], ['webhook', 'arrived'], ['email', 'arrived']]);
+      expect(node.channels.map((c: any) => [c.channel, c.status])).toEqual([
+        ['log', 'arrived'],
+        ['webhook', 'arrived'],
+        ['email', 'arrived'],
+      ]);
       expect(node.scriptMs).toBeLessThan(500);
     }
   });

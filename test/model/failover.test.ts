@@ -16,11 +16,19 @@ const holders = (x: ReturnType<typeof m>) => scenarios(x).map((s) => s.holder);
 describe('failover math (keepalived rules)', () => {
   it("write-up's 200/199 weight 2: VIP moves when the MASTER's check fails, stays otherwise", () => {
     expect(holders(m(200, 199, 2))).toEqual(['a', 'b', 'a', 'a']);
-    expect(scenarios(m(200, 199, 2)).map((s) => [s.master.priority, s.backup.priority])).toEqual([[202, 201], [200, 201], [202, 199], [200, 199]]);
+    expect(scenarios(m(200, 199, 2)).map((s) => [s.master.priority, s.backup.priority])).toEqual([
+      [202, 201],
+      [200, 201],
+      [202, 199],
+      [200, 199],
+    ]);
   });
   it('negative weight subtracts while the check fails', () => {
     expect(scenarios(m(200, 199, -2)).map((s) => [s.master.priority, s.backup.priority, s.holder])).toEqual([
-      [200, 199, 'a'], [198, 199, 'b'], [200, 197, 'a'], [198, 197, 'a'],
+      [200, 199, 'a'],
+      [198, 199, 'b'],
+      [200, 197, 'a'],
+      [198, 197, 'a'],
     ]);
   });
   it('weight 0 puts a failed node in FAULT; both failed is an outage', () => {
@@ -40,7 +48,10 @@ describe('failover math (keepalived rules)', () => {
   it('derived priorities always pass the math', () => {
     for (const w of [-253, -50, -2, 0, 2, 3, 50, 253]) {
       const d = derivePriorities(w)!;
-      expect(scenarios(m(d.master, d.backup, w)).every((s) => !s.problem), `weight ${w}`).toBe(true);
+      expect(
+        scenarios(m(d.master, d.backup, w)).every((s) => !s.problem),
+        `weight ${w}`,
+      ).toBe(true);
     }
     expect(derivePriorities(1)).toBeNull();
   });
@@ -49,7 +60,13 @@ describe('failover math (keepalived rules)', () => {
 describe('haops plan', () => {
   it('prints the four combinations with effective priorities and the holder for the seed', async () => {
     const out: string[] = [];
-    expect(await main(['node', 'haops', 'plan', 'inventory/seed.yaml'], (s) => out.push(s), () => {})).toBe(0);
+    expect(
+      await main(
+        ['node', 'haops', 'plan', 'inventory/seed.yaml'],
+        (s) => out.push(s),
+        () => {},
+      ),
+    ).toBe(0);
     const text = out.join('\n');
     expect(text).toMatch(/MASTER's check failed\s+200\s+201\s+proxy102/);
     expect(text).toMatch(/both healthy\s+202\s+201\s+proxy101/);
@@ -59,9 +76,18 @@ describe('haops plan', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const f = join(mkdtempSync(join(tmpdir(), 'haops-plan-')), 'bad.yaml');
-    writeFileSync(f, readFileSync('inventory/seed.yaml', 'utf8').replace('proxy102: 199', 'proxy102: 198').replace('weight: 2', 'weight: 1'));
+    writeFileSync(
+      f,
+      readFileSync('inventory/seed.yaml', 'utf8').replace('proxy102: 199', 'proxy102: 198').replace('weight: 2', 'weight: 1'),
+    );
     const out: string[] = [];
-    expect(await main(['node', 'haops', 'plan', f], (s) => out.push(s), () => {})).toBe(2);
+    expect(
+      await main(
+        ['node', 'haops', 'plan', f],
+        (s) => out.push(s),
+        () => {},
+      ),
+    ).toBe(2);
     const text = out.join('\n');
     expect(text).toMatch(/MASTER's check failed\s+200\s+199\s+proxy101\s+<- a failed check on proxy101 leaves the VIP on it/);
     expect(text).toMatch(/ERROR: fix: raise the check's weight to 3/);

@@ -104,7 +104,11 @@ describe('the SMTP listener', () => {
   it('reports a port already taken as a CollectorError naming the address', async () => {
     c = await startCollectors({ webhook: { host: '127.0.0.1', port: 0 } });
     const port = Number(new URL(c.webhookUrl!).port);
-    await expect(startCollectors({ webhook: { host: '127.0.0.1', port } })).rejects.toMatchObject({ name: 'CollectorError', code: 'EADDRINUSE', endpoint: `127.0.0.1:${port}` });
+    await expect(startCollectors({ webhook: { host: '127.0.0.1', port } })).rejects.toMatchObject({
+      name: 'CollectorError',
+      code: 'EADDRINUSE',
+      endpoint: `127.0.0.1:${port}`,
+    });
   });
 });
 
@@ -127,11 +131,17 @@ describe('the webhook listener', () => {
     try {
       const url = c.webhookUrl!;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      const ok = await fetch(`${url}k`, { method: 'POST', body: JSON.stringify({ host: 'lb1', pair: 'web', instance: 'VI', state: 'FAULT', priority: '198', time: 't' }) });
+      const ok = await fetch(`${url}k`, {
+        method: 'POST',
+        body: JSON.stringify({ host: 'lb1', pair: 'web', instance: 'VI', state: 'FAULT', priority: '198', time: 't' }),
+      });
       expect(ok.status).toBe(200);
       expect((await fetch(url)).status).toBe(405);
       expect((await fetch(url, { method: 'POST', body: 'not json' })).status).toBe(400);
-      await fetch(`${url}sms`, { method: 'POST', body: new URLSearchParams({ to: '+8613800000000', text: 'lb1 VI is now MASTER [test x1]' }) });
+      await fetch(`${url}sms`, {
+        method: 'POST',
+        body: new URLSearchParams({ to: '+8613800000000', text: 'lb1 VI is now MASTER [test x1]' }),
+      });
       expect(c.events).toMatchObject([
         { channel: 'webhook', path: '/k', host: 'lb1', state: 'FAULT', priority: 198, time: 't' },
         { channel: 'sms', path: '/sms', to: '+8613800000000', testId: 'x1' },

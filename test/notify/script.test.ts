@@ -46,7 +46,15 @@ describe('the notify script with a good, a refused and a hung webhook (real /bin
   it('delivers the good webhook with the JSON fields, although the other two are down', async () => {
     const ev = (await collector.waitFor((e) => e.channel === 'webhook', 3000)) as WebhookEvent | null;
     expect(ev).not.toBeNull();
-    expect(ev).toMatchObject({ channel: 'webhook', path: '/hook', host: 'lb1', pair: 'web', instance: 'VI_WEB', state: 'MASTER', priority: 200 });
+    expect(ev).toMatchObject({
+      channel: 'webhook',
+      path: '/hook',
+      host: 'lb1',
+      pair: 'web',
+      instance: 'VI_WEB',
+      state: 'MASTER',
+      priority: 200,
+    });
     expect(ev!.time).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     expect(JSON.parse(ev!.raw)).toMatchObject({ event: 'vrrp_state', type: 'INSTANCE' });
     expect(ev!.test).toBeUndefined();
@@ -54,9 +62,21 @@ describe('the notify script with a good, a refused and a hung webhook (real /bin
   });
 
   it('logs the refused and the hung webhook as failed on the node, after curl gives up', async () => {
-    const refused = await until(() => readLog(dir).split('\n').find((l) => l.includes(`target=${refusedUrl} result=failed`)), 4000);
+    const refused = await until(
+      () =>
+        readLog(dir)
+          .split('\n')
+          .find((l) => l.includes(`target=${refusedUrl} result=failed`)),
+      4000,
+    );
     expect(refused).toMatch(/instance=VI_WEB state=MASTER channel=webhook target=\S+ result=failed: curl exit 7: /);
-    const hungLine = await until(() => readLog(dir).split('\n').find((l) => l.includes(`target=${hungUrl} result=failed`)), 9000);
+    const hungLine = await until(
+      () =>
+        readLog(dir)
+          .split('\n')
+          .find((l) => l.includes(`target=${hungUrl} result=failed`)),
+      9000,
+    );
     expect(hungLine).toMatch(/result=failed: curl exit 28: .*timed out/i);
     // the log line came first, the hung channel last
     const lines = readLog(dir).trim().split('\n');
@@ -81,7 +101,11 @@ describe('the notify script', () => {
       const dir = tempDir();
       const model = modelWith(dir, `      webhooks: [${c.webhookUrl}]`);
       writeScript(model.nodes[0]!.notify.script, renderNotifyScript(model.nodes[0]!));
-      const r = await run(['/bin/sh', model.nodes[0]!.notify.script, 'notify', 'INSTANCE', 'VI_WEB', 'MASTER', '0'], { ...process.env, HAOPS_NOTIFY_TEST: '1', HAOPS_NOTIFY_TEST_ID: 'abc123' });
+      const r = await run(['/bin/sh', model.nodes[0]!.notify.script, 'notify', 'INSTANCE', 'VI_WEB', 'MASTER', '0'], {
+        ...process.env,
+        HAOPS_NOTIFY_TEST: '1',
+        HAOPS_NOTIFY_TEST_ID: 'abc123',
+      });
       expect(r.code).toBe(0);
       expect(readLog(dir)).toMatch(/ host=lb1 pair=web instance=VI_WEB state=MASTER priority=0 test=abc123\n/);
       const ev = await c.waitFor((e) => e.channel === 'webhook', 3000);
@@ -98,7 +122,10 @@ describe('the notify script', () => {
       const dir = tempDir();
       const model = modelWith(dir, `      webhooks: [${c.webhookUrl}]`);
       writeScript(model.nodes[0]!.notify.script, renderNotifyScript(model.nodes[0]!));
-      const r = await run(['/usr/bin/env', '-i', '/bin/sh', model.nodes[0]!.notify.script, 'notify', 'INSTANCE', 'x"}, "evil', 'MASTER', '1;rm'], {});
+      const r = await run(
+        ['/usr/bin/env', '-i', '/bin/sh', model.nodes[0]!.notify.script, 'notify', 'INSTANCE', 'x"}, "evil', 'MASTER', '1;rm'],
+        {},
+      );
       expect(r.code).toBe(0);
       const ev = await c.waitFor((e) => e.channel === 'webhook', 3000);
       expect(ev).toMatchObject({ instance: 'invalid', state: 'MASTER', priority: 0 });
@@ -121,16 +148,36 @@ describe('the notify script', () => {
     const c = await startCollectors({ smtp: { host: '127.0.0.1', port: 0 } });
     try {
       const dir = tempDir();
-      const model = modelWith(dir, '      email: { to: [ops@example.com, noc@example.com], from: ha@example.com, smtp_server: 127.0.0.1, smtp_connect_timeout: 3 }');
+      const model = modelWith(
+        dir,
+        '      email: { to: [ops@example.com, noc@example.com], from: ha@example.com, smtp_server: 127.0.0.1, smtp_connect_timeout: 3 }',
+      );
       const node = model.nodes[0]!;
       const withPort = { ...node, notify: { ...node.notify, email: { ...node.notify.email!, port: c.smtpAddress!.port } } };
       writeScript(node.notify.script, renderNotifyScript(withPort));
-      const r = await run(['/bin/sh', node.notify.script, 'notify', 'INSTANCE', 'VI_WEB', 'MASTER', '0'], { ...process.env, HAOPS_NOTIFY_TEST: '1', HAOPS_NOTIFY_TEST_ID: 't1' });
+      const r = await run(['/bin/sh', node.notify.script, 'notify', 'INSTANCE', 'VI_WEB', 'MASTER', '0'], {
+        ...process.env,
+        HAOPS_NOTIFY_TEST: '1',
+        HAOPS_NOTIFY_TEST_ID: 't1',
+      });
       expect(r.ms).toBeLessThan(500);
       const ev = (await c.waitFor((e) => e.channel === 'email', 5000)) as EmailEvent | null;
-      expect(ev).toMatchObject({ source: 'haops', from: 'ha@example.com', to: ['ops@example.com', 'noc@example.com'], subject: '[haops] lb1 VI_WEB MASTER (test t1)', host: 'lb1', instance: 'VI_WEB', state: 'MASTER', pair: 'web', priority: 0, testId: 't1' });
+      expect(ev).toMatchObject({
+        source: 'haops',
+        from: 'ha@example.com',
+        to: ['ops@example.com', 'noc@example.com'],
+        subject: '[haops] lb1 VI_WEB MASTER (test t1)',
+        host: 'lb1',
+        instance: 'VI_WEB',
+        state: 'MASTER',
+        pair: 'web',
+        priority: 0,
+        testId: 't1',
+      });
       expect(ev!.body).toMatch(/host=lb1 pair=web instance=VI_WEB state=MASTER priority=0 test=t1$/);
-      expect(await until(() => readLog(dir).includes(`channel=email target=smtp://127.0.0.1:${c.smtpAddress!.port} result=ok`), 3000)).toBe(true);
+      expect(await until(() => readLog(dir).includes(`channel=email target=smtp://127.0.0.1:${c.smtpAddress!.port} result=ok`), 3000)).toBe(
+        true,
+      );
     } finally {
       await c.stop();
     }
@@ -145,7 +192,10 @@ describe('the notify script', () => {
 
   it('fits enable_script_security: mode 0755, an absolute #!/bin/sh, every channel detached, writes nothing but its log', () => {
     const dir = tempDir();
-    const model = modelWith(dir, '      webhooks: [http://hooks.example/k]\n      sms: { url: http://sms.example/send, command: /usr/local/bin/sms, to: ["+8613800000000"] }\n      email: { to: [ops@example.com], from: ha@example.com }');
+    const model = modelWith(
+      dir,
+      '      webhooks: [http://hooks.example/k]\n      sms: { url: http://sms.example/send, command: /usr/local/bin/sms, to: ["+8613800000000"] }\n      email: { to: [ops@example.com], from: ha@example.com }',
+    );
     const file = renderNode(model.nodes[0]!, model).find((f) => f.path === model.nodes[0]!.notify.script)!;
     expect(file.mode).toBe('0755');
     expect(file.content.startsWith('#!/bin/sh\n')).toBe(true);
@@ -153,7 +203,9 @@ describe('the notify script', () => {
     const jobs = file.content.split('\n').filter((l) => /&$/.test(l) && !l.startsWith('  '));
     expect(jobs).toHaveLength(5); // logger, webhook, sms url, sms command, mail
     for (const j of jobs) expect(j).toMatch(/^(logger .*|(\[ -n "\$TEST_ID" \] && )?\( \w+ .*\)) <\/dev\/null >\/dev\/null 2>&1 &$/);
-    const writes = [...file.content.matchAll(/>>? *("?\$?[A-Za-z/_.-]+"?)/g)].map((m) => m[1]).filter((t) => t !== '/dev/null' && t !== '&1');
+    const writes = [...file.content.matchAll(/>>? *("?\$?[A-Za-z/_.-]+"?)/g)]
+      .map((m) => m[1])
+      .filter((t) => t !== '/dev/null' && t !== '&1');
     expect(new Set(writes)).toEqual(new Set(['"$LOG"']));
     expect(file.content.replace(/^LOG=.*$/m, '').replaceAll(dir, 'DIR')).not.toMatch(/\/tmp\b|mktemp/);
   });

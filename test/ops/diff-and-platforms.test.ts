@@ -38,11 +38,15 @@ describe('platforms', () => {
   });
 
   it('speaks service/update-rc.d on Debian booted with SysV init (init from facts), systemctl on Debian with systemd', () => {
-    expect([platformFor('debian', 'sysv').enable('nginx'), platformFor('debian', 'sysv').reload('nginx'), platformFor('debian', 'systemd').start('nginx')]).toEqual([
-      'update-rc.d nginx defaults >/dev/null && update-rc.d nginx enable', 'service nginx reload', 'systemctl start nginx',
-    ]);
+    expect([
+      platformFor('debian', 'sysv').enable('nginx'),
+      platformFor('debian', 'sysv').reload('nginx'),
+      platformFor('debian', 'systemd').start('nginx'),
+    ]).toEqual(['update-rc.d nginx defaults >/dev/null && update-rc.d nginx enable', 'service nginx reload', 'systemctl start nginx']);
     // Debian's init script returns from stop before keepalived is gone; restart waits for it.
-    expect(platformFor('debian', 'sysv').restart('keepalived')).toMatch(/^service keepalived stop && i=0; while pidof keepalived .* done && service keepalived start$/);
+    expect(platformFor('debian', 'sysv').restart('keepalived')).toMatch(
+      /^service keepalived stop && i=0; while pidof keepalived .* done && service keepalived start$/,
+    );
   });
 
   it('never runs keepalived -t on 1.x (it exits 0 having tested nothing), does from 2.0.4', () => {

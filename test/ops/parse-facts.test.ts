@@ -29,7 +29,10 @@ describe('parseFacts', () => {
       missingFiles;
     const facts = parseFacts(out, wanted);
     expect([facts.os.family, facts.init]).toEqual(['debian', 'sysv']);
-    expect(facts.services).toEqual({ keepalived: { exists: true, enabled: true, active: true }, nginx: { exists: true, enabled: false, active: false } });
+    expect(facts.services).toEqual({
+      keepalived: { exists: true, enabled: true, active: true },
+      nginx: { exists: true, enabled: false, active: false },
+    });
   });
 
   it('reads a fresh CentOS 6.10: no os-release, redhat-release, sysv, nothing installed', () => {

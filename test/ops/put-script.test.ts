@@ -15,7 +15,10 @@ function sandbox() {
   mkdirSync(bin);
   mkdirSync(conf);
   const stub = (name: string, body: string) => (writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`), chmodSync(join(bin, name), 0o755));
-  stub('nginx', `for f in ${conf}/*.conf; do if grep -n '^ *invalid' "$f" >/dev/null; then echo "nginx: [emerg] unknown directive \\"invalid\\" in $f:$(grep -n '^ *invalid' "$f" | cut -d: -f1)" >&2; exit 1; fi; done; echo 'nginx: configuration file test is successful' >&2`);
+  stub(
+    'nginx',
+    `for f in ${conf}/*.conf; do if grep -n '^ *invalid' "$f" >/dev/null; then echo "nginx: [emerg] unknown directive \\"invalid\\" in $f:$(grep -n '^ *invalid' "$f" | cut -d: -f1)" >&2; exit 1; fi; done; echo 'nginx: configuration file test is successful' >&2`,
+  );
   stub('keepalived', 'kill -TERM $$');
   return { dir, bin, conf, live: join(conf, 'site.conf') };
 }
@@ -39,7 +42,12 @@ describe.runIf(isRoot).each(['dash', 'bash'])('put script under %s', (sh) => {
   it('puts the live file back when nginx -t fails, leaving no temp file', () => {
     const s = sandbox();
     writeFileSync(s.live, 'old\n');
-    const r = run(sh, putScript({ path: s.live, mode: '0644', validateInPlace: 'nginx -t' }, tempPathFor(s.live)), 'server {\ninvalid;\n}\n', s.bin);
+    const r = run(
+      sh,
+      putScript({ path: s.live, mode: '0644', validateInPlace: 'nginx -t' }, tempPathFor(s.live)),
+      'server {\ninvalid;\n}\n',
+      s.bin,
+    );
     expect(r.status).toBe(1);
     expect(r.parsed.failed).toEqual({ step: 'validate', code: 1 });
     expect(r.stderr).toContain(`[emerg] unknown directive "invalid" in ${s.live}:2`);

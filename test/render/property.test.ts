@@ -38,11 +38,28 @@ pairs:
 `;
 
 const PLAIN: Record<string, string> = {
-  host1: 'a1', address: '10.9.0.11', user: 'root', pair: 'web', iface: 'eth0', scriptUser: 'root', instance: 'VI_1',
-  password: 'secret1', check: 'chk_nginx', script: 'killall -0 nginx', notifyScript: '/usr/local/bin/notify.sh',
-  notifyLog: '/var/log/notify.log', email: 'ops@example.com', smtp: '10.9.0.5', url: 'http://10.9.0.5/hook',
-  smsCommand: '/usr/local/bin/sms', phone: '+8613800000000', template: 'x', serverName: 'api.example.com',
-  upstream: 'be', server: '10.9.0.21:8080', extra: 'client_max_body_size 1m;',
+  host1: 'a1',
+  address: '10.9.0.11',
+  user: 'root',
+  pair: 'web',
+  iface: 'eth0',
+  scriptUser: 'root',
+  instance: 'VI_1',
+  password: 'secret1',
+  check: 'chk_nginx',
+  script: 'killall -0 nginx',
+  notifyScript: '/usr/local/bin/notify.sh',
+  notifyLog: '/var/log/notify.log',
+  email: 'ops@example.com',
+  smtp: '10.9.0.5',
+  url: 'http://10.9.0.5/hook',
+  smsCommand: '/usr/local/bin/sms',
+  phone: '+8613800000000',
+  template: 'x',
+  serverName: 'api.example.com',
+  upstream: 'be',
+  server: '10.9.0.21:8080',
+  extra: 'client_max_body_size 1m;',
 };
 
 /** A small seeded PRNG (mulberry32). */
@@ -96,7 +113,9 @@ function renderAll(values: Record<string, string>): Map<string, string> | undefi
     throw e;
   }
   const files = new Map<string, string>();
-  for (const node of model.nodes) for (const f of renderNode(node, model, { version: '2.2.7' })) files.set(`${node.host === values.host1 ? 'n1' : 'n2'}:${f.path === values.notifyScript ? 'notify' : f.path}`, f.content);
+  for (const node of model.nodes)
+    for (const f of renderNode(node, model, { version: '2.2.7' }))
+      files.set(`${node.host === values.host1 ? 'n1' : 'n2'}:${f.path === values.notifyScript ? 'notify' : f.path}`, f.content);
   return files;
 }
 
@@ -116,7 +135,9 @@ describe('property: any string in any field is refused or renders as exactly tha
         for (const [name, content] of files) {
           const base = baseline.get(name)!;
           if (name.endsWith(':notify')) {
-            expect(content.split('\n').length, `${field}=${JSON.stringify(value)} changed the notify script's lines`).toBe(base.split('\n').length);
+            expect(content.split('\n').length, `${field}=${JSON.stringify(value)} changed the notify script's lines`).toBe(
+              base.split('\n').length,
+            );
             const sh = spawnSync('sh', ['-n'], { input: content });
             expect(sh.status, `${field}=${JSON.stringify(value)}: sh -n: ${sh.stderr}`).toBe(0);
           } else {

@@ -43,9 +43,7 @@ describe('SudoStderr', () => {
     expect(said('sudo: sorry, you must have a tty to run sudo\n').hint).toContain('Defaults:deploy !requiretty');
     expect(said(`${wrap.prompt}\nsudo: 3 incorrect password attempts\n`).message).toBe('sudo password rejected');
     expect(said('sudo: a password is required\n').message).toContain('none is configured');
-    expect(said('deploy is not in the sudoers file.  This incident will be reported.\n').message).toContain(
-      'may not run commands as root',
-    );
+    expect(said('deploy is not in the sudoers file.  This incident will be reported.\n').message).toContain('may not run commands as root');
     expect(said('sh: sudo: not found\n').message).toBe('sudo did not run the command: sh: sudo: not found');
   });
 });
