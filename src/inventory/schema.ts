@@ -41,11 +41,9 @@ const withPort = (what: string, example: string, portOptional: boolean) =>
     }
   });
 const userName = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, {
-      message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)`,
-    });
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, {
+    message: `${what} must be a login name: a letter or _, then letters, digits, _ . - (at most 32)`,
+  });
 const hostPort = withPort('host:port', '10.0.0.5:8080', false);
 const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
 const emailAddr = z
