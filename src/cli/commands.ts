@@ -1,4 +1,5 @@
 // Commands that talk to nodes or the lab, registered onto the program.
+import { nodeOptions } from './options.js';
 import type { Command } from 'commander';
 import { deployCommand, type DeployFlags } from './deploy.js';
 import { registerLabCommands } from '../lab/cli.js';
@@ -15,13 +16,6 @@ export interface CliIo {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',')];
-
-function nodeOptions(c: Command): Command {
-  return c
-    .option('--accept-new', 'record unknown host keys in known_hosts (a changed key is always refused)')
-    .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
-    .option('--connect-timeout <seconds>', 'SSH connect timeout', '10');
-}
 
 function deployOptions(c: Command): Command {
   return nodeOptions(c)

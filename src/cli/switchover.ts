@@ -1,5 +1,6 @@
 // `haops drain`, `haops undrain`, `haops switchover`: pick the pair and node, connect, run, always
 // undo an unfinished drain (Ctrl-C, lost connection, error), report. Exit 0 ok, 1 refused/failed.
+import { nodeOptions } from './options.js';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { Model, PairModel } from '../model/derive.js';
@@ -212,13 +213,6 @@ export function formatReport(r: SwitchoverReport): string {
   for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
   lines.push(r.ok ? 'switchover passed: no failed request, the pair ended as it began' : 'switchover FAILED');
   return lines.join('\n');
-}
-
-function nodeOptions(c: Command): Command {
-  return c
-    .option('--accept-new', 'record unknown host keys in known_hosts (a changed key is always refused)')
-    .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
-    .option('--connect-timeout <seconds>', 'SSH connect timeout', '10');
 }
 
 export function registerSwitchoverCommands(program: Command, io: { out: Out; err: Out; setCode: (c: number) => void }): void {

@@ -9,6 +9,7 @@ import { LabError } from './errors.js';
 import { run } from './exec.js';
 import { kindPackages, LAB_SUDO_PASSWORD, type NodeKind, SUDO_NOPASSWD_USER, SUDO_PASSWORD_USER } from './kinds.js';
 import { BASE_DIR, BASE_STAMP, LAYERS_DIR } from './paths.js';
+import { downloadDebs } from './repo.js';
 
 const DEBS_IN_NODE = '/tmp/haops-debs';
 
@@ -53,7 +54,7 @@ export async function ensureLayer(kind: NodeKind, log: (s: string) => void): Pro
   await rm(build, { recursive: true, force: true });
   for (const d of ['debs/partial', 'upper', 'work', 'merged']) await mkdir(`${build}/${d}`, { recursive: true });
   try {
-    await download(kindPackages(kind), `${build}/debs`);
+    await downloadDebs(kindPackages(kind), `${build}/debs`);
     const merged = `${build}/merged`;
     await run('mount', [
       '-t',
@@ -78,27 +79,6 @@ export async function ensureLayer(kind: NodeKind, log: (s: string) => void): Pro
   }
   if (!existsSync(dir)) throw new LabError(`could not build the ${kind} layer in ${dir}`);
   return dir;
-}
-
-/** Fetches what the base lacks for these packages (the host's apt, against the base's dpkg status). */
-async function download(packages: string[], into: string): Promise<void> {
-  await run('apt-get', [
-    '-q',
-    '-y',
-    '--download-only',
-    '-o',
-    `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
-    '-o',
-    `Dir::Cache::archives=${into}`,
-    '-o',
-    'Debug::NoLocking=1',
-    'install',
-    ...packages,
-  ]).catch((e: LabError) => {
-    throw new LabError(`could not fetch ${packages.join(', ')} for the lab (run \`apt-get update\` and retry): ${e.message}`, e.detail);
-  });
-  await rm(`${into}/partial`, { recursive: true, force: true });
-  await rm(`${into}/lock`, { force: true });
 }
 
 /** Installs the fetched debs in the mounted layer with apt (it removes what they replace) and runs the setup. */

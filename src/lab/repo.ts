@@ -14,10 +14,7 @@ export async function ensureRepo(log: (s: string) => void): Promise<boolean> {
   log(`fetching ${REPO_PACKAGES.join(', ')} and their dependencies into ${REPO_DIR}`);
   await rm(REPO_DIR, { recursive: true, force: true });
   await mkdir(`${REPO_DIR}/partial`, { recursive: true });
-  await download().catch((e: LabError) => {
-    throw new LabError(`could not fetch the lab packages (run \`apt-get update\` and retry): ${e.message}`, e.detail);
-  });
-  await rm(`${REPO_DIR}/partial`, { recursive: true, force: true });
+  await downloadDebs(REPO_PACKAGES, REPO_DIR);
   await rm(`${REPO_DIR}/lock`, { force: true });
   const index = await run('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: REPO_DIR });
   await writeFile(`${REPO_DIR}/Packages`, index);
@@ -25,19 +22,25 @@ export async function ensureRepo(log: (s: string) => void): Promise<boolean> {
   return true;
 }
 
-/** Resolves against the base's installed packages, so only what a node lacks is fetched. */
-function download(): Promise<string> {
-  return run('apt-get', [
+/**
+ * Fetches what the base lacks for these packages into a directory: the host's apt, resolved
+ * against the base's dpkg status, so only what a node lacks is fetched.
+ */
+export async function downloadDebs(packages: string[], into: string): Promise<void> {
+  await run('apt-get', [
     '-q',
     '-y',
     '--download-only',
     '-o',
     `Dir::State::status=${BASE_DIR}/var/lib/dpkg/status`,
     '-o',
-    `Dir::Cache::archives=${REPO_DIR}`,
+    `Dir::Cache::archives=${into}`,
     '-o',
     'Debug::NoLocking=1',
     'install',
-    ...REPO_PACKAGES,
-  ]);
+    ...packages,
+  ]).catch((e: LabError) => {
+    throw new LabError(`could not fetch ${packages.join(', ')} for the lab (run \`apt-get update\` and retry): ${e.message}`, e.detail);
+  });
+  await rm(`${into}/partial`, { recursive: true, force: true });
 }
