@@ -13,18 +13,22 @@ export const NGINX_DOWN_FLAG = '/var/lib/haops/nginx-down';
 export const NGINX_TRACK = 'haops_nginx';
 
 /** What the inventory asks for, before any version is known. */
-export interface FailoverWanted {
-  profile: ProfileName;
-  vrrpVersion: 2 | 3;
-  /** The pair's advert_int for instances that set none. */
-  advertInt: number;
-  track: Track;
+/** keepalived's GARP and scheduling knobs, as wanted and as fitted alike. */
+export interface VrrpTuning {
   garpMasterDelay?: number;
   garpMasterRepeat?: number;
   garpMasterRefresh?: number;
   higherPrioSendAdvert: boolean;
   rtPriority?: number;
   downTimerAdverts?: number;
+}
+
+export interface FailoverWanted extends VrrpTuning {
+  profile: ProfileName;
+  vrrpVersion: 2 | 3;
+  /** The pair's advert_int for instances that set none. */
+  advertInt: number;
+  track: Track;
   /** Settings the user wrote: refused when the installed keepalived cannot do them, never swapped. */
   explicit: (keyof PairFailoverOverrides)[];
 }
@@ -104,7 +108,7 @@ export interface KeepalivedTarget {
 }
 
 /** The profile fitted to one keepalived: what is written, and what fell back and why. */
-export interface FittedFailover {
+export interface FittedFailover extends VrrpTuning {
   vrrpVersion: 2 | 3;
   /**
    * `file`: where track_process cannot work but systemd runs nginx, a drop-in on nginx.service
@@ -115,12 +119,6 @@ export interface FittedFailover {
   versionKeyword: 'global' | 'instance' | null;
   /** The vrrp_script as written (fast: weight 0, the smallest interval the version takes). */
   check: CheckSpec;
-  garpMasterDelay?: number;
-  garpMasterRepeat?: number;
-  garpMasterRefresh?: number;
-  higherPrioSendAdvert: boolean;
-  rtPriority?: number;
-  downTimerAdverts?: number;
   checkUnicastSrc: boolean;
   /** Sub-second adverts fall back to 1 s with VRRPv2. */
   advertInt: (instanceAdvert: number | undefined) => number;
