@@ -6,7 +6,14 @@ import { UsageError } from '../core/errors.js';
 import type { Model, PairModel } from '../model/derive.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import type { Host } from '../ssh/host.js';
-import { PairOps, SwitchoverRefused, summarise, type SwitchoverReport, type SwitchoverRound } from '../switchover/switchover.js';
+import {
+  PairOps,
+  SELF_UNDRAIN_SECONDS,
+  SwitchoverRefused,
+  summarise,
+  type SwitchoverReport,
+  type SwitchoverRound,
+} from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
 
 export interface SwitchoverFlags extends NodeFlags {
@@ -14,6 +21,7 @@ export interface SwitchoverFlags extends NodeFlags {
   instance?: string;
   node?: string;
   rounds?: string;
+  lease?: string;
   json?: boolean;
 }
 
@@ -128,6 +136,9 @@ export async function undrainCommand(
 export async function switchoverCommand(file: string, flags: SwitchoverFlags, out: Out, err: Out): Promise<number> {
   const rounds = Number(flags.rounds ?? 1);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
+  const leaseSeconds = Number(flags.lease ?? SELF_UNDRAIN_SECONDS);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 5 || leaseSeconds > 3600)
+    throw new UsageError(`--lease ${flags.lease}: expected whole seconds from 5 to 3600`, 'a round takes a few seconds; 30 is the default');
   if (flags.node && flags.instance)
     throw new UsageError(
       '--node and --instance exclude each other',
@@ -164,7 +175,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     report.method = (await ops.facts(ops.pair.nodes[0])).method;
     try {
       for (let r = 1; r <= rounds; r++) {
-        const round = await ops.round(r, { node: flags.node, instance });
+        const round = await ops.round(r, { node: flags.node, instance, leaseSeconds });
         report.rounds.push(round);
         log(formatRound(round));
       }
@@ -241,6 +252,11 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
     .option('--instance <name>', 'move the holder of this instance (default: the first)')
     .option('--node <host>', 'drain this whole node: every VIP it holds moves to its peer and back')
     .option('--rounds <n>', 'repeat and report min/median/max', '1')
+    .option(
+      '--lease <seconds>',
+      'if haops vanishes mid-round, the node lifts its drain by itself after this long',
+      String(SELF_UNDRAIN_SECONDS),
+    )
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));
 }

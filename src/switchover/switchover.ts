@@ -331,7 +331,7 @@ export class PairOps {
   }
 
   /** A round measured from this machine: drain the holder, undrain it, probe HTTP throughout. */
-  async round(n: number, target: { node?: string; instance?: PairInstance }): Promise<SwitchoverRound> {
+  async round(n: number, target: { node?: string; instance?: PairInstance; leaseSeconds?: number }): Promise<SwitchoverRound> {
     const before = await this.status();
     const sick = before.nodes
       .filter((x) => !x.reachable || !x.keepalived || !x.nginx || x.drained)
@@ -360,7 +360,7 @@ export class PairOps {
       this.opts.log(`round ${n}: draining ${from} (holder of ${moving.map((i) => vipAddress(i.spec.vip)).join(', ')})`);
       const t0 = Date.now();
       // If haops vanishes mid-round, the node undrains itself: a round takes a few seconds.
-      const drained = await this.drain(from, SELF_UNDRAIN_SECONDS);
+      const drained = await this.drain(from, target.leaseSeconds ?? SELF_UNDRAIN_SECONDS);
       // From the flag going up, not from the checks before it.
       const flagAt = drained.flagAt ?? t0;
       const answered = await Promise.all(probes.map((p) => firstAnswer(p, to, flagAt, this.timeoutMs())));

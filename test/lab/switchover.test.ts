@@ -126,7 +126,7 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
   }, 120_000);
   it('haops killed mid-round (no handler runs): the node lifts the drain by itself and the VIP comes home', async () => {
     const { vip } = lab();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'switchover', LAB], { env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'switchover', LAB, '--lease', '8'], { env });
     await new Promise<void>((resolve) => {
       let text = '';
       child.stderr.on('data', (d: Buffer) => {
@@ -136,8 +136,8 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
     });
     await new Promise((r) => setTimeout(r, 2000));
     expect(drainedNodes(json(await haops(['status', LAB, '--json'])))).toEqual(['node1']);
-    // The lease (30 s) runs out, then node1 preempts after its master-down timer.
-    await new Promise((r) => setTimeout(r, 36_000));
+    // The lease (--lease 8) runs out, then node1 preempts after its master-down timer.
+    await new Promise((r) => setTimeout(r, 13_000));
     const status = json(await haops(['status', LAB, '--json']));
     expect(drainedNodes(status)).toEqual([]);
     expect(holders(status, vip)).toEqual(['node1']);
