@@ -285,7 +285,7 @@ export class Drill {
       const moves: VipMove[] = [];
       await this.measureFailover(r, t0, moves);
       const duringFault = this.opts.node ? await this.survivorHoldsAll(r) : undefined;
-      await this.measureFailback(r, moves);
+      await this.measureFailback(r, t0, moves);
       const { endedAsBegan, timeline } = await this.judge(r, t0, moves);
       const trace = await this.trace(r, t0);
       const { rows, problems } = r;
@@ -400,9 +400,12 @@ export class Drill {
   }
 
   /** Restores the fault, then per VIP: failback (preemption) or stay (nopreempt). */
-  private async measureFailback(r: RoundRun, moves: VipMove[]): Promise<void> {
+  private async measureFailback(r: RoundRun, t0: number, moves: VipMove[]): Promise<void> {
     const { from, other, rows, problems } = r;
-    const tr = Date.now();
+    // An isolated node heals by its own timer: when the failover took longer than that timer (a
+    // busy machine), the link was already back, and the VIP may have returned, before this point.
+    const healedAt = t0 + ((this.opts.isolateSeconds ?? 8) - ISOLATE_ARM_SECONDS) * 1000;
+    const tr = this.opts.fault === 'node-isolate' ? Math.min(Date.now(), healedAt) : Date.now();
     r.restoreAt = tr;
     if (this.opts.fault === 'node-isolate') await this.awaitReachable(from);
     await this.restore();
