@@ -4,7 +4,7 @@
 // renamed into place, so labs already using the cache never see a half-built one.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { LabError } from './errors.js';
 import { run } from './exec.js';
 import { kindPackages, LAB_SUDO_PASSWORD, type NodeKind, SUDO_NOPASSWD_USER, SUDO_PASSWORD_USER } from './kinds.js';
@@ -78,7 +78,31 @@ export async function ensureLayer(kind: NodeKind, log: (s: string) => void): Pro
     await rm(build, { recursive: true, force: true });
   }
   if (!existsSync(dir)) throw new LabError(`could not build the ${kind} layer in ${dir}`);
+  await pruneLayers(kind, dir, log);
   return dir;
+}
+
+/**
+ * Removes the kind's older layers (an older base or package set), except any a running lab
+ * still mounts: a rebuilt layer would otherwise leave ~90 MB behind each time.
+ */
+export async function pruneLayers(
+  kind: NodeKind,
+  keep: string,
+  log: (s: string) => void,
+  layersDir = LAYERS_DIR,
+  mountsFile = '/proc/mounts',
+): Promise<string[]> {
+  const mounts = await readFile(mountsFile, 'utf8').catch(() => '');
+  const removed: string[] = [];
+  for (const name of await readdir(layersDir).catch(() => [] as string[])) {
+    const dir = `${layersDir}/${name}`;
+    if (!new RegExp(`^${kind}-[0-9a-f]{12}$`).test(name) || dir === keep || mounts.includes(dir)) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  if (removed.length) log(`removed ${removed.length} older ${kind} layer(s): ${removed.join(', ')}`);
+  return removed;
 }
 
 /** Installs the fetched debs in the mounted layer with apt (it removes what they replace) and runs the setup. */
