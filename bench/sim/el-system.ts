@@ -1,6 +1,7 @@
 // What a stock EL node has beyond packages, simulated: CentOS 6's iptables service with its stock
-// REJECT ruleset, firewalld's public zone on CentOS 7 / Rocky 9, SELinux enforcing (7, 9) with
-// labels, booleans and port types, EPEL absent (6, 7), and an end-of-life mirror list on demand.
+// REJECT ruleset, firewalld's public zone on CentOS 7 / Rocky 8 / Rocky 9, SELinux enforcing
+// everywhere (CentOS 6's policy does not confine keepalived) with labels, booleans and port types,
+// EPEL absent (6, 7), and an end-of-life mirror list on demand.
 // Outputs follow shared/platforms/el-transcripts.md §EL-extras (tags there say which are verbatim).
 
 /** One command's answer (the same shape as system.ts's Output; kept here so the two do not import each other). */
@@ -26,6 +27,8 @@ export interface ElState {
   /** iptables: INPUT rules as `iptables -S` prints them; the saved file's INPUT rules. */
   iptables: { live: string[]; saved: string[] };
   selinux: 'Enforcing' | 'Permissive' | 'Disabled';
+  /** The policy has keepalived's module (keepalived_exec_t, /usr/libexec/keepalived unconfined scripts): EL7+, not CentOS 6. */
+  keepalivedPolicy: boolean;
   /** Local `semanage fcontext` rules: exact path -> type. */
   fcontext: Map<string, string>;
   /** Current type per path (files haops put get their directory's type). */
@@ -59,17 +62,21 @@ export const EL6_STOCK_INPUT = [
 ];
 
 /** A node prepared by hand: no firewall, SELinux disabled, EPEL configured (what the older simulated tests assume). */
-export function preparedElState(os: 'centos6' | 'centos7' | 'rocky9'): ElState {
+type ElOs = 'centos6' | 'centos7' | 'rocky8' | 'rocky9';
+
+export function preparedElState(os: ElOs): ElState {
   return { ...stockElState(os), firewall: 'none', selinux: 'Disabled', epelConfigured: true };
 }
 
-export function stockElState(os: 'centos6' | 'centos7' | 'rocky9'): ElState {
-  const services = os === 'rocky9' ? ['cockpit', 'dhcpv6-client', 'ssh'] : ['dhcpv6-client', 'ssh'];
+export function stockElState(os: ElOs): ElState {
+  const services = os === 'rocky9' || os === 'rocky8' ? ['cockpit', 'dhcpv6-client', 'ssh'] : ['dhcpv6-client', 'ssh'];
   return {
     firewall: os === 'centos6' ? 'iptables' : 'firewalld',
     zone: { runtime: publicZone(services), permanent: publicZone(services) },
     iptables: { live: [...EL6_STOCK_INPUT], saved: [...EL6_STOCK_INPUT] },
-    selinux: os === 'centos6' ? 'Disabled' : 'Enforcing',
+    // CentOS 6 installs enforcing too (anaconda's default); its policy just has no keepalived domain.
+    selinux: 'Enforcing',
+    keepalivedPolicy: os !== 'centos6',
     fcontext: new Map(),
     labels: new Map(),
     booleans: new Map([['httpd_can_network_connect', false]]),
@@ -180,16 +187,16 @@ export function savedIptables(el: ElState): string {
   ].join('\n');
 }
 
-/** The type the policy gives a path: a local rule, /usr/libexec/keepalived/*, else its directory's. */
+/**
+ * The type the policy gives a path: a local rule; with keepalived's module, its binary and
+ * /usr/libexec/keepalived; else its directory's (bin_t for the bin and libexec directories).
+ */
 export function policyType(el: ElState, path: string): string {
-  return (
-    el.fcontext.get(path) ??
-    (path.startsWith('/usr/libexec/keepalived/')
-      ? 'keepalived_unconfined_script_exec_t'
-      : /^\/usr(\/local)?\/s?bin\//.test(path)
-        ? 'bin_t'
-        : 'etc_t')
-  );
+  const local = el.fcontext.get(path);
+  if (local) return local;
+  if (el.keepalivedPolicy && path === '/usr/sbin/keepalived') return 'keepalived_exec_t';
+  if (el.keepalivedPolicy && /^\/usr\/libexec\/keepalived(\/|$)/.test(path)) return 'keepalived_unconfined_script_exec_t';
+  return /^\/usr(\/local)?\/(s?bin|libexec)(\/|$)/.test(path) ? 'bin_t' : 'etc_t';
 }
 
 const context = (user: string, type: string) => `${user}:object_r:${type}:s0`;
@@ -198,7 +205,8 @@ export function selinuxCommand(
   el: ElState,
   argv: string[],
   node: { exists: (path: string) => boolean; semanage: boolean },
-  el9: boolean,
+  /** policycoreutils 2.7+ (EL8/9) words restorecon's report "Relabeled … from … to …". */
+  modern: boolean,
 ): Output | null {
   const exists = node.exists;
   const [cmd, ...args] = argv;
@@ -228,7 +236,7 @@ export function selinuxCommand(
       el.labels.set(path, after);
       if (before === after) return ok('');
       const [from, to] = [context('unconfined_u', before), context('unconfined_u', after)];
-      return ok(el9 ? `Relabeled ${path} from ${from} to ${to}\n` : `restorecon reset ${path} context ${from}->${to}\n`);
+      return ok(modern ? `Relabeled ${path} from ${from} to ${to}\n` : `restorecon reset ${path} context ${from}->${to}\n`);
     }
     case 'semanage':
       return node.semanage ? semanage(el, args) : fail('bash: semanage: command not found\n', 127);

@@ -76,8 +76,31 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
       return sys.run(['getsebool', arg]);
     case 'seports':
       return sys.run(['semanage', 'port', '-l']);
-    case 'sysctl':
-      return sys.run(['sysctl', '-n', arg]);
+    case 'sysctl': {
+      // probe_sysctl: the running value, then grep -H of the lines that persist it.
+      const v = sys.run(['sysctl', '-n', arg]);
+      const key = new RegExp(`^\\s*${arg.replace(/\./g, '\\.')}\\s*=`);
+      const lines = ['/etc/sysctl.conf', '/etc/sysctl.d/90-haops.conf'].flatMap((f) =>
+        (sys.files.get(f)?.content ?? '')
+          .split('\n')
+          .filter((l) => key.test(l))
+          .map((l) => `${f}:${l}\n`),
+      );
+      return ok(v.stdout + lines.join(''));
+    }
+    case 'repos': {
+      // probe_repos: yum only (EL6/7), and only while a wanted package is missing; stdout dropped.
+      if (sys.profile.packageManager !== 'yum') return ok('skipped\n');
+      if (words(arg).every((p) => sys.packages.has(p))) return ok('skipped\n');
+      const o = sys.run(['yum', '-q', 'repolist']);
+      return { stdout: o.stderr, stderr: '', code: o.code };
+    }
+    case 'module': {
+      if (sys.profile.packageManager !== 'dnf') return ok('none\n');
+      if (sys.packages.has(arg)) return ok(`installed ${sys.run(['rpm', '-q', '--qf', '%{MODULARITYLABEL}', arg]).stdout}\n`);
+      const o = sys.run(['dnf', '-q', 'module', 'list', arg]);
+      return { stdout: merged(o), stderr: '', code: o.code };
+    }
     case 'content': {
       const f = sys.files.get(arg);
       return f ? ok(f.content) : { stdout: 'missing\n', stderr: '', code: 2 };
@@ -197,6 +220,11 @@ function system(sys: SimSystem, script: string): Output {
   const lines = script.split('\n').filter(Boolean).slice(1);
   if (lines[0] !== 'set -e') return { stdout: '', stderr: 'sim: system script without set -e\n', code: 2 };
   for (const line of lines.slice(1)) {
+    const file = fileEdit(sys, line);
+    if (file) {
+      if (file.code !== 0) return { ...out, stderr: out.stderr + file.stderr, code: file.code };
+      continue;
+    }
     if (/[;&|<>`$]/.test(line.replace(/'[^']*'/g, '')))
       return { ...out, stderr: `${out.stderr}sim: unsupported command shape: ${line}\n`, code: 2 };
     const o = sys.run(words(line));
@@ -205,4 +233,28 @@ function system(sys: SimSystem, script: string): Output {
     if (o.code !== 0) return { ...out, code: o.code };
   }
   return out;
+}
+
+/** The two file edits a system step may hold (the sysctl step): `echo 'LINE' >[>] FILE`, `sed -i '/^RE/d' FILE`. */
+function fileEdit(sys: SimSystem, line: string): Output | null {
+  const echo = /^echo '([^']*)' (>>?) (\/\S+)$/.exec(line);
+  if (echo) {
+    const [, text, op, path] = echo as unknown as [string, string, string, string];
+    if (!sys.dirs.has(posix.dirname(path))) return { stdout: '', stderr: `sh: ${path}: No such file or directory\n`, code: 1 };
+    const before = op === '>>' ? (sys.files.get(path)?.content ?? '') : '';
+    sys.files.set(path, { content: `${before}${text}\n`, mode: sys.files.get(path)?.mode ?? '644', owner: 'root:root' });
+    return ok('');
+  }
+  const sed = /^sed -i '\/(.*)\/d' (\/\S+)$/.exec(line);
+  if (sed) {
+    const f = sys.files.get(sed[2]!);
+    if (!f) return { stdout: '', stderr: `sed: can't read ${sed[2]}: No such file or directory\n`, code: 2 };
+    const re = new RegExp(sed[1]!.replace(/\[\[:space:\]\]/g, '\\s'));
+    f.content = f.content
+      .split('\n')
+      .filter((l) => !re.test(l))
+      .join('\n');
+    return ok('');
+  }
+  return null;
 }

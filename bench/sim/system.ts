@@ -43,6 +43,10 @@ export class SimSystem {
   readonly files = new Map<string, SimFile>();
   readonly dirs = new Set(['/', '/etc', '/tmp', '/var', '/var/run', '/usr', '/usr/local', '/usr/local/bin', '/etc/yum.repos.d']);
   private nextPid = 1925;
+  /** Per installed package: its MODULARITYLABEL (`(none)` outside any module stream). */
+  readonly modularity = new Map<string, string>();
+  /** The enabled nginx module stream (EL8/9), null when none is. */
+  nginxStream: string | null = null;
   /** Firewall, SELinux, EPEL and mirror state beyond packages (el-system.ts). */
   readonly el: ElState;
 
@@ -54,6 +58,16 @@ export class SimSystem {
     const epel = this.profile.repo['epel-release'];
     if (!opts.stock && epel) this.packages.set('epel-release', `${epel.version}-${epel.release}`);
     for (const [path, content] of Object.entries(this.profile.files)) this.files.set(path, { content, mode: '644', owner: 'root:root' });
+    // CentOS 6's stock sysctl.conf (procps 3.2.8) [R: its opening keys, abridged]; the others ship one of comments only.
+    this.files.set('/etc/sysctl.conf', {
+      content:
+        os === 'centos6'
+          ? '# Kernel sysctl configuration file for Red Hat Linux\n#\n# Controls IP packet forwarding\nnet.ipv4.ip_forward = 0\n\n# Controls source route verification\nnet.ipv4.conf.default.rp_filter = 1\n'
+          : '# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/, /run/sysctl.d/, and /etc/sysctl.d/.\n',
+      mode: '644',
+      owner: 'root:root',
+    });
+    this.dirs.add('/etc/sysctl.d');
   }
 
   /** Runs one simple command (argv already split); unknown commands behave as bash's "command not found". */
@@ -65,9 +79,15 @@ export class SimSystem {
       case 'rpm':
         return this.rpm(args);
       case 'yum':
-        return this.profile.packageManager === 'yum' || this.profile.os === 'rocky9' ? this.install(args) : notFound(cmd);
+        // `yum -q repolist` (the mirror pre-flight): fails the way an install does when the mirror list is gone.
+        if (args.includes('repolist') && this.profile.packageManager === 'yum')
+          return this.el.eol ? eolYumFailure(this.profile.os === 'centos6') : ok('');
+        return this.profile.packageManager === 'yum' || this.profile.os === 'rocky9' || this.profile.os === 'rocky8'
+          ? this.install(args)
+          : notFound(cmd);
       case 'dnf':
-        return this.profile.packageManager === 'dnf' ? this.install(args) : notFound(cmd);
+        if (this.profile.packageManager !== 'dnf') return notFound(cmd);
+        return args.includes('module') ? this.module(args.filter((a) => a !== '-y' && a !== '-q')) : this.install(args);
       case 'chkconfig':
         return this.profile.systemd ? notFound(cmd) : this.chkconfig(args);
       case 'service':
@@ -84,8 +104,12 @@ export class SimSystem {
         return this.el.firewall === 'iptables' ? iptables(this.el, args) : notFound(cmd);
       default:
         return (
-          selinuxCommand(this.el, argv, { exists: (p) => this.files.has(p), semanage: this.hasSemanage() }, this.profile.os === 'rocky9') ??
-          notFound(cmd ?? '')
+          selinuxCommand(
+            this.el,
+            argv,
+            { exists: (p) => this.files.has(p), semanage: this.hasSemanage() },
+            this.profile.os === 'rocky9' || this.profile.os === 'rocky8',
+          ) ?? notFound(cmd ?? '')
         );
     }
   }
@@ -114,9 +138,70 @@ export class SimSystem {
     const qf = args.indexOf('--qf');
     return ok(
       qf >= 0
-        ? args[qf + 1]!.replace('%{VERSION}', v.split('-')[0]!).replace('%{RELEASE}', v.split('-').slice(1).join('-')).replace(/\\n/g, '\n')
+        ? args[qf + 1]!.replace('%{VERSION}', v.split('-')[0]!)
+            .replace('%{RELEASE}', v.split('-').slice(1).join('-'))
+            .replace('%{MODULARITYLABEL}', this.modularity.get(name) ?? '(none)')
+            .replace(/\\n/g, '\n')
         : `${name}-${v}.x86_64\n`,
     );
+  }
+
+  /**
+   * `dnf module list|enable|reset nginx` as dnf 4 prints them (el-transcripts-extra.md EX-6): one
+   * table per repository then the hint line; enabling while another stream is enabled fails.
+   */
+  private module(args: string[]): Output {
+    const streams = this.profile.nginxStreams;
+    const [, verb, spec = ''] = args;
+    const [name, stream] = spec.split(':');
+    if (!streams || name !== 'nginx')
+      return { stdout: '', stderr: `Error: Problems in request:\nmissing groups or modules: ${spec}\n`, code: 1 };
+    const rule = '='.repeat(80);
+    if (verb === 'list') {
+      const rows = streams.map((s) => {
+        const marks = `${s.default ? '[d]' : ''}${this.nginxStream === s.stream ? '[e]' : ''}`;
+        const installed = this.modularity.get('nginx')?.startsWith(`nginx:${s.stream}:`) ? ' [i]' : '';
+        return `nginx      ${`${s.stream}${marks ? ` ${marks}` : ''}`.padEnd(14)}common [d]${installed}     nginx webserver`;
+      });
+      const repo = this.profile.os === 'rocky8' ? 'Rocky Linux 8 - AppStream' : 'Rocky Linux 9 - AppStream';
+      return ok(
+        `${repo}\nName       Stream        Profiles       Summary\n${rows.join('\n')}\n\nHint: [d]efault, [e]nabled, [x]disabled, [i]nstalled\n`,
+      );
+    }
+    if (verb === 'enable') {
+      if (!streams.some((s) => s.stream === stream))
+        return { stdout: '', stderr: `Error: Problems in request:\nmissing groups or modules: ${spec}\n`, code: 1 };
+      if (this.nginxStream === stream) return ok('Dependencies resolved.\nNothing to do.\nComplete!\n');
+      if (this.nginxStream !== null)
+        return {
+          stdout: 'Dependencies resolved.\n',
+          stderr:
+            "The operation would result in switching of module 'nginx' stream '" +
+            `${this.nginxStream}' to stream '${stream}'\nError: It is not possible to switch enabled streams of a module unless explicitly enabled via configuration option module_stream_switch.\n` +
+            "It is recommended to rather remove all installed content from the module, and reset the module using 'dnf module reset <module_name>' command. After you reset the module, you can install the other stream.\n",
+          code: 1,
+        };
+      this.nginxStream = stream!;
+      return ok(
+        `Dependencies resolved.\n${rule}\n Package          Architecture    Version          Repository        Size\n${rule}\nEnabling module streams:\n nginx                            ${stream}\n\nTransaction Summary\n${rule}\n\nComplete!\n`,
+      );
+    }
+    if (verb === 'reset') {
+      if (this.nginxStream === null) return ok('Dependencies resolved.\nNothing to do.\nComplete!\n');
+      this.nginxStream = null;
+      return ok(
+        `Dependencies resolved.\n${rule}\n Package          Architecture    Version          Repository        Size\n${rule}\nResetting modules:\n nginx\n\nTransaction Summary\n${rule}\n\nComplete!\n`,
+      );
+    }
+    return { stdout: '', stderr: `sim: dnf module ${args.join(' ')} is not simulated\n`, code: 2 };
+  }
+
+  /** The nginx a dnf install gives now: the enabled stream's, else EL8's default stream's, else the plain package. */
+  private nginxBuild(): { version: string; release: string; label: string | null } {
+    const streams = this.profile.nginxStreams ?? [];
+    const s =
+      streams.find((x) => x.stream === this.nginxStream) ?? (this.profile.os === 'rocky8' ? streams.find((x) => x.default) : undefined);
+    return s ?? { ...this.profile.repo.nginx!, label: null };
   }
 
   private install(args: string[]): Output {
@@ -194,8 +279,16 @@ export class SimSystem {
   }
 
   private installPackage(name: string): void {
-    const r = this.profile.repo[name]!;
+    const r = name === 'nginx' ? this.nginxBuild() : this.profile.repo[name]!;
     this.packages.set(name, `${r.version}-${r.release}`);
+    if (name === 'nginx' && this.profile.nginxStreams) {
+      const label = this.nginxBuild().label;
+      if (label) {
+        this.modularity.set(name, label);
+        // Installing from a default stream enables it (dnf 4 on EL8).
+        this.nginxStream ??= label.split(':')[1]!;
+      }
+    }
     this.services.set(name, { enabled: false, active: false, loaded: false, pid: 0 });
     for (const [path, content] of Object.entries(PACKAGE_FILES[name] ?? {})) {
       for (let d = posix.dirname(path); d !== '/'; d = posix.dirname(d)) this.dirs.add(d);

@@ -66,6 +66,7 @@ function summary(r: DeployReport): string {
     }
   }
   for (const h of r.hosts) for (const n of h.notes ?? []) lines.push(`note: ${h.host}: keepalived.conf: ${n}`);
+  for (const h of r.hosts) for (const n of h.systemNotes ?? []) lines.push(`note: ${h.host}: ${n}`);
   for (const h of r.hosts) {
     const state = !h.ok ? 'FAILED' : h.changed ? (r.check ? `${h.changed} to change` : `${h.changed} changed`) : 'ok, nothing to change';
     lines.push(`${h.host.padEnd(12)} ${h.role.padEnd(20)} ${state}  (${h.roundTrips} round trip${h.roundTrips === 1 ? '' : 's'})`);

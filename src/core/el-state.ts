@@ -25,6 +25,8 @@ export interface ElWanted {
   archive?: { centos: string; epel?: string };
   /** nginx is among the packages (EPEL on EL6/7). */
   nginx: boolean;
+  /** The nginx module stream to install from on EL8/9 (inventory `el_nginx_stream`); unset: the node's default. */
+  nginxStream?: string;
 }
 
 export type FirewallFacts =
@@ -49,12 +51,35 @@ export interface SelinuxFacts {
   mode: 'enforcing' | 'permissive' | 'disabled';
   /** semanage is installed (policycoreutils-python[-utils]). */
   semanage: boolean;
-  /** Per path: the type it has now (null: absent) and the type the policy gives it. */
+  /**
+   * Per path: the type it has now (null: absent) and the type the policy gives it. Asked for the
+   * notify script, keepalived's binary (keepalived_exec_t: the policy confines keepalived) and
+   * /usr/libexec/keepalived (keepalived_unconfined_script_exec_t: the policy has that type).
+   */
   contexts: Record<string, { actual: string | null; policy: string | null }>;
   booleans: Record<string, boolean>;
   /** Port -> the SELinux port types that list it (tcp), from `semanage port -l`; null when not asked or no semanage. */
   portTypes: Record<number, string[]> | null;
 }
+
+/** The nginx module on EL8/9 (dnf): how the installed nginx was built, or the streams on offer. */
+export type ModuleFacts =
+  /** No dnf (EL6/7, Debian), or not asked. */
+  | { kind: 'none' }
+  /** nginx is installed; `stream` from its MODULARITYLABEL (null: built outside any module stream). */
+  | { kind: 'installed'; stream: string | null }
+  /** `dnf module list nginx`: every stream, with the [d]efault, [e]nabled and [x]disabled marks. */
+  | { kind: 'streams'; streams: { stream: string; default: boolean; enabled: boolean; disabled: boolean }[] }
+  /** dnf could not list the module (repositories unreachable): its last line. */
+  | { kind: 'failed'; line: string };
+
+/** Whether yum reaches its repositories before anything is installed (EL6/7; the mirror pre-flight). */
+export type RepoFacts =
+  /** Not asked: no yum-only node, nothing to install, or installs go to haops' archive repo. */
+  | { kind: 'skipped' }
+  | { kind: 'ok' }
+  /** `yum -q repolist` failed: the line that says why (the mirror list error on an end-of-life CentOS). */
+  | { kind: 'failed'; line: string; output: string };
 
 export interface ElFacts {
   firewall: FirewallFacts;
@@ -63,4 +88,10 @@ export interface ElFacts {
   epel: boolean;
   /** `sysctl -n net.ipv4.ip_nonlocal_bind` (null when unread). */
   nonlocalBind: string | null;
+  /** The value each file persists for ip_nonlocal_bind (/etc/sysctl.conf, haops' sysctl.d file); absent: no line. */
+  nonlocalBindPersisted: Record<string, string>;
+  /** The mirror pre-flight (EL6/7). */
+  repos: RepoFacts;
+  /** nginx's module stream (EL8/9). */
+  nginxModule: ModuleFacts;
 }

@@ -3,7 +3,7 @@
 
 import type { ElFacts, ElWanted } from './el-state.js';
 
-export type OsFamily = 'el6' | 'el7' | 'el9' | 'debian';
+export type OsFamily = 'el6' | 'el7' | 'el8' | 'el9' | 'debian';
 
 /** `daemon-reload` (service `systemd`): a unit file or drop-in changed; runs before any start or handler. */
 export type HandlerAction = 'reload' | 'restart' | 'daemon-reload';
@@ -81,7 +81,7 @@ export type Change =
   /** Commands that change the node's system (firewall, SELinux, sysctl), run in one exec, stopping at the first failure. */
   | { kind: 'system'; area: SystemArea; title: string; commands: string[] };
 
-export type SystemArea = 'firewall' | 'selinux' | 'sysctl';
+export type SystemArea = 'repos' | 'firewall' | 'selinux' | 'sysctl';
 
 /** What applying one Change did. A failed step is a value, not an exception (other hosts go on). */
 export interface ChangeOutcome {

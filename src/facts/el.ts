@@ -3,9 +3,18 @@
 // the one facts script (sections.ts framing); parsers are pure and read each tool's own output.
 
 import { runLine, type Section } from '../core/sections.js';
-import type { ElFacts, ElWanted, FirewallFacts, ZoneFacts } from '../core/el-state.js';
+import type { ElFacts, ElWanted, FirewallFacts, ModuleFacts, RepoFacts, ZoneFacts } from '../core/el-state.js';
 
-export type { ElFacts, ElWanted, FirewallFacts, SelinuxFacts, ZoneFacts } from '../core/el-state.js';
+export type { ElFacts, ElWanted, FirewallFacts, ModuleFacts, RepoFacts, SelinuxFacts, ZoneFacts } from '../core/el-state.js';
+
+/** keepalived's binary: the policy's type for it says whether keepalived runs confined (keepalived_t). */
+export const KEEPALIVED_BIN = '/usr/sbin/keepalived';
+/** The policy labels this directory keepalived_unconfined_script_exec_t where it knows that type (late 2014 on). */
+export const LIBEXEC_KEEPALIVED_DIR = '/usr/libexec/keepalived';
+/** Where ip_nonlocal_bind is persisted: EL6 reads only /etc/sysctl.conf at boot, the others /etc/sysctl.d too. */
+export const SYSCTL_CONF = '/etc/sysctl.conf';
+export const SYSCTL_FILE = '/etc/sysctl.d/90-haops.conf';
+const NONLOCAL_BIND = 'net.ipv4.ip_nonlocal_bind';
 
 /** The SELinux boolean nginx needs to connect to upstream ports. */
 export const HTTPD_NETWORK_CONNECT = 'httpd_can_network_connect';
@@ -23,20 +32,33 @@ export const EL_PROBES = [
   `probe_secontext() { if [ -e "$1" ]; then stat -c %C "$1"; else echo missing; fi; matchpathcon -n "$1"; }`,
   `probe_sebool() { getsebool "$1"; }`,
   `probe_seports() { semanage port -l; }`,
-  `probe_sysctl() { sysctl -n "$1"; }`,
+  // The running value, then every line of the two files that persist it (grep -H: FILE:LINE).
+  `probe_sysctl() { sysctl -n "$1" || return 1; grep -sH "^[[:space:]]*$1[[:space:]]*=" ${SYSCTL_CONF} ${SYSCTL_FILE}; return 0; }`,
+  // The mirror pre-flight: only where yum (not dnf) installs and a wanted package is missing.
+  // stdout is dropped (the repo table); yum's own error lines and exit code are the answer.
+  `probe_repos() { if command -v dnf >/dev/null 2>&1 || ! command -v yum >/dev/null 2>&1; then echo skipped; return 0; fi; ` +
+    `for p in "$@"; do if ! rpm -q "$p" >/dev/null 2>&1; then yum -q repolist 2>&1 >/dev/null; return $?; fi; done; echo skipped; }`,
+  // nginx's module stream (EL8/9): the installed package's MODULARITYLABEL, else the streams on offer.
+  `probe_module() { if ! command -v dnf >/dev/null 2>&1; then echo none; return 0; fi; ` +
+    `if l=$(rpm -q --qf '%{MODULARITYLABEL}' "$1" 2>/dev/null); then echo "installed $l"; return 0; fi; dnf -q module list "$1" 2>&1; }`,
 ];
 
-/** The probe lines for one node (on Debian the SELinux and EPEL ones answer "none"). */
-export function elProbeLines(w: ElWanted): string[] {
+/** The probe lines for one node (on Debian the SELinux and EPEL ones answer "none"); `packages`: the wanted ones. */
+export function elProbeLines(w: ElWanted, packages: string[] = []): string[] {
   const lines = [
     runLine('firewall', w.vrrp.interface),
     runLine('selinux'),
     runLine('package', 'epel-release'),
     runLine('secontext', w.notifyScript),
+    runLine('secontext', KEEPALIVED_BIN),
+    runLine('secontext', LIBEXEC_KEEPALIVED_DIR),
     runLine('sebool', HTTPD_NETWORK_CONNECT),
   ];
   if (!STOCK_HTTP_PORTS.includes(w.listenPort)) lines.push(runLine('seports'));
-  if (w.bindsVip) lines.push(runLine('sysctl', 'net.ipv4.ip_nonlocal_bind'));
+  if (w.bindsVip) lines.push(runLine('sysctl', NONLOCAL_BIND));
+  // With an archive mirror haops installs from its own repo file only: nothing to pre-flight.
+  if (!w.archive) lines.push(runLine('repos', ...(w.nginx ? ['epel-release'] : []), ...packages));
+  if (w.nginx) lines.push(runLine('module', 'nginx'));
   return lines;
 }
 
@@ -102,6 +124,62 @@ export function parsePortTypes(text: string): Record<number, string[]> {
   return out;
 }
 
+/**
+ * `dnf -q module list nginx` (dnf 4): one table per repository, rows `nginx  1.14 [d][e]  common [d]  summary`,
+ * then the `Hint: [d]efault, [e]nabled, [x]disabled, [i]nstalled` line. A stream listed by two
+ * repositories is one stream.
+ */
+export function parseModuleList(text: string, name = 'nginx'): Extract<ModuleFacts, { kind: 'streams' }>['streams'] {
+  const out = new Map<string, { stream: string; default: boolean; enabled: boolean; disabled: boolean }>();
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${name.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')}\\s+(\\S+?)((?:\\s?\\[[dex]\\])*)\\s`).exec(line);
+    if (!m) continue;
+    const s = out.get(m[1]!) ?? { stream: m[1]!, default: false, enabled: false, disabled: false };
+    s.default ||= m[2]!.includes('[d]');
+    s.enabled ||= m[2]!.includes('[e]');
+    s.disabled ||= m[2]!.includes('[x]');
+    out.set(m[1]!, s);
+  }
+  return [...out.values()];
+}
+
+export function parseModule(s: Section | undefined): ModuleFacts {
+  const body = (s?.body ?? '').trim();
+  if (!s || body === 'none') return { kind: 'none' };
+  const installed = /^installed (.*)$/.exec(body.split('\n')[0]!);
+  // MODULARITYLABEL is name:stream:version:context, or "(none)" for a package built outside any stream.
+  if (installed) return { kind: 'installed', stream: /^[^:\s]+:([^:\s]+):/.exec(installed[1]!)?.[1] ?? null };
+  const streams = parseModuleList(body);
+  if (streams.length || s.code === 0) return { kind: 'streams', streams };
+  return { kind: 'failed', line: lastLine(body) };
+}
+
+const lastLine = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
+
+/** The mirror pre-flight: the line that names the failure (yum's "Cannot find a valid baseurl…"), else its last. */
+export function parseRepos(s: Section | undefined): RepoFacts {
+  if (!s || s.body.trim() === 'skipped') return { kind: 'skipped' };
+  if (s.code === 0) return { kind: 'ok' };
+  const lines = s.body.split('\n').map((l) => l.trim());
+  const line = lines.find((l) => /Cannot find a valid baseurl for repo/.test(l)) ?? lastLine(s.body);
+  return { kind: 'failed', line: line.replace(/^Error: /, ''), output: s.body };
+}
+
+/** The values ip_nonlocal_bind's persisting files give it (the last line of each file wins, as with sysctl -p). */
+export function parsePersisted(lines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of lines) {
+    const m = /^([^:]+):\s*[\w.]+\s*=\s*(\S+)/.exec(l);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
 export function parseElFacts(sections: Section[], w: ElWanted): ElFacts {
   const one = (kind: string, arg = '') => sections.find((s) => s.kind === kind && s.arg === arg);
   const se =
@@ -109,29 +187,31 @@ export function parseElFacts(sections: Section[], w: ElWanted): ElFacts {
       ?.body.split('\n')
       .map((l) => l.trim()) ?? [];
   const mode = /^(Enforcing|Permissive)$/.test(se[0] ?? '') ? (se[0]!.toLowerCase() as 'enforcing' | 'permissive') : 'disabled';
-  const ctx = one('secontext', w.notifyScript);
-  const [actual, policy] = (ctx?.body ?? '').split('\n');
+  const contexts: ElFacts['selinux']['contexts'] = {};
+  for (const path of [w.notifyScript, KEEPALIVED_BIN, LIBEXEC_KEEPALIVED_DIR]) {
+    const ctx = one('secontext', path);
+    if (!ctx) continue;
+    const [actual, policy] = ctx.body.split('\n');
+    contexts[path] = { actual: actual?.trim() === 'missing' ? null : typeOf(actual), policy: typeOf(policy?.replace(/^\S+\s+/, '')) };
+  }
   const bool = one('sebool', HTTPD_NETWORK_CONNECT);
   const ports = one('seports');
   const epel = one('package', 'epel-release');
-  const sysctl = one('sysctl', 'net.ipv4.ip_nonlocal_bind');
+  const sysctl = one('sysctl', NONLOCAL_BIND);
+  const [value, ...persisted] = sysctl && sysctl.code === 0 ? sysctl.body.split('\n') : [];
   return {
     firewall: parseFirewall(one('firewall', w.vrrp.interface)),
     selinux: {
       mode,
       semanage: se.slice(1).some((l) => /\/semanage$/.test(l)),
-      contexts: ctx
-        ? {
-            [w.notifyScript]: {
-              actual: actual?.trim() === 'missing' ? null : typeOf(actual),
-              policy: typeOf(policy?.replace(/^\S+\s+/, '')),
-            },
-          }
-        : {},
+      contexts,
       booleans: bool && bool.code === 0 ? { [HTTPD_NETWORK_CONNECT]: /-->\s*on\b/.test(bool.body) } : {},
       portTypes: ports && ports.code === 0 ? parsePortTypes(ports.body) : null,
     },
     epel: Boolean(epel && epel.code === 0 && /^\d/.test(epel.body.trim())),
-    nonlocalBind: sysctl && sysctl.code === 0 ? sysctl.body.trim() : null,
+    nonlocalBind: value !== undefined ? value.trim() : null,
+    nonlocalBindPersisted: parsePersisted(persisted),
+    repos: parseRepos(sections.find((s) => s.kind === 'repos')),
+    nginxModule: parseModule(one('module', 'nginx')),
   };
 }

@@ -15,7 +15,9 @@ function elFamily(version: string): OsFamily | null {
   const major = parseInt(version, 10);
   if (major === 6) return 'el6';
   if (major === 7) return 'el7';
-  return major >= 8 ? 'el9' : null;
+  // EL8 and EL9 share dnf and systemd; they differ in where nginx comes from (module streams on 8).
+  if (major === 8) return 'el8';
+  return major >= 9 ? 'el9' : null;
 }
 
 const EL_IDS = /^(rhel|centos|rocky|almalinux|ol|fedora)$/;

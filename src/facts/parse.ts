@@ -65,7 +65,7 @@ export function parseContainer(s: Section | undefined): string | null {
   return /^[a-z][a-z0-9-]*$/.test(word) && word !== 'none' ? word : null;
 }
 
-const DEFAULT_PM = { el6: 'yum', el7: 'yum', el9: 'dnf', debian: 'apt-get' } as const;
+const DEFAULT_PM = { el6: 'yum', el7: 'yum', el8: 'dnf', el9: 'dnf', debian: 'apt-get' } as const;
 
 export function parseFacts(stdout: string, wanted: WantedState): Facts {
   const sections = splitSections(stdout);

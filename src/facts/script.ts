@@ -43,7 +43,7 @@ export function factsScript(wanted: WantedState): string {
       ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
       ...wanted.files.map((f) => runLine('file', f.path)),
       runLine('pending'),
-      ...(wanted.el ? elProbeLines(wanted.el) : []),
+      ...(wanted.el ? elProbeLines(wanted.el, wanted.packages) : []),
     ].join('\n') + '\n'
   );
 }

@@ -300,6 +300,29 @@ export const inventorySchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The nginx module stream on EL8/9 (`dnf module list nginx`), like "1.24". Unset: EL8's default
+     * stream (1.14), EL9's plain AppStream package (1.20). haops enables it before installing nginx.
+     */
+    el_nginx_stream: z
+      .union([z.string(), z.number()])
+      .superRefine((v, ctx) => {
+        // YAML reads 1.20 as the number 1.2: a stream is text.
+        if (typeof v === 'number')
+          refuse(
+            ctx,
+            `YAML reads this as the number ${v}, not a stream (1.20 unquoted becomes 1.2)`,
+            'quote the stream as `dnf module list nginx` shows it, like el_nginx_stream: "1.24"',
+          );
+        else if (!/^[0-9]+(\.[0-9]+)*$/.test(v))
+          refuse(
+            ctx,
+            `${JSON.stringify(v)} is not a stream`,
+            'write a stream like "1.24" (what `dnf module list nginx` shows under Stream)',
+          );
+      })
+      .transform((v) => String(v))
+      .optional(),
   })
   .strict();
 

@@ -107,6 +107,8 @@ export interface Model {
   secrets: string[];
   /** Archive mirrors for end-of-life CentOS (inventory `el_archive`). */
   elArchive?: { centos: string; epel?: string };
+  /** The nginx module stream on EL8/9 (inventory `el_nginx_stream`). */
+  elNginxStream?: string;
 }
 
 export const vipAddress = addressOf;
@@ -208,5 +210,13 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     if (s === true) sudo[name] = { prompt: true };
     else if (s && typeof s === 'object') sudo[name] = { prompt: false, password: secretAt(h.sudo ? `hosts.${name}.sudo` : 'ssh.sudo') };
   }
-  return { pairs, nodes, hosts: inv.hosts, sudo, secrets: loaded.secrets.values, ...(inv.el_archive ? { elArchive: inv.el_archive } : {}) };
+  return {
+    pairs,
+    nodes,
+    hosts: inv.hosts,
+    sudo,
+    secrets: loaded.secrets.values,
+    ...(inv.el_archive ? { elArchive: inv.el_archive } : {}),
+    ...(inv.el_nginx_stream ? { elNginxStream: inv.el_nginx_stream } : {}),
+  };
 }

@@ -2,13 +2,25 @@
 // (wanted, facts) that yield commands, nothing when the node is already right. Sources for every
 // rule are in shared/field-notes.md "EL nodes"; the commands are the ones the tools document.
 //
-//   repos    EPEL before nginx on EL6/7; an archive mirror for end-of-life CentOS when asked
+//   repos    a mirror pre-flight (refuse before any change when yum cannot reach its repositories),
+//            EPEL before nginx on EL6/7, an archive mirror for end-of-life CentOS when asked, the
+//            nginx module stream on EL8/9
 //   firewall VRRP (and AH) from the peer only, and nginx's port, runtime and permanent
-//   selinux  refuse a check that cannot pass, label the notify script, boolean and port for nginx
-//   sysctl   ip_nonlocal_bind only when nginx binds the VIP itself
+//   selinux  where the policy confines keepalived: refuse a check that cannot pass, label the
+//            notify script; everywhere enforcing or permissive: boolean and port for nginx
+//   sysctl   ip_nonlocal_bind only when nginx binds the VIP itself, running and persisted
 
 import type { ElFacts, ElWanted, FirewallFacts, ZoneFacts } from '../facts/el.js';
-import { HTTPD_NETWORK_CONNECT, STOCK_HTTP_PORTS, normaliseRichRule } from '../facts/el.js';
+import {
+  HTTPD_NETWORK_CONNECT,
+  KEEPALIVED_BIN,
+  LIBEXEC_KEEPALIVED_DIR,
+  STOCK_HTTP_PORTS,
+  SYSCTL_CONF,
+  SYSCTL_FILE,
+  normaliseRichRule,
+} from '../facts/el.js';
+import { EOL_MIRROR, EOL_MIRROR_HINT } from '../platforms/hints.js';
 import { shellQuote } from '../core/quote.js';
 import type { Change, ManagedFile, OsFamily } from '../core/state.js';
 
@@ -31,7 +43,7 @@ export interface ElPlan {
 
 export const ARCHIVE_REPO_FILE = '/etc/yum.repos.d/haops-archive.repo';
 export const ARCHIVE_REPOS = 'haops-*';
-export const SYSCTL_FILE = '/etc/sysctl.d/90-haops.conf';
+export { SYSCTL_FILE };
 export const UNCONFINED_SCRIPT_TYPE = 'keepalived_unconfined_script_exec_t';
 /** Scripts here are labelled keepalived_unconfined_script_exec_t by the policy itself. */
 export const LIBEXEC_KEEPALIVED = '/usr/libexec/keepalived/';
@@ -48,9 +60,10 @@ export function renderedCheckScript(keepalivedConf: string): string | null {
 export function planEl(w: ElWanted, facts: ElFacts, family: OsFamily, opts: { notifyChanging?: boolean } = {}): ElPlan {
   const plan: ElPlan = { pre: [], packages: [], system: [], refusals: [], notes: [] };
   if (family !== 'debian') planRepos(plan, w, facts, family);
+  if (family === 'el8' || family === 'el9') planModule(plan, w, facts, family);
   const fw = w.firewall ? planFirewall(w, facts.firewall) : null;
   if (fw) plan.system.push(fw);
-  if (family === 'el7' || family === 'el9') planSelinux(plan, w, facts, family, opts.notifyChanging ?? false);
+  if (family !== 'debian') planSelinux(plan, w, facts, family, opts.notifyChanging ?? false);
   const sysctl = planSysctl(w, facts, family);
   if (sysctl) plan.system.push(sysctl);
   return plan;
@@ -81,6 +94,22 @@ export function archiveRepoFile(archive: NonNullable<ElWanted['archive']>): Mana
 
 function planRepos(plan: ElPlan, w: ElWanted, facts: ElFacts, family: OsFamily): void {
   const eol = family === 'el6' || family === 'el7';
+  // The pre-flight: yum could not reach its repositories, so every install would fail. Say so
+  // before anything changes, with the fix; haops never rewrites the node's own repo files.
+  if (eol && !w.archive && facts.repos.kind === 'failed') {
+    const gone = EOL_MIRROR.test(facts.repos.output);
+    plan.refusals.push(
+      gone
+        ? {
+            message: `CentOS ${family === 'el6' ? 6 : 7} is end-of-life and its mirror list no longer answers (yum: ${facts.repos.line})`,
+            hint: EOL_MIRROR_HINT,
+          }
+        : {
+            message: `yum cannot reach this node's repositories (yum: ${facts.repos.line})`,
+            hint: `fix the node's network, proxy or repo files; or, for an end-of-life CentOS, ${EOL_MIRROR_HINT.replace(/^this CentOS is end-of-life and its mirror list no longer answers: /, '')}`,
+          },
+    );
+  }
   if (eol && w.archive) {
     plan.onlyRepos = ARCHIVE_REPOS;
     plan.notes.push(
@@ -92,6 +121,66 @@ function planRepos(plan: ElPlan, w: ElWanted, facts: ElFacts, family: OsFamily):
     plan.pre.push({ kind: 'packages', install: ['epel-release'], ...(plan.onlyRepos ? { onlyRepos: plan.onlyRepos } : {}) });
     plan.notes.push('repositories: nginx comes from EPEL on EL6/7: epel-release is installed first');
   }
+}
+
+/**
+ * nginx on EL8 comes from a module stream (1.14 is the default there, newer ones are opt-in), on
+ * EL9 from the plain AppStream package (1.20) or an opt-in stream. With `el_nginx_stream` haops
+ * enables that stream before the install (resetting another one first); it never switches the
+ * stream of an nginx already installed, which would replace the running web server.
+ */
+function planModule(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el8' | 'el9'): void {
+  const m = facts.nginxModule;
+  if (!w.nginx || m.kind === 'none') return;
+  const want = w.nginxStream;
+  const setting = 'el_nginx_stream';
+  if (m.kind === 'installed') {
+    if (want && m.stream !== want)
+      plan.refusals.push({
+        message: `nginx is installed ${m.stream ? `from module stream nginx:${m.stream}` : 'outside any module stream'}, not nginx:${want} (${setting}); haops does not replace an installed nginx`,
+        hint: `switch it yourself (dnf module reset nginx; dnf module enable nginx:${want}; dnf distro-sync nginx), or set ${setting} to ${m.stream ?? 'nothing'}`,
+      });
+    return;
+  }
+  if (m.kind === 'failed') {
+    plan.refusals.push({
+      message: `dnf could not list the nginx module streams (dnf: ${m.line})`,
+      hint: "fix the node's repositories (dnf makecache should succeed), then deploy again",
+    });
+    return;
+  }
+  const enabled = m.streams.find((s) => s.enabled);
+  const byDefault = m.streams.find((s) => s.default);
+  const offered = m.streams.map((s) => s.stream).join(', ');
+  if (!want) {
+    // EL9 installs its plain nginx package when no stream is enabled; EL8 needs a default or an enabled stream.
+    const from = enabled ?? (family === 'el8' ? byDefault : undefined);
+    if (from)
+      plan.notes.push(
+        `repositories: nginx comes from module stream nginx:${from.stream}${from === enabled ? ' (enabled on this node)' : ' (the default stream)'}`,
+      );
+    else if (family === 'el8' && m.streams.length)
+      plan.refusals.push({
+        message: `the nginx module has no default or enabled stream on this node, so dnf cannot install nginx (streams: ${offered})`,
+        hint: `set ${setting} in the inventory to one of ${offered}`,
+      });
+    return;
+  }
+  if (!m.streams.some((s) => s.stream === want)) {
+    plan.refusals.push({
+      message: `module stream nginx:${want} (${setting}) is not offered on this node (streams: ${offered || 'none'})`,
+      hint: `set ${setting} to one of ${offered || 'the streams `dnf module list nginx` shows'}, or remove it`,
+    });
+    return;
+  }
+  if (enabled?.stream === want) return;
+  // `module enable` refuses while another stream of the module is enabled: reset first.
+  const commands = [
+    ...(enabled || m.streams.some((s) => s.disabled) ? ['dnf -y module reset nginx'] : []),
+    `dnf -y module enable ${q(`nginx:${want}`)}`,
+  ];
+  plan.pre.push({ kind: 'system', area: 'repos', title: `repositories: enable module stream nginx:${want} (${setting})`, commands });
+  plan.notes.push(`repositories: nginx from module stream nginx:${want} (${setting}), enabled before the install`);
 }
 
 // ---- firewall -------------------------------------------------------------------------------
@@ -192,10 +281,20 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
 /** semanage's own regex for one path: dots escaped, anchored by semanage itself. */
 const fcontextSpec = (path: string) => path.replace(/[.[\]()*+?^$|\\{}]/g, '\\$&');
 
-function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el7' | 'el9', notifyChanging: boolean): void {
+/**
+ * Whether the node's policy confines keepalived: its binary is keepalived_exec_t (EL7+). CentOS 6's
+ * policy (3.7.19) predates keepalived's module (added to Fedora's policy in 2014): there keepalived
+ * keeps its init script's domain and its scripts run unconfined. Read from the policy, not the version.
+ */
+export function keepalivedConfined(facts: ElFacts): boolean {
+  return facts.selinux.contexts[KEEPALIVED_BIN]?.policy === 'keepalived_exec_t';
+}
+
+function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el6' | 'el7' | 'el8' | 'el9', notifyChanging: boolean): void {
   const se = facts.selinux;
   if (se.mode === 'disabled') return;
-  if (se.mode === 'enforcing' && w.checkScript !== null && KILLALL.test(w.checkScript)) {
+  const confined = keepalivedConfined(facts);
+  if (confined && se.mode === 'enforcing' && w.checkScript !== null && KILLALL.test(w.checkScript)) {
     plan.refusals.push({
       message: `check "${w.checkScript}" can never pass here: SELinux is enforcing and keepalived (keepalived_t) may not signal nginx (httpd_t), so nginx dying would never move the VIP`,
       hint: `set the pair's check.script to "/usr/bin/pgrep -x nginx" (it only reads /proc), or use track_process (keepalived 2.0.11+)`,
@@ -204,7 +303,17 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el7' | 
   const commands: string[] = [];
   const why: string[] = [];
   let needsSemanage = false;
-  if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED)) {
+  const unconfinedType = se.contexts[LIBEXEC_KEEPALIVED_DIR]?.policy === UNCONFINED_SCRIPT_TYPE;
+  if (!confined) {
+    const type = se.contexts[KEEPALIVED_BIN]?.policy;
+    plan.notes.push(
+      `SELinux is ${se.mode}: this policy does not confine keepalived (${KEEPALIVED_BIN} is ${type ?? 'unlabelled'}, not keepalived_exec_t), so its check and notify scripts run unconfined: no label needed`,
+    );
+  } else if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED) && !unconfinedType) {
+    plan.notes.push(
+      `SELinux is ${se.mode}: this policy confines keepalived but has no ${UNCONFINED_SCRIPT_TYPE}, so ${w.notifyScript} runs as keepalived_t (no systemctl, no webhooks); update selinux-policy`,
+    );
+  } else if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED)) {
     const ctx = se.contexts[w.notifyScript] ?? { actual: null, policy: null };
     if (ctx.policy !== UNCONFINED_SCRIPT_TYPE) {
       commands.push(`semanage fcontext -a -t ${UNCONFINED_SCRIPT_TYPE} ${q(fcontextSpec(w.notifyScript))}`);
@@ -229,7 +338,9 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el7' | 
       needsSemanage = true;
     }
   }
-  if (needsSemanage && !se.semanage) plan.packages.push(family === 'el7' ? 'policycoreutils-python' : 'policycoreutils-python-utils');
+  // semanage: policycoreutils-python on EL6/7, policycoreutils-python-utils on EL8/9.
+  if (needsSemanage && !se.semanage)
+    plan.packages.push(family === 'el6' || family === 'el7' ? 'policycoreutils-python' : 'policycoreutils-python-utils');
   if (commands.length) {
     plan.system.push({ kind: 'system', area: 'selinux', title: `SELinux (${se.mode}): ${why.join('; ')}`, commands });
     plan.notes.push(`SELinux is ${se.mode}: ${why.join('; ')}`);
@@ -238,19 +349,32 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el7' | 
 
 // ---- sysctl ---------------------------------------------------------------------------------
 
+const NONLOCAL_LINE = 'net.ipv4.ip_nonlocal_bind = 1';
+
+/**
+ * ip_nonlocal_bind=1, running and persisted, only when nginx binds the VIP itself: the BACKUP does
+ * not hold the VIP, and nginx there would fail to start ("Cannot assign requested address").
+ * EL6 reads only /etc/sysctl.conf at boot (its one line for the key is replaced); the others read
+ * haops' own file in /etc/sysctl.d.
+ */
 export function planSysctl(w: ElWanted, facts: ElFacts, family: OsFamily): SystemChange | null {
-  if (!w.bindsVip || facts.nonlocalBind === '1') return null;
-  const line = 'net.ipv4.ip_nonlocal_bind = 1';
-  // EL6's procps reads only /etc/sysctl.conf at boot; the others read /etc/sysctl.d.
-  const persist =
-    family === 'el6'
-      ? `grep -q '^net.ipv4.ip_nonlocal_bind *= *1' /etc/sysctl.conf || echo ${q(line)} >> /etc/sysctl.conf`
-      : `echo ${q(line)} > ${SYSCTL_FILE}`;
+  if (!w.bindsVip) return null;
+  const file = family === 'el6' ? SYSCTL_CONF : SYSCTL_FILE;
+  const commands: string[] = [];
+  if (facts.nonlocalBind !== '1') commands.push('sysctl -w net.ipv4.ip_nonlocal_bind=1');
+  const persisted = facts.nonlocalBindPersisted[file];
+  if (persisted !== '1') {
+    if (family === 'el6') {
+      if (persisted !== undefined) commands.push(`sed -i '/^[[:space:]]*net\\.ipv4\\.ip_nonlocal_bind[[:space:]]*=/d' ${SYSCTL_CONF}`);
+      commands.push(`echo ${q(NONLOCAL_LINE)} >> ${SYSCTL_CONF}`);
+    } else commands.push(`echo ${q(NONLOCAL_LINE)} > ${SYSCTL_FILE}`);
+  }
+  if (!commands.length) return null;
   return {
     kind: 'system',
     area: 'sysctl',
-    title: 'sysctl: net.ipv4.ip_nonlocal_bind=1 (nginx binds the VIP, which the BACKUP does not hold)',
-    commands: ['sysctl -w net.ipv4.ip_nonlocal_bind=1', persist],
+    title: `sysctl: net.ipv4.ip_nonlocal_bind=1${facts.nonlocalBind === '1' ? '' : ' now'}${persisted === '1' ? '' : ` and in ${file}`} (nginx binds the VIP, which the BACKUP does not hold)`,
+    commands,
   };
 }
 
@@ -271,13 +395,21 @@ export function elIntent(w: ElWanted): string[] {
     );
   }
   const se: string[] = [];
-  if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED)) se.push(`label ${w.notifyScript} ${UNCONFINED_SCRIPT_TYPE}`);
+  if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED))
+    se.push(`label ${w.notifyScript} ${UNCONFINED_SCRIPT_TYPE} where the policy confines keepalived (EL7+)`);
   if (w.upstreams) se.push(`${HTTPD_NETWORK_CONNECT} on`);
   if (!STOCK_HTTP_PORTS.includes(w.listenPort)) se.push(`tcp/${w.listenPort} as http_port_t`);
-  if (se.length) lines.push(`SELinux enforcing or permissive (EL7+): ${se.join('; ')}`);
-  if (w.nginx)
+  if (se.length) lines.push(`SELinux enforcing or permissive: ${se.join('; ')}`);
+  if (w.nginx) {
     lines.push(
-      `repositories: epel-release before nginx on CentOS 6/7${w.archive ? `, all installs from the archive mirror (${ARCHIVE_REPO_FILE})` : ''}`,
+      `repositories: epel-release before nginx on CentOS 6/7${w.archive ? `, all installs from the archive mirror (${ARCHIVE_REPO_FILE})` : '; deploy stops first if yum cannot reach its mirrors (end-of-life CentOS: set el_archive)'}`,
     );
+    lines.push(
+      w.nginxStream
+        ? `repositories: nginx from module stream nginx:${w.nginxStream} on EL8/9 (dnf module enable before the install)`
+        : "repositories: nginx from EL8's default module stream or EL9's AppStream package",
+    );
+  }
+  if (w.bindsVip) lines.push(`sysctl: net.ipv4.ip_nonlocal_bind=1, running and persisted (nginx binds the VIP itself)`);
   return lines;
 }

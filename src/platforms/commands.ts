@@ -80,6 +80,7 @@ const yumInstall = (p: string[], onlyRepos?: string) =>
 const PLATFORMS: Record<OsFamily, Platform> = {
   el6: { family: 'el6', install: yumInstall, ...sysv, validateKeepalived, validateNginx: () => 'nginx -t' },
   el7: { family: 'el7', install: yumInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
+  el8: { family: 'el8', install: (p) => `dnf -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
   el9: { family: 'el9', install: (p) => `dnf -y install ${words(p)}`, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
   debian: { family: 'debian', install: aptInstall, ...systemd, validateKeepalived, validateNginx: () => 'nginx -t' },
 };

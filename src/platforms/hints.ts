@@ -14,13 +14,16 @@ const KEEPALIVED_TEST_CODES: Record<number, string> = {
   6: 'script security: every check/notify script and each directory above it must be owned by root and not writable by others',
 };
 
+/** yum's own words when an end-of-life CentOS's mirror list no longer answers (EL6 and EL7). */
+export const EOL_MIRROR = /Cannot find a valid baseurl for repo|Could not retrieve mirrorlist|All mirror URLs are not using/;
+export const EOL_MIRROR_HINT =
+  'this CentOS is end-of-life and its mirror list no longer answers: set el_archive.centos (and el_archive.epel) in the inventory to an archive mirror; haops then installs from its own repo file and leaves yours alone';
+
 export function hintFor(r: FailedCommand): string | undefined {
   const out = `${r.stdout}\n${r.stderr}`;
   if (r.code === 127 || /: command not found|: not found$/m.test(out)) return 'command not found on the host';
   // CentOS 6/7 are end-of-life: their mirror list answers no more (yum's own words, EL6 and EL7).
-  if (/Cannot find a valid baseurl for repo|Could not retrieve mirrorlist|All mirror URLs are not using/.test(out)) {
-    return 'this CentOS is end-of-life and its mirror list no longer answers: set el_archive.centos (and el_archive.epel) in the inventory to an archive mirror; haops then installs from its own repo file and leaves yours alone';
-  }
+  if (EOL_MIRROR.test(out)) return EOL_MIRROR_HINT;
   if (/^No package \S+ available\./m.test(out) || /Unable to find a match/.test(out) || /^E: Unable to locate package/m.test(out)) {
     return 'package not in any enabled repository (EPEL for nginx on EL6/7?)';
   }

@@ -1,6 +1,6 @@
 // The nginx site: upstreams of real servers and one reverse-proxying server. Pure; a typed
 // function, so a misspelt field is a compile error, never an empty line.
-import type { NodeModel } from '../model/derive.js';
+import { vipAddress, type NodeModel } from '../model/derive.js';
 
 export function renderNginxSite(node: NodeModel): string {
   const n = node.nginx;
@@ -33,4 +33,17 @@ ${upstreams}server {
     }
 ${n.extra.map((e) => `    ${e}\n`).join('')}}
 `;
+}
+
+/**
+ * The VIPs nginx binds itself: `listen` directives among the site's extra lines that name one of
+ * the node's VIPs (`listen 10.0.0.100:443 ssl;`). The site's own `listen PORT` binds every address.
+ * On the node that does not hold such a VIP, nginx starts only with net.ipv4.ip_nonlocal_bind=1.
+ */
+export function vipListens(node: NodeModel): string[] {
+  const vips = new Set(node.instances.map((i) => vipAddress(i.vip)));
+  const out = new Set<string>();
+  for (const line of node.nginx.extra)
+    for (const m of line.matchAll(/(?:^|[;{}])\s*listen\s+([0-9.]+)(?::\d+)?[\s;]/g)) if (vips.has(m[1]!)) out.add(m[1]!);
+  return [...out];
 }

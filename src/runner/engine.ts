@@ -3,6 +3,7 @@
 // renderers of the events (see README "How a deploy runs" for the order and failure rules).
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
+import { planElHost } from '../ops/plan.js';
 import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
 import { ARCHIVE_REPO_FILE } from '../ops/el.js';
 import type { Host } from '../ssh/host.js';
@@ -29,6 +30,8 @@ export interface HostReport {
   hint?: string;
   /** What this node's keepalived.conf fell back to (a fast profile on an older keepalived, in a container). */
   notes?: string[];
+  /** What haops does (or leaves alone) on this node's system and why: SELinux, repositories, streams (EL). */
+  systemNotes?: string[];
   roundTrips: number;
 }
 
@@ -175,14 +178,17 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
   const base = { pair: target.pair, host: target.name };
   if (!host || !run.facts) return report;
   try {
-    // The install phase: haops' archive repo file (end-of-life CentOS), epel-release (EL6/7), then
+    // The install phase: haops' archive repo file (end-of-life CentOS), epel-release (EL6/7) or the
+    // nginx module stream (EL8/9), then
     // the packages, each in order; the system steps this plan also yields wait for the full plan.
     // An EL refusal (a check SELinux makes impossible) is thrown here, before anything changes.
     const repoFiles = target.skeleton.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
     const installs = planHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts).filter(
-      (c) => c.kind === 'packages' || c.kind === 'file',
+      (c) => c.kind === 'packages' || c.kind === 'file' || (c.kind === 'system' && c.area === 'repos'),
     );
     const install = installs[0];
+    // What the EL plan said before the install (EPEL, the module stream it installs from) stays in the report.
+    const notesBefore = planElHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts)?.notes ?? [];
     if (install && !opts.check) {
       emit({ type: 'host-started', ...base, role: target.role, check: false, steps: installs.map(describeChange), complete: false });
       for (const c of installs) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
@@ -207,6 +213,9 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
     const notes = target.notes?.(run.facts) ?? [];
     if (notes.length) report.notes = notes;
     const changes = planHost(wanted, run.facts);
+    // planHost passed, so the EL plan refuses nothing: keep its one-line reasons for the report.
+    const systemNotes = [...new Set([...notesBefore, ...(planElHost(wanted, run.facts)?.notes ?? [])])];
+    if (systemNotes.length) report.systemNotes = systemNotes;
     if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
     else
       emit({

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
+import { vipListens } from '../render/nginx.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
@@ -77,7 +78,11 @@ const RENDER_KEY: Record<string, (n: NodeModel) => string> = {
  * What a keepalived + nginx node needs of its system (firewall, SELinux, repositories), for a
  * playbook that renders keepalived.conf; null for any other playbook.
  */
-export function elWanted(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): ElWanted | null {
+export function elWanted(
+  playbook: Playbook,
+  node: NodeModel,
+  model: Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>> = {},
+): ElWanted | null {
   if (!playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf')) return null;
   const first = node.instances[0]!;
   return {
@@ -91,15 +96,20 @@ export function elWanted(playbook: Playbook, node: NodeModel, model: Partial<Pic
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
     checkScript: node.failover.track === 'process' ? null : node.check.script,
-    // nginx listens on every address (listen PORT): it never binds the VIP itself.
-    bindsVip: false,
+    // The site listens on every address (listen PORT); only an extra `listen VIP:PORT` binds the VIP itself.
+    bindsVip: vipListens(node).length > 0,
     nginx: playbook.steps.some((s) => 'packages' in s && s.packages.includes('nginx')),
     ...(model.elArchive ? { archive: model.elArchive } : {}),
+    ...(model.elNginxStream ? { nginxStream: model.elNginxStream } : {}),
   };
 }
 
 /** What the facts script needs before anything is rendered: packages, services, file paths. */
-export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Partial<Pick<Model, 'elArchive' | 'pairs'>> = {}): WantedState {
+export function wantedSkeleton(
+  playbook: Playbook,
+  node: NodeModel,
+  model: Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>> = {},
+): WantedState {
   const wanted: WantedState = { packages: [], services: [], files: [] };
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
@@ -121,7 +131,7 @@ export function wantedSkeleton(playbook: Playbook, node: NodeModel, model: Parti
 export function wantedState(
   playbook: Playbook,
   node: NodeModel,
-  model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'pairs'>>,
+  model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>>,
   target: KeepalivedTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);

@@ -63,6 +63,22 @@ const FIRST_CONVERGE: Record<SimOs, { title: string; commands: (string | RegExp)
     ],
     never: /chkconfig|service |keepalived -t|dnf/,
   },
+  rocky8: {
+    title: 'installs with dnf, enables and starts with systemctl, and validates with keepalived -t (2.1.5)',
+    commands: [
+      FACTS,
+      'dnf -y install keepalived nginx',
+      FACTS,
+      'systemctl enable keepalived',
+      'systemctl enable nginx',
+      /^# haops put v1[\s\S]*\nkeepalived -t -f \/etc\/keepalived\/\.keepalived\.conf\.haops-[0-9a-f]{6}; rc=/,
+      /^# haops put v1[\s\S]*\nnginx -t; rc=/,
+      'systemctl start keepalived && rm -f /var/lib/haops/pending/keepalived.*',
+      'systemctl start nginx && rm -f /var/lib/haops/pending/nginx.*',
+      FACTS,
+    ],
+    never: /chkconfig|service |yum/,
+  },
   rocky9: {
     title: 'installs with dnf, enables and starts with systemctl, and validates with keepalived -t',
     commands: [
@@ -81,7 +97,7 @@ const FIRST_CONVERGE: Record<SimOs, { title: string; commands: (string | RegExp)
   },
 };
 
-describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) => {
+describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated %s', (os) => {
   let sim: SimHost;
   let host: Host;
   beforeEach(async () => {
@@ -125,7 +141,7 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     ]);
 
     const keepalivedWarnings = report.steps[3]!.warnings ?? [];
-    if (os === 'rocky9') expect(keepalivedWarnings).toEqual([]);
+    if (os === 'rocky9' || os === 'rocky8') expect(keepalivedWarnings).toEqual([]);
     else expect(keepalivedWarnings[0]).toMatch(/keepalived 1\.\d+\.\d+ has no -t/);
     expect(sim.state.files.get(KEEPALIVED_PATH)).toEqual({ content: keepalivedConf(), mode: '644', owner: 'root:root' });
     expect([...sim.state.files.keys()].filter((p) => p.includes('.haops-') && !p.endsWith('.haops-bak'))).toEqual([]);
@@ -207,11 +223,11 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated %s', (os) =>
     expect(sim.state.files.get(KEEPALIVED_PATH)?.content).toBe(keepalivedConf());
   });
 
-  it.runIf(os === 'rocky9')('a keepalived.conf that fails keepalived -t never reaches the live path', async () => {
+  it.runIf(os === 'rocky9' || os === 'rocky8')('a keepalived.conf that fails keepalived -t never reaches the live path', async () => {
     await converge(host, wantedState());
     const { report } = await converge(host, wantedState({ keepalived: keepalivedConf().replace('    state MASTER\n', '    invalid\n') }));
     expect(report.steps[0]!.outcome).toBe('failed');
-    expect(report.steps[0]!.message).toBe(`sim-rocky9: ${KEEPALIVED_PATH}: keepalived -t failed: (Line 2) Unknown keyword 'invalid'`);
+    expect(report.steps[0]!.message).toBe(`sim-${os}: ${KEEPALIVED_PATH}: keepalived -t failed: (Line 2) Unknown keyword 'invalid'`);
     expect(report.steps[0]!.hint).toMatch(/errors in the configuration/);
     expect(sim.state.files.get(KEEPALIVED_PATH)?.content).toBe(keepalivedConf());
   });

@@ -1,5 +1,6 @@
-// EL nodes beyond packages against simulated CentOS 6.10 / 7.9 / Rocky 9 (ssh2 Server playing each
-// from shared/platforms/el-transcripts.md): firewall, SELinux, EPEL and an end-of-life mirror list.
+// EL nodes beyond packages against simulated CentOS 6.10 / 7.9 / Rocky 8.9 / Rocky 9 (ssh2 Server
+// playing each from shared/platforms/el-transcripts.md and docs/el-transcripts-extra.md): firewall,
+// SELinux, EPEL, nginx module streams, the mirror pre-flight and ip_nonlocal_bind.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ElWanted } from '../../src/facts/el.js';
 import { ARCHIVE_REPO_FILE, archiveRepoFile } from '../../src/ops/el.js';
@@ -56,18 +57,21 @@ const SELINUX = system(
 
 /** The commands that change the node, in order (facts rounds and file puts left out). */
 const EXPECTED: Record<SimOs, string[]> = {
+  // Enforcing too, but CentOS 6's policy does not confine keepalived: no label, only nginx's boolean.
   centos6: [
     'yum -y install epel-release',
     'yum -y install keepalived nginx',
     system(`iptables -I INPUT -p 112 -s ${PEER} -j ACCEPT`, 'iptables -I INPUT -p tcp --dport 80 -j ACCEPT', 'service iptables save'),
+    system('setsebool -P httpd_can_network_connect 1'),
   ],
   centos7: ['yum -y install epel-release', 'yum -y install keepalived nginx policycoreutils-python', FIREWALLD, SELINUX],
+  rocky8: ['dnf -y install keepalived nginx policycoreutils-python-utils', FIREWALLD, SELINUX],
   rocky9: ['dnf -y install keepalived nginx policycoreutils-python-utils', FIREWALLD, SELINUX],
 };
 
 const changing = (commands: string[]) => commands.filter((c) => /^(yum|dnf) |^# haops system v1/.test(c));
 
-describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (os) => {
+describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated stock %s', (os) => {
   let sim: SimHost;
   let host: Host;
   beforeEach(async () => {
@@ -85,10 +89,10 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
     expect(changing(sim.commands)).toEqual(EXPECTED[os]);
     expect(changing(sim.commands).join('\n')).not.toMatch(
       os === 'centos6'
-        ? /firewall-cmd|semanage|dnf/
+        ? /firewall-cmd|semanage|restorecon|dnf/
         : os === 'centos7'
           ? /iptables -I|dnf|policycoreutils-python-utils/
-          : /yum|epel-release|iptables -I/,
+          : /yum|epel-release|iptables -I|module/,
     );
   });
 
@@ -135,6 +139,20 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
     },
   );
 
+  it.runIf(os === 'centos6')(
+    'SELinux enforcing on CentOS 6: no label (the policy leaves keepalived unconfined), killall -0 nginx accepted, a note says why',
+    async () => {
+      expect(sim.state.el.selinux).toBe('Enforcing');
+      const { report } = await converge(host, elWanted({ checkScript: 'killall -0 nginx' }));
+      expect([report.ok, report.error]).toEqual([true, undefined]);
+      expect(sim.state.el.labels.get(NOTIFY)).toBeUndefined();
+      expect(sim.state.el.booleans.get('httpd_can_network_connect')).toBe(true);
+      expect(report.systemNotes).toContain(
+        'SELinux is enforcing: this policy does not confine keepalived (/usr/sbin/keepalived is bin_t, not keepalived_exec_t), so its check and notify scripts run unconfined: no label needed',
+      );
+    },
+  );
+
   it.runIf(os !== 'centos6')('refuses killall -0 nginx as the check under enforcing, before changing anything', async () => {
     const { report } = await converge(host, elWanted({ checkScript: 'killall -0 nginx' }));
     expect(report.ok).toBe(false);
@@ -178,17 +196,19 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
     },
   );
 
-  it.runIf(os !== 'rocky9')(
-    "end-of-life mirror list: the install fails in one line naming the fix; with el_archive it installs from haops' own repo file only",
+  it.runIf(os === 'centos6' || os === 'centos7')(
+    "end-of-life mirror list: the pre-flight stops before any change, in one line naming the fix; with el_archive it installs from haops' own repo file only",
     async () => {
       sim.state.el.eol = true;
       const failed = await converge(host, elWanted());
-      const last = failed.report.steps.at(-1)!;
-      expect(last.outcome).toBe('failed');
-      expect(last.message).toBe(
-        `sim-${os}: installing epel-release failed: ${os === 'centos6' ? 'Error: Cannot find a valid baseurl for repo: base' : 'Cannot find a valid baseurl for repo: base/7/x86_64'}`,
+      expect(failed.report.ok).toBe(false);
+      expect(failed.report.error).toBe(
+        `sim-${os}: CentOS ${os === 'centos6' ? 6 : 7} is end-of-life and its mirror list no longer answers (yum: ${os === 'centos6' ? 'Cannot find a valid baseurl for repo: base' : 'Cannot find a valid baseurl for repo: base/7/x86_64'})`,
       );
-      expect(last.hint).toMatch(/end-of-life .* set el_archive\.centos/);
+      expect(failed.report.hint).toMatch(/end-of-life .* set el_archive\.centos/);
+      expect(failed.report.changed).toBe(0);
+      expect(sim.commands).toHaveLength(1); // the facts round trip (its yum -q repolist), nothing else
+      expect([...sim.state.files.keys()].filter((p) => p.startsWith('/etc/yum.repos.d/'))).toEqual([]);
 
       sim.commands.length = 0;
       const archive = { centos: 'http://mirror.example/centos-vault/$releasever', epel: 'http://mirror.example/epel-archive/$releasever' };
@@ -210,4 +230,117 @@ describe.each(['centos6', 'centos7', 'rocky9'] as const)('simulated stock %s', (
       ]);
     },
   );
+});
+
+describe('simulated stock rocky8: nginx from a module stream', () => {
+  let sim: SimHost;
+  let host: Host;
+  beforeEach(async () => {
+    sim = await startSimHost('rocky8', { stock: true });
+    host = await simHostClient(sim);
+  });
+  afterEach(async () => {
+    await host.close();
+    await sim.stop();
+  });
+
+  it('without el_nginx_stream installs the default stream (nginx:1.14) and says so; nothing is enabled by hand', async () => {
+    const { report } = await converge(host, elWanted());
+    expect([report.ok, report.error]).toEqual([true, undefined]);
+    expect(changing(sim.commands)).toEqual(EXPECTED.rocky8);
+    expect(sim.commands.join('\n')).not.toMatch(/module (enable|reset)/);
+    expect(sim.state.packages.get('nginx')).toBe('1.14.1-9.module+el8.4.0+542+81547229');
+    expect(report.systemNotes?.[0]).toBe('repositories: nginx comes from module stream nginx:1.14 (the default stream)');
+  });
+
+  it('el_nginx_stream 1.24: enables the stream before the install, installs 1.24, and a second converge changes nothing', async () => {
+    const { report } = await converge(host, elWanted({ nginxStream: '1.24' }));
+    expect([report.ok, report.error]).toEqual([true, undefined]);
+    expect(changing(sim.commands)).toEqual([system('dnf -y module enable nginx:1.24'), ...EXPECTED.rocky8]);
+    expect(sim.state.packages.get('nginx')).toBe('1.24.0-1.module+el8.9.0+1622+8f4cc9e0');
+    expect(report.steps[0]!.title).toBe('repositories: enable module stream nginx:1.24 (el_nginx_stream)');
+    sim.commands.length = 0;
+    const again = await converge(host, elWanted({ nginxStream: '1.24' }));
+    expect(again.report.changed).toBe(0);
+    expect(sim.commands).toHaveLength(1);
+  });
+
+  it('another stream enabled by hand is reset first; --check shows both commands and changes nothing', async () => {
+    sim.state.nginxStream = '1.20';
+    const checked = await converge(host, elWanted({ nginxStream: '1.24' }), { check: true });
+    expect(checked.steps[0]).toBe('repositories: enable module stream nginx:1.24 (el_nginx_stream)');
+    expect(sim.commands).toHaveLength(1);
+    const { report } = await converge(host, elWanted({ nginxStream: '1.24' }));
+    expect(report.ok).toBe(true);
+    expect(changing(sim.commands)[0]).toBe(system('dnf -y module reset nginx', 'dnf -y module enable nginx:1.24'));
+    expect(sim.state.nginxStream).toBe('1.24');
+  });
+
+  it('an nginx already installed from another stream is refused, not replaced, before anything changes', async () => {
+    await converge(host, elWanted());
+    sim.commands.length = 0;
+    const { report } = await converge(host, elWanted({ nginxStream: '1.24' }));
+    expect(report.ok).toBe(false);
+    expect(report.error).toBe(
+      'sim-rocky8: nginx is installed from module stream nginx:1.14, not nginx:1.24 (el_nginx_stream); haops does not replace an installed nginx',
+    );
+    expect(report.hint).toMatch(/dnf module reset nginx; dnf module enable nginx:1\.24; dnf distro-sync nginx/);
+    expect(sim.commands).toHaveLength(1);
+  });
+
+  it('a stream the node does not offer is refused with the ones it does', async () => {
+    const { report } = await converge(host, elWanted({ nginxStream: '1.26' }));
+    expect(report.error).toBe(
+      'sim-rocky8: module stream nginx:1.26 (el_nginx_stream) is not offered on this node (streams: 1.14, 1.16, 1.18, 1.20, 1.22, 1.24)',
+    );
+    expect(sim.commands).toHaveLength(1);
+  });
+});
+
+describe.each(['centos6', 'rocky9'] as const)('simulated stock %s: nginx listening on the VIP itself', (os) => {
+  let sim: SimHost;
+  let host: Host;
+  beforeEach(async () => {
+    sim = await startSimHost(os, { stock: true });
+    host = await simHostClient(sim);
+  });
+  afterEach(async () => {
+    await host.close();
+    await sim.stop();
+  });
+
+  const conf = os === 'centos6' ? '/etc/sysctl.conf' : '/etc/sysctl.d/90-haops.conf';
+
+  it('sets ip_nonlocal_bind=1 now and where this system reads it at boot; a second converge changes nothing', async () => {
+    const { report } = await converge(host, elWanted({ bindsVip: true }));
+    expect([report.ok, report.error]).toEqual([true, undefined]);
+    expect(changing(sim.commands).at(-1)).toBe(
+      system(
+        'sysctl -w net.ipv4.ip_nonlocal_bind=1',
+        os === 'centos6'
+          ? "echo 'net.ipv4.ip_nonlocal_bind = 1' >> /etc/sysctl.conf"
+          : "echo 'net.ipv4.ip_nonlocal_bind = 1' > /etc/sysctl.d/90-haops.conf",
+      ),
+    );
+    expect(sim.state.el.sysctl.get('net.ipv4.ip_nonlocal_bind')).toBe('1');
+    expect(sim.state.files.get(conf)!.content).toMatch(/\nnet\.ipv4\.ip_nonlocal_bind = 1\n$|^net\.ipv4\.ip_nonlocal_bind = 1\n$/);
+    if (os === 'centos6') expect(sim.state.files.get(conf)!.content).toMatch(/^# Kernel sysctl configuration file/); // the rest kept
+    sim.commands.length = 0;
+    const again = await converge(host, elWanted({ bindsVip: true }));
+    expect(again.report.changed).toBe(0);
+    expect(sim.commands).toHaveLength(1);
+  });
+
+  it('--check --diff shows the sysctl commands; a value lost at reboot (file only) is written back alone', async () => {
+    const checked = await converge(host, elWanted({ bindsVip: true }), { check: true });
+    expect(checked.steps).toContain(
+      `sysctl: net.ipv4.ip_nonlocal_bind=1 now and in ${conf} (nginx binds the VIP, which the BACKUP does not hold)`,
+    );
+    expect(sim.commands).toHaveLength(1);
+    await converge(host, elWanted({ bindsVip: true }));
+    sim.state.el.sysctl.set('net.ipv4.ip_nonlocal_bind', '0'); // a reboot without the file would look like this
+    sim.commands.length = 0;
+    await converge(host, elWanted({ bindsVip: true }));
+    expect(changing(sim.commands)).toEqual([system('sysctl -w net.ipv4.ip_nonlocal_bind=1')]);
+  });
 });
