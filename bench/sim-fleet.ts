@@ -23,7 +23,7 @@ export interface FleetStats {
 const count = Number(process.argv[2]);
 const os = (process.argv[3] ?? 'rocky9') as SimOs;
 if (!Number.isInteger(count) || count < 1) {
-  console.error('usage: sim-fleet.ts N [centos6|centos7|rocky9]');
+  console.error('usage: sim-fleet.ts N [centos6|centos7|rocky8|rocky9]');
   process.exit(2);
 }
 
