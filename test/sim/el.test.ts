@@ -83,7 +83,7 @@ describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated st
     await sim.stop();
   });
 
-  it('converges from stock (firewall on, SELinux enforcing on 7/9, no EPEL on 6/7) with the commands that platform needs', async () => {
+  it('converges from stock (firewall on, SELinux enforcing, no EPEL on 6/7) with the commands that platform needs', async () => {
     const { report } = await converge(host, elWanted());
     expect([report.ok, report.error]).toEqual([true, undefined]);
     expect(changing(sim.commands)).toEqual(EXPECTED[os]);
