@@ -78,7 +78,7 @@ function summary(r: DeployReport): string {
     for (const v of p.vips) {
       // The user's path from here when it was asked; the nodes' own answer otherwise.
       const answered = v.client?.ok
-        ? `, ${v.client.url} answered ${v.client.status}${v.client.node ? ` by ${v.client.node}` : ''}`
+        ? `, ${v.client.url}${v.client.from ? ` from probe host ${v.client.from}` : ''} answered ${v.client.status}${v.client.node ? ` by ${v.client.node}` : ''}`
         : !v.client && v.servedBy
           ? `, HTTP answered by ${v.servedBy}`
           : '';

@@ -21,8 +21,10 @@ export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[
   const add = (path: PathKey[], message: string, fix?: string) => issues.push(issueAt(locate, path, message, fix));
   const hostNames = Object.keys(inv.hosts);
 
+  const pairNodes = new Set(Object.values(inv.pairs).flatMap((p) => p.nodes));
   for (const [hname, h] of Object.entries(inv.hosts)) {
-    if (!hostIp(h))
+    // Only a pair's nodes need a LAN address; a probe host or a bastion may be a DNS name.
+    if (pairNodes.has(hname) && !hostIp(h))
       add(
         ['hosts', hname, 'address'],
         `"${h.address}" is not an IPv4 address, so haops cannot know ${hname}'s LAN address`,
@@ -49,7 +51,42 @@ export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[
     );
   }
   checkSegments(inv, goodPairs, add);
+  checkProbes(inv, add);
   return issues;
+}
+
+/** Where a pair's user path is asked from: its own probe:, else the top level's, else this machine. */
+export function probeFromOf(inv: Pick<Inventory, 'probe'>, pair: Pick<PairSpec, 'probe'>): string {
+  return pair.probe?.from ?? inv.probe?.from ?? 'local';
+}
+
+/**
+ * A probe host asks the VIP as a client does, so it may not be a node of a pair it probes: from a
+ * node, its own VIP answers on loopback and never crosses the LAN.
+ */
+function checkProbes(inv: Inventory, add: Add): void {
+  const settings: [PathKey[], string, [string, PairSpec][]][] = [];
+  const inherit = Object.entries(inv.pairs).filter(([, p]) => !p.probe);
+  if (inv.probe) settings.push([['probe', 'from'], inv.probe.from, inherit]);
+  for (const [pname, p] of Object.entries(inv.pairs))
+    if (p.probe) settings.push([['pairs', pname, 'probe', 'from'], p.probe.from, [[pname, p]]]);
+  for (const [path, from, pairs] of settings) {
+    if ((from === 'local' || from === 'none') && own(inv.hosts, from)) {
+      add(
+        path,
+        `"${from}" here means ${from === 'local' ? 'this machine' : 'no client-side probe'}, not your host named ${from}`,
+        `rename the host ${from} to probe from it`,
+      );
+      continue;
+    }
+    const probed = pairs.filter(([, p]) => p.nodes.includes(from));
+    if (probed.length)
+      add(
+        path,
+        `${from} is a node of pair ${probed.map(([n]) => n).join(', ')}: while it holds the VIP a request from it never leaves the node, so it cannot probe as a client does`,
+        "name a host on the clients' LAN that is not in this pair (another pair's node, a bastion), or local",
+      );
+  }
 }
 
 type Add = (path: PathKey[], message: string, fix?: string) => void;

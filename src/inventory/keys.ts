@@ -11,6 +11,7 @@ import {
   nginxSchema,
   notifySchema,
   pairSchema,
+  probeSchema,
   secretSource,
   sshDefaults,
   upstreamSchema,
@@ -33,6 +34,8 @@ const BY_PATTERN: Record<string, string[]> = {
   'pairs.*.notify.sms': keys(notifySchema.shape.sms.unwrap().shape),
   'pairs.*.nginx': keys(nginxSchema.shape),
   'pairs.*.nginx.upstreams.*': keys(upstreamSchema.shape),
+  probe: keys(probeSchema.shape),
+  'pairs.*.probe': keys(probeSchema.shape),
 };
 
 /** Record keys (host and pair names) and list indexes become `*`. */

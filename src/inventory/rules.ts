@@ -22,6 +22,20 @@ export function nameProblem(value: string): string | undefined {
 /** A host name or address as it reaches ssh, nginx or curl: never an option (no leading -). */
 export const HOST_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/;
 
+/** The words `probe.from` takes besides a host: this machine, or no client-side probe at all. */
+export const PROBE_WORDS = ['local', 'none'] as const;
+
+/**
+ * Where the user's path is asked from: `local`, `none`, an inventory host, or an SSH destination
+ * (an address or a ~/.ssh/config alias, like jump:). It reaches ssh and the output, never a shell.
+ */
+export function probeFromProblem(value: string): string | undefined {
+  if ((PROBE_WORDS as readonly string[]).includes(value)) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/.test(value))
+    return 'must be local, none, a host of this inventory, or an SSH host name or address (letters, digits, _ . -, not starting with - or .; no user@ or :port: set those under hosts: or in ~/.ssh/config)';
+  return undefined;
+}
+
 export function portProblem(text: string): string | undefined {
   const n = Number(text);
   return /^\d{1,5}$/.test(text) && n >= 1 && n <= 65535 ? undefined : `port ${text} is not 1..65535`;

@@ -3,7 +3,7 @@
 // live in checks.ts; the failover math in model/.
 import { z } from 'zod';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
-import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem } from './rules.js';
+import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
 const refuse = (ctx: z.RefinementCtx, message: string, fix: string) =>
@@ -239,6 +239,28 @@ export const nginxSchema = z
   .strict();
 
 /**
+ * Where status, deploy's VIP check and the drill ask the user's path through the VIP from:
+ * `local` (this machine, the default), a probe host on the clients' LAN (reached over SSH like
+ * the nodes), or `none` (only the nodes' own answer). A pair's setting wins over the top level's.
+ */
+export const probeSchema = z
+  .object({
+    from: z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = probeFromProblem(v);
+        if (problem)
+          refuse(
+            ctx,
+            `probe.from ${v.length > 80 ? 'value' : JSON.stringify(v)} ${problem}`,
+            'write local, none, or a host like probe1 or 10.0.0.9',
+          );
+      })
+      .default('local'),
+  })
+  .strict();
+
+/**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
  * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
  */
@@ -277,6 +299,8 @@ export const pairSchema = z
     script_user: userName('script_user').optional(),
     /** haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do. */
     manage_firewall: z.boolean().default(true),
+    /** Overrides the top-level probe: for this pair. */
+    probe: probeSchema.optional(),
   })
   .strict();
 
@@ -287,6 +311,8 @@ export const inventorySchema = z
     pairs: z.record(nameOf('pair name'), pairSchema),
     /** Lets `default:` stand in for an unset secret at deploy time (the lab's inventory sets it). */
     allow_default_secrets: z.boolean().default(false),
+    /** Where the user's path through every pair's VIPs is asked from (a pair may set its own). */
+    probe: probeSchema.optional(),
     /**
      * Archive mirrors for end-of-life CentOS 6/7 (their mirror lists are gone). haops writes its own
      * /etc/yum.repos.d/haops-archive.repo from them and installs only from it; your repo files stay.
@@ -334,3 +360,4 @@ export type CheckSpec = z.infer<typeof checkSchema>;
 export type NotifySpec = z.infer<typeof notifySchema>;
 export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;
+export type ProbeSpec = z.infer<typeof probeSchema>;

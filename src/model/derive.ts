@@ -2,7 +2,7 @@
 // unicast_src_ip and unicast_peer are computed here, never typed twice. Pure: secrets arrive
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { addressOf } from '../core/ipv4.js';
-import { hostIp, own } from '../inventory/checks.js';
+import { hostIp, own, probeFromOf } from '../inventory/checks.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
@@ -73,6 +73,15 @@ export interface PairModel {
   health: HealthModel;
   /** Every upstream server of the pair's nginx, each once per upstream. */
   upstreams: UpstreamServer[];
+  /** Where the user's path through the VIPs is asked from: this machine, a probe host, or nowhere. */
+  probeFrom: ProbeFrom;
+}
+
+/** `local`: this machine; `none`: only the nodes' own answer; else an inventory host or SSH destination. */
+export type ProbeFrom = { kind: 'local' } | { kind: 'none' } | { kind: 'host'; host: string };
+
+export function probeFromModel(from: string): ProbeFrom {
+  return from === 'local' || from === 'none' ? { kind: from } : { kind: 'host', host: from };
 }
 
 export function healthOf(nginx: PairSpec['nginx']): HealthModel {
@@ -164,6 +173,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
       instances,
       health: healthOf(spec.nginx),
       upstreams: upstreamServers(spec.nginx),
+      probeFrom: probeFromModel(probeFromOf(inv, spec)),
     });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;

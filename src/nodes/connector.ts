@@ -24,11 +24,17 @@ function expand(path: string | undefined, base: string): string | undefined {
   return resolve(base, path);
 }
 
-/** The SSH target of an inventory host: its own settings over the inventory's ssh: defaults. */
+/**
+ * The SSH target of an inventory host: its own settings over the inventory's ssh: defaults. A
+ * name that is no inventory host (a probe host given as an SSH destination) takes the defaults
+ * and ~/.ssh/config, like a jump host; the default jump host itself is dialled directly.
+ */
 export function sshTarget(inv: Inventory, file: string, name: string, sudo?: SudoModel): SshTarget {
-  const h = own(inv.hosts, name)!;
   const d = inv.ssh;
   const base = dirname(resolve(file));
+  const listed = own(inv.hosts, name);
+  const h = listed ?? { address: name };
+  const jump = listed?.jump ?? (d.jump === name ? undefined : d.jump);
   return {
     name,
     address: h.address,
@@ -36,7 +42,7 @@ export function sshTarget(inv: Inventory, file: string, name: string, sudo?: Sud
     port: h.port ?? d.port,
     identityFile: expand(h.identity_file ?? d.identity_file, base),
     knownHosts: expand(h.known_hosts ?? d.known_hosts, base),
-    jump: h.jump ?? d.jump,
+    jump,
     // sudo: true asks on the terminal, when there is one, if sudo wants a password; a password
     // source (inline, env, file, default) was resolved once when the inventory was loaded.
     sudo: sudo && { prompt: sudo.prompt, password: sudo.password },

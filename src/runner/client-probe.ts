@@ -1,7 +1,11 @@
-// HTTP through the VIP from where clients are (this machine): the user's path, not nginx's own
-// /haops-health on the node. Compared with the node-side answer, it tells a firewall from an outage.
+// HTTP through the VIP from where clients are (this machine, or the probe host the inventory
+// names, over SSH): the user's path, not nginx's own /haops-health on the node. Compared with the
+// node-side answer, it tells a firewall from an outage.
 import http from 'node:http';
-import type { HealthModel } from '../model/derive.js';
+import { shellQuote } from '../core/quote.js';
+import { sleep } from '../core/poll.js';
+import { vipAddress, type HealthModel, type PairModel } from '../model/derive.js';
+import type { Host } from '../ssh/host.js';
 
 /** Why a request through the VIP failed, as a user would tell it. */
 export type ProbeFailure = 'refused' | 'reset' | 'timeout' | 'unreachable' | '5xx' | '4xx' | 'other';
@@ -31,6 +35,8 @@ export interface ClientProbe {
   failure?: ProbeFailure;
   error?: string;
   ms: number;
+  /** The probe host it was asked from; absent: this machine. */
+  from?: string;
 }
 
 export const NODE_HEADER = 'x-haops-node';
@@ -81,6 +87,167 @@ export function clientProblem(vip: string, health: HealthModel, client: ClientPr
     return `${where} answered ${client.status}${by}, expected ${health.min === health.max ? health.min : `${health.min}-${health.max}`}${why}`;
   }
   if (nodeSide)
-    return `nginx answers through ${vip} on the node (${nodeSide}), but clients cannot reach ${where} from here (${client.error ?? client.failure}): firewall?`;
-  return `${where} does not answer from here (${client.error ?? client.failure})`;
+    return `nginx answers through ${vip} on the node (${nodeSide}), but clients cannot reach ${where} from ${fromWhere(client)} (${client.error ?? client.failure}): firewall?`;
+  return `${where} does not answer from ${fromWhere(client)} (${client.error ?? client.failure})`;
+}
+
+const fromWhere = (c: Pick<ClientProbe, 'from'>) => (c.from ? `probe host ${c.from}` : 'here');
+
+/** Marks the start of the probe host's answer for one VIP. */
+const VIP_LINE = '@@haops-client';
+
+/**
+ * The script a probe host runs: per VIP one GET of health_path with curl (else wget), keeping only
+ * the status line, haops's node header, error lines and curl's timing — never the body.
+ */
+export function remoteProbeScript(vips: readonly string[], health: HealthModel, timeoutMs = 2000): string {
+  const secs = Math.max(1, Math.round(timeoutMs / 1000));
+  const lines = [
+    'if command -v curl >/dev/null 2>&1; then t=curl; elif command -v wget >/dev/null 2>&1; then t=wget; else t=none; fi',
+    // GNU wget retries 20 times unless told; BusyBox's has no -t.
+    "wt=; [ $t = wget ] && wget --version 2>/dev/null | grep -q 'GNU Wget' && wt='-t 1'",
+    'echo "tool $t"',
+    'hp() {',
+    '  case $t in',
+    `  curl) out=$(curl -sSv -o /dev/null -m ${secs} -A haops-probe -w '@@ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+    `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
+    '  *) out=; rc=127 ;;',
+    '  esac',
+    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|^@@ms ' | head -n 20 | sed 's/^/| /'`,
+    '  echo "rc $rc"',
+    '}',
+  ];
+  for (const vip of vips) {
+    lines.push(`echo ${VIP_LINE} ${vip}`, `hp ${shellQuote(`http://${vip}:${health.port}${health.path}`)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The probe host's tool: none means it cannot ask at all. */
+export type ProbeTool = 'curl' | 'wget' | 'none';
+
+/** The probe host's answer per VIP, judged against the health statuses like a local request. */
+export function parseRemoteProbe(
+  stdout: string,
+  health: HealthModel,
+  from: string,
+  timeoutMs = 2000,
+): { tool: ProbeTool; probes: Record<string, ClientProbe> } {
+  const tool = (/^tool (curl|wget|none)$/m.exec(stdout)?.[1] ?? 'none') as ProbeTool;
+  const probes: Record<string, ClientProbe> = {};
+  for (const block of stdout.split(`${VIP_LINE} `).slice(1)) {
+    const [head, ...rest] = block.split('\n');
+    const vip = head!.trim();
+    const text = rest.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));
+    const rc = Number(/^rc (\d+)$/m.exec(block)?.[1] ?? -1);
+    const url = `http://${vip}:${health.port}${health.path}`;
+    const statuses = text.map((l) => /^(?:< )? *HTTP\/[\d.]+ (\d{3})\b/.exec(l)?.[1]).filter(Boolean);
+    const header = text.map((l) => /x-haops-node:\s*(\S+)/i.exec(l)?.[1]).find(Boolean);
+    const node = header && NODE_RE.test(header) ? header : null;
+    const secs = Number(/^@@ms ([\d.]+)/m.exec(text.join('\n'))?.[1]);
+    const ms = Number.isFinite(secs) ? Math.round(secs * 1000) : 0;
+    const status = statuses.length ? Number(statuses[statuses.length - 1]) : undefined;
+    if (status !== undefined && (tool === 'wget' || rc === 0)) {
+      const ok = status >= health.min && status <= health.max;
+      const failure = ok ? undefined : (probeFailure(null, status) ?? 'other');
+      probes[vip] = { url, ok, status, node, ms, from, ...(failure ? { failure, error: `answered ${status}` } : {}) };
+      continue;
+    }
+    const { failure, error } = remoteFailure(text, rc, tool, timeoutMs);
+    probes[vip] = { url, ok: false, node, ms, from, failure, error };
+  }
+  return { tool, probes };
+}
+
+/** curl's and wget's failures in the words a local request's would use. */
+function remoteFailure(text: string[], rc: number, tool: ProbeTool, timeoutMs: number): { failure: ProbeFailure; error: string } {
+  const all = text.join('\n');
+  if (/refused/i.test(all)) return { failure: 'refused', error: 'connection refused' };
+  if ((tool === 'curl' && rc === 28) || /timed out|timeout/i.test(all))
+    return { failure: 'timeout', error: `no answer within ${timeoutMs / 1000} s` };
+  if (/no route to host|unreachable/i.test(all)) {
+    const why = /(no route to host|(?:network|host) is unreachable)/i.exec(all)![1]!;
+    return { failure: 'unreachable', error: why.toLowerCase() };
+  }
+  if (/reset by peer/i.test(all) || (tool === 'curl' && (rc === 52 || rc === 56))) return { failure: 'reset', error: 'connection reset' };
+  const line = text.find((l) => /^curl: \(\d+\)|fail|error/i.test(l) && !/^\* *(Trying|Connected)/.test(l));
+  return { failure: 'other', error: (line ?? `${tool} exited ${rc}`).replace(/^\* /, '').slice(0, 200) };
+}
+
+/** The user's path through a pair's VIPs as asked from where the inventory says clients are. */
+export interface ClientView {
+  /** The probe host, or null for this machine. */
+  from: string | null;
+  /** Per VIP; empty when the probe host could not ask (see warning). */
+  probes: Record<string, ClientProbe>;
+  /** Why the user's path was not asked: the probe host unreachable, or without curl and wget. */
+  warning?: string;
+}
+
+/**
+ * Asks each VIP of the pair once, and once more half a second later for those that failed when
+ * `retry` (a VIP mid-move, a stale ARP entry). From a probe host that is one SSH round trip
+ * (a second only on failure). null when the inventory says `probe: { from: none }`.
+ */
+export async function askClients(
+  pair: PairModel,
+  connect: (host: string) => Promise<Host>,
+  opts: { retry?: boolean; timeoutMs?: number } = {},
+): Promise<ClientView | null> {
+  const vips = pair.instances.map((i) => vipAddress(i.spec.vip));
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const from = pair.probeFrom;
+  if (from.kind === 'none') return null;
+  if (from.kind === 'local') {
+    const once = (vip: string) => probeVip(vip, pair.health, timeoutMs);
+    const probes = Object.fromEntries(
+      await Promise.all(
+        vips.map(async (vip) => {
+          const first = await once(vip);
+          if (first.ok || !opts.retry) return [vip, first] as const;
+          await sleep(500);
+          return [vip, await once(vip)] as const;
+        }),
+      ),
+    );
+    return { from: null, probes };
+  }
+  const name = from.host;
+  let host: Host;
+  try {
+    host = await connect(name);
+  } catch (e) {
+    return {
+      from: name,
+      probes: {},
+      warning: `cannot reach probe host ${name} (${(e as Error).message}): the user's path was not asked; the nodes' own answer decides`,
+    };
+  }
+  const ask = async (which: readonly string[]) => {
+    const r = await host.exec(remoteProbeScript(which, pair.health, timeoutMs), {
+      root: false,
+      timeoutMs: 10_000 + which.length * timeoutMs,
+    });
+    return parseRemoteProbe(r.stdout, pair.health, name, timeoutMs);
+  };
+  try {
+    const first = await ask(vips);
+    if (first.tool === 'none')
+      return {
+        from: name,
+        probes: {},
+        warning: `probe host ${name} has neither curl nor wget: the user's path was not asked (install curl there); the nodes' own answer decides`,
+      };
+    const failed = vips.filter((v) => !first.probes[v]?.ok);
+    if (!opts.retry || failed.length === 0) return { from: name, probes: first.probes };
+    await sleep(500);
+    const again = await ask(failed);
+    return { from: name, probes: { ...first.probes, ...again.probes } };
+  } catch (e) {
+    return {
+      from: name,
+      probes: {},
+      warning: `probe host ${name} could not ask the VIPs (${(e as Error).message}); the nodes' own answer decides`,
+    };
+  }
 }

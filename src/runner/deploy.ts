@@ -23,7 +23,7 @@ import {
 import { wantedSkeleton, wantedState, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 import { serviceActive } from '../platforms/services.js';
-import { probeVip, type ClientProbe } from './client-probe.js';
+import { askClients, type ClientView } from './client-probe.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
@@ -221,12 +221,20 @@ async function proveCheck(pair: PairModel, run: PairRun, installed: boolean): Pr
   return proofRefusal(proof, run.target.name, nginx, false);
 }
 
-/** The user's path through each VIP, asked from this machine. */
-async function clientProbes(pair: PairModel): Promise<Record<string, ClientProbe>> {
-  return Object.fromEntries(
-    await Promise.all(
-      pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeVip(vipAddress(i.spec.vip), pair.health)] as const),
-    ),
+/** The user's path through each VIP, asked from this machine or the inventory's probe host. */
+async function clientProbes(pair: PairModel, connect: Connector): Promise<ClientView | null> {
+  return askClients(pair, connect);
+}
+
+/** The VIP verdicts with the user's path as asked; a probe host that could not ask is a warning. */
+function judgeWithClients(
+  pair: PairModel,
+  probes: Record<string, VipProbe | null>,
+  expected: (master: string) => string | null,
+  view: ClientView | null,
+): VipVerdict[] {
+  return judgeVips(pair, probes, expected, view?.probes ?? {}).map((v) =>
+    view?.warning ? { ...v, warnings: [...(v.warnings ?? []), view.warning] } : v,
   );
 }
 
@@ -240,7 +248,12 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
   // A converged pair was already probed in the facts round trip: no extra exec, and nothing is
   // settling, so that look is the verdict (an upstream down does not heal by waiting).
   if (nothingChanged && all.every((r) => r.probe))
-    return judgeVips(pair, Object.fromEntries(all.map((r) => [r.target.name, r.probe!])), expected, await clientProbes(pair));
+    return judgeWithClients(
+      pair,
+      Object.fromEntries(all.map((r) => [r.target.name, r.probe!])),
+      expected,
+      await clientProbes(pair, opts.connect),
+    );
   // With a node down there is nothing to wait for: one look, then report what is there.
   const until = healthy ? Date.now() + (opts.verifyTimeoutMs ?? 20_000) : 0;
   const look = async () => {
@@ -258,7 +271,7 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
         }),
       ),
     );
-    return judgeVips(pair, probes, expected, await clientProbes(pair));
+    return judgeWithClients(pair, probes, expected, await clientProbes(pair, opts.connect));
   };
   return (await poll(look, (verdicts) => verdicts !== undefined && verdicts.every((v) => v.ok), { until, everyMs: 500 }))!;
 }

@@ -1,13 +1,13 @@
 // `haops status`: per pair and instance, who holds the VIP, keepalived's state and effective
 // priority against the model's, nginx, its upstream servers and the tracked check on each node
-// (one exec per node), and the user's path through the VIP asked from this machine.
+// (one exec per node), and the user's path through the VIP asked from this machine or the probe host.
 import { serviceActive } from '../platforms/services.js';
 import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
-import { clientProblem, probeVip, type ClientProbe } from '../runner/client-probe.js';
+import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
 import {
   checkProblem,
   checkProofScript,
@@ -48,7 +48,7 @@ export interface InstanceStatus {
   holders: string[];
   /** The node that answered /haops-health through the VIP when asked from the nodes (second opinion). */
   servedBy: string | null;
-  /** The user's path: health_path through the VIP, asked from this machine. */
+  /** The user's path: health_path through the VIP, asked from this machine or the probe host. */
   client?: ClientProbe | null;
   verdict: 'ok' | 'outage' | 'split brain' | 'unknown' | 'degraded';
   problem?: string;
@@ -62,6 +62,8 @@ export interface PairStatus {
   problems: string[];
   /** Worth knowing, not failing: some upstream servers down, nodes that cannot reach their own VIP. */
   warnings: string[];
+  /** Where the user's path was asked from: 'this machine', a probe host's name, or 'none'. */
+  probedFrom?: string;
   ok: boolean;
 }
 
@@ -93,14 +95,6 @@ export function statusScript(pair: PairModel): string {
 /** A failed check proves something only if nginx ran before and after it: else its verdict is unknown. */
 function trustedProof(p: CheckProof, nginxThroughout: boolean): CheckProof {
   return p.ok === false && p.exit !== null && !nginxThroughout ? { ...p, ok: null } : p;
-}
-
-/** The user's path once, and once more half a second later if it failed (a VIP mid-move, a stale ARP entry). */
-async function probeTwice(vip: string, health: PairModel['health']): Promise<ClientProbe> {
-  const first = await probeVip(vip, health);
-  if (first.ok) return first;
-  await new Promise((r) => setTimeout(r, 500));
-  return probeVip(vip, health);
 }
 
 export function parseStatus(host: string, pair: PairModel, stdout: string): NodeStatus {
@@ -247,12 +241,7 @@ export async function pairStatus(
   opts: { client?: boolean } = {},
 ): Promise<PairStatus> {
   // The user's path is asked while the nodes run their scripts: same moment, no added wait.
-  const clientsP =
-    opts.client === false
-      ? Promise.resolve({})
-      : Promise.all(
-          pair.instances.map(async (i) => [vipAddress(i.spec.vip), await probeTwice(vipAddress(i.spec.vip), pair.health)] as const),
-        ).then(Object.fromEntries);
+  const clientsP: Promise<ClientView | null> = opts.client === false ? Promise.resolve(null) : askClients(pair, connect, { retry: true });
   const nodes = await Promise.all(
     pair.nodes.map(async (n) => {
       try {
@@ -262,13 +251,20 @@ export async function pairStatus(
       }
     }),
   );
-  return judgePair(pair, nodes, await clientsP);
+  const view = await clientsP;
+  const judged = judgePair(pair, nodes, view?.probes ?? {});
+  if (view?.warning) judged.warnings.push(view.warning);
+  return { ...judged, probedFrom: opts.client === false ? undefined : (view?.from ?? (view ? 'this machine' : 'none')) };
 }
 
 export function formatStatus(pairs: PairStatus[]): string {
   const out: string[] = [];
   for (const p of pairs) {
     out.push(`pair ${p.pair}: ${p.ok ? 'healthy' : 'UNHEALTHY'}`);
+    if (p.probedFrom)
+      out.push(
+        `  clients' path asked from ${p.probedFrom === 'this machine' ? 'this machine' : p.probedFrom === 'none' ? 'nowhere (probe: none; the nodes answer for it)' : `probe host ${p.probedFrom}`}`,
+      );
     for (const n of p.nodes) {
       if (!n.reachable) {
         out.push(`  ${n.host}: UNREACHABLE (${n.error ?? 'no answer'})`);
