@@ -86,9 +86,14 @@ export function clientProblem(vip: string, health: HealthModel, client: ClientPr
     const why = client.status === 502 || client.status === 504 ? ': nginx cannot reach its upstream servers' : '';
     return `${where} answered ${client.status}${by}, expected ${health.min === health.max ? health.min : `${health.min}-${health.max}`}${why}`;
   }
+  // No route or no answer from this machine: it may simply not be on the clients' LAN (an ops laptop behind a jump host).
+  const offLan =
+    !client.from && (client.failure === 'unreachable' || client.failure === 'timeout')
+      ? " or is this machine off the clients' LAN? (probe: { from: HOST } asks from a host on it)"
+      : '';
   if (nodeSide)
-    return `nginx answers through ${vip} on the node (${nodeSide}), but clients cannot reach ${where} from ${fromWhere(client)} (${client.error ?? client.failure}): firewall?`;
-  return `${where} does not answer from ${fromWhere(client)} (${client.error ?? client.failure})`;
+    return `nginx answers through ${vip} on the node (${nodeSide}), but clients cannot reach ${where} from ${fromWhere(client)} (${client.error ?? client.failure}): firewall?${offLan}`;
+  return `${where} does not answer from ${fromWhere(client)} (${client.error ?? client.failure})${offLan ? `:${offLan.replace(' or is', ' is')}` : ''}`;
 }
 
 const fromWhere = (c: Pick<ClientProbe, 'from'>) => (c.from ? `probe host ${c.from}` : 'here');

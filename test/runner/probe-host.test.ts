@@ -118,7 +118,8 @@ describe('probe host trouble (simulated probe host)', () => {
     expect(view).toEqual({
       from: 'probe1',
       probes: {},
-      warning: "probe host probe1 has neither curl nor wget: the user's path was not asked (install curl there); the nodes' own answer decides",
+      warning:
+        "probe host probe1 has neither curl nor wget: the user's path was not asked (install curl there); the nodes' own answer decides",
     });
   });
 

@@ -92,7 +92,7 @@ describe('status tells the truth about the service', () => {
     );
     expect(s.ok).toBe(false);
     expect(s.instances[0]!.problem).toBe(
-      'nginx answers through 10.9.0.100 on the node (a1), but clients cannot reach http://10.9.0.100:80/ from here (no answer within 2 s): firewall?',
+      "nginx answers through 10.9.0.100 on the node (a1), but clients cannot reach http://10.9.0.100:80/ from here (no answer within 2 s): firewall? or is this machine off the clients' LAN? (probe: { from: HOST } asks from a host on it)",
     );
   });
 });

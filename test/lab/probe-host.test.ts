@@ -1,0 +1,136 @@
+// A probe host the inventory names (issue 15), on the real lab: this machine cannot reach the
+// VIPs (an unreachable route, as for a laptop off the servers' LAN), the other pair's node3 can.
+// status and deploy's VIP check ask from node3 and say so. Needs the second pair's nodes: boots a
+// four-node lab when fewer are up, and puts the default lab back afterwards.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { labWanted } from '../global-setup.js';
+import { haops, json } from './cli.js';
+import { re } from './net.js';
+
+const LAB = 'inventory/lab.yaml';
+interface LabYaml {
+  hosts: Record<string, unknown>;
+  pairs: Record<string, { instances: { vip: string }[]; probe?: { from: string } }>;
+  probe?: { from: string };
+}
+const lab = () => parse(readFileSync(LAB, 'utf8')) as LabYaml;
+const vips = () => lab().pairs.lab!.instances.map((i) => i.vip.split('/')[0]!);
+
+/** The lab's first pair alone (the second pair's nodes stay bare), probed from `from`. */
+function inventoryProbedFrom(from: string | null): string {
+  const inv = lab();
+  inv.pairs = { lab: inv.pairs.lab! };
+  if (from) inv.pairs.lab!.probe = { from };
+  const file = join(mkdtempSync(join(tmpdir(), 'haops-probe-')), 'lab.yaml');
+  writeFileSync(file, stringify(inv));
+  return file;
+}
+
+/** This machine loses its way to the VIPs; SSH to the nodes (their own addresses) still works. */
+const routes = (op: 'add' | 'del') => {
+  for (const v of vips()) {
+    try {
+      execFileSync('ip', ['route', op, 'unreachable', `${v}/32`], { stdio: 'ignore' });
+    } catch {
+      if (op === 'add') throw new Error(`cannot add the unreachable route to ${v}`);
+    }
+  }
+};
+
+describe.skipIf(!labWanted())('a probe host on the clients’ LAN (real lab, node3 probes pair lab)', () => {
+  let booted = false;
+  let local = '';
+  let fromNode3 = '';
+  beforeAll(async () => {
+    if (!Object.hasOwn(lab().hosts, 'node3')) {
+      const r = await haops(['lab', 'up', '--nodes', '4']);
+      if (r.code !== 0) throw new Error(r.stderr);
+      booted = true;
+    }
+    local = inventoryProbedFrom(null);
+    fromNode3 = inventoryProbedFrom('node3');
+    const d = await haops(['deploy', local]);
+    if (d.code !== 0) throw new Error(d.stdout + d.stderr);
+    routes('add');
+  }, 600_000);
+  afterAll(async () => {
+    routes('del');
+    if (booted) await haops(['lab', 'up']); // back to the default two-node lab for the other files
+  }, 600_000);
+
+  it('asked from this machine, status fails: the nodes serve the VIPs, but clients here cannot reach them', async () => {
+    const r = await haops(['status', local]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/clients' path asked from this machine/);
+    for (const v of vips())
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `nginx answers through ${re(v)} on the node \\(node\\d\\), but clients cannot reach http://${re(v)}:80/ from here \\(.*EHOSTUNREACH.*\\): firewall\\? or is this machine off the clients' LAN\\? \\(probe: \\{ from: HOST \\}`,
+        ),
+      );
+  });
+
+  it('probe: { from: node3 }: status asks from node3, which each node answered, and is healthy', async () => {
+    const r = await haops(['status', fromNode3]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/pair lab: healthy\n {2}clients' path asked from probe host node3\n/);
+    const [a, b] = vips();
+    expect(r.stdout).toMatch(new RegExp(`VIP ${re(a!)} on node1, http://${re(a!)}:80/ answered 200 by node1: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIP ${re(b!)} on node2, http://${re(b!)}:80/ answered 200 by node2: ok`));
+    const j = json(await haops(['status', fromNode3, '--json']));
+    expect(j.pairs[0].probedFrom).toBe('node3');
+    expect(j.pairs[0].instances[0].client).toMatchObject({ ok: true, from: 'node3', node: 'node1' });
+  });
+
+  it("deploy's VIP check asks from node3 too: converged, nothing changed", async () => {
+    const r = await haops(['deploy', fromNode3]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`lab/VI_LAB: VIP ${re(vips()[0]!)} on node1, http://${re(vips()[0]!)}:80/ from probe host node3 answered 200 by node1`),
+    );
+    expect(r.stdout).toMatch(/converged: changed 0/);
+    const here = await haops(['deploy', local]);
+    expect(here.code).toBe(1);
+    expect(here.stdout).toMatch(/clients cannot reach .* from here/);
+  });
+
+  it('node1 drops node3 unanswered: the probe host reports what its clients would see, naming itself', async () => {
+    const [a] = vips();
+    // nginx on node1 closes the connection unanswered (444) for node3 only: a client-side block the nodes cannot see.
+    onNode(
+      'node1',
+      `sed -i 's#^\\(\\s*server_name .*\\)$#\\1\\n    if ($remote_addr = ${address('node3')}) { return 444; }#' /etc/nginx/conf.d/haops.conf && nginx -t -q && systemctl reload nginx`,
+    );
+    try {
+      const r = await haops(['status', fromNode3]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `nginx answers through ${re(a!)} on the node \\(node1\\), but clients cannot reach http://${re(a!)}:80/ from probe host node3 \\(connection reset\\): firewall\\?`,
+        ),
+      );
+    } finally {
+      const d = await haops(['deploy', fromNode3]); // puts the inventory's site back
+      expect(d.code, d.stdout).toBe(0);
+    }
+  });
+});
+
+const labYaml = () =>
+  parse(readFileSync(LAB, 'utf8')) as { ssh: { identity_file: string; known_hosts: string }; hosts: Record<string, { address: string }> };
+const address = (n: string) => labYaml().hosts[n]!.address;
+function onNode(node: string, command: string): string {
+  const { ssh } = labYaml();
+  return execFileSync(
+    'ssh',
+    ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${ssh.known_hosts}`, '-i', ssh.identity_file, `root@${address(node)}`, command],
+    {
+      encoding: 'utf8',
+    },
+  );
+}
