@@ -8,7 +8,8 @@ import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { pairStatus } from '../status/status.js';
-import { HttpProbe } from './http-probe.js';
+import { HttpProbe, type ProbeMarks } from './http-probe.js';
+import { RemoteHttpProbe } from './remote-probe.js';
 import { NeighbourWatch } from './neighbour.js';
 import { NotifyWatch } from './notify-watch.js';
 import type { NodeModel } from '../model/derive.js';
@@ -84,6 +85,8 @@ export interface DrillReport {
   stats?: Record<'failoverSeconds' | 'httpRecoverySeconds' | 'failbackSeconds', { min: number; median: number; max: number } | null>;
   /** What keepalived's timers predict for this fault with the pair's settings on the installed keepalived (haops plan's figure). */
   expected?: ExpectedFailover & { keepalived: string; measured: number | null; agrees: boolean | null };
+  /** Where the HTTP probe ran: 'this machine' or the inventory's probe host. */
+  probedFrom?: string;
   problems: string[];
 }
 
@@ -168,7 +171,7 @@ interface RoundRun {
   targets: PairInstance[];
   macs: Record<string, string>;
   notify: NotifyWatch | null;
-  probes: HttpProbe[];
+  probes: ProbeMarks[];
   neighs: (NeighbourWatch | null)[];
   rows: VipRound[];
   problems: string[];
@@ -323,10 +326,9 @@ export class Drill {
     this.events = [];
     await this.watch(vips);
     const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
-    const probes = vips.map((vip) => new HttpProbe(vip, { ...this.pair.health, port }, this.opts.probeMs ?? 20));
+    const probes = await this.startProbes(vips, port);
     const startedAt = Date.now();
     const neighs = vips.map((vip) => NeighbourWatch.start(vip));
-    for (const p of probes) p.start();
     await sleep(300);
     const rows: VipRound[] = targets.map((t, i) => ({
       instance: t.spec.name,
@@ -343,6 +345,34 @@ export class Drill {
       vipArrivedAt: null,
     }));
     return { n, from, other, targets, macs, notify, probes, neighs, rows, problems: [], startedAt, restoreAt: null, before: pre.status };
+  }
+
+  /**
+   * The user's path, asked every probeMs from where the inventory says clients are: this machine,
+   * or the probe host (one streamed loop per VIP there, its marks moved onto our clock).
+   * `probe: none` still probes from here: a drill without the user's path proves nothing.
+   */
+  private async startProbes(vips: string[], port: number): Promise<ProbeMarks[]> {
+    const health = { ...this.pair.health, port };
+    const every = this.opts.probeMs ?? 20;
+    const from = this.pair.probeFrom;
+    const host = from.kind === 'host' ? this.hosts[from.host] : undefined;
+    if (from.kind !== 'host' || !host) {
+      const probes = vips.map((vip) => new HttpProbe(vip, health, every));
+      for (const p of probes) p.start();
+      return probes;
+    }
+    await this.measureClock(host.name);
+    const clock = this.clocks[host.name];
+    if (!clock) throw new DrillRefused(`cannot read the clock of probe host ${host.name} (date +%s%N): its probe marks could not be timed`);
+    const probes = vips.map((vip) => new RemoteHttpProbe(host, vip, health, clock.offsetMs, every));
+    await Promise.all(probes.map((p) => p.start()));
+    const problem = probes.find((p) => p.problem)?.problem;
+    if (problem) {
+      for (const p of probes) p.stop();
+      throw new DrillRefused(problem);
+    }
+    return probes;
   }
 
   /** Puts the fault in place (its restore armed first); returns when it was put. */

@@ -9,8 +9,37 @@ import type { ProbeMark } from './trace.js';
 
 const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
-export class HttpProbe {
-  private samples: ProbeMark[] = [];
+/** The drill's view of a probe, wherever its requests are sent from: marks on this machine's clock. */
+export abstract class ProbeMarks {
+  protected samples: ProbeMark[] = [];
+
+  abstract start(): void | Promise<void>;
+  abstract stop(): void;
+
+  /** Every request so far, in the order they were sent. */
+  marks(): ProbeMark[] {
+    return [...this.samples].sort((a, b) => a.sentAt - b.sentAt);
+  }
+
+  /** Time of the first answer by `node` sent after t0, waiting up to timeoutMs for it. */
+  async firstSuccessAfter(t0: number, node: string, timeoutMs: number): Promise<number | null> {
+    // In send order: answers may arrive out of order (a remote probe's requests overlap).
+    const s = await pollFor(() => this.marks().find((x) => x.sentAt >= t0 && x.ok && x.node === node), {
+      until: t0 + timeoutMs,
+      everyMs: 50,
+    });
+    return s?.at ?? null;
+  }
+
+  /** Requests sent after t0 that failed, up to the first success after them. */
+  failuresSince(t0: number): number {
+    const after = this.samples.filter((s) => s.sentAt >= t0).sort((a, b) => a.sentAt - b.sentAt);
+    const lastFail = after.map((s) => s.ok).lastIndexOf(false);
+    return after.slice(0, lastFail + 1).filter((s) => !s.ok).length;
+  }
+}
+
+export class HttpProbe extends ProbeMarks {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -18,7 +47,9 @@ export class HttpProbe {
     private readonly health: HealthModel,
     private readonly intervalMs = 100,
     private readonly timeoutMs = 400,
-  ) {}
+  ) {
+    super();
+  }
 
   start(): void {
     this.timer = setInterval(() => this.once(), this.intervalMs);
@@ -27,11 +58,6 @@ export class HttpProbe {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-  }
-
-  /** Every request so far, in the order they were sent. */
-  marks(): ProbeMark[] {
-    return [...this.samples].sort((a, b) => a.sentAt - b.sentAt);
   }
 
   private once(): void {
@@ -54,21 +80,5 @@ export class HttpProbe {
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, node: null, failure: probeFailure(e) ?? 'other' }));
-  }
-
-  /** Time of the first answer by `node` sent after t0, waiting up to timeoutMs for it. */
-  async firstSuccessAfter(t0: number, node: string, timeoutMs: number): Promise<number | null> {
-    const s = await pollFor(() => this.samples.find((x) => x.sentAt >= t0 && x.ok && x.node === node), {
-      until: t0 + timeoutMs,
-      everyMs: 50,
-    });
-    return s?.at ?? null;
-  }
-
-  /** Requests sent after t0 that failed, up to the first success after them. */
-  failuresSince(t0: number): number {
-    const after = this.samples.filter((s) => s.sentAt >= t0).sort((a, b) => a.sentAt - b.sentAt);
-    const lastFail = after.map((s) => s.ok).lastIndexOf(false);
-    return after.slice(0, lastFail + 1).filter((s) => !s.ok).length;
   }
 }

@@ -35,12 +35,18 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
     vip: node ? pair.instances.map((i) => i.spec.vip.split('/')[0]).join(', ') : instance.spec.vip.split('/')[0]!,
     fault,
     rounds: [],
+    probedFrom: pair.probeFrom.kind === 'host' ? pair.probeFrom.host : 'this machine',
     problems: [],
   };
   const hosts: Record<string, Host> = {};
   let drill: Drill | null = null;
   try {
     for (const n of pair.nodes) hosts[n] = await connect(n);
+    // The probe host (inventory probe: { from: HOST }): status and the HTTP probe ask from there.
+    if (pair.probeFrom.kind === 'host') {
+      hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
+      log(`HTTP through the VIP is probed from probe host ${pair.probeFrom.host}`);
+    }
     const expected = await expectedFor(run, hosts[instance.backup]!).catch(() => undefined);
     if (expected) report.expected = { ...expected, measured: null, agrees: null };
     drill = new Drill(pair, instance, hosts, {

@@ -108,17 +108,19 @@ const VIP_LINE = '@@haops-client';
 export function remoteProbeScript(vips: readonly string[], health: HealthModel, timeoutMs = 2000): string {
   const secs = Math.max(1, Math.round(timeoutMs / 1000));
   const lines = [
+    // A proxy or a ~/.curlrc on the probe host would answer instead of the VIP: neither is used.
+    'unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
     'if command -v curl >/dev/null 2>&1; then t=curl; elif command -v wget >/dev/null 2>&1; then t=wget; else t=none; fi',
     // GNU wget retries 20 times unless told; BusyBox's has no -t.
     "wt=; [ $t = wget ] && wget --version 2>/dev/null | grep -q 'GNU Wget' && wt='-t 1'",
     'echo "tool $t"',
     'hp() {',
     '  case $t in',
-    `  curl) out=$(curl -sSv -o /dev/null -m ${secs} -A haops-probe -w '@@ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+    `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
     `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
     '  *) out=; rc=127 ;;',
     '  esac',
-    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|^@@ms ' | head -n 20 | sed 's/^/| /'`,
+    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
     '  echo "rc $rc"',
     '}',
   ];
@@ -149,7 +151,7 @@ export function parseRemoteProbe(
     const statuses = text.map((l) => /^(?:< )? *HTTP\/[\d.]+ (\d{3})\b/.exec(l)?.[1]).filter(Boolean);
     const header = text.map((l) => /x-haops-node:\s*(\S+)/i.exec(l)?.[1]).find(Boolean);
     const node = header && NODE_RE.test(header) ? header : null;
-    const secs = Number(/^@@ms ([\d.]+)/m.exec(text.join('\n'))?.[1]);
+    const secs = Number(/^haops-ms ([\d.]+)/m.exec(text.join('\n'))?.[1]);
     const ms = Number.isFinite(secs) ? Math.round(secs * 1000) : 0;
     const status = statuses.length ? Number(statuses[statuses.length - 1]) : undefined;
     if (status !== undefined && (tool === 'wget' || rc === 0)) {

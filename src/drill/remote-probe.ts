@@ -1,0 +1,118 @@
+// The drill's HTTP probe run on the inventory's probe host: a shell loop there starts one curl
+// every interval (in the background, so a hung request does not delay the next) and streams one
+// line per request over a single SSH channel; each mark is put on this machine's clock.
+import { shellQuote } from '../core/quote.js';
+import type { HealthModel } from '../model/derive.js';
+import { probeFailure, type ProbeFailure } from '../runner/client-probe.js';
+import type { Host, StreamHandle } from '../ssh/host.js';
+import { ProbeMarks } from './http-probe.js';
+import type { ProbeMark } from './trace.js';
+
+const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); only a
+ * refused or unroutable connect (curl 7) is asked again verbosely, for the kind. It ends after
+ * `maxSeconds` worth of requests even if the channel's close never reaches it.
+ */
+export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
+  const url = shellQuote(`http://${vip}:${health.port}${health.path}`);
+  const t = (timeoutMs / 1000).toFixed(3);
+  const max = Math.ceil((maxSeconds * 1000) / intervalMs);
+  return [
+    'LC_ALL=C; export LC_ALL; unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
+    "command -v curl >/dev/null 2>&1 || { echo 'nocurl'; exit 0; }",
+    `u=${url}; i=0`,
+    'echo ready',
+    `while [ $i -lt ${max} ]; do`,
+    '  i=$((i+1))',
+    '  (',
+    '    s=${EPOCHREALTIME:-$(date +%s.%N)}',
+    `    o=$(curl -q -s -D - -o /dev/null -m ${t} -A haops-drill -w '\\nhaops-w %{http_code} %{time_total}' "$u" 2>/dev/null); rc=$?`,
+    '    n=-',
+    '    case $o in *[Xx]-[Hh]aops-[Nn]ode:*) n=${o#*[Xx]-[Hh]aops-[Nn]ode: }; n=${n%%[!A-Za-z0-9_.-]*} ;; esac',
+    '    w=',
+    `    [ $rc = 7 ] && w=$(curl -q -sv -o /dev/null -m ${t} "$u" 2>&1 | grep -ioE -m1 'connection refused|no route to host|network is unreachable|host is unreachable')`,
+    // -w @... would read a file: the mark starts with a word.
+    '    case $o in *haops-w\\ *) r=${o##*haops-w } ;; *) r="000 0" ;; esac',
+    '    echo "m $s $rc ${n:--} $r $w"',
+    '  ) &',
+    `  sleep ${(intervalMs / 1000).toFixed(3)}`,
+    'done',
+  ].join('\n');
+}
+
+/** One streamed line as a mark on the probe host's clock (seconds); null for anything else. */
+export function parseProbeLine(
+  line: string,
+  vip: string,
+  health: HealthModel,
+): (Omit<ProbeMark, 'sentAt' | 'at'> & { startS: number; tookS: number }) | null {
+  const m = /^m (\d+[.,]\d+) (\d+) (\S+) (\d{3}) ([\d.,]+) ?(.*)$/.exec(line.trim());
+  if (!m) return null;
+  const startS = Number(m[1]!.replace(',', '.'));
+  const rc = Number(m[2]);
+  const node = NODE_RE.test(m[3]!) ? m[3]! : null;
+  const status = Number(m[4]);
+  const tookS = Number(m[5]!.replace(',', '.'));
+  const why = m[6]!.toLowerCase();
+  if (rc === 0 && status > 0) {
+    const ok = status >= health.min && status <= health.max;
+    return { vip, ok, node, status, startS, tookS, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) };
+  }
+  return { vip, ok: false, node, startS, tookS, failure: curlFailure(rc, why) };
+}
+
+function curlFailure(rc: number, why: string): ProbeFailure {
+  if (rc === 28) return 'timeout';
+  if (rc === 52 || rc === 56) return 'reset';
+  if (rc === 7) return why.includes('refused') ? 'refused' : why ? 'unreachable' : 'other';
+  return 'other';
+}
+
+export class RemoteHttpProbe extends ProbeMarks {
+  private handle: StreamHandle | null = null;
+  /** Set when the probe host cannot run the loop (no curl). */
+  problem: string | null = null;
+
+  constructor(
+    private readonly host: Host,
+    private readonly vip: string,
+    private readonly health: HealthModel,
+    /** The probe host's clock minus ours, in ms (the drill measures it as for the nodes). */
+    private readonly offsetMs: number,
+    private readonly intervalMs = 20,
+    private readonly timeoutMs = 400,
+    private readonly maxSeconds = 600,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    let ready: () => void = () => {};
+    const started = new Promise<void>((r) => (ready = r));
+    this.handle = await this.host.stream(
+      probeLoopScript(this.vip, this.health, this.intervalMs, this.timeoutMs, this.maxSeconds),
+      (line) => {
+        if (line === 'ready') return ready();
+        if (line === 'nocurl') {
+          this.problem = `probe host ${this.host.name} has no curl: the drill's probe needs it there (install curl)`;
+          return ready();
+        }
+        const p = parseProbeLine(line, this.vip, this.health);
+        if (!p) return;
+        const { startS, tookS, ...mark } = p;
+        const sentAt = Math.round(startS * 1000 - this.offsetMs);
+        this.samples.push({ ...mark, sentAt, at: sentAt + Math.round(tookS * 1000) });
+      },
+      { root: false },
+    );
+    // The loop says it runs (or cannot) before any fault is put in place.
+    await Promise.race([started, this.handle.done.then(() => undefined)]);
+  }
+
+  stop(): void {
+    this.handle?.stop();
+    this.handle = null;
+  }
+}
