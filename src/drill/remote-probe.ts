@@ -27,30 +27,32 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     `while [ $i -lt ${max} ]; do`,
     '  i=$((i+1))',
     '  (',
-    '    s=${EPOCHREALTIME:-$(date +%s.%N)}',
     `    o=$(curl -q -s -D - -o /dev/null -m ${t} -A haops-drill -w '\\nhaops-w %{http_code} %{time_total}' "$u" 2>/dev/null); rc=$?`,
+    // Stamped when curl is done: on a busy host curl may start well after the loop forked it,
+    // so its start is this stamp less its own time_total.
+    '    e=${EPOCHREALTIME:-$(date +%s.%N)}',
     '    n=-',
     '    case $o in *[Xx]-[Hh]aops-[Nn]ode:*) n=${o#*[Xx]-[Hh]aops-[Nn]ode: }; n=${n%%[!A-Za-z0-9_.-]*} ;; esac',
     '    w=',
     `    [ $rc = 7 ] && w=$(curl -q -sv -o /dev/null -m ${t} "$u" 2>&1 | grep -ioE -m1 'connection refused|no route to host|network is unreachable|host is unreachable')`,
     // -w @... would read a file: the mark starts with a word.
     '    case $o in *haops-w\\ *) r=${o##*haops-w } ;; *) r="000 0" ;; esac',
-    '    echo "m $s $rc ${n:--} $r $w"',
+    '    echo "m $e $rc ${n:--} $r $w"',
     '  ) &',
     `  sleep ${(intervalMs / 1000).toFixed(3)}`,
     'done',
   ].join('\n');
 }
 
-/** One streamed line as a mark on the probe host's clock (seconds); null for anything else. */
+/** One streamed line: a mark with its end and duration on the probe host's clock (seconds); null for anything else. */
 export function parseProbeLine(
   line: string,
   vip: string,
   health: HealthModel,
-): (Omit<ProbeMark, 'sentAt' | 'at'> & { startS: number; tookS: number }) | null {
+): (Omit<ProbeMark, 'sentAt' | 'at'> & { endS: number; tookS: number }) | null {
   const m = /^m (\d+[.,]\d+) (\d+) (\S+) (\d{3}) ([\d.,]+) ?(.*)$/.exec(line.trim());
   if (!m) return null;
-  const startS = Number(m[1]!.replace(',', '.'));
+  const endS = Number(m[1]!.replace(',', '.'));
   const rc = Number(m[2]);
   const node = NODE_RE.test(m[3]!) ? m[3]! : null;
   const status = Number(m[4]);
@@ -58,9 +60,9 @@ export function parseProbeLine(
   const why = m[6]!.toLowerCase();
   if (rc === 0 && status > 0) {
     const ok = status >= health.min && status <= health.max;
-    return { vip, ok, node, status, startS, tookS, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) };
+    return { vip, ok, node, status, endS, tookS, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) };
   }
-  return { vip, ok: false, node, startS, tookS, failure: curlFailure(rc, why) };
+  return { vip, ok: false, node, endS, tookS, failure: curlFailure(rc, why) };
 }
 
 function curlFailure(rc: number, why: string): ProbeFailure {
@@ -101,9 +103,9 @@ export class RemoteHttpProbe extends ProbeMarks {
         }
         const p = parseProbeLine(line, this.vip, this.health);
         if (!p) return;
-        const { startS, tookS, ...mark } = p;
-        const sentAt = Math.round(startS * 1000 - this.offsetMs);
-        this.samples.push({ ...mark, sentAt, at: sentAt + Math.round(tookS * 1000) });
+        const { endS, tookS, ...mark } = p;
+        const at = Math.round(endS * 1000 - this.offsetMs);
+        this.samples.push({ ...mark, sentAt: at - Math.round(tookS * 1000), at });
       },
       { root: false },
     );

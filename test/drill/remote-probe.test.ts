@@ -91,7 +91,7 @@ describe('drill probe lines', () => {
       ok: true,
       node: 'node1',
       status: 200,
-      startS: 1764100000.123456,
+      endS: 1764100000.123456,
       tookS: 0.001234,
     });
     expect(parseProbeLine('m 1764100000,5 0 node2 502 0,002', '10.0.0.1', h)).toMatchObject({ ok: false, failure: '5xx', status: 502 });
