@@ -235,7 +235,20 @@ export async function askClients(
       root: false,
       timeoutMs: 10_000 + which.length * timeoutMs,
     });
-    return parseRemoteProbe(r.stdout, pair.health, name, timeoutMs);
+    const parsed = parseRemoteProbe(r.stdout, pair.health, name, timeoutMs);
+    // Only the VIPs asked, each with an answer: a script cut short still says something per VIP.
+    const probes: Record<string, ClientProbe> = {};
+    for (const vip of which)
+      probes[vip] = parsed.probes[vip] ?? {
+        url: `http://${vip}:${pair.health.port}${pair.health.path}`,
+        ok: false,
+        node: null,
+        ms: r.durationMs,
+        from: name,
+        failure: 'other',
+        error: `the probe host's script gave no answer for it (exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]!.slice(0, 200)}` : ''})`,
+      };
+    return { tool: parsed.tool, probes };
   };
   try {
     const first = await ask(vips);

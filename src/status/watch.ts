@@ -20,7 +20,7 @@ function facts(p: PairStatus): Map<string, string> {
     f.set(`VIP ${i.vip} holder`, i.holders.join(' and ') || 'nobody');
     if (i.client)
       f.set(
-        `VIP ${i.vip} from here`,
+        `VIP ${i.vip} from ${i.client.from ? `probe host ${i.client.from}` : 'here'}`,
         i.client.ok ? `ok (${i.client.node ?? '?'})` : `FAILS (${i.client.error ?? i.client.failure ?? 'no answer'})`,
       );
     f.set(`${i.instance} verdict`, i.verdict === 'ok' ? 'ok' : `${i.verdict}: ${i.problem ?? ''}`);
