@@ -11,8 +11,8 @@ import type { ProbeMark } from './trace.js';
 const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /**
- * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); only a
- * refused or unroutable connect (curl 7) is asked again verbosely, for the kind. It ends after
+ * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); one curl per
+ * request, its verbose output read by the shell's own pattern matching. It ends after
  * `maxSeconds` worth of requests even if the channel's close never reaches it.
  */
 export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
@@ -27,16 +27,17 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     `while [ $i -lt ${max} ]; do`,
     '  i=$((i+1))',
     '  (',
-    `    o=$(curl -q -s -D - -o /dev/null -m ${t} -A haops-drill -w '\\nhaops-w %{http_code} %{time_total}' "$u" 2>/dev/null); rc=$?`,
+    // -v tells refused from unroutable in the same request (curl 7.88 says only "Couldn't connect"); all in the shell, no extra process.
+    `    o=$(curl -q -sv -o /dev/null -m ${t} -A haops-drill -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
     // Stamped when curl is done: on a busy host curl may start well after the loop forked it,
     // so its start is this stamp less its own time_total.
     '    e=${EPOCHREALTIME:-$(date +%s.%N)}',
     '    n=-',
     '    case $o in *[Xx]-[Hh]aops-[Nn]ode:*) n=${o#*[Xx]-[Hh]aops-[Nn]ode: }; n=${n%%[!A-Za-z0-9_.-]*} ;; esac',
-    '    w=',
-    `    [ $rc = 7 ] && w=$(curl -q -sv -o /dev/null -m ${t} "$u" 2>&1 | grep -ioE -m1 'connection refused|no route to host|network is unreachable|host is unreachable')`,
     // -w @... would read a file: the mark starts with a word.
-    '    case $o in *haops-w\\ *) r=${o##*haops-w } ;; *) r="000 0" ;; esac',
+    '    case $o in *haops-w\\ *) r=${o##*haops-w }; r=${r%%[!0-9. ]*} ;; *) r="000 0" ;; esac',
+    '    w=',
+    "    case $o in *onnection\\ refused*) w='connection refused' ;; *o\\ route\\ to\\ host*) w='no route to host' ;; *is\\ unreachable*) w=unreachable ;; esac",
     '    echo "m $e $rc ${n:--} $r $w"',
     '  ) &',
     `  sleep ${(intervalMs / 1000).toFixed(3)}`,

@@ -73,7 +73,7 @@ describe.each(['bash', 'sh'])('drill probe loop on a simulated probe host (%s)',
     expect(await probe.firstSuccessAfter(t0, 'a2', 100)).not.toBeNull();
   });
 
-  it('a closed port: every mark refused (asked again verbosely for the kind)', async () => {
+  it("a closed port: every mark refused (curl's verbose lines, read by the shell, give the kind)", async () => {
     const probe = new RemoteHttpProbe(simulatedProbeHost(shell), '127.0.0.1', health('/', 1), 0, 50);
     await probe.start();
     await new Promise((r) => setTimeout(r, 500));
