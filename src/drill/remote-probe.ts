@@ -23,6 +23,8 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     'LC_ALL=C; export LC_ALL; unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
     "command -v curl >/dev/null 2>&1 || { echo 'nocurl'; exit 0; }",
     `u=${url}; i=0`,
+    // bash waits on a FIFO nobody writes (read -t, a builtin): no sleep process per request.
+    `if [ -n "$BASH_VERSION" ] && f=$(mktemp -u) && mkfifo "$f" 2>/dev/null && exec 9<>"$f"; then rm -f "$f"; nap() { read -r -t ${(intervalMs / 1000).toFixed(3)} -u 9 _; }; else nap() { sleep ${(intervalMs / 1000).toFixed(3)}; }; fi`,
     'echo ready',
     `while [ $i -lt ${max} ]; do`,
     '  i=$((i+1))',
@@ -40,7 +42,7 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     "    case $o in *onnection\\ refused*) w='connection refused' ;; *o\\ route\\ to\\ host*) w='no route to host' ;; *is\\ unreachable*) w=unreachable ;; esac",
     '    echo "m $e $rc ${n:--} $r $w"',
     '  ) &',
-    `  sleep ${(intervalMs / 1000).toFixed(3)}`,
+    '  nap',
     'done',
   ].join('\n');
 }
