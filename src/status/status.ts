@@ -64,6 +64,8 @@ export interface PairStatus {
   warnings: string[];
   /** Where the user's path was asked from: 'this machine', a probe host's name, or 'none'. */
   probedFrom?: string;
+  /** The probe host could not ask (unreachable, no curl or wget): the nodes' answer stood in. */
+  probeFailed?: boolean;
   ok: boolean;
 }
 
@@ -254,7 +256,11 @@ export async function pairStatus(
   const view = await clientsP;
   const judged = judgePair(pair, nodes, view?.probes ?? {});
   if (view?.warning) judged.warnings.push(view.warning);
-  return { ...judged, probedFrom: opts.client === false ? undefined : (view?.from ?? (view ? 'this machine' : 'none')) };
+  return {
+    ...judged,
+    probedFrom: opts.client === false ? undefined : (view?.from ?? (view ? 'this machine' : 'none')),
+    ...(view?.warning ? { probeFailed: true } : {}),
+  };
 }
 
 export function formatStatus(pairs: PairStatus[]): string {
@@ -263,7 +269,9 @@ export function formatStatus(pairs: PairStatus[]): string {
     out.push(`pair ${p.pair}: ${p.ok ? 'healthy' : 'UNHEALTHY'}`);
     if (p.probedFrom)
       out.push(
-        `  clients' path asked from ${p.probedFrom === 'this machine' ? 'this machine' : p.probedFrom === 'none' ? 'nowhere (probe: none; the nodes answer for it)' : `probe host ${p.probedFrom}`}`,
+        p.probeFailed
+          ? `  clients' path NOT asked: probe host ${p.probedFrom} could not (see the warning); the nodes answer for it`
+          : `  clients' path asked from ${p.probedFrom === 'this machine' ? 'this machine' : p.probedFrom === 'none' ? 'nowhere (probe: none; the nodes answer for it)' : `probe host ${p.probedFrom}`}`,
       );
     for (const n of p.nodes) {
       if (!n.reachable) {

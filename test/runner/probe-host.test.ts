@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairModel } from '../../src/model/derive.js';
 import { askClients, parseRemoteProbe, remoteProbeScript } from '../../src/runner/client-probe.js';
 import type { Host } from '../../src/ssh/host.js';
-import { judgePair } from '../../src/status/status.js';
+import { formatStatus, judgePair, pairStatus } from '../../src/status/status.js';
 import { webPair } from '../fixtures/web-pair.js';
 
 const which = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
@@ -128,6 +128,13 @@ describe('probe host trouble (simulated probe host)', () => {
       throw new Error('probe1: connection refused (port 22)');
     });
     expect(view!.warning).toMatch(/^cannot reach probe host probe1 \(probe1: connection refused \(port 22\)\)/);
+    const st = await pairStatus(pairAt(health()), async (name) => {
+      throw new Error(`${name}: connection refused (port 22)`);
+    });
+    expect(formatStatus([st])).toMatch(
+      /^pair web: UNHEALTHY\n {2}clients' path NOT asked: probe host probe1 could not \(see the warning\); the nodes answer for it\n/,
+    );
+    expect(st.warnings).toContain(view!.warning);
   });
 
   it('status names the probe host when clients cannot reach the VIP from it while nginx answers on the node', () => {
