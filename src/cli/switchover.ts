@@ -7,6 +7,7 @@ import type { Model, PairModel } from '../model/derive.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import type { Host } from '../ssh/host.js';
 import {
+  DRAIN_LEASE_SECONDS,
   PairOps,
   SELF_UNDRAIN_SECONDS,
   SwitchoverRefused,
@@ -68,27 +69,75 @@ async function withPair<T>(
 
 const refusedLine = (e: SwitchoverRefused) => `haops: refused: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`;
 
-export async function drainCommand(file: string, node: string, flags: NodeFlags & { json?: boolean }, out: Out, err: Out): Promise<number> {
-  try {
-    return await withPair(
-      file,
-      flags,
-      (m) => pairOfNode(m, node),
-      err,
-      async (ops) => {
-        const r = await ops.drain(node);
-        ops.keep();
-        if (flags.json) out(JSON.stringify({ ok: true, ...r }, null, 2));
-        else if (r.alreadyDrained) out(`${node} was already drained (method ${r.method}); nothing moved`);
-        else {
-          for (const m of r.moved) out(`${m.instance}: VIP ${m.vip} moved to ${m.to} in ${m.seconds?.toFixed(2) ?? '?'} s`);
-          out(
-            `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
-          );
-        }
-        return 0;
-      },
+export interface DrainFlags extends NodeFlags {
+  json?: boolean;
+  force?: boolean;
+  lease?: string;
+}
+
+function leaseOf(flag: string | undefined, fallback: number): number {
+  const n = Number(flag ?? fallback);
+  if (!Number.isInteger(n) || n < 5 || n > 3600)
+    throw new UsageError(
+      `--lease ${flag}: expected whole seconds from 5 to 3600`,
+      `a drain's move takes a few seconds; ${fallback} is the default`,
     );
+  return n;
+}
+
+export async function drainCommand(file: string, node: string, flags: DrainFlags, out: Out, err: Out): Promise<number> {
+  const leaseSeconds = leaseOf(flags.lease, DRAIN_LEASE_SECONDS);
+  return pairCommand(file, node, flags, out, err, async (ops) => {
+    const r = await ops.drain(node, { keep: true, force: flags.force, leaseSeconds });
+    const nobody = r.moved.filter((m) => m.to === null);
+    if (flags.json) out(JSON.stringify({ ok: true, ...r }, null, 2));
+    else if (r.alreadyDrained) out(`${node} was already drained (method ${r.method}); nothing moved`);
+    else {
+      if (r.finished) out(`${node}: an earlier drain was raised but never confirmed; confirmed now`);
+      for (const m of r.moved)
+        out(
+          m.to === null
+            ? `${m.instance}: VIP ${m.vip} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
+            : `${m.instance}: VIP ${m.vip} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
+        );
+      out(
+        `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
+      );
+      if (nobody.length) err(`warning: ${nobody.map((m) => m.vip).join(', ')} out of service until a node of the pair is undrained`);
+    }
+    return 0;
+  });
+}
+
+export async function undrainCommand(file: string, node: string, flags: DrainFlags, out: Out, err: Out): Promise<number> {
+  return pairCommand(file, node, flags, out, err, async (ops) => {
+    const r = await ops.undrain(node);
+    const missing = r.returned.filter((x) => x.seconds === null);
+    if (flags.json) out(JSON.stringify({ ok: missing.length === 0, ...r }, null, 2));
+    else {
+      if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
+      for (const m of r.returned)
+        out(
+          `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
+        );
+      for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
+      out(`${node} is in service again`);
+    }
+    return missing.length ? 1 : 0;
+  });
+}
+
+/** drain and undrain: the node's pair, connected; a refusal is exit 1 with its fix. */
+async function pairCommand(
+  file: string,
+  node: string,
+  flags: DrainFlags,
+  out: Out,
+  err: Out,
+  work: (ops: PairOps) => Promise<number>,
+): Promise<number> {
+  try {
+    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work);
   } catch (e) {
     if (!(e instanceof SwitchoverRefused)) throw e;
     if (flags.json) out(JSON.stringify({ ok: false, node, problem: e.message, hint: e.hint }, null, 2));
@@ -97,48 +146,10 @@ export async function drainCommand(file: string, node: string, flags: NodeFlags 
   }
 }
 
-export async function undrainCommand(
-  file: string,
-  node: string,
-  flags: NodeFlags & { json?: boolean },
-  out: Out,
-  err: Out,
-): Promise<number> {
-  try {
-    return await withPair(
-      file,
-      flags,
-      (m) => pairOfNode(m, node),
-      err,
-      async (ops) => {
-        const r = await ops.undrain(node);
-        const missing = r.returned.filter((x) => x.seconds === null);
-        if (flags.json) out(JSON.stringify({ ok: missing.length === 0, ...r }, null, 2));
-        else {
-          if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
-          for (const m of r.returned)
-            out(
-              `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
-            );
-          for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
-          out(`${node} is in service again`);
-        }
-        return missing.length ? 1 : 0;
-      },
-    );
-  } catch (e) {
-    if (!(e instanceof SwitchoverRefused)) throw e;
-    err(refusedLine(e));
-    return 1;
-  }
-}
-
 export async function switchoverCommand(file: string, flags: SwitchoverFlags, out: Out, err: Out): Promise<number> {
   const rounds = Number(flags.rounds ?? 1);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
-  const leaseSeconds = Number(flags.lease ?? SELF_UNDRAIN_SECONDS);
-  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 5 || leaseSeconds > 3600)
-    throw new UsageError(`--lease ${flags.lease}: expected whole seconds from 5 to 3600`, 'a round takes a few seconds; 30 is the default');
+  const leaseSeconds = leaseOf(flags.lease, SELF_UNDRAIN_SECONDS);
   if (flags.node && flags.instance)
     throw new UsageError(
       '--node and --instance exclude each other',
@@ -227,22 +238,24 @@ export function formatReport(r: SwitchoverReport): string {
 }
 
 export function registerSwitchoverCommands(program: Command, io: { out: Out; err: Out; setCode: (c: number) => void }): void {
-  nodeOptions(program.command('drain'))
-    .description('move every VIP the node holds to its peer, with no failed request; the node stays up and holds no VIP until undrained')
-    .argument('<inventory>')
-    .argument('<node>')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, node: string, flags: NodeFlags & { json?: boolean }) =>
-      io.setCode(await drainCommand(file, node, flags, io.out, io.err)),
-    );
-  nodeOptions(program.command('undrain'))
-    .description('let the node hold VIPs again; its VIPs come back when the pair preempts')
-    .argument('<inventory>')
-    .argument('<node>')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, node: string, flags: NodeFlags & { json?: boolean }) =>
-      io.setCode(await undrainCommand(file, node, flags, io.out, io.err)),
-    );
+  const nodeCommand = (name: string, description: string, run: typeof drainCommand, more: (c: Command) => Command = (c) => c) =>
+    more(nodeOptions(program.command(name)).description(description).argument('<inventory>').argument('<node>'))
+      .option('--json', 'machine-readable output')
+      .action(async (file: string, node: string, flags: DrainFlags) => io.setCode(await run(file, node, flags, io.out, io.err)));
+  nodeCommand(
+    'drain',
+    'move every VIP the node holds to its peer, with no failed request; the node stays up and holds no VIP until undrained',
+    drainCommand,
+    (c) =>
+      c
+        .option('--force', 'drain even when the peer is drained too: nobody holds the VIPs until one node is undrained')
+        .option(
+          '--lease <seconds>',
+          'if haops vanishes before the VIPs are on the peer, the node lifts the drain by itself after this long',
+          String(DRAIN_LEASE_SECONDS),
+        ),
+  );
+  nodeCommand('undrain', 'let the node hold VIPs again; its VIPs come back when the pair preempts', undrainCommand);
   nodeOptions(program.command('switchover'))
     .description(
       'measured drain + undrain of a VIP holder: HTTP through the VIP on a new connection every 20 ms, failed requests and latency per round',

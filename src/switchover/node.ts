@@ -1,12 +1,15 @@
 // The node-side half of drain and undrain: shell scripts built from validated model values
 // (addresses, interface, port) and the parser of what the nodes say. Pure.
 import { PATHS } from '../render/index.js';
+import { randomBytes } from 'node:crypto';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_FLAG, DRAIN_PROBE, DRAIN_TRACK, drainMethod, type DrainMethod } from '../render/drain.js';
 
 /** Printed once the flag is in place (the exit code alone has been seen missing). */
 export const DRAINED_MARK = '@@haops-drained@@';
 export const UNDRAINED_MARK = '@@haops-undrained@@';
+
+const randomToken = () => randomBytes(6).toString('hex');
 
 /** How long a bridge may live if haops vanishes mid-drain: the node removes it itself. */
 export const BRIDGE_SELF_REMOVE_SECONDS = 20;
@@ -17,6 +20,8 @@ export interface DrainFacts {
   /** keepalived.conf carries the drain hook (deployed by a haops that knows drain). */
   hook: boolean;
   drained: boolean;
+  /** The flag carries a lease: a drain not yet confirmed (or a switchover's), lifted by the node itself when it runs out. */
+  leased: boolean;
   /** Addresses on the node's interfaces (any interface, lo included). */
   addresses: string[];
   /** Who answered /haops-health through the peer's own address, asked from this node. */
@@ -30,6 +35,7 @@ export function factsScript(peerIp: string, port: number): string {
     // The method that runs is the one in the live config, whatever the version would allow.
     `grep -o -E '^(track_file|vrrp_track_file|vrrp_script) ${DRAIN_TRACK} ' ${PATHS.keepalived} 2>/dev/null | sed 's/^/hook /'`,
     DRAIN_PROBE,
+    `[ -e ${LEASE} ] && echo 'lease yes'`,
     'ip -o -4 addr show | awk \'{print "addr " $4}\'',
     `echo "peerhttp $(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`,
     'true',
@@ -45,6 +51,7 @@ export function parseFacts(stdout: string): DrainFacts {
     method: (hook?.[1] as DrainMethod | undefined) ?? drainMethod(version),
     hook: Boolean(hook),
     drained: /^drained yes$/m.test(stdout),
+    leased: /^lease yes$/m.test(stdout),
     addresses: [...stdout.matchAll(/^addr (\d+\.\d+\.\d+\.\d+)\//gm)].map((m) => m[1]!),
     peerHttp: peer && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(peer) ? peer : null,
   };
@@ -69,17 +76,55 @@ export function drainScript(heldVips: string[], selfUndrain?: { token: string; s
   const lease = selfUndrain
     ? `echo ${selfUndrain.token} > ${LEASE}; nohup sh -c 'sleep ${selfUndrain.seconds}; [ "$(cat ${LEASE} 2>/dev/null)" = ${selfUndrain.token} ] && rm -f ${DRAIN_FLAG} ${LEASE}' >/dev/null 2>&1 </dev/null &\n`
     : `rm -f ${LEASE}\n`;
-  return `${bridgeScript(heldVips)}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
+  return `${bridgeScript(heldVips, selfUndrain?.token ?? randomToken())}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
 }
 
-/** Who owns a temporary drain: the token of the switchover that will lift it. */
+/** Who owns a temporary drain: the token of the run that will lift it (a switchover round, or a
+ * `haops drain` until it has seen the VIPs on the peer). */
 export const LEASE = `${DRAIN_FLAG}.switchover`;
 
-/** Answer for these VIPs on lo for a while, whoever holds them on the interface. */
-export function bridgeScript(vips: string[]): string {
+/** A drain confirmed by `haops drain`: the lease goes, so the node keeps the flag for good. */
+export const KEPT_MARK = '@@haops-kept@@';
+export function keepScript(): string {
+  return `[ -e ${DRAIN_FLAG} ] && rm -f ${LEASE} && echo ${KEPT_MARK}\n`;
+}
+
+/** One drain or undrain at a time per pair, across haops processes: a directory made atomically
+ * on the pair's first node, with the owner's token and the time; older than `staleSeconds` is
+ * taken over (its haops vanished). Prints LOCKED_MARK, or `held AGE` when another run holds it. */
+export const LOCK = '/var/lib/haops/drain.lock';
+export const LOCKED_MARK = '@@haops-locked@@';
+export function lockScript(token: string, staleSeconds = 60): string {
+  return [
+    `mkdir -p ${posixDir(LOCK)}`,
+    `if mkdir ${LOCK} 2>/dev/null; then echo "${token} $(date +%s)" > ${LOCK}/owner; echo ${LOCKED_MARK}`,
+    `else set -- $(cat ${LOCK}/owner 2>/dev/null); age=$(( $(date +%s) - \${2:-0} ))`,
+    `  if [ "$age" -gt ${staleSeconds} ]; then echo "${token} $(date +%s)" > ${LOCK}/owner; echo ${LOCKED_MARK}; else echo "held $age"; fi`,
+    'fi',
+    '',
+  ].join('\n');
+}
+export function unlockScript(token: string): string {
+  return `[ "$(cut -d' ' -f1 ${LOCK}/owner 2>/dev/null)" = ${token} ] && rm -rf ${LOCK}; true\n`;
+}
+
+/** Whether the node's drain flag is up, asked under the lock (facts may be older than the lock). */
+export const DRAINED_PROBE = `${DRAIN_PROBE}; true\n`;
+
+/** Per VIP, the token of the bridge now on lo: a bridge's self-removal only removes its own. */
+const bridgeMark = (vip: string) => `/run/haops-bridge-${vip}`;
+
+/**
+ * Answer for these VIPs on lo for a while, whoever holds them on the interface. Each bridge
+ * removes itself after a while if haops vanishes, but only if it is still the newest bridge for
+ * that VIP: an older round's timer once removed a newer bridge mid-move (lab captures: SYNs
+ * dropped by the drained node, responses stuck on the old holder until it held the VIP again).
+ */
+export function bridgeScript(vips: string[], token = 'b'): string {
   const lines = vips.flatMap((vip) => [
     `ip addr add ${vip}/32 dev lo 2>/dev/null`,
-    `nohup sh -c 'sleep ${BRIDGE_SELF_REMOVE_SECONDS}; ip addr del ${vip}/32 dev lo' >/dev/null 2>&1 </dev/null &`,
+    `echo ${token} > ${bridgeMark(vip)}`,
+    `nohup sh -c 'sleep ${BRIDGE_SELF_REMOVE_SECONDS}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}' >/dev/null 2>&1 </dev/null &`,
   ]);
   return lines.map((l) => l + '\n').join('');
 }
@@ -88,7 +133,7 @@ export function bridgeScript(vips: string[]): string {
 export function unbridgeScript(vips: string[]): string {
   return (
     vips
-      .map((vip) => `ip addr del ${vip}/32 dev lo 2>/dev/null`)
+      .map((vip) => `ip addr del ${vip}/32 dev lo 2>/dev/null; rm -f ${bridgeMark(vip)}`)
       .concat('true')
       .join('\n') + '\n'
   );

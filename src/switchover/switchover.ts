@@ -9,8 +9,15 @@ import { stats } from '../drill/drill.js';
 import { DRAIN_FLAG, type DrainMethod } from '../render/drain.js';
 import {
   DRAINED_MARK,
+  DRAINED_PROBE,
+  KEPT_MARK,
+  LOCK,
+  LOCKED_MARK,
   UNDRAINED_MARK,
   addressesScript,
+  keepScript,
+  lockScript,
+  unlockScript,
   bridgeScript,
   drainScript,
   factsScript,
@@ -35,7 +42,8 @@ export class SwitchoverRefused extends Error {
 export interface VipMoveResult {
   instance: string;
   vip: string;
-  to: string;
+  /** null: nobody holds it (a forced drain while the peer is drained too). */
+  to: string | null;
   /** From the flag to the VIP on the new holder, as polled on the nodes. */
   seconds: number | null;
 }
@@ -45,6 +53,8 @@ export interface DrainResult {
   peer: string;
   method: DrainMethod;
   alreadyDrained: boolean;
+  /** A drain an earlier run left unconfirmed (its lease still running) that this run confirmed. */
+  finished?: boolean;
   moved: VipMoveResult[];
   /** When the flag went up (ms since the epoch, this machine's clock): switchovers count from here. */
   flagAt?: number;
@@ -117,9 +127,22 @@ export interface PairOpsOptions {
   bridgeHoldMs?: number;
 }
 
+/** A plain `haops drain` raises the flag with this lease and lifts the lease once the VIPs are on
+ * the peer: a drain whose haops vanished half-way undoes itself instead of staying unconfirmed. */
+export const DRAIN_LEASE_SECONDS = 30;
+
+export interface DrainOptions {
+  /** The node lifts the drain by itself after this long unless confirmed (keep: true confirms it). */
+  leaseSeconds?: number;
+  /** Confirm the drain once the VIPs moved: the wanted end state of `haops drain`. */
+  keep?: boolean;
+  /** Drain even when the peer is drained too (nobody will hold the VIPs). */
+  force?: boolean;
+}
+
 /** Drain and undrain on one pair's nodes, with the undo of a drain in progress. */
 export class PairOps {
-  private pending: { node: string; vips: string[] } | null = null;
+  private pending: { node: string; vips: string[]; leaseUntil?: number } | null = null;
   private bridges: { node: string; vips: string[] } | null = null;
 
   constructor(
@@ -152,7 +175,13 @@ export class PairOps {
   }
 
   /** Why the peer cannot take the node's VIPs now, or null: keepalived BACKUP, nginx up, HTTP through its own address. */
-  async refusal(node: string, status: PairStatus, mine: DrainFacts, held: PairInstance[]): Promise<{ why: string; hint?: string } | null> {
+  async refusal(
+    node: string,
+    status: PairStatus,
+    mine: DrainFacts,
+    held: PairInstance[],
+    force = false,
+  ): Promise<{ why: string; hint?: string } | null> {
     const peer = this.peerOf(node);
     const ps = status.nodes.find((n) => n.host === peer)!;
     const ns = status.nodes.find((n) => n.host === node)!;
@@ -166,11 +195,13 @@ export class PairOps {
         hint: 'run `haops deploy INVENTORY` first: it adds the hook without moving any VIP',
       };
     }
-    if (theirs.drained || ps.drained)
+    if (theirs.drained || ps.drained) {
+      if (force) return null; // the operator takes the whole pair out of service
       return {
         why: `the peer ${peer} is drained itself: draining ${node} too would leave nobody to hold the VIPs`,
-        hint: `haops undrain INVENTORY ${peer}`,
+        hint: `haops undrain INVENTORY ${peer} (or --force to take every VIP of the pair out of service)`,
       };
+    }
     if (!ps.keepalived) return { why: `keepalived is not running on the peer ${peer}` };
     if (!ps.nginx) return { why: `nginx is not running on the peer ${peer}` };
     for (const i of held) {
@@ -211,32 +242,81 @@ export class PairOps {
     return Math.max(...this.pair.instances.map((i) => i.spec.advert_int ?? this.pair.failover.advertInt)) * 4000 + 6000;
   }
 
-  /** `selfUndrainSeconds`: a temporary drain (a switchover round) the node lifts by itself after that long. */
-  async drain(node: string, selfUndrainSeconds?: number): Promise<DrainResult> {
+  /** Holds the pair's drain lock (on its first node) while `work` runs: two haops processes never
+   * decide on the same pair at once, so they cannot drain both nodes. Waits up to 15 s. */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    const lockHost = this.hosts[this.pair.nodes[0]]!;
+    const token = randomBytes(6).toString('hex');
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const r = await lockHost.exec(lockScript(token), { timeoutMs: 10_000 });
+      if (r.stdout.includes(LOCKED_MARK)) break;
+      if (Date.now() > until)
+        throw new SwitchoverRefused(
+          `another haops is draining or undraining a node of pair ${this.pair.name} (lock ${LOCK} on ${this.pair.nodes[0]}, ${r.stdout.trim() || 'held'})`,
+          'wait for it to finish, then run this again; a lock older than 60 s is taken over',
+        );
+      await sleep(300);
+    }
+    try {
+      return await work();
+    } finally {
+      await lockHost.exec(unlockScript(token), { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+  }
+
+  /** Moves every VIP `node` holds to its peer. A switchover passes a lease (the round lifts it); a
+   * plain drain passes keep, and its lease only covers the move. */
+  async drain(node: string, opts: DrainOptions = {}): Promise<DrainResult> {
     const peer = this.peerOf(node);
     const [status, mine] = await Promise.all([this.status(), this.facts(node)]);
-    if (mine.drained) return { node, peer, method: mine.method, alreadyDrained: true, moved: [] };
+    if (mine.drained && !(mine.leased && opts.keep)) return { node, peer, method: mine.method, alreadyDrained: true, moved: [] };
+    if (mine.drained) return this.finish(node, status, mine.method);
     const held = this.held(status, node);
-    const no = await this.refusal(node, status, mine, held);
+    const no = await this.refusal(node, status, mine, held, opts.force);
     if (no) throw new SwitchoverRefused(no.why, no.hint);
     const vips = held.map((i) => vipAddress(i.spec.vip));
-    this.pending = { node, vips };
-    this.bridges = { node, vips };
-    const t0 = Date.now();
-    const lease = selfUndrainSeconds ? { token: randomBytes(6).toString('hex'), seconds: selfUndrainSeconds } : undefined;
-    const r = await this.hosts[node]!.exec(drainScript(vips, lease), { timeoutMs: 15_000 });
-    // An exec whose exit status went missing has been seen on the lab: ask the node itself.
-    if (
-      !r.stdout.includes(DRAINED_MARK) &&
-      !(await this.facts(node).then(
-        (f) => f.drained,
-        () => false,
-      ))
-    ) {
-      await this.undo();
-      throw new SwitchoverRefused(
-        `could not raise the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
-      );
+    const leaseSeconds = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
+    let peerDrained = false;
+    const t0 = await this.locked(async () => {
+      // Checked again under the lock: another haops may have drained the peer since the facts.
+      peerDrained = (await this.hosts[peer]!.exec(DRAINED_PROBE, { timeoutMs: 10_000 })).stdout.includes('drained yes');
+      if (peerDrained && !opts.force)
+        throw new SwitchoverRefused(
+          `the peer ${peer} is drained itself: draining ${node} too would leave nobody to hold the VIPs`,
+          `haops undrain INVENTORY ${peer} (or --force to take every VIP of the pair out of service)`,
+        );
+      this.pending = { node, vips, ...(leaseSeconds ? { leaseUntil: Date.now() + leaseSeconds * 1000 } : {}) };
+      this.bridges = peerDrained ? null : { node, vips };
+      const at = Date.now();
+      const lease = leaseSeconds ? { token: randomBytes(6).toString('hex'), seconds: leaseSeconds } : undefined;
+      const r = await this.hosts[node]!.exec(drainScript(peerDrained ? [] : vips, lease), { timeoutMs: 15_000 });
+      // An exec whose exit status went missing has been seen on the lab: ask the node itself.
+      if (
+        !r.stdout.includes(DRAINED_MARK) &&
+        !(await this.facts(node).then(
+          (f) => f.drained,
+          () => false,
+        ))
+      ) {
+        await this.undo();
+        throw new SwitchoverRefused(
+          `could not raise the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
+        );
+      }
+      return at;
+    });
+    if (peerDrained) {
+      // --force with the peer drained: nobody takes the VIPs; say so instead of waiting for them.
+      if (opts.keep) await this.keepDrain(node);
+      return {
+        node,
+        peer,
+        method: mine.method,
+        alreadyDrained: false,
+        flagAt: t0,
+        moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: null, seconds: null })),
+      };
     }
     const arrived = await this.until(peer, vips, true, t0, this.timeoutMs());
     const late = vips.filter((v) => arrived[v] === null);
@@ -251,7 +331,8 @@ export class PairOps {
     // node finish here, then the bridge goes.
     await sleep(this.opts.bridgeHoldMs ?? 1000);
     await this.unbridge();
-    // Still pending: a switchover round undoes it on any exit; `haops drain` calls keep().
+    if (opts.keep) await this.keepDrain(node);
+    // Still pending for a switchover round: it undoes the drain on any exit.
     return {
       node,
       peer,
@@ -260,6 +341,30 @@ export class PairOps {
       flagAt: t0,
       moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: peer, seconds: secs(arrived[vips[k]!]!) })),
     };
+  }
+
+  /** The drain is the wanted end state (haops drain): the lease goes, no undo on exit. */
+  private async keepDrain(node: string): Promise<void> {
+    const r = await this.hosts[node]!.exec(keepScript(), { timeoutMs: 10_000 });
+    if (!r.stdout.includes(KEPT_MARK))
+      throw new SwitchoverRefused(
+        `${node}: the drain flag is gone before haops could confirm it (its lease ran out, or someone undrained it)`,
+        `haops drain INVENTORY ${node} again`,
+      );
+    this.pending = null;
+  }
+
+  /** A drain an earlier `haops drain` raised but never confirmed (it vanished): confirm it now if
+   * the VIPs are served by the peer. */
+  private async finish(node: string, status: PairStatus, method: DrainMethod): Promise<DrainResult> {
+    const peer = this.peerOf(node);
+    await this.keepDrain(node);
+    const mineNow = this.pair.instances.filter((i) => i.master === node);
+    const moved = mineNow.map((i) => {
+      const s = status.instances.find((x) => x.instance === i.spec.name);
+      return { instance: i.spec.name, vip: vipAddress(i.spec.vip), to: s?.holders.includes(peer) ? peer : null, seconds: null };
+    });
+    return { node, peer, method, alreadyDrained: false, finished: true, moved };
   }
 
   async undrain(node: string, wait = true): Promise<UndrainResult> {
@@ -271,7 +376,7 @@ export class PairOps {
     // answering on lo meanwhile, as the drained node did on the way out (lab: 1 s SYN retries without it).
     const peer = this.peerOf(node);
     const peerHeld = mine.drained ? vips : [];
-    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld), { timeoutMs: 10_000 });
+    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld, randomBytes(6).toString('hex')), { timeoutMs: 10_000 });
     const t0 = Date.now();
     const script = undrainScript(this.pair.instances.map((i) => vipAddress(i.spec.vip)));
     let r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
@@ -300,11 +405,6 @@ export class PairOps {
     };
   }
 
-  /** The drain is the wanted end state (haops drain): no undo on exit. */
-  keep(): void {
-    this.pending = null;
-  }
-
   private async unbridge(): Promise<void> {
     const b = this.bridges;
     if (!b) return;
@@ -312,13 +412,15 @@ export class PairOps {
     this.bridges = null;
   }
 
-  /** Undoes a drain this run started and did not finish (error, Ctrl-C, lost connection). */
+  /** Undoes a drain this run started and did not finish (error, Ctrl-C, lost connection). When
+   * the node cannot be reached, says what state it may be in and how to undo it. */
   async undo(): Promise<void> {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
     this.bridges = null;
-    for (let attempt = 0; attempt < 20; attempt++) {
+    // A lost connection does not come back (no reconnect): a few tries, then the honest message.
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const r = await this.hosts[p.node]!.exec(undrainScript(p.vips), { timeoutMs: 10_000 });
         if (r.stdout.includes(UNDRAINED_MARK)) return;
@@ -327,7 +429,12 @@ export class PairOps {
       }
       await sleep(1000);
     }
-    this.opts.log(`could not undrain ${p.node}: run \`haops undrain INVENTORY ${p.node}\``);
+    const lifts = p.leaseUntil
+      ? ` It was raised with a lease: ${p.node} lifts it by itself at ${new Date(p.leaseUntil).toISOString().slice(11, 19)} UTC if nobody confirms it.`
+      : '';
+    this.opts.log(
+      `could not reach ${p.node} to undo its drain: its drain flag may still be up (it then holds no VIP).${lifts} Run \`haops undrain INVENTORY ${p.node}\` to put it back in service, or \`haops drain INVENTORY ${p.node}\` to finish the drain; either converges.`,
+    );
   }
 
   /** A round measured from this machine: drain the holder, undrain it, probe HTTP throughout. */
@@ -360,7 +467,7 @@ export class PairOps {
       this.opts.log(`round ${n}: draining ${from} (holder of ${moving.map((i) => vipAddress(i.spec.vip)).join(', ')})`);
       const t0 = Date.now();
       // If haops vanishes mid-round, the node undrains itself: a round takes a few seconds.
-      const drained = await this.drain(from, target.leaseSeconds ?? SELF_UNDRAIN_SECONDS);
+      const drained = await this.drain(from, { leaseSeconds: target.leaseSeconds ?? SELF_UNDRAIN_SECONDS });
       // From the flag going up, not from the checks before it.
       const flagAt = drained.flagAt ?? t0;
       const answered = await Promise.all(probes.map((p) => firstAnswer(p, to, flagAt, this.timeoutMs())));
