@@ -9,14 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { renderDrillHtml } from '../drill/report-html.js';
 
 /** The page is written even for a failed or refused drill: that is when it is looked at. */
-function writeReport(file: string, html: string, err: (s: string) => void): void {
+export function writeReport(file: string, html: string, err: (s: string) => void): void {
   try {
     writeFileSync(file, html);
     err(`report: ${file}`);
   } catch (e) {
     throw new UsageError(
       `--report ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'give a path in a directory that exists, e.g. --report drill.html',
+      'give a path in a directory that exists, e.g. --report report.html',
     );
   }
 }

@@ -16,6 +16,8 @@ import {
   type SwitchoverRound,
 } from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
+import { writeReport } from './drill.js';
+import { renderSwitchoverHtml } from '../switchover/report-html.js';
 
 export interface SwitchoverFlags extends NodeFlags {
   pair?: string;
@@ -24,6 +26,7 @@ export interface SwitchoverFlags extends NodeFlags {
   rounds?: string;
   lease?: string;
   json?: boolean;
+  report?: string;
 }
 
 type Out = (s: string) => void;
@@ -186,7 +189,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     report.method = (await ops.facts(ops.pair.nodes[0])).method;
     try {
       for (let r = 1; r <= rounds; r++) {
-        const round = await ops.round(r, { node: flags.node, instance, leaseSeconds });
+        const round = await ops.round(r, { node: flags.node, instance, leaseSeconds, trace: Boolean(flags.report) });
         report.rounds.push(round);
         log(formatRound(round));
       }
@@ -198,6 +201,12 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
   if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
+  if (flags.report) {
+    const nodes = [...new Set(report.rounds.flatMap((r) => [r.from, r.to ?? '']).filter(Boolean))];
+    writeReport(flags.report, renderSwitchoverHtml(report, nodes), err);
+    // The page holds the traces; --json stays the figures.
+    for (const r of report.rounds) delete r.trace;
+  }
   out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.ok ? 0 : 1;
 }
@@ -271,5 +280,6 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
       String(SELF_UNDRAIN_SECONDS),
     )
     .option('--json', 'machine-readable report')
+    .option('--report <file.html>', 'also write a self-contained HTML page: each round on a time axis (drain, VIP move, probes, undrain)')
     .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));
 }

@@ -31,6 +31,23 @@ export interface ReportRound {
   problems: string[];
 }
 
+/** The words a page uses for its moments: a drill breaks and restores, a switchover drains and undrains. */
+export interface ReportWords {
+  title: string;
+  /** What happens at t = 0 ("fault", "drain"), and at the restore line ("restore", "undrain"). */
+  moment: string;
+  restore: string;
+  /** The move back, in the round's summary ("failback", "switchback"). */
+  back: string;
+}
+
+const DRILL_WORDS = (r: ReportInput): ReportWords => ({
+  title: `haops failover drill: pair ${r.pair}, ${r.fault}`,
+  moment: 'fault',
+  restore: 'restore',
+  back: 'failback',
+});
+
 export interface ReportInput {
   ok: boolean;
   pair: string;
@@ -43,9 +60,9 @@ export interface ReportInput {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', ' UTC');
-const rel = (ms: number, faultAt: number) => {
+const relTo = (moment: string) => (ms: number, faultAt: number) => {
   const d = (ms - faultAt) / 1000;
-  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)} s ${d >= 0 ? 'after' : 'before'} the fault`;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)} s ${d >= 0 ? 'after' : 'before'} the ${moment}`;
 };
 const secs = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)} s`);
 
@@ -67,6 +84,8 @@ const FAIL_COLOUR: Record<ProbeFailure, string> = {
   other: '#1a202c',
 };
 const CHANNEL_SHAPE: Record<string, string> = { webhook: 'circle', email: 'square', sms: 'triangle', log: 'circle' };
+
+const DRILL_WORDS_PLAIN = { moment: 'fault', restore: 'restore' };
 
 const W = 1100;
 const LEFT = 170;
@@ -109,8 +128,13 @@ function intervals(
   return out;
 }
 
-export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
+export function roundSvg(
+  r: ReportRound,
+  nodes: readonly string[],
+  words: Pick<ReportWords, 'moment' | 'restore'> = DRILL_WORDS_PLAIN,
+): string {
   const t = r.trace!;
+  const rel = relTo(words.moment);
   const faultAt = t.faultAt;
   const start = Math.min(t.startedAt, faultAt - 500);
   const end = Math.max(t.endedAt, faultAt + 1000);
@@ -218,8 +242,15 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
   // Fault and restore span every lane.
   const vline = (at: number, cls: string, colour: string, label: string) =>
     `<g class="${cls}"><line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="16" y2="${height - 26}" stroke="${colour}" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${label} at ${iso(at)}`)}</title></line><text x="${(x(at) + 3).toFixed(1)}" y="13" fill="${colour}">${esc(label)}</text></g>`;
-  const overlays = [vline(faultAt, 'fault', '#c53030', `fault: ${r.fault} on ${r.from}`)];
-  if (t.restoreAt !== null) overlays.push(vline(t.restoreAt, 'restore', '#2f855a', 'restore'));
+  const overlays = [
+    vline(
+      faultAt,
+      'fault',
+      '#c53030',
+      `${words.moment}: ${r.fault === words.moment ? '' : `${r.fault} `}on ${r.from}`.replace(': on', ' of'),
+    ),
+  ];
+  if (t.restoreAt !== null) overlays.push(vline(t.restoreAt, 'restore', '#2f855a', words.restore));
 
   const step = tickStep(end - start);
   const ticks: string[] = [];
@@ -229,11 +260,11 @@ export function roundSvg(r: ReportRound, nodes: readonly string[]): string {
       `<g class="tick"><line x1="${px}" x2="${px}" y1="${height - 26}" y2="${height - 20}" stroke="#4a5568"/><text x="${px}" y="${height - 8}" text-anchor="middle">${tk === 0 ? '0' : `${tk > 0 ? '+' : '−'}${Math.abs(tk / 1000)} s`}</text></g>`,
     );
   }
-  const axis = `<g class="axis" data-round="${r.round}"><line x1="${LEFT}" x2="${W - RIGHT}" y1="${height - 26}" y2="${height - 26}" stroke="#4a5568"/>${ticks.join('')}<text class="axis-label" x="${LEFT - 8}" y="${height - 8}" text-anchor="end">time from the fault</text></g>`;
+  const axis = `<g class="axis" data-round="${r.round}"><line x1="${LEFT}" x2="${W - RIGHT}" y1="${height - 26}" y2="${height - 26}" stroke="#4a5568"/>${ticks.join('')}<text class="axis-label" x="${LEFT - 8}" y="${height - 8}" text-anchor="end">time from the ${words.moment}</text></g>`;
   return `<svg class="round-axis" data-round="${r.round}" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" role="img" aria-label="round ${r.round} time line">${rows.join('')}${overlays.join('')}${axis}</svg>`;
 }
 
-function roundSection(r: ReportRound, nodes: readonly string[]): string {
+function roundSection(r: ReportRound, nodes: readonly string[], words: ReportWords): string {
   const kinds = r.trace
     ? Object.entries(failuresByKind(r.trace.probes))
         .map(([k, n]) => `${n} ${k}`)
@@ -246,11 +277,13 @@ function roundSection(r: ReportRound, nodes: readonly string[]): string {
     )
     .join('');
   const problems = r.problems.length ? `<ul class="problems">${r.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '';
-  const svg = r.trace ? roundSvg(r, nodes) : '<p class="no-trace">This report has no trace for this round (made by an older haops).</p>';
+  const svg = r.trace
+    ? roundSvg(r, nodes, words)
+    : '<p class="no-trace">This report has no trace for this round (made by an older haops).</p>';
   return `<section class="round" id="round-${r.round}">
 <h2>Round ${r.round}: ${esc(r.fault)} on ${esc(r.from)} ${r.endedAsBegan ? '' : '<span class="bad">did not end as it began</span>'}</h2>
-<p>Fault at ${esc(r.faultAt)}. VIP on the new holder after ${secs(r.failoverSeconds)}, HTTP answered again after ${secs(r.httpRecoverySeconds)}, failback ${secs(r.failbackSeconds)}; ${r.failedRequests} failed request${r.failedRequests === 1 ? '' : 's'}${kinds ? ` (${esc(kinds)})` : ''}.</p>
-<table><tr><th>instance</th><th>VIP</th><th>moved</th><th>failover</th><th>HTTP back</th><th>failed requests</th><th>gratuitous ARP</th></tr>${rows}</table>
+<p>${esc(words.moment[0]!.toUpperCase() + words.moment.slice(1))} at ${esc(r.faultAt)}. VIP on the new holder after ${secs(r.failoverSeconds)}, HTTP answered again after ${secs(r.httpRecoverySeconds)}, ${words.back} ${secs(r.failbackSeconds)}; ${r.failedRequests} failed request${r.failedRequests === 1 ? '' : 's'}${kinds ? ` (${esc(kinds)})` : ''}.</p>
+<table><tr><th>instance</th><th>VIP</th><th>moved</th><th>${r.fault === 'drain' ? 'switchover' : 'failover'}</th><th>HTTP back</th><th>failed requests</th><th>gratuitous ARP</th></tr>${rows}</table>
 ${problems}
 <div class="chart">${svg}</div>
 </section>`;
@@ -272,8 +305,8 @@ ${Object.entries(FAIL_COLOUR)
 <span><svg width="12" height="12"><polygon points="6,1 1,11 11,11" fill="#3182ce"/></svg> SMS</span>
 </div>`;
 
-export function renderDrillHtml(report: ReportInput, nodes: readonly string[]): string {
-  const title = `haops failover drill: pair ${report.pair}, ${report.fault}`;
+export function renderDrillHtml(report: ReportInput, nodes: readonly string[], words: ReportWords = DRILL_WORDS(report)): string {
+  const title = words.title;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -291,7 +324,7 @@ svg text { font: 11px sans-serif; fill: #2d3748; } .lane-bg { fill: #f7fafc; str
 <p>Pair <b>${esc(report.pair)}</b>, ${esc(report.instance)}, VIP ${esc(report.vip)}, ${report.rounds.length} round${report.rounds.length === 1 ? '' : 's'}: <b class="${report.ok ? 'ok' : 'bad'}">${report.ok ? 'passed' : 'FAILED'}</b>. Times are this machine's clock; hover a mark for its exact time.</p>
 ${report.problems.length ? `<ul class="problems">${report.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}
 ${LEGEND}
-${report.rounds.map((r) => roundSection(r, nodes)).join('\n')}
+${report.rounds.map((r) => roundSection(r, nodes, words)).join('\n')}
 </body></html>
 `;
 }

@@ -2,6 +2,8 @@
 // "zero failed requests" is about new connections), plus one keep-alive connection whose resets
 // are counted apart (an established TCP connection never survives a VIP move).
 import http from 'node:http';
+import type { ProbeMark } from '../drill/trace.js';
+import { probeFailure } from '../runner/client-probe.js';
 
 export interface ProbeSample {
   sentAt: number;
@@ -99,6 +101,32 @@ export class SwitchoverProbe {
     this.request(this.agent, (ok, _node, error) =>
       this.reused.push({ at: sentAt, reset: !ok && /ECONNRESET|EPIPE|socket hang up/.test(error ?? '') }),
     );
+  }
+
+  /** Every new-connection request, for the HTML report (the drill's marks). */
+  marks(): ProbeMark[] {
+    return this.samples.map((x) => {
+      const status = x.error && /^HTTP \d+$/.test(x.error) ? Number(x.error.slice(5)) : x.ok ? 200 : undefined;
+      const failure = x.ok
+        ? undefined
+        : (probeFailure(
+            x.error?.startsWith('no answer')
+              ? { code: 'ETIMEDOUT' }
+              : x.error && !x.error.startsWith('HTTP')
+                ? { code: x.error, message: x.error }
+                : null,
+            status,
+          ) ?? 'other');
+      return {
+        vip: this.vip,
+        sentAt: x.sentAt,
+        at: x.at,
+        ok: x.ok,
+        node: x.node,
+        ...(status ? { status } : {}),
+        ...(failure ? { failure } : {}),
+      };
+    });
   }
 
   /** True once a request sent after t answered from `node`. */

@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { hostIp, vipAddress, type Model, type PairInstance, type PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { pairStatus, type PairStatus } from '../status/status.js';
-import { stats } from '../drill/drill.js';
+import { notifyLogStates, parseMonitorLine, stats } from '../drill/drill.js';
+import { NeighbourWatch } from '../drill/neighbour.js';
+import type { RoundTrace } from '../drill/trace.js';
+import { shellQuote } from '../core/quote.js';
 import { DRAIN_FLAG, type DrainMethod } from '../render/drain.js';
 import {
   DRAINED_MARK,
@@ -99,6 +102,9 @@ export interface SwitchoverRound {
   requests: number;
   vips: SwitchoverVip[];
   endedAsBegan: boolean;
+  /** When the drain flag went up (ISO), and the round event by event (only for --report). */
+  drainAt?: string;
+  trace?: RoundTrace;
   problems: string[];
 }
 
@@ -271,7 +277,7 @@ export class PairOps {
     const peer = this.peerOf(node);
     const [status, mine] = await Promise.all([this.status(), this.facts(node)]);
     if (mine.drained && !(mine.leased && opts.keep)) return { node, peer, method: mine.method, alreadyDrained: true, moved: [] };
-    if (mine.drained) return this.finish(node, status, mine.method);
+    if (mine.drained) return this.finish(node, mine.method);
     const held = this.held(status, node);
     const no = await this.refusal(node, status, mine, held, opts.force);
     if (no) throw new SwitchoverRefused(no.why, no.hint);
@@ -304,6 +310,10 @@ export class PairOps {
           `could not raise the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
         );
       }
+      if (opts.keep)
+        this.opts.log(
+          `${node}: drain flag up (the node lifts it after ${leaseSeconds} s unless haops confirms it); waiting for the VIPs on ${peer}`,
+        );
       return at;
     });
     if (peerDrained) {
@@ -354,16 +364,20 @@ export class PairOps {
     this.pending = null;
   }
 
-  /** A drain an earlier `haops drain` raised but never confirmed (it vanished): confirm it now if
-   * the VIPs are served by the peer. */
-  private async finish(node: string, status: PairStatus, method: DrainMethod): Promise<DrainResult> {
+  /** A drain an earlier `haops drain` raised but never confirmed (it vanished): confirm it, wait
+   * for every VIP of the pair on the peer, end any bridge left on the node. */
+  private async finish(node: string, method: DrainMethod): Promise<DrainResult> {
     const peer = this.peerOf(node);
     await this.keepDrain(node);
-    const mineNow = this.pair.instances.filter((i) => i.master === node);
-    const moved = mineNow.map((i) => {
-      const s = status.instances.find((x) => x.instance === i.spec.name);
-      return { instance: i.spec.name, vip: vipAddress(i.spec.vip), to: s?.holders.includes(peer) ? peer : null, seconds: null };
-    });
+    const vips = this.pair.instances.map((i) => vipAddress(i.spec.vip));
+    const on = await this.until(peer, vips, true, Date.now(), this.timeoutMs());
+    await this.hosts[node]!.exec(unbridgeScript(vips), { timeoutMs: 10_000 });
+    const moved = this.pair.instances.map((i, k) => ({
+      instance: i.spec.name,
+      vip: vips[k]!,
+      to: on[vips[k]!] === null ? null : peer,
+      seconds: null,
+    }));
     return { node, peer, method, alreadyDrained: false, finished: true, moved };
   }
 
@@ -438,7 +452,79 @@ export class PairOps {
   }
 
   /** A round measured from this machine: drain the holder, undrain it, probe HTTP throughout. */
-  async round(n: number, target: { node?: string; instance?: PairInstance; leaseSeconds?: number }): Promise<SwitchoverRound> {
+  /** What a round's trace is drawn from: VIP add/del on each node as seen here (ip monitor), this
+   * machine's neighbour entry per VIP, and the nodes' MACs. */
+  private async traceStart(vips: string[]) {
+    const events: RoundTrace['vipEvents'] = [];
+    const macs: Record<string, string> = {};
+    const streams = await Promise.all(
+      this.pair.nodes.map(async (node) => {
+        const r = await this.hosts[node]!.exec(`ip -o link show dev ${shellQuote(this.pair.spec.interface)}`, { timeoutMs: 5000 });
+        const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
+        if (m) macs[node] = m[1]!;
+        return this.hosts[node]!.stream('exec ip -o monitor address', (line, at) => {
+          for (const vip of vips) {
+            const kind = parseMonitorLine(line, vip);
+            // The bridge on lo is not holding the VIP: only the pair's interface counts.
+            if (kind && line.includes(` ${this.pair.spec.interface} `)) events.push({ node, vip, kind, at });
+          }
+        });
+      }),
+    );
+    const neighs = vips.map((v) => NeighbourWatch.start(v));
+    return { events, macs, streams, neighs };
+  }
+
+  private async traceEnd(
+    w: Awaited<ReturnType<PairOps['traceStart']>>,
+    before: PairStatus,
+    vips: { vip: string; instance: string }[],
+    startedAt: number,
+    drainAt: number,
+    undrainAt: number | null,
+  ): Promise<RoundTrace> {
+    const endedAt = Date.now();
+    for (const s of w.streams) s.stop();
+    for (const n of w.neighs) n?.stop();
+    const states: RoundTrace['states'] = [];
+    await Promise.all(
+      this.pair.nodes.map(async (node) => {
+        const out = await this.hosts[node]!.exec(`tail -n 400 ${shellQuote(this.pair.spec.notify.log)} 2>/dev/null`, {
+          timeoutMs: 10_000,
+        }).catch(() => null);
+        if (out) states.push(...notifyLogStates(node, out.stdout, startedAt - 1000, endedAt));
+      }),
+    );
+    const holdersAtStart = Object.fromEntries(
+      vips.map(({ vip }) => [vip, before.instances.find((i) => i.vip === vip)?.holders[0] ?? null]),
+    );
+    const garp: RoundTrace['garp'] = [];
+    vips.forEach(({ vip }, i) => {
+      const was = w.macs[holdersAtStart[vip] ?? ''] ?? null;
+      for (const [node, mac] of Object.entries(w.macs))
+        for (const at of w.neighs[i]?.flipsTo(mac, was) ?? []) if (at >= startedAt && at <= endedAt) garp.push({ vip, node, at });
+    });
+    return {
+      startedAt,
+      endedAt,
+      faultAt: drainAt,
+      restoreAt: undrainAt,
+      holdersAtStart,
+      statesAtStart: Object.fromEntries(
+        before.nodes.map((n) => [n.host, Object.fromEntries(Object.entries(n.instances).map(([k, v]) => [k, v.state]))]),
+      ),
+      vipEvents: w.events.filter((e) => e.at >= startedAt),
+      states: states.sort((a, b) => a.at - b.at),
+      garp: garp.sort((a, b) => a.at - b.at),
+      probes: [],
+      instances: Object.fromEntries(vips.map((v) => [v.vip, v.instance])),
+    };
+  }
+
+  async round(
+    n: number,
+    target: { node?: string; instance?: PairInstance; leaseSeconds?: number; trace?: boolean },
+  ): Promise<SwitchoverRound> {
     const before = await this.status();
     const sick = before.nodes
       .filter((x) => !x.reachable || !x.keepalived || !x.nginx || x.drained)
@@ -453,6 +539,8 @@ export class PairOps {
     if (!moving.length) throw new SwitchoverRefused(`${from} holds no VIP: nothing would move`);
     const port = this.pair.spec.nginx.listen;
     const probes = moving.map((i) => new SwitchoverProbe(vipAddress(i.spec.vip), port));
+    const watch = target.trace ? await this.traceStart(moving.map((i) => vipAddress(i.spec.vip))) : null;
+    const startedAt = Date.now();
     for (const p of probes) p.start();
     const problems: string[] = [];
     let undrained = false;
@@ -508,6 +596,18 @@ export class PairOps {
       });
       const after = await this.settled(before);
       if (!after.ok) problems.push(`after the round: ${after.why}`);
+      let trace: RoundTrace | undefined;
+      if (watch) {
+        trace = await this.traceEnd(
+          watch,
+          before,
+          moving.map((i) => ({ vip: vipAddress(i.spec.vip), instance: i.spec.name })),
+          startedAt,
+          flagAt,
+          t1,
+        );
+        trace.probes = probes.flatMap((p) => p.marks()).filter((m) => m.sentAt <= trace!.endedAt);
+      }
       const worst = (pick: (v: SwitchoverVip) => number | null) =>
         vips.some((v) => pick(v) === null) ? null : Math.max(...vips.map((v) => pick(v)!));
       return {
@@ -522,10 +622,14 @@ export class PairOps {
         requests: vips.reduce((s, v) => s + v.requests, 0),
         vips,
         endedAsBegan: after.ok,
+        drainAt: new Date(flagAt).toISOString(),
+        ...(trace ? { trace } : {}),
         problems,
       };
     } finally {
       await Promise.all(probes.map((p) => p.stop()));
+      for (const s of watch?.streams ?? []) s.stop();
+      for (const nw of watch?.neighs ?? []) nw?.stop();
       if (!undrained) await this.undo();
     }
   }

@@ -113,6 +113,50 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
     expect(again.stdout).toMatch(/node2 was not drained/);
   }, 120_000);
 
+  it('two haops draining both nodes at once: exactly one succeeds, the VIP always has a holder; --force drains both', async () => {
+    const { vip } = lab();
+    const [a, b] = await Promise.all([haops(['drain', LAB, 'node1']), haops(['drain', LAB, 'node2'])]);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
+    const loser = a.code === 1 ? a : b;
+    expect(loser.stderr).toMatch(/refused: (the peer node\d is drained itself|another haops is draining)/);
+    const status = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(status)).toHaveLength(1);
+    expect(holders(status, vip)).toHaveLength(1);
+    // --force: the operator takes the whole pair out of service, and is told so.
+    const other = drainedNodes(status)[0] === 'node1' ? 'node2' : 'node1';
+    const forced = await haops(['drain', LAB, other, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/held by NOBODY/);
+    expect(drainedNodes(json(await haops(['status', LAB, '--json'])))).toEqual(['node1', 'node2']);
+    expect((await haops(['undrain', LAB, 'node2'])).code).toBe(0);
+    expect((await haops(['undrain', LAB, 'node1'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 5000)); // node1 preempts after its master-down timer
+    expect(holders(json(await haops(['status', LAB, '--json'])), vip)).toEqual(['node1']);
+  }, 180_000);
+
+  it('haops drain killed before it confirmed: the node is drained under a lease; drain again confirms it, undrain undoes it', async () => {
+    const { vip } = lab();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'drain', LAB, 'node1', '--lease', '8'], { env });
+    await new Promise<void>((resolve) => {
+      let text = '';
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (/drain flag up/.test(text)) child.kill('SIGKILL'), resolve();
+      });
+    });
+    expect(await onNode('node1', 'ls /var/lib/haops')).toMatch(/drain\.switchover/); // the lease, unconfirmed
+    const again = await haops(['drain', LAB, 'node1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/never confirmed; confirmed now/);
+    expect(again.stdout).toMatch(/VIP .* is on node2/);
+    await new Promise((r) => setTimeout(r, 10_000)); // longer than the lease: the drain stays
+    const status = json(await haops(['status', LAB, '--json']));
+    expect(drainedNodes(status)).toEqual(['node1']);
+    expect(holders(status, vip)).toEqual(['node2']);
+    expect((await haops(['undrain', LAB, 'node1'])).code).toBe(0);
+    expect(holders(json(await haops(['status', LAB, '--json'])), vip)).toEqual(['node1']);
+  }, 120_000);
+
   it('Ctrl-C while the VIP is on the peer undoes the drain: the pair ends as it began', async () => {
     const { vip } = lab();
     const r = await haops(['switchover', LAB], { signalAfter: { text: /draining node1/, delayMs: 700 } });

@@ -2,7 +2,21 @@
 // mean, and the scripts that raise and lower the flag.
 import { describe, expect, it } from 'vitest';
 import { DRAIN_FLAG, drainKeepalived, drainMethod } from '../../src/render/drain.js';
-import { drainScript, parseFacts, undrainScript } from '../../src/switchover/node.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LOCK,
+  LOCKED_MARK,
+  bridgeScript,
+  drainScript,
+  keepScript,
+  lockScript,
+  parseFacts,
+  undrainScript,
+  unlockScript,
+} from '../../src/switchover/node.js';
 
 describe('drain method by keepalived version', () => {
   it.each([
@@ -39,6 +53,7 @@ describe('what the nodes say', () => {
       method: 'vrrp_script',
       hook: true,
       drained: true,
+      leased: false,
       addresses: ['127.0.0.1', '10.0.0.11'],
       peerHttp: 'node2',
     });
@@ -59,7 +74,7 @@ describe('drain and undrain scripts', () => {
     const s = drainScript(['10.0.0.100', '10.0.0.104']);
     const lines = s.trim().split('\n');
     expect(lines[0]).toBe('ip addr add 10.0.0.100/32 dev lo 2>/dev/null');
-    expect(s).toMatch(/nohup sh -c 'sleep \d+; ip addr del 10\.0\.0\.104\/32 dev lo'/);
+    expect(s).toMatch(/nohup sh -c 'sleep \d+; .*ip addr del 10\.0\.0\.104\/32 dev lo/);
     expect(lines.at(-1)).toBe(
       `mkdir -p /var/lib/haops && echo 1 > ${DRAIN_FLAG}.haops-tmp && mv -f ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG} && echo @@haops-drained@@`,
     );
@@ -75,9 +90,44 @@ describe('drain and undrain scripts', () => {
     expect(kept).not.toContain('sleep 30');
   });
 
+  it("a bridge's timer removes only its own bridge, never a newer one for the same VIP", () => {
+    const older = bridgeScript(['10.0.0.100'], 'aaa');
+    expect(older).toContain('echo aaa > /run/haops-bridge-10.0.0.100');
+    expect(older).toContain(`[ "$(cat /run/haops-bridge-10.0.0.100 2>/dev/null)" = aaa ] && ip addr del 10.0.0.100/32 dev lo`);
+    expect(bridgeScript(['10.0.0.100'], 'bbb')).toContain('echo bbb > /run/haops-bridge-10.0.0.100');
+  });
+
+  it('a plain drain confirmed: the lease goes, only while the flag is still up', () => {
+    expect(keepScript()).toBe(`[ -e ${DRAIN_FLAG} ] && rm -f ${DRAIN_FLAG}.switchover && echo @@haops-kept@@\n`);
+    expect(parseFacts('drained yes\nlease yes\n')).toMatchObject({ drained: true, leased: true });
+  });
+
   it('undrain removes any bridge left and the flag', () => {
     const s = undrainScript(['10.0.0.100']);
     expect(s).toContain('ip addr del 10.0.0.100/32 dev lo');
     expect(s).toContain(`rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG}.switchover && echo @@haops-undrained@@`);
+  });
+});
+
+describe('the pair drain lock, run by sh in a scratch directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'haops-lock-'));
+  const lock = join(dir, 'drain.lock');
+  const sh = (script: string) => execFileSync('sh', ['-c', script.replaceAll(LOCK, lock)], { encoding: 'utf8' });
+
+  it('one holder at a time; only the holder releases it; a lock left by a vanished haops is taken over', () => {
+    try {
+      expect(sh(lockScript('first'))).toContain(LOCKED_MARK);
+      expect(sh(lockScript('second'))).toMatch(/^held \d+/);
+      sh(unlockScript('second'));
+      expect(sh(lockScript('second'))).toMatch(/^held/);
+      sh(unlockScript('first'));
+      expect(sh(lockScript('second'))).toContain(LOCKED_MARK);
+      // Its haops vanished 5 minutes ago: the next run takes the lock over.
+      writeFileSync(join(lock, 'owner'), `second ${Math.floor(Date.now() / 1000) - 300}\n`);
+      expect(sh(lockScript('third', 60))).toContain(LOCKED_MARK);
+      expect(readFileSync(join(lock, 'owner'), 'utf8')).toMatch(/^third /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

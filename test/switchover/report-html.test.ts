@@ -1,0 +1,151 @@
+// `haops switchover --report`: the drill's page drawn from switchover rounds (drain at t = 0, the
+// VIP on the peer, every probe, the undrain), checked as text and laid out in headless chromium.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ProbeMark } from '../../src/drill/trace.js';
+import { renderSwitchoverHtml } from '../../src/switchover/report-html.js';
+import type { SwitchoverReport, SwitchoverRound } from '../../src/switchover/switchover.js';
+
+const T0 = Date.UTC(2026, 10, 25, 18, 0, 0);
+const VIP = '10.9.0.100';
+
+/** One round: drain at +0, VIP on b2 at +0.24 s, undrain at +1.9 s, back on b1 at +5.2 s; one reset at +5.2 s. */
+function round(n: number, base: number): SwitchoverRound {
+  const probes: ProbeMark[] = [];
+  for (let t = -400; t < 6_500; t += 20) {
+    const sentAt = base + t;
+    if (t === 5_200) probes.push({ vip: VIP, sentAt, at: sentAt + 2, ok: false, node: null, failure: 'reset' });
+    else probes.push({ vip: VIP, sentAt, at: sentAt + 1, ok: true, node: t < 240 || t > 5_200 ? 'b1' : 'b2', status: 200 });
+  }
+  return {
+    round: n,
+    from: 'b1',
+    to: 'b2',
+    switchoverSeconds: 0.24,
+    failedRequests: 1,
+    worstLatencySeconds: 0.03,
+    switchbackSeconds: 3.3,
+    resetsOnReusedConnections: 2,
+    requests: probes.length,
+    vips: [
+      {
+        instance: 'VI_1',
+        vip: VIP,
+        from: 'b1',
+        to: 'b2',
+        switchoverSeconds: 0.24,
+        switchbackSeconds: 3.3,
+        failedRequests: 1,
+        worstLatencySeconds: 0.03,
+        worstAtSeconds: 5.1,
+        resetsOnReusedConnections: 2,
+        requests: probes.length,
+        failures: [{ atSeconds: 5.2, error: 'ECONNRESET' }],
+      },
+    ],
+    endedAsBegan: true,
+    drainAt: new Date(base).toISOString(),
+    trace: {
+      startedAt: base - 400,
+      endedAt: base + 6_500,
+      faultAt: base,
+      restoreAt: base + 1_900,
+      holdersAtStart: { [VIP]: 'b1' },
+      statesAtStart: { b1: { VI_1: 'MASTER' }, b2: { VI_1: 'BACKUP' } },
+      vipEvents: [
+        { node: 'b1', vip: VIP, kind: 'del', at: base + 5 },
+        { node: 'b2', vip: VIP, kind: 'add', at: base + 240 },
+        { node: 'b2', vip: VIP, kind: 'del', at: base + 5_200 },
+        { node: 'b1', vip: VIP, kind: 'add', at: base + 5_200 },
+      ],
+      states: [
+        { node: 'b1', instance: 'VI_1', state: 'FAULT', at: base + 5 },
+        { node: 'b2', instance: 'VI_1', state: 'MASTER', at: base + 240 },
+        { node: 'b1', instance: 'VI_1', state: 'BACKUP', at: base + 1_910 },
+        { node: 'b1', instance: 'VI_1', state: 'MASTER', at: base + 5_200 },
+        { node: 'b2', instance: 'VI_1', state: 'BACKUP', at: base + 5_201 },
+      ],
+      garp: [
+        { vip: VIP, node: 'b2', at: base + 241 },
+        { vip: VIP, node: 'b1', at: base + 5_201 },
+      ],
+      probes,
+      instances: { [VIP]: 'VI_1' },
+    },
+    problems: ['10.9.0.100: 1 failed requests (5.20 s ECONNRESET)'],
+  };
+}
+
+const report: SwitchoverReport = {
+  ok: false,
+  pair: 'web',
+  target: 'instance VI_1',
+  method: 'track_file',
+  bridge: true,
+  probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+  rounds: [round(1, T0), round(2, T0 + 10_000)],
+  problems: ['round 1: 10.9.0.100: 1 failed requests (5.20 s ECONNRESET)'],
+};
+const html = renderSwitchoverHtml(report, ['b1', 'b2']);
+const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+
+describe('switchover --report (HTML page)', () => {
+  it('is self-contained and titled for the switchover', () => {
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href="http/i);
+    expect(html).toContain('<title>haops switchover: pair web, instance VI_1</title>');
+  });
+
+  it('draws each round on a time axis from the drain: drain and undrain lines, every probe, the reset by kind', () => {
+    expect(count(html, /<g class="axis"/g)).toBe(2);
+    expect(count(html, /time from the drain/g)).toBe(2);
+    expect(count(html, /<g class="fault">/g)).toBe(2);
+    expect(html).toContain('>drain of b1</text>');
+    expect(count(html, /<g class="restore">.*?>undrain<\/text>/g)).toBe(2);
+    expect(count(html, /class="probe ok"/g)).toBe(2 * 344);
+    expect(count(html, /class="probe failed reset"/g)).toBe(2);
+    expect(html).toContain('1 failed request (1 reset)');
+    expect(html).toMatch(/b2 held VIP 10\.9\.0\.100 from 2026-11-25 18:00:00\.240 UTC \(\+0\.240 s after the drain\)/);
+    expect(html).toContain('switchback 3.30 s');
+  });
+});
+
+const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+const MEASURE = `<script>
+addEventListener('load', () => {
+  const box = (e) => e.getBoundingClientRect();
+  const rounds = [...document.querySelectorAll('svg.round-axis')].map((svg) => {
+    const s = box(svg);
+    const inside = (e) => { const b = box(e); return b.width > 0 && b.height > 0 && b.left >= s.left - 1 && b.right <= s.right + 1 && b.top >= s.top - 1 && b.bottom <= s.bottom + 1; };
+    const all = (sel) => [...svg.querySelectorAll(sel)];
+    return { probes: all('.probe').length, probesDrawn: all('.probe').filter(inside).length, failed: all('.probe.failed').filter(inside).length,
+      holds: all('.holds').filter(inside).length, garp: all('.garp').filter(inside).length, drain: all('.fault line').length, undrain: all('.restore line').length };
+  });
+  const pre = document.createElement('pre'); pre.id = 'measured'; pre.textContent = JSON.stringify(rounds); document.body.append(pre);
+});
+</script>`;
+
+describe.skipIf(!CHROMIUM)('the switchover report in headless chromium (real browser)', () => {
+  it('lays out every probe, holder bar, GARP, drain and undrain inside each round axis', () => {
+    const out = resolve('test/output');
+    mkdirSync(out, { recursive: true });
+    const page = join(out, 'switchover-report.measure.html');
+    writeFileSync(page, html.replace('</body>', `${MEASURE}</body>`));
+    const profile = mkdtempSync(join(tmpdir(), 'haops-chromium-'));
+    let dom: string;
+    try {
+      dom = execFileSync(
+        CHROMIUM!,
+        ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', `file://${page}`],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+      );
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+    const measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)![1]!.replaceAll('&quot;', '"'));
+    expect(measured).toHaveLength(2);
+    for (const m of measured) expect(m).toEqual({ probes: 345, probesDrawn: 345, failed: 1, holds: 3, garp: 2, drain: 1, undrain: 1 });
+  });
+});
