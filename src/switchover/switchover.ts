@@ -249,18 +249,19 @@ export class PairOps {
   }
 
   /** Holds the pair's drain lock (on its first node) while `work` runs: two haops processes never
-   * decide on the same pair at once, so they cannot drain both nodes. Waits up to 15 s. */
+   * decide on the same pair at once, so they cannot drain both nodes. Waits up to 25 s. */
   private async locked<T>(work: () => Promise<T>): Promise<T> {
     const lockHost = this.hosts[this.pair.nodes[0]]!;
     const token = randomBytes(6).toString('hex');
-    const until = Date.now() + 15_000;
+    // A lock is held for a few round trips; one older than 20 s belongs to a haops that vanished.
+    const until = Date.now() + 25_000;
     for (;;) {
-      const r = await lockHost.exec(lockScript(token), { timeoutMs: 10_000 });
+      const r = await lockHost.exec(lockScript(token, 20), { timeoutMs: 10_000 });
       if (r.stdout.includes(LOCKED_MARK)) break;
       if (Date.now() > until)
         throw new SwitchoverRefused(
           `another haops is draining or undraining a node of pair ${this.pair.name} (lock ${LOCK} on ${this.pair.nodes[0]}, ${r.stdout.trim() || 'held'})`,
-          'wait for it to finish, then run this again; a lock older than 60 s is taken over',
+          'wait for it to finish, then run this again; a lock older than 20 s is taken over',
         );
       await sleep(300);
     }
@@ -310,12 +311,11 @@ export class PairOps {
           `could not raise the drain flag on ${node} (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`,
         );
       }
-      if (opts.keep)
-        this.opts.log(
-          `${node}: drain flag up (the node lifts it after ${leaseSeconds} s unless haops confirms it); waiting for the VIPs on ${peer}`,
-        );
       return at;
     });
+    this.opts.log(
+      `${node}: drain flag up${leaseSeconds ? ` (lease ${leaseSeconds} s: the node lifts it by itself if haops vanishes first)` : ''}; waiting for the VIPs on ${peer}`,
+    );
     if (peerDrained) {
       // --force with the peer drained: nobody takes the VIPs; say so instead of waiting for them.
       if (opts.keep) await this.keepDrain(node);
