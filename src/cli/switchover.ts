@@ -60,7 +60,7 @@ async function withPair<T>(
     try {
       const hosts: Record<string, Host> = {};
       for (const n of pair.nodes) hosts[n] = await connect(n);
-      ops = new PairOps(pair, model, hosts, { log: err });
+      ops = new PairOps(pair, model, hosts, { log: err, inventory: file });
       return await work(ops);
     } finally {
       await ops?.undo();

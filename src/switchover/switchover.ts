@@ -131,6 +131,8 @@ export interface PairOpsOptions {
   log: (s: string) => void;
   /** How long after the peer holds the VIP the drained node still answers on lo. */
   bridgeHoldMs?: number;
+  /** The inventory's path, for the commands a message tells the user to run. */
+  inventory?: string;
 }
 
 /** A plain `haops drain` raises the flag with this lease and lifts the lease once the VIPs are on
@@ -443,11 +445,12 @@ export class PairOps {
       }
       await sleep(1000);
     }
+    const inv = this.opts.inventory ?? 'INVENTORY';
     const lifts = p.leaseUntil
       ? ` It was raised with a lease: ${p.node} lifts it by itself at ${new Date(p.leaseUntil).toISOString().slice(11, 19)} UTC if nobody confirms it.`
       : '';
     this.opts.log(
-      `could not reach ${p.node} to undo its drain: its drain flag may still be up (it then holds no VIP).${lifts} Run \`haops undrain INVENTORY ${p.node}\` to put it back in service, or \`haops drain INVENTORY ${p.node}\` to finish the drain; either converges.`,
+      `could not reach ${p.node} to undo its drain: its drain flag may still be up (it then holds no VIP).${lifts} Run \`haops undrain ${inv} ${p.node}\` to put it back in service, or \`haops drain ${inv} ${p.node}\` to finish the drain; either converges.`,
     );
   }
 
