@@ -11,7 +11,8 @@ export async function simHostClient(sim: SimHost, name = `sim-${sim.os}`): Promi
   const conn = new Client();
   const expected = (utils.parseKey(sim.hostKey) as ssh2.ParsedKey).getPublicSSH();
   await new Promise<void>((resolve, reject) => {
-    conn.once('ready', resolve).once('error', reject);
+    // No Nagle (as the simulated server): small writes otherwise wait for a delayed ACK, ~40 ms a round trip.
+    conn.once('ready', () => (conn.setNoDelay(true), resolve())).once('error', reject);
     conn.connect({
       host: '127.0.0.1',
       port: sim.port,

@@ -123,6 +123,8 @@ export async function startSimSshd(opts: SimSshdOptions): Promise<SimSshd> {
     sockets.add(conn);
     let user = '';
     conn.on('error', () => undefined);
+    // No Nagle: an exec's reply is several small writes that otherwise wait for a delayed ACK.
+    conn.setNoDelay(true);
     conn.on('handshake', (negotiated) => sim.kex.push(negotiated.kex));
     conn.on('close', () => sockets.delete(conn));
     conn.on('authentication', (ctx) => {
