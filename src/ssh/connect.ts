@@ -126,6 +126,9 @@ async function handshake(
     });
     client.once('ready', () => {
       ready = true;
+      // No Nagle: a command's request is several small SSH packets (open, exec, data, EOF); with
+      // Nagle each waits for the server's delayed ACK, about 40 ms per round trip.
+      client.setNoDelay(true);
       resolve(client);
     });
     client.connect({
