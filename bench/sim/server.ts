@@ -33,7 +33,7 @@ export async function startSimHost(os: SimOs, opts: { stock?: boolean } = {}): P
     client.on('error', () => {});
     // No Nagle: each exec's reply (data, exit status, EOF, close) is several small writes, and
     // with Nagle against the peer's delayed ACK every round trip here waited about 40 ms more.
-    client.setNoDelay(true);
+    (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // in ssh2, not in its types
     client.on('authentication', (ctx) => ctx.accept());
     client.on('ready', () => {
       client.on('session', (acceptSession) => {

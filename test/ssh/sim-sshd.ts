@@ -124,7 +124,7 @@ export async function startSimSshd(opts: SimSshdOptions): Promise<SimSshd> {
     let user = '';
     conn.on('error', () => undefined);
     // No Nagle: an exec's reply is several small writes that otherwise wait for a delayed ACK.
-    conn.setNoDelay(true);
+    (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // in ssh2, not in its types
     conn.on('handshake', (negotiated) => sim.kex.push(negotiated.kex));
     conn.on('close', () => sockets.delete(conn));
     conn.on('authentication', (ctx) => {
