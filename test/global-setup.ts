@@ -1,7 +1,11 @@
 // Vitest global setup of the `lab` project: uses the lab of this HAOPS_LAB_ID if one is up, or
 // boots one (2 nodes) and then tears down only that one, also on Ctrl-C. A lab someone else
-// started is never taken down. Lab tests read inventory/lab.yaml. HAOPS_LAB=0 skips the lab.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// started is never taken down, nor reshaped: `labOwned` tells the files (test/lab/shape.ts).
+// Lab tests read inventory/lab.yaml. HAOPS_LAB=0 skips the lab.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { fileURLToPath } from 'node:url';
 import { INVENTORY_FILE, labDown, labInventoryYaml, labStatus, labUp, type LabInfo } from '../src/lab/index.js';
 import { STATE_FILE } from '../src/lab/paths.js';
@@ -9,12 +13,44 @@ import { STATE_FILE } from '../src/lab/paths.js';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (s: string) => console.error(`lab: ${s}`);
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run booted its lab: files may reshape it (and the teardown takes it down). */
+    labOwned: boolean;
+  }
+}
+
 export function labWanted(): boolean {
   return process.env.HAOPS_LAB !== '0' && process.platform === 'linux' && process.getuid?.() === 0;
 }
 
-export default async function setup(): Promise<(() => Promise<void>) | void> {
+/** Newest (or oldest) modification time of the files under dir with this suffix; 0 if none. */
+function mtime(dir: string, suffix: string, pick: (a: number, b: number) => number): number {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (f.endsWith(suffix)) t = t === 0 ? statSync(join(dir, f)).mtimeMs : pick(t, statSync(join(dir, f)).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Lab tests run haops as users do, `bin/haops.js` on dist/ (test/lab/cli.ts): a Node start from
+ * compiled JS costs about a third of the CPU of one through tsx, and the lab files start it over
+ * a hundred times. `npm test` builds first (scripts/setup.sh); a lab run started by hand rebuilds
+ * dist/ here when a source is newer than the build.
+ */
+function buildCli(): void {
+  const built = mtime(`${repoRoot}/dist`, '.js', Math.min);
+  if (built > 0 && existsSync(`${repoRoot}/dist/cli/main.js`) && mtime(`${repoRoot}/src`, '.ts', Math.max) < built) return;
+  log('building dist/ for the lab tests (a source is newer than the build)');
+  execFileSync(`${repoRoot}/node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  project.provide('labOwned', false);
   if (!labWanted()) return;
+  buildCli();
   const id = process.env.HAOPS_LAB_ID || '(default)';
   if ((await labStatus({ repoRoot })).up) {
     // Someone's lab is up: test on it, leave it up. It may have been started from another
@@ -32,6 +68,7 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await labUp({ nodes: 2, repoRoot, log });
+  project.provide('labOwned', true);
   return async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,6 +1,10 @@
-// The haops command line as a user runs it (a child process, from the TypeScript sources), for
-// the lab tests; optionally sends SIGINT once stderr shows a given line.
+// The haops command line as a user runs it (a child process of bin/haops.js, which the global
+// setup has built from the current sources), for the lab tests; optionally sends SIGINT once
+// stderr shows a given line.
 import { spawn } from 'node:child_process';
+
+/** The command users run; its dist/ is built by the global setup (test/global-setup.ts). */
+export const HAOPS_BIN = 'bin/haops.js';
 
 export interface CliRun {
   code: number;
@@ -13,7 +17,7 @@ export function haops(
   opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {},
 ): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', ...args], { env: opts.env ?? process.env });
+    const child = spawn(process.execPath, [HAOPS_BIN, ...args], { env: opts.env ?? process.env });
     let stdout = '';
     let stderr = '';
     let signalled = false;

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { labWanted } from '../global-setup.js';
+import { labSkipReason, useLab } from './shape.js';
 import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { haops, json } from './cli.js';
 
@@ -35,16 +35,12 @@ const httpFromHere = (host: string) =>
     () => 'refused',
   );
 
-describe.skipIf(!labWanted())(
+const SHAPE = { nodes: 2, kinds: ['firewalld' as const] };
+
+describe.skipIf(labSkipReason(SHAPE))(
   'firewalld nodes (Debian firewalld in its default zone): deploy opens VRRP from the peer and the nginx port',
   () => {
-    beforeAll(async () => {
-      const r = await haops(['lab', 'up', '--nodes', '2', '--kinds', 'firewalld']);
-      if (r.code !== 0) throw new Error(r.stderr);
-    }, 600_000);
-    afterAll(async () => {
-      await haops(['lab', 'up']); // back to the default two-node lab for the other files
-    }, 300_000);
+    useLab(SHAPE);
 
     it('the nodes run firewalld; eth0, in no zone of its own, falls to the default zone, public, which lets in ssh and dhcpv6-client only', async () => {
       const out = await ssh(

@@ -1,12 +1,12 @@
 // Active-active and fleets on the real lab: four Debian 12 nodes, an active-active pair (each
 // node MASTER of one VIP) and a second pair, deployed and drilled from one inventory.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { labWanted } from '../global-setup.js';
+import { labSkipReason, useLab } from './shape.js';
 import { haops, json } from './cli.js';
 import { NET, netns } from './net.js';
 
@@ -15,14 +15,8 @@ const LAB = 'inventory/lab.yaml';
 
 const vipsOf = (report: any) => Object.fromEntries(report.pairs.flatMap((p: any) => p.vips.map((v: any) => [v.vip, v.holders])));
 
-describe.skipIf(!labWanted())('an active-active pair and a second pair in one inventory (4-node lab)', () => {
-  beforeAll(async () => {
-    const r = await haops(['lab', 'up', '--nodes', '4']);
-    if (r.code !== 0) throw new Error(r.stderr);
-  }, 300_000);
-  afterAll(async () => {
-    await haops(['lab', 'up']); // back to the default two-node lab for the other files
-  }, 300_000);
+describe.skipIf(labSkipReason({ nodes: 4 }))('an active-active pair and a second pair in one inventory (4-node lab)', () => {
+  useLab({ nodes: 4 });
 
   it('one deploy converges both pairs, each VIP on its own MASTER; a second changes nothing in one round trip per host', async () => {
     const r = await haops(['deploy', LAB, '--json', '--concurrency', '2']);

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import { parse } from 'yaml';
 import { labWanted } from '../global-setup.js';
 import { CGROUP_NAME, HOST_LINK, NETNS_PREFIX, NODES_DIR } from '../../src/lab/paths.js';
@@ -25,11 +25,8 @@ async function hostState() {
   return { netns, mounts, link, cgroup };
 }
 
-describe.skipIf(!labWanted() || process.env.HAOPS_LAB_FLEET !== '1')('a 40-node lab (real nodes)', () => {
-  afterAll(async () => {
-    await haops(['lab', 'up']); // back to the default two-node lab for the other files
-  }, 300_000);
-
+// It takes the lab down: only a lab this run booted (the global setup's teardown then finds none).
+describe.skipIf(!labWanted() || process.env.HAOPS_LAB_FLEET !== '1' || !inject('labOwned'))('a 40-node lab (real nodes)', () => {
   it('boots 40 nodes in 20 pairs, all answering; lab down leaves no namespace, mount, link or cgroup', async () => {
     const up = await haops(['lab', 'up', '--nodes', '40']);
     expect(up.code, up.stderr).toBe(0);

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { labWanted } from '../global-setup.js';
+import { labSkipReason, useLab } from './shape.js';
 import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { LAB_SUDO_PASSWORD_ENV } from '../../src/lab/kinds.js';
 import { RSA_IDENTITY_FILE, SUDO_PASSWORD_FILE } from '../../src/lab/paths.js';
@@ -44,17 +44,14 @@ function ssh(target: string, command: string, opts: string[] = [], identity = ID
   ]);
 }
 
-describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh pair, sudo pair (6-node lab)', () => {
-  let env: NodeJS.ProcessEnv;
+const SHAPE = { nodes: 6, kinds: ['sysv' as const, 'legacy-ssh' as const, 'sudo' as const] };
 
-  beforeAll(async () => {
-    const r = await haops(['lab', 'up', '--nodes', '6', '--kinds', 'sysv,legacy-ssh,sudo']);
-    if (r.code !== 0) throw new Error(r.stderr);
+describe.skipIf(labSkipReason(SHAPE))('node kinds on real nodes: sysv pair, legacy-ssh pair, sudo pair (6-node lab)', () => {
+  let env: NodeJS.ProcessEnv;
+  useLab(SHAPE);
+  beforeAll(() => {
     env = { ...process.env, [LAB_SUDO_PASSWORD_ENV]: readFileSync(SUDO_PASSWORD_FILE, 'utf8').trim() };
-  }, 600_000);
-  afterAll(async () => {
-    await haops(['lab', 'up']); // back to the default two-node lab for the other files
-  }, 300_000);
+  });
 
   it('sysv nodes run SysV init as PID 1, not systemd', async () => {
     for (const n of ['node1', 'node2']) {
@@ -156,12 +153,13 @@ describe.skipIf(!labWanted())('node kinds on real nodes: sysv pair, legacy-ssh p
     ]);
   });
 
+  // The three pairs share nothing (own nodes, VIP and router id): their drills run at once.
   for (const [pair, kind] of [
     ['lab', 'sysv'],
     ['lab2', 'legacy-ssh'],
     ['lab3', 'sudo'],
   ] as const) {
-    it(`a drill on the ${kind} pair fails over and ends as it began`, async () => {
+    it.concurrent(`a drill on the ${kind} pair fails over and ends as it began`, async ({ expect }) => {
       const r = await haops(['failover-drill', LAB, '--pair', pair, '--json'], { env });
       const report = json(r);
       expect(report.ok, JSON.stringify(report.problems ?? r.stderr)).toBe(true);

@@ -12,13 +12,13 @@ import { mirrorFromSources } from '../../src/lab/base.js';
 import { parseKinds } from '../../src/lab/kinds.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
 import { NET } from './net.js';
+import { labSkipReason, useLab } from './shape.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { planData } from '../../src/model/plan-table.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const labOn = process.env.HAOPS_LAB !== '0' && process.platform === 'linux' && process.getuid?.() === 0;
 
 function ssh(address: string, command: string) {
   return exec(
@@ -121,7 +121,8 @@ describe('lab plan and inventory', () => {
   });
 });
 
-describe.skipIf(!labOn)('lab nodes (real, systemd-nspawn)', () => {
+describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)', () => {
+  useLab({ nodes: 2 });
   const inventory = () => parse(readFileSync(`${repoRoot}/inventory/lab.yaml`, 'utf8'));
   const node1 = () => inventory().hosts.node1.address as string;
 

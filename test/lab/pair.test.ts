@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labWanted } from '../global-setup.js';
+import { labSkipReason, useLab } from './shape.js';
 import { haops as cli, json, type CliRun } from './cli.js';
 import { KEY, KNOWN, NET, netns, re } from './net.js';
 
@@ -19,6 +19,7 @@ const IP = { node1: `${NET}.11`, node2: `${NET}.12` } as const;
 const VIP = `${NET}.100`;
 const SECRET = 'Lb7xQ2zP';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: SECRET };
+const LAB_SHAPE = { nodes: 2 };
 
 async function onNode(node: keyof typeof IP, command: string): Promise<string> {
   const { stdout } = await run('ssh', [
@@ -45,7 +46,8 @@ function variant(edit: (text: string) => string): string {
   return file;
 }
 
-describe.skipIf(!labWanted())('deploy on the lab pair (real Debian 12 nodes)', () => {
+describe.skipIf(labSkipReason(LAB_SHAPE))('deploy on the lab pair (real Debian 12 nodes)', () => {
+  useLab(LAB_SHAPE);
   it('first deploy installs, enables, configures and starts everything; the VIP sits on the MASTER and serves HTTP', async () => {
     const r = await haops(['deploy', LAB, '--json']);
     const report = json(r);
@@ -164,7 +166,8 @@ function converged() {
   }, 180_000);
 }
 
-describe.skipIf(!labWanted())('status and failover drills on the lab pair', () => {
+describe.skipIf(labSkipReason(LAB_SHAPE))('status and failover drills on the lab pair', () => {
+  useLab(LAB_SHAPE);
   converged();
 
   it('status reports one healthy holder and exits 0', async () => {
@@ -257,7 +260,8 @@ describe.skipIf(!labWanted())('status and failover drills on the lab pair', () =
   });
 });
 
-describe.skipIf(!labWanted())('state-change notifications on the lab pair', () => {
+describe.skipIf(labSkipReason(LAB_SHAPE))('state-change notifications on the lab pair', () => {
+  useLab(LAB_SHAPE);
   converged();
   it('notify-test: a synthetic transition reaches the log, the webhook and e-mail from both nodes', async () => {
     const r = await haops(['notify-test', LAB, '--json']);

@@ -1,13 +1,13 @@
 // The fast failover profile on the real lab pair (Debian 12 nodes in systemd-nspawn): deploy it,
 // see what it fell back to in a container, and break nginx once. Runs after pair.test.ts, which
-// starts from a fresh lab; ends by deploying the classic pair again.
+// deploys the classic pair first; ends by deploying it again.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { labWanted } from '../global-setup.js';
+import { labSkipReason, useLab } from './shape.js';
 import { haops, json } from './cli.js';
 import { labInventoryYaml } from '../../src/lab/inventory.js';
 import { IDENTITY_FILE, KNOWN_HOSTS, STATE_FILE } from '../../src/lab/paths.js';
@@ -38,7 +38,8 @@ async function onNode(ip: string, command: string): Promise<string> {
   return stdout;
 }
 
-describe.skipIf(!labWanted())('fast failover profile on the lab pair (real Debian 12 nodes in systemd-nspawn)', () => {
+describe.skipIf(labSkipReason({ nodes: 2 }))('fast failover profile on the lab pair (real Debian 12 nodes in systemd-nspawn)', () => {
+  useLab({ nodes: 2 });
   it('deploys VRRPv3 at advert_int 0.2 and, inside the container, track_file on the flag a systemd drop-in writes instead of track_process (no proc events)', async () => {
     const { file, node1 } = fastInventory();
     const r = await haops(['deploy', file, '--json']);

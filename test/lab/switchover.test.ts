@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labWanted } from '../global-setup.js';
-import { haops as cli, json } from './cli.js';
+import { labSkipReason, useLab } from './shape.js';
+import { HAOPS_BIN, haops as cli, json } from './cli.js';
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
@@ -42,10 +42,21 @@ async function onNode(node: string, command: string): Promise<string> {
   return stdout;
 }
 
+/** Status until `done` holds or `seconds` pass (then the last status, for the assertions to name). */
+async function statusWhen(done: (status: any) => boolean, seconds: number): Promise<any> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const status = json(await haops(['status', LAB, '--json']));
+    if (done(status) || Date.now() > until) return status;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const holders = (status: any, vip: string) => status.pairs[0].instances.find((i: any) => i.vip === vip).holders;
 const drainedNodes = (status: any) => status.pairs[0].nodes.filter((n: any) => n.drained).map((n: any) => n.host);
 
-describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (real Debian 12 nodes)', () => {
+describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on the lab pair (real Debian 12 nodes)', () => {
+  useLab({ nodes: 2 });
   beforeAll(async () => {
     const r = await haops(['deploy', LAB, '--json']);
     expect(json(r).ok, r.stderr + r.stdout).toBe(true);
@@ -136,7 +147,7 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
 
   it('haops drain killed before it confirmed: the node is drained under a lease; drain again confirms it, undrain undoes it', async () => {
     const { vip } = lab();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'drain', LAB, 'node1', '--lease', '8'], { env });
+    const child = spawn(process.execPath, [HAOPS_BIN, 'drain', LAB, 'node1', '--lease', '8'], { env });
     await new Promise<void>((resolve) => {
       let text = '';
       child.stderr.on('data', (d: Buffer) => {
@@ -162,15 +173,15 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
     const r = await haops(['switchover', LAB], { signalAfter: { text: /draining node1/, delayMs: 700 } });
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: undoing the drain/);
-    await new Promise((res) => setTimeout(res, 6000)); // node1 preempts after its master-down timer
-    const status = json(await haops(['status', LAB, '--json']));
+    // node1 preempts after its master-down timer (about 3.6 s).
+    const status = await statusWhen((s) => drainedNodes(s).length === 0 && holders(s, vip).join() === 'node1', 20);
     expect(drainedNodes(status)).toEqual([]);
     expect(holders(status, vip)).toEqual(['node1']);
     expect(await onNode('node1', 'ip -o -4 addr show dev lo')).not.toContain(vip);
   }, 120_000);
   it('haops killed mid-round (no handler runs): the node lifts the drain by itself and the VIP comes home', async () => {
     const { vip } = lab();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/lab/haops.ts', 'switchover', LAB, '--lease', '8'], { env });
+    const child = spawn(process.execPath, [HAOPS_BIN, 'switchover', LAB, '--lease', '8'], { env });
     await new Promise<void>((resolve) => {
       let text = '';
       child.stderr.on('data', (d: Buffer) => {
@@ -181,12 +192,17 @@ describe.skipIf(!labWanted())('drain, undrain and switchover on the lab pair (re
     await new Promise((r) => setTimeout(r, 2000));
     expect(drainedNodes(json(await haops(['status', LAB, '--json'])))).toEqual(['node1']);
     // The lease (--lease 8) runs out, then node1 preempts after its master-down timer.
-    await new Promise((r) => setTimeout(r, 13_000));
-    const status = json(await haops(['status', LAB, '--json']));
+    const status = await statusWhen((s) => drainedNodes(s).length === 0 && holders(s, vip).join() === 'node1', 30);
     expect(drainedNodes(status)).toEqual([]);
     expect(holders(status, vip)).toEqual(['node1']);
-    // Killed before it ended the bridge: the bridge removes itself 20 s after the drain began.
-    await new Promise((r) => setTimeout(r, 6000));
-    expect(await onNode('node1', 'ip -o -4 addr show dev lo')).not.toContain(vip);
+    // Killed before it ended the bridge: the bridge removes itself 20 s after the drain began
+    // (its own timer, not the lease's).
+    let lo = '';
+    for (let i = 0; i < 30; i++) {
+      lo = await onNode('node1', 'ip -o -4 addr show dev lo');
+      if (!lo.includes(vip)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(lo).not.toContain(vip);
   }, 120_000);
 });
