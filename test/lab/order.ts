@@ -13,6 +13,7 @@ export const LAB_FILE_ORDER = [
   'truth.test.ts',
   'profile-fast.test.ts',
   'fleet.test.ts',
+  'probe-host.test.ts',
   'kinds.test.ts',
   'firewalld.test.ts',
   'fleet40.test.ts',

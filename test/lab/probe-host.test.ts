@@ -1,16 +1,16 @@
 // A probe host the inventory names (issue 15), on the real lab: this machine cannot reach the
 // VIPs (an unreachable route, as for a laptop off the servers' LAN), the other pair's node3 can.
-// status and deploy's VIP check ask from node3 and say so. Needs the second pair's nodes: boots a
-// four-node lab when fewer are up, and puts the default lab back afterwards.
+// status and deploy's VIP check ask from node3 and say so. Needs the second pair's nodes: runs on
+// the four-node lab (after fleet.test, on the same lab).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { labWanted } from '../global-setup.js';
 import { haops, json } from './cli.js';
 import { re } from './net.js';
+import { labSkipReason, useLab } from './shape.js';
 
 const LAB = 'inventory/lab.yaml';
 interface LabYaml {
@@ -42,16 +42,11 @@ const routes = (op: 'add' | 'del') => {
   }
 };
 
-describe.skipIf(!labWanted())('a probe host on the clients’ LAN (real lab, node3 probes pair lab)', () => {
-  let booted = false;
+describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN (real lab, node3 probes pair lab)', () => {
   let local = '';
   let fromNode3 = '';
+  useLab({ nodes: 4 });
   beforeAll(async () => {
-    if (!Object.hasOwn(lab().hosts, 'node3')) {
-      const r = await haops(['lab', 'up', '--nodes', '4']);
-      if (r.code !== 0) throw new Error(r.stderr);
-      booted = true;
-    }
     local = inventoryProbedFrom(null);
     fromNode3 = inventoryProbedFrom('node3');
     const d = await haops(['deploy', local]);
@@ -60,8 +55,7 @@ describe.skipIf(!labWanted())('a probe host on the clients’ LAN (real lab, nod
   }, 600_000);
   afterAll(async () => {
     routes('del');
-    if (booted) await haops(['lab', 'up']); // back to the default two-node lab for the other files
-  }, 600_000);
+  });
 
   it('asked from this machine, status fails: the nodes serve the VIPs, but clients here cannot reach them', async () => {
     const r = await haops(['status', local]);
