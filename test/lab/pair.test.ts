@@ -267,8 +267,14 @@ describe.skipIf(labSkipReason(LAB_SHAPE))('status and failover drills on the lab
       expect(r.stdout).toMatch(new RegExp(`SPLIT BRAIN: node1 and node2 both hold VIP ${re(VIP)}`));
       expect(r.code).toBe(1);
     } finally {
-      await onNode('node1', `ip neigh del ${IP.node2} dev eth0`);
+      // Heal node2's side first: node1, still MASTER, hears the lower-priority advert and sends
+      // gratuitous ARP (keepalived's lower_prio GARP), so this machine's ARP entry leaves node2.
+      // Healed the other way round, node2 steps down without node1 ever hearing it, nobody sends
+      // GARP, and this machine keeps sending to node2's MAC until its ARP entry expires (8-50 s,
+      // measured): the next files' deploys then fail their VIP check.
       await onNode('node2', `ip neigh del ${IP.node1} dev eth0`);
+      await new Promise((res) => setTimeout(res, 1500));
+      await onNode('node1', `ip neigh del ${IP.node2} dev eth0`);
     }
     let healthy = false;
     for (let i = 0; i < 30 && !healthy; i++) {
