@@ -399,9 +399,12 @@ export class Drill {
     const timeoutMs = (this.opts.timeoutSeconds ?? 30) * 1000;
     await Promise.all(
       rows.map(async (row, i) => {
-        const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= t0, t0);
+        // An isolated node's t0 is an estimate (sent + one way + its arming pause): its own stamp of
+        // the VIP leaving may fall a few ms before it, and counts from when the fault was sent.
+        const goneSince = this.opts.fault === 'node-isolate' ? t0 - ISOLATE_ARM_SECONDS * 1000 : t0;
+        const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= goneSince, t0);
         const arrived = await this.waitFor((e) => e.vip === row.vip && e.node === other && e.kind === 'add' && e.at >= t0, t0);
-        if (gone) row.vipGoneSeconds = seconds(gone.at - t0);
+        if (gone) row.vipGoneSeconds = seconds(Math.max(0, gone.at - t0));
         if (arrived) {
           row.to = other;
           row.failoverSeconds = seconds(arrived.at - t0);
