@@ -1,10 +1,10 @@
 // Live progress of a deploy on the terminal: listr2 as a renderer of the engine's events. Each
 // listr task waits for the events of its own part (a pair, a host, a step) and shows them; the
 // engine decides order, skipping and failure, this only draws them.
-import { Listr, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrDefaultRenderer, type ListrSimpleRenderer, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import { CONFIRM_STEP, type DeployEvent } from '../runner/engine.js';
 
-type Task = ListrTaskWrapper<unknown, any, any>;
+type Task = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
 type Renderer = 'default' | 'simple';
 
 /** Events of one key (a pair, or pair/host), handed out in order to whoever waits for them. */
@@ -42,7 +42,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
     q.push('host' in e ? `${e.pair}/${e.host}` : e.pair, e);
   };
 
-  const stepTask = (key: string, title: string): ListrTask<unknown, any, any> => ({
+  const stepTask = (key: string, title: string): ListrTask<unknown> => ({
     title,
     task: async () => {
       const e = await q.take(key, 'step-changed', 'step-failed', 'host-finished');
@@ -50,7 +50,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
       if (e.type === 'host-finished') throw new Error(e.report.error ?? `${title} did not run`);
     },
   });
-  const confirmTask = (key: string): ListrTask<unknown, any, any> => ({
+  const confirmTask = (key: string): ListrTask<unknown> => ({
     title: CONFIRM_STEP,
     task: async () => {
       const e = await q.take(key, 'step-failed', 'host-finished');
@@ -58,7 +58,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
     },
   });
 
-  const hostTask = (pair: string, host: string, role: string): ListrTask<unknown, any, any> => ({
+  const hostTask = (pair: string, host: string, role: string): ListrTask<unknown> => ({
     title: `${opts.check ? 'check' : 'converge'} ${host} (${role})`,
     task: async (_: unknown, t: Task) => {
       const key = `${pair}/${host}`;
@@ -74,7 +74,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
         t.title = `${t.title}: ${plural(first.steps.length, 'change')} (not applied: --check)`;
         return;
       }
-      const later: ListrTask<unknown, any, any>[] = first.complete
+      const later: ListrTask<unknown>[] = first.complete
         ? [confirmTask(key)]
         : [
             {
@@ -94,7 +94,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
     },
   });
 
-  const pairTask = (pair: string): ListrTask<unknown, any, any> => ({
+  const pairTask = (pair: string): ListrTask<unknown> => ({
     title: `pair ${pair}`,
     task: async (_: unknown, t: Task) => {
       const started = await q.take(pair, 'pair-started');

@@ -205,7 +205,10 @@ export class Drill {
     this.pending = null;
     // A node just healed from isolation may need a few seconds before it answers.
     const restored = await poll(
-      async () => (await p.host.exec(p.restore, { timeoutMs: 10_000 }), true),
+      async () => {
+        await p.host.exec(p.restore, { timeoutMs: 10_000 });
+        return true;
+      },
       (ok) => ok === true,
       { until: Date.now() + 20_000, everyMs: 1000 },
     );

@@ -180,7 +180,7 @@ function emailJobs(n: NotifySpec, mailMode: 'test' | 'always'): string[] {
     "# Through smtp_server, as keepalived's smtp_alert does; else the node's own sendmail or mail, if present.",
     'send_mail() {',
     '  if curl -V 2>/dev/null | grep -qw smtp; then',
-    `    err=$(message | curl -sS --connect-timeout "$SMTP_TIMEOUT" -m $((SMTP_TIMEOUT + 10)) --url "$SMTP_URL" --mail-from "$MAIL_FROM" ${e.to.map((t) => `--mail-rcpt ${q(t)}`).join(' ')} -T - 2>&1) && { outcome email \"$SMTP_URL\"; return; }`,
+    `    err=$(message | curl -sS --connect-timeout "$SMTP_TIMEOUT" -m $((SMTP_TIMEOUT + 10)) --url "$SMTP_URL" --mail-from "$MAIL_FROM" ${e.to.map((t) => `--mail-rcpt ${q(t)}`).join(' ')} -T - 2>&1) && { outcome email "$SMTP_URL"; return; }`,
     '    outcome email "$SMTP_URL" "curl exit $?: $err"',
     '  elif command -v sendmail >/dev/null 2>&1; then',
     '    err=$(message | sendmail -t -f "$MAIL_FROM" 2>&1) && { outcome email sendmail; return; }',

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { Facts } from '../core/state.js';
 import { targetOf } from '../model/profile.js';
 import { fitNode } from '../render/keepalived.js';
-import { vipAddress, type Model, type PairModel } from '../model/derive.js';
+import type { Model, PairModel } from '../model/derive.js';
 import { poll } from '../core/poll.js';
 import type { Host } from '../ssh/host.js';
 import {
@@ -273,5 +273,5 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
     );
     return judgeWithClients(pair, probes, expected, await clientProbes(pair, opts.connect));
   };
-  return (await poll(look, (verdicts) => verdicts !== undefined && verdicts.every((v) => v.ok), { until, everyMs: 500 }))!;
+  return (await poll(look, (verdicts) => verdicts?.every((v) => v.ok) === true, { until, everyMs: 500 }))!;
 }

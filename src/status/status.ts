@@ -182,7 +182,7 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
   }
 
   // Upstream servers, as each node's nginx reaches them: all down is an outage of the service.
-  const seen = up.filter((n) => n.upstreams && n.upstreams.length);
+  const seen = up.filter((n) => n.upstreams?.length);
   const downEverywhere = seen.length > 0 && seen.every((n) => n.upstreams!.every((u) => !u.up));
   if (downEverywhere) {
     const first = seen[0]!.upstreams!;

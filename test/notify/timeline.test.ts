@@ -76,10 +76,10 @@ describe('the drill notification timeline', () => {
     const lines = formatTimeline(t, { faultAt: T }).split('\n');
     expect(lines).toEqual([
       expect.stringMatching(
-        /^ *\+4\.38 s after the fault  lb1  webhook +VI BACKUP +0\.03 s after the VIP left lb1, 0\.02 s before it arrived on lb2$/,
+        /^ *\+4\.38 s after the fault {2}lb1 {2}webhook +VI BACKUP +0\.03 s after the VIP left lb1, 0\.02 s before it arrived on lb2$/,
       ),
-      expect.stringMatching(/^ *\+4\.45 s after the fault  lb2  webhook +VI MASTER +0\.05 s after the VIP arrived on lb2$/),
-      expect.stringMatching(/^ *\+5\.59 s after the fault  lb2  sms +VI MASTER +1\.19 s after the VIP arrived on lb2$/),
+      expect.stringMatching(/^ *\+4\.45 s after the fault {2}lb2 {2}webhook +VI MASTER +0\.05 s after the VIP arrived on lb2$/),
+      expect.stringMatching(/^ *\+5\.59 s after the fault {2}lb2 {2}sms +VI MASTER +1\.19 s after the VIP arrived on lb2$/),
     ]);
   });
 
