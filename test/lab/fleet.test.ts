@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { labSkipReason, useLab } from './shape.js';
-import { haops, json } from './cli.js';
+import { haops, json, switchoverClean } from './cli.js';
 import { NET, netns } from './net.js';
 
 const run = promisify(execFile);
@@ -55,6 +55,22 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('an active-active pair and a second
       [`${NET}.101`]: ['node3'],
     });
   });
+
+  it.each(['node1', 'node2'])(
+    'switchover --node %s on the active-active pair moves the VIP it holds to its peer and back, no request failed',
+    async (node) => {
+      const peer = node === 'node1' ? 'node2' : 'node1';
+      const vip = node === 'node1' ? `${NET}.100` : `${NET}.104`;
+      const r = await haops(['switchover', LAB, '--pair', 'lab', '--node', node, '--rounds', '1', '--json']);
+      const report = json(r);
+      expect(switchoverClean(report), JSON.stringify(report.problems)).toBe(true);
+      const [round] = report.rounds;
+      expect(round).toMatchObject({ from: node, to: peer, endedAsBegan: true });
+      expect(round.vips.map((v: any) => [v.vip, v.from, v.to])).toEqual([[vip, node, peer]]);
+      expect(round.switchoverSeconds).toBeLessThan(1);
+      expect(round.worstLatencySeconds).toBeLessThan(0.5);
+    },
+  );
 
   it("the drill can target one instance: the second VIP's holder (node2) fails over to node1", async () => {
     const report = json(await haops(['failover-drill', LAB, '--instance', 'VI_LAB_B', '--json']));
