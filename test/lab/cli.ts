@@ -43,6 +43,6 @@ export const json = (r: { stdout: string }) => JSON.parse(r.stdout);
  */
 export function switchoverClean(report: { ok: boolean; problems: string[]; rounds: { failedRequests: number }[] }): boolean {
   if (report.ok) return true;
-  const garpReset = /^\S+: 1 failed requests \(\d+\.\d+ s [^;]*ECONNRESET[^;]*\)$/;
+  const garpReset = /^\S+: 1 failed requests \(\d+\.\d+ s [^;]*(ECONNRESET|socket hang up)[^;]*\)$/;
   return report.problems.length > 0 && report.problems.every((p) => garpReset.test(p)) && report.rounds.every((r) => r.failedRequests <= 1);
 }
