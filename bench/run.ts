@@ -526,7 +526,7 @@ try {
             p.medianSwitchoverSeconds ?? '-',
             p.worstLatencySeconds ?? '-',
             p.medianSwitchbackSeconds ?? '-',
-            p.resetsOnReusedConnections,
+            p.resetsOnReusedConnections ?? 'not measured',
             p.ok ? 'yes' : 'NO',
           ]),
         ),

@@ -16,7 +16,8 @@ export interface SwitchoverBench {
   medianSwitchoverSeconds: number | null;
   worstLatencySeconds: number | null;
   medianSwitchbackSeconds: number | null;
-  resetsOnReusedConnections: number;
+  /** null: not measured (probed from a probe host). */
+  resetsOnReusedConnections: number | null;
   problems: string[];
 }
 
@@ -50,7 +51,9 @@ export function switchoverPart(root: string, haops: string, inventory: string, r
       medianSwitchoverSeconds: report.stats?.switchoverSeconds?.median ?? report.rounds[0]?.switchoverSeconds ?? null,
       worstLatencySeconds: latencies.length ? Math.max(...latencies) : null,
       medianSwitchbackSeconds: report.stats?.switchbackSeconds?.median ?? report.rounds[0]?.switchbackSeconds ?? null,
-      resetsOnReusedConnections: report.rounds.reduce((s, x) => s + x.resetsOnReusedConnections, 0),
+      resetsOnReusedConnections: report.rounds.some((x) => x.resetsOnReusedConnections === null)
+        ? null
+        : report.rounds.reduce((s, x) => s + x.resetsOnReusedConnections!, 0),
       problems: report.problems,
     });
   }

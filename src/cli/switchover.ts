@@ -44,6 +44,8 @@ async function withPair<T>(
   pick: (model: Model) => PairModel,
   err: Out,
   work: (ops: PairOps) => Promise<T>,
+  /** Also connect the pair's probe host (probe: { from: HOST }): switchover probes from there. */
+  withProbeHost = false,
 ): Promise<T> {
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = pick(model);
@@ -60,6 +62,10 @@ async function withPair<T>(
     try {
       const hosts: Record<string, Host> = {};
       for (const n of pair.nodes) hosts[n] = await connect(n);
+      if (withProbeHost && pair.probeFrom.kind === 'host') {
+        hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
+        err(`HTTP through the VIPs is probed from probe host ${pair.probeFrom.host}`);
+      }
       ops = new PairOps(pair, model, hosts, { log: err, inventory: file });
       return await work(ops);
     } finally {
@@ -179,25 +185,34 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     method: null,
     bridge: true,
     probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+    probedFrom: 'this machine',
     rounds: [],
     problems: [],
   };
-  await withPair(file, flags, pick, log, async (ops) => {
-    const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
-    report.pair = ops.pair.name;
-    report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
-    report.method = (await ops.facts(ops.pair.nodes[0])).method;
-    try {
-      for (let r = 1; r <= rounds; r++) {
-        const round = await ops.round(r, { node: flags.node, instance, leaseSeconds, trace: Boolean(flags.report) });
-        report.rounds.push(round);
-        log(formatRound(round));
+  await withPair(
+    file,
+    flags,
+    pick,
+    log,
+    async (ops) => {
+      const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
+      report.pair = ops.pair.name;
+      report.probedFrom = ops.pair.probeFrom.kind === 'host' ? ops.pair.probeFrom.host : 'this machine';
+      report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
+      report.method = (await ops.facts(ops.pair.nodes[0])).method;
+      try {
+        for (let r = 1; r <= rounds; r++) {
+          const round = await ops.round(r, { node: flags.node, instance, leaseSeconds, trace: Boolean(flags.report) });
+          report.rounds.push(round);
+          log(formatRound(round));
+        }
+      } catch (e) {
+        if (!(e instanceof SwitchoverRefused)) throw e;
+        report.problems.push(`refused: ${e.message}${e.hint ? ` (fix: ${e.hint})` : ''}`);
       }
-    } catch (e) {
-      if (!(e instanceof SwitchoverRefused)) throw e;
-      report.problems.push(`refused: ${e.message}${e.hint ? ` (fix: ${e.hint})` : ''}`);
-    }
-  });
+    },
+    true,
+  );
   if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
@@ -214,7 +229,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
 const s2 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
 
 function formatRound(r: SwitchoverRound): string {
-  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${r.resetsOnReusedConnections} resets on kept-alive connections`;
+  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${r.resetsOnReusedConnections === null ? 'kept-alive resets not measured (probe host)' : `${r.resetsOnReusedConnections} resets on kept-alive connections`}`;
 }
 
 export function formatReport(r: SwitchoverReport): string {
@@ -229,13 +244,13 @@ export function formatReport(r: SwitchoverReport): string {
       String(x.requests),
       s2(x.worstLatencySeconds),
       s2(x.switchbackSeconds),
-      String(x.resetsOnReusedConnections),
+      x.resetsOnReusedConnections === null ? 'not measured' : String(x.resetsOnReusedConnections),
       x.endedAsBegan ? 'yes' : 'NO',
     ]),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
-    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe: a new connection every ${r.probe.intervalMs} ms, failed = error, reset or no answer in ${r.probe.timeoutSeconds} s`,
+    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms, failed = error, reset or no answer in ${r.probe.timeoutSeconds} s`,
     ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),
   ];
   if (r.stats)

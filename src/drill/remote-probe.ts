@@ -101,7 +101,7 @@ export class RemoteHttpProbe extends ProbeMarks {
       (line) => {
         if (line === 'ready') return ready();
         if (line === 'nocurl') {
-          this.problem = `probe host ${this.host.name} has no curl: the drill's probe needs it there (install curl)`;
+          this.problem = `probe host ${this.host.name} has no curl: the 20 ms HTTP probe (drill, switchover) needs it there (install curl)`;
           return ready();
         }
         const p = parseProbeLine(line, this.vip, this.health);

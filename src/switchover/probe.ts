@@ -1,9 +1,13 @@
-// HTTP through a VIP from this machine while it moves: a NEW connection every 20 ms (the claim
-// "zero failed requests" is about new connections), plus one keep-alive connection whose resets
-// are counted apart (an established TCP connection never survives a VIP move).
+// HTTP through a VIP while it moves: a NEW connection every 20 ms (the claim "zero failed
+// requests" is about new connections), from this machine (plus one keep-alive connection whose
+// resets are counted apart: an established TCP connection never survives a VIP move) or from the
+// inventory's probe host (the drill's streamed curl loop; no kept-alive connection there).
 import http from 'node:http';
+import { clockFrom } from '../drill/drill.js';
+import { RemoteHttpProbe } from '../drill/remote-probe.js';
 import type { ProbeMark } from '../drill/trace.js';
 import { probeFailure } from '../runner/client-probe.js';
+import type { Host } from '../ssh/host.js';
 
 export interface ProbeSample {
   sentAt: number;
@@ -21,12 +25,13 @@ export interface ProbeFigures {
   worstLatencySeconds: number | null;
   /** When that request was sent, seconds after `from`: places a slow one in the round. */
   worstAtSeconds: number | null;
-  resetsOnReusedConnections: number;
+  /** null: not measured (a probe host's curl loop opens a new connection per request only). */
+  resetsOnReusedConnections: number | null;
   /** The first few failures, for the report: when (s after `from`) and why. */
   failures: { atSeconds: number; error: string }[];
 }
 
-export class SwitchoverProbe {
+export class SwitchoverProbe implements RoundProbe {
   private samples: ProbeSample[] = [];
   private reused: { at: number; reset: boolean }[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -141,17 +146,111 @@ export class SwitchoverProbe {
   }
 
   figures(from: number, to: number = Infinity): ProbeFigures {
-    const window = this.samples.filter((s) => s.sentAt >= from && s.sentAt <= to);
-    const failed = window.filter((s) => !s.ok);
-    const good = window.filter((s) => s.ok);
-    const worst = good.reduce<ProbeSample | null>((w, s) => (!w || s.at - s.sentAt > w.at - w.sentAt ? s : w), null);
-    return {
-      requests: window.length,
-      failedRequests: failed.length,
-      worstLatencySeconds: worst ? (worst.at - worst.sentAt) / 1000 : null,
-      worstAtSeconds: worst ? (worst.sentAt - from) / 1000 : null,
-      resetsOnReusedConnections: this.reused.filter((r) => r.at >= from && r.at <= to && r.reset).length,
-      failures: failed.slice(0, 5).map((s) => ({ atSeconds: (s.sentAt - from) / 1000, error: s.error ?? 'failed' })),
-    };
+    return figuresOf(this.samples, from, to, this.reused.filter((r) => r.at >= from && r.at <= to && r.reset).length);
+  }
+}
+
+/** What a round reads from its probe, wherever the requests are sent from. */
+export interface RoundProbe {
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+  marks(): ProbeMark[];
+  answeredBy(node: string, t: number): boolean;
+  firstAnswerAt(node: string, t: number): number | null;
+  figures(from: number, to?: number): ProbeFigures;
+}
+
+function figuresOf(samples: ProbeSample[], from: number, to: number, resets: number | null): ProbeFigures {
+  const window = samples.filter((s) => s.sentAt >= from && s.sentAt <= to).sort((a, b) => a.sentAt - b.sentAt);
+  const failed = window.filter((s) => !s.ok);
+  const good = window.filter((s) => s.ok);
+  const worst = good.reduce<ProbeSample | null>((w, s) => (!w || s.at - s.sentAt > w.at - w.sentAt ? s : w), null);
+  return {
+    requests: window.length,
+    failedRequests: failed.length,
+    worstLatencySeconds: worst ? (worst.at - worst.sentAt) / 1000 : null,
+    worstAtSeconds: worst ? (worst.sentAt - from) / 1000 : null,
+    resetsOnReusedConnections: resets,
+    failures: failed.slice(0, 5).map((s) => ({ atSeconds: (s.sentAt - from) / 1000, error: s.error ?? 'failed' })),
+  };
+}
+
+/** A probe host's clock minus ours (ms), from the best of three `date` round trips; null if unreadable. */
+export async function probeHostOffset(host: Host): Promise<number | null> {
+  const samples = [];
+  for (let i = 0; i < 3; i++) {
+    const sentAt = Date.now();
+    const r = await host.exec('date +%s%N', { root: false, timeoutMs: 10_000 }).catch(() => null);
+    const out = r?.stdout.trim() ?? '';
+    samples.push({ sentAt, receivedAt: Date.now(), nodeMs: r && r.code === 0 && /^\d{10,}$/.test(out) ? Number(out) / 1e6 : NaN });
+  }
+  return clockFrom(samples)?.offsetMs ?? null;
+}
+
+/**
+ * The same new-connection probe sent from the probe host: the drill's loop (one curl every
+ * interval, streamed back, marks on this machine's clock) asking nginx's /haops-health with the
+ * same 2 s limit. Kept-alive resets are not measured there: null, not 0.
+ */
+export class RemoteSwitchoverProbe implements RoundProbe {
+  private readonly loop: RemoteHttpProbe;
+
+  constructor(
+    host: Host,
+    vip: string,
+    port: number,
+    offsetMs: number,
+    intervalMs = 20,
+    private readonly timeoutMs = 2000,
+  ) {
+    this.loop = new RemoteHttpProbe(host, vip, { path: '/haops-health', port, min: 200, max: 200 }, offsetMs, intervalMs, timeoutMs);
+  }
+
+  /** Why the loop cannot run there (no curl), once started. */
+  get problem(): string | null {
+    return this.loop.problem;
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.loop.stop();
+  }
+
+  marks(): ProbeMark[] {
+    return this.loop.marks();
+  }
+
+  private samples(): ProbeSample[] {
+    return this.loop.marks().map((m) => ({
+      sentAt: m.sentAt,
+      at: m.at,
+      ok: m.ok,
+      node: m.node,
+      ...(m.ok
+        ? {}
+        : {
+            error:
+              m.failure === 'timeout' ? `no answer in ${this.timeoutMs / 1000} s` : m.status ? `HTTP ${m.status}` : (m.failure ?? 'failed'),
+          }),
+    }));
+  }
+
+  answeredBy(node: string, t: number): boolean {
+    return this.loop.marks().some((s) => s.sentAt >= t && s.ok && s.node === node);
+  }
+
+  firstAnswerAt(node: string, t: number): number | null {
+    const s = this.loop
+      .marks()
+      .filter((x) => x.sentAt >= t && x.ok && x.node === node)
+      .sort((a, b) => a.at - b.at)[0];
+    return s ? s.at : null;
+  }
+
+  figures(from: number, to: number = Infinity): ProbeFigures {
+    return figuresOf(this.samples(), from, to, null);
   }
 }

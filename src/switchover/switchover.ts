@@ -30,7 +30,7 @@ import {
   undrainScript,
   type DrainFacts,
 } from './node.js';
-import { SwitchoverProbe } from './probe.js';
+import { probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe, type RoundProbe } from './probe.js';
 
 export class SwitchoverRefused extends Error {
   constructor(
@@ -85,7 +85,8 @@ export interface SwitchoverVip {
   worstLatencySeconds: number | null;
   /** When the slowest request was sent, seconds after the drain began. */
   worstAtSeconds: number | null;
-  resetsOnReusedConnections: number;
+  /** null: not measured (probed from a probe host: no kept-alive connection there). */
+  resetsOnReusedConnections: number | null;
   requests: number;
   failures: { atSeconds: number; error: string }[];
 }
@@ -98,7 +99,8 @@ export interface SwitchoverRound {
   failedRequests: number;
   worstLatencySeconds: number | null;
   switchbackSeconds: number | null;
-  resetsOnReusedConnections: number;
+  /** null: not measured (probed from a probe host). */
+  resetsOnReusedConnections: number | null;
   requests: number;
   vips: SwitchoverVip[];
   endedAsBegan: boolean;
@@ -116,6 +118,8 @@ export interface SwitchoverReport {
   /** How the gap is closed: the drained node answers on lo until the peer holds the VIP. */
   bridge: boolean;
   probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean };
+  /** Where the HTTP probe ran: 'this machine' or the inventory's probe host (as the drill's). */
+  probedFrom: string;
   rounds: SwitchoverRound[];
   stats?: Record<'switchoverSeconds' | 'switchbackSeconds' | 'worstLatencySeconds', { min: number; median: number; max: number } | null>;
   problems: string[];
@@ -524,6 +528,38 @@ export class PairOps {
     };
   }
 
+  /** The inventory's probe host, when the pair names one (`probe: { from: HOST }`) and it is connected. */
+  private probeHost(): Host | undefined {
+    const from = this.pair.probeFrom;
+    return from.kind === 'host' ? this.hosts[from.host] : undefined;
+  }
+
+  /**
+   * The user's path, asked every 20 ms from where the inventory says clients are: this machine,
+   * or the probe host (one streamed loop per VIP there, its marks moved onto our clock).
+   * `probe: none` still probes from here, as the drill does: a switchover unmeasured proves nothing.
+   */
+  private async startProbes(vips: string[]): Promise<RoundProbe[]> {
+    const port = this.pair.spec.nginx.listen;
+    const host = this.probeHost();
+    if (!host) {
+      const probes = vips.map((vip) => new SwitchoverProbe(vip, port));
+      for (const p of probes) p.start();
+      return probes;
+    }
+    const offset = await probeHostOffset(host);
+    if (offset === null)
+      throw new SwitchoverRefused(`cannot read the clock of probe host ${host.name} (date +%s%N): its probe marks could not be timed`);
+    const probes = vips.map((vip) => new RemoteSwitchoverProbe(host, vip, port, offset));
+    await Promise.all(probes.map((p) => p.start()));
+    const problem = probes.find((p) => p.problem)?.problem;
+    if (problem) {
+      await Promise.all(probes.map((p) => p.stop()));
+      throw new SwitchoverRefused(problem);
+    }
+    return probes;
+  }
+
   async round(
     n: number,
     target: { node?: string; instance?: PairInstance; leaseSeconds?: number; trace?: boolean },
@@ -541,19 +577,29 @@ export class PairOps {
     const moving = this.held(before, from);
     if (!moving.length) throw new SwitchoverRefused(`${from} holds no VIP: nothing would move`);
     const port = this.pair.spec.nginx.listen;
-    const probes = moving.map((i) => new SwitchoverProbe(vipAddress(i.spec.vip), port));
     const watch = target.trace ? await this.traceStart(moving.map((i) => vipAddress(i.spec.vip))) : null;
+    const probes = await this.startProbes(moving.map((i) => vipAddress(i.spec.vip))).catch((e: unknown) => {
+      for (const s of watch?.streams ?? []) s.stop();
+      for (const nw of watch?.neighs ?? []) nw?.stop();
+      throw e;
+    });
     const startedAt = Date.now();
-    for (const p of probes) p.start();
     const problems: string[] = [];
     let undrained = false;
     try {
+      // A probe host's first marks come back over SSH after its curl: up to 3 s for the first answer.
+      const warm = Date.now();
+      const answering = () => moving.every((_, k) => probes[k]!.answeredBy(from, warm));
       await sleep(400);
-      const warm = Date.now() - 400;
+      for (const until = warm + 3000; !answering() && Date.now() < until; ) await sleep(50);
       const mute = moving.filter((_, k) => !probes[k]!.answeredBy(from, warm));
+      const here = this.probeHost() ? `probe host ${this.probeHost()!.name}` : 'this machine';
       if (mute.length)
         throw new SwitchoverRefused(
-          `HTTP through ${mute.map((i) => vipAddress(i.spec.vip)).join(', ')}:${port} does not answer from this machine; the switchover is measured from here`,
+          `HTTP through ${mute.map((i) => vipAddress(i.spec.vip)).join(', ')}:${port} does not answer from ${here}; the switchover is measured from there`,
+          this.probeHost()
+            ? undefined
+            : 'from a machine off the clients\' LAN, name a probe host on it: probe: { from: HOST } (README, "Where the user\'s path is asked from")',
         );
       this.opts.log(`round ${n}: draining ${from} (holder of ${moving.map((i) => vipAddress(i.spec.vip)).join(', ')})`);
       const t0 = Date.now();
@@ -621,7 +667,9 @@ export class PairOps {
         failedRequests: vips.reduce((s, v) => s + v.failedRequests, 0),
         worstLatencySeconds: worst((v) => v.worstLatencySeconds),
         switchbackSeconds: worst((v) => v.switchbackSeconds),
-        resetsOnReusedConnections: vips.reduce((s, v) => s + v.resetsOnReusedConnections, 0),
+        resetsOnReusedConnections: vips.some((v) => v.resetsOnReusedConnections === null)
+          ? null
+          : vips.reduce((s, v) => s + v.resetsOnReusedConnections!, 0),
         requests: vips.reduce((s, v) => s + v.requests, 0),
         vips,
         endedAsBegan: after.ok,
@@ -663,7 +711,7 @@ export class PairOps {
   }
 }
 
-async function firstAnswer(probe: SwitchoverProbe, node: string, since: number, timeoutMs: number): Promise<number | null> {
+async function firstAnswer(probe: RoundProbe, node: string, since: number, timeoutMs: number): Promise<number | null> {
   while (Date.now() < since + timeoutMs) {
     const t = probe.firstAnswerAt(node, since);
     if (t !== null) return t - since;

@@ -1,44 +1,10 @@
 // The drill's probe loop as a probe host runs it: real curl in a local shell standing in for the
 // probe host (bash, and dash without $EPOCHREALTIME), streamed line by line, marks on our clock.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProbeLine, RemoteHttpProbe } from '../../src/drill/remote-probe.js';
-import type { ExecResult, Host } from '../../src/ssh/host.js';
-
-/** A simulated probe host: streams a command's stdout lines from a local shell. */
-function simulatedProbeHost(shell: string): Host {
-  return {
-    name: 'probe1',
-    roundTrips: 0,
-    exec() {
-      throw new Error('not used');
-    },
-    async stream(command, onLine, opts) {
-      if (opts?.root !== false) throw new Error('the probe host is asked without sudo');
-      const child = spawn(shell, ['-c', command], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
-      let rest = '';
-      child.stdout.on('data', (d: Buffer) => {
-        const lines = (rest + d.toString()).split('\n');
-        rest = lines.pop()!;
-        for (const l of lines) onLine(l, Date.now());
-      });
-      const done = new Promise<ExecResult>((r) =>
-        child.on('close', (code) => r({ command, code: code ?? -1, stdout: '', stderr: '', durationMs: 0 })),
-      );
-      return {
-        stop: () => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {}
-        },
-        done,
-      };
-    },
-    async close() {},
-  };
-}
+import { simulatedProbeHost } from '../sim/probe-host.js';
 
 let server: http.Server;
 let port = 0;
@@ -110,6 +76,6 @@ describe('drill probe lines', () => {
     const probe = new RemoteHttpProbe(host, '127.0.0.1', h, 0, 20);
     await probe.start();
     probe.stop();
-    expect(probe.problem).toBe("probe host probe1 has no curl: the drill's probe needs it there (install curl)");
+    expect(probe.problem).toBe('probe host probe1 has no curl: the 20 ms HTTP probe (drill, switchover) needs it there (install curl)');
   });
 });

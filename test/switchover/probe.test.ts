@@ -1,9 +1,11 @@
 // The switchover probe against a real HTTP server on this machine: what counts as a failed
-// request (refused, reset, no answer in the limit), who answered, and the worst latency.
+// request (refused, reset, no answer in the limit), who answered, and the worst latency; sent from
+// here, and from a simulated probe host (a local shell running the drill's curl loop).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SwitchoverProbe } from '../../src/switchover/probe.js';
+import { probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe } from '../../src/switchover/probe.js';
+import { simulatedProbeHost } from '../sim/probe-host.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let servers: http.Server[] = [];
@@ -13,7 +15,14 @@ afterEach(() => {
 });
 
 function serve(name: string, port = 0, delayMs = 0): Promise<number> {
-  const s = http.createServer((_req, res) => setTimeout(() => res.end(`${name}\n`), delayMs));
+  const s = http.createServer((req, res) =>
+    setTimeout(() => {
+      // nginx's site names the node in a header too: the probe host's curl loop reads that.
+      res.setHeader('X-Haops-Node', name);
+      res.statusCode = req.url === '/haops-health' ? 200 : 404;
+      res.end(`${name}\n`);
+    }, delayMs),
+  );
   servers.push(s);
   return new Promise((r) => s.listen(port, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 }
@@ -51,5 +60,38 @@ describe('switchover probe (local HTTP server)', () => {
     expect(f.failedRequests).toBe(f.requests);
     expect(f.failures[0]!.error).toBe('no answer in 0.3 s');
     expect(f.worstLatencySeconds).toBeNull();
+  });
+});
+
+describe('switchover probe from a simulated probe host (local shell, real curl)', () => {
+  it('sees the refused gap and the new answerer on this machine’s clock; kept-alive resets are not measured (null)', async () => {
+    const port = await serve('old');
+    const host = simulatedProbeHost('bash', 'node3');
+    const offset = await probeHostOffset(host);
+    // The same machine's clock: the offset is only the round trip's noise.
+    expect(Math.abs(offset!)).toBeLessThan(100);
+    const probe = new RemoteSwitchoverProbe(host, '127.0.0.1', port, offset!, 20, 2000);
+    const before = Date.now();
+    await probe.start();
+    await sleep(500);
+    expect(probe.answeredBy('old', before)).toBe(true);
+    const t0 = Date.now();
+    servers[0]!.closeAllConnections();
+    servers[0]!.close();
+    await sleep(400);
+    await serve('new', port);
+    await sleep(600);
+    await probe.stop();
+    const f = probe.figures(t0);
+    expect(f.failedRequests).toBeGreaterThan(0);
+    expect(f.failures[0]!.error).toBe('refused');
+    expect(f.resetsOnReusedConnections).toBeNull();
+    const first = probe.firstAnswerAt('new', t0);
+    expect(first).not.toBeNull();
+    // Marks are on this machine's clock: the new answer came after the gap began, and before now.
+    expect(first!).toBeGreaterThan(t0 + 300);
+    expect(first!).toBeLessThanOrEqual(Date.now());
+    expect(probe.answeredBy('old', t0 + 200)).toBe(false);
+    expect(probe.marks().every((m) => m.at >= m.sentAt)).toBe(true);
   });
 });

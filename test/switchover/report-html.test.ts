@@ -86,6 +86,7 @@ const report: SwitchoverReport = {
   method: 'track_file',
   bridge: true,
   probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+  probedFrom: 'this machine',
   rounds: [round(1, T0), round(2, T0 + 10_000)],
   problems: ['round 1: 10.9.0.100: 1 failed requests (5.20 s ECONNRESET)'],
 };
