@@ -1,7 +1,7 @@
 // A probe host the inventory names (issue 15), on the real lab: this machine cannot reach the
 // VIPs (an unreachable route, as for a laptop off the servers' LAN), the other pair's node3 can.
-// status and deploy's VIP check ask from node3 and say so. Needs the second pair's nodes: runs on
-// the four-node lab (after fleet.test, on the same lab).
+// status, deploy's VIP check, the drill and switchover ask from node3 and say so. Needs the
+// second pair's nodes: runs on the four-node lab (after fleet.test, on the same lab).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,25 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(probes.some((p) => p.ok && p.node === 'node2')).toBe(true);
     // Answers by the new holder come after the VIP arrived there (the marks are on this machine's clock).
     expect(round.httpRecoverySeconds).toBeGreaterThanOrEqual(round.failoverSeconds - 0.05);
+  }, 180_000);
+
+  it('switchover probes from node3 too: one round passes with no failed request while this machine has no route to the VIP', async () => {
+    const r = await haops(['switchover', fromNode3, '--rounds', '1', '--json']);
+    expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    const report = json(r);
+    expect(report.probedFrom).toBe('node3');
+    const round = report.rounds[0];
+    expect(round).toMatchObject({ from: 'node1', to: 'node2', failedRequests: 0, endedAsBegan: true });
+    // node3's curl loop: a steady stream of new connections, both holders answering in turn.
+    expect(round.requests).toBeGreaterThan(30);
+    expect(round.switchoverSeconds).not.toBeNull();
+    expect(round.switchbackSeconds).not.toBeNull();
+    // No kept-alive connection from a probe host: not measured, not 0.
+    expect(round.resetsOnReusedConnections).toBeNull();
+    // Asked from here, the same switchover refuses before it drains anything, naming probe:.
+    const here = await haops(['switchover', local, '--rounds', '1']);
+    expect(here.code).toBe(1);
+    expect(here.stdout).toMatch(/PROBLEM: refused: .*clients cannot reach .* from here .*probe: \{ from: HOST \}/);
   }, 180_000);
 
   it('node1 drops node3 unanswered: the probe host reports what its clients would see, naming itself', async () => {
