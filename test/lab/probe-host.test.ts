@@ -115,9 +115,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(report.probedFrom).toBe('node3');
     const round = report.rounds[0];
     expect(round, JSON.stringify(report.problems)).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
-    // From node3 (a client on the LAN) about one round in two saw one or two resets around a
-    // bridge's removal (measured: 3 of 9 rounds) that this machine's probe does not see; no
-    // timeout or refusal is accepted.
+    // From node3 (a client on the LAN) 3 rounds of 9 saw one or two resets, around the time a
+    // bridge went (README), that this machine's probe does not see; no timeout or refusal is accepted.
     expect(round.failedRequests, JSON.stringify(report.problems)).toBeLessThanOrEqual(2);
     for (const f of round.vips[0].failures) expect(f.error).toBe('reset');
     // node3's curl loop: a steady stream of new connections, both holders answering in turn.
