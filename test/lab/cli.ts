@@ -36,13 +36,14 @@ export function haops(
 export const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 
 /**
- * A switchover report is clean, or its only failures are the one kind no L2 move can avoid: a
- * connection whose handshake reached the old holder and whose request, after the gratuitous ARP,
- * reached the new one, which resets it (docs/switchover-captures.md §1; about one move in 40–60).
- * Anything else (a timeout, a refusal, two failures in a move) still fails the test.
+ * A switchover report is clean, or its only failure is one reset of a connection in flight while
+ * the VIP moves, the kind no L2 move can avoid: its handshake reached the old holder and its
+ * request, after the gratuitous ARP, the new one, which resets it (docs/switchover-captures.md §1;
+ * about one move in 40–60; CI once saw one 0.65 s after the drain). Anything else (a timeout, a
+ * refusal, two failures in a move) still fails the test.
  */
 export function switchoverClean(report: { ok: boolean; problems: string[]; rounds: { failedRequests: number }[] }): boolean {
   if (report.ok) return true;
-  const garpReset = /^\S+: 1 failed requests \(\d+\.\d+ s [^;]*(ECONNRESET|socket hang up)[^;]*\)$/;
+  const garpReset = /^(round \d+: )?\S+: 1 failed requests \(\d+\.\d+ s [^;]*(ECONNRESET|socket hang up|reset)[^;]*\)$/;
   return report.problems.length > 0 && report.problems.every((p) => garpReset.test(p)) && report.rounds.every((r) => r.failedRequests <= 1);
 }
