@@ -322,17 +322,19 @@ export class PairOps {
     this.opts.log(
       `${node}: drain flag up${leaseSeconds ? ` (lease ${leaseSeconds} s: the node lifts it by itself if haops vanishes first)` : ''}; waiting for the VIPs on ${peer}`,
     );
+    // Where each VIP went (to null: nobody took it) and how long after the flag it arrived.
+    const drained = (to: (vip: string) => { to: string | null; seconds: number | null }) => ({
+      node,
+      peer,
+      method: mine.method,
+      alreadyDrained: false,
+      flagAt: t0,
+      moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, ...to(vips[k]!) })),
+    });
     if (peerDrained) {
       // --force with the peer drained: nobody takes the VIPs; say so instead of waiting for them.
       if (opts.keep) await this.keepDrain(node);
-      return {
-        node,
-        peer,
-        method: mine.method,
-        alreadyDrained: false,
-        flagAt: t0,
-        moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: null, seconds: null })),
-      };
+      return drained(() => ({ to: null, seconds: null }));
     }
     const arrived = await this.until(peer, vips, true, t0, this.timeoutMs());
     const late = vips.filter((v) => arrived[v] === null);
@@ -349,14 +351,7 @@ export class PairOps {
     await this.unbridge();
     if (opts.keep) await this.keepDrain(node);
     // Still pending for a switchover round: it undoes the drain on any exit.
-    return {
-      node,
-      peer,
-      method: mine.method,
-      alreadyDrained: false,
-      flagAt: t0,
-      moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: peer, seconds: secs(arrived[vips[k]!]!) })),
-    };
+    return drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) }));
   }
 
   /** The drain is the wanted end state (haops drain): the lease goes, no undo on exit. */
