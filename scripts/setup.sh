@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium; do
+for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium nft:nftables; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need+=("${cmd##*:}")
 done
 # Tests: Prometheus's parser reads `status --prom` output; chromium (above) renders the drill report.

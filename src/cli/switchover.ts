@@ -25,6 +25,7 @@ export interface SwitchoverFlags extends NodeFlags {
   node?: string;
   rounds?: string;
   lease?: string;
+  hold?: string;
   json?: boolean;
   report?: string;
 }
@@ -46,6 +47,7 @@ async function withPair<T>(
   work: (ops: PairOps) => Promise<T>,
   /** Also connect the pair's probe host (probe: { from: HOST }): switchover probes from there. */
   withProbeHost = false,
+  holdSeconds = HOLD_SECONDS,
 ): Promise<T> {
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = pick(model);
@@ -66,7 +68,7 @@ async function withPair<T>(
         hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
         err(`HTTP through the VIPs is probed from probe host ${pair.probeFrom.host}`);
       }
-      ops = new PairOps(pair, model, hosts, { log: err, inventory: file });
+      ops = new PairOps(pair, model, hosts, { log: err, inventory: file, bridgeHoldMs: Math.round(holdSeconds * 1000) });
       return await work(ops);
     } finally {
       await ops?.undo();
@@ -82,6 +84,20 @@ export interface DrainFlags extends NodeFlags {
   json?: boolean;
   force?: boolean;
   lease?: string;
+  hold?: string;
+}
+
+/** How long the drained node keeps serving what is already on it after the peer holds the VIPs. */
+export const HOLD_SECONDS = 1;
+
+function holdOf(flag: string | undefined): number {
+  const n = Number(flag ?? HOLD_SECONDS);
+  if (!Number.isFinite(n) || n < 0.2 || n > 600)
+    throw new UsageError(
+      `--hold ${flag}: expected seconds from 0.2 to 600`,
+      `as long as the longest request you want to finish on the drained node; ${HOLD_SECONDS} is the default`,
+    );
+  return n;
 }
 
 function leaseOf(flag: string | undefined, fallback: number): number {
@@ -108,6 +124,12 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
           m.to === null
             ? `${m.instance}: VIP ${m.vip} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
             : `${m.instance}: VIP ${m.vip} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
+        );
+      if (r.handoff && r.moved.length)
+        out(
+          r.handoff.on
+            ? `handoff: ${r.handoff.node} sent ${r.handoff.packets ?? '?'} packets of connections opened on ${node} on to it while they finished`
+            : `no handoff: ${r.handoff.why}`,
         );
       out(
         `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
@@ -146,7 +168,7 @@ async function pairCommand(
   work: (ops: PairOps) => Promise<number>,
 ): Promise<number> {
   try {
-    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work);
+    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work, false, holdOf(flags.hold));
   } catch (e) {
     if (!(e instanceof SwitchoverRefused)) throw e;
     if (flags.json) out(JSON.stringify({ ok: false, node, problem: e.message, hint: e.hint }, null, 2));
@@ -159,6 +181,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
   const rounds = Number(flags.rounds ?? 1);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
   const leaseSeconds = leaseOf(flags.lease, SELF_UNDRAIN_SECONDS);
+  const holdSeconds = holdOf(flags.hold);
   if (flags.node && flags.instance)
     throw new UsageError(
       '--node and --instance exclude each other',
@@ -184,6 +207,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     target: '',
     method: null,
     bridge: true,
+    handoff: [],
     probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
     probedFrom: 'this machine',
     rounds: [],
@@ -212,8 +236,15 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       }
     },
     true,
+    holdSeconds,
   );
   if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
+  // One line per node that took VIPs: whether it handed off, and how many packets over all rounds.
+  for (const h of report.rounds.flatMap((r) => r.handoff)) {
+    const seen = report.handoff.find((x) => x.node === h.node && x.on === h.on);
+    if (!seen) report.handoff.push({ ...h });
+    else if (h.packets !== undefined) seen.packets = (seen.packets ?? 0) + h.packets;
+  }
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
   if (flags.report) {
@@ -251,6 +282,11 @@ export function formatReport(r: SwitchoverReport): string {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
     `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms, failed = error, reset or no answer in ${r.probe.timeoutSeconds} s`,
+    ...r.handoff.map((h) =>
+      h.on
+        ? `  handoff on ${h.node}: packets of connections opened on the old holder are sent on to it until the bridge ends (${h.packets ?? '?'} packets handed on)`
+        : `  no handoff on ${h.node}: ${h.why}`,
+    ),
     ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),
   ];
   if (r.stats)
@@ -277,9 +313,20 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
           '--lease <seconds>',
           'if haops vanishes before the VIPs are on the peer, the node lifts the drain by itself after this long',
           String(DRAIN_LEASE_SECONDS),
+        )
+        .option(
+          '--hold <seconds>',
+          'after the peer holds the VIPs, the drained node still serves the connections already on it for this long (the peer hands their packets on)',
+          String(HOLD_SECONDS),
         ),
   );
-  nodeCommand('undrain', 'let the node hold VIPs again; its VIPs come back when the pair preempts', undrainCommand);
+  nodeCommand('undrain', 'let the node hold VIPs again; its VIPs come back when the pair preempts', undrainCommand, (c) =>
+    c.option(
+      '--hold <seconds>',
+      'after the VIPs are back, the peer still serves the connections already on it for this long',
+      String(HOLD_SECONDS),
+    ),
+  );
   nodeOptions(program.command('switchover'))
     .description(
       'measured drain + undrain of a VIP holder: HTTP through the VIP on a new connection every 20 ms, failed requests and latency per round',
@@ -293,6 +340,11 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
       '--lease <seconds>',
       'if haops vanishes mid-round, the node lifts its drain by itself after this long',
       String(SELF_UNDRAIN_SECONDS),
+    )
+    .option(
+      '--hold <seconds>',
+      'after each move, the node that gave up the VIPs still serves the connections already on it for this long',
+      String(HOLD_SECONDS),
     )
     .option('--json', 'machine-readable report')
     .option('--report <file.html>', 'also write a self-contained HTML page: each round on a time axis (drain, VIP move, probes, undrain)')

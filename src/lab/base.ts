@@ -7,7 +7,8 @@ import { run } from './exec.js';
 import { BASE_DIR, BASE_STAMP, CACHE_DIR, REPO_STAMP } from './paths.js';
 
 export const SUITE = 'bookworm';
-const INCLUDE = 'systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,iputils-ping,curl,ca-certificates,python3';
+// nftables: standard on Debian (priority important); switchover's handoff needs it on the nodes.
+const INCLUDE = 'systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,iputils-ping,curl,ca-certificates,python3,nftables';
 const STAMP = `debootstrap --variant=minbase --include=${INCLUDE} ${SUITE}\n`;
 
 /** Builds the base image unless a complete one is cached; returns true when it built one. */

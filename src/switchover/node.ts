@@ -26,6 +26,9 @@ export interface DrainFacts {
   addresses: string[];
   /** Who answered /haops-health through the peer's own address, asked from this node. */
   peerHttp: string | null;
+  /** Whether this node can hand off connections of the old holder when it takes a VIP: 'yes', or
+   * why not ('no-nft': nftables is not installed; 'no-socket': its kernel lacks the socket match). */
+  handoff: 'yes' | 'no-nft' | 'no-socket';
 }
 
 export function factsScript(peerIp: string, port: number): string {
@@ -37,6 +40,7 @@ export function factsScript(peerIp: string, port: number): string {
     DRAIN_PROBE,
     `[ -e ${LEASE} ] && echo 'lease yes'`,
     'ip -o -4 addr show | awk \'{print "addr " $4}\'',
+    HANDOFF_PROBE,
     `echo "peerhttp $(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`,
     'true',
   ].join('\n');
@@ -54,6 +58,7 @@ export function parseFacts(stdout: string): DrainFacts {
     leased: /^lease yes$/m.test(stdout),
     addresses: [...stdout.matchAll(/^addr (\d+\.\d+\.\d+\.\d+)\//gm)].map((m) => m[1]!),
     peerHttp: peer && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(peer) ? peer : null,
+    handoff: (/^handoff (yes|no-nft|no-socket)$/m.exec(stdout)?.[1] as DrainFacts['handoff'] | undefined) ?? 'no-nft',
   };
 }
 
@@ -70,13 +75,13 @@ function posixDir(p: string): string {
  * drops the VIPs from the interface and sends a priority-0 advert; the peer takes over after its
  * skew. The bridge removes itself after a while even if haops vanishes.
  */
-export function drainScript(heldVips: string[], selfUndrain?: { token: string; seconds: number }): string {
+export function drainScript(heldVips: string[], iface: string, selfUndrain?: { token: string; seconds: number }): string {
   // A switchover's drain is temporary: the node lifts it by itself if haops vanishes (killed,
   // connection lost), unless a deliberate `haops drain` has taken the flag over meanwhile.
   const lease = selfUndrain
     ? `echo ${selfUndrain.token} > ${LEASE}; nohup sh -c 'sleep ${selfUndrain.seconds}; [ "$(cat ${LEASE} 2>/dev/null)" = ${selfUndrain.token} ] && rm -f ${DRAIN_FLAG} ${LEASE}' >/dev/null 2>&1 </dev/null &\n`
     : `rm -f ${LEASE}\n`;
-  return `${bridgeScript(heldVips, selfUndrain?.token ?? randomToken())}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
+  return `${bridgeScript(heldVips, iface, selfUndrain?.token ?? randomToken())}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
 }
 
 /** Who owns a temporary drain: the token of the run that will lift it (a switchover round, or a
@@ -114,34 +119,127 @@ export const DRAINED_PROBE = `${DRAIN_PROBE}; true\n`;
 /** Per VIP, the token of the bridge now on lo: a bridge's self-removal only removes its own. */
 const bridgeMark = (vip: string) => `/run/haops-bridge-${vip}`;
 
+/** The device of an interface name (an alias like eth0:1 shares eth0's sysctls and traffic). */
+export const deviceOf = (iface: string) => iface.replace(/:.*$/, '');
+
+/** The interface's arp_ignore before the first bridge raised it; put back when the last bridge goes. */
+const arpSaved = (dev: string) => `/run/haops-arp-ignore-${dev}`;
+const arpIgnore = (dev: string) => `/proc/sys/net/ipv4/conf/${dev}/arp_ignore`;
+
+/** Once no bridge is left on the node, the interface's arp_ignore goes back to what it was. */
+const arpRestore = (dev: string) =>
+  `ls /run/haops-bridge-* >/dev/null 2>&1 || { [ -e ${arpSaved(dev)} ] && cat ${arpSaved(dev)} > ${arpIgnore(dev)} && rm -f ${arpSaved(dev)}; }`;
+
 /**
  * Answer for these VIPs on lo for a while, whoever holds them on the interface. Each bridge
  * removes itself after a while if haops vanishes, but only if it is still the newest bridge for
  * that VIP: an older round's timer once removed a newer bridge mid-move (lab captures: SYNs
  * dropped by the drained node, responses stuck on the old holder until it held the VIP again).
+ * While a bridge is up, the interface answers ARP only for its own addresses (arp_ignore 1): the
+ * copy on lo must not answer ARP for the VIP beside the new holder, or a client that asks at the
+ * wrong moment keeps the old MAC and loses its connections when the bridge ends.
  */
-export function bridgeScript(vips: string[], token = 'b'): string {
+export function bridgeScript(vips: string[], iface: string, token = 'b'): string {
+  const dev = deviceOf(iface);
+  const arp = vips.length
+    ? [
+        `[ -e ${arpSaved(dev)} ] || cat ${arpIgnore(dev)} > ${arpSaved(dev)}`,
+        `[ "$(cat ${arpIgnore(dev)})" = 0 ] && echo 1 > ${arpIgnore(dev)}`,
+      ]
+    : [];
   const lines = vips.flatMap((vip) => [
     `ip addr add ${vip}/32 dev lo 2>/dev/null`,
     `echo ${token} > ${bridgeMark(vip)}`,
-    `nohup sh -c 'sleep ${BRIDGE_SELF_REMOVE_SECONDS}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${BRIDGE_SELF_REMOVE_SECONDS}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
   ]);
-  return lines.map((l) => l + '\n').join('');
+  return [...arp, ...lines, 'true'].map((l) => l + '\n').join('');
 }
 
 /** Ends the bridges: the peer holds the VIPs and has announced them. */
-export function unbridgeScript(vips: string[]): string {
+export function unbridgeScript(vips: string[], iface: string): string {
   return (
     vips
       .map((vip) => `ip addr del ${vip}/32 dev lo 2>/dev/null; rm -f ${bridgeMark(vip)}`)
-      .concat('true')
+      .concat(arpRestore(deviceOf(iface)), 'true')
       .join('\n') + '\n'
   );
 }
 
+/** The nftables table of a handoff, and the token of the run that owns it. */
+export const HANDOFF_TABLE = 'haops_handoff';
+const handoffMark = '/run/haops-handoff';
+export const HANDOFF_MARK = '@@haops-handoff@@';
+
+/** The ruleset of a handoff: TCP to these VIPs that belongs to no connection of this node goes,
+ * unchanged, to the old holder (which still answers for the VIPs on lo). Kept apart so a test can
+ * load it into a kernel. */
+export function handoffRules(vips: string[], oldHolder: string, iface: string): string {
+  return [
+    `table ip ${HANDOFF_TABLE} {`,
+    '  chain pre {',
+    '    type filter hook prerouting priority -300; policy accept;',
+    `    ip daddr != { ${vips.join(', ')} } accept`,
+    '    meta l4proto != tcp accept',
+    // A new connection is this node's: the VIP is here now.
+    '    tcp flags & (syn | ack) == syn accept',
+    // A connection of this node (bound to the VIP, not a listener on every address).
+    '    socket wildcard 0 accept',
+    // Only a listener answers: the connection was opened on the old holder.
+    '    socket wildcard 1 goto hand',
+    // A half-open or closing connection of this node.
+    '    socket transparent 0 accept',
+    '    goto hand',
+    '  }',
+    `  chain hand { counter dup to ${oldHolder} device "${deviceOf(iface)}" drop; }`,
+    '}',
+  ].join('\n');
+}
+
+/**
+ * Handoff, on the node taking the VIPs: a client whose connection was opened on the old holder
+ * and whose next packet arrives here after the gratuitous ARP would get a reset (this node has no
+ * such connection); the handoff sends it on to the old holder instead, which still serves it
+ * through its bridge. New connections stay here. Removes itself after `seconds` if haops vanishes.
+ * Prints HANDOFF_MARK when the rules are in the kernel.
+ */
+export function handoffScript(vips: string[], oldHolder: string, iface: string, token: string, seconds: number): string {
+  return [
+    `nft -f - <<'HAOPS_NFT' && echo ${HANDOFF_MARK}`,
+    `table ip ${HANDOFF_TABLE}`,
+    `delete table ip ${HANDOFF_TABLE}`,
+    handoffRules(vips, oldHolder, iface),
+    'HAOPS_NFT',
+    `echo ${token} > ${handoffMark}`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${handoffMark} 2>/dev/null)" = ${token} ] && { nft delete table ip ${HANDOFF_TABLE}; rm -f ${handoffMark}; }' >/dev/null 2>&1 </dev/null &`,
+    'true',
+    '',
+  ].join('\n');
+}
+
+/** Ends a handoff (connections still on the old holder are its own business now), printing how
+ * many packets it handed on: `handed N`. */
+export function unhandoffScript(): string {
+  return `nft list chain ip ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table ip ${HANDOFF_TABLE} 2>/dev/null; rm -f ${handoffMark}; true\n`;
+}
+
+export function parseHanded(stdout: string): number | null {
+  const m = /^handed (\d+)$/m.exec(stdout);
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether the node can hand off (nft with the socket expression), asked by the facts script. */
+export const HANDOFF_PROBE = [
+  `if command -v nft >/dev/null 2>&1; then nft -c -f - >/dev/null 2>&1 <<'HAOPS_NFT' && echo 'handoff yes' || echo 'handoff no-socket'`,
+  `table ip ${HANDOFF_TABLE}_probe {`,
+  '  chain pre { type filter hook prerouting priority -300; socket wildcard 1 dup to 127.0.0.1 device "lo" drop; }',
+  '}',
+  'HAOPS_NFT',
+  "else echo 'handoff no-nft'; fi",
+].join('\n');
+
 /** Undrain: the flag goes, keepalived leaves FAULT for BACKUP and (with preemption) takes its VIPs back. */
-export function undrainScript(vips: string[]): string {
-  return unbridgeScript(vips) + `rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.haops-tmp ${LEASE} && echo ${UNDRAINED_MARK}\n`;
+export function undrainScript(vips: string[], iface: string): string {
+  return unbridgeScript(vips, iface) + `rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.haops-tmp ${LEASE} && echo ${UNDRAINED_MARK}\n`;
 }
 
 /** The addresses on one interface (no lo: a bridge is not holding the VIP). */

@@ -28,6 +28,11 @@ import {
   parseFacts,
   unbridgeScript,
   undrainScript,
+  handoffScript,
+  unhandoffScript,
+  parseHanded,
+  HANDOFF_MARK,
+  BRIDGE_SELF_REMOVE_SECONDS,
   type DrainFacts,
 } from './node.js';
 import { probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe, type RoundProbe } from './probe.js';
@@ -61,6 +66,26 @@ export interface DrainResult {
   moved: VipMoveResult[];
   /** When the flag went up (ms since the epoch, this machine's clock): switchovers count from here. */
   flagAt?: number;
+  /** How connections opened on the drained node were kept: see Handoff. */
+  handoff?: Handoff;
+}
+
+/** Whether the node taking the VIPs sent on the packets of connections opened on the old holder
+ * (an nftables dup to the old holder, which still answers on lo), or why not. */
+export interface Handoff {
+  on: boolean;
+  node: string;
+  /** Why there was none: the fix the user can apply. */
+  why?: string;
+  /** Packets of the old holder's connections it sent on (read when the handoff ended). */
+  packets?: number;
+}
+
+function handoffWhy(node: string, f: DrainFacts['handoff']): string | undefined {
+  if (f === 'yes') return undefined;
+  return f === 'no-nft'
+    ? `${node} has no nft: install nftables there (apt-get/dnf install nftables); without it a connection caught by the move between its handshake and its request is reset`
+    : `the kernel of ${node} has no nftables socket match (nft_socket): a connection caught by the move between its handshake and its request is reset`;
 }
 
 export interface UndrainResult {
@@ -72,6 +97,7 @@ export interface UndrainResult {
   stayed: string[];
   /** When the flag went (ms since the epoch): switchbacks count from here. */
   flagAt: number;
+  handoff?: Handoff;
 }
 
 export interface SwitchoverVip {
@@ -104,6 +130,8 @@ export interface SwitchoverRound {
   requests: number;
   vips: SwitchoverVip[];
   endedAsBegan: boolean;
+  /** Per move (out, then back), whether the node taking the VIPs handed off the old holder's connections. */
+  handoff: Handoff[];
   /** When the drain flag went up (ISO), and the round event by event (only for --report). */
   drainAt?: string;
   trace?: RoundTrace;
@@ -117,6 +145,8 @@ export interface SwitchoverReport {
   method: DrainMethod | null;
   /** How the gap is closed: the drained node answers on lo until the peer holds the VIP. */
   bridge: boolean;
+  /** Per node taking VIPs, whether it handed off the old holder's connections (see Handoff). */
+  handoff: Handoff[];
   probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean };
   /** Where the HTTP probe ran: 'this machine' or the inventory's probe host (as the drill's). */
   probedFrom: string;
@@ -156,6 +186,8 @@ export interface DrainOptions {
 export class PairOps {
   private pending: { node: string; vips: string[]; leaseUntil?: number } | null = null;
   private bridges: { node: string; vips: string[] } | null = null;
+  /** A node running a handoff this run started (removed with the bridge, or on undo). */
+  private handing: Handoff | null = null;
 
   constructor(
     readonly pair: PairModel,
@@ -170,6 +202,36 @@ export class PairOps {
 
   private ip(node: string): string {
     return hostIp(this.model.hosts[node]!)!;
+  }
+
+  /** How long after the peer holds the VIPs the drained node still serves what is on it. */
+  private holdMs(): number {
+    return this.opts.bridgeHoldMs ?? 1000;
+  }
+
+  /** Starts a handoff on `node` towards its peer (the old holder) when the node can; says how it went. */
+  private async handOff(node: string, vips: string[], can: DrainFacts['handoff']): Promise<Handoff> {
+    const why = handoffWhy(node, can);
+    if (why || !vips.length) return { on: false, node, ...(why ? { why } : {}) };
+    const seconds = BRIDGE_SELF_REMOVE_SECONDS + Math.ceil(this.holdMs() / 1000);
+    const handoff: Handoff = { on: true, node };
+    this.handing = handoff;
+    const r = await this.hosts[node]!.exec(
+      handoffScript(vips, this.ip(this.peerOf(node)), this.pair.spec.interface, randomBytes(6).toString('hex'), seconds),
+      { timeoutMs: 10_000 },
+    );
+    if (r.stdout.includes(HANDOFF_MARK)) return handoff;
+    this.handing = null;
+    return { on: false, node, why: `nft on ${node} refused the handoff rules: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}` };
+  }
+
+  private async endHandoff(): Promise<void> {
+    const h = this.handing;
+    if (!h) return;
+    this.handing = null;
+    const r = await this.hosts[h.node]!.exec(unhandoffScript(), { timeoutMs: 10_000 }).catch(() => null);
+    const n = r ? parseHanded(r.stdout) : null;
+    if (n !== null) h.packets = n;
   }
 
   async facts(node: string): Promise<DrainFacts> {
@@ -193,13 +255,14 @@ export class PairOps {
     mine: DrainFacts,
     held: PairInstance[],
     force = false,
+    peerFacts?: DrainFacts | null,
   ): Promise<{ why: string; hint?: string } | null> {
     const peer = this.peerOf(node);
     const ps = status.nodes.find((n) => n.host === peer)!;
     const ns = status.nodes.find((n) => n.host === node)!;
     if (!ns.reachable) return { why: `${node} does not answer: ${ns.error ?? 'unreachable'}` };
     if (!ps.reachable) return { why: `the peer ${peer} does not answer (${ps.error ?? 'unreachable'}): nobody could take the VIPs` };
-    const theirs = await this.facts(peer);
+    const theirs = peerFacts ?? (await this.facts(peer));
     if (!mine.hook || !theirs.hook) {
       const missing = [!mine.hook ? node : '', !theirs.hook ? peer : ''].filter(Boolean).join(' and ');
       return {
@@ -282,15 +345,16 @@ export class PairOps {
    * plain drain passes keep, and its lease only covers the move. */
   async drain(node: string, opts: DrainOptions = {}): Promise<DrainResult> {
     const peer = this.peerOf(node);
-    const [status, mine] = await Promise.all([this.status(), this.facts(node)]);
+    const [status, mine, theirs] = await Promise.all([this.status(), this.facts(node), this.facts(peer).catch(() => null)]);
     if (mine.drained && !(mine.leased && opts.keep)) return { node, peer, method: mine.method, alreadyDrained: true, moved: [] };
     if (mine.drained) return this.finish(node, mine.method);
     const held = this.held(status, node);
-    const no = await this.refusal(node, status, mine, held, opts.force);
+    const no = await this.refusal(node, status, mine, held, opts.force, theirs);
     if (no) throw new SwitchoverRefused(no.why, no.hint);
     const vips = held.map((i) => vipAddress(i.spec.vip));
     const leaseSeconds = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
     let peerDrained = false;
+    let handoff: Handoff = { on: false, node: peer };
     const t0 = await this.locked(async () => {
       // Checked again under the lock: another haops may have drained the peer since the facts.
       peerDrained = (await this.hosts[peer]!.exec(DRAINED_PROBE, { timeoutMs: 10_000 })).stdout.includes('drained yes');
@@ -301,9 +365,13 @@ export class PairOps {
         );
       this.pending = { node, vips, ...(leaseSeconds ? { leaseUntil: Date.now() + leaseSeconds * 1000 } : {}) };
       this.bridges = peerDrained ? null : { node, vips };
+      // The peer is ready for the old holder's connections before the VIPs move.
+      if (!peerDrained) handoff = await this.handOff(peer, vips, theirs?.handoff ?? 'no-nft');
       const at = Date.now();
       const lease = leaseSeconds ? { token: randomBytes(6).toString('hex'), seconds: leaseSeconds } : undefined;
-      const r = await this.hosts[node]!.exec(drainScript(peerDrained ? [] : vips, lease), { timeoutMs: 15_000 });
+      const r = await this.hosts[node]!.exec(drainScript(peerDrained ? [] : vips, this.pair.spec.interface, lease), {
+        timeoutMs: 15_000,
+      });
       // An exec whose exit status went missing has been seen on the lab: ask the node itself.
       if (
         !r.stdout.includes(DRAINED_MARK) &&
@@ -329,6 +397,7 @@ export class PairOps {
       method: mine.method,
       alreadyDrained: false,
       flagAt: t0,
+      handoff,
       moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, ...to(vips[k]!) })),
     });
     if (peerDrained) {
@@ -346,9 +415,9 @@ export class PairOps {
       );
     }
     // The peer holds the VIPs and has sent its gratuitous ARPs: requests still reaching this
-    // node finish here, then the bridge goes.
-    await sleep(this.opts.bridgeHoldMs ?? 1000);
-    await this.unbridge();
+    // node (directly, or handed off by the peer) finish here, then the bridge and handoff go.
+    await sleep(this.holdMs());
+    await Promise.all([this.unbridge(), this.endHandoff()]);
     if (opts.keep) await this.keepDrain(node);
     // Still pending for a switchover round: it undoes the drain on any exit.
     return drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) }));
@@ -372,7 +441,7 @@ export class PairOps {
     await this.keepDrain(node);
     const vips = this.pair.instances.map((i) => vipAddress(i.spec.vip));
     const on = await this.until(peer, vips, true, Date.now(), this.timeoutMs());
-    await this.hosts[node]!.exec(unbridgeScript(vips), { timeoutMs: 10_000 });
+    await this.hosts[node]!.exec(unbridgeScript(vips, this.pair.spec.interface), { timeoutMs: 10_000 });
     const moved = this.pair.instances.map((i, k) => ({
       instance: i.spec.name,
       vip: vips[k]!,
@@ -384,6 +453,7 @@ export class PairOps {
 
   async undrain(node: string, wait = true): Promise<UndrainResult> {
     const mine = await this.facts(node);
+    const iface = this.pair.spec.interface;
     const comeBack = this.pair.instances.filter((i) => i.master === node && !i.math.nopreempt);
     const stayed = this.pair.instances.filter((i) => i.master === node && i.math.nopreempt).map((i) => i.spec.name);
     const vips = comeBack.map((i) => vipAddress(i.spec.vip));
@@ -391,9 +461,14 @@ export class PairOps {
     // answering on lo meanwhile, as the drained node did on the way out (lab: 1 s SYN retries without it).
     const peer = this.peerOf(node);
     const peerHeld = mine.drained ? vips : [];
-    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld, randomBytes(6).toString('hex')), { timeoutMs: 10_000 });
+    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld, iface, randomBytes(6).toString('hex')), { timeoutMs: 10_000 });
+    // And this node sends the peer's connections on to it, as the peer did on the way out.
+    const handoff = wait && peerHeld.length ? await this.handOff(node, peerHeld, mine.handoff) : undefined;
     const t0 = Date.now();
-    const script = undrainScript(this.pair.instances.map((i) => vipAddress(i.spec.vip)));
+    const script = undrainScript(
+      this.pair.instances.map((i) => vipAddress(i.spec.vip)),
+      iface,
+    );
     let r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
     // Idempotent: once more when the node's answer went missing (seen on the lab), then give up.
     for (let attempt = 0; attempt < 2 && !r.stdout.includes(UNDRAINED_MARK); attempt++)
@@ -408,12 +483,16 @@ export class PairOps {
     if (!wait || !mine.drained) return { node, wasDrained: mine.drained, returned: [], stayed, flagAt: t0 };
     const back = await this.until(node, vips, true, t0, this.timeoutMs());
     if (peerHeld.length) {
-      await sleep(this.opts.bridgeHoldMs ?? 1000);
-      await this.hosts[peer]!.exec(unbridgeScript(peerHeld), { timeoutMs: 10_000 }).catch(() => undefined);
+      await sleep(this.holdMs());
+      await Promise.all([
+        this.hosts[peer]!.exec(unbridgeScript(peerHeld, iface), { timeoutMs: 10_000 }).catch(() => undefined),
+        this.endHandoff(),
+      ]);
     }
     return {
       node,
       wasDrained: true,
+      ...(handoff ? { handoff } : {}),
       returned: comeBack.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: node, seconds: secs(back[vips[k]!]!) })),
       stayed,
       flagAt: t0,
@@ -423,13 +502,14 @@ export class PairOps {
   private async unbridge(): Promise<void> {
     const b = this.bridges;
     if (!b) return;
-    await this.hosts[b.node]!.exec(unbridgeScript(b.vips), { timeoutMs: 10_000 });
+    await this.hosts[b.node]!.exec(unbridgeScript(b.vips, this.pair.spec.interface), { timeoutMs: 10_000 });
     this.bridges = null;
   }
 
   /** Undoes a drain this run started and did not finish (error, Ctrl-C, lost connection). When
    * the node cannot be reached, says what state it may be in and how to undo it. */
   async undo(): Promise<void> {
+    await this.endHandoff();
     const p = this.pending;
     if (!p) return;
     this.pending = null;
@@ -437,7 +517,7 @@ export class PairOps {
     // A lost connection does not come back (no reconnect): a few tries, then the honest message.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const r = await this.hosts[p.node]!.exec(undrainScript(p.vips), { timeoutMs: 10_000 });
+        const r = await this.hosts[p.node]!.exec(undrainScript(p.vips, this.pair.spec.interface), { timeoutMs: 10_000 });
         if (r.stdout.includes(UNDRAINED_MARK)) return;
       } catch {
         /* connection lost: try again */
@@ -605,7 +685,8 @@ export class PairOps {
       const answered = await Promise.all(probes.map((p) => firstAnswer(p, to, flagAt, this.timeoutMs())));
       await sleep(500);
       this.opts.log(`round ${n}: undraining ${from}`);
-      const t1 = (await this.undrain(from)).flagAt;
+      const back1 = await this.undrain(from);
+      const t1 = back1.flagAt;
       undrained = true;
       const back = await Promise.all(
         moving.map((i, k) => (i.math.nopreempt ? Promise.resolve(null) : firstAnswer(probes[k]!, from, t1, this.timeoutMs()))),
@@ -668,6 +749,7 @@ export class PairOps {
         requests: vips.reduce((s, v) => s + v.requests, 0),
         vips,
         endedAsBegan: after.ok,
+        handoff: [drained.handoff, back1.handoff].filter((h): h is Handoff => h !== undefined),
         drainAt: new Date(flagAt).toISOString(),
         ...(trace ? { trace } : {}),
         problems,

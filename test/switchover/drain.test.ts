@@ -46,7 +46,7 @@ describe('drain method by keepalived version', () => {
 describe('what the nodes say', () => {
   it('reads the version, the hook actually deployed (not the one the version allows), the flag and the peer', () => {
     const f = parseFacts(
-      'version Keepalived v2.2.7 (01/16,2022)\nhook vrrp_script haops_drain \ndrained yes\naddr 127.0.0.1/8\naddr 10.0.0.11/24\npeerhttp node2\n',
+      'version Keepalived v2.2.7 (01/16,2022)\nhook vrrp_script haops_drain \ndrained yes\naddr 127.0.0.1/8\naddr 10.0.0.11/24\nhandoff yes\npeerhttp node2\n',
     );
     expect(f).toEqual({
       keepalivedVersion: '2.2.7',
@@ -56,7 +56,14 @@ describe('what the nodes say', () => {
       leased: false,
       addresses: ['127.0.0.1', '10.0.0.11'],
       peerHttp: 'node2',
+      handoff: 'yes',
     });
+  });
+
+  it('a node without nft, or whose nft lacks the socket match, says why it cannot hand off', () => {
+    expect(parseFacts('handoff no-socket\n').handoff).toBe('no-socket');
+    expect(parseFacts('handoff no-nft\n').handoff).toBe('no-nft');
+    expect(parseFacts('').handoff).toBe('no-nft');
   });
 
   it('no hook, no flag, a peer that does not answer', () => {
@@ -71,9 +78,11 @@ describe('what the nodes say', () => {
 
 describe('drain and undrain scripts', () => {
   it('drain answers on lo for every held VIP before the flag goes up, renamed into place, and arms the bridge to remove itself', () => {
-    const s = drainScript(['10.0.0.100', '10.0.0.104']);
+    const s = drainScript(['10.0.0.100', '10.0.0.104'], 'eth0');
     const lines = s.trim().split('\n');
-    expect(lines[0]).toBe('ip addr add 10.0.0.100/32 dev lo 2>/dev/null');
+    const added = lines.indexOf('ip addr add 10.0.0.100/32 dev lo 2>/dev/null');
+    expect(added).toBeGreaterThanOrEqual(0);
+    expect(added).toBeLessThan(lines.findIndex((l) => l.includes(DRAIN_FLAG)));
     expect(s).toMatch(/nohup sh -c 'sleep \d+; .*ip addr del 10\.0\.0\.104\/32 dev lo/);
     expect(lines.at(-1)).toBe(
       `mkdir -p /var/lib/haops && echo 1 > ${DRAIN_FLAG}.haops-tmp && mv -f ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG} && echo @@haops-drained@@`,
@@ -81,20 +90,20 @@ describe('drain and undrain scripts', () => {
   });
 
   it("a switchover's drain carries a lease the node lifts by itself; a deliberate drain cancels any lease", () => {
-    const temp = drainScript(['10.0.0.100'], { token: 'c0ffee', seconds: 30 });
+    const temp = drainScript(['10.0.0.100'], 'eth0', { token: 'c0ffee', seconds: 30 });
     expect(temp).toContain(
       `echo c0ffee > ${DRAIN_FLAG}.switchover; nohup sh -c 'sleep 30; [ "$(cat ${DRAIN_FLAG}.switchover 2>/dev/null)" = c0ffee ] && rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.switchover'`,
     );
-    const kept = drainScript(['10.0.0.100']);
+    const kept = drainScript(['10.0.0.100'], 'eth0');
     expect(kept).toContain(`rm -f ${DRAIN_FLAG}.switchover\n`);
     expect(kept).not.toContain('sleep 30');
   });
 
   it("a bridge's timer removes only its own bridge, never a newer one for the same VIP", () => {
-    const older = bridgeScript(['10.0.0.100'], 'aaa');
+    const older = bridgeScript(['10.0.0.100'], 'eth0', 'aaa');
     expect(older).toContain('echo aaa > /run/haops-bridge-10.0.0.100');
     expect(older).toContain(`[ "$(cat /run/haops-bridge-10.0.0.100 2>/dev/null)" = aaa ] && ip addr del 10.0.0.100/32 dev lo`);
-    expect(bridgeScript(['10.0.0.100'], 'bbb')).toContain('echo bbb > /run/haops-bridge-10.0.0.100');
+    expect(bridgeScript(['10.0.0.100'], 'eth0', 'bbb')).toContain('echo bbb > /run/haops-bridge-10.0.0.100');
   });
 
   it('a plain drain confirmed: the lease goes, only while the flag is still up', () => {
@@ -103,7 +112,7 @@ describe('drain and undrain scripts', () => {
   });
 
   it('undrain removes any bridge left and the flag', () => {
-    const s = undrainScript(['10.0.0.100']);
+    const s = undrainScript(['10.0.0.100'], 'eth0');
     expect(s).toContain('ip addr del 10.0.0.100/32 dev lo');
     expect(s).toContain(`rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.haops-tmp ${DRAIN_FLAG}.switchover && echo @@haops-undrained@@`);
   });

@@ -30,6 +30,10 @@ function round(n: number, base: number): SwitchoverRound {
     switchbackSeconds: 3.3,
     resetsOnReusedConnections: 2,
     requests: probes.length,
+    handoff: [
+      { on: true, node: 'b2' },
+      { on: true, node: 'b1' },
+    ],
     vips: [
       {
         instance: 'VI_1',
@@ -85,6 +89,7 @@ const report: SwitchoverReport = {
   target: 'instance VI_1',
   method: 'track_file',
   bridge: true,
+  handoff: [{ on: true, node: 'b2' }],
   probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
   probedFrom: 'this machine',
   rounds: [round(1, T0), round(2, T0 + 10_000)],
