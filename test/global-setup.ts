@@ -52,7 +52,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (!labWanted()) return;
   buildCli();
   const id = process.env.HAOPS_LAB_ID || '(default)';
-  if ((await labStatus({ repoRoot })).up) {
+  // A lab whose nodes run but answer slowly (another lab booting beside it on this machine) is
+  // still someone's lab: wait for it rather than boot over it, and never take it down after.
+  let status = await labStatus({ repoRoot });
+  for (const until = Date.now() + 120_000; !status.up && status.nodes.some((n) => n.running) && Date.now() < until; ) {
+    log(`lab ${id}: nodes run but do not all answer yet; waiting (a lab this run did not boot is never rebooted or torn down)`);
+    await new Promise((r) => setTimeout(r, 5000));
+    status = await labStatus({ repoRoot });
+  }
+  if (!status.up && status.nodes.some((n) => n.running))
+    throw new Error(`lab ${id} runs but does not answer (haops lab status); fix or take it down yourself: this run will not`);
+  if (status.up) {
     // Someone's lab is up: test on it, leave it up. It may have been started from another
     // checkout, so write its inventory here from the lab's own state.
     const info = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as LabInfo;

@@ -3,6 +3,8 @@
 // the drill refusing a drained pair, and Ctrl-C in the middle leaving the pair as it was.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +54,32 @@ async function statusWhen(done: (status: any) => boolean, seconds: number): Prom
   }
 }
 
+/** One HTTP/1.1 request on a kept-alive socket: the body of the answer, or the socket's error. */
+function askOn(sock: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const done = (f: () => void) => {
+      sock.off('data', onData);
+      sock.off('error', onError);
+      sock.off('close', onClose);
+      f();
+    };
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      const text = got.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? NaN);
+      if (end >= 0 && got.length >= end + 4 + length) done(() => resolve(text.slice(end + 4, end + 4 + length).trim()));
+    };
+    const onError = (e: Error) => done(() => reject(e));
+    const onClose = () => done(() => reject(new Error('connection closed')));
+    sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('close', onClose);
+    sock.write('GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n\r\n');
+  });
+}
+
 const holders = (status: any, vip: string) => status.pairs[0].instances.find((i: any) => i.vip === vip).holders;
 const drainedNodes = (status: any) => status.pairs[0].nodes.filter((n: any) => n.drained).map((n: any) => n.host);
 
@@ -75,6 +103,35 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     expect(round.worstLatencySeconds).toBeLessThan(0.5);
     expect(round.switchbackSeconds).toBeGreaterThan(0);
   });
+
+  it('a connection opened on node1 before a drain is still answered by node1 after this machine sends to node2: node2 hands its packets on (handoff)', async () => {
+    const { vip } = lab();
+    // From ip, not /sys: a container's /sys/class/net is the host's.
+    const mac2 = /link\/ether (\S+)/.exec(await onNode('node2', 'ip -o link show dev eth0'))![1]!;
+    const sock = connect(80, vip);
+    await once(sock, 'connect');
+    try {
+      expect(await askOn(sock)).toBe('node1');
+      const drain = haops(['drain', LAB, 'node1', '--hold', '6', '--json']);
+      // Until this machine's ARP entry for the VIP names node2 (the gratuitous ARP arrived).
+      let neigh = '';
+      for (const until = Date.now() + 8000; !neigh.includes(mac2) && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        neigh = (await run('ip', ['neigh', 'show', vip])).stdout;
+      }
+      expect(neigh, `this machine's ARP entry for ${vip} never moved to node2 (${mac2})`).toContain(mac2);
+      // Without the handoff node2 knows nothing of this connection and resets it.
+      expect(await askOn(sock)).toBe('node1');
+      const d = await drain;
+      expect(d.code, d.stderr).toBe(0);
+      const handoff = json(d).handoff;
+      expect(handoff).toMatchObject({ on: true, node: 'node2' });
+      expect(handoff.packets).toBeGreaterThan(0);
+    } finally {
+      sock.destroy();
+      expect((await haops(['undrain', LAB, 'node1'])).code).toBe(0);
+    }
+  }, 120_000);
 
   it('a drain survives a deploy and a keepalived restart, shows as DRAINED, makes the drill refuse; undrain brings the VIP back', async () => {
     const { vip } = lab();
