@@ -90,7 +90,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     expect(json(r).ok, r.stderr + r.stdout).toBe(true);
   }, 300_000);
 
-  it('one switchover round moves the VIP to the peer and back with no failed request on a new connection every 20 ms (but the GARP-instant reset no L2 move avoids)', async () => {
+  it('one switchover round moves the VIP to the peer and back with no failed request on a new connection every 20 ms, each move handed off', async () => {
     const r = await haops(['switchover', LAB, '--json']);
     const report = json(r);
     expect(switchoverClean(report), JSON.stringify(report.problems)).toBe(true);
