@@ -84,7 +84,7 @@ export interface Handoff {
 function handoffWhy(node: string, f: DrainFacts['handoff']): string | undefined {
   if (f === 'yes') return undefined;
   return f === 'no-nft'
-    ? `${node} has no nft: install nftables there (apt-get/dnf install nftables); without it a connection caught by the move between its handshake and its request is reset`
+    ? `${node} has no nft: install nftables there (apt-get or dnf install nftables; CentOS 6/7 kernels lack its socket match); without it a connection caught by the move between its handshake and its request is reset`
     : `the kernel of ${node} has no nftables socket match (nft_socket): a connection caught by the move between its handshake and its request is reset`;
 }
 
