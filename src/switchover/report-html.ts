@@ -31,6 +31,14 @@ function reportRound(r: SwitchoverRound): ReportRound {
   };
 }
 
+/** Which nodes handed off the old holder's connections (and how many packets), or which could not. */
+function handoffLine(report: SwitchoverReport): string {
+  if (!report.handoff.length) return '';
+  const on = report.handoff.filter((h) => h.on).map((h) => `${h.node} ${h.packets ?? '?'} packets`);
+  const off = report.handoff.filter((h) => !h.on).map((h) => h.node);
+  return `; handoff: ${[...on, ...off.map((n) => `${n} none`)].join(', ')}`;
+}
+
 export function renderSwitchoverHtml(report: SwitchoverReport, nodes: readonly string[]): string {
   const input: ReportInput = {
     ok: report.ok,
@@ -42,7 +50,7 @@ export function renderSwitchoverHtml(report: SwitchoverReport, nodes: readonly s
     problems: report.problems,
   };
   return renderDrillHtml(input, nodes, {
-    title: `haops switchover: pair ${report.pair}, ${report.target}`,
+    title: `haops switchover: pair ${report.pair}, ${report.target}${handoffLine(report)}`,
     moment: 'drain',
     restore: 'undrain',
     back: 'switchback',

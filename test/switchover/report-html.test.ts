@@ -89,7 +89,10 @@ const report: SwitchoverReport = {
   target: 'instance VI_1',
   method: 'track_file',
   bridge: true,
-  handoff: [{ on: true, node: 'b2' }],
+  handoff: [
+    { on: true, node: 'b2', packets: 44 },
+    { on: false, node: 'b1', why: 'b1 has no nft' },
+  ],
   probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
   probedFrom: 'this machine',
   rounds: [round(1, T0), round(2, T0 + 10_000)],
@@ -99,9 +102,9 @@ const html = renderSwitchoverHtml(report, ['b1', 'b2']);
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 
 describe('switchover --report (HTML page)', () => {
-  it('is self-contained and titled for the switchover', () => {
+  it('is self-contained and titled for the switchover, with who handed off', () => {
     expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href="http/i);
-    expect(html).toContain('<title>haops switchover: pair web, instance VI_1</title>');
+    expect(html).toContain('<title>haops switchover: pair web, instance VI_1; handoff: b2 44 packets, b1 none</title>');
   });
 
   it('draws each round on a time axis from the drain: drain and undrain lines, every probe, the reset by kind', () => {
