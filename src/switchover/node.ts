@@ -75,13 +75,19 @@ function posixDir(p: string): string {
  * drops the VIPs from the interface and sends a priority-0 advert; the peer takes over after its
  * skew. The bridge removes itself after a while even if haops vanishes.
  */
-export function drainScript(heldVips: string[], iface: string, selfUndrain?: { token: string; seconds: number }): string {
+export function drainScript(
+  heldVips: string[],
+  iface: string,
+  selfUndrain?: { token: string; seconds: number },
+  bridgeSeconds = BRIDGE_SELF_REMOVE_SECONDS,
+): string {
   // A switchover's drain is temporary: the node lifts it by itself if haops vanishes (killed,
   // connection lost), unless a deliberate `haops drain` has taken the flag over meanwhile.
   const lease = selfUndrain
     ? `echo ${selfUndrain.token} > ${LEASE}; nohup sh -c 'sleep ${selfUndrain.seconds}; [ "$(cat ${LEASE} 2>/dev/null)" = ${selfUndrain.token} ] && rm -f ${DRAIN_FLAG} ${LEASE}' >/dev/null 2>&1 </dev/null &\n`
     : `rm -f ${LEASE}\n`;
-  return `${bridgeScript(heldVips, iface, selfUndrain?.token ?? randomToken())}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
+  // A handoff left on this node (its haops vanished) would send the VIPs' traffic back here.
+  return `${unhandoffScript()}${bridgeScript(heldVips, iface, selfUndrain?.token ?? randomToken(), bridgeSeconds)}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
 }
 
 /** Who owns a temporary drain: the token of the run that will lift it (a switchover round, or a
@@ -139,7 +145,7 @@ const arpRestore = (dev: string) =>
  * copy on lo must not answer ARP for the VIP beside the new holder, or a client that asks at the
  * wrong moment keeps the old MAC and loses its connections when the bridge ends.
  */
-export function bridgeScript(vips: string[], iface: string, token = 'b'): string {
+export function bridgeScript(vips: string[], iface: string, token = 'b', seconds = BRIDGE_SELF_REMOVE_SECONDS): string {
   const dev = deviceOf(iface);
   const arp = vips.length
     ? [
@@ -150,7 +156,7 @@ export function bridgeScript(vips: string[], iface: string, token = 'b'): string
   const lines = vips.flatMap((vip) => [
     `ip addr add ${vip}/32 dev lo 2>/dev/null`,
     `echo ${token} > ${bridgeMark(vip)}`,
-    `nohup sh -c 'sleep ${BRIDGE_SELF_REMOVE_SECONDS}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
   ]);
   return [...arp, ...lines, 'true'].map((l) => l + '\n').join('');
 }

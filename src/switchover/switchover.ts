@@ -209,11 +209,16 @@ export class PairOps {
     return this.opts.bridgeHoldMs ?? 1000;
   }
 
+  /** How long a bridge or handoff lives by itself if haops vanishes: longer than any hold. */
+  private selfRemoveSeconds(): number {
+    return BRIDGE_SELF_REMOVE_SECONDS + Math.ceil(this.holdMs() / 1000);
+  }
+
   /** Starts a handoff on `node` towards its peer (the old holder) when the node can; says how it went. */
   private async handOff(node: string, vips: string[], can: DrainFacts['handoff']): Promise<Handoff> {
     const why = handoffWhy(node, can);
     if (why || !vips.length) return { on: false, node, ...(why ? { why } : {}) };
-    const seconds = BRIDGE_SELF_REMOVE_SECONDS + Math.ceil(this.holdMs() / 1000);
+    const seconds = this.selfRemoveSeconds();
     const handoff: Handoff = { on: true, node };
     this.handing = handoff;
     const r = await this.hosts[node]!.exec(
@@ -352,7 +357,9 @@ export class PairOps {
     const no = await this.refusal(node, status, mine, held, opts.force, theirs);
     if (no) throw new SwitchoverRefused(no.why, no.hint);
     const vips = held.map((i) => vipAddress(i.spec.vip));
-    const leaseSeconds = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
+    // A lease never runs out during the hold: the node would take its VIPs back mid-hold.
+    const asked = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
+    const leaseSeconds = asked === undefined ? undefined : Math.max(asked, Math.ceil(this.holdMs() / 1000 + this.timeoutMs() / 1000) + 5);
     let peerDrained = false;
     let handoff: Handoff = { on: false, node: peer };
     const t0 = await this.locked(async () => {
@@ -369,9 +376,12 @@ export class PairOps {
       if (!peerDrained) handoff = await this.handOff(peer, vips, theirs?.handoff ?? 'no-nft');
       const at = Date.now();
       const lease = leaseSeconds ? { token: randomBytes(6).toString('hex'), seconds: leaseSeconds } : undefined;
-      const r = await this.hosts[node]!.exec(drainScript(peerDrained ? [] : vips, this.pair.spec.interface, lease), {
-        timeoutMs: 15_000,
-      });
+      const r = await this.hosts[node]!.exec(
+        drainScript(peerDrained ? [] : vips, this.pair.spec.interface, lease, this.selfRemoveSeconds()),
+        {
+          timeoutMs: 15_000,
+        },
+      );
       // An exec whose exit status went missing has been seen on the lab: ask the node itself.
       if (
         !r.stdout.includes(DRAINED_MARK) &&
@@ -416,9 +426,10 @@ export class PairOps {
     }
     // The peer holds the VIPs and has sent its gratuitous ARPs: requests still reaching this
     // node (directly, or handed off by the peer) finish here, then the bridge and handoff go.
+    // `haops drain` is confirmed now (the VIPs are on the peer), before a hold as long as it likes.
+    if (opts.keep) await this.keepDrain(node);
     await sleep(this.holdMs());
     await Promise.all([this.unbridge(), this.endHandoff()]);
-    if (opts.keep) await this.keepDrain(node);
     // Still pending for a switchover round: it undoes the drain on any exit.
     return drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) }));
   }
@@ -461,7 +472,11 @@ export class PairOps {
     // answering on lo meanwhile, as the drained node did on the way out (lab: 1 s SYN retries without it).
     const peer = this.peerOf(node);
     const peerHeld = mine.drained ? vips : [];
-    if (peerHeld.length) await this.hosts[peer]!.exec(bridgeScript(peerHeld, iface, randomBytes(6).toString('hex')), { timeoutMs: 10_000 });
+    if (peerHeld.length)
+      await this.hosts[peer]!.exec(
+        unhandoffScript() + bridgeScript(peerHeld, iface, randomBytes(6).toString('hex'), this.selfRemoveSeconds()),
+        { timeoutMs: 10_000 },
+      );
     // And this node sends the peer's connections on to it, as the peer did on the way out.
     const handoff = wait && peerHeld.length ? await this.handOff(node, peerHeld, mine.handoff) : undefined;
     const t0 = Date.now();

@@ -112,7 +112,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     await once(sock, 'connect');
     try {
       expect(await askOn(sock)).toBe('node1');
-      const drain = haops(['drain', LAB, 'node1', '--hold', '6', '--json']);
+      const drain = haops(['drain', LAB, 'node1', '--hold', '4', '--json']);
       // Until this machine's ARP entry for the VIP names node2 (the gratuitous ARP arrived).
       let neigh = '';
       for (const until = Date.now() + 8000; !neigh.includes(mac2) && Date.now() < until; ) {
@@ -127,6 +127,9 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
       const handoff = json(d).handoff;
       expect(handoff).toMatchObject({ on: true, node: 'node2' });
       expect(handoff.packets).toBeGreaterThan(0);
+      // Nothing left behind: no handoff table on node2, node1's interface answers ARP as before.
+      expect(await onNode('node2', 'nft list tables')).not.toContain('haops_handoff');
+      expect((await onNode('node1', 'cat /proc/sys/net/ipv4/conf/eth0/arp_ignore; ls /run')).split('\n')[0]).toBe('0');
     } finally {
       sock.destroy();
       expect((await haops(['undrain', LAB, 'node1'])).code).toBe(0);

@@ -15,6 +15,7 @@ import {
   lockScript,
   parseFacts,
   undrainScript,
+  unbridgeScript,
   unlockScript,
 } from '../../src/switchover/node.js';
 
@@ -104,6 +105,25 @@ describe('drain and undrain scripts', () => {
     expect(older).toContain('echo aaa > /run/haops-bridge-10.0.0.100');
     expect(older).toContain(`[ "$(cat /run/haops-bridge-10.0.0.100 2>/dev/null)" = aaa ] && ip addr del 10.0.0.100/32 dev lo`);
     expect(bridgeScript(['10.0.0.100'], 'eth0', 'bbb')).toContain('echo bbb > /run/haops-bridge-10.0.0.100');
+  });
+
+  it('a long hold keeps the bridge past the default self-removal, and a drain first ends any handoff left on the node', () => {
+    const s = drainScript(['10.0.0.100'], 'eth0', undefined, 75);
+    expect(s).toMatch(/nohup sh -c 'sleep 75; .*ip addr del 10\.0\.0\.100\/32 dev lo/);
+    expect(s.indexOf('nft delete table ip haops_handoff')).toBeLessThan(s.indexOf('ip addr add'));
+  });
+
+  it('while a bridge is up the interface answers ARP only for its own addresses; the last bridge to go puts arp_ignore back', () => {
+    const up = bridgeScript(['10.0.0.100'], 'eth0.100:1', 'tok');
+    expect(up).toContain(
+      '[ -e /run/haops-arp-ignore-eth0.100 ] || cat /proc/sys/net/ipv4/conf/eth0.100/arp_ignore > /run/haops-arp-ignore-eth0.100',
+    );
+    expect(up).toContain(
+      '[ "$(cat /proc/sys/net/ipv4/conf/eth0.100/arp_ignore)" = 0 ] && echo 1 > /proc/sys/net/ipv4/conf/eth0.100/arp_ignore',
+    );
+    expect(unbridgeScript(['10.0.0.100'], 'eth0.100:1')).toContain(
+      'ls /run/haops-bridge-* >/dev/null 2>&1 || { [ -e /run/haops-arp-ignore-eth0.100 ] && cat /run/haops-arp-ignore-eth0.100 > /proc/sys/net/ipv4/conf/eth0.100/arp_ignore',
+    );
   });
 
   it('a plain drain confirmed: the lease goes, only while the flag is still up', () => {
