@@ -12,8 +12,8 @@ const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /**
  * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); one curl per
- * request, its verbose output read by the shell's own pattern matching. It ends after
- * `maxSeconds` worth of requests even if the channel's close never reaches it.
+ * request, its verbose output read by the shell's own pattern matching. It ends when the channel
+ * closes (its next write fails), or after `maxSeconds` worth of requests if the close never reaches it.
  */
 export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
   const url = shellQuote(`http://${vip}:${health.port}${health.path}`);
@@ -42,6 +42,10 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     "    case $o in *onnection\\ refused*) w='connection refused' ;; *o\\ route\\ to\\ host*) w='no route to host' ;; *is\\ unreachable*) w=unreachable ;; esac",
     '    echo "m $e $rc ${n:--} $r $w"',
     '  ) &',
+    // The loop's own heartbeat: once haops closes the channel (sshd ignores its KILL signal request,
+    // OpenSSH 9.2 on the lab) this write fails and the loop ends; without it the loop, which wrote
+    // nothing itself, forked curl for maxSeconds more, every round adding one (lab: load over 500).
+    '  echo . || exit 0',
     '  nap',
     'done',
   ].join('\n');

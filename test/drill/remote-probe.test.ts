@@ -1,9 +1,11 @@
 // The drill's probe loop as a probe host runs it: real curl in a local shell standing in for the
 // probe host (bash, and dash without $EPOCHREALTIME), streamed line by line, marks on our clock.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProbeLine, RemoteHttpProbe } from '../../src/drill/remote-probe.js';
+import type { Host } from '../../src/ssh/host.js';
 import { simulatedProbeHost } from '../sim/probe-host.js';
 
 let server: http.Server;
@@ -37,6 +39,35 @@ describe.each(['bash', 'sh'])('drill probe loop on a simulated probe host (%s)',
     expect(marks[0]!.sentAt).toBeGreaterThanOrEqual(t0 - 50);
     expect(marks.at(-1)!.at).toBeLessThanOrEqual(Date.now() + 50);
     expect(await probe.firstSuccessAfter(t0, 'a2', 100)).not.toBeNull();
+  });
+
+  it('ends by itself once the channel closes, when the SSH server ignores the KILL signal (as OpenSSH 9.2 does)', async () => {
+    // The simulated host's stop closes our end of the pipe and sends no signal: all sshd does.
+    let exited: Promise<number | null> = Promise.resolve(null);
+    let pid = 0;
+    const host: Host = {
+      ...simulatedProbeHost(shell),
+      async stream(command, onLine) {
+        const child = spawn(shell, ['-c', command], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+        pid = child.pid!;
+        exited = new Promise((r) => child.on('exit', (code) => r(code)));
+        child.stdout.on('data', (d: Buffer) => {
+          for (const l of d.toString().split('\n')) if (l) onLine(l, Date.now());
+        });
+        return {
+          stop: () => child.stdout.destroy(),
+          done: exited.then((code) => ({ command, code: code ?? -1, stdout: '', stderr: '', durationMs: 0 })),
+        };
+      },
+    };
+    const probe = new RemoteHttpProbe(host, '127.0.0.1', health(), 0, 20, 400, 60);
+    await probe.start();
+    await new Promise((r) => setTimeout(r, 300));
+    probe.stop();
+    const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+    if (!gone) process.kill(-pid, 'SIGKILL');
+    // Left running, the loop would fork a curl every 20 ms for the 60 s it was given.
+    expect(gone).toBe(true);
   });
 
   it("a closed port: every mark refused (curl's verbose lines, read by the shell, give the kind)", async () => {
