@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { haops, json } from './cli.js';
+import { haops, json, switchoverClean } from './cli.js';
 import { re } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
@@ -108,17 +108,16 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(round.httpRecoverySeconds).toBeGreaterThanOrEqual(round.failoverSeconds - 0.05);
   }, 180_000);
 
-  it('switchover probes from node3 too: one round moves the VIP and back, at most a couple of resets, while this machine has no route to the VIP', async () => {
+  it('switchover probes from node3 too: one round moves the VIP and back with no failed request, while this machine has no route to the VIP', async () => {
     const r = await haops(['switchover', fromNode3, '--rounds', '1', '--json']);
     const report = json(r);
     expect(r.code, r.stderr).toBe(report.ok ? 0 : 1);
     expect(report.probedFrom).toBe('node3');
     const round = report.rounds[0];
     expect(round, JSON.stringify(report.problems)).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
-    // From node3 (a client on the LAN) 3 rounds of 9 saw one or two resets, around the time a
-    // bridge went (README), that this machine's probe does not see; no timeout or refusal is accepted.
-    expect(round.failedRequests, JSON.stringify(report.problems)).toBeLessThanOrEqual(2);
-    for (const f of round.vips[0].failures) expect(f.error).toBe('reset');
+    // Before the handoff node3 saw a reset in 2 of 15 rounds (a connection caught between its
+    // handshake and its request by a move); with it, 0 in 25.
+    expect(switchoverClean(report), JSON.stringify({ problems: report.problems, handoff: report.handoff })).toBe(true);
     // node3's curl loop: a steady stream of new connections, both holders answering in turn.
     expect(round.requests).toBeGreaterThan(30);
     expect(round.switchoverSeconds).not.toBeNull();
