@@ -88,13 +88,16 @@ async function newHostKey(root: string, name: string, type: 'ed25519' | 'rsa'): 
 }
 
 /**
- * Boots the node in the background: a shell joins the node's cgroups, records its pid, then
- * becomes systemd-nspawn, so the pid file names the nspawn process.
+ * Boots the node in the background: a shell joins the node's cgroups and runs systemd-nspawn,
+ * recording its pid (the pid file names the nspawn process). A node that reboots (`reboot`,
+ * `systemctl reboot`) makes nspawn exit with 133: the shell boots it again, so a lab node reboots
+ * like a machine; any other exit (poweroff, `lab down`) ends the shell too.
  */
 export async function boot(node: NodeSetup): Promise<void> {
   const cgroups = await createNodeCgroups(node.name);
   const script =
-    'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || { echo "cannot join cgroup $d" >&2; exit 1; }; done; echo $$ > "$HAOPS_PIDFILE"; exec "$@"';
+    'for d in $HAOPS_CGROUPS; do echo $$ > "$d/cgroup.procs" || { echo "cannot join cgroup $d" >&2; exit 1; }; done; ' +
+    'while :; do "$@" & echo $! > "$HAOPS_PIDFILE"; wait $!; rc=$?; [ "$rc" = 133 ] || exit "$rc"; echo "haops lab: rebooting" >&2; done';
   const sysv = node.kind === 'sysv';
   const nspawn = [
     // --boot would pick /lib/systemd/systemd before /sbin/init even with sysvinit-core installed:

@@ -136,7 +136,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     }
   }, 120_000);
 
-  it('a drain survives a deploy and a keepalived restart, shows as DRAINED, makes the drill refuse; undrain brings the VIP back', async () => {
+  it('a drain survives a deploy, a keepalived restart and a reboot, shows as DRAINED, makes the drill refuse; undrain brings the VIP back', async () => {
     const { vip } = lab();
     const d = await haops(['drain', LAB, 'node1']);
     expect(d.code, d.stderr).toBe(0);
@@ -160,6 +160,14 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
 
     await onNode('node1', 'systemctl restart keepalived');
     await new Promise((r) => setTimeout(r, 5000)); // longer than the master-down timer
+    expect(holders(json(await haops(['status', LAB, '--json'])), vip)).toEqual(['node2']);
+
+    // A reboot: the flag is on the node's disk, keepalived starts FAULT and never takes the VIP.
+    await onNode('node1', 'systemctl reboot').catch(() => undefined); // the connection drops
+    const rebooted = await statusWhen((st) => st.pairs[0].nodes.find((n: any) => n.host === 'node1')?.keepalived === true, 90);
+    const node1 = rebooted.pairs[0].nodes.find((n: any) => n.host === 'node1');
+    expect(node1, JSON.stringify(rebooted.pairs[0].nodes)).toMatchObject({ reachable: true, keepalived: true, drained: true });
+    await new Promise((r) => setTimeout(r, 5000)); // longer than the master-down timer again
     expect(holders(json(await haops(['status', LAB, '--json'])), vip)).toEqual(['node2']);
 
     const drill = await haops(['failover-drill', LAB, '--json']);
