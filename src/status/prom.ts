@@ -20,8 +20,11 @@ export interface PromInstance {
   vip: string;
   holders: string[];
   verdict: string;
-  /** Through the VIP from where clients are (this machine or the probe host). */
-  client?: { ok: boolean } | null;
+  /**
+   * Through the VIP from where clients are; `from` names the probe host, absent for this machine.
+   * Absent or null when it was not asked (`probe: none`, or the probe host could not ask).
+   */
+  client?: { ok: boolean; from?: string } | null;
   /** Through the VIP from the nodes themselves (the second opinion). */
   servedBy: string | null;
 }
@@ -89,7 +92,10 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
   const check = fam('haops_check_ok', "Whether the node's tracked check script passes, as keepalived last ran it.");
   const upstream = fam('haops_upstream_up', 'Whether the node reaches the upstream server (from where nginx sees it).');
   const holders = fam('haops_vip_holders', 'How many nodes hold the VIP: 1 is healthy, 0 an outage, 2 split brain.');
-  const client = fam('haops_vip_http_ok', 'Whether HTTP through the VIP answered as expected from where clients are.');
+  const client = fam(
+    'haops_vip_http_ok',
+    'Whether HTTP through the VIP answered as expected from where clients are; from is local (the machine running haops) or the probe host.',
+  );
   const nodeSide = fam('haops_vip_http_node_ok', "Whether HTTP through the VIP answered when asked from the pair's nodes.");
   const instOk = fam('haops_instance_ok', 'Whether haops judges the instance healthy (1) or not (0); verdict label says why.');
   const pairOk = fam('haops_pair_healthy', 'Whether haops status judges the whole pair healthy.');
@@ -131,7 +137,8 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
     for (const i of p.instances) {
       const il = { pair: p.pair, iname: i.instance, vip: i.vip };
       holders.samples.push({ labels: il, value: i.holders.length });
-      if (i.client) client.samples.push({ labels: il, value: b(i.client.ok) });
+      // `from` tells apart files written from several places; no client answer, no sample (as before).
+      if (i.client) client.samples.push({ labels: { ...il, from: i.client.from ?? 'local' }, value: b(i.client.ok) });
       nodeSide.samples.push({ labels: il, value: b(i.servedBy !== null) });
       instOk.samples.push({ labels: { ...il, verdict: i.verdict }, value: b(i.verdict === 'ok') });
     }

@@ -74,7 +74,10 @@ describe('status --prom (node_exporter textfile format)', () => {
     ]);
     expect(one('keepalived_up', { node: 'a2' })[0]!.value).toBe(0);
     expect(one('haops_vip_holders')[0]).toMatchObject({ labels: { pair: 'web', iname: 'VI_1', vip: '10.9.0.100' }, value: 1 });
-    expect(one('haops_vip_http_ok')[0]!.value).toBe(0);
+    // Asked from this machine (the probe's answer carries no probe host): from="local".
+    expect(one('haops_vip_http_ok')).toEqual([
+      expect.objectContaining({ labels: { pair: 'web', iname: 'VI_1', vip: '10.9.0.100', from: 'local' }, value: 0 }),
+    ]);
     expect(one('haops_vip_http_node_ok')[0]!.value).toBe(1);
     expect(one('haops_upstream_up').map((x) => [x.labels.server, x.value])).toEqual([
       ['10.9.0.21:8080', 0],
@@ -108,6 +111,47 @@ describe('status --prom (node_exporter textfile format)', () => {
     expect(text).toContain(`pair="${escapeLabel(nasty)}"`);
     expect(parse(text).find((x) => x.name === 'haops_pair_healthy')!.labels.pair).toBe(nasty);
   });
+
+  it.skipIf(!hasParser)('labels the client path with where it was asked from, so files written from several places differ', () => {
+    // One pair probed from this machine, one from its probe host node3 (what status puts in `client`).
+    const here = pair();
+    const there = pair({
+      pair: 'api',
+      instances: [
+        {
+          pair: 'api',
+          instance: 'VI_1',
+          vip: '10.9.0.200',
+          holders: ['a1'],
+          verdict: 'ok',
+          servedBy: 'a1',
+          client: { ok: true, from: 'node3' },
+        },
+      ],
+    });
+    const s = parse(statusToProm([here, there], { ...ctx, instances: { ...ctx.instances, api: ctx.instances.web } }));
+    const http = s.filter((x) => x.name === 'haops_vip_http_ok').map((x) => [x.labels, x.value]);
+    expect(http).toEqual([
+      [{ pair: 'web', iname: 'VI_1', vip: '10.9.0.100', from: 'local' }, 0],
+      [{ pair: 'api', iname: 'VI_1', vip: '10.9.0.200', from: 'node3' }, 1],
+    ]);
+    // Only the client path says where it was asked from; the node-side series keep their labels.
+    expect(s.filter((x) => x.name !== 'haops_vip_http_ok' && 'from' in x.labels)).toEqual([]);
+  });
+
+  it.skipIf(!hasParser)(
+    'writes no client-path series when the client path was not asked (probe: none, or the probe host could not)',
+    () => {
+      const p = pair();
+      delete p.instances[0]!.client; // status leaves `client` out when nothing was asked
+      const s = parse(statusToProm([p], ctx));
+      expect(s.filter((x) => x.name === 'haops_vip_http_ok')).toEqual([]);
+      // The nodes' own answer is still there, unlabelled by a place it was not asked from.
+      expect(s.filter((x) => x.name === 'haops_vip_http_node_ok').map((x) => [x.labels, x.value])).toEqual([
+        [{ pair: 'web', iname: 'VI_1', vip: '10.9.0.100' }, 1],
+      ]);
+    },
+  );
 
   it('leaves out nodes it could not reach except for their reachability, and STOPPED states', () => {
     const p = pair();
