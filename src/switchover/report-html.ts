@@ -50,7 +50,7 @@ export function renderSwitchoverHtml(report: SwitchoverReport, nodes: readonly s
     problems: report.problems,
   };
   return renderDrillHtml(input, nodes, {
-    title: `haops switchover: pair ${report.pair}, ${report.target}${handoffLine(report)}`,
+    title: `haops switchover: pair ${report.pair}, ${report.target}${report.probedFrom === 'this machine' ? '' : `; probed from ${report.probedFrom}`}${handoffLine(report)}`,
     moment: 'drain',
     restore: 'undrain',
     back: 'switchback',

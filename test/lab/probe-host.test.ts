@@ -109,7 +109,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
   }, 180_000);
 
   it('switchover probes from node3 too: one round moves the VIP and back with no failed request, while this machine has no route to the VIP', async () => {
-    const r = await haops(['switchover', fromNode3, '--rounds', '1', '--json']);
+    const page = join(mkdtempSync(join(tmpdir(), 'haops-so-')), 'switchover.html');
+    const r = await haops(['switchover', fromNode3, '--rounds', '1', '--json', '--report', page]);
     const report = json(r);
     expect(r.code, r.stderr).toBe(report.ok ? 0 : 1);
     expect(report.probedFrom).toBe('node3');
@@ -124,6 +125,11 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(round.switchbackSeconds).not.toBeNull();
     // No kept-alive connection from a probe host: not measured, not 0.
     expect(round.resetsOnReusedConnections).toBeNull();
+    // The page draws node3's probes, and says where they came from.
+    const html = readFileSync(page, 'utf8');
+    expect(html).toMatch(/<title>haops switchover: pair lab, instance VI_LAB; probed from node3; handoff: node2 \d+ packets/);
+    expect(html).toMatch(/time from the drain/);
+    expect((html.match(/class="probe ok"/g) ?? []).length).toBeGreaterThan(30);
     // Asked from here, the same switchover refuses before it drains anything, naming probe:.
     const here = await haops(['switchover', local, '--rounds', '1']);
     expect(here.code).toBe(1);
