@@ -6,7 +6,8 @@
 //   npm run bench -- --lab-cold            lab pair, one timed deploy: run right after `haops lab up`
 //   npm run bench -- --lab-fleet 10       N real lab nodes: lab up, cold + 5 no-op deploys beside the
 //                                          OpenSSH floor, where the time goes (root; leaves that lab up)
-//   npm run bench -- --switchover [--rounds 5]   measured switchovers on the lab (up and deployed)
+//   npm run bench -- --switchover [--rounds 5] [--no-handoff-too]   measured switchovers on the lab
+//                                          (up and deployed); --no-handoff-too: each also without the handoff
 //   add --fleet to --lab / --lab-cold to run the fleet part as well
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ interface Args {
   lab: boolean;
   labCold: boolean;
   switchover: boolean;
+  noHandoffToo: boolean;
   rounds: number;
   sizes: number[];
   concurrency: number;
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     lab,
     labCold,
     switchover,
+    noHandoffToo: argv.includes('--no-handoff-too'),
     rounds: Number(value('--rounds', '5')),
     sizes: value('--sizes', '10,50,100').split(',').map(Number),
     concurrency: Number(value('--concurrency', '50')),
@@ -505,13 +508,14 @@ try {
     const why = labUnavailable();
     if (why) console.log(`\nSwitchover: skipped: ${why}.`);
     else {
-      const parts = switchoverPart(ROOT, HAOPS, LAB_INVENTORY, args.rounds);
+      const parts = switchoverPart(ROOT, HAOPS, LAB_INVENTORY, args.rounds, args.noHandoffToo);
       console.log(`\nSwitchover on the lab (${args.rounds} rounds each; HTTP through the VIP on a new connection every 20 ms)\n`);
       console.log(
         table(
           [
             'target',
             'method',
+            'handoff (packets)',
             'failed requests per round',
             'median switchover s',
             'worst latency s',
@@ -522,6 +526,7 @@ try {
           parts.map((p) => [
             p.target,
             p.method ?? '?',
+            p.handoff ? `yes (${p.handedPackets})` : 'no',
             p.failedRequests.join(' '),
             p.medianSwitchoverSeconds ?? '-',
             p.worstLatencySeconds ?? '-',

@@ -1,6 +1,7 @@
 // `npm run bench -- --switchover [--rounds N]`: measured switchovers on the lab (it must be up and
 // deployed): the first pair's first instance, and with --node each node of an active-active pair.
 // Each is one `haops switchover ... --json` child process; the figures go to bench/results.json.
+// With `--no-handoff-too` every target runs once more with --no-handoff: the handoff's effect, paired.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +10,10 @@ import type { SwitchoverReport } from '../src/switchover/switchover.js';
 
 export interface SwitchoverBench {
   target: string;
+  /** Whether the move handed off the old holder's connections (false: --no-handoff, or a node without nft). */
+  handoff: boolean;
+  /** Packets handed on over all rounds. */
+  handedPackets: number;
   ok: boolean;
   method: string | null;
   rounds: number;
@@ -21,14 +26,21 @@ export interface SwitchoverBench {
   problems: string[];
 }
 
-export function switchoverPart(root: string, haops: string, inventory: string, rounds: number): SwitchoverBench[] {
+export function switchoverPart(
+  root: string,
+  haops: string,
+  inventory: string,
+  rounds: number,
+  withoutHandoffToo = false,
+): SwitchoverBench[] {
   const inv = parse(readFileSync(resolve(root, inventory), 'utf8'));
   const [name, first] = Object.entries(inv.pairs as Record<string, { nodes: string[]; instances: unknown[] }>)[0]!;
   const targets: string[][] = [['--pair', name]];
   // Active-active: each node holds a VIP of its own; drain each whole node in turn.
   if (first.instances.length > 1) for (const n of first.nodes) targets.push(['--node', n]);
   const out: SwitchoverBench[] = [];
-  for (const t of targets) {
+  const runs = withoutHandoffToo ? targets.flatMap((t) => [t, [...t, '--no-handoff']]) : targets;
+  for (const t of runs) {
     const r = spawnSync(process.execPath, [haops, 'switchover', inventory, ...t, '--rounds', String(rounds), '--json'], {
       cwd: root,
       encoding: 'utf8',
@@ -43,7 +55,9 @@ export function switchoverPart(root: string, haops: string, inventory: string, r
     }
     const latencies = report.rounds.map((x) => x.worstLatencySeconds).filter((x): x is number => x !== null);
     out.push({
-      target: `${report.pair} ${report.target}`,
+      target: `${report.pair} ${report.target}${t.includes('--no-handoff') ? ' --no-handoff' : ''}`,
+      handoff: report.handoff.length > 0 && report.handoff.every((h) => h.on),
+      handedPackets: report.handoff.reduce((n, h) => n + (h.packets ?? 0), 0),
       ok: report.ok,
       method: report.method,
       rounds: report.rounds.length,

@@ -26,6 +26,7 @@ export interface SwitchoverFlags extends NodeFlags {
   rounds?: string;
   lease?: string;
   hold?: string;
+  handoff?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -48,6 +49,7 @@ async function withPair<T>(
   /** Also connect the pair's probe host (probe: { from: HOST }): switchover probes from there. */
   withProbeHost = false,
   holdSeconds = HOLD_SECONDS,
+  handoff = true,
 ): Promise<T> {
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = pick(model);
@@ -68,7 +70,7 @@ async function withPair<T>(
         hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
         err(`HTTP through the VIPs is probed from probe host ${pair.probeFrom.host}`);
       }
-      ops = new PairOps(pair, model, hosts, { log: err, inventory: file, bridgeHoldMs: Math.round(holdSeconds * 1000) });
+      ops = new PairOps(pair, model, hosts, { log: err, inventory: file, bridgeHoldMs: Math.round(holdSeconds * 1000), handoff });
       return await work(ops);
     } finally {
       await ops?.undo();
@@ -85,6 +87,7 @@ export interface DrainFlags extends NodeFlags {
   force?: boolean;
   lease?: string;
   hold?: string;
+  handoff?: boolean;
 }
 
 /** How long the drained node keeps serving what is already on it after the peer holds the VIPs. */
@@ -168,7 +171,7 @@ async function pairCommand(
   work: (ops: PairOps) => Promise<number>,
 ): Promise<number> {
   try {
-    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work, false, holdOf(flags.hold));
+    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work, false, holdOf(flags.hold), flags.handoff !== false);
   } catch (e) {
     if (!(e instanceof SwitchoverRefused)) throw e;
     if (flags.json) out(JSON.stringify({ ok: false, node, problem: e.message, hint: e.hint }, null, 2));
@@ -237,6 +240,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     },
     true,
     holdSeconds,
+    flags.handoff !== false,
   );
   if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
   // One line per node that took VIPs: whether it handed off, and how many packets over all rounds.
@@ -318,14 +322,17 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
           '--hold <seconds>',
           'after the peer holds the VIPs, the drained node still serves the connections already on it for this long (the peer hands their packets on)',
           String(HOLD_SECONDS),
-        ),
+        )
+        .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison"),
   );
   nodeCommand('undrain', 'let the node hold VIPs again; its VIPs come back when the pair preempts', undrainCommand, (c) =>
-    c.option(
-      '--hold <seconds>',
-      'after the VIPs are back, the peer still serves the connections already on it for this long',
-      String(HOLD_SECONDS),
-    ),
+    c
+      .option(
+        '--hold <seconds>',
+        'after the VIPs are back, the peer still serves the connections already on it for this long',
+        String(HOLD_SECONDS),
+      )
+      .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison"),
   );
   nodeOptions(program.command('switchover'))
     .description(
@@ -346,6 +353,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
       'after each move, the node that gave up the VIPs still serves the connections already on it for this long',
       String(HOLD_SECONDS),
     )
+    .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison")
     .option('--json', 'machine-readable report')
     .option('--report <file.html>', 'also write a self-contained HTML page: each round on a time axis (drain, VIP move, probes, undrain)')
     .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));

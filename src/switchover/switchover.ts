@@ -167,6 +167,8 @@ export interface PairOpsOptions {
   bridgeHoldMs?: number;
   /** The inventory's path, for the commands a message tells the user to run. */
   inventory?: string;
+  /** false: no handoff (--no-handoff), for a comparison or where nodes must not get nft rules. */
+  handoff?: boolean;
 }
 
 /** A plain `haops drain` raises the flag with this lease and lifts the lease once the VIPs are on
@@ -216,7 +218,7 @@ export class PairOps {
 
   /** Starts a handoff on `node` towards its peer (the old holder) when the node can; says how it went. */
   private async handOff(node: string, vips: string[], can: DrainFacts['handoff']): Promise<Handoff> {
-    const why = handoffWhy(node, can);
+    const why = this.opts.handoff === false ? 'off (--no-handoff)' : handoffWhy(node, can);
     if (why || !vips.length) return { on: false, node, ...(why ? { why } : {}) };
     const seconds = this.selfRemoveSeconds();
     const handoff: Handoff = { on: true, node };
