@@ -112,10 +112,12 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     await once(sock, 'connect');
     try {
       expect(await askOn(sock)).toBe('node1');
-      const drain = haops(['drain', LAB, 'node1', '--hold', '4', '--json']);
+      // A hold past keepalived's second GARP burst (garp_master_delay 5 s): should this machine
+      // ignore the first (an ARP update under 1 s old), the second moves it while node1 still serves.
+      const drain = haops(['drain', LAB, 'node1', '--hold', '9', '--json']);
       // Until this machine's ARP entry for the VIP names node2 (the gratuitous ARP arrived).
       let neigh = '';
-      for (const until = Date.now() + 8000; !neigh.includes(mac2) && Date.now() < until; ) {
+      for (const until = Date.now() + 9000; !neigh.includes(mac2) && Date.now() < until; ) {
         await new Promise((r) => setTimeout(r, 50));
         neigh = (await run('ip', ['neigh', 'show', vip])).stdout;
       }
