@@ -2,9 +2,9 @@
 // nginx stopped, a check that can never pass (pidof -> killall5), --prom for Prometheus, and a
 // drill's HTML report rendered by a real browser. Leaves the pair as it found it.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBackend } from '../../src/lab/backend.js';
@@ -13,6 +13,7 @@ import { pidFile } from '../../src/lab/paths.js';
 import { parseModel } from '../../src/model/load.js';
 import { labSkipReason, useLab } from './shape.js';
 import { haops } from './cli.js';
+import { CHROMIUM, OUT, chromium } from '../browser.js';
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
@@ -55,7 +56,6 @@ afterAll(async () => {
 const PYTHON = ['/usr/bin/python3', 'python3'].find(
   (py) => spawnSync(py, ['-c', 'import prometheus_client.parser'], { stdio: 'ignore' }).status === 0,
 );
-const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
 
 describe.skipIf(skip)('status tells the truth about the service (real lab pair)', () => {
   useLab({ nodes: 2 });
@@ -145,58 +145,20 @@ describe.skipIf(skip)('status tells the truth about the service (real lab pair)'
   });
 
   it.skipIf(!CHROMIUM)('failover-drill --report: headless chromium draws one axis with every probe and the VIP on both nodes', async () => {
-    const out = resolve('test/output');
-    mkdirSync(out, { recursive: true });
-    const page = join(out, 'lab-drill-report.html');
+    mkdirSync(OUT, { recursive: true });
+    const page = join(OUT, 'lab-drill-report.html');
     const r = await haops(['failover-drill', LAB, '--report', page, '--json']);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     const report = JSON.parse(r.stdout);
     const probes = report.rounds[0].trace.probes.length;
     expect(probes).toBeGreaterThan(50);
-    const profile = mkdtempSync(join(tmpdir(), 'haops-chromium-'));
-    try {
-      const dom = execFileSync(
-        CHROMIUM!,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--user-data-dir=${profile}`,
-          '--dump-dom',
-          `file://${page}`,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
-      );
-      expect((dom.match(/<g class="axis"/g) ?? []).length).toBe(1);
-      expect((dom.match(/class="probe (ok|failed)/g) ?? []).length).toBe(probes);
-      expect(dom).toMatch(/class="holds"[^>]*>.*node2 held VIP/s);
-      // GARP the drill saw is drawn where it happened: on the new holder's lane, after the fault.
-      if (report.rounds[0].gratuitousArp)
-        expect(dom).toMatch(/class="garp"[^>]*><title>this machine's ARP entry for [\d.]+ moved to node2's MAC/);
-      execFileSync(
-        CHROMIUM!,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--user-data-dir=${profile}`,
-          '--hide-scrollbars',
-          '--window-size=1180,620',
-          `--screenshot=${join(out, 'lab-drill-report.png')}`,
-          `file://${page}`,
-        ],
-        { stdio: 'ignore', timeout: 60_000 },
-      );
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
+    const dom = chromium(['--dump-dom', `file://${page}`]);
+    expect((dom.match(/<g class="axis"/g) ?? []).length).toBe(1);
+    expect((dom.match(/class="probe (ok|failed)/g) ?? []).length).toBe(probes);
+    expect(dom).toMatch(/class="holds"[^>]*>.*node2 held VIP/s);
+    // GARP the drill saw is drawn where it happened: on the new holder's lane, after the fault.
+    if (report.rounds[0].gratuitousArp)
+      expect(dom).toMatch(/class="garp"[^>]*><title>this machine's ARP entry for [\d.]+ moved to node2's MAC/);
+    chromium(['--hide-scrollbars', '--window-size=1180,620', `--screenshot=${join(OUT, 'lab-drill-report.png')}`, `file://${page}`]);
   });
 });

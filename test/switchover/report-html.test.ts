@@ -1,13 +1,10 @@
 // `haops switchover --report`: the drill's page drawn from switchover rounds (drain at t = 0, the
 // VIP on the peer, every probe, the undrain), checked as text and laid out in headless chromium.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeMark } from '../../src/drill/trace.js';
 import { renderSwitchoverHtml } from '../../src/switchover/report-html.js';
 import type { SwitchoverReport, SwitchoverRound } from '../../src/switchover/switchover.js';
+import { CHROMIUM, measureLayout } from '../browser.js';
 
 const T0 = Date.UTC(2026, 10, 25, 18, 0, 0);
 const VIP = '10.9.0.100';
@@ -121,40 +118,12 @@ describe('switchover --report (HTML page)', () => {
   });
 });
 
-const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
-const MEASURE = `<script>
-addEventListener('load', () => {
-  const box = (e) => e.getBoundingClientRect();
-  const rounds = [...document.querySelectorAll('svg.round-axis')].map((svg) => {
-    const s = box(svg);
-    const inside = (e) => { const b = box(e); return b.width > 0 && b.height > 0 && b.left >= s.left - 1 && b.right <= s.right + 1 && b.top >= s.top - 1 && b.bottom <= s.bottom + 1; };
-    const all = (sel) => [...svg.querySelectorAll(sel)];
-    return { probes: all('.probe').length, probesDrawn: all('.probe').filter(inside).length, failed: all('.probe.failed').filter(inside).length,
-      holds: all('.holds').filter(inside).length, garp: all('.garp').filter(inside).length, drain: all('.fault line').length, undrain: all('.restore line').length };
-  });
-  const pre = document.createElement('pre'); pre.id = 'measured'; pre.textContent = JSON.stringify(rounds); document.body.append(pre);
-});
-</script>`;
-
 describe.skipIf(!CHROMIUM)('the switchover report in headless chromium (real browser)', () => {
   it('lays out every probe, holder bar, GARP, drain and undrain inside each round axis', () => {
-    const out = resolve('test/output');
-    mkdirSync(out, { recursive: true });
-    const page = join(out, 'switchover-report.measure.html');
-    writeFileSync(page, html.replace('</body>', `${MEASURE}</body>`));
-    const profile = mkdtempSync(join(tmpdir(), 'haops-chromium-'));
-    let dom: string;
-    try {
-      dom = execFileSync(
-        CHROMIUM!,
-        ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', `file://${page}`],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
-      );
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-    const measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)![1]!.replaceAll('&quot;', '"'));
+    const measured = measureLayout(html, 'switchover-report');
     expect(measured).toHaveLength(2);
-    for (const m of measured) expect(m).toEqual({ probes: 345, probesDrawn: 345, failed: 1, holds: 3, garp: 2, drain: 1, undrain: 1 });
+    // fault: the drain line; restore: the undrain line.
+    for (const m of measured)
+      expect(m).toMatchObject({ probes: 345, probesDrawn: 345, failed: 1, holds: 3, garp: 2, fault: 1, restore: 1 });
   });
 });
