@@ -42,15 +42,14 @@ function pairOfNode(model: Model, node: string): PairModel {
 /** Connects the pair's nodes, runs `work` with Ctrl-C undoing an unfinished drain, closes. */
 async function withPair<T>(
   file: string,
-  flags: NodeFlags,
+  flags: NodeFlags & { hold?: string; handoff?: boolean },
   pick: (model: Model) => PairModel,
   err: Out,
   work: (ops: PairOps) => Promise<T>,
   /** Also connect the pair's probe host (probe: { from: HOST }): switchover probes from there. */
   withProbeHost = false,
-  holdSeconds = HOLD_SECONDS,
-  handoff = true,
 ): Promise<T> {
+  const holdSeconds = holdOf(flags.hold);
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = pick(model);
     let ops: PairOps | null = null;
@@ -70,7 +69,12 @@ async function withPair<T>(
         hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
         err(`HTTP through the VIPs is probed from probe host ${pair.probeFrom.host}`);
       }
-      ops = new PairOps(pair, model, hosts, { log: err, inventory: file, bridgeHoldMs: Math.round(holdSeconds * 1000), handoff });
+      ops = new PairOps(pair, model, hosts, {
+        log: err,
+        inventory: file,
+        bridgeHoldMs: Math.round(holdSeconds * 1000),
+        handoff: flags.handoff !== false,
+      });
       return await work(ops);
     } finally {
       await ops?.undo();
@@ -171,7 +175,7 @@ async function pairCommand(
   work: (ops: PairOps) => Promise<number>,
 ): Promise<number> {
   try {
-    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work, false, holdOf(flags.hold), flags.handoff !== false);
+    return await withPair(file, flags, (m) => pairOfNode(m, node), err, work);
   } catch (e) {
     if (!(e instanceof SwitchoverRefused)) throw e;
     if (flags.json) out(JSON.stringify({ ok: false, node, problem: e.message, hint: e.hint }, null, 2));
@@ -184,7 +188,6 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
   const rounds = Number(flags.rounds ?? 1);
   if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
   const leaseSeconds = leaseOf(flags.lease, SELF_UNDRAIN_SECONDS);
-  const holdSeconds = holdOf(flags.hold);
   if (flags.node && flags.instance)
     throw new UsageError(
       '--node and --instance exclude each other',
@@ -239,8 +242,6 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       }
     },
     true,
-    holdSeconds,
-    flags.handoff !== false,
   );
   if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
   // One line per node that took VIPs: whether it handed off, and how many packets over all rounds.
@@ -301,6 +302,8 @@ export function formatReport(r: SwitchoverReport): string {
   return lines.join('\n');
 }
 
+const NO_HANDOFF = "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison";
+
 export function registerSwitchoverCommands(program: Command, io: { out: Out; err: Out; setCode: (c: number) => void }): void {
   const nodeCommand = (name: string, description: string, run: typeof drainCommand, more: (c: Command) => Command = (c) => c) =>
     more(nodeOptions(program.command(name)).description(description).argument('<inventory>').argument('<node>'))
@@ -323,7 +326,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
           'after the peer holds the VIPs, the drained node still serves the connections already on it for this long (the peer hands their packets on)',
           String(HOLD_SECONDS),
         )
-        .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison"),
+        .option('--no-handoff', NO_HANDOFF),
   );
   nodeCommand('undrain', 'let the node hold VIPs again; its VIPs come back when the pair preempts', undrainCommand, (c) =>
     c
@@ -332,7 +335,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
         'after the VIPs are back, the peer still serves the connections already on it for this long',
         String(HOLD_SECONDS),
       )
-      .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison"),
+      .option('--no-handoff', NO_HANDOFF),
   );
   nodeOptions(program.command('switchover'))
     .description(
@@ -353,7 +356,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
       'after each move, the node that gave up the VIPs still serves the connections already on it for this long',
       String(HOLD_SECONDS),
     )
-    .option('--no-handoff', "do not hand the old holder's connections on (no nftables rules on the nodes): for a comparison")
+    .option('--no-handoff', NO_HANDOFF)
     .option('--json', 'machine-readable report')
     .option('--report <file.html>', 'also write a self-contained HTML page: each round on a time axis (drain, VIP move, probes, undrain)')
     .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));

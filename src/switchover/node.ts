@@ -129,6 +129,8 @@ const bridgeMark = (vip: string) => `/run/haops-bridge-${vip}`;
 export const deviceOf = (iface: string) => iface.replace(/:.*$/, '');
 
 /** The interface's arp_ignore before the first bridge raised it; put back when the last bridge goes. */
+// Unquoted on purpose: these also go inside a bridge's single-quoted `sh -c`, and the inventory's
+// interface rule ([A-Za-z0-9_.:-], letter or digit first) leaves nothing a shell would read otherwise.
 const arpSaved = (dev: string) => `/run/haops-arp-ignore-${dev}`;
 const arpIgnore = (dev: string) => `/proc/sys/net/ipv4/conf/${dev}/arp_ignore`;
 

@@ -229,7 +229,7 @@ export class PairOps {
     );
     if (r.stdout.includes(HANDOFF_MARK)) return handoff;
     this.handing = null;
-    return { on: false, node, why: `nft on ${node} refused the handoff rules: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}` };
+    return { on: false, node, why: `nft on ${node} refused the handoff rules: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}` };
   }
 
   private async endHandoff(): Promise<void> {
@@ -261,8 +261,9 @@ export class PairOps {
     status: PairStatus,
     mine: DrainFacts,
     held: PairInstance[],
-    force = false,
-    peerFacts?: DrainFacts | null,
+    force: boolean | undefined,
+    /** The peer's facts, asked beside the node's; null when that failed (asked again here, to surface why). */
+    peerFacts: DrainFacts | null,
   ): Promise<{ why: string; hint?: string } | null> {
     const peer = this.peerOf(node);
     const ps = status.nodes.find((n) => n.host === peer)!;
@@ -363,7 +364,8 @@ export class PairOps {
     const asked = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
     const leaseSeconds = asked === undefined ? undefined : Math.max(asked, Math.ceil(this.holdMs() / 1000 + this.timeoutMs() / 1000) + 5);
     let peerDrained = false;
-    let handoff: Handoff = { on: false, node: peer };
+    // None when the peer is drained too (--force): nobody takes the VIPs.
+    let handoff: Handoff | undefined;
     const t0 = await this.locked(async () => {
       // Checked again under the lock: another haops may have drained the peer since the facts.
       peerDrained = (await this.hosts[peer]!.exec(DRAINED_PROBE, { timeoutMs: 10_000 })).stdout.includes('drained yes');
@@ -409,7 +411,7 @@ export class PairOps {
       method: mine.method,
       alreadyDrained: false,
       flagAt: t0,
-      handoff,
+      ...(handoff ? { handoff } : {}),
       moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, ...to(vips[k]!) })),
     });
     if (peerDrained) {
