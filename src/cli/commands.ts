@@ -1,5 +1,6 @@
 // Commands that talk to nodes or the lab, registered onto the program.
 import { nodeOptions } from './options.js';
+import { limitOption } from './limit.js';
 import type { Command } from 'commander';
 import { deployCommand, type DeployFlags } from './deploy.js';
 import { registerLabCommands } from '../lab/cli.js';
@@ -15,13 +16,10 @@ export interface CliIo {
   setCode: (c: number) => void;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',')];
-
 function deployOptions(c: Command): Command {
-  return nodeOptions(c)
+  return limitOption(nodeOptions(c))
     .option('--check', 'show what would change; change nothing')
     .option('--diff', 'show unified diffs of file changes (secrets masked)')
-    .option('--limit <host>', 'change only this host (repeatable, or comma list)', collect)
     .option('--concurrency <n>', 'pairs converged in parallel', '4')
     .option('--json', 'print a JSON report instead of progress')
     .option('--allow-default-secrets', "deploy even when a secret falls back to the inventory's default: value");
@@ -37,14 +35,14 @@ export function register(program: Command, io: CliIo): void {
     .argument('<playbook>')
     .argument('<inventory>')
     .action(async (playbook: string, file: string, flags: DeployFlags) => io.setCode(await deployCommand(file, playbook, flags, io.out)));
-  nodeOptions(program.command('status'))
+  limitOption(nodeOptions(program.command('status')))
     .description('who holds each VIP, keepalived and nginx state, HTTP through the VIP; exit 1 when unhealthy')
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
     .option('--watch [seconds]', 'look every N seconds (default 2) and print each change as it is seen')
     .option('--prom <file>', "also write the reading for node_exporter's textfile collector (atomically)")
     .action(async (file: string, flags: StatusFlags) => io.setCode(await statusCommand(file, flags, io.out)));
-  nodeOptions(program.command('failover-drill'))
+  limitOption(nodeOptions(program.command('failover-drill')))
     .description('break the VIP holder on purpose, measure the failover, restore, report')
     .argument('<inventory>')
     .option('--pair <name>', 'the pair to drill (default: the first)')
@@ -57,17 +55,16 @@ export function register(program: Command, io: CliIo): void {
     .option('--report <file.html>', 'also write a page with a time axis per round (self-contained, opens offline)')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: DrillFlags) => io.setCode(await drillCommand(file, flags, io.out, io.err)));
-  nodeOptions(program.command('soak'))
+  limitOption(nodeOptions(program.command('soak')))
     .description('watch a pair idle; count every VRRP transition, VIP change and notification; exit 1 on any (none is planned)')
     .argument('<inventory>')
     .option('--pair <name>', 'the pair to watch (default: the first)')
     .option('--minutes <m>', 'how long to watch', '10')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: SoakFlags) => io.setCode(await soakCommand(file, flags, io.out, io.err)));
-  nodeOptions(program.command('notify-test'))
+  limitOption(nodeOptions(program.command('notify-test')))
     .description('fire a synthetic transition through every notification channel of every node; report which arrived')
     .argument('<inventory>')
-    .option('--limit <host>', 'only this host (repeatable, or comma list)', collect)
     .option('--wait <seconds>', 'how long each node waits for its channels', '8')
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: NotifyFlags) => io.setCode(await notifyTestCommand(file, flags, io.out, io.err)));

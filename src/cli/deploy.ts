@@ -4,8 +4,8 @@ import { deploy, type DeployReport } from '../runner/deploy.js';
 import { loadPlaybook } from '../runner/playbook.js';
 import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
-import { checkLimit, withNodes } from './nodes.js';
-import { listrProgress } from './progress.js';
+import { withNodes } from './nodes.js';
+import { selectHosts } from './limit.js';
 
 export interface DeployFlags extends NodeFlags {
   check?: boolean;
@@ -27,14 +27,15 @@ export async function deployCommand(
     flags,
     async ({ model, connect }) => {
       const playbook = loadPlaybook(playbookFile);
-      checkLimit(model, flags.limit);
+      const limit = selectHosts(model, flags.limit);
       const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
       // --json: the report is the output, no progress; else listr2 draws the engine's events.
+      // listr2 loads only now: main has settled colour (NO_COLOR) before its colour library reads it.
       const progress = flags.json
         ? null
-        : listrProgress(
+        : (await import('./progress.js')).listrProgress(
             model.pairs.map((p) => p.name),
             { check: flags.check, concurrency, renderer: process.stdout.isTTY ? 'default' : 'simple' },
           );
@@ -43,7 +44,7 @@ export async function deployCommand(
         connect,
         check: flags.check,
         diff: flags.diff,
-        limit: flags.limit,
+        limit,
         concurrency,
         // The VIP check needs keepalived: only for playbooks that deploy its config.
         verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),

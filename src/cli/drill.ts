@@ -5,6 +5,7 @@ import { runDrill } from '../drill/run.js';
 import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
+import { onePair } from './limit.js';
 import { writeFileSync } from 'node:fs';
 import { renderDrillHtml } from '../drill/report-html.js';
 
@@ -31,12 +32,12 @@ export interface DrillFlags extends NodeFlags {
   probeMs?: string;
   json?: boolean;
   report?: string;
+  limit?: string[];
 }
 
 export async function drillCommand(file: string, flags: DrillFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
-    const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
-    if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
+    const pair = onePair(model, flags.pair, flags.limit);
     const instance = flags.instance ? pair.instances.find((i) => i.spec.name === flags.instance) : pair.instances[0];
     if (!instance)
       throw new UsageError(

@@ -2,7 +2,6 @@
 // demand, mask the inventory's secrets in everything printed, and always close and unmask.
 import type { Inventory } from '../inventory/schema.js';
 import type { Model } from '../model/derive.js';
-import { UsageError } from '../core/errors.js';
 import { connector, type Connector, type NodeFlags } from '../nodes/connector.js';
 import type { LoadModelOptions } from '../model/load.js';
 import { loadModel } from './offline.js';
@@ -30,13 +29,5 @@ export async function withNodes<T>(
   } finally {
     await hosts.closeAll();
     restore();
-  }
-}
-
-/** --limit names only hosts of the inventory. */
-export function checkLimit(model: Model, limit: string[] | undefined): void {
-  for (const l of limit ?? []) {
-    if (!model.nodes.some((n) => n.host === l))
-      throw new UsageError(`--limit ${l}: no such host in the inventory`, `use one of: ${model.nodes.map((n) => n.host).join(', ')}`);
   }
 }

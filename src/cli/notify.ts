@@ -1,7 +1,8 @@
 // `haops notify-test`: a synthetic transition through every channel of every node, and which arrived.
 import { formatNotifyTest, notifyTest } from '../notify/notify-test.js';
 import type { NodeFlags } from '../nodes/connector.js';
-import { checkLimit, withNodes } from './nodes.js';
+import { withNodes } from './nodes.js';
+import { selectHosts } from './limit.js';
 
 export interface NotifyFlags extends NodeFlags {
   limit?: string[];
@@ -16,9 +17,9 @@ export async function notifyTestCommand(
   err: (s: string) => void,
 ): Promise<number> {
   return withNodes(file, flags, async ({ model, connect }) => {
-    checkLimit(model, flags.limit);
+    const limit = selectHosts(model, flags.limit);
     const report = await notifyTest(model, connect, {
-      limit: flags.limit,
+      limit,
       waitMs: flags.wait ? Number(flags.wait) * 1000 : undefined,
       log: flags.json ? undefined : err,
     });

@@ -6,6 +6,7 @@ import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } f
 import { formatPlan, planData } from '../model/plan-table.js';
 import { renderNode } from '../render/index.js';
 import { UsageError } from '../core/errors.js';
+import { maskText } from '../core/mask.js';
 import { ASSUMED_KEEPALIVED, describeVersion, VERSION_RE } from '../model/keepalived-versions.js';
 import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
 import type { Model } from '../model/derive.js';
@@ -68,6 +69,7 @@ function fitPairs(model: Model, target: KeepalivedTarget, warn: (s: string) => v
 export interface OfflineFlags {
   keepalivedVersion?: string;
   container?: string;
+  json?: boolean;
 }
 
 export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void, flags: OfflineFlags = {}): number {
@@ -75,6 +77,10 @@ export function validateCommand(file: string, out: (s: string) => void, err?: (s
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   fitPairs(model, offlineTarget(flags.keepalivedVersion, flags.container, warn), warn);
   const inst = model.pairs.reduce((n, p) => n + p.instances.length, 0);
+  if (flags.json) {
+    out(JSON.stringify({ ok: true, file, nodes: model.nodes.length, pairs: model.pairs.length, instances: inst }, null, 2));
+    return 0;
+  }
   out(
     `${file}: ok (${model.nodes.length} nodes, ${model.pairs.length} pair${model.pairs.length === 1 ? '' : 's'}, ${inst} VRRP instance${inst === 1 ? '' : 's'})`,
   );
@@ -104,13 +110,20 @@ export function planCommand(
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const target = offlineTarget(flags.keepalivedVersion, flags.container, warn, !json);
   fitPairs(model, target, () => {}); // refusals only: the table says what fell back
-  out(json ? JSON.stringify(formatPlan(model, true, target), null, 2) : (formatPlan(model, false, target) as string) + elPlanText(model));
-  return planData(model, target).every((p) => p.ok) ? 0 : 2;
+  const ok = planData(model, target).every((p) => p.ok);
+  out(
+    json
+      ? JSON.stringify({ ok, keepalived: target.version, instances: formatPlan(model, true, target) }, null, 2)
+      : (formatPlan(model, false, target) as string) + elPlanText(model),
+  );
+  return ok ? 0 : 2;
 }
 
 /**
  * Renders every file first, checks that each lands inside DIR, then writes: a bad path or an
  * unwritable DIR leaves nothing half-written and ends in a usage error, never a stack trace.
+ * `--out -` prints the files instead, each under a `==> HOST:PATH (MODE) <==` line, with the
+ * inventory's secrets masked (a terminal or a pasted log is no place for them).
  */
 export function renderCommand(
   file: string,
@@ -118,6 +131,7 @@ export function renderCommand(
   out: (s: string) => void,
   keepalivedVersion?: string,
   err?: (s: string) => void,
+  json = false,
 ): number {
   const { model } = loadModel(file, process.env, {}, err);
   if (keepalivedVersion !== undefined)
@@ -126,15 +140,23 @@ export function renderCommand(
       offlineTarget(keepalivedVersion, undefined, () => {}),
       err ?? (() => {}),
     );
-  const root = resolve(outDir);
-  const files: { target: string; content: string; mode: number }[] = [];
+  const toStdout = outDir === '-';
+  const root = resolve(toStdout ? '.' : outDir);
+  const files: { host: string; path: string; target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {
     for (const f of renderNode(node, model, { version: keepalivedVersion })) {
       const target = resolve(join(root, node.host, f.path));
       if (!target.startsWith(root + sep))
         throw new UsageError(`render: ${f.path} for ${node.host} would land outside ${outDir}`, 'fix the path in the inventory');
-      files.push({ target, content: f.content, mode: parseInt(f.mode, 8) });
+      files.push({ host: node.host, path: f.path, target, content: f.content, mode: parseInt(f.mode, 8) });
     }
+  }
+  const mode = (m: number) => `0${m.toString(8)}`;
+  if (toStdout) {
+    const shown = files.map((f) => ({ host: f.host, path: f.path, mode: mode(f.mode), content: maskText(f.content, model.secrets) }));
+    if (json) out(JSON.stringify({ ok: true, files: shown }, null, 2));
+    else for (const f of shown) out(`==> ${f.host}:${f.path} (${f.mode}) <==\n${f.content.trimEnd()}\n`);
+    return 0;
   }
   for (const f of files) blockedAt(dirname(f.target));
   for (const f of files) {
@@ -149,7 +171,20 @@ export function renderCommand(
       );
     }
   }
-  out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}`);
+  if (json)
+    out(
+      JSON.stringify(
+        {
+          ok: true,
+          out: outDir,
+          nodes: model.nodes.length,
+          files: files.map((f) => ({ host: f.host, path: f.path, mode: mode(f.mode), file: f.target })),
+        },
+        null,
+        2,
+      ),
+    );
+  else out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}`);
   return 0;
 }
 

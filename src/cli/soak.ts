@@ -4,11 +4,13 @@ import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { formatSoak, Soak } from '../soak/soak.js';
 import { withNodes } from './nodes.js';
+import { onePair } from './limit.js';
 
 export interface SoakFlags extends NodeFlags {
   pair?: string;
   minutes?: string;
   json?: boolean;
+  limit?: string[];
 }
 
 const loadavg = async (): Promise<string | null> => {
@@ -20,8 +22,7 @@ export async function soakCommand(file: string, flags: SoakFlags, out: (s: strin
   const minutes = Number(flags.minutes ?? 10);
   if (!(minutes > 0) || minutes > 24 * 60) throw new UsageError(`--minutes ${flags.minutes}: expected minutes, e.g. 10`);
   return withNodes(file, flags, async ({ model, connect }) => {
-    const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
-    if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
+    const pair = onePair(model, flags.pair, flags.limit);
     const hosts = Object.fromEntries(await Promise.all(pair.nodes.map(async (n) => [n, await connect(n)] as const)));
     const soak = new Soak(
       pair,

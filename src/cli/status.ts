@@ -9,11 +9,13 @@ import { statusToProm, writePromFile } from '../status/prom.js';
 import { statusChanges } from '../status/watch.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
+import { selectPairs } from './limit.js';
 
 export interface StatusFlags extends NodeFlags {
   json?: boolean;
   watch?: string | boolean;
   prom?: string;
+  limit?: string[];
 }
 
 function promContext(model: Model, takenAt: number) {
@@ -32,7 +34,10 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
   const every = typeof flags.watch === 'string' ? Number(flags.watch) : 2;
   if (!(every > 0)) throw new UsageError(`--watch ${flags.watch}: expected seconds, e.g. 2`);
   const prom = flags.prom ? resolve(flags.prom) : null;
-  return withNodes(file, flags, async ({ model, connect }) => {
+  return withNodes(file, flags, async ({ model: all, connect }) => {
+    // --limit: the pairs of the selected hosts (a pair's status needs both of its nodes).
+    const pairs = selectPairs(all, flags.limit);
+    const model = { ...all, pairs, nodes: all.nodes.filter((n) => pairs.some((p) => p.name === n.pair)) };
     let last: PairStatus[] | null = null;
     for (;;) {
       const pairs = await fleetStatus(model, connect);

@@ -16,6 +16,7 @@ import {
   type SwitchoverRound,
 } from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
+import { limitOption, onePair } from './limit.js';
 import { writeReport } from './drill.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
 
@@ -29,6 +30,7 @@ export interface SwitchoverFlags extends NodeFlags {
   handoff?: boolean;
   json?: boolean;
   report?: string;
+  limit?: string[];
 }
 
 type Out = (s: string) => void;
@@ -194,9 +196,8 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       '--node drains a whole node (every VIP it holds); --instance the holder of one VIP',
     );
   const pick = (model: Model): PairModel => {
-    if (flags.node && !flags.pair) return pairOfNode(model, flags.node);
-    const pair = flags.pair ? model.pairs.find((p) => p.name === flags.pair) : model.pairs[0];
-    if (!pair) throw new UsageError(`--pair ${flags.pair}: no such pair`, `use one of: ${model.pairs.map((p) => p.name).join(', ')}`);
+    if (flags.node && !flags.pair && !flags.limit?.length) return pairOfNode(model, flags.node);
+    const pair = onePair(model, flags.pair, flags.limit);
     if (flags.node && !pair.nodes.includes(flags.node))
       throw new UsageError(`--node ${flags.node}: not a node of pair ${pair.name}`, `use one of: ${pair.nodes.join(', ')}`);
     if (flags.instance && !pair.instances.some((i) => i.spec.name === flags.instance))
@@ -337,7 +338,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
       )
       .option('--no-handoff', NO_HANDOFF),
   );
-  nodeOptions(program.command('switchover'))
+  limitOption(nodeOptions(program.command('switchover')))
     .description(
       'measured drain + undrain of a VIP holder: HTTP through the VIP on a new connection every 20 ms, failed requests and latency per round',
     )

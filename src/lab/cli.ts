@@ -32,11 +32,12 @@ export function registerLabCommands(program: Command): void {
     .action(() => guard(() => labDown({ repoRoot: REPO_ROOT, log })));
   lab
     .command('status')
-    .description('show the lab nodes and whether sshd answers')
-    .action(() =>
+    .description('show the lab nodes and whether sshd answers; exit 1 when it is not up')
+    .option('--json', 'machine-readable output: {"ok": true|false, "nodes": [...], ...}')
+    .action((o: { json?: boolean }) =>
       guard(async () => {
         const status = await labStatus({ repoRoot: REPO_ROOT });
-        console.log(formatStatus(status));
+        console.log(o.json ? JSON.stringify({ ok: status.up, ...status }, null, 2) : formatStatus(status));
         if (!status.up) process.exitCode = 1;
       }),
     );

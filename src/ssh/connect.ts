@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { Algorithms, Client, ClientChannel } from 'ssh2';
 import { authenticator, type Authenticator } from './auth.js';
 import { runOnChannel, show, type ChannelRun } from './channel.js';
+import { trace } from './trace.js';
 import { HostError, type ExecOptions, type ExecResult, type Host, type StreamHandle } from './host.js';
 import { hopNames, loadKnownHosts, verifyHostKey } from './host-keys.js';
 import { knownKeyTypes } from './known-hosts.js';
@@ -278,6 +279,8 @@ class SshHost implements Host {
       release();
       throw e instanceof HostError ? e : this.error(`could not start ${show(command)}: ${(e as Error).message}`);
     }
+    const started = Date.now();
+    trace({ kind: 'start', host: this.name, command, root: asRoot || this.user === 'root', at: new Date(started) });
     const run = runOnChannel(
       channel,
       {
@@ -295,6 +298,10 @@ class SshHost implements Host {
       release();
     };
     run.done.then(finished, finished);
+    run.done.then(
+      (r) => trace({ kind: 'end', host: this.name, command, code: r.code, durationMs: r.durationMs, at: new Date() }),
+      () => trace({ kind: 'end', host: this.name, command, code: null, durationMs: Date.now() - started, at: new Date() }),
+    );
     return run;
   }
 

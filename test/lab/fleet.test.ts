@@ -35,7 +35,9 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('an active-active pair and a second
   it('plan shows both VIPs of the active-active pair, each failing over to the other node', async () => {
     const r = await haops(['plan', LAB, '--json']);
     const plan = json(r);
-    expect(plan.filter((p: any) => p.pair === 'lab').map((p: any) => [p.vip, p.scenarios[0].holder, p.scenarios[1].holder])).toEqual([
+    expect(
+      plan.instances.filter((p: any) => p.pair === 'lab').map((p: any) => [p.vip, p.scenarios[0].holder, p.scenarios[1].holder]),
+    ).toEqual([
       [`${NET}.100`, 'node1', 'node2'],
       [`${NET}.104`, 'node2', 'node1'],
     ]);
