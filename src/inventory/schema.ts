@@ -74,71 +74,114 @@ const seconds = (min: number, max: number) =>
 /** A secret: given inline, or read from an environment variable or a file (with an optional default). */
 export const secretSource = z
   .object({
-    password: z.string().optional(),
+    password: z.string().optional().describe('The secret written inline (avoid: prefer password_env). e.g. s3cret'),
     password_env: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' })
-      .optional(),
-    password_file: z.string().optional(),
-    default: z.string().optional(),
+      .optional()
+      .describe('Name of the environment variable that holds the secret. e.g. HAOPS_SUDO_PASSWORD'),
+    password_file: z.string().optional().describe('A file on this machine holding the secret (first line). e.g. ~/.haops/sudo-password'),
+    default: z
+      .string()
+      .optional()
+      .describe('Used when the variable or file is unset; deploy refuses it unless allow_default_secrets. e.g. testpass'),
   })
   .strict();
 
-const sudo = z.union([z.boolean(), secretSource]);
+const sudo = z
+  .union([z.boolean(), secretSource])
+  .describe(
+    'Run commands as root through sudo when the login user is not root: true (NOPASSWD) or where its password comes from. e.g. { password_env: HAOPS_SUDO_PASSWORD }',
+  );
 
 const sshSettings = {
-  user: userName('user').optional(),
-  port: port.optional(),
-  identity_file: z.string().min(1).optional(),
-  known_hosts: z.string().min(1).optional(),
-  jump: nameOf('jump').optional(),
+  user: userName('user').optional().describe('SSH login user (else ~/.ssh/config, else root). e.g. admin'),
+  port: port.optional().describe('SSH port (else ~/.ssh/config, else 22). e.g. 2222'),
+  identity_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Private key file (else ~/.ssh/config, the agent, ~/.ssh/id_*). e.g. ~/.ssh/id_ed25519'),
+  known_hosts: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('known_hosts file to check host keys against (default ~/.ssh/known_hosts). e.g. ~/.ssh/known_hosts'),
+  jump: nameOf('jump').optional().describe('A host of the inventory to reach this one through (like ssh -J). e.g. bastion'),
   sudo: sudo.optional(),
 };
 
-export const sshDefaults = z.object(sshSettings).strict();
+export const sshDefaults = z.object(sshSettings).strict().describe('SSH settings every host takes unless it sets its own.');
 
 export const hostSchema = z
   .object({
-    address: hostName('an address or ~/.ssh/config host', '192.168.0.101 or proxy101.example.com'),
+    address: hostName('an address or ~/.ssh/config host', '192.168.0.101 or proxy101.example.com').describe(
+      'Where SSH reaches the host: an IPv4 address, a DNS name or a Host of ~/.ssh/config. e.g. 192.168.0.101',
+    ),
     /** The node's address on the pair's LAN; defaults to address when that is an IPv4 literal. */
-    ip: ipv4.optional(),
+    ip: ipv4
+      .optional()
+      .describe("The node's address on the pair's LAN (default: address, when that is an IPv4 address). e.g. 192.168.0.101"),
     ...sshSettings,
   })
   .strict();
 
 export const authSchema = z
   .object({
-    type: z.enum(['PASS', 'AH']).default('PASS'),
-    password: z.string().optional(),
-    password_env: secretSource.shape.password_env,
-    password_file: z.string().optional(),
-    default: z.string().optional(),
+    type: z.enum(['PASS', 'AH']).default('PASS').describe("keepalived's auth_type."),
+    password: z
+      .string()
+      .optional()
+      .describe('The VRRP password inline (avoid: prefer password_env); keepalived uses its first 8 characters. e.g. s3cret'),
+    password_env: secretSource.shape.password_env.describe('Environment variable holding the VRRP password. e.g. HAOPS_VRRP_PASSWORD'),
+    password_file: z.string().optional().describe('A file on this machine holding the VRRP password. e.g. ~/.haops/vrrp-password'),
+    default: z
+      .string()
+      .optional()
+      .describe('Used when the variable or file is unset; deploy refuses it unless allow_default_secrets. e.g. testpass'),
   })
-  .strict();
+  .strict()
+  .describe('VRRP authentication (keepalived authentication block). e.g. { password_env: HAOPS_VRRP_PASSWORD }');
 
 export const instanceSchema = z
   .object({
-    name: nameOf('instance name'),
-    virtual_router_id: z.number().int().min(1, 'virtual_router_id must be 1..255').max(255, 'virtual_router_id must be 1..255'),
-    vip: ipv4MaybePrefix,
-    master: nameOf('master'),
+    name: nameOf('instance name').describe('The vrrp_instance name. e.g. VI_1'),
+    virtual_router_id: z
+      .number()
+      .int()
+      .min(1, 'virtual_router_id must be 1..255')
+      .max(255, 'virtual_router_id must be 1..255')
+      .describe('VRRP router id, unique per LAN segment (validate checks it across pairs on one subnet). e.g. 51'),
+    vip: ipv4MaybePrefix.describe("The virtual IP, with or without prefix length (default: the subnet's). e.g. 192.168.0.105/24"),
+    master: nameOf('master').describe('The node that holds the VIP when both are healthy. e.g. proxy101'),
     priorities: z
       .union([
         z.literal('derive'),
         z.record(nameOf('node'), z.number().int().min(1, 'priority must be 1..254').max(254, 'priority must be 1..254')),
       ])
-      .default('derive'),
+      .default('derive')
+      .describe(
+        'Priority per node, or derive: MASTER above BACKUP by less than the check weight, so a failed check moves the VIP. e.g. { proxy101: 200, proxy102: 199 }',
+      ),
     /** Unset: the pair's failover profile decides (classic 1 s, fast 0.2 s). */
-    advert_int: seconds(0.01, 255).optional(),
-    nopreempt: z.boolean().default(false),
-    garp_master_delay: z.number().int().min(0).max(255).optional(),
+    advert_int: seconds(0.01, 255)
+      .optional()
+      .describe("Seconds between VRRP adverts (default: the failover profile's, classic 1, fast 0.2). e.g. 1"),
+    nopreempt: z.boolean().default(false).describe('A recovered MASTER does not take the VIP back (both nodes start as BACKUP).'),
+    garp_master_delay: z
+      .number()
+      .int()
+      .min(0)
+      .max(255)
+      .optional()
+      .describe('Seconds after becoming MASTER before the second gratuitous ARP burst. e.g. 5'),
     authentication: authSchema.optional(),
   })
   .strict();
 
 export const checkSchema = z
   .object({
-    name: nameOf('check name').default('chk_nginx'),
+    name: nameOf('check name').default('chk_nginx').describe('The vrrp_script name.'),
     script: z
       .string()
       .min(1)
@@ -146,71 +189,109 @@ export const checkSchema = z
         message:
           'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
-      .default('killall -0 nginx'),
-    interval: seconds(0.01, 3600).default(1),
-    timeout: seconds(0.01, 3600).optional(),
-    weight: z.number().int().min(-253, 'weight must be -253..253').max(253, 'weight must be -253..253').default(2),
-    fall: z.number().int().min(1).max(255).default(2),
-    rise: z.number().int().min(1).max(255).default(1),
+      .default('killall -0 nginx')
+      .describe(
+        'The health check command keepalived runs (a command and plain arguments; logic goes in a script file). e.g. /usr/local/bin/check_nginx.sh',
+      ),
+    interval: seconds(0.01, 3600).default(1).describe('Seconds between checks.'),
+    timeout: seconds(0.01, 3600).optional().describe('Seconds before a check that has not returned counts as failed. e.g. 2'),
+    weight: z
+      .number()
+      .int()
+      .min(-253, 'weight must be -253..253')
+      .max(253, 'weight must be -253..253')
+      .default(2)
+      .describe('Priority added while the check passes (negative: taken while it fails).'),
+    fall: z.number().int().min(1).max(255).default(2).describe('Failed checks in a row before the node counts as down.'),
+    rise: z.number().int().min(1).max(255).default(1).describe('Passed checks in a row before it counts as up again.'),
   })
-  .strict();
+  .strict()
+  .describe('The health check (vrrp_script) that moves the VIP off a node whose nginx is down.');
 
 export const notifySchema = z
   .object({
-    script: nodePath('script', '/usr/local/bin/keepalived_notify.sh').default('/usr/local/bin/keepalived_notify.sh'),
-    log: nodePath('log', '/var/log/keepalived.notify.log').default('/var/log/keepalived.notify.log'),
+    script: nodePath('script', '/usr/local/bin/keepalived_notify.sh')
+      .default('/usr/local/bin/keepalived_notify.sh')
+      .describe('Where haops installs the notify script on each node.'),
+    log: nodePath('log', '/var/log/keepalived.notify.log')
+      .default('/var/log/keepalived.notify.log')
+      .describe('The log every state change is appended to on the node.'),
     email: z
       .object({
-        to: z.array(emailAddr).min(1),
-        from: emailAddr,
+        to: z.array(emailAddr).min(1).describe('Recipients. e.g. [ops@example.com]'),
+        from: emailAddr.describe('Sender address. e.g. keepalived@example.com'),
         /** host or host:port (keepalived's `smtp_server HOST [PORT]`, default port 25). */
-        smtp_server: withPort('a host or IPv4 address, optionally with :port', '127.0.0.1 or 10.0.0.5:2525', true).default('127.0.0.1'),
-        smtp_connect_timeout: z.number().int().min(1).max(600).default(30),
+        smtp_server: withPort('a host or IPv4 address, optionally with :port', '127.0.0.1 or 10.0.0.5:2525', true)
+          .default('127.0.0.1')
+          .describe("keepalived's smtp_server: host or host:port (port 25 when not given)."),
+        smtp_connect_timeout: z.number().int().min(1).max(600).default(30).describe('Seconds keepalived waits for the SMTP server.'),
       })
       .strict()
-      .optional(),
-    webhooks: z.array(url).default([]),
+      .optional()
+      .describe(
+        'Mail on every state change, sent by keepalived itself (global_defs). e.g. { to: [ops@example.com], from: keepalived@example.com }',
+      ),
+    webhooks: z
+      .array(url)
+      .default([])
+      .describe('URLs the notify script POSTs each state change to (JSON). e.g. [https://hooks.example.com/ha]'),
     sms: z
       .object({
-        url: url.optional(),
-        command: nodePath('command', '/usr/local/bin/send-sms').optional(),
-        to: z.array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' })).default([]),
+        url: url.optional().describe('An SMS gateway URL the notify script POSTs to. e.g. https://sms.example.com/send'),
+        command: nodePath('command', '/usr/local/bin/send-sms')
+          .optional()
+          .describe('Or a command on the node, run with each number and the text. e.g. /usr/local/bin/send-sms'),
+        to: z
+          .array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' }))
+          .default([])
+          .describe('Phone numbers. e.g. [+8613800000000]'),
         template: z
           .string()
           .regex(/^[^\n\r`$\\"']*$/, {
             message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})',
           })
-          .default('[haops] {host} {instance} is now {state} (priority {priority})'),
+          .default('[haops] {host} {instance} is now {state} (priority {priority})')
+          .describe('The text; {host} {instance} {state} {priority} are filled in.'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('SMS on every state change, from the notify script. e.g. { url: https://sms.example.com/send, to: [+8613800000000] }'),
   })
-  .strict();
+  .strict()
+  .describe('What happens on each VRRP state change: the notify script, its log, and mail, webhooks, SMS.');
 
 export const upstreamSchema = z
   .object({
-    name: nameOf('upstream name'),
-    servers: z.array(hostPort).min(1, 'an upstream needs at least one server'),
+    name: nameOf('upstream name').describe('The nginx upstream block name. e.g. backends'),
+    servers: z
+      .array(hostPort)
+      .min(1, 'an upstream needs at least one server')
+      .describe('host:port of each backend. e.g. [10.0.0.21:8080, 10.0.0.22:8080]'),
   })
   .strict();
 
 export const nginxSchema = z
   .object({
-    listen: port.default(80),
+    listen: port.default(80).describe('The port nginx listens on (on the VIP and the node).'),
     server_name: z
       .string()
       .regex(/^(_|[A-Za-z0-9*][A-Za-z0-9.*-]*)$/, {
         message: 'expected a host name like api.example.com, a wildcard like *.example.com, or _',
       })
-      .default('_'),
-    upstreams: z.array(upstreamSchema).min(1, 'nginx needs at least one upstream'),
+      .default('_')
+      .describe('server_name of the site (_ : any).'),
+    upstreams: z
+      .array(upstreamSchema)
+      .min(1, 'nginx needs at least one upstream')
+      .describe('The backends nginx proxies to; the first is the default.'),
     /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
     health_path: z
       .string()
       .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, {
         message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)',
       })
-      .default('/'),
+      .default('/')
+      .describe('The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it.'),
     /** The answer that counts as healthy: one status like 200, or a range like 200-399. */
     health_status: z
       .union([z.number().int().min(100).max(599), z.string()])
@@ -220,7 +301,8 @@ export const nginxSchema = z
         if (!m || Number(m[1]) > Number(m[2]))
           refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
       })
-      .default('200-399'),
+      .default('200-399')
+      .describe('The answer that counts as healthy: one status or a range.'),
     /** Extra directives for the server block, one per line, as nginx reads them. */
     extra: z
       .array(
@@ -234,9 +316,11 @@ export const nginxSchema = z
             );
         }),
       )
-      .default([]),
+      .default([])
+      .describe('Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]'),
   })
-  .strict();
+  .strict()
+  .describe('The nginx site haops writes on both nodes: a reverse proxy to the upstreams.');
 
 /**
  * Where status, deploy's VIP check and the drill ask the user's path through the VIP from:
@@ -256,9 +340,13 @@ export const probeSchema = z
             'write local, none, or a host like probe1 or 10.0.0.9',
           );
       })
-      .default('local'),
+      .default('local')
+      .describe(
+        "local (this machine), none (only the nodes' own answer), or a host of the inventory on the clients' LAN, reached over SSH. e.g. probe1",
+      ),
   })
-  .strict();
+  .strict()
+  .describe("Where status, deploy's VIP check and the drill ask the user's path through the VIP from.");
 
 /**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
@@ -266,51 +354,97 @@ export const probeSchema = z
  */
 const failoverObject = z
   .object({
-    profile: z.enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) }).default('fast'),
-    vrrp_version: z.union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) }).optional(),
+    profile: z
+      .enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) })
+      .default('fast')
+      .describe("classic: the write-up's VRRPv2, 1 s adverts, 200/199; fast: VRRPv3, 0.2 s adverts, 254/253 (docs/failover.md)."),
+    vrrp_version: z
+      .union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) })
+      .optional()
+      .describe('VRRP version (sub-second adverts need 3). e.g. 3'),
     /** VRRPv3 takes 0.01..40.95 s in 10 ms steps. */
-    advert_int: seconds(0.01, 40.95).optional(),
+    advert_int: seconds(0.01, 40.95).optional().describe('Seconds between adverts (VRRPv3: 0.01..40.95 in 10 ms steps). e.g. 0.2'),
     track: z
       .enum(['process', 'script'], {
         errorMap: () => ({ message: 'track is process (vrrp_track_process, keepalived 2.0.11+) or script (vrrp_script)' }),
       })
-      .optional(),
-    garp_master_delay: z.number().int().min(0).max(255).optional(),
-    garp_master_repeat: z.number().int().min(1).max(255).optional(),
-    garp_master_refresh: z.number().int().min(0).max(86400).optional(),
-    higher_prio_send_advert: z.boolean().optional(),
-    rt_priority: z.number().int().min(1, 'rt_priority is 1..99').max(99, 'rt_priority is 1..99').optional(),
-    down_timer_adverts: z.number().int().min(1, 'down_timer_adverts is 1..100').max(100, 'down_timer_adverts is 1..100').optional(),
+      .optional()
+      .describe('How nginx is watched: process (vrrp_track_process, keepalived 2.0.11+, instant) or script (vrrp_script). e.g. process'),
+    garp_master_delay: z.number().int().min(0).max(255).optional().describe('Seconds before the second gratuitous ARP burst. e.g. 5'),
+    garp_master_repeat: z.number().int().min(1).max(255).optional().describe('Gratuitous ARPs per burst. e.g. 5'),
+    garp_master_refresh: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .optional()
+      .describe('Seconds between refresh ARPs while MASTER (0: none). e.g. 60'),
+    higher_prio_send_advert: z.boolean().optional().describe('A MASTER that hears a lower priority answers at once.'),
+    rt_priority: z
+      .number()
+      .int()
+      .min(1, 'rt_priority is 1..99')
+      .max(99, 'rt_priority is 1..99')
+      .optional()
+      .describe("Realtime scheduling priority of keepalived's VRRP process. e.g. 50"),
+    down_timer_adverts: z
+      .number()
+      .int()
+      .min(1, 'down_timer_adverts is 1..100')
+      .max(100, 'down_timer_adverts is 1..100')
+      .optional()
+      .describe('Adverts missed before the BACKUP takes over (keepalived 2.2+; VRRP says 3). e.g. 3'),
   })
   .strict();
-export const failoverSchema = z.preprocess((v) => (typeof v === 'string' ? { profile: v } : v), failoverObject);
+export const failoverSchema = z
+  .preprocess((v) => (typeof v === 'string' ? { profile: v } : v), failoverObject)
+  .describe('classic (default), fast, or an object tuning a profile (profile: defaults to fast there). e.g. fast');
 
 export const pairSchema = z
   .object({
-    nodes: z.array(nameOf('node')).length(2, 'a pair has exactly two nodes'),
-    interface: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' }),
-    subnet: cidr,
-    instances: z.array(instanceSchema).min(1, 'a pair needs at least one VRRP instance'),
+    nodes: z
+      .array(nameOf('node'))
+      .length(2, 'a pair has exactly two nodes')
+      .describe('The two hosts of the pair. e.g. [proxy101, proxy102]'),
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' })
+      .describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
+    subnet: cidr.describe("The pair's LAN; both nodes and every VIP are in it. e.g. 192.168.0.0/24"),
+    instances: z
+      .array(instanceSchema)
+      .min(1, 'a pair needs at least one VRRP instance')
+      .describe('The VRRP instances: one per VIP (two, each MASTER on one node: active-active).'),
     check: checkSchema.default({}),
     failover: failoverSchema.optional(),
     notify: notifySchema.default({}),
     nginx: nginxSchema,
     /** keepalived's script_user; when set, enable_script_security is emitted too. */
-    script_user: userName('script_user').optional(),
+    script_user: userName('script_user')
+      .optional()
+      .describe("keepalived's script_user; set, enable_script_security is written too. e.g. keepalived_script"),
     /** haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do. */
-    manage_firewall: z.boolean().default(true),
+    manage_firewall: z
+      .boolean()
+      .default(true)
+      .describe("haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do."),
     /** Overrides the top-level probe: for this pair. */
-    probe: probeSchema.optional(),
+    probe: probeSchema.optional().describe("This pair's probe (overrides the top-level one). e.g. { from: probe1 }"),
   })
   .strict();
 
 export const inventorySchema = z
   .object({
     ssh: sshDefaults.default({}),
-    hosts: z.record(nameOf('host name'), hostSchema),
-    pairs: z.record(nameOf('pair name'), pairSchema),
+    hosts: z
+      .record(nameOf('host name'), hostSchema)
+      .describe('Every machine haops reaches over SSH, by a name you choose: the nodes, probe hosts and jump hosts.'),
+    pairs: z.record(nameOf('pair name'), pairSchema).describe('The HA pairs, by a name you choose: two nodes sharing one or more VIPs.'),
     /** Lets `default:` stand in for an unset secret at deploy time (the lab's inventory sets it). */
-    allow_default_secrets: z.boolean().default(false),
+    allow_default_secrets: z
+      .boolean()
+      .default(false)
+      .describe("Lets a secret's default: stand in when its variable is unset, at deploy time too (the lab's inventory sets it)."),
     /** Where the user's path through every pair's VIPs is asked from (a pair may set its own). */
     probe: probeSchema.optional(),
     /**
@@ -320,12 +454,21 @@ export const inventorySchema = z
     el_archive: z
       .object({
         /** Release directory of a CentOS archive: haops adds /os|updates|extras/$basearch/. */
-        centos: mirrorUrl,
+        centos: mirrorUrl.describe(
+          'Release directory of a CentOS archive; haops adds /os|updates|extras/$basearch/. e.g. https://vault.centos.org/7.9.2009',
+        ),
         /** Release directory of an EPEL archive: haops adds /$basearch/. */
-        epel: mirrorUrl.optional(),
+        epel: mirrorUrl
+          .optional()
+          .describe(
+            'Release directory of an EPEL archive; haops adds /$basearch/. e.g. https://archives.fedoraproject.org/pub/archive/epel/7',
+          ),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe(
+        'Archive mirrors for end-of-life CentOS 6/7; haops writes /etc/yum.repos.d/haops-archive.repo and installs only from it (docs/el.md).',
+      ),
     /**
      * The nginx module stream on EL8/9 (`dnf module list nginx`), like "1.24". Unset: EL8's default
      * stream (1.14), EL9's plain AppStream package (1.20). haops enables it before installing nginx.
@@ -348,7 +491,10 @@ export const inventorySchema = z
           );
       })
       .transform((v) => String(v))
-      .optional(),
+      .optional()
+      .describe(
+        'The nginx module stream on EL8/9 (dnf module list nginx), quoted; unset: EL8\'s default (1.14), EL9\'s AppStream package. e.g. "1.24"',
+      ),
   })
   .strict();
 
