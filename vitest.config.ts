@@ -40,6 +40,7 @@ export default defineConfig({
           // Lab tests share one set of real nodes: run files one after another.
           fileParallelism: false,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/lab/spare-setup.ts'],
           sequence: { groupOrder: 1 },
         },
       },

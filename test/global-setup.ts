@@ -3,12 +3,14 @@
 // started is never taken down, nor reshaped: `labOwned` tells the files (test/lab/shape.ts).
 // Lab tests read inventory/lab.yaml. HAOPS_LAB=0 skips the lab.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { fileURLToPath } from 'node:url';
 import { INVENTORY_FILE, labDown, labInventoryYaml, labStatus, labUp, type LabInfo } from '../src/lab/index.js';
 import { STATE_FILE } from '../src/lab/paths.js';
+import { claimsOf, releaseSpareId } from './lab/spare.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (s: string) => console.error(`lab: ${s}`);
@@ -17,6 +19,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** This run booted its lab: files may reshape it (and the teardown takes it down). */
     labOwned: boolean;
+    /** This run's mark on the spare lab ids it claims (test/lab/spare.ts). */
+    labRun: string;
   }
 }
 
@@ -49,7 +53,25 @@ function buildCli(): void {
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   project.provide('labOwned', false);
+  const run = randomUUID();
+  project.provide('labRun', run);
   if (!labWanted()) return;
+  // A file that booted a spare lab takes it down itself; after a crash or Ctrl-C, this does.
+  const downSpares = () => {
+    for (const id of claimsOf(run)) {
+      log(`taking down spare lab ${id}, left by a file of this run`);
+      try {
+        execFileSync(process.execPath, ['bin/haops.js', 'lab', 'down'], {
+          cwd: repoRoot,
+          env: { ...process.env, HAOPS_LAB_ID: id },
+          stdio: 'inherit',
+        });
+      } finally {
+        rmSync(`${repoRoot}/inventory/lab-spare${id}.yaml`, { force: true });
+        releaseSpareId(id);
+      }
+    }
+  };
   buildCli();
   const id = process.env.HAOPS_LAB_ID || '(default)';
   // A lab whose nodes run but answer slowly (another lab booting beside it on this machine) is
@@ -69,7 +91,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     mkdirSync(`${repoRoot}/inventory`, { recursive: true });
     writeFileSync(`${repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info));
     log(`using lab ${id}, already up; it stays up after the tests`);
-    return;
+    return async () => downSpares();
   }
   const down = () => labDown({ repoRoot, log });
   const onSignal = (sig: NodeJS.Signals) => {

@@ -1,4 +1,5 @@
 // `haops lab up|down|status`: thin commands over the lab module; LabError prints as one line.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LabError } from './errors.js';
@@ -20,10 +21,19 @@ export function registerLabCommands(program: Command): void {
     .option('--subnet <cidr>', 'lab subnet', DEFAULT_SUBNET)
     .option('--kinds <list>', `node kind of each pair in order, repeating (${KINDS.join(', ')})`, 'systemd')
     .option('--failover <profile>', 'failover profile of the pairs in inventory/lab.yaml: classic or fast', 'classic')
-    .action((o: { nodes: number; subnet: string; kinds: string; failover: string }) =>
+    .option('--inventory <file>', "write the lab's inventory here instead of inventory/lab.yaml (relative: to this directory)")
+    .action((o: { nodes: number; subnet: string; kinds: string; failover: string; inventory?: string }) =>
       guard(async () => {
         if (o.failover !== 'classic' && o.failover !== 'fast') throw new LabError(`--failover ${o.failover}: expected classic or fast`);
-        return labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), failover: o.failover, repoRoot: REPO_ROOT, log });
+        return labUp({
+          nodes: o.nodes,
+          subnet: o.subnet,
+          kinds: parseKinds(o.kinds),
+          failover: o.failover,
+          repoRoot: REPO_ROOT,
+          log,
+          ...(o.inventory && { inventoryFile: resolve(o.inventory) }),
+        });
       }),
     );
   lab

@@ -2,6 +2,7 @@
 // network, boot the nodes and backends, write inventory/lab.yaml, and wait for sshd.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { BACKEND_PORT, startBackend } from './backend.js';
 import { ensureBase } from './base.js';
 import { LabError } from './errors.js';
@@ -33,6 +34,8 @@ export interface LabUpOptions extends LabOptions {
   failover?: 'classic' | 'fast';
   /** How long to wait for every node's sshd; default 120 s. */
   bootTimeoutMs?: number;
+  /** Where to write the lab's inventory (absolute, or under repoRoot); default inventory/lab.yaml. */
+  inventoryFile?: string;
 }
 
 export interface NodeStatus extends LabMember {
@@ -70,14 +73,15 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
     await start(info, layers, log);
     await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
-    await mkdir(`${opts.repoRoot}/inventory`, { recursive: true });
-    await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info, { failover: opts.failover }));
+    const inventory = resolve(opts.repoRoot, opts.inventoryFile ?? INVENTORY_FILE);
+    await mkdir(dirname(inventory), { recursive: true });
+    await writeFile(inventory, labInventoryYaml(info, { failover: opts.failover }));
     await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);
   } catch (e) {
     await teardown(quiet).catch(quiet);
     throw e;
   }
-  log(`lab up: ${info.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; inventory in ${INVENTORY_FILE}`);
+  log(`lab up: ${info.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; inventory in ${opts.inventoryFile ?? INVENTORY_FILE}`);
   return info;
 }
 

@@ -8,10 +8,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { labSkipReason, useLab } from './shape.js';
 import { haops, json, switchoverClean } from './cli.js';
-import { NET, netns } from './net.js';
+import { LAB, NET, netns } from './net.js';
 
 const run = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 
 const vipsOf = (report: any) => Object.fromEntries(report.pairs.flatMap((p: any) => p.vips.map((v: any) => [v.vip, v.holders])));
 

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { labWanted } from '../global-setup.js';
 import { CGROUP_NAME, HOST_LINK, NETNS_PREFIX, NODES_DIR } from '../../src/lab/paths.js';
 import { haops } from './cli.js';
+import { LAB } from './net.js';
 
 const exec = promisify(execFile);
 
@@ -30,14 +31,14 @@ describe.skipIf(!labWanted() || process.env.HAOPS_LAB_FLEET !== '1' || !inject('
   it('boots 40 nodes in 20 pairs, all answering; lab down leaves no namespace, mount, link or cgroup', async () => {
     const up = await haops(['lab', 'up', '--nodes', '40']);
     expect(up.code, up.stderr).toBe(0);
-    const inv = parse(readFileSync('inventory/lab.yaml', 'utf8'));
+    const inv = parse(readFileSync(LAB, 'utf8'));
     const paired = Object.values(inv.pairs as Record<string, { nodes: string[] }>).flatMap((p) => p.nodes);
     expect(Object.keys(inv.pairs)).toHaveLength(20);
     expect(paired.sort()).toEqual(Object.keys(inv.hosts).sort());
     const status = await haops(['lab', 'status']);
     expect(status.code, status.stdout).toBe(0);
     expect(status.stdout.match(/ running {2}ssh$/gm)).toHaveLength(40);
-    expect((await haops(['validate', 'inventory/lab.yaml'])).code).toBe(0);
+    expect((await haops(['validate', LAB])).code).toBe(0);
 
     expect((await haops(['lab', 'down'])).code).toBe(0);
     expect(await hostState()).toEqual({ netns: [], mounts: [], link: false, cgroup: false });

@@ -14,9 +14,9 @@ import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { LAB_SUDO_PASSWORD_ENV } from '../../src/lab/kinds.js';
 import { RSA_IDENTITY_FILE, SUDO_PASSWORD_FILE } from '../../src/lab/paths.js';
 import { haops, json } from './cli.js';
+import { LAB } from './net.js';
 
 const exec = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 
 interface Host {
   address: string;

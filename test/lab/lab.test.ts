@@ -11,7 +11,7 @@ import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
 import { parseKinds } from '../../src/lab/kinds.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
-import { NET } from './net.js';
+import { LAB, NET } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
@@ -123,7 +123,7 @@ describe('lab plan and inventory', () => {
 
 describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)', () => {
   useLab({ nodes: 2 });
-  const inventory = () => parse(readFileSync(`${repoRoot}/inventory/lab.yaml`, 'utf8'));
+  const inventory = () => parse(readFileSync(`${repoRoot}/${LAB}`, 'utf8'));
   const node1 = () => inventory().hosts.node1.address as string;
 
   it('lets root in on every node with the lab key and a strict known_hosts', async () => {

@@ -2,6 +2,11 @@
 // and its own namespaces and state directory (src/lab/paths.ts).
 import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID, netnsOf } from '../../src/lab/paths.js';
 
+/**
+ * The inventory of the lab the tests run on: inventory/lab.yaml, or the one a file that booted
+ * its own lab on a spare id wrote (test/lab/spare.ts).
+ */
+export const LAB = process.env.HAOPS_LAB_INVENTORY || 'inventory/lab.yaml';
 /** The first three octets of the lab subnet, e.g. 198.18.0. */
 export const NET = `198.18.${LAB_ID || '0'}`;
 export const KEY = IDENTITY_FILE;

@@ -1,5 +1,26 @@
-// The order of the lab test files, for vitest.config.ts (which loads it: keep it free of test code).
+// The order of the lab test files, for vitest.config.ts (which loads it: keep it free of test code),
+// and the lab shape each needs (test/lab/spare-setup.ts reads it before the file loads).
 import { basename } from 'node:path';
+import type { NodeKind } from '../../src/lab/kinds.js';
+
+export interface LabShape {
+  nodes: number;
+  /** One kind per pair, repeating (as `lab up --kinds`); default systemd. */
+  kinds?: NodeKind[];
+}
+
+/** The lab each file runs on; a file's useLab(shape) must say the same (it checks). */
+export const LAB_FILE_SHAPES: Record<string, LabShape> = {
+  'lab.test.ts': { nodes: 2 },
+  'pair.test.ts': { nodes: 2 },
+  'switchover.test.ts': { nodes: 2 },
+  'truth.test.ts': { nodes: 2 },
+  'profile-fast.test.ts': { nodes: 2 },
+  'fleet.test.ts': { nodes: 4 },
+  'probe-host.test.ts': { nodes: 4 },
+  'kinds.test.ts': { nodes: 6, kinds: ['sysv', 'legacy-ssh', 'sudo'] },
+  'firewalld.test.ts': { nodes: 2, kinds: ['firewalld'] },
+};
 
 /**
  * Lab files in the order they run: the ones on the default two-node lab first (lab.test on the

@@ -9,12 +9,11 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
 import { haops as cli, json, type CliRun } from './cli.js';
-import { KEY, KNOWN, NET, netns, re } from './net.js';
+import { LAB, KEY, KNOWN, NET, netns, re } from './net.js';
 
 const haops = (args: string[], opts: Parameters<typeof cli>[1] = {}) => cli(args, { env, ...opts });
 
 const run = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 const IP = { node1: `${NET}.11`, node2: `${NET}.12` } as const;
 const VIP = `${NET}.100`;
 const SECRET = 'Lb7xQ2zP';

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { haops, json, switchoverClean } from './cli.js';
-import { re } from './net.js';
+import { LAB, re } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
-const LAB = 'inventory/lab.yaml';
 interface LabYaml {
   hosts: Record<string, unknown>;
   pairs: Record<string, { instances: { vip: string }[]; probe?: { from: string } }>;

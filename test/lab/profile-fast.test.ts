@@ -9,11 +9,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
 import { haops, json } from './cli.js';
+import { LAB } from './net.js';
 import { labInventoryYaml } from '../../src/lab/inventory.js';
 import { IDENTITY_FILE, KNOWN_HOSTS, STATE_FILE } from '../../src/lab/paths.js';
 
 const run = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 
 function fastInventory(): { file: string; node1: string } {
   const info = JSON.parse(readFileSync(STATE_FILE, 'utf8'));

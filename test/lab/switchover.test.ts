@@ -10,9 +10,9 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
 import { HAOPS_BIN, haops as cli, json, switchoverClean } from './cli.js';
+import { LAB } from './net.js';
 
 const run = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
 const haops = (args: string[], opts: Parameters<typeof cli>[1] = {}) => cli(args, { env, ...opts });
 

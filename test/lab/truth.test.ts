@@ -13,10 +13,10 @@ import { pidFile } from '../../src/lab/paths.js';
 import { parseModel } from '../../src/model/load.js';
 import { labSkipReason, useLab } from './shape.js';
 import { haops } from './cli.js';
+import { LAB } from './net.js';
 import { CHROMIUM, OUT, chromium } from '../browser.js';
 
 const run = promisify(execFile);
-const LAB = 'inventory/lab.yaml';
 const skip = labSkipReason({ nodes: 2 });
 const model = () => parseModel(readFileSync(LAB, 'utf8'), LAB, { HAOPS_VRRP_PASSWORD: 'unused' }).model;
 const ip = (node: string) => model().nodes.find((n) => n.host === node)!.ip;
