@@ -151,7 +151,7 @@ export function inventoryReference(schema: z.ZodTypeAny, intro: string): string 
   const sections = tops.map((top) => {
     const rows = all.filter((f) => f.path === top.path || f.path.startsWith(`${top.path}.`) || f.path.startsWith(`${top.path}[]`));
     return [
-      `## \`${top.path}\``,
+      `### \`${top.path}\``,
       '',
       top.description || '',
       '',
