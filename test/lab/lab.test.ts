@@ -12,6 +12,7 @@ import { mirrorFromSources } from '../../src/lab/base.js';
 import { parseKinds } from '../../src/lab/kinds.js';
 import { BASE_DIR } from '../../src/lab/paths.js';
 import { LAB, NET } from './net.js';
+import { haops } from './cli.js';
 import { labSkipReason, useLab } from './shape.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
@@ -167,6 +168,26 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)',
       ['node1', true],
       ['node2', true],
     ]);
+  });
+
+  it('lab status --json: valid JSON with ok true and both nodes answering ssh', async () => {
+    const r = await haops(['lab', 'status', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(true);
+    expect(j.nodes.map((n: { name: string; ssh: boolean }) => [n.name, n.ssh])).toEqual([
+      ['node1', true],
+      ['node2', true],
+    ]);
+  });
+
+  it('--verbose prints each SSH command with its host and time on stderr, and its exit code', async () => {
+    const before = Date.now();
+    const r = await haops(['--verbose', 'status', LAB, '--limit', 'node1']);
+    const starts = [...r.stderr.matchAll(/^(\d{4}-\d\d-\d\dT[\d:.]+Z) (node[12])# (.*)$/gm)];
+    expect(starts.map((m) => m[2]).sort()).toEqual(['node1', 'node2']); // --limit node1: its pair, both nodes
+    for (const m of starts) expect(Date.parse(m[1]!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(r.stderr).toMatch(/^[\d\-T:.]+Z node1: exit 0 after \d+ ms$/m);
   });
 
   it('refuses a subnet that clashes with the host network, touching nothing', async () => {
