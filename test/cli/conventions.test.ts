@@ -194,14 +194,26 @@ describe('haops completion', () => {
     expect(complete(['haops', 'lab', 'status', '--j'])).toEqual(['--json']);
   });
 
-  it.each(['zsh', 'fish'])('%s: the script parses in that shell (where installed)', async (shell) => {
-    const r = await cli(['completion', shell]);
-    expect(r.code).toBe(0);
-    const which = spawnSync('sh', ['-c', `command -v ${shell}`]);
-    if (which.status !== 0) return; // not installed here: nothing to run it with
-    const f = file(r.stdout, `haops.${shell}`);
-    const check = spawnSync(shell, shell === 'zsh' ? ['-n', f] : ['--no-execute', f]);
-    expect(check.status, check.stderr.toString()).toBe(0);
+  const have = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+
+  it.skipIf(!have('fish'))('fish: completes commands and the flags of the command typed', async () => {
+    const f = file((await cli(['completion', 'fish'])).stdout, 'haops.fish');
+    const complete = (line: string) =>
+      execFileSync('fish', ['-c', `source ${f}; complete -C '${line}'`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
+    expect(complete('haops dep')).toEqual(['deploy']);
+    expect(complete('haops deploy --li')).toEqual(['--limit']);
+    expect(complete('haops lab st')).toEqual(['status']);
+  });
+
+  it.skipIf(!have('zsh'))('zsh: the script parses and registers _haops for haops (with a fake compdef)', async () => {
+    const f = file((await cli(['completion', 'zsh'])).stdout, 'haops.zsh');
+    expect(spawnSync('zsh', ['-n', f]).status).toBe(0);
+    // compinit's own compdef, faked: what the script registers, without scanning zsh's fpath.
+    const r = execFileSync('zsh', ['-c', `compdef() { print -r -- "$@" }; source ${f}`], { encoding: 'utf8' });
+    expect(r.trim()).toBe('_haops haops');
   });
 
   it('an unknown shell is bad input: exit 2', async () => {
