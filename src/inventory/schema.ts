@@ -260,6 +260,30 @@ export const probeSchema = z
   })
   .strict();
 
+/** An nginx file an adopted node had (a site that would clash with haops' own): under /etc/nginx/, plain and normalised. */
+const nginxFile = z.string().superRefine((v, ctx) => {
+  if (
+    !/^\/etc\/nginx\/[A-Za-z0-9_.\/-]+$/.test(v) ||
+    v
+      .split('/')
+      .slice(1)
+      .some((s) => s === '..' || s === '.' || s === '' || s.startsWith('-'))
+  )
+    refuse(
+      ctx,
+      `${v.length > 80 ? 'the path' : JSON.stringify(v)} is not a plain file under /etc/nginx/`,
+      'name an nginx site file like /etc/nginx/sites-enabled/api.conf',
+    );
+  else if (v === '/etc/nginx/conf.d/haops.conf' || v === '/etc/nginx/nginx.conf')
+    refuse(ctx, `${v} cannot be moved aside (haops writes it, or nginx needs it)`, 'remove it from adopt.move_aside');
+});
+
+export const adoptSchema = z
+  .object({
+    move_aside: z.record(nameOf('node'), z.array(nginxFile)).default({}),
+  })
+  .strict();
+
 /**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
  * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
@@ -301,6 +325,8 @@ export const pairSchema = z
     manage_firewall: z.boolean().default(true),
     /** Overrides the top-level probe: for this pair. */
     probe: probeSchema.optional(),
+    /** Written by `haops import`: per node, nginx files the first deploy moves aside (to /var/backups/haops/TIME/). */
+    adopt: adoptSchema.optional(),
   })
   .strict();
 
@@ -361,3 +387,4 @@ export type NotifySpec = z.infer<typeof notifySchema>;
 export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;
 export type ProbeSpec = z.infer<typeof probeSchema>;
+export type AdoptSpec = z.infer<typeof adoptSchema>;
