@@ -144,7 +144,7 @@ export async function importCommand(
   for (const s of result.secrets) if (s.env) env[s.env] = s.value;
   const check = validateText(text, outFile ?? join(process.cwd(), 'haops-import.yaml'), result, env);
 
-  for (const f of result.findings) err(`not carried over: ${f.node}: ${where(f)}: ${maskText(f.what, secretValues)} -> ${f.handling}`);
+  for (const f of result.findings) err(`import: ${f.node}: ${where(f)}: ${maskText(f.what, secretValues)} -> ${f.handling}`);
   const base = outFile ? dirname(outFile) : process.cwd();
   for (const s of result.secrets) {
     if (s.file) {
