@@ -9,14 +9,12 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
 import { haops, json } from './cli.js';
 import { KEY, KNOWN, NET } from './net.js';
 
-const run = promisify(execFile);
 const IP = { node1: `${NET}.11`, node2: `${NET}.12` } as const;
 const VIP = `${NET}.105`;
 const PASSWORD = 'Hb7xQ2zP';
