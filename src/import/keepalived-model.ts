@@ -156,10 +156,12 @@ function instanceOf(b: KaNode, unsupported: Unsupported[]): KaInstance {
         i.vips = (n.children ?? []).map(vipOf);
         break;
       case 'track_script':
-        i.trackScripts = (n.children ?? []).map((c) => ({
-          name: c.keyword,
-          ...(c.args[0] === 'weight' && num(c.args[1]) !== undefined ? { weight: num(c.args[1])! } : {}),
-        }));
+        i.trackScripts = (n.children ?? [])
+          .filter((c) => c.keyword !== HAOPS_DRAIN)
+          .map((c) => ({
+            name: c.keyword,
+            ...(c.args[0] === 'weight' && num(c.args[1]) !== undefined ? { weight: num(c.args[1])! } : {}),
+          }));
         break;
       case 'track_interface':
         i.trackInterfaces = (n.children ?? []).map((c) => c.keyword);
@@ -209,9 +211,17 @@ function scriptOf(b: KaNode): KaScript {
   return s;
 }
 
+/** haops' own drain hook (render/drain.ts): every config haops writes has it; nothing to report. */
+const HAOPS_DRAIN = 'haops_drain';
+const isDrainHook = (n: KaNode) =>
+  (['track_file', 'vrrp_track_file', 'vrrp_script'].includes(n.keyword) && n.args[0] === HAOPS_DRAIN) ||
+  (n.keyword === 'track_file' && !n.args.length && (n.children ?? []).every((c) => c.keyword === HAOPS_DRAIN));
+
 export function keepalivedModel(conf: ParsedConf): KaModel {
   const m: KaModel = { scripts: {}, instances: [], unsupported: [] };
-  for (const b of conf.nodes) {
+  const strip = (nodes: KaNode[]): KaNode[] =>
+    nodes.filter((n) => !isDrainHook(n)).map((n) => (n.children ? { ...n, children: strip(n.children) } : n));
+  for (const b of strip(conf.nodes)) {
     switch (b.keyword) {
       case 'global_defs':
         for (const n of b.children ?? []) {

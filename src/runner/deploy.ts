@@ -32,7 +32,7 @@ import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type Check
 /** keepalived.conf about to change: the live one (with its includes, one exec) against the new one. */
 async function vrrpBehaviour(host: Host, changes: Change[]): Promise<string | undefined> {
   const next = changes.find((c) => c.kind === 'file' && c.file.path === PATHS.keepalived && c.contentChanged);
-  if (next?.kind !== 'file') return undefined;
+  if (next?.kind !== 'file') return changes.length ? 'VRRP behaviour: same (keepalived.conf unchanged)' : undefined;
   if (!next.before.exists) return 'VRRP behaviour: new (no keepalived.conf yet)';
   const live = await readKeepalived(host);
   return describeBehaviour(compareBehaviour(live, modelOfText(next.file.content)));

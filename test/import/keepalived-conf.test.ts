@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { globToRegExp, parseKeepalivedConf } from '../../src/import/keepalived-conf.js';
 import { keepalivedModel } from '../../src/import/keepalived-model.js';
 import { SEED_CONF } from './helpers.js';
+import { parseModel } from '../../src/model/load.js';
+import { renderKeepalived } from '../../src/render/keepalived.js';
 
 const MAIN = '/etc/keepalived/keepalived.conf';
 const model = (files: Record<string, string>) => keepalivedModel(parseKeepalivedConf(MAIN, new Map(Object.entries(files))));
@@ -152,5 +155,23 @@ virtual_server 192.168.200.100 443 {
     expect(globToRegExp('/etc/k/*.conf').test('/etc/k/sub/a.conf')).toBe(false);
     expect(globToRegExp('/etc/k/[ab]?.conf').test('/etc/k/b1.conf')).toBe(true);
     expect(globToRegExp('/etc/k/[!ab].conf').test('/etc/k/a.conf')).toBe(false);
+  });
+});
+
+describe('re-importing a pair haops deployed', () => {
+  it("haops' own drain hook is not reported as something the inventory cannot say", () => {
+    const m = parseModel(readFileSync('inventory/seed.yaml', 'utf8'), 'seed.yaml', {}, { allowDefaultSecrets: true }).model;
+    for (const version of ['2.2.7', '2.0.10', '1.2.13']) {
+      const conf = renderKeepalived(m.nodes[0]!, { version });
+      const k = model({ [MAIN]: conf });
+      expect(
+        k.unsupported.filter((u) => !/script_user|enable_script_security/.test(u.what)),
+        version,
+      ).toEqual([]);
+      expect(
+        k.instances[0]!.trackScripts.map((t) => t.name),
+        version,
+      ).toEqual(['chk_nginx']);
+    }
   });
 });
