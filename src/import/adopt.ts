@@ -352,41 +352,47 @@ function buildPair(
     );
   for (const extra of scripts.slice(1)) note(a, extra.at, `second tracked script ${extra.name}`, 'left out: a pair has one check');
 
-  // Notify: the write-up's script is replaced by haops' (which logs the same line); another is kept on disk and listed.
+  // Notify: the write-up's script is replaced by haops' (which logs the same line); any other is kept
+  // on disk and run by haops' notify script on the same state changes (notify.hooks).
   const notify: Record<string, unknown> = {};
   const lines = Object.entries(first.notify);
   const paths = [...new Set(lines.map(([, v]) => v.split(/\s+/)[0]!))];
-  if (paths.length === 1) {
-    const path = paths[0]!;
-    const writeup = lines.every(([k, v]) => (WRITEUP_NOTIFY as readonly string[]).includes(k) && v.split(/\s+/).slice(1).join(' ') === k);
-    const text = a.scripts.get(path);
-    const log = text !== undefined ? writeupNotifyLog(text) : null;
-    if (writeup && log) {
-      notify.script = path;
-      notify.log = log;
-      note(
-        a,
-        first.at,
-        `notify script ${path} (logs to ${log})`,
-        "replaced by haops' notify script at the same path, which logs the same transitions to the same file (the old one goes to the deploy's backup)",
-      );
-    } else {
-      notify.script = HAOPS_NOTIFY;
-      note(
-        a,
-        first.at,
-        `custom notify script ${path}${writeup ? '' : ` (called as ${lines.map(([k, v]) => `${k} ${v}`).join('; ')})`}`,
-        `kept on disk, untouched, but keepalived will call haops' ${HAOPS_NOTIFY} instead: add its channels under notify: (email, webhooks, sms)`,
-      );
-    }
-  } else if (paths.length > 1) {
-    notify.script = HAOPS_NOTIFY;
+  const writeup =
+    paths.length === 1 &&
+    lines.every(([k, v]) => (WRITEUP_NOTIFY as readonly string[]).includes(k) && v.split(/\s+/).slice(1).join(' ') === k);
+  const log = writeup ? writeupNotifyLog(a.scripts.get(paths[0]!) ?? 'x') : null;
+  if (writeup && log) {
+    notify.script = paths[0];
+    notify.log = log;
     note(
       a,
       first.at,
-      `notify lines call ${paths.join(', ')}`,
-      `keepalived will call haops' ${HAOPS_NOTIFY} instead; the scripts stay on disk untouched`,
+      `notify script ${paths[0]} (logs to ${log})`,
+      "replaced by haops' notify script at the same path, which logs the same transitions to the same file (the old one goes to the deploy's backup)",
     );
+  } else if (lines.length) {
+    notify.script = HAOPS_NOTIFY;
+    const hooks: { on: string; run: string }[] = [];
+    for (const [k, v] of lines) {
+      const run = v.trim().replace(/\s+/g, ' ');
+      const on = k === 'notify' ? 'any' : k.slice('notify_'.length);
+      if (/^\/[A-Za-z0-9_.\/-]+( [A-Za-z0-9_.\/=:,@+-]+)*$/.test(run)) {
+        hooks.push({ on, run });
+        note(
+          a,
+          first.at,
+          `${k} ${v}`,
+          `kept working: haops' ${HAOPS_NOTIFY} runs it on the same state changes (notify.hooks); the script stays untouched`,
+        );
+      } else
+        note(
+          a,
+          first.at,
+          `${k} ${v}`,
+          'left out: not a plain script path with plain arguments; call it from a script file and add that under notify.hooks',
+        );
+    }
+    if (hooks.length) notify.hooks = hooks;
   }
   const email = a.keepalived.email;
   if (email?.to.length && email.from && a.keepalived.instances.some((i) => i.smtpAlert)) {

@@ -170,6 +170,32 @@ export const notifySchema = z
       .strict()
       .optional(),
     webhooks: z.array(url).default([]),
+    /**
+     * Your own scripts, kept working (haops import writes them from notify_* lines it cannot replace):
+     * haops' notify script runs each, detached, on that state change (`on: master|backup|fault|stop`,
+     * as keepalived's notify_STATE runs it) or on every one (`on: any`, with TYPE NAME STATE PRIORITY appended).
+     */
+    hooks: z
+      .array(
+        z
+          .object({
+            on: z.enum(['master', 'backup', 'fault', 'stop', 'any'], {
+              errorMap: () => ({ message: 'on is master, backup, fault, stop or any' }),
+            }),
+            run: z.string().superRefine((v, ctx) => {
+              const [cmd = '', ...args] = v.split(' ');
+              const problem = nodePathProblem(cmd, 'command');
+              if (problem || !args.every((a) => /^[A-Za-z0-9_.\/=:,@+-]+$/.test(a)))
+                refuse(
+                  ctx,
+                  `hook ${v.length > 80 ? 'command' : JSON.stringify(v)} ${problem ?? 'has an argument with characters other than letters, digits and _ . / = : , @ + -'}`,
+                  'an absolute script path, then plain arguments separated by single spaces, like /etc/keepalived/to_master.sh master',
+                );
+            }),
+          })
+          .strict(),
+      )
+      .default([]),
     sms: z
       .object({
         url: url.optional(),

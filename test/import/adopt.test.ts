@@ -202,7 +202,7 @@ vrrp_instance VI_B {
     );
   });
 
-  it('what the inventory cannot say is listed with node, file and line; a custom notify script is kept on disk, not replaced', () => {
+  it('what the inventory cannot say is listed with node, file and line; a custom notify script is kept and still run (notify.hooks)', () => {
     const custom = (c: string) =>
       c
         .replace('###如果只有一块网卡的话监控网络接口就没有必要了\n#track_interface {\n# em1\n#}', 'track_interface {\n em1\n}')
@@ -230,9 +230,13 @@ vrrp_instance VI_B {
     expect(lines).toContainEqual(
       expect.stringMatching(/^proxy101 \/etc\/nginx\/sites-enabled\/tls\.conf:5 second server block \(listen 8081\)$/),
     );
-    const custom1 = r.findings.find((f) => f.what.startsWith('custom notify script /etc/keepalived/to_master.sh'))!;
-    expect(custom1.handling).toMatch(/kept on disk, untouched/);
-    expect((r.inventory.pairs as any).yn_api_gateway.notify.script).toBe('/usr/local/bin/haops_notify.sh');
+    const custom1 = r.findings.find((f) => f.what.startsWith('notify_master /etc/keepalived/to_master.sh'))!;
+    expect(custom1.handling).toMatch(/kept working: .* runs it on the same state changes/);
+    expect((r.inventory.pairs as any).yn_api_gateway.notify).toEqual({
+      script: '/usr/local/bin/haops_notify.sh',
+      hooks: [{ on: 'master', run: '/etc/keepalived/to_master.sh' }],
+      email: { to: ['xxxx@qq.com'], from: 'yn_alert@xxx.me', smtp_server: '127.0.0.1', smtp_connect_timeout: 30 },
+    });
     expect(validateText(renderInventory(r, readings), '/tmp/c.yaml', r, {})).toBeNull();
   });
 
