@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ansibleHost, expandHostPattern, jumpFromArgs, limitHosts, parseAnsibleInventory } from '../../src/import/ansible.js';
-import { targetsOfAnsible } from '../../src/import/targets.js';
+import { targetOfDest, targetsOfAnsible } from '../../src/import/targets.js';
 
 const INI = `# the write-up's pair
 [lb]
@@ -100,5 +100,14 @@ describe('Ansible inventories', () => {
       /h\.ini:2: cannot read "ansible_host" as key=value/,
     );
     expect(() => parseAnsibleInventory('all:\n  hosts: [\n', 'h.yml')).toThrow(/h\.yml:\d+:\d+: not valid YAML/);
+  });
+});
+
+describe('SSH destinations on the command line', () => {
+  it('takes node1, user@host and user@host:port; refuses what ssh would read as an option', () => {
+    expect(targetOfDest('node1')).toEqual({ name: 'node1', address: 'node1' });
+    expect(targetOfDest('ops@proxy101:2222')).toEqual({ name: 'proxy101', address: 'proxy101', user: 'ops', port: 2222 });
+    expect(() => targetOfDest('-oProxyCommand=x')).toThrow(/is not an SSH destination/);
+    expect(() => targetOfDest('root@10.0.0.5:70000')).toThrow(/port 70000 is not 1\.\.65535/);
   });
 });
