@@ -194,15 +194,17 @@ describe.skipIf(labSkipReason(SHAPE))('haops import --ansible-inventory (real la
       ini,
       `[lb]\nnode1 ansible_host=${IP.node1}\nnode2 ansible_host=${IP.node2} ansible_port=22\n\n[lb:vars]\nansible_user=root\nansible_ssh_private_key_file=${KEY}\nansible_become=true\n\n[prod:children]\nlb\n\n[web]\nweb1 ansible_host=${NET}.21\n`,
     );
-    const r = await haops(['import', '--ansible-inventory', ini, '--limit', 'prod', '--ssh-config', known]);
+    // -o: the password file goes beside it, in the test's own directory.
+    const out = join(dir, 'from-ini.yaml');
+    const r = await haops(['import', '--ansible-inventory', ini, '--limit', 'prod', '--ssh-config', known, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    const inv = parse(r.stdout);
+    const inv = parse(readFileSync(out, 'utf8'));
     expect(inv.hosts).toEqual({
       node1: { address: IP.node1, user: 'root', identity_file: KEY, sudo: true },
       node2: { address: IP.node2, user: 'root', identity_file: KEY, sudo: true },
     });
     expect(Object.keys(inv.pairs)).toEqual(['yn_api_gateway']);
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(r.stdout + r.stderr + readFileSync(out, 'utf8')).not.toContain(PASSWORD);
   }, 60_000);
 
   it('YAML: all.vars, children and a jump host (-J) in ansible_ssh_common_args', async () => {
