@@ -13,6 +13,7 @@ const LAYERS = [
   ['src/facts', 4],
   ['src/platforms', 4],
   ['src/ops', 5],
+  ['src/import', 5], // haops import: reads a running pair; deploy --check compares its keepalived.conf
   ['src/runner', 6],
   ['src/engine', 6],
   ['src/status', 7],

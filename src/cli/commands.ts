@@ -9,6 +9,7 @@ import { soakCommand, type SoakFlags } from './soak.js';
 import { drillCommand, type DrillFlags } from './drill.js';
 import { notifyTestCommand, type NotifyFlags } from './notify.js';
 import { registerSwitchoverCommands } from './switchover.js';
+import { registerImportCommand } from './import.js';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -69,5 +70,6 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable report')
     .action(async (file: string, flags: NotifyFlags) => io.setCode(await notifyTestCommand(file, flags, io.out, io.err)));
   registerSwitchoverCommands(program, io);
+  registerImportCommand(program, io);
   registerLabCommands(program);
 }

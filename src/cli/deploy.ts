@@ -66,6 +66,7 @@ function summary(r: DeployReport): string {
       for (const w of s.warnings ?? []) lines.push(`warning: ${h.host}: ${w}`);
     }
   }
+  for (const h of r.hosts) if (h.vrrp) lines.push(`${h.host}: ${h.vrrp}`);
   for (const h of r.hosts) for (const n of h.notes ?? []) lines.push(`note: ${h.host}: keepalived.conf: ${n}`);
   for (const h of r.hosts) for (const n of h.systemNotes ?? []) lines.push(`note: ${h.host}: ${n}`);
   for (const h of r.hosts) {

@@ -35,7 +35,15 @@ export interface WantedState {
   files: ManagedFile[];
   /** Firewall, SELinux, repositories and sysctl for a keepalived + nginx node (ops/el.ts). */
   el?: ElWanted;
+  /** An adopted node (haops import): files the first deploy moves aside to ADOPT_BACKUP_DIR. */
+  adopt?: { moveAside: string[] };
 }
+
+/** Where deploy keeps what it moves aside or replaces that haops did not write: DIR/TIME/PATH. */
+export const ADOPT_BACKUP_DIR = '/var/backups/haops';
+
+/** Whether a file exists and whether haops wrote it (its header says "Managed by haops"). */
+export type Ownership = 'missing' | 'haops' | 'foreign';
 
 export interface ServiceFacts {
   /** Unit / init script exists. */
@@ -69,6 +77,8 @@ export interface Facts {
   pending?: string[];
   /** Gathered when the wanted state has `el`. */
   el?: ElFacts;
+  /** Who wrote each wanted file and each file to move aside (absent: not asked). */
+  ownership?: Record<string, Ownership>;
 }
 
 export type Change =
@@ -81,7 +91,7 @@ export type Change =
   /** Commands that change the node's system (firewall, SELinux, sysctl), run in one exec, stopping at the first failure. */
   | { kind: 'system'; area: SystemArea; title: string; commands: string[] };
 
-export type SystemArea = 'repos' | 'firewall' | 'selinux' | 'sysctl';
+export type SystemArea = 'repos' | 'firewall' | 'selinux' | 'sysctl' | 'adopt';
 
 /** What applying one Change did. A failed step is a value, not an exception (other hosts go on). */
 export interface ChangeOutcome {

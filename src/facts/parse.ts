@@ -1,6 +1,7 @@
 // Parses the facts script's output into typed Facts. Pure: tested on each OS's real output.
 
-import type { Facts, FileFacts, ServiceFacts, WantedState } from '../core/state.js';
+import type { Facts, FileFacts, Ownership, ServiceFacts, WantedState } from '../core/state.js';
+import { ownedPaths } from './script.js';
 import { detectOs } from './os.js';
 import { splitSections, type Section } from '../core/sections.js';
 import { parseElFacts } from './el.js';
@@ -65,6 +66,16 @@ export function parseContainer(s: Section | undefined): string | null {
   return /^[a-z][a-z0-9-]*$/.test(word) && word !== 'none' ? word : null;
 }
 
+function parseOwnership(sections: Section[], paths: string[]): Record<string, Ownership> {
+  const out: Record<string, Ownership> = {};
+  for (const p of paths) {
+    const word = sections.find((s) => s.kind === 'owner' && s.arg === p)?.body.trim();
+    // Unanswered: treat as someone else's, so deploy keeps a copy rather than lose one.
+    out[p] = word === 'missing' || word === 'haops' ? word : 'foreign';
+  }
+  return out;
+}
+
 const DEFAULT_PM = { el6: 'yum', el7: 'yum', el8: 'dnf', el9: 'dnf', debian: 'apt-get' } as const;
 
 export function parseFacts(stdout: string, wanted: WantedState): Facts {
@@ -101,5 +112,6 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
       .map((l) => l.trim())
       .filter((l) => /^[A-Za-z0-9_.@-]+\.(reload|restart|daemon-reload)$/.test(l)),
     ...(wanted.el ? { el: parseElFacts(sections, wanted.el) } : {}),
+    ...(wanted.adopt ? { ownership: parseOwnership(sections, ownedPaths(wanted)) } : {}),
   };
 }

@@ -23,8 +23,16 @@ const PROBES = [
   // Debian's keepalived init script has no `status` action: then the daemon's pid says it.
   `probe_active() { if ${IS_SYSTEMD}; then systemctl is-active "$1"; elif [ -f "/etc/init.d/$1" ] && ! grep -q 'status)' "/etc/init.d/$1"; then pidof "$1"; else service "$1" status; fi; }`,
   `probe_pending() { ls /var/lib/haops/pending 2>/dev/null; true; }`,
+  // The first lines of every file haops writes say "Managed by haops": anything else was written by someone else.
+  `probe_owner() { if [ ! -e "$1" ]; then echo missing; elif head -n 3 "$1" | grep -q 'Managed by haops'; then echo haops; else echo foreign; fi; }`,
   `probe_file() { if [ -e "$1" ]; then sha256sum "$1" && stat -c '%a %U:%G' "$1"; else echo missing; fi; }`,
 ];
+
+/** Paths whose author deploy asks about: only on an adopted node (the rendered files and those to move aside). */
+export function ownedPaths(wanted: WantedState): string[] {
+  if (!wanted.adopt) return [];
+  return [...new Set([...wanted.files.map((f) => f.path), ...wanted.adopt.moveAside])];
+}
 
 export function factsScript(wanted: WantedState): string {
   return (
@@ -42,6 +50,7 @@ export function factsScript(wanted: WantedState): string {
       runLine('container'),
       ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
       ...wanted.files.map((f) => runLine('file', f.path)),
+      ...ownedPaths(wanted).map((p) => runLine('owner', p)),
       runLine('pending'),
       ...(wanted.el ? elProbeLines(wanted.el, wanted.packages) : []),
     ].join('\n') + '\n'

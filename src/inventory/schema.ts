@@ -235,6 +235,40 @@ export const notifySchema = z
       .array(url)
       .default([])
       .describe('URLs the notify script POSTs each state change to (JSON). e.g. [https://hooks.example.com/ha]'),
+    /**
+     * Your own scripts, kept working (haops import writes them from notify_* lines it cannot replace):
+     * haops' notify script runs each, detached, on that state change (`on: master|backup|fault|stop`,
+     * as keepalived's notify_STATE runs it) or on every one (`on: any`, with TYPE NAME STATE PRIORITY appended).
+     */
+    hooks: z
+      .array(
+        z
+          .object({
+            on: z
+              .enum(['master', 'backup', 'fault', 'stop', 'any'], {
+                errorMap: () => ({ message: 'on is master, backup, fault, stop or any' }),
+              })
+              .describe('The state change that runs it, or any. e.g. master'),
+            run: z
+              .string()
+              .superRefine((v, ctx) => {
+                const [cmd = '', ...args] = v.split(' ');
+                const problem = nodePathProblem(cmd, 'command');
+                if (problem || !args.every((a) => /^[A-Za-z0-9_.\/=:,@+-]+$/.test(a)))
+                  refuse(
+                    ctx,
+                    `hook ${v.length > 80 ? 'command' : JSON.stringify(v)} ${problem ?? 'has an argument with characters other than letters, digits and _ . / = : , @ + -'}`,
+                    'an absolute script path, then plain arguments separated by single spaces, like /etc/keepalived/to_master.sh master',
+                  );
+              })
+              .describe('An absolute script path, then plain arguments. e.g. /etc/keepalived/to_master.sh master'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe(
+        'Your own scripts run on a state change (haops import keeps them here). e.g. [{ on: master, run: /etc/keepalived/to_master.sh }]',
+      ),
     sms: z
       .object({
         url: url.optional().describe('An SMS gateway URL the notify script POSTs to. e.g. https://sms.example.com/send'),
@@ -348,6 +382,33 @@ export const probeSchema = z
   .strict()
   .describe("Where status, deploy's VIP check and the drill ask the user's path through the VIP from.");
 
+/** An nginx file an adopted node had (a site that would clash with haops' own): under /etc/nginx/, plain and normalised. */
+const nginxFile = z.string().superRefine((v, ctx) => {
+  if (
+    !/^\/etc\/nginx\/[A-Za-z0-9_.\/-]+$/.test(v) ||
+    v
+      .split('/')
+      .slice(1)
+      .some((s) => s === '..' || s === '.' || s === '' || s.startsWith('-'))
+  )
+    refuse(
+      ctx,
+      `${v.length > 80 ? 'the path' : JSON.stringify(v)} is not a plain file under /etc/nginx/`,
+      'name an nginx site file like /etc/nginx/sites-enabled/api.conf',
+    );
+  else if (v === '/etc/nginx/conf.d/haops.conf' || v === '/etc/nginx/nginx.conf')
+    refuse(ctx, `${v} cannot be moved aside (haops writes it, or nginx needs it)`, 'remove it from adopt.move_aside');
+});
+
+export const adoptSchema = z
+  .object({
+    move_aside: z
+      .record(nameOf('node'), z.array(nginxFile))
+      .default({})
+      .describe('Per node, nginx site files to move aside. e.g. { node1: [/etc/nginx/sites-enabled/api.conf] }'),
+  })
+  .strict();
+
 /**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
  * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
@@ -430,6 +491,12 @@ export const pairSchema = z
       .describe("haops opens VRRP from the peer and nginx's port in firewalld / the iptables service; false: you do."),
     /** Overrides the top-level probe: for this pair. */
     probe: probeSchema.optional().describe("This pair's probe (overrides the top-level one). e.g. { from: probe1 }"),
+    /** Written by `haops import`: per node, nginx files the first deploy moves aside (to /var/backups/haops/TIME/). */
+    adopt: adoptSchema
+      .optional()
+      .describe(
+        'Written by haops import: per node, nginx files the first deploy moves aside to /var/backups/haops/TIME/. e.g. { node1: [/etc/nginx/sites-enabled/api.conf] }',
+      ),
   })
   .strict();
 
@@ -507,3 +574,4 @@ export type NotifySpec = z.infer<typeof notifySchema>;
 export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;
 export type ProbeSpec = z.infer<typeof probeSchema>;
+export type AdoptSpec = z.infer<typeof adoptSchema>;

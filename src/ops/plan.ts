@@ -2,7 +2,8 @@
 // Order: packages, enable, files, start, handlers (Ansible-style: once per service, at the end).
 
 import { createHash } from 'node:crypto';
-import type { Change, Facts, ManagedFile, WantedState } from '../core/state.js';
+import { ADOPT_BACKUP_DIR, type Change, type Facts, type ManagedFile, type WantedState } from '../core/state.js';
+import { shellQuote } from '../core/quote.js';
 import { ARCHIVE_REPO_FILE, planEl, renderedCheckScript, type ElPlan } from './el.js';
 
 const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -46,6 +47,36 @@ export function planElHost(wanted: WantedState, facts: Facts, fileChanges: Chang
   return el;
 }
 
+/**
+ * An adopted node's first deploy: files someone else wrote that haops is about to replace are
+ * copied, and the nginx sites that would clash with haops' own are moved, to one directory per
+ * run under ADOPT_BACKUP_DIR (mode 0700: keepalived.conf holds the VRRP password). Nothing once
+ * every file is haops' own and the sites are gone.
+ */
+export function planAdopt(wanted: WantedState, facts: Facts, fileChanges: Change[]): Change | null {
+  const owner = facts.ownership;
+  if (!wanted.adopt || !owner) return null;
+  const replaced = fileChanges.flatMap((c) =>
+    c.kind === 'file' && c.contentChanged && owner[c.file.path] === 'foreign' ? [c.file.path] : [],
+  );
+  const moved = wanted.adopt.moveAside.filter((p) => owner[p] !== undefined && owner[p] !== 'missing');
+  if (!replaced.length && !moved.length) return null;
+  const q = shellQuote;
+  const dirs = [...new Set([...replaced, ...moved].map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))];
+  const commands = [
+    `d=${ADOPT_BACKUP_DIR}/$(date +%Y%m%dT%H%M%S)`,
+    `(umask 077 && mkdir -p ${dirs.map((x) => `"$d"${q(x)}`).join(' ')})`,
+    ...replaced.map((p) => `cp -p ${q(p)} "$d"${q(p)}`),
+    ...moved.map((p) => `mv -f ${q(p)} "$d"${q(p)}`),
+    'echo "kept in $d"',
+  ];
+  const what = [
+    replaced.length && `back up ${replaced.join(', ')} (not written by haops)`,
+    moved.length && `move aside ${moved.join(', ')}`,
+  ].filter(Boolean);
+  return { kind: 'system', area: 'adopt', title: `${what.join('; ')} to ${ADOPT_BACKUP_DIR}/TIME/`, commands };
+}
+
 export function planHost(wanted: WantedState, facts: Facts): Change[] {
   // haops' archive repo file serves end-of-life CentOS only, and goes in before any install.
   const eol = facts.os.family === 'el6' || facts.os.family === 'el7';
@@ -64,6 +95,7 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
     .filter((s) => s.enabled && !facts.services[s.name]?.enabled)
     .map((s) => ({ kind: 'enable', service: s.name }));
   const files = wanted.files.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null);
+  const adopt = planAdopt(wanted, facts, files);
   const starting = wanted.services.filter((s) => s.running && !facts.services[s.name]?.active).map((s) => s.name);
   // Debian's packages start their service on install, with the packaged config: restart
   // (which also starts a stopped one) so it reads our files. EL packages start nothing.
@@ -88,6 +120,15 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
       if (handlers.get(n.service) !== 'restart') handlers.set(n.service, n.action);
     }
   }
+  // A site moved aside is read by nginx at its next reload.
+  if (
+    adopt?.kind === 'system' &&
+    wanted.adopt!.moveAside.some((p) => p.startsWith('/etc/nginx/') && facts.ownership?.[p] !== 'missing') &&
+    facts.services.nginx?.active &&
+    !starting.includes('nginx') &&
+    !handlers.has('nginx')
+  )
+    handlers.set('nginx', 'reload');
   for (const marker of facts.pending ?? []) {
     if (marker === DAEMON_RELOAD) continue;
     const [service, action] = [marker.slice(0, marker.lastIndexOf('.')), marker.slice(marker.lastIndexOf('.') + 1) as 'reload' | 'restart'];
@@ -95,5 +136,5 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
     if (handlers.get(service) !== 'restart') handlers.set(service, action);
   }
   const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
-  return [...packages, ...enable, ...files, ...(el?.system ?? []), ...reload, ...start, ...handlerChanges];
+  return [...packages, ...enable, ...(adopt ? [adopt] : []), ...files, ...(el?.system ?? []), ...reload, ...start, ...handlerChanges];
 }

@@ -63,12 +63,33 @@ const detach = (call: string) => `( ${call} ) </dev/null >/dev/null 2>&1 &`;
 export function renderNotifyScript(node: NodeModel, opts: NotifyScriptOptions = {}): string {
   return [
     ...preamble(node),
+    ...hookJobs(node.notify),
     ...webhookJobs(node.notify),
     ...smsJobs(node.notify),
     ...emailJobs(node.notify, opts.mail ?? 'test'),
     'exit 0',
     '',
   ].join('\n');
+}
+
+/**
+ * The user's own scripts (notify.hooks), detached like every channel, never in a notify-test:
+ * `on: STATE` runs the command as keepalived's notify_STATE did; `on: any` appends TYPE NAME STATE PRIORITY.
+ */
+function hookJobs(n: NotifySpec): string[] {
+  const hooks = n.hooks ?? [];
+  if (!hooks.length) return [];
+  const line = (h: (typeof hooks)[number]) => {
+    const words = h.run.split(' ').map(q).join(' ');
+    const call = detach(h.on === 'any' ? `${words} "$TYPE" "$NAME" "$STATE" "$PRIORITY"` : words);
+    return h.on === 'any' ? `  ${call}` : `  [ "$STATE" = ${h.on.toUpperCase()} ] && ${call}`;
+  };
+  return [
+    '# Your own notify scripts (notify.hooks), as keepalived ran them before haops.',
+    'if [ -z "$TEST_ID" ]; then',
+    ...hooks.map(line),
+    'fi',
+  ];
 }
 
 /** Arguments, the log line, and the helpers every channel uses. */

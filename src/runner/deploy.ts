@@ -2,7 +2,10 @@
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP. Tells what
 // happens through `onEvent` and returns the report; it prints nothing.
 import pLimit from 'p-limit';
-import type { Facts } from '../core/state.js';
+import type { Change, Facts } from '../core/state.js';
+import { PATHS } from '../render/index.js';
+import { compareBehaviour, describeBehaviour, modelOfText } from '../import/compare.js';
+import { readKeepalived } from '../import/read.js';
 import { targetOf } from '../model/profile.js';
 import { fitNode } from '../render/keepalived.js';
 import type { Model, PairModel } from '../model/derive.js';
@@ -25,6 +28,15 @@ import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdic
 import { serviceActive } from '../platforms/services.js';
 import { askClients, type ClientView } from './client-probe.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
+
+/** keepalived.conf about to change: the live one (with its includes, one exec) against the new one. */
+async function vrrpBehaviour(host: Host, changes: Change[]): Promise<string | undefined> {
+  const next = changes.find((c) => c.kind === 'file' && c.file.path === PATHS.keepalived && c.contentChanged);
+  if (next?.kind !== 'file') return changes.length ? 'VRRP behaviour: same (keepalived.conf unchanged)' : undefined;
+  if (!next.before.exists) return 'VRRP behaviour: new (no keepalived.conf yet)';
+  const live = await readKeepalived(host);
+  return describeBehaviour(compareBehaviour(live, modelOfText(next.file.content)));
+}
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -176,6 +188,7 @@ async function deployPair(
       diff: opts.diff,
       secrets: model.secrets,
       emit,
+      behaviour: vrrpBehaviour,
       ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
     });
   }

@@ -32,6 +32,8 @@ export interface HostReport {
   notes?: string[];
   /** What haops does (or leaves alone) on this node's system and why: SELinux, repositories, streams (EL). */
   systemNotes?: string[];
+  /** Check mode, keepalived.conf about to change: whether VRRP would behave differently (one line). */
+  vrrp?: string;
   roundTrips: number;
 }
 
@@ -106,6 +108,8 @@ export interface ConvergeOptions {
    * step the caller has already proved it from the facts round trip).
    */
   prove?: (run: HostRun, installed: boolean) => Promise<{ message: string; hint?: string } | null>;
+  /** Check mode: compares the live VRRP setup with the planned one (one line for the report), when keepalived.conf would change. */
+  behaviour?: (host: Host, changes: Change[]) => Promise<string | undefined>;
 }
 
 export const PROVE_STEP = 'prove the check as keepalived runs it';
@@ -228,6 +232,8 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
       });
     if (opts.diff) await fetchLive(host, changes);
     if (opts.check) {
+      const vrrp = opts.behaviour && (await opts.behaviour(host, changes));
+      if (vrrp) report.vrrp = vrrp;
       for (const c of changes)
         report.steps.push({
           title: describeChange(c),

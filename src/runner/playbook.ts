@@ -122,6 +122,9 @@ export function wantedSkeleton(
   if (node.failover.profile === 'fast') wanted.files.push({ path: NGINX_TRACK_DROPIN, content: '', mode: '0644' });
   const el = elWanted(playbook, node, model);
   if (el) wanted.el = el;
+  // An adopted pair (haops import): its first deploy keeps what it replaces and moves clashing sites aside.
+  const adopt = model.pairs?.find((p) => p.name === node.pair)?.spec.adopt;
+  if (adopt) wanted.adopt = { moveAside: Object.hasOwn(adopt.move_aside, node.host) ? adopt.move_aside[node.host]! : [] };
   // The archive repo file is whole from the start (nothing rendered): planHost puts it before any install.
   if (el?.archive) wanted.files.push(archiveRepoFile(el.archive));
   return wanted;

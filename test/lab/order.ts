@@ -33,6 +33,7 @@ export const LAB_FILE_ORDER = [
   'switchover.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
+  'import.test.ts',
   'fleet.test.ts',
   'probe-host.test.ts',
   'kinds.test.ts',
