@@ -18,12 +18,10 @@ async function converge(
   opts: { check?: boolean; diff?: boolean } = {},
 ): Promise<{ steps: string[]; report: HostReport; events: DeployEvent[] }> {
   const events: DeployEvent[] = [];
-  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted, render: () => wanted });
+  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted });
   await learnHost(
     run,
     async () => host,
-    '',
-    undefined,
     (e) => events.push(e),
   );
   const report = await convergeHost(run, { ...opts, emit: (e) => events.push(e) });
