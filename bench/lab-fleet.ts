@@ -34,7 +34,7 @@ interface Inv {
   hosts: Record<string, { address: string; user?: string; identity_file?: string }>;
 }
 
-export async function labFleetPart(root: string, nodes: number, log: (s: string) => void) {
+export async function labFleetPart(root: string, nodes: number, log: (s: string) => void, withParts = true) {
   const haops = join(root, 'bin', 'haops.js');
   const file = join(root, 'inventory', 'lab.yaml');
   const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
@@ -78,8 +78,7 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
       throw new Error(`no-op deploy ${i + 1}: ok=${noop.report.ok}, changed ${noop.report.changed}`);
     rounds.push({ noopMs: noop.ms, floorMs });
   }
-  const parts = await whereTimeGoes(root, file, haops, env);
-  const result = {
+  const headline = {
     nodes,
     pairs: nodes / 2,
     lab: LAB_ID || 'default',
@@ -91,22 +90,30 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
     noopMedianMs: Math.round(median(rounds.map((r) => r.noopMs))),
     floorMedianMs: Math.round(median(rounds.map((r) => r.floorMs))),
     rounds: rounds.map((r) => ({ noopMs: Math.round(r.noopMs), floorMs: Math.round(r.floorMs) })),
-    parts,
   };
-  const ratio = result.noopMedianMs / result.floorMedianMs;
+  const ratio = headline.noopMedianMs / headline.floorMedianMs;
   console.log(
     `\nReal lab fleet: ${nodes} nodes (${nodes / 2} pairs), whole \`haops deploy\` processes (default flags); floor = ${nodes} parallel OpenSSH \`ssh node true\`, same rounds\n`,
   );
   console.log(
-    `  lab up            ${sec(result.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`,
+    `  lab up            ${sec(headline.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`,
   );
-  console.log(`  cold deploy       ${sec(result.coldDeployMs)} s  (floor ${sec(result.coldFloorMs)} s)`);
+  console.log(`  cold deploy       ${sec(headline.coldDeployMs)} s  (floor ${sec(headline.coldFloorMs)} s)`);
   console.log(
-    `  no-op deploy      ${sec(result.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(result.floorMedianMs)} s, ${ratio.toFixed(2)}x)`,
+    `  no-op deploy      ${sec(headline.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(headline.floorMedianMs)} s, ${ratio.toFixed(2)}x)`,
   );
   console.log(`  rounds            ${rounds.map((r) => `${sec(r.noopMs)}/${sec(r.floorMs)}`).join('  ')}  (no-op/floor s)`);
-  console.log('  where a no-op run goes (medians, in-process unless said):');
-  for (const [k, v] of Object.entries(parts)) console.log(`    ${k.padEnd(34)} ${sec(v)} s`);
+  // The parts are a diagnosis: on a loaded machine a handshake may time out; the headline stands.
+  let parts: Record<string, number> = {};
+  try {
+    if (!withParts) throw new Error('--no-parts');
+    parts = await whereTimeGoes(root, file, haops, env);
+    console.log('  where a no-op run goes (medians, in-process unless said):');
+    for (const [k, v] of Object.entries(parts)) console.log(`    ${k.padEnd(34)} ${sec(v)} s`);
+  } catch (e) {
+    console.log(`  where a no-op run goes: not measured (${(e as Error).message})`);
+  }
+  const result = { ...headline, ratio: Math.round(ratio * 100) / 100, parts };
   return result;
 }
 
