@@ -136,7 +136,8 @@ function cut(stdout: string, mark: string): [string, string | null] {
   return at < 0 ? [stdout, null] : [stdout.slice(0, at), stdout.slice(at)];
 }
 
-const proofScript = (p: ProofSpec) => checkProofScript(p.check, p.scriptUser, '');
+/** The inventory's check (no config given), as keepalived runs it; `journal`: with keepalived's last line on it. */
+const proofScript = (p: ProofSpec, journal: boolean) => checkProofScript(p.check, p.scriptUser, '', journal);
 
 /**
  * Gather: connect, then the facts script, the check's proof and the VIP probe (as the spec asks)
@@ -147,7 +148,7 @@ export async function learnHost(run: HostRun, connect: (host: string) => Promise
   try {
     run.host = await connect(spec.name);
     emit({ type: 'host-connected', pair: spec.pair, host: spec.name });
-    const r = await run.host.exec(factsScript(spec.skeleton) + (spec.proof ? proofScript(spec.proof) : '') + (spec.vipProbe ?? ''));
+    const r = await run.host.exec(factsScript(spec.skeleton) + (spec.proof ? proofScript(spec.proof, false) : '') + (spec.vipProbe ?? ''));
     // The parts come in that order: each is cut off the one before it.
     const [beforeProbe, probe] = spec.vipProbe ? cut(r.stdout, VIP_MARK) : [r.stdout, null];
     const [facts, proof] = spec.proof ? cut(beforeProbe, CHECK_MARK) : [beforeProbe, null];
@@ -186,7 +187,7 @@ export function proofProblem(run: HostRun): { message: string; hint: string } | 
  * cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
  */
 async function proveInstalled(run: HostRun, proof: ProofSpec): Promise<{ message: string; hint: string } | null> {
-  const r = await run.host!.exec(`${proofScript(proof)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
+  const r = await run.host!.exec(`${proofScript(proof, true)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
   run.report.roundTrips = run.host!.roundTrips;
   const [, part] = cut(r.stdout, CHECK_MARK);
   if (part === null) return null;
