@@ -32,7 +32,7 @@ const RESULTS = join(ROOT, 'bench', 'results.json');
 
 const SIM_ENV = { SIM_VRRP_PW: 'benchPw1' };
 
-/** pyinfra's published benchmark, converged second run (shared/field-notes.md), seconds. */
+/** pyinfra's published benchmark (docs.pyinfra.com, "Performance"), converged second run, seconds. */
 const ANCHORS = [
   { tool: 'Ansible (ssh, pipelining)', hosts1: 4.06, hosts5: 4.79, hosts100: 64.6 },
   { tool: 'pyinfra', hosts1: 1.27, hosts5: 1.42, hosts100: 6.5 },

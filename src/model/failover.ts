@@ -1,5 +1,6 @@
 // Failover math: who holds a VIP for each combination of check results, by keepalived's rules
-// (field-notes "Priority and weight rules"). Pure; used by `haops plan` and validation.
+// (keepalived.conf(5): a check's weight is added to the priority while it passes when
+// positive, subtracted while it fails when negative; the highest priority holds the VIP). Pure; used by `haops plan` and validation.
 
 export interface InstanceMath {
   master: { name: string; priority: number; ip: string };
