@@ -1,21 +1,21 @@
 // dependency-cruiser (`npm run deps`): the import graph of haops has no loop, and no part imports
-// one above it. Layers, bottom to top; parts on one rank may import each other (one way: the
-// loop rule catches both ways). test/ may import anything; src/ never imports test/ or bench/.
+// one above it. Layers, bottom to top: every folder under src/ has a rank (a folder without one
+// fails), a part imports only parts of a lower rank or its own; parts on one rank may import each
+// other (one way: the loop rule catches both ways). test/ may import anything; src/ never
+// imports test/ or bench/. docs/architecture.md draws the same table.
 /** @type {[string, number][]} folder under src/ (or top-level folder), rank */
 const LAYERS = [
-  ['src/core', 0], // state vocabulary, shell protocol: imports nothing of ours
-  ['src/ssh', 1],
-  ['src/inventory', 1],
-  ['src/model', 2],
+  ['src/core', 0], // state vocabulary, shell quoting and sections, polling: imports nothing of ours
+  ['src/ssh', 1], // one connection, its channels, sudo, host keys
+  ['src/inventory', 1], // load, schema, cross-checks
+  ['src/model', 2], // nodes and pairs derived from the inventory, failover math
   ['src/nodes', 3], // one SSH connection per inventory host (connector, prompts)
-  ['src/render', 3],
-  ['src/plan', 3],
-  ['src/facts', 4],
-  ['src/platforms', 4],
-  ['src/ops', 5],
+  ['src/render', 3], // keepalived.conf, nginx site, notify script, drain hook: text from the model
+  ['src/facts', 4], // what a node is: the facts script and its parser, the check proof
+  ['src/platforms', 4], // commands per OS family and init system
+  ['src/ops', 5], // plan (pure: wanted + facts -> changes) and apply (one change through a Host)
   ['src/import', 5], // haops import: reads a running pair; deploy --check compares its keepalived.conf
-  ['src/runner', 6],
-  ['src/engine', 6],
+  ['src/runner', 6], // deploy: host-plan.ts (pure), engine.ts (one host), deploy.ts (the fleet)
   ['src/status', 7],
   ['src/drill', 7],
   ['src/notify', 7],
@@ -62,7 +62,7 @@ module.exports = {
     },
     {
       name: 'part-without-a-layer',
-      severity: 'warn',
+      severity: 'error',
       comment: 'A folder under src/ that is not in the layer table of .dependency-cruiser.cjs: give it a rank.',
       from: { path: '^src/', pathNot: LAYERS.map(([f]) => path(f)) },
       to: {},

@@ -1,7 +1,8 @@
-// `npm run bench -- --lab-fleet N`: N real lab nodes (N/2 pairs). Boots the lab, times a cold
-// deploy and 5 no-op deploys as whole `haops deploy` processes, each beside the floor measured in
-// the same round (N parallel OpenSSH `ssh node true`), then splits a no-op run into its parts:
-// Node start-up, SSH handshake, the facts script on the nodes, the VIP/HTTP check.
+// `npm run bench -- --lab-fleet N`: N real lab nodes (N/2 pairs) in the lab HAOPS_LAB_ID names
+// (the default lab when unset). Boots the lab, times a cold deploy and 5 no-op deploys as whole
+// `haops deploy` processes with default flags, each beside the floor measured in the same round
+// (N parallel OpenSSH `ssh node true`), then splits a no-op run into its parts: Node start-up,
+// SSH handshake, the facts script on the nodes, the VIP/HTTP check.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { connector } from '../src/nodes/connector.js';
 import { gatherFacts } from '../src/facts/gather.js';
 import { loadInventory } from '../src/inventory/load.js';
-import { KNOWN_HOSTS } from '../src/lab/paths.js';
+import { CGROUP_NAME, KNOWN_HOSTS, LAB_ID } from '../src/lab/paths.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy } from '../src/runner/deploy.js';
 import { loadPlaybook, wantedState } from '../src/runner/playbook.js';
@@ -33,7 +34,7 @@ interface Inv {
   hosts: Record<string, { address: string; user?: string; identity_file?: string }>;
 }
 
-export async function labFleetPart(root: string, nodes: number, log: (s: string) => void) {
+export async function labFleetPart(root: string, nodes: number, log: (s: string) => void, withParts = true) {
   const haops = join(root, 'bin', 'haops.js');
   const file = join(root, 'inventory', 'lab.yaml');
   const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
@@ -42,14 +43,14 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
     return { ms: performance.now() - t0, code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
 
-  log(`lab-fleet: haops lab up --nodes ${nodes}`);
+  log(`lab-fleet: haops lab up --nodes ${nodes} (${LAB_ID ? `lab ${LAB_ID}` : 'the default lab'})`);
   const up = cli(['lab', 'up', '--nodes', String(nodes)]);
   if (up.code !== 0) throw new Error(`lab up --nodes ${nodes} failed: ${up.stderr.trim().split('\n').pop()}`);
   const bootedMemory = nodeMemoryMb();
   const env = process.env;
-  const concurrency = String(nodes / 2);
+  // Default flags: what a user gets from `haops deploy FILE`.
   const deployRun = () => {
-    const r = cli(['deploy', file, '--json', '--concurrency', concurrency], env);
+    const r = cli(['deploy', file, '--json'], env);
     let report: DeployReport;
     try {
       report = JSON.parse(r.stdout) as DeployReport;
@@ -77,11 +78,10 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
       throw new Error(`no-op deploy ${i + 1}: ok=${noop.report.ok}, changed ${noop.report.changed}`);
     rounds.push({ noopMs: noop.ms, floorMs });
   }
-  const parts = await whereTimeGoes(root, file, haops, env, nodes / 2);
-  const result = {
+  const headline = {
     nodes,
     pairs: nodes / 2,
-    concurrency: nodes / 2,
+    lab: LAB_ID || 'default',
     labUpMs: Math.round(up.ms),
     nodeMemoryBootedMb: bootedMemory,
     nodeMemoryDeployedMb: memory,
@@ -90,22 +90,30 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
     noopMedianMs: Math.round(median(rounds.map((r) => r.noopMs))),
     floorMedianMs: Math.round(median(rounds.map((r) => r.floorMs))),
     rounds: rounds.map((r) => ({ noopMs: Math.round(r.noopMs), floorMs: Math.round(r.floorMs) })),
-    parts,
   };
-  const ratio = result.noopMedianMs / result.floorMedianMs;
+  const ratio = headline.noopMedianMs / headline.floorMedianMs;
   console.log(
-    `\nReal lab fleet: ${nodes} nodes (${nodes / 2} pairs), whole \`haops deploy --concurrency ${nodes / 2}\` processes; floor = ${nodes} parallel OpenSSH \`ssh node true\`, same rounds\n`,
+    `\nReal lab fleet: ${nodes} nodes (${nodes / 2} pairs), whole \`haops deploy\` processes (default flags); floor = ${nodes} parallel OpenSSH \`ssh node true\`, same rounds\n`,
   );
   console.log(
-    `  lab up            ${sec(result.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`,
+    `  lab up            ${sec(headline.labUpMs)} s  (RSS per node, median: ${bootedMemory.medianMb} MB booted, ${memory.medianMb} MB with keepalived + nginx; all nodes ${memory.totalMb} MB)`,
   );
-  console.log(`  cold deploy       ${sec(result.coldDeployMs)} s  (floor ${sec(result.coldFloorMs)} s)`);
+  console.log(`  cold deploy       ${sec(headline.coldDeployMs)} s  (floor ${sec(headline.coldFloorMs)} s)`);
   console.log(
-    `  no-op deploy      ${sec(result.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(result.floorMedianMs)} s, ${ratio.toFixed(2)}x)`,
+    `  no-op deploy      ${sec(headline.noopMedianMs)} s median of ${ROUNDS}  (floor ${sec(headline.floorMedianMs)} s, ${ratio.toFixed(2)}x)`,
   );
   console.log(`  rounds            ${rounds.map((r) => `${sec(r.noopMs)}/${sec(r.floorMs)}`).join('  ')}  (no-op/floor s)`);
-  console.log('  where a no-op run goes (medians, in-process unless said):');
-  for (const [k, v] of Object.entries(parts)) console.log(`    ${k.padEnd(34)} ${sec(v)} s`);
+  // The parts are a diagnosis: on a loaded machine a handshake may time out; the headline stands.
+  let parts: Record<string, number> = {};
+  try {
+    if (!withParts) throw new Error('--no-parts');
+    parts = await whereTimeGoes(root, file, haops, env);
+    console.log('  where a no-op run goes (medians, in-process unless said):');
+    for (const [k, v] of Object.entries(parts)) console.log(`    ${k.padEnd(34)} ${sec(v)} s`);
+  } catch (e) {
+    console.log(`  where a no-op run goes: not measured (${(e as Error).message})`);
+  }
+  const result = { ...headline, ratio: Math.round(ratio * 100) / 100, parts };
   return result;
 }
 
@@ -151,7 +159,7 @@ async function sshFloor(inv: Inv): Promise<number> {
 }
 
 /** The parts of a no-op run, each timed alone (median of ROUNDS). */
-async function whereTimeGoes(root: string, file: string, haops: string, env: NodeJS.ProcessEnv, concurrency: number) {
+async function whereTimeGoes(root: string, file: string, haops: string, env: NodeJS.ProcessEnv) {
   const startup: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = performance.now();
@@ -195,7 +203,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
     ] as const) {
       const c = connector(inventory, file, {}, model.secrets, model.sudo);
       try {
-        into.push((await timed(() => deploy(model, { playbook, connect: c.get, verify, concurrency })))[0]);
+        into.push((await timed(() => deploy(model, { playbook, connect: c.get, verify })))[0]);
       } finally {
         await c.closeAll();
       }
@@ -213,7 +221,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
 
 /** Resident memory of each running lab node: total_rss of its memory cgroup (v1), or anon of memory.stat (v2). */
 function nodeMemoryMb(): { medianMb: number; totalMb: number } {
-  const lab = `haops-lab${process.env.HAOPS_LAB_ID ?? ''}`;
+  const lab = CGROUP_NAME;
   const script = `for d in /sys/fs/cgroup/memory/${lab}/node* /sys/fs/cgroup/${lab}/node*; do [ -f "$d/memory.stat" ] && awk '$1=="total_rss"||$1=="anon"{print $2; exit}' "$d/memory.stat"; done`;
   const out = spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
   const mbs = out

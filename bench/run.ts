@@ -5,7 +5,8 @@
 //   npm run bench -- --lab                 lab pair, 1 warm-up + 5 timed no-op deploys (lab must be up)
 //   npm run bench -- --lab-cold            lab pair, one timed deploy: run right after `haops lab up`
 //   npm run bench -- --lab-fleet 10       N real lab nodes: lab up, cold + 5 no-op deploys beside the
-//                                          OpenSSH floor, where the time goes (root; leaves that lab up)
+//                                          OpenSSH floor, where the time goes (root; leaves that lab up;
+//                                          HAOPS_LAB_ID=N picks the lab; --no-parts skips where the time goes)
 //   npm run bench -- --switchover [--rounds 5] [--no-handoff-too]   measured switchovers on the lab
 //                                          (up and deployed); --no-handoff-too: each also without the handoff
 //   add --fleet to --lab / --lab-cold to run the fleet part as well
@@ -31,7 +32,7 @@ const RESULTS = join(ROOT, 'bench', 'results.json');
 
 const SIM_ENV = { SIM_VRRP_PW: 'benchPw1' };
 
-/** pyinfra's published benchmark, converged second run (shared/field-notes.md), seconds. */
+/** pyinfra's published benchmark (docs.pyinfra.com, "Performance"), converged second run, seconds. */
 const ANCHORS = [
   { tool: 'Ansible (ssh, pipelining)', hosts1: 4.06, hosts5: 4.79, hosts100: 64.6 },
   { tool: 'pyinfra', hosts1: 1.27, hosts5: 1.42, hosts100: 6.5 },
@@ -41,6 +42,8 @@ const ANCHORS = [
 interface Args {
   fleet: boolean;
   labFleet: number[];
+  /** --no-parts: the lab fleet's headline only, without splitting a no-op run into its parts. */
+  parts: boolean;
   lab: boolean;
   labCold: boolean;
   switchover: boolean;
@@ -68,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     labCold,
     switchover,
     noHandoffToo: argv.includes('--no-handoff-too'),
+    parts: !argv.includes('--no-parts'),
     rounds: Number(value('--rounds', '5')),
     sizes: value('--sizes', '10,50,100').split(',').map(Number),
     concurrency: Number(value('--concurrency', '50')),
@@ -501,7 +505,7 @@ try {
     if (stale) console.log(`\nwarning: ${stale}`);
     const labFleet = (results.labFleet as Record<string, unknown>) ?? {};
     for (const n of args.labFleet)
-      labFleet[n] = { at: new Date().toISOString(), ...(await labFleetPart(ROOT, n, (s) => process.stderr.write(`${s}\n`))) };
+      labFleet[n] = { at: new Date().toISOString(), ...(await labFleetPart(ROOT, n, (s) => process.stderr.write(`${s}\n`), args.parts)) };
     results.labFleet = labFleet;
   }
   if (args.switchover) {

@@ -37,7 +37,8 @@ export async function deployCommand(
         ? null
         : (await import('./progress.js')).listrProgress(
             model.pairs.map((p) => p.name),
-            { check: flags.check, concurrency, renderer: process.stdout.isTTY ? 'default' : 'simple' },
+            // Every pair is read at once; the engine holds the change slots (--concurrency).
+            { check: flags.check, concurrency: Math.max(1, model.pairs.length), renderer: process.stdout.isTTY ? 'default' : 'simple' },
           );
       const report = await deploy(model, {
         playbook,
@@ -62,7 +63,8 @@ function summary(r: DeployReport): string {
   const lines: string[] = [''];
   for (const h of r.hosts) {
     for (const s of h.steps) {
-      if (s.diff) lines.push(`${h.host}: ${s.title}`, s.diff.trimEnd());
+      // --check prints the whole plan, injected steps included (firewall, SELinux, repositories, drop-ins).
+      if (s.diff || r.check) lines.push(`${h.host}: ${s.title}`, ...(s.diff ? [s.diff.trimEnd()] : []));
       for (const w of s.warnings ?? []) lines.push(`warning: ${h.host}: ${w}`);
     }
   }

@@ -83,7 +83,13 @@ export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
  * is one (what keepalived really runs), else the inventory's (`conf` ''). Then keepalived's last
  * line on it.
  */
-export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scriptUser?: string, conf = KEEPALIVED_CONF): string {
+export function checkProofScript(
+  check: Pick<CheckSpec, 'name' | 'script'>,
+  scriptUser?: string,
+  conf = KEEPALIVED_CONF,
+  /** Read keepalived's last line on the check (the journal is the slow part: deploy's first look skips it). */
+  journal = true,
+): string {
   const as = scriptUser ? `runuser -u ${shellQuote(scriptUser)} -- ` : '';
   const block = `^vrrp_script ${check.name.replaceAll('.', '\\.')} {`;
   const patterns = [`Script \`${check.name}\``, `VRRP_Script(${check.name})`, `script \`${check.name}\``];
@@ -92,12 +98,16 @@ export function checkProofScript(check: Pick<CheckSpec, 'name' | 'script'>, scri
       `echo ${CHECK_MARK}`,
       // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
       // A deployed config without this vrrp_script (track_process) has no script to prove: say so.
-      `( cs=; if [ -n ${shellQuote(conf)} ] && [ -f ${shellQuote(conf)} ]; then cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} | head -n 1); [ -n "$cs" ] || { echo "check ${check.name} none - -"; exit 0; }; fi; [ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
+      `( cs=; ${conf ? `if [ -f ${shellQuote(conf)} ]; then cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} | head -n 1); [ -n "$cs" ] || { echo "check ${check.name} none - -"; exit 0; }; fi; ` : ''}[ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
       `  set -f; set -- $cs; c=$1; shift`,
       `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
       `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
       // keepalived 2.x: "Script `chk_nginx` now returning 1", "VRRP_Script(chk_nginx) failed (exited with status 1)".
-      `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${patterns.map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
+      ...(journal
+        ? [
+            `(journalctl -u keepalived --no-pager -n 2000 -o short-iso 2>/dev/null || tail -n 2000 /var/log/messages /var/log/syslog 2>/dev/null) | grep -F ${patterns.map((p) => `-e ${shellQuote(p)}`).join(' ')} | tail -n 1 | sed 's/^/checklog /'`,
+          ]
+        : []),
     ].join('\n') + '\n'
   );
 }

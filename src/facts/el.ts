@@ -37,7 +37,7 @@ export const EL_PROBES = [
   // The mirror pre-flight: only where yum (not dnf) installs and a wanted package is missing.
   // stdout is dropped (the repo table); yum's own error lines and exit code are the answer.
   `probe_repos() { if command -v dnf >/dev/null 2>&1 || ! command -v yum >/dev/null 2>&1; then echo skipped; return 0; fi; ` +
-    `for p in "$@"; do if ! rpm -q "$p" >/dev/null 2>&1; then yum -q repolist 2>&1 >/dev/null; return $?; fi; done; echo skipped; }`,
+    `for p in "$@"; do if ! rpm -q "$p" >/dev/null 2>&1; then { yum -q repolist >/dev/null; } 2>&1; return $?; fi; done; echo skipped; }`,
   // nginx's module stream (EL8/9): the installed package's MODULARITYLABEL, else the streams on offer.
   `probe_module() { if ! command -v dnf >/dev/null 2>&1; then echo none; return 0; fi; ` +
     `if l=$(rpm -q --qf '%{MODULARITYLABEL}' "$1" 2>/dev/null); then echo "installed $l"; return 0; fi; dnf -q module list "$1" 2>&1; }`,

@@ -1,5 +1,5 @@
 // One cgroup per node under every mounted cgroup hierarchy (v1, hybrid or unified), so one
-// node's `systemctl stop` can never reach another node's processes (see field notes).
+// node's `systemctl stop` can never reach another node's processes.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { CGROUP_NAME } from './paths.js';

@@ -14,7 +14,7 @@ export const LAB_SUDO_PASSWORD = 'haops-lab-sudo';
 export const LAB_SUDO_PASSWORD_ENV = 'HAOPS_LAB_SUDO_PW';
 
 /**
- * What CentOS 6's OpenSSH 5.3 offers (field notes, "Old OpenSSH"). The client may sign with
+ * What CentOS 6's OpenSSH 5.3 offers (ssh-rsa keys, SHA-1 key exchange, CBC/CTR ciphers). The client may sign with
  * rsa-sha2-256 because a modern sshd still sends server-sig-algs, so that stays accepted.
  */
 export const LEGACY_SSHD_CONFIG = [

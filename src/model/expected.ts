@@ -1,5 +1,5 @@
-// Expected failover time per fault kind, from keepalived's timers (field notes, "Failover
-// timing" and "Moving a VIP on purpose"): what `haops plan` prints and the drill compares. Pure.
+// Expected failover time per fault kind, from keepalived's timers (advert_int, the check's
+// interval and fall, the master-down interval of RFC 5798): what `haops plan` prints and the drill compares. Pure.
 import type { FittedFailover } from './profile.js';
 
 export const FAULT_KINDS = ['nginx-kill', 'nginx-stop', 'keepalived-stop', 'node-isolate'] as const;

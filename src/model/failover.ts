@@ -1,5 +1,7 @@
 // Failover math: who holds a VIP for each combination of check results, by keepalived's rules
-// (field-notes "Priority and weight rules"). Pure; used by `haops plan` and validation.
+// (keepalived.conf(5): a positive weight is added while the check passes, a negative one
+// subtracted while it fails; the highest priority holds the VIP). Pure; used by `haops plan`
+// and validation.
 
 export interface InstanceMath {
   master: { name: string; priority: number; ip: string };

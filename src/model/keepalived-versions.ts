@@ -1,5 +1,5 @@
 // What each keepalived release can do, by the first release whose source has the keyword
-// (field notes, "Moving a VIP on purpose, and moving it fast"). Pure; the failover profile
+// (keepalived's ChangeLog and keepalived.conf(5) of that release). Pure; the failover profile
 // (profile.ts) is fitted to a version with these.
 
 /** The version `validate` and `render` assume when no node was asked: Debian 12's. */

@@ -1,6 +1,7 @@
 // Operations for what EL nodes need beyond packages (issue 17), pyinfra style: pure functions of
-// (wanted, facts) that yield commands, nothing when the node is already right. Sources for every
-// rule are in shared/field-notes.md "EL nodes"; the commands are the ones the tools document.
+// (wanted, facts) that yield commands, nothing when the node is already right. The commands are
+// the ones the tools document (firewall-cmd(1), iptables(8), semanage(8), dnf module); real EL
+// outputs they are read from are in docs/el-transcripts-extra.md.
 //
 //   repos    a mirror pre-flight (refuse before any change when yum cannot reach its repositories),
 //            EPEL before nginx on EL6/7, an archive mirror for end-of-life CentOS when asked, the

@@ -77,7 +77,19 @@ export function planAdopt(wanted: WantedState, facts: Facts, fileChanges: Change
   return { kind: 'system', area: 'adopt', title: `${what.join('; ')} to ${ADOPT_BACKUP_DIR}/TIME/`, commands };
 }
 
+/** A node's plan: every change in order, and what the EL plan says it does and why (one line each). */
+export interface NodePlan {
+  changes: Change[];
+  systemNotes: string[];
+}
+
+/** The changes that bring a node from `facts` to `wanted`, nothing when converged; throws RefusalError. */
 export function planHost(wanted: WantedState, facts: Facts): Change[] {
+  return planNode(wanted, facts).changes;
+}
+
+/** planHost with the EL plan's notes: one pass over (wanted, facts). */
+export function planNode(wanted: WantedState, facts: Facts): NodePlan {
   // haops' archive repo file serves end-of-life CentOS only, and goes in before any install.
   const eol = facts.os.family === 'el6' || facts.os.family === 'el7';
   const repoFiles = wanted.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
@@ -136,5 +148,8 @@ export function planHost(wanted: WantedState, facts: Facts): Change[] {
     if (handlers.get(service) !== 'restart') handlers.set(service, action);
   }
   const handlerChanges: Change[] = [...handlers].map(([service, action]) => ({ kind: 'handler', service, action }));
-  return [...packages, ...enable, ...(adopt ? [adopt] : []), ...files, ...(el?.system ?? []), ...reload, ...start, ...handlerChanges];
+  return {
+    changes: [...packages, ...enable, ...(adopt ? [adopt] : []), ...files, ...(el?.system ?? []), ...reload, ...start, ...handlerChanges],
+    systemNotes: el?.notes ?? [],
+  };
 }

@@ -27,8 +27,5 @@ export const waitGone = (name: string) => `i=0; while pidof ${name} >/dev/null &
 
 /** Exit status 0 when the service runs. Debian's keepalived init script has no `status`: its pid says it. */
 export function serviceActive(name: string): string {
-  return byInit(
-    `systemctl is-active --quiet ${name}`,
-    `if grep -q 'status)' /etc/init.d/${name} 2>/dev/null; then service ${name} status >/dev/null 2>&1; else pidof ${name} >/dev/null; fi`,
-  );
+  return `if ${IS_SYSTEMD}; then systemctl is-active --quiet ${name}; elif grep -q 'status)' /etc/init.d/${name} 2>/dev/null; then service ${name} status >/dev/null 2>&1; else pidof ${name} >/dev/null; fi`;
 }

@@ -121,7 +121,7 @@ function preamble(node: NodeModel): string[] {
     "case $NAME in ''|*[!A-Za-z0-9_.:-]*) NAME=invalid ;; esac",
     "case $STATE in ''|*[!A-Z]*) STATE=UNKNOWN ;; esac",
     "case $PRIORITY in ''|*[!0-9]*) PRIORITY=0 ;; esac",
-    'TEST_ID= TAG= JSON_TEST=',
+    "TEST_ID='' TAG='' JSON_TEST=''",
     'if [ -n "${HAOPS_NOTIFY_TEST:-}" ] && [ "$HAOPS_NOTIFY_TEST" != 0 ]; then',
     '  TEST_ID=${HAOPS_NOTIFY_TEST_ID:-1}',
     '  case $TEST_ID in *[!A-Za-z0-9_.-]*) TEST_ID=1 ;; esac',

@@ -1,21 +1,21 @@
-// Converges every node of every pair: one connection and one facts round trip per host, the
-// BACKUP before the MASTER, handlers once, then a check of who holds each VIP. Tells what
-// happens through `onEvent` and returns the report; it prints nothing.
+// Deploy as a pipeline over the fleet: gather -> prove -> plan -> apply -> confirm -> verify.
+// Reads run at fleet width: every pair starts at once and every host is gathered (facts, the
+// check's proof, the VIP probe: one round trip) and planned once, bounded only by `width`
+// hosts read at a time. Changes keep HA order: a pair with something to change waits for one of
+// `concurrency` slots, then its BACKUP converges and is confirmed before its MASTER is touched.
+// A pair with nothing to change takes no slot: its VIP verdict comes from the round trip it
+// already made. Tells what happens through `onEvent` and returns the report; it prints nothing.
 import pLimit from 'p-limit';
-import type { Change, Facts } from '../core/state.js';
-import { PATHS } from '../render/index.js';
-import { compareBehaviour, describeBehaviour, modelOfText } from '../import/compare.js';
-import { readKeepalived } from '../import/read.js';
-import { targetOf } from '../model/profile.js';
-import { fitNode } from '../render/keepalived.js';
 import type { Model, PairModel } from '../model/derive.js';
+import type { Connector } from '../nodes/connector.js';
 import { poll } from '../core/poll.js';
-import type { Host } from '../ssh/host.js';
 import {
   convergeHost,
   failRun,
   learnHost,
   newHostRun,
+  planRun,
+  proofProblem,
   PROVE_STEP,
   type DeployEvent,
   type DeployReport,
@@ -23,25 +23,17 @@ import {
   type HostRun,
   type PairReport,
 } from './engine.js';
-import { wantedSkeleton, wantedState, type Playbook } from './playbook.js';
+import type { HostSpec } from './host-plan.js';
+import { wantedSkeleton, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
-import { serviceActive } from '../platforms/services.js';
 import { askClients, type ClientView } from './client-probe.js';
-import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
-
-/** keepalived.conf about to change: the live one (with its includes, one exec) against the new one. */
-async function vrrpBehaviour(host: Host, changes: Change[]): Promise<string | undefined> {
-  const next = changes.find((c) => c.kind === 'file' && c.file.path === PATHS.keepalived && c.contentChanged);
-  if (next?.kind !== 'file') return changes.length ? 'VRRP behaviour: same (keepalived.conf unchanged)' : undefined;
-  if (!next.before.exists) return 'VRRP behaviour: new (no keepalived.conf yet)';
-  const live = await readKeepalived(host);
-  return describeBehaviour(compareBehaviour(live, modelOfText(next.file.content)));
-}
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
+export type { Connector } from '../nodes/connector.js';
 
-export type Connector = (host: string) => Promise<Host>;
+/** Hosts read at once (connect, facts round trip) when no width is given. */
+export const READ_WIDTH = 64;
 
 export interface DeployOptions {
   playbook: Playbook;
@@ -50,8 +42,10 @@ export interface DeployOptions {
   diff?: boolean;
   /** Only these hosts are changed; the others are still probed for the VIP check. */
   limit?: string[];
-  /** Pairs converged at once. */
+  /** Pairs changed at once (pairs with nothing to change take no slot). */
   concurrency?: number;
+  /** Hosts read at once: connected and gathered (default READ_WIDTH). */
+  width?: number;
   /** How long deploy waits for the VIPs to settle after a change. */
   verifyTimeoutMs?: number;
   /** Skips the VIP check (a playbook that does not deploy keepalived). */
@@ -59,24 +53,6 @@ export interface DeployOptions {
   /** Every event of the run, in order per pair (a renderer: listr2, a test's array). */
   onEvent?: (e: DeployEvent) => void;
 }
-
-interface PairRun extends HostRun {
-  probe?: VipProbe | null;
-  /** The inventory's check, run on the node as keepalived will run it (facts round trip). */
-  proof?: CheckProof;
-}
-
-/** The inventory's check (not the deployed one: no config given), as keepalived runs it. */
-const proofScript = (pair: PairModel) => checkProofScript(pair.spec.check, pair.spec.script_user, '');
-const proofOf = (pair: PairModel, stdout: string) => {
-  const at = stdout.indexOf(`${CHECK_MARK}\n`);
-  return at < 0 ? undefined : parseCheckProof(pair.spec.check, stdout.slice(at));
-};
-/** Facts, then the proof, then the VIP probe: each part cut off the one before it. */
-const beforeProof = (stdout: string) => {
-  const at = stdout.indexOf(`${CHECK_MARK}\n`);
-  return at < 0 ? stdout : stdout.slice(0, at);
-};
 
 /** The node that converges first: the BACKUP of the pair's first instance. */
 export function convergeOrder(pair: PairModel): [string, string] {
@@ -89,11 +65,29 @@ export function roleOf(pair: PairModel, node: string): string {
   return masters.length ? `MASTER of ${masters.join(', ')}` : 'BACKUP';
 }
 
+/** Every host of a pair as data: what to render, what to prove, what to probe. */
+export function pairSpecs(model: Model, pair: PairModel, playbook: Playbook, verify: boolean): HostSpec[] {
+  return pair.nodes.map((name) => {
+    const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
+    return {
+      pair: pair.name,
+      name,
+      role: roleOf(pair, name),
+      skeleton: wantedSkeleton(playbook, node, model),
+      render: { playbook, node, model },
+      // The inventory's check (not the deployed one), as keepalived runs it: track_process runs none.
+      ...(verify && pair.failover.track !== 'process' ? { proof: { check: pair.spec.check, scriptUser: pair.spec.script_user } } : {}),
+      ...(verify ? { vipProbe: vipProbeScript(pair, { upstreams: true }) } : {}),
+    };
+  });
+}
+
 export async function deploy(model: Model, opts: DeployOptions): Promise<DeployReport> {
   const started = Date.now();
   const emit = opts.onEvent ?? (() => {});
-  const limit = pLimit(opts.concurrency ?? 4);
-  const results = await Promise.all(model.pairs.map((pair) => limit(() => deployPair(model, pair, opts, emit))));
+  const read = pLimit(opts.width ?? READ_WIDTH);
+  const change = pLimit(opts.concurrency ?? 4);
+  const results = await Promise.all(model.pairs.map((pair) => deployPair(model, pair, opts, { read, change }, emit)));
   const hosts = results.flatMap((r) => r.hosts);
   const pairs = results.map((r) => r.pair);
   const report: DeployReport = {
@@ -108,24 +102,17 @@ export async function deploy(model: Model, opts: DeployOptions): Promise<DeployR
   return report;
 }
 
+type Limit = ReturnType<typeof pLimit>;
+
 async function deployPair(
   model: Model,
   pair: PairModel,
   opts: DeployOptions,
+  limits: { read: Limit; change: Limit },
   emit: (e: DeployEvent) => void,
 ): Promise<{ hosts: HostReport[]; pair: PairReport }> {
-  const runs = new Map<string, PairRun>();
-  for (const name of pair.nodes) {
-    const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
-    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container, f.init);
-    const render = (f: Facts) => wantedState(opts.playbook, node, model, target(f));
-    // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
-    const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);
-    runs.set(
-      name,
-      newHostRun({ pair: pair.name, name, role: roleOf(pair, name), skeleton: wantedSkeleton(opts.playbook, node, model), render, notes }),
-    );
-  }
+  const verify = opts.verify !== false;
+  const runs = new Map(pairSpecs(model, pair, opts.playbook, verify).map((spec) => [spec.name, newHostRun(spec)]));
   const order = convergeOrder(pair);
   const runsHere = (name: string) => !opts.limit || opts.limit.includes(name);
   emit({
@@ -133,28 +120,46 @@ async function deployPair(
     pair: pair.name,
     hosts: pair.nodes,
     order: order.map((host) => ({ host, role: runs.get(host)!.report.role, runs: runsHere(host) })),
-    verify: opts.verify !== false && !opts.check,
+    verify: verify && !opts.check,
   });
 
-  const verify = opts.verify !== false;
+  // Gather and plan: every host at once (within the read width), each planned once.
   await Promise.all(
-    [...runs.values()].map(async (run) => {
-      const stdout = await learnHost(
-        run,
-        opts.connect,
-        verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : '',
-        (out) => beforeProof(splitVipProbe(out).before),
-        emit,
-      );
-      if (stdout !== null) {
-        run.probe = splitVipProbe(stdout).probe;
-        run.proof = proofOf(pair, splitVipProbe(stdout).before);
-      }
-    }),
+    [...runs.values()].map((run) =>
+      limits.read(async () => {
+        if (await learnHost(run, opts.connect, emit)) planRun(run);
+      }),
+    ),
   );
-  const failed = [...runs.values()].filter((r) => !r.report.ok).map((r) => r.target.name);
+  const failed = [...runs.values()].filter((r) => !r.report.ok).map((r) => r.spec.name);
   emit({ type: 'facts-gathered', pair: pair.name, hosts: pair.nodes, failed });
 
+  // Apply in HA order: only a pair with something to do waits for a slot.
+  const apply = () => applyPair(pair, order, runs, { ...opts, secrets: model.secrets }, runsHere, emit);
+  const pairReport = await (opts.check ||
+  !hasWork(
+    order.filter(runsHere).map((n) => runs.get(n)!),
+    verify,
+  )
+    ? apply()
+    : limits.change(apply));
+  return { hosts: pair.nodes.map((n) => runs.get(n)!.report), pair: pairReport };
+}
+
+/** A host that is down, refuses, or has a step to apply: the pair needs a slot. */
+function hasWork(runs: HostRun[], verify: boolean): boolean {
+  return runs.some((r) => !r.report.ok || r.planError !== undefined || (r.plan?.changes.length ?? 0) > 0 || (verify && proofProblem(r)));
+}
+
+async function applyPair(
+  pair: PairModel,
+  order: [string, string],
+  runs: Map<string, HostRun>,
+  opts: DeployOptions & { secrets: string[] },
+  runsHere: (name: string) => boolean,
+  emit: (e: DeployEvent) => void,
+): Promise<PairReport> {
+  const verify = opts.verify !== false;
   for (const [i, name] of order.entries()) {
     if (!runsHere(name)) continue;
     const run = runs.get(name)!;
@@ -164,33 +169,23 @@ async function deployPair(
     }
     // A first node that failed half-way may be down: the second keeps the VIP untouched.
     const first = runs.get(order[0]!)!;
-    if (i === 1 && runsHere(first.target.name) && !first.report.ok && first.report.changed > 0) {
+    if (i === 1 && runsHere(first.spec.name) && !first.report.ok && first.report.changed > 0) {
       failRun(run, {
-        message: `${name} left untouched: ${first.target.name} failed half-way through its changes, so ${name} keeps serving`,
-        hint: `fix ${first.target.name}, then deploy again`,
+        message: `${name} left untouched: ${first.spec.name} failed half-way through its changes, so ${name} keeps serving`,
+        hint: `fix ${first.spec.name}, then deploy again`,
       });
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
-    // The check as keepalived will run it, from the facts round trip: refuse before any change.
-    const refused =
-      verify && !opts.check && run.proof && pair.failover.track !== 'process'
-        ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true)
-        : null;
+    // Prove: the check as keepalived will run it, from the facts round trip, before any change.
+    const refused = !opts.check ? proofProblem(run) : null;
     if (refused) {
       run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
       failRun(run, refused);
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: `${refused.message} (fix: ${refused.hint})` });
       continue;
     }
-    await convergeHost(run, {
-      check: opts.check,
-      diff: opts.diff,
-      secrets: model.secrets,
-      emit,
-      behaviour: vrrpBehaviour,
-      ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
-    });
+    await convergeHost(run, { check: opts.check, diff: opts.diff, secrets: opts.secrets, emit });
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };
@@ -213,25 +208,7 @@ async function deployPair(
     });
   }
   if ([...runs.values()].some((r) => !r.report.ok)) pairReport.ok = false;
-  return { hosts: pair.nodes.map((n) => runs.get(n)!.report), pair: pairReport };
-}
-
-/**
- * The tracked check must pass on the node while nginx runs, run the way keepalived runs it: a
- * check that cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
- * After a package step the node is asked again (the command or nginx may just have arrived).
- */
-async function proveCheck(pair: PairModel, run: PairRun, installed: boolean): Promise<{ message: string; hint: string } | null> {
-  let proof = run.proof;
-  let nginx = Boolean(run.facts?.services.nginx?.active);
-  if (installed && run.host) {
-    const r = await run.host.exec(`${proofScript(pair)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
-    run.report.roundTrips = run.host.roundTrips;
-    proof = proofOf(pair, r.stdout);
-    nginx = /^nginx-running$/m.test(r.stdout);
-  }
-  if (!proof) return null;
-  return proofRefusal(proof, run.target.name, nginx, false);
+  return pairReport;
 }
 
 /** The user's path through each VIP, asked from this machine or the inventory's probe host. */
@@ -251,10 +228,10 @@ function judgeWithClients(
   );
 }
 
-async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions): Promise<VipVerdict[]> {
+async function verifyPair(pair: PairModel, all: HostRun[], opts: DeployOptions): Promise<VipVerdict[]> {
   const healthy = all.every((r) => r.report.ok);
   // A drained master keeps its drain through the deploy: its peer should hold the VIP.
-  const drained = new Set(all.filter((r) => r.probe?.drained).map((r) => r.target.name));
+  const drained = new Set(all.filter((r) => r.probe?.drained).map((r) => r.spec.name));
   const standIn = (master: string) => (drained.has(master) ? (pair.nodes.find((n) => n !== master && !drained.has(n)) ?? null) : master);
   const expected = (master: string) => (healthy ? standIn(master) : null);
   const nothingChanged = all.every((r) => r.report.changed === 0);
@@ -263,7 +240,7 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
   if (nothingChanged && all.every((r) => r.probe))
     return judgeWithClients(
       pair,
-      Object.fromEntries(all.map((r) => [r.target.name, r.probe!])),
+      Object.fromEntries(all.map((r) => [r.spec.name, r.probe!])),
       expected,
       await clientProbes(pair, opts.connect),
     );
@@ -273,13 +250,13 @@ async function verifyPair(pair: PairModel, all: PairRun[], opts: DeployOptions):
     const probes = Object.fromEntries(
       await Promise.all(
         all.map(async (r): Promise<[string, VipProbe | null]> => {
-          if (!r.host) return [r.target.name, null];
+          if (!r.host) return [r.spec.name, null];
           try {
             const out = await r.host.exec(vipProbeScript(pair, { upstreams: true }), { timeoutMs: 10_000 });
             r.report.roundTrips = r.host.roundTrips;
-            return [r.target.name, splitVipProbe(out.stdout).probe];
+            return [r.spec.name, splitVipProbe(out.stdout).probe];
           } catch {
-            return [r.target.name, null];
+            return [r.spec.name, null];
           }
         }),
       ),

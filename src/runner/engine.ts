@@ -1,13 +1,18 @@
-// The deploy engine: runs the steps of each host and tells what happens as typed events; the
-// report is its return value. It knows nothing of terminals: listr2, --json and tests are
-// renderers of the events (see README "How a deploy runs" for the order and failure rules).
+// The deploy engine, one host at a time: gather (facts, the check's proof and the VIP probe in
+// one round trip), plan (host-plan.ts, pure), apply the plan, confirm. It tells what happens as
+// typed events and the report is its return value; it knows nothing of terminals: listr2,
+// --json and tests are renderers of the events. deploy.ts decides the order across hosts.
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
+import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
-import { planElHost } from '../ops/plan.js';
+import { serviceActive } from '../platforms/services.js';
 import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
-import { ARCHIVE_REPO_FILE } from '../ops/el.js';
 import type { Host } from '../ssh/host.js';
-import type { VipVerdict } from './vip.js';
+import { PATHS } from '../render/index.js';
+import { compareBehaviour, describeBehaviour, modelOfText } from '../import/compare.js';
+import { readKeepalived } from '../import/read.js';
+import { planDeployHost, type HostPlan, type HostSpec, type ProofSpec } from './host-plan.js';
+import { VIP_MARK, parseVipProbe, type VipProbe, type VipVerdict } from './vip.js';
 
 export interface StepReport {
   title: string;
@@ -75,25 +80,19 @@ export type DeployEvent =
 
 export type Emit = (e: DeployEvent) => void;
 
-/** One host's part of a run: where it sits and what it should look like. */
-export interface HostTarget {
-  pair: string;
-  name: string;
-  role: string;
-  /** Packages, services and file paths (no contents): what the facts script asks about. */
-  skeleton: WantedState;
-  /** The whole wanted state, rendered once, fitted to the keepalived that is installed (and where it runs). */
-  render: (facts: Facts) => WantedState;
-  /** What the rendered config fell back to on this node (the failover profile fitted to its keepalived). */
-  notes?: (facts: Facts) => string[];
-}
-
-/** A host during a run: its report, connection and what it was last seen to be. */
+/** A host during a run: its report, connection, what it was last seen to be, and its plan. */
 export interface HostRun {
-  target: HostTarget;
+  spec: HostSpec;
   report: HostReport;
   host?: Host;
   facts?: Facts;
+  /** The tracked check as the facts round trip ran it (when the spec asks for a proof). */
+  proof?: CheckProof;
+  /** Who held the VIPs in the facts round trip (when the spec asks). */
+  probe?: VipProbe | null;
+  /** The plan from the gathered facts, or why there is none (a refusal, a setting the keepalived cannot take). */
+  plan?: HostPlan;
+  planError?: unknown;
 }
 
 export interface ConvergeOptions {
@@ -102,14 +101,15 @@ export interface ConvergeOptions {
   /** Masked in diffs (on top of each file's own secrets). */
   secrets?: string[];
   emit?: Emit;
-  /**
-   * Runs after a package step, before any file changes: a problem stops the host there (deploy
-   * proves the tracked check on the node before keepalived.conf goes live; without a package
-   * step the caller has already proved it from the facts round trip).
-   */
-  prove?: (run: HostRun, installed: boolean) => Promise<{ message: string; hint?: string } | null>;
-  /** Check mode: compares the live VRRP setup with the planned one (one line for the report), when keepalived.conf would change. */
-  behaviour?: (host: Host, changes: Change[]) => Promise<string | undefined>;
+}
+
+/** Check mode: keepalived.conf about to change, the live one (with its includes, one exec) against the new one. */
+async function vrrpBehaviour(host: Host, changes: Change[]): Promise<string | undefined> {
+  const next = changes.find((c) => c.kind === 'file' && c.file.path === PATHS.keepalived && c.contentChanged);
+  if (next?.kind !== 'file') return changes.length ? 'VRRP behaviour: same (keepalived.conf unchanged)' : undefined;
+  if (!next.before.exists) return 'VRRP behaviour: new (no keepalived.conf yet)';
+  const live = await readKeepalived(host);
+  return describeBehaviour(compareBehaviour(live, modelOfText(next.file.content)));
 }
 
 export const PROVE_STEP = 'prove the check as keepalived runs it';
@@ -133,8 +133,8 @@ export function describeChange(c: Change): string {
   }
 }
 
-export function newHostRun(target: HostTarget): HostRun {
-  return { target, report: { host: target.name, pair: target.pair, role: target.role, ok: true, changed: 0, steps: [], roundTrips: 0 } };
+export function newHostRun(spec: HostSpec): HostRun {
+  return { spec, report: { host: spec.name, pair: spec.pair, role: spec.role, ok: true, changed: 0, steps: [], roundTrips: 0 } };
 }
 
 export function failRun(run: HostRun, e: unknown): void {
@@ -144,95 +144,118 @@ export function failRun(run: HostRun, e: unknown): void {
   if (err?.hint) run.report.hint = err.hint;
 }
 
+/** Cuts one marked part off the end of a round trip's output: [what comes before, the part or null]. */
+function cut(stdout: string, mark: string): [string, string | null] {
+  const at = stdout.indexOf(`${mark}\n`);
+  return at < 0 ? [stdout, null] : [stdout.slice(0, at), stdout.slice(at)];
+}
+
+/** The inventory's check (no config given), as keepalived runs it; `journal`: with keepalived's last line on it. */
+const proofScript = (p: ProofSpec, journal: boolean) => checkProofScript(p.check, p.scriptUser, '', journal);
+
 /**
- * Connect, then the facts script and `extra` (the VIP probe) in one exec. Returns that exec's
- * whole output (`factsPart` picks the facts out of it), or null when the host failed.
+ * Gather: connect, then the facts script, the check's proof and the VIP probe (as the spec asks)
+ * in one exec. False when the host failed (its report says why).
  */
-export async function learnHost(
-  run: HostRun,
-  connect: (host: string) => Promise<Host>,
-  extra = '',
-  factsPart = (stdout: string) => stdout,
-  emit: Emit = () => {},
-): Promise<string | null> {
-  const { target } = run;
+export async function learnHost(run: HostRun, connect: (host: string) => Promise<Host>, emit: Emit = () => {}): Promise<boolean> {
+  const { spec } = run;
   try {
-    run.host = await connect(target.name);
-    emit({ type: 'host-connected', pair: target.pair, host: target.name });
-    const r = await run.host.exec(factsScript(target.skeleton) + extra);
-    run.facts = parseFacts(factsPart(r.stdout), target.skeleton);
-    return r.stdout;
+    run.host = await connect(spec.name);
+    emit({ type: 'host-connected', pair: spec.pair, host: spec.name });
+    const r = await run.host.exec(factsScript(spec.skeleton) + (spec.proof ? proofScript(spec.proof, false) : '') + (spec.vipProbe ?? ''));
+    // The parts come in that order: each is cut off the one before it.
+    const [beforeProbe, probe] = spec.vipProbe ? cut(r.stdout, VIP_MARK) : [r.stdout, null];
+    const [facts, proof] = spec.proof ? cut(beforeProbe, CHECK_MARK) : [beforeProbe, null];
+    run.facts = parseFacts(facts, spec.skeleton);
+    if (spec.vipProbe) run.probe = probe === null ? null : parseVipProbe(probe.slice(VIP_MARK.length + 1));
+    if (spec.proof && proof !== null) run.proof = parseCheckProof(spec.proof.check, proof);
+    return true;
   } catch (e) {
     failRun(run, e);
-    emit({ type: 'host-unreachable', pair: target.pair, host: target.name, error: run.report.error!, hint: run.report.hint });
-    return null;
+    emit({ type: 'host-unreachable', pair: spec.pair, host: spec.name, error: run.report.error!, hint: run.report.hint });
+    return false;
   } finally {
     run.report.roundTrips = run.host?.roundTrips ?? 0;
   }
 }
 
+/** Plan: the host's plan from its gathered facts, once (pure; a refusal is kept for its turn). */
+export function planRun(run: HostRun): void {
+  if (!run.facts) return;
+  try {
+    run.plan = planDeployHost(run.spec, run.facts);
+  } catch (e) {
+    run.planError = e;
+  }
+}
+
+/** Prove, before any change: the check as the facts round trip ran it must be able to pass (a refusal or null). */
+export function proofProblem(run: HostRun): { message: string; hint: string } | null {
+  if (!run.proof) return null;
+  return proofRefusal(run.proof, run.spec.name, Boolean(run.facts?.services.nginx?.active), true);
+}
+
 /**
- * Converges one learned host: packages first, then (when some were installed) facts again, so
- * every file is rendered once for the keepalived now on the node; then the rest of the plan,
- * stopping at the first failure; then a fresh look that it is converged and running.
+ * Prove again after a package step (the command or nginx may just have arrived): the tracked
+ * check must pass on the node while nginx runs, run the way keepalived runs it; a check that
+ * cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
+ */
+async function proveInstalled(run: HostRun, proof: ProofSpec): Promise<{ message: string; hint: string } | null> {
+  const r = await run.host!.exec(`${proofScript(proof, true)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
+  run.report.roundTrips = run.host!.roundTrips;
+  const [, part] = cut(r.stdout, CHECK_MARK);
+  if (part === null) return null;
+  return proofRefusal(parseCheckProof(proof.check, part), run.spec.name, /^nginx-running$/m.test(r.stdout), false);
+}
+
+/**
+ * Apply one gathered host's plan: the install phase first; when it changed something, facts
+ * again, the check proven again and the rest planned anew, so every file is rendered once for
+ * the keepalived now on the node; then the rest, stopping at the first failure; then confirm
+ * (a fresh look that it is converged and running). With `check`, the plan is the report.
  */
 export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Promise<HostReport> {
-  const { host, target, report } = run;
+  const { host, spec, report } = run;
   const emit = opts.emit ?? (() => {});
-  const base = { pair: target.pair, host: target.name };
+  const base = { pair: spec.pair, host: spec.name };
   if (!host || !run.facts) return report;
   try {
-    // The install phase: haops' archive repo file (end-of-life CentOS), epel-release (EL6/7) or the
-    // nginx module stream (EL8/9), then
-    // the packages, each in order; the system steps this plan also yields wait for the full plan.
-    // An EL refusal (a check SELinux makes impossible) is thrown here, before anything changes.
-    const repoFiles = target.skeleton.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
-    const installs = planHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts).filter(
-      (c) => c.kind === 'packages' || c.kind === 'file' || (c.kind === 'system' && c.area === 'repos'),
-    );
-    const install = installs[0];
+    if (!run.plan && run.planError === undefined) planRun(run);
+    if (run.planError !== undefined) throw run.planError;
+    let plan = run.plan!;
+    const installed = plan.install.length > 0 && !opts.check;
     // What the EL plan said before the install (EPEL, the module stream it installs from) stays in the report.
-    const notesBefore = planElHost({ ...target.skeleton, services: [], files: repoFiles }, run.facts)?.notes ?? [];
-    if (install && !opts.check) {
-      emit({ type: 'host-started', ...base, role: target.role, check: false, steps: installs.map(describeChange), complete: false });
-      for (const c of installs) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
-      run.facts = await gatherFacts(host, target.skeleton);
-    }
-    // Packages just arrived (nginx, the check's command): prove the check again before any file.
-    if (install && opts.prove && !opts.check) {
-      const bad = await opts.prove(run, true);
+    const notesBefore = plan.systemNotes;
+    if (installed) {
+      emit({ type: 'host-started', ...base, role: spec.role, check: false, steps: plan.install.map(describeChange), complete: false });
+      for (const c of plan.install) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
+      run.facts = await gatherFacts(host, spec.skeleton);
+      // Packages just arrived (nginx, the check's command): prove the check again before any file.
+      const bad = spec.proof ? await proveInstalled(run, spec.proof) : null;
       if (bad) {
-        report.steps.push({
-          title: PROVE_STEP,
-          kind: 'start',
-          outcome: 'failed',
-          message: bad.message,
-          ...(bad.hint ? { hint: bad.hint } : {}),
-        });
+        report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: bad.message, hint: bad.hint });
         failRun(run, bad);
         return finish(run, emit);
       }
+      plan = run.plan = planDeployHost(spec, run.facts);
     }
-    const wanted = target.render(run.facts);
-    const notes = target.notes?.(run.facts) ?? [];
-    if (notes.length) report.notes = notes;
-    const changes = planHost(wanted, run.facts);
-    // planHost passed, so the EL plan refuses nothing: keep its one-line reasons for the report.
-    const systemNotes = [...new Set([...notesBefore, ...(planElHost(wanted, run.facts)?.notes ?? [])])];
+    const { changes } = plan;
+    if (plan.notes.length) report.notes = plan.notes;
+    const systemNotes = [...new Set([...notesBefore, ...plan.systemNotes])];
     if (systemNotes.length) report.systemNotes = systemNotes;
-    if (install && !opts.check) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
+    if (installed) emit({ type: 'host-planned', ...base, steps: changes.map(describeChange) });
     else
       emit({
         type: 'host-started',
         ...base,
-        role: target.role,
+        role: spec.role,
         check: Boolean(opts.check),
         steps: changes.map(describeChange),
         complete: true,
       });
     if (opts.diff) await fetchLive(host, changes);
     if (opts.check) {
-      const vrrp = opts.behaviour && (await opts.behaviour(host, changes));
+      const vrrp = await vrrpBehaviour(host, changes);
       if (vrrp) report.vrrp = vrrp;
       for (const c of changes)
         report.steps.push({
@@ -245,9 +268,9 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
       return finish(run, emit);
     }
     for (const c of changes) if (!(await applyStep(run, c, opts, emit))) return finish(run, emit);
-    if (report.changed > 0) await confirm(run, wanted, emit);
+    if (report.changed > 0) await confirm(run, plan.wanted, emit);
   } catch (e) {
-    failRun(run, { message: `${target.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint });
+    failRun(run, { message: `${spec.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint });
   } finally {
     report.roundTrips = host.roundTrips;
   }
@@ -255,7 +278,7 @@ export async function convergeHost(run: HostRun, opts: ConvergeOptions = {}): Pr
 }
 
 function finish(run: HostRun, emit: Emit): HostReport {
-  emit({ type: 'host-finished', pair: run.target.pair, host: run.target.name, report: run.report });
+  emit({ type: 'host-finished', pair: run.spec.pair, host: run.spec.name, report: run.report });
   return run.report;
 }
 
@@ -275,8 +298,8 @@ async function fetchLive(host: Host, changes: Change[]): Promise<void> {
 
 /** Applies one change; false when it failed (the host then stops). */
 async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: Emit): Promise<boolean> {
-  const { host, facts, report, target } = run;
-  const base = { pair: target.pair, host: target.name };
+  const { host, facts, report, spec } = run;
+  const base = { pair: spec.pair, host: spec.name };
   const step: StepReport = { title: describeChange(c), kind: c.kind, outcome: 'failed' };
   if (opts.diff) {
     const diff = stepDiff(c, opts);
@@ -291,7 +314,7 @@ async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: E
     outcome = {
       ok: false,
       summary: 'failed',
-      error: { message: `${target.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint },
+      error: { message: `${spec.name}: ${(e as Error).message}`, hint: (e as { hint?: string }).hint },
     };
   } finally {
     report.roundTrips = host!.roundTrips;
@@ -314,8 +337,8 @@ async function applyStep(run: HostRun, c: Change, opts: ConvergeOptions, emit: E
 
 /** The gate before the peer is touched: this node must now be converged and running. */
 async function confirm(run: HostRun, wanted: WantedState, emit: Emit): Promise<void> {
-  const { host, target } = run;
-  emit({ type: 'step-started', pair: target.pair, host: target.name, title: CONFIRM_STEP });
+  const { host, spec } = run;
+  emit({ type: 'step-started', pair: spec.pair, host: spec.name, title: CONFIRM_STEP });
   const after = await gatherFacts(host!, wanted);
   const stopped = wanted.services.filter((s) => s.running && !after.services[s.name]?.active).map((s) => s.name);
   const left = planHost(wanted, after).filter((c) => c.kind !== 'handler');
@@ -327,13 +350,13 @@ async function confirm(run: HostRun, wanted: WantedState, emit: Emit): Promise<v
       .filter(Boolean)
       .join('; ');
     failRun(run, {
-      message: `${target.name}: not converged after apply (${why})`,
+      message: `${spec.name}: not converged after apply (${why})`,
       hint: 'look at the service logs on the node (journalctl -u NAME)',
     });
     emit({
       type: 'step-failed',
-      pair: target.pair,
-      host: target.name,
+      pair: spec.pair,
+      host: spec.name,
       step: { title: CONFIRM_STEP, kind: 'start', outcome: 'failed', message: run.report.error, hint: run.report.hint },
     });
   }

@@ -109,7 +109,7 @@ export function lockScript(token: string, staleSeconds = 60): string {
   return [
     `mkdir -p ${posixDir(LOCK)}`,
     `if mkdir ${LOCK} 2>/dev/null; then echo "${token} $(date +%s)" > ${LOCK}/owner; echo ${LOCKED_MARK}`,
-    `else set -- $(cat ${LOCK}/owner 2>/dev/null); age=$(( $(date +%s) - \${2:-0} ))`,
+    `else since=; read -r _ since 2>/dev/null < ${LOCK}/owner; age=$(( $(date +%s) - \${since:-0} ))`,
     `  if [ "$age" -gt ${staleSeconds} ]; then echo "${token} $(date +%s)" > ${LOCK}/owner; echo ${LOCKED_MARK}; else echo "held $age"; fi`,
     'fi',
     '',

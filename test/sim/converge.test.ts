@@ -18,12 +18,10 @@ async function converge(
   opts: { check?: boolean; diff?: boolean } = {},
 ): Promise<{ steps: string[]; report: HostReport; events: DeployEvent[] }> {
   const events: DeployEvent[] = [];
-  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted, render: () => wanted });
+  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted });
   await learnHost(
     run,
     async () => host,
-    '',
-    undefined,
     (e) => events.push(e),
   );
   const report = await convergeHost(run, { ...opts, emit: (e) => events.push(e) });
@@ -211,7 +209,7 @@ describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated %s
     expect(contents).toEqual({ [KEEPALIVED_PATH]: keepalivedConf(), '/etc/keepalived/absent.conf': null });
     sim.commands.length = 0;
     const { report } = await converge(host, wantedState({ keepalived: keepalivedConf(150) }), { check: true, diff: true });
-    expect(sim.commands).toHaveLength(2); // facts, then the live contents
+    expect(sim.commands).toHaveLength(3); // facts, the live contents, the live keepalived.conf with its includes (VRRP behaviour)
     expect(report.steps.map((x) => [x.title, x.outcome])).toEqual([
       [`update ${KEEPALIVED_PATH}`, 'would change'],
       ['reload keepalived', 'would change'],

@@ -35,7 +35,7 @@ function elWanted(over: Partial<ElWanted> = {}): WantedState {
 
 /** The real engine on one simulated host: learn, then converge (install phase, facts again, the rest, confirm). */
 async function converge(host: Host, wanted: WantedState, opts: { check?: boolean } = {}): Promise<{ report: HostReport; steps: string[] }> {
-  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted, render: () => wanted });
+  const run = newHostRun({ pair: 'sim', name: host.name, role: 'BACKUP', skeleton: wanted });
   await learnHost(run, async () => host);
   const report = await convergeHost(run, opts);
   return { report, steps: report.steps.map((x) => x.title) };

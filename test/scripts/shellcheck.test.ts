@@ -1,0 +1,50 @@
+// shellcheck (the Debian package; scripts/setup.sh installs it) on every shell script haops
+// renders onto a node or sends to one: the notify script of the seed inventory and variants, the
+// facts, check, status, VIP, drain, switchover and drill scripts. Errors and warnings fail;
+// shellcheck's notes and style hints do not (e.g. SC2317 on the notify script's functions that
+// are called through a variable).
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { commandScripts, notifyScripts, type NodeScript } from './node-scripts.js';
+
+/** Findings a script has on purpose, each with its reason. */
+const ON_PURPOSE: Record<string, { codes: string[]; why: string }> = {
+  // The loop naps with bash's `read -t` and EPOCHREALTIME only where $BASH_VERSION says bash runs
+  // it; dash (Debian's sh) takes the `sleep` and `date` fallbacks.
+  'drill probe loop': { codes: ['SC3045', 'SC3028'], why: 'bash-only paths behind a $BASH_VERSION test' },
+};
+
+function shellcheck(s: NodeScript): string[] {
+  const exclude = ON_PURPOSE[s.name]?.codes ?? [];
+  const r = spawnSync(
+    'shellcheck',
+    ['--shell=sh', '--severity=warning', '--format=gcc', ...(exclude.length ? [`--exclude=${exclude.join(',')}`] : []), '-'],
+    {
+      input: s.text,
+      encoding: 'utf8',
+    },
+  );
+  if (r.error)
+    throw new Error(`shellcheck could not run (${r.error.message}): install it with scripts/setup.sh (apt-get install shellcheck)`);
+  const lines = s.text.split('\n');
+  // Each finding with the script line it is about, so a failure reads without the renderer at hand.
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => {
+      const at = /^-:(\d+):/.exec(f);
+      return at ? `${f}\n    ${lines[Number(at[1]) - 1]}` : f;
+    });
+}
+
+describe('shellcheck on every node-side script', () => {
+  const scripts = [...notifyScripts(), ...commandScripts()];
+
+  it.each(scripts.map((s) => [s.name, s] as const))('%s: no error or warning', (_name, s) => {
+    expect(shellcheck(s)).toEqual([]);
+  });
+
+  it('the lint itself reports a known mistake (a test against a script with a literal -n)', () => {
+    expect(shellcheck({ name: 'known bad', text: "[ -n '/etc/x' ] && echo y\n" }).join('\n')).toMatch(/SC2157/);
+  });
+});
