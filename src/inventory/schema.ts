@@ -49,16 +49,31 @@ const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is
 const emailAddr = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
-const url = z
+export const url = z
   .string()
   .regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
 /** A yum baseurl prefix: http(s), ftp or file, no spaces or quotes; `$releasever`/`$basearch` are yum's own variables. */
-const mirrorUrl = z
+export const mirrorUrl = z
   .string()
   .regex(/^(https?|ftp):\/\/[A-Za-z0-9][A-Za-z0-9._~:\/@%+=,$-]*$|^file:\/\/\/[A-Za-z0-9._~\/@%+=,$-]*$/, {
     message: 'expected an http(s), ftp or file:/// URL without spaces, quotes, ? or #',
   })
   .refine((v) => !/\$(?!releasever\b|basearch\b)/.test(v), { message: 'the only $ yum expands here are $releasever and $basearch' });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' });
+
+/**
+ * A URL kept out of the inventory (it may carry credentials): read from an environment variable or
+ * a file at load, like password_env/password_file. Its value is checked as the inline URL would be.
+ */
+export const urlSource = z
+  .object({ url_env: envName.optional(), url_file: z.string().min(1).optional() })
+  .strict()
+  .refine((v) => (v.url_env === undefined) !== (v.url_file === undefined), {
+    message: 'give exactly one of url_env: VAR or url_file: PATH',
+    params: { fix: 'e.g. - url_env: HAOPS_WEBHOOK_URL' },
+  });
+export type UrlSource = z.infer<typeof urlSource>;
 
 /** Seconds as keepalived reads them: at most 2 decimals (10 ms steps), never an exponent. */
 const seconds = (min: number, max: number) =>
@@ -75,10 +90,7 @@ const seconds = (min: number, max: number) =>
 export const secretSource = z
   .object({
     password: z.string().optional(),
-    password_env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' })
-      .optional(),
+    password_env: envName.optional(),
     password_file: z.string().optional(),
     default: z.string().optional(),
   })
@@ -169,10 +181,13 @@ export const notifySchema = z
       })
       .strict()
       .optional(),
-    webhooks: z.array(url).default([]),
+    /** Each a URL, or { url_env: VAR } / { url_file: PATH } to keep its credentials out of the inventory. */
+    webhooks: z.array(z.union([url, urlSource])).default([]),
     sms: z
       .object({
         url: url.optional(),
+        url_env: envName.optional(),
+        url_file: z.string().min(1).optional(),
         command: nodePath('command', '/usr/local/bin/send-sms').optional(),
         to: z.array(z.string().regex(/^\+?[0-9]{5,15}$/, { message: 'expected a phone number like +8613800000000' })).default([]),
         template: z
@@ -320,9 +335,9 @@ export const inventorySchema = z
     el_archive: z
       .object({
         /** Release directory of a CentOS archive: haops adds /os|updates|extras/$basearch/. */
-        centos: mirrorUrl,
+        centos: z.union([mirrorUrl, urlSource]),
         /** Release directory of an EPEL archive: haops adds /$basearch/. */
-        epel: mirrorUrl.optional(),
+        epel: z.union([mirrorUrl, urlSource]).optional(),
       })
       .strict()
       .optional(),
@@ -357,7 +372,13 @@ export type HostSpec = z.infer<typeof hostSchema>;
 export type PairSpec = z.infer<typeof pairSchema>;
 export type InstanceSpec = z.infer<typeof instanceSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;
-export type NotifySpec = z.infer<typeof notifySchema>;
+/** notify: as written (a webhook may be a url_env/url_file reference). */
+export type NotifyInput = z.infer<typeof notifySchema>;
+/** notify: with every URL resolved (what the model and the renderers see). */
+export type NotifySpec = Omit<NotifyInput, 'webhooks' | 'sms'> & {
+  webhooks: string[];
+  sms?: Omit<NonNullable<NotifyInput['sms']>, 'url_env' | 'url_file'>;
+};
 export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;
 export type ProbeSpec = z.infer<typeof probeSchema>;
