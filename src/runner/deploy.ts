@@ -25,6 +25,7 @@ import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdic
 import { serviceActive } from '../platforms/services.js';
 import { askClients, type ClientView } from './client-probe.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
+import { checkProgram, OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOwnership } from '../facts/ownership.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -50,6 +51,8 @@ export interface DeployOptions {
 
 interface PairRun extends HostRun {
   probe?: VipProbe | null;
+  /** Set when a non-root user could replace the notify script, its log or the check (refused before any change). */
+  unsafe?: { message: string; hint: string } | null;
   /** The inventory's check, run on the node as keepalived will run it (facts round trip). */
   proof?: CheckProof;
 }
@@ -60,11 +63,16 @@ const proofOf = (pair: PairModel, stdout: string) => {
   const at = stdout.indexOf(`${CHECK_MARK}\n`);
   return at < 0 ? undefined : parseCheckProof(pair.spec.check, stdout.slice(at));
 };
-/** Facts, then the proof, then the VIP probe: each part cut off the one before it. */
+/** Facts, then ownership, then the proof, then the VIP probe: each part cut off the one before it. */
 const beforeProof = (stdout: string) => {
+  const own = stdout.indexOf(`${OWN_MARK}\n`);
   const at = stdout.indexOf(`${CHECK_MARK}\n`);
-  return at < 0 ? stdout : stdout.slice(0, at);
+  const cut = [own, at].filter((i) => i >= 0);
+  return cut.length ? stdout.slice(0, Math.min(...cut)) : stdout;
 };
+/** What keepalived runs as root on this node, and what the notify script writes. */
+const trustedPaths = (pair: PairModel) =>
+  [pair.spec.notify.script, pair.spec.notify.log, checkProgram(pair.spec.check.script)].filter((p): p is string => p !== null);
 
 /** The node that converges first: the BACKUP of the pair's first instance. */
 export function convergeOrder(pair: PairModel): [string, string] {
@@ -130,11 +138,12 @@ async function deployPair(
       const stdout = await learnHost(
         run,
         opts.connect,
-        verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : '',
+        ownershipScript(trustedPaths(pair)) + (verify ? proofScript(pair) + vipProbeScript(pair, { upstreams: true }) : ''),
         (out) => beforeProof(splitVipProbe(out).before),
         emit,
       );
       if (stdout !== null) {
+        run.unsafe = ownershipRefusal(run.target.name, ownershipProblems(trustedPaths(pair), parseOwnership(stdout)));
         run.probe = splitVipProbe(stdout).probe;
         run.proof = proofOf(pair, splitVipProbe(stdout).before);
       }
@@ -160,11 +169,13 @@ async function deployPair(
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
-    // The check as keepalived will run it, from the facts round trip: refuse before any change.
+    // Files a non-root user could replace, then the check as keepalived will run it, from the
+    // facts round trip: refuse before any change.
     const refused =
-      verify && !opts.check && run.proof && pair.failover.track !== 'process'
+      run.unsafe ??
+      (verify && !opts.check && run.proof && pair.failover.track !== 'process'
         ? proofRefusal(run.proof, name, Boolean(run.facts?.services.nginx?.active), true)
-        : null;
+        : null);
     if (refused) {
       run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
       failRun(run, refused);
