@@ -23,6 +23,12 @@ interface Stage {
   proc: ChildProcess;
 }
 
+/** Dated a minute ahead: newer than any signal, so freshness cannot be why a file is refused. */
+const fresh = (path: string) => {
+  const ahead = new Date(Date.now() + 60_000);
+  utimesSync(path, ahead, ahead);
+};
+
 const stages: Stage[] = [];
 afterEach(() => {
   for (const s of stages.splice(0)) {
@@ -73,6 +79,7 @@ describe.skipIf(!asRoot)('keepalived state dump (a stand-in keepalived process, 
     mkdirSync(join(s.dir, 'private', 'tmp'), { recursive: true });
     writeFileSync(s.privateDump, dump('MASTER', 254));
     chownSync(s.privateDump, NOBODY, NOBODY);
+    fresh(s.privateDump); // only its owner gives it away
     const r = read(s);
     expect(r.state).toBeNull();
     expect(r.priority).toBeNull();
@@ -110,6 +117,7 @@ describe.skipIf(!asRoot)('keepalived state dump (a stand-in keepalived process, 
     const target = join(s.dir, 'root-file');
     writeFileSync(target, dump('MASTER', 254));
     spawnSync('ln', [target, s.privateDump]);
+    fresh(target); // only its link count gives it away
     const r = read(s);
     expect(r.state).toBeNull();
     expect(r.skipped.join('\n')).toMatch(/2 links/);
