@@ -7,12 +7,14 @@ import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 import { onePair } from './limit.js';
 import { writeFileSync } from 'node:fs';
+import { maskText } from '../core/mask.js';
 import { renderDrillHtml } from '../drill/report-html.js';
 
 /** The page is written even for a failed or refused drill: that is when it is looked at. */
-export function writeReport(file: string, html: string, err: (s: string) => void): void {
+export function writeReport(file: string, html: string, err: (s: string) => void, secrets: string[] = []): void {
   try {
-    writeFileSync(file, html);
+    // A file, not the terminal: the masking of stdout does not reach it.
+    writeFileSync(file, maskText(html, secrets));
     err(`report: ${file}`);
   } catch (e) {
     throw new UsageError(
@@ -81,7 +83,7 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
         { pair, instance, node: flags.node, fault, rounds, maxFailover, probeMs, nodes, log, started: (d) => (drill = d) },
         connect,
       );
-      if (flags.report) writeReport(flags.report, renderDrillHtml(report, pair.nodes), err);
+      if (flags.report) writeReport(flags.report, renderDrillHtml(report, pair.nodes), err, model.secrets);
       out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
       return report.ok ? 0 : 1;
     } finally {

@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { Model } from '../model/derive.js';
 import { fleetStatus, formatStatus, type PairStatus } from '../status/status.js';
 import { statusToProm, writePromFile } from '../status/prom.js';
+import { maskText } from '../core/mask.js';
 import { statusChanges } from '../status/watch.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
@@ -45,7 +46,7 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
       const ok = pairs.every((p) => p.ok);
       if (prom) {
         try {
-          writePromFile(prom, statusToProm(pairs, promContext(model, at)));
+          writePromFile(prom, maskText(statusToProm(pairs, promContext(model, at)), model.secrets));
         } catch (e) {
           throw new UsageError(
             `--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,

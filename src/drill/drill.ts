@@ -328,7 +328,7 @@ export class Drill {
     const macs = await this.macs(iface);
     this.events = [];
     await this.watch(vips);
-    const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes) : null;
+    const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes, this.hosts) : null;
     const probes = await this.startProbes(vips, port);
     const startedAt = Date.now();
     const neighs = vips.map((vip) => NeighbourWatch.start(vip));
@@ -471,6 +471,8 @@ export class Drill {
     if (notify?.watching) {
       await sleep(1500); // the last transition's mail and webhook are still on their way
       timeline = notify.timeline(moves, t0 - 1000, Date.now());
+      const refused = notify.refused;
+      if (refused.length > 0) timeline.refused = refused;
       for (const node of timeline.nodes)
         if (node.silent.length) problems.push(`${node.host} sent nothing on ${node.silent.join(', ')} during the drill`);
     }

@@ -16,6 +16,31 @@ export function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/**
+ * Every way `name` may reach a machine, lowercased: the name, and when it is an inventory host
+ * (matched without case, as SSH matches Host names) that host's name, address and LAN ip.
+ */
+export function hostForms(inv: Pick<Inventory, 'hosts'>, name: string): Set<string> {
+  const forms = new Set([name.toLowerCase()]);
+  const lower = name.toLowerCase();
+  for (const [hname, h] of Object.entries(inv.hosts)) {
+    const ip = hostIp(h);
+    if (hname.toLowerCase() === lower || h.address.toLowerCase() === lower || ip === name) {
+      forms.add(hname.toLowerCase());
+      forms.add(h.address.toLowerCase());
+      if (ip) forms.add(ip);
+    }
+  }
+  return forms;
+}
+
+/** Whether two names may be the same machine, by what they resolve to in the inventory. */
+export function sameMachine(inv: Pick<Inventory, 'hosts'>, a: string, b: string): boolean {
+  const fa = hostForms(inv, a);
+  for (const f of hostForms(inv, b)) if (fa.has(f)) return true;
+  return false;
+}
+
 export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[] {
   const issues: InventoryIssue[] = [];
   const add = (path: PathKey[], message: string, fix?: string) => issues.push(issueAt(locate, path, message, fix));
@@ -79,11 +104,13 @@ function checkProbes(inv: Inventory, add: Add): void {
       );
       continue;
     }
-    const probed = pairs.filter(([, p]) => p.nodes.includes(from));
+    // By what the names reach, not how they are spelled: a node's address, another case of its
+    // name, or another inventory entry for the same address is that node.
+    const probed = pairs.filter(([, p]) => p.nodes.some((n) => sameMachine(inv, from, n)));
     if (probed.length)
       add(
         path,
-        `${from} is a node of pair ${probed.map(([n]) => n).join(', ')}: while it holds the VIP a request from it never leaves the node, so it cannot probe as a client does`,
+        `${from} is a node of pair ${probed.map(([n]) => n).join(', ')}${probed.some(([, p]) => p.nodes.includes(from)) ? '' : ` (${from} reaches ${probed.flatMap(([, p]) => p.nodes.filter((n) => sameMachine(inv, from, n))).join(', ')})`}: while it holds the VIP a request from it never leaves the node, so it cannot probe as a client does`,
         "name a host on the clients' LAN that is not in this pair (another pair's node, a bastion), or local",
       );
   }

@@ -15,6 +15,7 @@ import {
   secretSource,
   sshDefaults,
   upstreamSchema,
+  urlSource,
 } from './schema.js';
 
 const keys = (shape: object) => Object.keys(shape);
@@ -32,6 +33,10 @@ const BY_PATTERN: Record<string, string[]> = {
   'pairs.*.notify': keys(notifySchema.shape),
   'pairs.*.notify.email': keys(notifySchema.shape.email.unwrap().shape),
   'pairs.*.notify.sms': keys(notifySchema.shape.sms.unwrap().shape),
+  'pairs.*.notify.webhooks.*': keys(urlSource.innerType().shape),
+  el_archive: ['centos', 'epel'],
+  'el_archive.centos': keys(urlSource.innerType().shape),
+  'el_archive.epel': keys(urlSource.innerType().shape),
   'pairs.*.nginx': keys(nginxSchema.shape),
   'pairs.*.nginx.upstreams.*': keys(upstreamSchema.shape),
   probe: keys(probeSchema.shape),

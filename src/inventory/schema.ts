@@ -49,16 +49,34 @@ const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is
 const emailAddr = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9][A-Za-z0-9.-]*$/, { message: 'expected an e-mail address like ops@example.com' });
-const url = z
+export const url = z
   .string()
   .regex(/^https?:\/\/[A-Za-z0-9][A-Za-z0-9._~:\/?#\[\]@!$&()*+,;=%-]*$/, { message: 'expected an http(s) URL without spaces or quotes' });
 /** A yum baseurl prefix: http(s), ftp or file, no spaces or quotes; `$releasever`/`$basearch` are yum's own variables. */
-const mirrorUrl = z
+export const mirrorUrl = z
   .string()
   .regex(/^(https?|ftp):\/\/[A-Za-z0-9][A-Za-z0-9._~:\/@%+=,$-]*$|^file:\/\/\/[A-Za-z0-9._~\/@%+=,$-]*$/, {
     message: 'expected an http(s), ftp or file:/// URL without spaces, quotes, ? or #',
   })
   .refine((v) => !/\$(?!releasever\b|basearch\b)/.test(v), { message: 'the only $ yum expands here are $releasever and $basearch' });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' });
+
+/**
+ * A URL kept out of the inventory (it may carry credentials): read from an environment variable or
+ * a file at load, like password_env/password_file. Its value is checked as the inline URL would be.
+ */
+export const urlSource = z
+  .object({
+    url_env: envName.optional().describe('The environment variable that holds the URL. e.g. HAOPS_WEBHOOK_URL'),
+    url_file: z.string().min(1).optional().describe('A file on this machine holding the URL (first line). e.g. ~/.haops/webhook-url'),
+  })
+  .strict()
+  .refine((v) => (v.url_env === undefined) !== (v.url_file === undefined), {
+    message: 'give exactly one of url_env: VAR or url_file: PATH',
+    params: { fix: 'e.g. - url_env: HAOPS_WEBHOOK_URL' },
+  });
+export type UrlSource = z.infer<typeof urlSource>;
 
 /** Seconds as keepalived reads them: at most 2 decimals (10 ms steps), never an exponent. */
 const seconds = (min: number, max: number) =>
@@ -75,11 +93,7 @@ const seconds = (min: number, max: number) =>
 export const secretSource = z
   .object({
     password: z.string().optional().describe('The secret written inline (avoid: prefer password_env). e.g. s3cret'),
-    password_env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'expected an environment variable name' })
-      .optional()
-      .describe('Name of the environment variable that holds the secret. e.g. HAOPS_SUDO_PASSWORD'),
+    password_env: envName.optional().describe('Name of the environment variable that holds the secret. e.g. HAOPS_SUDO_PASSWORD'),
     password_file: z.string().optional().describe('A file on this machine holding the secret (first line). e.g. ~/.haops/sudo-password'),
     default: z
       .string()
@@ -231,10 +245,13 @@ export const notifySchema = z
       .describe(
         'Mail on every state change, sent by keepalived itself (global_defs). e.g. { to: [ops@example.com], from: keepalived@example.com }',
       ),
+    /** Each a URL, or { url_env: VAR } / { url_file: PATH } to keep its credentials out of the inventory. */
     webhooks: z
-      .array(url)
+      .array(z.union([url, urlSource]))
       .default([])
-      .describe('URLs the notify script POSTs each state change to (JSON). e.g. [https://hooks.example.com/ha]'),
+      .describe(
+        'URLs the notify script POSTs each state change to (JSON); each a URL, or { url_env: VAR } / { url_file: PATH } when it carries credentials. e.g. [https://hooks.example.com/ha]',
+      ),
     /**
      * Your own scripts, kept working (haops import writes them from notify_* lines it cannot replace):
      * haops' notify script runs each, detached, on that state change (`on: master|backup|fault|stop`,
@@ -272,6 +289,8 @@ export const notifySchema = z
     sms: z
       .object({
         url: url.optional().describe('An SMS gateway URL the notify script POSTs to. e.g. https://sms.example.com/send'),
+        url_env: envName.optional().describe('Or the environment variable holding that URL (it may carry an api_key). e.g. HAOPS_SMS_URL'),
+        url_file: z.string().min(1).optional().describe('Or a file on this machine holding that URL (first line). e.g. ~/.haops/sms-url'),
         command: nodePath('command', '/usr/local/bin/send-sms')
           .optional()
           .describe('Or a command on the node, run with each number and the text. e.g. /usr/local/bin/send-sms'),
@@ -521,11 +540,14 @@ export const inventorySchema = z
     el_archive: z
       .object({
         /** Release directory of a CentOS archive: haops adds /os|updates|extras/$basearch/. */
-        centos: mirrorUrl.describe(
-          'Release directory of a CentOS archive; haops adds /os|updates|extras/$basearch/. e.g. https://vault.centos.org/7.9.2009',
-        ),
+        centos: z
+          .union([mirrorUrl, urlSource])
+          .describe(
+            'Release directory of a CentOS archive; haops adds /os|updates|extras/$basearch/. e.g. https://vault.centos.org/7.9.2009',
+          ),
         /** Release directory of an EPEL archive: haops adds /$basearch/. */
-        epel: mirrorUrl
+        epel: z
+          .union([mirrorUrl, urlSource])
           .optional()
           .describe(
             'Release directory of an EPEL archive; haops adds /$basearch/. e.g. https://archives.fedoraproject.org/pub/archive/epel/7',
@@ -570,7 +592,13 @@ export type HostSpec = z.infer<typeof hostSchema>;
 export type PairSpec = z.infer<typeof pairSchema>;
 export type InstanceSpec = z.infer<typeof instanceSchema>;
 export type CheckSpec = z.infer<typeof checkSchema>;
-export type NotifySpec = z.infer<typeof notifySchema>;
+/** notify: as written (a webhook may be a url_env/url_file reference). */
+export type NotifyInput = z.infer<typeof notifySchema>;
+/** notify: with every URL resolved (what the model and the renderers see). */
+export type NotifySpec = Omit<NotifyInput, 'webhooks' | 'sms'> & {
+  webhooks: string[];
+  sms?: Omit<NonNullable<NotifyInput['sms']>, 'url_env' | 'url_file'>;
+};
 export type FailoverSpec = z.infer<typeof failoverObject>;
 export type SecretSource = z.infer<typeof secretSource>;
 export type ProbeSpec = z.infer<typeof probeSchema>;

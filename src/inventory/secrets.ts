@@ -1,11 +1,14 @@
-// Secrets (VRRP and sudo passwords) come from the inventory, an environment variable or a file.
-// Resolved once, at load, into values the model carries; every value is collected for masking.
-// An error never shows a secret, nor a value that may be one typed into the wrong field.
+// Secrets (VRRP and sudo passwords, credentials inside URLs) come from the inventory, an
+// environment variable or a file. Resolved once, at load, into values the model carries; every
+// value is collected for masking. An error never shows a secret, nor a value that may be one typed
+// into the wrong field.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { ZodTypeAny } from 'zod';
+import { MIN_URL_CREDENTIAL, urlCredentials } from '../core/url-credentials.js';
 import { formatPath, type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import { sudoPasswordProblem, vrrpPasswordProblem } from './rules.js';
-import type { Inventory, SecretSource } from './schema.js';
+import { type Inventory, mirrorUrl, type SecretSource, url as httpUrl, type UrlSource } from './schema.js';
 
 export type SecretOrigin = 'inline' | 'env' | 'file' | 'default';
 
@@ -19,7 +22,9 @@ export type SecretResult = ({ ok: true } & ResolvedSecret) | { ok: false; messag
 export interface Secrets {
   /** By the field path of the secret's mapping, e.g. `pairs.lab.instances[0].authentication`, `hosts.h1.sudo`, `ssh.sudo`. */
   byPath: Map<string, ResolvedSecret>;
-  /** Every resolved value, for masking output. */
+  /** Every URL that may carry credentials, resolved (inline, url_env or url_file), by field path, e.g. `pairs.lab.notify.webhooks[0]`. */
+  urls: Map<string, string>;
+  /** Every resolved value (passwords, and the credentials inside URLs), for masking output. */
   values: string[];
 }
 
@@ -113,6 +118,107 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
       }
     });
   }
-  const values = [...new Set([...byPath.values()].map((s) => s.value).filter((v) => v.length > 0))];
-  return { secrets: { byPath, values }, issues, warnings };
+  const urls = resolveUrls(inv, locate, env, issues);
+  const credentials = [...urls.values()].flatMap(urlCredentials);
+  const values = [
+    ...new Set(
+      [...byPath.values()]
+        .map((s) => s.value)
+        .concat(credentials)
+        .filter((v) => v.length > 0),
+    ),
+  ];
+  return { secrets: { byPath, urls, values }, issues, warnings };
+}
+
+/** A URL given inline, or by url_env/url_file: its value, or what is wrong (never quoting the value). */
+function readUrl(
+  ref: string | UrlSource,
+  inventoryFile: string,
+  env: NodeJS.ProcessEnv,
+): { ok: true; value: string; field: string } | { ok: false; field: string; message: string; fix: string } {
+  if (typeof ref === 'string') return { ok: true, value: ref, field: '' };
+  if (ref.url_env) {
+    const v = env[ref.url_env];
+    if (v !== undefined && v !== '') return { ok: true, value: v.trim(), field: 'url_env' };
+    return {
+      ok: false,
+      field: 'url_env',
+      message: `environment variable ${ref.url_env} is not set`,
+      fix: `export ${ref.url_env}=https://... before running haops, or use url_file:`,
+    };
+  }
+  const path = resolve(dirname(inventoryFile), (ref.url_file ?? '').replace(/^~(?=\/)/, env.HOME ?? '~'));
+  try {
+    return { ok: true, value: readFileSync(path, 'utf8').trim(), field: 'url_file' };
+  } catch (err) {
+    return {
+      ok: false,
+      field: 'url_file',
+      message: `cannot read the file url_file names (${(err as NodeJS.ErrnoException).code ?? 'error'}; the path is not shown, in case it is a URL)`,
+      fix: 'point url_file at a readable file (mode 0600) holding the URL on one line',
+    };
+  }
+}
+
+/** Resolves every URL that may hold credentials and checks each as its inline form would be. */
+function resolveUrls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, issues: InventoryIssue[]): Map<string, string> {
+  const urls = new Map<string, string>();
+  /** `path`: where the URL is stored (and an inline one reported); `refAt`: the mapping holding url_env/url_file. */
+  const one = (path: PathKey[], ref: string | UrlSource, schema: ZodTypeAny, what: string, refAt: PathKey[] = path) => {
+    const r = readUrl(ref, locate.file, env);
+    const at = r.field ? [...refAt, r.field] : path;
+    if (!r.ok) {
+      issues.push(issueAt(locate, at, `${what}: ${r.message}`, r.fix));
+      return;
+    }
+    if (r.field && !schema.safeParse(r.value).success) {
+      issues.push(
+        issueAt(
+          locate,
+          at,
+          `${what}: the URL ${r.field} gives is not one haops accepts here (it is not shown: it may hold credentials)`,
+          'write it as the inline field would take it: scheme://[user:token@]host[:port]/path, no spaces or quotes',
+        ),
+      );
+      return;
+    }
+    const short = urlCredentials(r.value).some((c) => c.length < MIN_URL_CREDENTIAL);
+    if (short) {
+      issues.push(
+        issueAt(
+          locate,
+          at,
+          `${what}: a credential in this URL is shorter than ${MIN_URL_CREDENTIAL} characters, too short to mask in output without masking other text`,
+          'use a longer token or password',
+        ),
+      );
+      return;
+    }
+    urls.set(formatPath(path), r.value);
+  };
+  for (const [name, pair] of Object.entries(inv.pairs)) {
+    pair.notify.webhooks.forEach((w, i) => {
+      one(['pairs', name, 'notify', 'webhooks', i], w, httpUrl, 'webhook URL');
+    });
+    const sms = pair.notify.sms;
+    if (sms) {
+      const given = [sms.url !== undefined, sms.url_env !== undefined, sms.url_file !== undefined].filter(Boolean).length;
+      if (given > 1)
+        issues.push(
+          issueAt(locate, ['pairs', name, 'notify', 'sms'], 'sms: give the gateway URL once', 'keep one of url:, url_env:, url_file:'),
+        );
+      else if (sms.url !== undefined) one(['pairs', name, 'notify', 'sms', 'url'], sms.url, httpUrl, 'SMS gateway URL');
+      else if (sms.url_env !== undefined || sms.url_file !== undefined) {
+        const ref: UrlSource = sms.url_env !== undefined ? { url_env: sms.url_env } : { url_file: sms.url_file };
+        // Stored under sms.url (where the model reads it), reported at sms.url_env / sms.url_file.
+        one(['pairs', name, 'notify', 'sms', 'url'], ref, httpUrl, 'SMS gateway URL', ['pairs', name, 'notify', 'sms']);
+      }
+    }
+  }
+  if (inv.el_archive) {
+    one(['el_archive', 'centos'], inv.el_archive.centos, mirrorUrl, 'el_archive.centos');
+    if (inv.el_archive.epel !== undefined) one(['el_archive', 'epel'], inv.el_archive.epel, mirrorUrl, 'el_archive.epel');
+  }
+  return urls;
 }

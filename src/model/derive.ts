@@ -4,7 +4,7 @@
 import { addressOf } from '../core/ipv4.js';
 import { hostIp, own, probeFromOf } from '../inventory/checks.js';
 import type { LoadedInventory } from '../inventory/load.js';
-import type { CheckSpec, HostSpec, InstanceSpec, NotifySpec, PairSpec } from '../inventory/schema.js';
+import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
@@ -122,6 +122,21 @@ export interface Model {
 
 export const vipAddress = addressOf;
 
+/** notify: with every webhook and SMS URL as resolved at load (inline, url_env or url_file). */
+function resolvedNotify(n: NotifyInput, pairName: string, urlAt: (path: string) => string | undefined): NotifySpec {
+  const { webhooks, sms, ...rest } = n;
+  const out: NotifySpec = {
+    ...rest,
+    webhooks: webhooks.map((w, i) => (typeof w === 'string' ? w : (urlAt(`pairs.${pairName}.notify.webhooks[${i}]`) ?? ''))),
+  };
+  if (sms) {
+    const { url_env: _e, url_file: _f, url: _u, ...smsRest } = sms;
+    const url = urlAt(`pairs.${pairName}.notify.sms.url`);
+    out.sms = { ...smsRest, ...(url !== undefined ? { url } : {}) };
+  }
+  return out;
+}
+
 /**
  * Priorities as written, or derived. The fast profile derives 254/253: the BACKUP's skew
  * ((256 − priority)/256 of an advert) is then a few milliseconds.
@@ -142,6 +157,7 @@ export function instancePriorities(
 export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'>): Model {
   const inv = loaded.inventory;
   const secretAt = (path: string) => loaded.secrets.byPath.get(path)?.value;
+  const urlAt = (path: string) => loaded.secrets.urls.get(path);
   const ipOf = (name: string) => hostIp(own(inv.hosts, name)!)!;
   const pairs: PairModel[] = [];
   const nodes: NodeModel[] = [];
@@ -186,7 +202,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         peer,
         check: spec.check,
         failover,
-        notify: spec.notify,
+        notify: resolvedNotify(spec.notify, pairName, urlAt),
         nginx: spec.nginx,
         scriptUser: spec.script_user,
         instances: instances.map((pi, idx) => {
@@ -226,7 +242,14 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     hosts: inv.hosts,
     sudo,
     secrets: loaded.secrets.values,
-    ...(inv.el_archive ? { elArchive: inv.el_archive } : {}),
+    ...(inv.el_archive
+      ? {
+          elArchive: {
+            centos: urlAt('el_archive.centos') ?? '',
+            ...(inv.el_archive.epel !== undefined ? { epel: urlAt('el_archive.epel') ?? '' } : {}),
+          },
+        }
+      : {}),
     ...(inv.el_nginx_stream ? { elNginxStream: inv.el_nginx_stream } : {}),
   };
 }

@@ -29,13 +29,19 @@ function expand(path: string | undefined, base: string): string | undefined {
  * name that is no inventory host (a probe host given as an SSH destination) takes the defaults
  * and ~/.ssh/config, like a jump host; the default jump host itself is dialled directly.
  */
-export function sshTarget(inv: Inventory, file: string, name: string, sudo?: SudoModel): SshTarget {
+export function sshTarget(inv: Inventory, file: string, name: string, sudo?: SudoModel, seen: string[] = []): SshTarget {
   const d = inv.ssh;
   const base = dirname(resolve(file));
   const listed = own(inv.hosts, name);
   const h = listed ?? { address: name };
-  const jump = listed?.jump ?? (d.jump === name ? undefined : d.jump);
+  const jump = listed?.jump ?? (d.jump === name || seen.length > 0 ? undefined : d.jump);
+  // A jump host that is an inventory host (SSH matches host names without case) is dialled as
+  // the inventory says: its address, user, port and key. A loop is left to the hop limit.
+  const jumpName = jump ? inventoryHostNamed(inv, jump) : undefined;
+  const jumpTarget =
+    jumpName && !seen.includes(jumpName) && jumpName !== name ? sshTarget(inv, file, jumpName, undefined, [...seen, name]) : undefined;
   return {
+    ...(jumpTarget ? { jumpTarget } : {}),
     name,
     address: h.address,
     user: h.user ?? d.user,
@@ -47,6 +53,13 @@ export function sshTarget(inv: Inventory, file: string, name: string, sudo?: Sud
     // source (inline, env, file, default) was resolved once when the inventory was loaded.
     sudo: sudo && { prompt: sudo.prompt, password: sudo.password },
   };
+}
+
+/** The inventory host a name means, matched as OpenSSH matches Host names (case-insensitively). */
+export function inventoryHostNamed(inv: Pick<Inventory, 'hosts'>, name: string): string | undefined {
+  if (own(inv.hosts, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(inv.hosts).find((h) => h.toLowerCase() === lower);
 }
 
 /** One connection per host for the whole run, opened on first use. */

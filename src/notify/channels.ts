@@ -2,16 +2,17 @@
 // endpoint is one of its own addresses, so haops can listen there). Pure.
 import type { NodeModel } from '../model/derive.js';
 import { smtpEndpoint } from '../render/notify.js';
+import { maskRequestPath, maskUrl } from '../core/url-credentials.js';
 import type { ChannelName, Endpoint } from './collector.js';
 
 export interface Watchable {
   channel: Exclude<ChannelName, 'log'>;
-  /** The URL or SMTP address, as configured. */
+  /** The URL (credentials masked) or SMTP address. */
   target: string;
   /** Where haops must listen to see it, when the address is this machine's. */
   listen: Endpoint | null;
   kind: 'http' | 'smtp';
-  /** For HTTP: the path (and query) the node posts to. */
+  /** For HTTP: the path (and query, credentials masked, as the collector records it) the node posts to. */
   path?: string;
 }
 
@@ -28,14 +29,14 @@ function httpTarget(channel: 'webhook' | 'sms', url: string, local: readonly str
   let path: string | undefined;
   try {
     const u = new URL(url);
-    path = `${u.pathname}${u.search}`;
+    path = maskRequestPath(`${u.pathname}${u.search}`);
     const host = u.hostname.replace(/^\[|\]$/g, '');
     // haops listens for plain HTTP only: an https endpoint is never watched from here.
     if (u.protocol === 'http:' && isLocalAddress(host, local)) listen = { host, port: u.port ? Number(u.port) : 80 };
   } catch {
     // the schema has checked the URL's shape already; an unparsable one is simply not watched
   }
-  return { channel, target: url, listen, kind: 'http', path };
+  return { channel, target: maskUrl(url), listen, kind: 'http', path };
 }
 
 /**

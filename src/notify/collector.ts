@@ -1,7 +1,11 @@
 // Listens where the nodes send their notifications (a webhook/SMS-gateway HTTP endpoint and an
 // SMTP relay), so `notify-test` and drills can see what arrived and when. Binds one address only.
+// What it counts is evidence: with `allowFrom` and `token`, only the run's nodes, carrying the
+// run's token, are counted; everything it keeps is escaped (no terminal control sequences).
+import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { maskRequestPath } from '../core/url-credentials.js';
 
 export type ChannelName = 'log' | 'webhook' | 'email' | 'sms';
 
@@ -52,9 +56,33 @@ export interface Endpoint {
   port: number;
 }
 
+/** A notification refused: from an address that is not one of the run's nodes, or without the run's token. */
+export interface RefusedSender {
+  at: number;
+  /** The sender's address (escaped). */
+  from: string;
+  channel: 'http' | 'smtp';
+  reason: 'not a node of this run' | 'no or wrong token';
+}
+
+export interface CollectorOptions {
+  webhook?: Endpoint;
+  smtp?: Endpoint;
+  /** Only these sender addresses are heard (others: HTTP 403, SMTP 554). Unset: any sender. */
+  allowFrom?: readonly string[];
+  /**
+   * The run's token: a webhook/SMS POST must carry it in X-Haops-Token, a mail from the haops
+   * script as that header. keepalived's own smtp_alert mail cannot carry it: it is heard by sender
+   * address alone. Unset: no token asked.
+   */
+  token?: string;
+}
+
 export interface Collector {
   /** Everything received so far, in arrival order. */
   readonly events: NotificationEvent[];
+  /** Everything refused so far (neither counted nor shown beyond the sender's address). */
+  readonly refused: RefusedSender[];
   /** The first event (already received or arriving within timeoutMs) that matches; null on timeout. */
   waitFor(pred: (e: NotificationEvent) => boolean, timeoutMs: number): Promise<NotificationEvent | null>;
   stop(): Promise<void>;
@@ -77,7 +105,33 @@ export class CollectorError extends Error {
 
 const MAX_BODY = 256 * 1024;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+/**
+ * Text from the network as it may be printed: every control character (C0, DEL, C1, line and
+ * paragraph separators, bidi overrides, lone surrogates) as a visible \\uXXXX escape.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu, (c) =>
+    c.length === 2 ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** One printable line: newlines and tabs escaped too. */
+const oneLine = (text: string): string => escapeControl(text).replace(/[\n\t]/g, (c) => (c === '\n' ? '\\n' : '\\t'));
+
+/** The sender's address, IPv4-mapped IPv6 written as IPv4. */
+export function senderAddress(remote: string | undefined): string {
+  return (remote ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+}
+
+function sameToken(given: string | undefined, want: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? oneLine(v) : typeof v === 'number' ? String(v) : undefined;
 const num = (v: unknown): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN;
   return Number.isFinite(n) ? n : undefined;
@@ -105,7 +159,7 @@ export function parseWebhookBody(raw: string, path: string, receivedAt: number):
     time: str(o.time),
     test: o.test === true || o.test === 'true' || undefined,
     testId: str(o.test_id),
-    raw,
+    raw: escapeControl(raw),
   };
 }
 
@@ -119,7 +173,16 @@ export function parseSmsBody(raw: string, path: string, receivedAt: number): Sms
   const text = form.get('text');
   if (to === null || text === null) return null;
   const testId = TEST_TAG.exec(text)?.[1];
-  return { channel: 'sms', receivedAt, path, to, text, raw, test: testId ? true : undefined, testId };
+  return {
+    channel: 'sms',
+    receivedAt,
+    path,
+    to: oneLine(to),
+    text: oneLine(text),
+    raw: escapeControl(raw),
+    test: testId ? true : undefined,
+    testId,
+  };
 }
 
 /**
@@ -159,10 +222,11 @@ export function parseMessage(data: string): { headers: Record<string, string>; b
 }
 
 export function emailEvent(from: string, to: string[], data: string, receivedAt: number): EmailEvent {
-  const { headers, body } = parseMessage(data);
-  const subject = headers.subject ?? '';
+  const { headers, body: rawBody } = parseMessage(data);
+  const subject = oneLine(headers.subject ?? '');
+  const body = escapeControl(rawBody);
   const s = parseSubject(subject);
-  const ev: EmailEvent = { channel: 'email', receivedAt, from, to, subject, body, ...s };
+  const ev: EmailEvent = { channel: 'email', receivedAt, from: oneLine(from), to: to.map(oneLine), subject, body, ...s };
   if (s.source === 'haops') {
     // The body is the script's log line: pair and priority come from there.
     const line = body.split('\n')[0] ?? '';
@@ -240,7 +304,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 /** One SMTP conversation: just what keepalived's smtp_alert and curl need (RFC 5321 subset). */
-function smtpSession(socket: Socket, record: (e: EmailEvent) => void): void {
+function smtpSession(socket: Socket, record: (e: EmailEvent, headers: Record<string, string>) => void): void {
   socket.setEncoding('utf8');
   socket.setTimeout(60_000, () => socket.destroy());
   socket.on('error', () => undefined);
@@ -265,7 +329,8 @@ function smtpSession(socket: Socket, record: (e: EmailEvent) => void): void {
       buf = buf.slice(nl + 1);
       if (data) {
         if (line === '.') {
-          record(emailEvent(from, to, data.join('\n'), Date.now()));
+          const text = data.join('\n');
+          record(emailEvent(from, to, text, Date.now()), parseMessage(text).headers);
           data = null;
           from = '';
           to = [];
@@ -306,8 +371,14 @@ function smtpSession(socket: Socket, record: (e: EmailEvent) => void): void {
   });
 }
 
-export async function startCollectors(opts: { webhook?: Endpoint; smtp?: Endpoint }): Promise<Collector> {
+export async function startCollectors(opts: CollectorOptions): Promise<Collector> {
   const events: NotificationEvent[] = [];
+  const refused: RefusedSender[] = [];
+  const allowed = opts.allowFrom ? new Set(opts.allowFrom.map(senderAddress)) : null;
+  const fromNode = (remote: string | undefined) => allowed === null || allowed.has(senderAddress(remote));
+  const refuse = (remote: string | undefined, channel: RefusedSender['channel'], reason: RefusedSender['reason']) => {
+    if (refused.length < 1000) refused.push({ at: Date.now(), from: oneLine(senderAddress(remote)).slice(0, 64), channel, reason });
+  };
   const waiters = new Set<(e: NotificationEvent) => void>();
   const record = (e: NotificationEvent) => {
     events.push(e);
@@ -325,13 +396,26 @@ export async function startCollectors(opts: { webhook?: Endpoint; smtp?: Endpoin
       assertBindable(opts.webhook.host);
       const sockets = new Set<Socket>();
       const server = createHttpServer(async (req, res) => {
+        const remote = req.socket.remoteAddress;
+        if (!fromNode(remote)) {
+          refuse(remote, 'http', 'not a node of this run');
+          res.writeHead(403, { connection: 'close' }).end('not a node of this run\n');
+          return;
+        }
+        const given = req.headers['x-haops-token'];
+        if (opts.token !== undefined && !sameToken(typeof given === 'string' ? given : undefined, opts.token)) {
+          refuse(remote, 'http', 'no or wrong token');
+          res.writeHead(403, { connection: 'close' }).end('no or wrong token\n');
+          return;
+        }
         if (req.method !== 'POST') {
           res.writeHead(405, { allow: 'POST' }).end('POST only\n');
           return;
         }
         const raw = await readBody(req);
         const at = Date.now();
-        const path = req.url ?? '/';
+        // The query may hold a gateway's api_key: kept masked, and printable.
+        const path = oneLine(maskRequestPath(req.url ?? '/'));
         const ev = raw === null ? null : (parseWebhookBody(raw, path, at) ?? parseSmsBody(raw, path, at));
         if (!ev) {
           res.writeHead(400).end('expected a JSON notification or an SMS form (to=, text=)\n');
@@ -354,7 +438,21 @@ export async function startCollectors(opts: { webhook?: Endpoint; smtp?: Endpoin
       const server = createNetServer((socket) => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
-        smtpSession(socket, record);
+        const remote = socket.remoteAddress;
+        if (!fromNode(remote)) {
+          refuse(remote, 'smtp', 'not a node of this run');
+          socket.on('error', () => undefined);
+          socket.end('554 5.7.1 not a node of this run\r\n');
+          return;
+        }
+        smtpSession(socket, (e, headers) => {
+          // keepalived's smtp_alert cannot carry a token: its mail is heard by sender address alone.
+          if (opts.token !== undefined && e.source !== 'keepalived' && !sameToken(headers['x-haops-token'], opts.token)) {
+            refuse(remote, 'smtp', 'no or wrong token');
+            return;
+          }
+          record(e);
+        });
       });
       smtpAddress = await listen(server, opts.smtp, 'e-mail (SMTP)');
       stops.push(() => closeServer(server, sockets));
@@ -366,6 +464,7 @@ export async function startCollectors(opts: { webhook?: Endpoint; smtp?: Endpoin
 
   return {
     events,
+    refused,
     webhookUrl,
     smtpAddress,
     stop: stopAll,

@@ -4,7 +4,8 @@
 import { networkInterfaces } from 'node:os';
 import type { NodeModel } from '../model/derive.js';
 import { endpointKey, watchableChannels, type Watchable } from './channels.js';
-import { startCollectors, type Collector } from './collector.js';
+import { randomBytes } from 'node:crypto';
+import { startCollectors, type Collector, type RefusedSender } from './collector.js';
 
 export interface Listener {
   endpoint: string;
@@ -18,7 +19,27 @@ export interface Listening {
   collectors: Map<string, Collector>;
   /** Every address tried, with why it could not be listened on. */
   listeners: Listener[];
+  /** Every notification refused so far, by any collector (wrong sender or token). */
+  refused(): RefusedSender[];
   stop(): Promise<void>;
+}
+
+/** What makes a notification count: who may send it, and the run's token it must carry. */
+export interface Trust {
+  /** The nodes' addresses: any other sender is refused. */
+  allowFrom: string[];
+  /** The per-run token the node's notify script sends back (X-Haops-Token). */
+  token: string;
+}
+
+/** A fresh per-run token: 128 random bits, hex (the notify script accepts [A-Za-z0-9] only). */
+export function newRunToken(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The addresses the nodes send from: each node's pair-LAN address. */
+export function nodeAddresses(nodes: Pick<NodeModel, 'ip'>[]): string[] {
+  return [...new Set(nodes.map((n) => n.ip))];
 }
 
 /** This machine's own addresses: a channel pointing at one of them can be listened on here. */
@@ -35,6 +56,7 @@ export async function listenForNodes(
   nodes: Pick<NodeModel, 'notify'>[],
   local: string[],
   log: (s: string) => void = () => undefined,
+  trust?: Trust,
 ): Promise<Listening> {
   const wanted = new Map<string, Watchable>();
   for (const n of nodes) for (const w of watchableChannels(n, local)) if (w.listen) wanted.set(listenKey(w), w);
@@ -44,7 +66,8 @@ export async function listenForNodes(
     [...wanted.entries()].map(async ([key, w]) => {
       const endpoint = endpointKey(w.listen!);
       try {
-        collectors.set(key, await startCollectors(w.kind === 'http' ? { webhook: w.listen! } : { smtp: w.listen! }));
+        const where = w.kind === 'http' ? { webhook: w.listen! } : { smtp: w.listen! };
+        collectors.set(key, await startCollectors({ ...where, ...(trust ? { allowFrom: trust.allowFrom, token: trust.token } : {}) }));
         listeners.push({ endpoint, kind: w.kind });
         log(`listening for ${w.kind === 'http' ? 'HTTP' : 'SMTP'} on ${endpoint}`);
       } catch (err) {
@@ -56,5 +79,6 @@ export async function listenForNodes(
   const stop = async () => {
     await Promise.all([...collectors.values()].map((c) => c.stop().catch(() => undefined)));
   };
-  return { collectors, listeners, stop };
+  const refused = () => [...collectors.values()].flatMap((c) => c.refused).sort((a, b) => a.at - b.at);
+  return { collectors, listeners, refused, stop };
 }

@@ -5,8 +5,8 @@ import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
-import type { ChannelName, Collector, NotificationEvent } from './collector.js';
-import { listenForNodes, listenKey, localAddresses, type Listener } from './listen.js';
+import type { ChannelName, Collector, NotificationEvent, RefusedSender } from './collector.js';
+import { listenForNodes, listenKey, localAddresses, newRunToken, nodeAddresses, type Listener } from './listen.js';
 import { watchableChannels } from './channels.js';
 
 export type ChannelStatus =
@@ -49,6 +49,8 @@ export interface NotifyTestReport {
   nodes: NodeNotifyResult[];
   /** Where haops listened, or why it could not. */
   listeners: Listener[];
+  /** Notifications haops refused: from an address that is not a tested node, or without this run's token. */
+  refused: RefusedSender[];
 }
 
 export interface NotifyTestOptions {
@@ -61,6 +63,10 @@ export interface NotifyTestOptions {
   testId?: string;
   /** Only these hosts. */
   limit?: string[];
+  /** The run's token (default: a fresh random one). */
+  token?: string;
+  /** Sender addresses heard (default: each tested node's ip). */
+  allowFrom?: string[];
   log?: (s: string) => void;
 }
 
@@ -75,10 +81,12 @@ export function notifyTestCommand(node: NodeModel, testId: string, waitMs: numbe
   const tries = Math.max(1, Math.ceil(waitMs / 200));
   const tag = `test=${testId}`;
   return [
+    'TOKEN=; IFS= read -r TOKEN || true',
     `S=${q(node.notify.script)}; L=${q(node.notify.log)}`,
     'if [ ! -x "$S" ]; then echo "@@noscript"; exit 0; fi',
     't0=$(date +%s%N 2>/dev/null)',
-    `HAOPS_NOTIFY_TEST=1 HAOPS_NOTIFY_TEST_ID=${q(testId)} "$S" notify INSTANCE ${q(instance)} MASTER 0 </dev/null >/dev/null 2>&1; rc=$?`,
+    // The run's token comes on stdin (see notifyTestStdin), not on a command line ps shows.
+    `HAOPS_NOTIFY_TEST=1 HAOPS_NOTIFY_TEST_ID=${q(testId)} HAOPS_NOTIFY_TOKEN="$TOKEN" "$S" notify INSTANCE ${q(instance)} MASTER 0 </dev/null >/dev/null 2>&1; rc=$?`,
     't1=$(date +%s%N 2>/dev/null)',
     'case "$t0$t1" in *[!0-9]*|"") ms=- ;; *) ms=$(( (t1 - t0) / 1000000 )) ;; esac',
     'echo "@@rc $rc $ms"',
@@ -155,15 +163,18 @@ export async function notifyTest(
   const nodes = model.nodes.filter((n) => !opts.limit || opts.limit.includes(n.host));
 
   // One listener per distinct address of ours that some node sends to.
-  const { collectors, listeners, stop } = await listenForNodes(nodes, local, log);
+  // Only the tested nodes, carrying this run's token, count: a LAN neighbour cannot forge a pass.
+  const token = opts.token ?? newRunToken();
+  const trust = { allowFrom: opts.allowFrom ?? nodeAddresses(nodes), token };
+  const { collectors, listeners, refused, stop } = await listenForNodes(nodes, local, log, trust);
   const listenErrors = new Map(listeners.flatMap((l) => (l.error ? [[`${l.kind} ${l.endpoint}`, l.error] as const] : [])));
 
   try {
     const results = await Promise.all(
-      nodes.map((n) => testNode(n, `${testId}-${n.host}`, connect, collectors, listenErrors, local, waitMs, graceMs, log)),
+      nodes.map((n) => testNode(n, `${testId}-${n.host}`, token, connect, collectors, listenErrors, local, waitMs, graceMs, log)),
     );
     const ok = results.every((r) => r.problems.length === 0 && r.channels.every((c) => c.status === 'arrived' || c.status === 'sent'));
-    return { ok, testId, nodes: results, listeners };
+    return { ok, testId, nodes: results, listeners, refused: refused() };
   } finally {
     await stop();
   }
@@ -172,6 +183,7 @@ export async function notifyTest(
 async function testNode(
   node: NodeModel,
   testId: string,
+  token: string,
   connect: (host: string) => Promise<Host>,
   collectors: Map<string, Collector>,
   listenErrors: Map<string, string>,
@@ -207,7 +219,7 @@ async function testNode(
   try {
     const host = await connect(node.host);
     log(`${node.host}: running ${node.notify.script} notify INSTANCE ${instance} MASTER 0 (test ${testId})`);
-    const res = await host.exec(notifyTestCommand(node, testId, waitMs), { timeoutMs: waitMs + 20_000 });
+    const res = await host.exec(notifyTestCommand(node, testId, waitMs), { timeoutMs: waitMs + 20_000, stdin: `${token}\n` });
     stdout = res.stdout;
     if (res.code !== 0) r.problems.push(`the test command exited ${res.code}: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
   } catch (err) {
@@ -325,6 +337,11 @@ export function formatNotifyTest(report: NotifyTestReport): string {
     const w = Math.max(...n.channels.map((c) => c.channel.length), 3);
     for (const c of n.channels) out.push(`  ${MARK[c.status]} ${c.channel.padEnd(w)}  ${c.target}  ${c.detail}`);
     for (const p of n.problems) out.push(`  problem: ${p}`);
+  }
+  const refused = report.refused ?? [];
+  if (refused.length > 0) {
+    const senders = [...new Set(refused.map((x) => `${x.from} (${x.reason})`))].slice(0, 5).join(', ');
+    out.push(`refused ${refused.length} notification(s), not counted: ${senders}`);
   }
   out.push(
     report.ok

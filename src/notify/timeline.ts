@@ -1,6 +1,6 @@
 // For the drill report: which notifications each node sent while the VIP moved, how long after
 // the move each one arrived, and which configured channels said nothing. Pure.
-import type { ChannelName, NotificationEvent } from './collector.js';
+import type { ChannelName, NotificationEvent, RefusedSender } from './collector.js';
 
 export interface VipMove {
   vip: string;
@@ -52,6 +52,8 @@ export interface NotifyTimeline {
   nodes: NodeTimeline[];
   /** Events from hosts that are not in `channels` (another pair, a stray sender). */
   unmatched: NotificationEvent[];
+  /** Refused by the collector (not a node of the pair, or without the run's token): never counted. */
+  refused?: RefusedSender[];
 }
 
 /** An SMS carries only text: its state is the one keepalived word in it, its instance the word before "is now" (default template). */
@@ -174,5 +176,9 @@ export function formatTimeline(t: NotifyTimeline, opts: { faultAt?: number } = {
     }
   }
   if (t.unmatched.length > 0) out.push(`${t.unmatched.length} notification(s) from hosts outside this drill`);
+  if (t.refused?.length) {
+    const senders = [...new Set(t.refused.map((x) => `${x.from} (${x.reason})`))].slice(0, 5).join(', ');
+    out.push(`refused ${t.refused.length} notification(s), not counted: ${senders}`);
+  }
   return out.join('\n');
 }

@@ -3,6 +3,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Change } from '../core/state.js';
 import { maskText as mask } from '../core/mask.js';
+import { urlCredentials } from '../core/url-credentials.js';
 
 /** Needs `change.before.content` when the file exists (fetchContents). */
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
@@ -10,6 +11,8 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   if (before.exists && before.content === undefined) throw new Error(`fileDiff: content of ${file.path} was not fetched`);
   // The live file may hold an older password than the one being deployed: mask that one too.
   const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
+  // ... and an older URL credential (a notify script, a repo file).
+  for (const m of (before.content ?? '').matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"]+/g)) live.push(...urlCredentials(m[0]));
   const all = [...secrets, ...(file.secrets ?? []), ...live];
   return createTwoFilesPatch(
     file.path,

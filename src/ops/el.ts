@@ -23,6 +23,7 @@ import {
 } from '../facts/el.js';
 import { EOL_MIRROR, EOL_MIRROR_HINT } from '../platforms/hints.js';
 import { shellQuote } from '../core/quote.js';
+import { urlCredentials } from '../core/url-credentials.js';
 import type { Change, ManagedFile, OsFamily } from '../core/state.js';
 
 type SystemChange = Extract<Change, { kind: 'system' }>;
@@ -89,7 +90,9 @@ export function archiveRepoFile(archive: NonNullable<ElWanted['archive']>): Mana
   return {
     path: ARCHIVE_REPO_FILE,
     content: `# haops: installs use only these repositories (yum --disablerepo='*' --enablerepo='${ARCHIVE_REPOS}').\n# Your own repo files are left as they are.\n\n${parts.join('\n')}`,
-    mode: '0644',
+    // 0600: a mirror URL may carry credentials; yum reads repo files as root.
+    mode: '0600',
+    secrets: [archive.centos, archive.epel ?? ''].flatMap(urlCredentials),
   };
 }
 

@@ -30,7 +30,8 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       validate: 'nginx',
       notify: [{ service: 'nginx', action: 'reload' }],
     },
-    { path: node.notify.script, content: renderNotifyScript(node), mode: '0755' },
+    // 0700: its URLs may hold credentials; keepalived runs it as root (see the notify lines).
+    { path: node.notify.script, content: renderNotifyScript(node), mode: '0700', secrets: model.secrets },
     // track: file (fast profile, systemd, no proc events): systemd tells keepalived that nginx stopped.
     ...(fitNode(node, target).track === 'file'
       ? [

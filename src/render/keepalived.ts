@@ -95,8 +95,9 @@ function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null |
   );
 }
 
-function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain: DrainConf): string {
+function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain: DrainConf, scriptSecurity: boolean): string {
   const script = node.notify.script;
+  const asRoot = scriptSecurity ? ' root' : '';
   return lines(
     `vrrp_instance ${i.name} {`,
     f.versionKeyword === 'instance' && '    version 3',
@@ -129,10 +130,12 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain
         : lines('    track_script {', `        ${f.check.name}`, drain.trackScript && `        ${drain.trackScript}`, '    }'),
     (drain.trackFile || f.track === 'file') &&
       lines('    track_file {', f.track === 'file' && `        ${NGINX_TRACK}`, drain.trackFile && `        ${drain.trackFile}`, '    }'),
-    `    notify_master "${script} notify_master"`,
-    `    notify_backup "${script} notify_backup"`,
-    `    notify_fault "${script} notify_fault"`,
-    `    notify "${script} notify"`,
+    // The notify script is root's alone (0700: its URLs may hold credentials): whatever script_user
+    // says, keepalived runs it as root (keepalived.conf(5): SCRIPT [username [groupname]]).
+    `    notify_master "${script} notify_master"${asRoot}`,
+    `    notify_backup "${script} notify_backup"${asRoot}`,
+    `    notify_fault "${script} notify_fault"${asRoot}`,
+    `    notify "${script} notify"${asRoot}`,
     node.notify.email && '    smtp_alert',
     '}',
   );
@@ -158,5 +161,5 @@ export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {})
     node.failover.profile === 'fast'
       ? `\n# Failover profile: fast (VRRPv${f.vrrpVersion}${f.fallbacks.length ? `; fell back to ${f.fallbacks.join('; ')}` : ''}).`
       : '';
-  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f, target.version), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain))].join('\n\n')}\n`;
+  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f, target.version), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain, scriptSecurity))].join('\n\n')}\n`;
 }

@@ -4,6 +4,7 @@
 import type { NodeModel } from '../model/derive.js';
 import type { NotifySpec } from '../inventory/schema.js';
 import { shellQuote } from '../core/quote.js';
+import { maskUrl } from '../core/url-credentials.js';
 
 /** The e-mail settings, with the SMTP port when the model gives one (keepalived: `smtp_server HOST [PORT]`). */
 export type EmailSettings = NonNullable<NotifySpec['email']> & { port?: number };
@@ -21,9 +22,17 @@ export interface NotifyScriptOptions {
 /** One background job of the script: what it logs as `channel=C target=T result=...`. */
 export interface NotifyJob {
   channel: 'webhook' | 'sms' | 'email';
-  /** A single token: the URL, `TO,URL` / `TO,COMMAND` for SMS, `smtp://HOST:PORT` for mail. */
+  /**
+   * A single token: the URL, `TO,URL` / `TO,COMMAND` for SMS, `smtp://HOST:PORT` for mail; every
+   * URL credential masked (this is what the node logs and what haops shows).
+   */
   target: string;
 }
+
+/** Where the drill leaves its per-run token for the notify script (root-only /run, removed after the drill). */
+export const NOTIFY_TOKEN_FILE = '/run/haops/notify.token';
+/** The header (webhook, SMS gateway, mail) carrying the per-run token back to haops's collector. */
+export const NOTIFY_TOKEN_HEADER = 'X-Haops-Token';
 
 const DEFAULT_SMTP_PORT = 25;
 
@@ -37,10 +46,10 @@ export function smtpEndpoint(email: EmailSettings): { host: string; port: number
 /** The channel jobs one run of the script starts (in test mode, or for a real state change). */
 export function notifyJobs(node: Pick<NodeModel, 'notify'>, opts: { test: boolean; mail?: 'test' | 'always' }): NotifyJob[] {
   const n = node.notify;
-  const jobs: NotifyJob[] = n.webhooks.map((url) => ({ channel: 'webhook', target: url }));
+  const jobs: NotifyJob[] = n.webhooks.map((url) => ({ channel: 'webhook', target: maskUrl(url) }));
   if (n.sms) {
     for (const to of n.sms.to) {
-      if (n.sms.url) jobs.push({ channel: 'sms', target: `${to},${n.sms.url}` });
+      if (n.sms.url) jobs.push({ channel: 'sms', target: `${to},${maskUrl(n.sms.url)}` });
       if (n.sms.command) jobs.push({ channel: 'sms', target: `${to},${n.sms.command}` });
     }
   }
@@ -101,11 +110,15 @@ function preamble(node: NodeModel): string[] {
     "# keepalived calls it as: notify_master|notify_backup|notify_fault (the write-up's hooks, logged),",
     '# or, as the generic notify ("notify", then TYPE NAME STATE PRIORITY): that call logs and fires every channel.',
     '# HAOPS_NOTIFY_TEST=1 (set by `haops notify-test`, with HAOPS_NOTIFY_TEST_ID) marks a synthetic call.',
+    `# A per-run token (HAOPS_NOTIFY_TOKEN, or ${NOTIFY_TOKEN_FILE} during a drill) goes out as ${NOTIFY_TOKEN_HEADER}.`,
     '# Runs as root under enable_script_security: trusts no inherited PATH and writes only to $LOG.',
+    '# Its URLs may hold credentials: this file is 0700, the log 0600, and the log shows them masked.',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'export PATH',
-    'umask 022',
+    'umask 077',
     `LOG=${q(n.log)}`,
+    // An older log (umask 022) may be 0644: no other user reads what the channels answered.
+    '[ -f "$LOG" ] && [ ! -L "$LOG" ] && chmod go-rwx "$LOG" 2>/dev/null',
     `HOST=${q(node.host)}`,
     `PAIR=${q(node.pair)}`,
     'now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }',
@@ -128,6 +141,9 @@ function preamble(node: NodeModel): string[] {
     '  TAG=" test=$TEST_ID"',
     '  JSON_TEST=",\\"test\\":true,\\"test_id\\":\\"$TEST_ID\\""',
     'fi',
+    'TOKEN=${HAOPS_NOTIFY_TOKEN:-}',
+    `[ -z "$TOKEN" ] && [ -f ${NOTIFY_TOKEN_FILE} ] && read -r TOKEN < ${NOTIFY_TOKEN_FILE}`,
+    'case $TOKEN in *[!A-Za-z0-9]*) TOKEN= ;; esac',
     'TIME=$(now)',
     'LINE="$TIME host=$HOST pair=$PAIR instance=$NAME state=$STATE priority=$PRIORITY$TAG"',
     '# The log line first, before any channel can be slow.',
@@ -141,21 +157,24 @@ function preamble(node: NodeModel): string[] {
     '  echo "$(now) host=$HOST pair=$PAIR instance=$NAME state=$STATE$TAG channel=$1 target=$2 result=$r" >> "$LOG"',
     '}',
     'JSON="{\\"event\\":\\"vrrp_state\\",\\"host\\":\\"$HOST\\",\\"pair\\":\\"$PAIR\\",\\"type\\":\\"$TYPE\\",\\"instance\\":\\"$NAME\\",\\"state\\":\\"$STATE\\",\\"priority\\":$PRIORITY,\\"time\\":\\"$TIME\\"$JSON_TEST}"',
-    '# post URL [curl args...]: two tries (connection refused included), 2 s each.',
+    '# post URL [curl args...]: two tries (connection refused included), 2 s each. The URL (it may',
+    '# hold credentials) and the token go to curl on stdin (-K -), never on its command line, which',
+    '# any local user can read in ps.',
     'post() {',
     '  u=$1; shift',
     // -g: a URL is sent as written, never expanded as a curl glob ({a,b} or [1-9]).
-    '  err=$(curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 "$@" "$u" 2>&1) && return 0',
+    `  err=$({ printf 'url = "%s"\n' "$u"; [ -z "$TOKEN" ] || printf 'header = "${NOTIFY_TOKEN_HEADER}: %s"\n' "$TOKEN"; } | curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 -K - "$@" 2>&1) && return 0`,
     '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',
     '}',
+    '# webhook URL SHOWN: SHOWN is the URL with its credentials masked, as the log says it.',
     'webhook() {',
-    '  if post "$1" -H "Content-Type: application/json" -d "$JSON"; then outcome webhook "$1"; else outcome webhook "$1" "$ERR"; fi',
+    '  if post "$1" -H "Content-Type: application/json" -d "$JSON"; then outcome webhook "$2"; else outcome webhook "$2" "$ERR"; fi',
     '}',
   ];
 }
 
 function webhookJobs(n: NotifySpec): string[] {
-  return n.webhooks.map((url) => detach(`webhook ${q(url)}`));
+  return n.webhooks.map((url) => detach(`webhook ${q(url)} ${q(maskUrl(url))}`));
 }
 
 function smsJobs(n: NotifySpec): string[] {
@@ -170,8 +189,9 @@ function smsJobs(n: NotifySpec): string[] {
   const lines = [
     `SMS_TEXT="${text}"`,
     '[ -n "$TEST_ID" ] && SMS_TEXT="$SMS_TEXT [test $TEST_ID]"',
+    '# sms_url TO URL SHOWN',
     'sms_url() {',
-    '  if post "$2" --data-urlencode "to=$1" --data-urlencode "text=$SMS_TEXT"; then outcome sms "$1,$2"; else outcome sms "$1,$2" "$ERR"; fi',
+    '  if post "$2" --data-urlencode "to=$1" --data-urlencode "text=$SMS_TEXT"; then outcome sms "$1,$3"; else outcome sms "$1,$3" "$ERR"; fi',
     '}',
     'sms_command() {',
     '  T=; command -v timeout >/dev/null 2>&1 && T="timeout 30"',
@@ -180,7 +200,7 @@ function smsJobs(n: NotifySpec): string[] {
     '}',
   ];
   for (const to of n.sms.to) {
-    if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)}`));
+    if (n.sms.url) lines.push(detach(`sms_url ${q(to)} ${q(n.sms.url)} ${q(maskUrl(n.sms.url))}`));
     if (n.sms.command) lines.push(detach(`sms_command ${q(to)} ${q(n.sms.command)}`));
   }
   return lines;
@@ -197,7 +217,7 @@ function emailJobs(n: NotifySpec, mailMode: 'test' | 'always'): string[] {
     `SMTP_TIMEOUT=${e.smtp_connect_timeout}`,
     'SUBJECT="[haops] $HOST $NAME $STATE"',
     '[ -n "$TEST_ID" ] && SUBJECT="$SUBJECT (test $TEST_ID)"',
-    'message() { printf "From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\nDate: %s\\r\\nX-Mailer: haops\\r\\n\\r\\n%s\\r\\n" "$MAIL_FROM" "$MAIL_TO" "$SUBJECT" "$(date -R)" "$LINE"; }',
+    `message() { printf "From: %s\\r\\nTo: %s\\r\\nSubject: %s\\r\\nDate: %s\\r\\nX-Mailer: haops\\r\\n" "$MAIL_FROM" "$MAIL_TO" "$SUBJECT" "$(date -R)"; [ -z "$TOKEN" ] || printf "${NOTIFY_TOKEN_HEADER}: %s\\r\\n" "$TOKEN"; printf "\\r\\n%s\\r\\n" "$LINE"; }`,
     "# Through smtp_server, as keepalived's smtp_alert does; else the node's own sendmail or mail, if present.",
     'send_mail() {',
     '  if curl -V 2>/dev/null | grep -qw smtp; then',

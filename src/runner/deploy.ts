@@ -27,6 +27,7 @@ import type { HostSpec } from './host-plan.js';
 import { wantedSkeleton, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 import { askClients, type ClientView } from './client-probe.js';
+import { checkProgram } from '../facts/ownership.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -54,6 +55,10 @@ export interface DeployOptions {
   onEvent?: (e: DeployEvent) => void;
 }
 
+/** What keepalived runs as root on this node, and what the notify script writes. */
+const trustedPaths = (pair: PairModel) =>
+  [pair.spec.notify.script, pair.spec.notify.log, checkProgram(pair.spec.check.script)].filter((p): p is string => p !== null);
+
 /** The node that converges first: the BACKUP of the pair's first instance. */
 export function convergeOrder(pair: PairModel): [string, string] {
   const master = pair.instances[0]!.master;
@@ -78,6 +83,7 @@ export function pairSpecs(model: Model, pair: PairModel, playbook: Playbook, ver
       // The inventory's check (not the deployed one), as keepalived runs it: track_process runs none.
       ...(verify && pair.failover.track !== 'process' ? { proof: { check: pair.spec.check, scriptUser: pair.spec.script_user } } : {}),
       ...(verify ? { vipProbe: vipProbeScript(pair, { upstreams: true }) } : {}),
+      trusted: trustedPaths(pair),
     };
   });
 }
@@ -148,7 +154,9 @@ async function deployPair(
 
 /** A host that is down, refuses, or has a step to apply: the pair needs a slot. */
 function hasWork(runs: HostRun[], verify: boolean): boolean {
-  return runs.some((r) => !r.report.ok || r.planError !== undefined || (r.plan?.changes.length ?? 0) > 0 || (verify && proofProblem(r)));
+  return runs.some(
+    (r) => !r.report.ok || r.unsafe || r.planError !== undefined || (r.plan?.changes.length ?? 0) > 0 || (verify && proofProblem(r)),
+  );
 }
 
 async function applyPair(
@@ -177,8 +185,9 @@ async function applyPair(
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: run.report.error! });
       continue;
     }
-    // Prove: the check as keepalived will run it, from the facts round trip, before any change.
-    const refused = !opts.check ? proofProblem(run) : null;
+    // Files a non-root user could replace, then the check as keepalived will run it, from the
+    // facts round trip: refuse before any change.
+    const refused = run.unsafe ?? (!opts.check ? proofProblem(run) : null);
     if (refused) {
       run.report.steps.push({ title: PROVE_STEP, kind: 'start', outcome: 'failed', message: refused.message, hint: refused.hint });
       failRun(run, refused);

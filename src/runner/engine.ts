@@ -3,6 +3,7 @@
 // typed events and the report is its return value; it knows nothing of terminals: listr2,
 // --json and tests are renderers of the events. deploy.ts decides the order across hosts.
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
+import { OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOwnership } from '../facts/ownership.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import { serviceActive } from '../platforms/services.js';
@@ -86,6 +87,8 @@ export interface HostRun {
   report: HostReport;
   host?: Host;
   facts?: Facts;
+  /** Set when a non-root user could replace the notify script, its log or the check (refused before any change). */
+  unsafe?: { message: string; hint: string };
   /** The tracked check as the facts round trip ran it (when the spec asks for a proof). */
   proof?: CheckProof;
   /** Who held the VIPs in the facts round trip (when the spec asks). */
@@ -162,11 +165,19 @@ export async function learnHost(run: HostRun, connect: (host: string) => Promise
   try {
     run.host = await connect(spec.name);
     emit({ type: 'host-connected', pair: spec.pair, host: spec.name });
-    const r = await run.host.exec(factsScript(spec.skeleton) + (spec.proof ? proofScript(spec.proof, false) : '') + (spec.vipProbe ?? ''));
+    const r = await run.host.exec(
+      factsScript(spec.skeleton) +
+        (spec.trusted ? ownershipScript(spec.trusted) : '') +
+        (spec.proof ? proofScript(spec.proof, false) : '') +
+        (spec.vipProbe ?? ''),
+    );
     // The parts come in that order: each is cut off the one before it.
     const [beforeProbe, probe] = spec.vipProbe ? cut(r.stdout, VIP_MARK) : [r.stdout, null];
-    const [facts, proof] = spec.proof ? cut(beforeProbe, CHECK_MARK) : [beforeProbe, null];
+    const [beforeProof, proof] = spec.proof ? cut(beforeProbe, CHECK_MARK) : [beforeProbe, null];
+    const [facts, own] = spec.trusted ? cut(beforeProof, OWN_MARK) : [beforeProof, null];
     run.facts = parseFacts(facts, spec.skeleton);
+    if (spec.trusted && own !== null)
+      run.unsafe = ownershipRefusal(spec.name, ownershipProblems(spec.trusted, parseOwnership(own))) ?? undefined;
     if (spec.vipProbe) run.probe = probe === null ? null : parseVipProbe(probe.slice(VIP_MARK.length + 1));
     if (spec.proof && proof !== null) run.proof = parseCheckProof(spec.proof.check, proof);
     return true;

@@ -32,6 +32,8 @@ export interface HostSpec {
   render?: { playbook: Playbook; node: NodeModel; model: Model };
   /** The check to prove before any file goes live (absent: none, e.g. track_process or no VIP check). */
   proof?: ProofSpec;
+  /** What keepalived runs as root on this node and what it writes: checked for ownership in the facts round trip. */
+  trusted?: string[];
   /** Script appended to the facts round trip that reads who holds the VIPs (absent: not read). */
   vipProbe?: string;
 }

@@ -17,6 +17,11 @@ export interface SshTarget {
   knownHosts?: string;
   /** A bastion: `[user@]host[:port]` or an alias; a comma list chains hops. */
   jump?: string;
+  /**
+   * The bastion when `jump` names an inventory host: dialled with that host's own inventory
+   * address, user, port and key (not the name through DNS or ~/.ssh/config).
+   */
+  jumpTarget?: SshTarget;
   /** A non-root login user runs commands through sudo with this password (read from the env var, or given). */
   sudo?: { passwordEnv?: string; password?: string; prompt?: boolean };
 }
@@ -44,13 +49,21 @@ const MAX_HOPS = 5;
 export async function resolveTarget(target: SshTarget, configPath: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedHop> {
   const home = env.HOME ?? homedir();
   const config = await loadConfig(configPath ?? join(home, '.ssh', 'config'));
+  return resolveTargetHop(config, home, target, 0);
+}
+
+function resolveTargetHop(config: SSHConfig, home: string, target: SshTarget, depth: number): ResolvedHop {
+  if (depth > MAX_HOPS) throw new Error(`more than ${MAX_HOPS} jump hosts (a jump loop?) at ${target.name}`);
   const overrides = {
     user: target.user,
     port: target.port,
     identityFile: target.identityFile,
     knownHosts: target.knownHosts,
   };
-  return resolveHop(config, home, target.address, overrides, target.jump, 0);
+  if (!target.jumpTarget) return resolveHop(config, home, target.address, overrides, target.jump, depth);
+  // The inventory names the bastion: its settings win over any ProxyJump the config gives.
+  const hop = resolveHop(config, home, target.address, overrides, 'none', depth);
+  return { ...hop, jump: resolveTargetHop(config, home, target.jumpTarget, depth + 1) };
 }
 
 /** Splits a ProxyJump hop `[ssh://][user@]host[:port]` (IPv6 in brackets). */

@@ -6,6 +6,7 @@ import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
+import { shellQuote } from '../core/quote.js';
 import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
 import {
@@ -38,6 +39,8 @@ export interface NodeStatus {
   upstreams?: UpstreamResult[];
   /** The tracked check, run the way keepalived runs it. */
   check?: CheckProof;
+  /** keepalived state dumps not read: planted, stale or not root's (see keepalivedDumpScript). */
+  dumpSkipped?: string[];
 }
 
 export interface InstanceStatus {
@@ -71,7 +74,56 @@ export interface PairStatus {
 
 export const STATUS_MARK = '@@haops-status@@';
 
-/** keepalived writes its state on SIGUSR1 to /tmp/keepalived.data (or its own private /tmp). */
+/** Where keepalived's pid is, and where it dumps its state on SIGUSR1 (its own private /tmp under systemd's PrivateTmp). */
+export const KEEPALIVED_DUMP = {
+  pidFiles: ['/run/keepalived.pid', '/var/run/keepalived.pid'],
+  dumps: ['/tmp/keepalived.data', '/tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data'],
+};
+
+/** Marks the dump lines that follow as read from a file keepalived (root) wrote after this run's signal. */
+export const DUMP_TRUSTED = 'dump trusted';
+
+/**
+ * keepalived's state dump, read only from a file root wrote after our signal: /tmp is
+ * world-writable, so any local user can plant a keepalived.data (or a symlink, or a whole
+ * systemd-private-* tree) saying MASTER. A candidate counts only if it is a regular file, not a
+ * symlink, owned by uid 0, with one link, modified no earlier than the second of the signal; the
+ * signal goes only to a process named keepalived. Anything else is said (`dump skipped`), not read.
+ */
+export function keepalivedDumpScript(where = KEEPALIVED_DUMP): string {
+  const first = shellQuote(where.dumps[0]!);
+  // The globs stay unquoted: they name keepalived's private /tmp, which only systemd knows.
+  const candidates = where.dumps.map((d, i) => (i === 0 || !/[*?]/.test(d) ? shellQuote(d) : d)).join(' ');
+  return [
+    `p=$(cat ${where.pidFiles.map(shellQuote).join(' ')} 2>/dev/null | head -n 1)`,
+    "case $p in ''|*[!0-9]*) p= ;; esac",
+    '[ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" != keepalived ] && { echo "dump skipped pid $p is not keepalived"; p=; }',
+    'if [ -n "$p" ]; then',
+    `  rm -f ${first}`,
+    '  t0=$(date +%s)',
+    '  kill -USR1 "$p" 2>/dev/null; sleep 0.2',
+    // A loaded node writes late: look again for up to 2 s before saying what was wrong.
+    '  f=; n=0',
+    '  while [ -z "$f" ]; do',
+    '    why=',
+    `    for c in ${candidates}; do`,
+    '      [ -e "$c" ] || [ -L "$c" ] || continue',
+    '      if [ -L "$c" ] || [ ! -f "$c" ]; then why="$why\\ndump skipped $c: not a regular file"; continue; fi',
+    '      m=$(stat -c "%u %h %Y" "$c" 2>/dev/null)',
+    '      set -- $m',
+    '      if [ "${1:-x}" = 0 ] && [ "${2:-x}" = 1 ] && [ "${3:-0}" -ge "$t0" ]; then f=$c; break; fi',
+    '      why="$why\\ndump skipped $c: owner uid ${1:-?}, ${2:-?} links, written ${3:-?} (signal at $t0)"',
+    '    done',
+    '    n=$((n + 1)); [ -n "$f" ] || [ $n -ge 10 ] && break',
+    '    sleep 0.2',
+    '  done',
+    '  [ -n "$f" ] || printf "%b\\n" "$why" | grep -v "^$"',
+    `  [ -n "$f" ] && echo '${DUMP_TRUSTED}' && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'`,
+    'fi',
+  ].join('\n');
+}
+
+/** keepalived writes its state on SIGUSR1 (see keepalivedDumpScript); the notify log says the last transition. */
 export function statusScript(pair: PairModel): string {
   const active = (svc: string) => `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
   return (
@@ -84,7 +136,7 @@ export function statusScript(pair: PairModel): string {
         (i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`,
       ),
       // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
-      `p=$(cat /run/keepalived.pid /var/run/keepalived.pid 2>/dev/null | head -n 1); if [ -n "$p" ]; then rm -f /tmp/keepalived.data; kill -USR1 "$p" 2>/dev/null; sleep 0.3; f=/tmp/keepalived.data; [ -s "$f" ] || f=$(ls /tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data 2>/dev/null | head -n 1); [ -n "$f" ] && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'; fi`,
+      keepalivedDumpScript(),
       upstreamScript(pair.upstreams, pair.health.path),
       checkProofScript(pair.spec.check, pair.spec.script_user),
       // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
@@ -128,10 +180,15 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
   // with State lines of their own, so each instance takes only its first State.
   let current: string | null = null;
   let stateSeen = false;
+  // Dump lines count only after the script vouched for the file they came from.
+  let trusted = false;
   for (const line of text.split('\n')) {
     const n = /^notify .*instance=(\S+) state=(\S+) priority=(\d+)/.exec(line);
     if (n && node.instances[n[1]!]) Object.assign(node.instances[n[1]!]!, { state: n[2]!, priority: Number(n[3]) });
-    const d = /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line);
+    if (line === DUMP_TRUSTED) trusted = true;
+    const skipped = /^dump skipped (.*)$/.exec(line);
+    if (skipped) (node.dumpSkipped ??= []).push(skipped[1]!);
+    const d = trusted ? /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line) : null;
     if (d?.[1] === 'VRRP Instance') {
       current = d[2]!;
       stateSeen = false;
@@ -162,6 +219,8 @@ export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<
 
   // The tracked check and the priority it should give, per node with nginx running.
   for (const n of up) {
+    // A planted or stale dump is not evidence: said, and the state comes from the notify log alone.
+    for (const d of n.dumpSkipped ?? []) warnings.push(`${n.host}: keepalived state dump not read: ${d}`);
     // A drained node (haops drain) gives up its VIPs on purpose: its priority says nothing of the check.
     if (!n.nginx || !n.keepalived || n.drained) continue;
     const failing = n.check ? checkProblem(n.check, n.host) : null;

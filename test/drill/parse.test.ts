@@ -54,7 +54,7 @@ describe('status verdicts', () => {
       nodeOut(
         ['10.9.0.11', '10.9.0.100'],
         'a1',
-        'data VRRP Instance = VI_1\ndata State = MASTER\ndata Interface = eth0\ndata Effective priority = 202\ndata State = UP, RUNNING\n',
+        'dump trusted\ndata VRRP Instance = VI_1\ndata State = MASTER\ndata Interface = eth0\ndata Effective priority = 202\ndata State = UP, RUNNING\n',
       ),
     );
     const a2 = parseStatus('a2', pair, nodeOut(['10.9.0.12'], 'a1'));

@@ -74,6 +74,22 @@ describe('probe.from in the inventory', () => {
     expect(issues[0]!.fix).toMatch(/not in this pair/);
   });
 
+  it.each([
+    ['its address', '10.9.0.12', `${HOSTS}`],
+    ['its name in another case', 'A2', `${HOSTS}`],
+    ['another inventory entry for the same address', 'a2-mgmt', `${HOSTS}  a2-mgmt: { address: 10.9.0.12 }\n`],
+    ['an entry whose LAN ip is the node', 'a2-dns', `${HOSTS}  a2-dns: { address: a2.example.com, ip: 10.9.0.12 }\n`],
+  ])('refuses a name that reaches a node of the pair by %s (%s)', (_what, from, hosts) => {
+    const issues = issuesOf(withProbe('', `    probe: { from: ${from} }\n`, hosts));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: 'pairs.web.probe.from' });
+    expect(issues[0]!.message).toMatch(new RegExp(`^${from} is a node of pair web \\(${from} reaches a2\\)`));
+  });
+
+  it('still accepts another machine of the LAN by address', () => {
+    expect(issuesOf(withProbe('', '    probe: { from: 10.9.0.50 }\n'))).toEqual([]);
+  });
+
   it('refuses probing from a host named local (the word means this machine) and unknown fields under probe:', () => {
     const named = issuesOf(withProbe('probe: { from: local }\n', '', `${HOSTS}  local: { address: 10.9.0.50 }\n`));
     expect(named.map((i) => i.message)).toEqual(['"local" here means this machine, not your host named local']);

@@ -1,7 +1,8 @@
 // The collector as nodes meet it: keepalived's smtp_alert conversation, curl-style ESMTP, webhook POSTs.
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSubject, startCollectors, type Collector, type EmailEvent } from '../../src/notify/collector.js';
+import { parseSubject, startCollectors, type Collector, type EmailEvent, type WebhookEvent } from '../../src/notify/collector.js';
 
 /** A tiny SMTP client: sends each command after the server's reply to the previous one. */
 async function smtpDialog(port: number, commands: string[]): Promise<string[]> {
@@ -155,5 +156,89 @@ describe('the webhook listener', () => {
     } finally {
       await c.stop();
     }
+  });
+});
+
+/** POSTs `body` from `from` (a loopback source address) with optional headers; the status code. */
+function post(port: number, body: string, from: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/hook',
+        method: 'POST',
+        localAddress: from,
+        headers: { 'content-type': 'application/json', ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const NOTE = (instance: string) =>
+  JSON.stringify({ event: 'vrrp_state', host: 'lb1', pair: 'web', instance, state: 'MASTER', priority: 200, test: true, test_id: 't1' });
+
+describe('forged notifications (real sockets: 127.0.0.2 plays a LAN neighbour)', () => {
+  let c: Collector | null = null;
+  afterEach(async () => {
+    await c?.stop();
+    c = null;
+  });
+
+  it('a POST from an address that is not a node of the run is refused (403), not counted, its sender noted', async () => {
+    c = await startCollectors({ webhook: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1'], token: 'tok123' });
+    const port = Number(new URL(c.webhookUrl!).port);
+    expect(await post(port, NOTE('VI_1'), '127.0.0.2', { 'x-haops-token': 'tok123' })).toBe(403);
+    expect(c.events).toEqual([]);
+    expect(c.refused).toMatchObject([{ from: '127.0.0.2', channel: 'http', reason: 'not a node of this run' }]);
+  });
+
+  it("a node's address without the run's token, or with another, is refused; with it, counted", async () => {
+    c = await startCollectors({ webhook: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1'], token: 'tok123' });
+    const port = Number(new URL(c.webhookUrl!).port);
+    expect(await post(port, NOTE('VI_1'), '127.0.0.1')).toBe(403);
+    expect(await post(port, NOTE('VI_1'), '127.0.0.1', { 'x-haops-token': 'tok124' })).toBe(403);
+    expect(c.events).toEqual([]);
+    expect(await post(port, NOTE('VI_1'), '127.0.0.1', { 'x-haops-token': 'tok123' })).toBe(200);
+    expect(c.events).toHaveLength(1);
+    expect(c.refused.map((r) => r.reason)).toEqual(['no or wrong token', 'no or wrong token']);
+  });
+
+  it('keeps no terminal escape sequence: every control character of a counted notification is escaped', async () => {
+    c = await startCollectors({ webhook: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1'], token: 'tok123' });
+    const port = Number(new URL(c.webhookUrl!).port);
+    const hostile = 'VI_1\u001b[2J\u001b]0;owned\u0007\r\n\u009b31m\u202etxt';
+    expect(await post(port, NOTE(hostile), '127.0.0.1', { 'x-haops-token': 'tok123' })).toBe(200);
+    const ev = c.events[0] as WebhookEvent;
+    const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
+    for (const v of [ev.instance, ev.raw, ev.host, ev.path]) expect(v).not.toMatch(control);
+    expect(ev.instance).toBe('VI_1\\u001b[2J\\u001b]0;owned\\u0007\\u000d\\n\\u009b31m\\u202etxt');
+  });
+
+  it('SMTP: a stranger is turned away with 554; a haops mail without the token is not counted; keepalived mail is heard by address', async () => {
+    c = await startCollectors({ smtp: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1'], token: 'tok123' });
+    const port = c.smtpAddress!.port;
+    const banner = await new Promise<string>((resolve) => {
+      const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+      s.setEncoding('utf8');
+      let got = '';
+      s.on('data', (d: string) => (got += d));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+    });
+    expect(banner).toMatch(/^554 /);
+    const dialog = (body: string) =>
+      smtpDialog(port, ['HELO n\r\n', 'MAIL FROM:<ha@example.com>\r\n', 'RCPT TO:<ops@example.com>\r\n', 'DATA\r\n', body, 'QUIT\r\n']);
+    await dialog('Subject: [haops] lb1 VI_1 MASTER (test t1)\r\n\r\nline\r\n.\r\n');
+    await dialog('Subject: [haops] lb1 VI_1 MASTER (test t1)\r\nX-Haops-Token: tok123\r\n\r\nline\r\n.\r\n');
+    await dialog(KEEPALIVED_BODY);
+    expect(c.events.map((e) => (e as EmailEvent).source)).toEqual(['haops', 'keepalived']);
+    expect(c.refused.map((r) => `${r.from} ${r.reason}`)).toEqual(['127.0.0.2 not a node of this run', '127.0.0.1 no or wrong token']);
   });
 });

@@ -112,7 +112,9 @@ export class LocalHost implements Host {
     this.roundTrips++;
     const t0 = Date.now();
     const r = await new Promise<RunResult>((resolve, reject) => {
-      const p = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      p.stdin.on('error', () => undefined);
+      p.stdin.end(opts.stdin ?? '');
       let stdout = '';
       let stderr = '';
       const timer = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : undefined;

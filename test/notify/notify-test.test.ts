@@ -44,6 +44,8 @@ describe('notify-test (this machine as both nodes)', () => {
     const { model, downPort } = await twoLocalNodes();
     const report = await notifyTest(model, async (h) => new LocalHost(h), {
       localAddresses: ['127.0.0.1'],
+      // The "nodes" send from loopback here, not from their inventory addresses.
+      allowFrom: ['127.0.0.1'],
       waitMs: 6000,
       testId: 'cafe01',
     });

@@ -190,14 +190,14 @@ describe('the notify script', () => {
     expect(renderNotifyScript(model.nodes[0]!, { mail: 'always' })).toMatch(/^\( send_mail \) <\/dev\/null >\/dev\/null 2>&1 &$/m);
   });
 
-  it('fits enable_script_security: mode 0755, an absolute #!/bin/sh, every channel detached, writes nothing but its log', () => {
+  it('fits enable_script_security: mode 0700, an absolute #!/bin/sh, every channel detached, writes nothing but its log', () => {
     const dir = tempDir();
     const model = modelWith(
       dir,
       '      webhooks: [http://hooks.example/k]\n      sms: { url: http://sms.example/send, command: /usr/local/bin/sms, to: ["+8613800000000"] }\n      email: { to: [ops@example.com], from: ha@example.com }',
     );
     const file = renderNode(model.nodes[0]!, model).find((f) => f.path === model.nodes[0]!.notify.script)!;
-    expect(file.mode).toBe('0755');
+    expect(file.mode).toBe('0700');
     expect(file.content.startsWith('#!/bin/sh\n')).toBe(true);
     expect(file.content).toMatch(/^PATH=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin$/m);
     const jobs = file.content.split('\n').filter((l) => /&$/.test(l) && !l.startsWith('  '));

@@ -11,6 +11,7 @@ const out = (o: { addrs: string[]; prio?: number; ups?: string[]; check?: string
     '@@haops-status@@',
     'svc keepalived up',
     'svc nginx up',
+    `dump trusted`,
     `data VRRP Instance = VI_1`,
     `data State = ${o.addrs.includes('10.9.0.100') ? 'MASTER' : 'BACKUP'}`,
     `data Effective priority = ${o.prio ?? 0}`,
