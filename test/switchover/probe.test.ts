@@ -68,7 +68,7 @@ describe('kept-alive load (local HTTP server)', () => {
   // the drain's closing flag is up), or cuts its kept-alive connections (as a reload does).
   function keptServer(): Promise<{ port: number; closing: () => void; cut: () => void }> {
     let closing = false;
-    const s = http.createServer((req, res) => {
+    const s = http.createServer((_req, res) => {
       res.setHeader('X-Haops-Node', 'n1');
       if (closing) res.setHeader('Connection', 'close');
       res.end('n1\n');
