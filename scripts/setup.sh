@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium nft:nftables; do
+for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium nft:nftables wrk:wrk ab:apache2-utils; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need+=("${cmd##*:}")
 done
+# wrk and ab (apache2-utils): kept-alive and new-connection load through the VIP in the lab test and bench.
 # Tests: Prometheus's parser reads `status --prom` output; chromium (above) renders the drill report.
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 if [ "${#need[@]}" -gt 0 ]; then

@@ -25,6 +25,7 @@ import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdic
 import { serviceActive } from '../platforms/services.js';
 import { askClients, type ClientView } from './client-probe.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
+import { guardedConverge, type ReloadGuard } from './reload-guard.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -46,6 +47,8 @@ export interface DeployOptions {
   verify?: boolean;
   /** Every event of the run, in order per pair (a renderer: listr2, a test's array). */
   onEvent?: (e: DeployEvent) => void;
+  /** Drains a VIP holder before a change that would reload nginx under its clients (docs/keepalive.md). */
+  guard?: ReloadGuard;
 }
 
 interface PairRun extends HostRun {
@@ -171,13 +174,15 @@ async function deployPair(
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: `${refused.message} (fix: ${refused.hint})` });
       continue;
     }
-    await convergeHost(run, {
-      check: opts.check,
-      diff: opts.diff,
-      secrets: model.secrets,
-      emit,
-      ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
-    });
+    const converge = () =>
+      convergeHost(run, {
+        check: opts.check,
+        diff: opts.diff,
+        secrets: model.secrets,
+        emit,
+        ...(verify && pair.failover.track !== 'process' ? { prove: (r, installed) => proveCheck(pair, r as PairRun, installed) } : {}),
+      });
+    await guardedConverge(pair, run, runs, converge, { check: opts.check, guard: opts.guard });
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };

@@ -8,6 +8,7 @@ import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js
 import { ARCHIVE_REPO_FILE } from '../ops/el.js';
 import type { Host } from '../ssh/host.js';
 import type { VipVerdict } from './vip.js';
+import type { ReloadGuardReport } from './reload-safety.js';
 
 export interface StepReport {
   title: string;
@@ -32,6 +33,8 @@ export interface HostReport {
   notes?: string[];
   /** What haops does (or leaves alone) on this node's system and why: SELinux, repositories, streams (EL). */
   systemNotes?: string[];
+  /** How a change that reloads nginx or keepalived reached this node: in place, or drained first. */
+  reload?: ReloadGuardReport;
   roundTrips: number;
 }
 
