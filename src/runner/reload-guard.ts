@@ -13,7 +13,7 @@ export type { ReloadGuard } from './reload-safety.js';
 /** The decision for one node from its facts (null: nothing in its plan reloads anything). */
 export function decideFor(pair: PairModel, run: HostRun & { probe?: VipProbe | null }): ReloadDecision | null {
   if (!run.facts) return null;
-  let changes;
+  let changes: ReturnType<typeof planHost>;
   try {
     changes = planHost(run.target.render(run.facts), run.facts);
   } catch {

@@ -10,6 +10,7 @@ export const LAB_FILE_ORDER = [
   'lab.test.ts',
   'pair.test.ts',
   'switchover.test.ts',
+  'keepalive.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
   'fleet.test.ts',
