@@ -33,7 +33,7 @@ export async function guardedConverge(
 ): Promise<void> {
   const decision = decideFor(pair, run);
   if (decision) run.report.reload = { ...decision };
-  if (!decision || decision.way !== 'drained' || opts.check) {
+  if (decision?.way !== 'drained' || opts.check) {
     await converge();
     return;
   }
