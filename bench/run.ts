@@ -525,6 +525,8 @@ try {
             'worst latency s',
             'median switchback s',
             'kept-alive resets',
+            'wrk -c16: requests / socket errors / non-2xx',
+            'ab -c4: requests / failed / non-2xx',
             'ok',
           ],
           parts.map((p) => [
@@ -536,6 +538,8 @@ try {
             p.worstLatencySeconds ?? '-',
             p.medianSwitchbackSeconds ?? '-',
             p.resetsOnReusedConnections ?? 'not measured',
+            p.wrk ? `${p.wrk.requests} / ${p.wrk.socketErrors} / ${p.wrk.non2xx}` : 'not installed',
+            p.ab ? `${p.ab.requests} / ${p.ab.socketErrors} / ${p.ab.non2xx}` : 'not installed',
             p.ok ? 'yes' : 'NO',
           ]),
         ),

@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium nft:nftables shellcheck:shellcheck; do
+for cmd in debootstrap:debootstrap systemd-nspawn:systemd-container dpkg-scanpackages:dpkg-dev ip:iproute2 ssh:openssh-client ssh-keygen:openssh-client curl:curl chromium:chromium nft:nftables wrk:wrk ab:apache2-utils shellcheck:shellcheck; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need+=("${cmd##*:}")
 done
-# Tests: shellcheck lints every node-side script (test/scripts); Prometheus's parser reads `status --prom` output; chromium (above) renders the drill report.
+# wrk and ab (apache2-utils): kept-alive and new-connection load through the VIP in the lab test and bench.
+# shellcheck lints every node-side script (test/scripts).
+# Tests: Prometheus's parser reads `status --prom` output; chromium (above) renders the drill report.
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "haops setup: missing ${need[*]}: run as root, or apt-get install -y ${need[*]}" >&2; exit 2; fi

@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 import { selectHosts } from './limit.js';
+import { deployGuard } from '../switchover/deploy-guard.js';
 
 export interface DeployFlags extends NodeFlags {
   check?: boolean;
@@ -50,6 +51,7 @@ export async function deployCommand(
         // The VIP check needs keepalived: only for playbooks that deploy its config.
         verify: playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'),
         onEvent: progress?.onEvent,
+        guard: deployGuard(model, file),
       });
       await progress?.done;
       out(flags.json ? JSON.stringify(report, null, 2) : summary(report));
@@ -57,6 +59,16 @@ export async function deployCommand(
     },
     { changesNodes: !flags.check, allowDefaultSecrets: flags.allowDefaultSecrets },
   );
+}
+
+/** How a reloading change reached the node: in place, or with its VIPs moved to the peer first. */
+function reloadLine(x: NonNullable<DeployReport['hosts'][number]['reload']>, check: boolean): string {
+  if (x.leftDrained) return `reload: drained first (${x.why}); its changes failed, so it stays DRAINED: ${x.leftDrained}`;
+  if (x.fallback) return `reload: IN PLACE although it holds a VIP (${x.fallback}): kept-alive clients may see errors`;
+  if (x.way === 'in-place') return `reload: in place (${x.why})`;
+  return check
+    ? `reload: would drain first (${x.why}), then undrain`
+    : `reload: drained first and undrained after (${x.why}); ${x.connectionsLeft ?? 0} connection(s) cut`;
 }
 
 function summary(r: DeployReport): string {
@@ -75,6 +87,7 @@ function summary(r: DeployReport): string {
     const state = !h.ok ? 'FAILED' : h.changed ? (r.check ? `${h.changed} to change` : `${h.changed} changed`) : 'ok, nothing to change';
     lines.push(`${h.host.padEnd(12)} ${h.role.padEnd(20)} ${state}  (${h.roundTrips} round trip${h.roundTrips === 1 ? '' : 's'})`);
     if (h.error) lines.push(`    ${h.error}${h.hint ? `\n    fix: ${h.hint}` : ''}`);
+    if (h.reload) lines.push(`    ${reloadLine(h.reload, r.check)}`);
   }
   for (const p of r.pairs) {
     for (const d of p.drained ?? [])

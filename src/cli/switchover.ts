@@ -8,10 +8,12 @@ import type { NodeFlags } from '../nodes/connector.js';
 import type { Host } from '../ssh/host.js';
 import {
   DRAIN_LEASE_SECONDS,
+  HOLD_LIMIT_SECONDS,
   PairOps,
   SELF_UNDRAIN_SECONDS,
   SwitchoverRefused,
   summarise,
+  type HoldResult,
   type SwitchoverReport,
   type SwitchoverRound,
 } from '../switchover/switchover.js';
@@ -19,6 +21,7 @@ import { withNodes } from './nodes.js';
 import { limitOption, onePair } from './limit.js';
 import { writeReport } from './drill.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
+import { KEPT_ALIVE_CONNECTIONS } from '../switchover/probe.js';
 
 export interface SwitchoverFlags extends NodeFlags {
   pair?: string;
@@ -28,6 +31,7 @@ export interface SwitchoverFlags extends NodeFlags {
   lease?: string;
   hold?: string;
   handoff?: boolean;
+  connections?: string;
   json?: boolean;
   report?: string;
   limit?: string[];
@@ -44,7 +48,7 @@ function pairOfNode(model: Model, node: string): PairModel {
 /** Connects the pair's nodes, runs `work` with Ctrl-C undoing an unfinished drain, closes. */
 async function withPair<T>(
   file: string,
-  flags: NodeFlags & { hold?: string; handoff?: boolean },
+  flags: NodeFlags & { hold?: string; handoff?: boolean; connections?: string },
   pick: (model: Model) => PairModel,
   err: Out,
   work: (ops: PairOps) => Promise<T>,
@@ -76,6 +80,7 @@ async function withPair<T>(
         inventory: file,
         bridgeHoldMs: Math.round(holdSeconds * 1000),
         handoff: flags.handoff !== false,
+        connections: connectionsOf(flags.connections),
       });
       return await work(ops);
     } finally {
@@ -96,15 +101,26 @@ export interface DrainFlags extends NodeFlags {
   handoff?: boolean;
 }
 
-/** How long the drained node keeps serving what is already on it after the peer holds the VIPs. */
-export const HOLD_SECONDS = 1;
+/** The most the drained node keeps serving what is already on it after the peer holds the VIPs
+ * (it stops as soon as no connection is left there). */
+export const HOLD_SECONDS = HOLD_LIMIT_SECONDS;
 
 function holdOf(flag: string | undefined): number {
   const n = Number(flag ?? HOLD_SECONDS);
   if (!Number.isFinite(n) || n < 0.2 || n > 600)
     throw new UsageError(
       `--hold ${flag}: expected seconds from 0.2 to 600`,
-      `as long as the longest request you want to finish on the drained node; ${HOLD_SECONDS} is the default`,
+      `as long as the longest request you want to finish on the drained node (the hold ends as soon as no connection is left there); ${HOLD_SECONDS} is the default`,
+    );
+  return n;
+}
+
+function connectionsOf(flag: string | undefined): number {
+  const n = Number(flag ?? KEPT_ALIVE_CONNECTIONS);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new UsageError(
+      `--connections ${flag}: expected a whole number from 0 to 64`,
+      `kept-alive connections the probe keeps busy through each VIP; ${KEPT_ALIVE_CONNECTIONS} is the default, 0 measures new connections only`,
     );
   return n;
 }
@@ -140,6 +156,7 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
             ? `handoff: ${r.handoff.node} sent ${r.handoff.packets ?? '?'} packets of connections opened on ${node} on to it while they finished`
             : `no handoff: ${r.handoff.why}`,
         );
+      if (r.hold) out(holdLine(r.hold));
       out(
         `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
       );
@@ -161,10 +178,17 @@ export async function undrainCommand(file: string, node: string, flags: DrainFla
           `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
         );
       for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
+      if (r.hold) out(holdLine(r.hold));
       out(`${node} is in service again`);
     }
     return missing.length ? 1 : 0;
   });
+}
+
+export function holdLine(h: HoldResult): string {
+  return h.emptied
+    ? `hold: ${h.node} served its connections until none was left (${h.seconds.toFixed(1)} s; each told Connection: close)`
+    : `hold: ${h.node} still had ${h.connectionsLeft ?? '?'} connection(s) on the VIPs when the hold limit (${h.seconds.toFixed(1)} s, --hold) ran out: cut then`;
 }
 
 /** drain and undrain: the node's pair, connected; a refusal is exit 1 with its fix. */
@@ -215,7 +239,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     method: null,
     bridge: true,
     handoff: [],
-    probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+    probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true, keptAliveConnections: connectionsOf(flags.connections) },
     probedFrom: 'this machine',
     rounds: [],
     problems: [],
@@ -266,12 +290,18 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
 const s2 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
 
 function formatRound(r: SwitchoverRound): string {
-  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${r.resetsOnReusedConnections === null ? 'kept-alive resets not measured (probe host)' : `${r.resetsOnReusedConnections} resets on kept-alive connections`}`;
+  const kept = r.keptAlive
+    ? `kept-alive: ${r.keptAlive.failedRequests} failed of ${r.keptAlive.requests}, ${r.keptAlive.reconnects} clean reconnects`
+    : 'kept-alive not measured (probe host)';
+  const holds = r.holds
+    .map((h) => `${h.node} held ${h.seconds.toFixed(1)} s${h.emptied ? '' : ` (${h.connectionsLeft ?? '?'} cut)`}`)
+    .join(', ');
+  return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${kept}${holds ? `; ${holds}` : ''}`;
 }
 
 export function formatReport(r: SwitchoverReport): string {
   const rows = [
-    ['round', 'from', 'to', 'switchover s', 'failed req', 'of', 'worst latency s', 'switchback s', 'kept-alive resets', 'ended as began'],
+    ['round', 'from', 'to', 'switchover s', 'failed req', 'of', 'worst latency s', 'switchback s', 'kept-alive failed', 'ended as began'],
     ...r.rounds.map((x) => [
       String(x.round),
       x.from,
@@ -281,13 +311,13 @@ export function formatReport(r: SwitchoverReport): string {
       String(x.requests),
       s2(x.worstLatencySeconds),
       s2(x.switchbackSeconds),
-      x.resetsOnReusedConnections === null ? 'not measured' : String(x.resetsOnReusedConnections),
+      x.keptAlive === null ? 'not measured' : `${x.keptAlive.failedRequests} of ${x.keptAlive.requests}`,
       x.endedAsBegan ? 'yes' : 'NO',
     ]),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
-    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms, failed = error, reset or no answer in ${r.probe.timeoutSeconds} s`,
+    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms${r.probedFrom === 'this machine' && r.probe.keptAliveConnections ? ` and ${r.probe.keptAliveConnections} kept-alive connections per VIP` : ''}, failed = error, reset, non-2xx or no answer in ${r.probe.timeoutSeconds} s`,
     ...r.handoff.map((h) =>
       h.on
         ? `  handoff on ${h.node}: packets of connections opened on the old holder are sent on to it until the bridge ends (${h.packets ?? '?'} packets handed on)`
@@ -299,7 +329,11 @@ export function formatReport(r: SwitchoverReport): string {
     for (const [k, v] of Object.entries(r.stats))
       if (v) lines.push(`  ${k}: min ${v.min.toFixed(2)}  median ${v.median.toFixed(2)}  max ${v.max.toFixed(2)}`);
   for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
-  lines.push(r.ok ? 'switchover passed: no failed request, the pair ended as it began' : 'switchover FAILED');
+  lines.push(
+    r.ok
+      ? `switchover passed: no client saw an error (${r.probedFrom === 'this machine' && r.probe.keptAliveConnections ? 'new and kept-alive connections' : 'new connections; kept-alive not measured'}), the pair ended as it began`
+      : 'switchover FAILED',
+  );
   return lines.join('\n');
 }
 
@@ -324,7 +358,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
         )
         .option(
           '--hold <seconds>',
-          'after the peer holds the VIPs, the drained node still serves the connections already on it for this long (the peer hands their packets on)',
+          'after the peer holds the VIPs, the drained node still serves the connections already on it (each told Connection: close) until none is left, at most this long',
           String(HOLD_SECONDS),
         )
         .option('--no-handoff', NO_HANDOFF),
@@ -333,7 +367,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
     c
       .option(
         '--hold <seconds>',
-        'after the VIPs are back, the peer still serves the connections already on it for this long',
+        'after the VIPs are back, the peer still serves the connections already on it until none is left, at most this long',
         String(HOLD_SECONDS),
       )
       .option('--no-handoff', NO_HANDOFF),
@@ -354,10 +388,15 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
     )
     .option(
       '--hold <seconds>',
-      'after each move, the node that gave up the VIPs still serves the connections already on it for this long',
+      'after each move, the node that gave up the VIPs still serves the connections already on it until none is left, at most this long',
       String(HOLD_SECONDS),
     )
     .option('--no-handoff', NO_HANDOFF)
+    .option(
+      '--connections <n>',
+      'kept-alive connections per VIP, each sending its next request as soon as the last is answered; their errors are failed requests',
+      String(KEPT_ALIVE_CONNECTIONS),
+    )
     .option('--json', 'machine-readable report')
     .option('--report <file.html>', 'also write a self-contained HTML page: each round on a time axis (drain, VIP move, probes, undrain)')
     .action(async (file: string, flags: SwitchoverFlags) => io.setCode(await switchoverCommand(file, flags, io.out, io.err)));

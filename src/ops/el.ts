@@ -121,6 +121,11 @@ function planRepos(plan: ElPlan, w: ElWanted, facts: ElFacts, family: OsFamily):
     );
   }
   // nginx is in EPEL on EL6/7 (AppStream on EL8/9): epel-release comes first, in a transaction of its own.
+  // The drain's handoff needs nftables' socket match, which these kernels lack: not installed.
+  if (eol && w.nginx)
+    plan.notes.push(
+      `handoff: nftables is not installed (the CentOS ${family === 'el6' ? 6 : 7} kernel lacks its socket match): a drain or switchover cannot hand the old holder's connections on, so a connection caught by a move between its handshake and its request is reset (about one move in 40-60); kept-alive clients still end cleanly (Connection: close)`,
+    );
   if (eol && w.nginx && !facts.epel) {
     plan.pre.push({ kind: 'packages', install: ['epel-release'], ...(plan.onlyRepos ? { onlyRepos: plan.onlyRepos } : {}) });
     plan.notes.push('repositories: nginx comes from EPEL on EL6/7: epel-release is installed first');

@@ -97,7 +97,8 @@ export function planNode(wanted: WantedState, facts: Facts): NodePlan {
   const repos = eol ? repoFiles.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null) : [];
   const fileChanges = wanted.files.map((f) => fileChange(f, facts)).filter((c): c is Change => c !== null);
   const el = planElHost(wanted, facts, fileChanges);
-  const missing = [...wanted.packages.filter((p) => !facts.packages[p]), ...(el?.packages ?? [])];
+  // nftables (the drain's handoff) where the family packages a kernel with its socket match; EL6/7 do not (el.ts says what is lost).
+  const missing = [...wanted.packages.filter((p) => !facts.packages[p] && !(p === 'nftables' && eol)), ...(el?.packages ?? [])];
   const packages: Change[] = [
     ...repos,
     ...(el?.pre ?? []),

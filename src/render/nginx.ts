@@ -2,6 +2,15 @@
 // function, so a misspelt field is a compile error, never an empty line.
 import { vipAddress, type NodeModel } from '../model/derive.js';
 
+/** While this file exists, every response of haops's locations says `Connection: close` and
+ * nginx closes the connection after it (docs/keepalive.md): a drain raises it on the node giving
+ * up the VIPs, so kept-alive clients finish their request and reconnect to the new holder. Read
+ * per request (`if (-f)`), so no reload: a reload closes idle kept-alive connections at once,
+ * racing the client's next request. In /run: a reboot clears it. */
+export const CLOSING_FLAG = '/run/haops-closing';
+/** The status code that sends a request to its closing twin (never sent to a client). */
+const CLOSING_CODE = 599;
+
 export function renderNginxSite(node: NodeModel): string {
   const n = node.nginx;
   // server_name ~^ matches every Host, so this site wins over a distribution's default server
@@ -10,27 +19,43 @@ export function renderNginxSite(node: NodeModel): string {
   const upstreams = n.upstreams
     .map((u) => `upstream ${u.name} {\n${u.servers.map((s) => `    server ${s} max_fails=1 fail_timeout=5s;\n`).join('')}}\n\n`)
     .join('');
+  const health = `        access_log off;\n        default_type text/plain;\n        return 200 "${node.host}\\n";\n`;
+  const proxy = [
+    `proxy_pass http://${n.upstreams[0]!.name};`,
+    'proxy_set_header Host $host;',
+    'proxy_set_header X-Real-IP $remote_addr;',
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    'proxy_connect_timeout 2s;',
+    'proxy_next_upstream error timeout http_502 http_503;',
+  ]
+    .map((l) => `        ${l}\n`)
+    .join('');
   return `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.
 ${upstreams}server {
     listen ${n.listen};
     server_name ${serverName};
     # Which node served a request: the drill and status read this header.
     add_header X-Haops-Node ${node.host} always;
+    # Draining (${CLOSING_FLAG}): the same answer from a twin location with keepalive_timeout 0,
+    # so nginx says Connection: close and the client's next request opens a new connection.
+    error_page ${CLOSING_CODE} = @haops_closing;
 
     location = /haops-health {
-        access_log off;
-        default_type text/plain;
-        return 200 "${node.host}\\n";
-    }
+        error_page ${CLOSING_CODE} = @haops_closing_health;
+        if (-f ${CLOSING_FLAG}) { return ${CLOSING_CODE}; }
+${health}    }
+
+    location @haops_closing_health {
+        keepalive_timeout 0;
+${health}    }
 
     location / {
-        proxy_pass http://${n.upstreams[0]!.name};
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_connect_timeout 2s;
-        proxy_next_upstream error timeout http_502 http_503;
-    }
+        if (-f ${CLOSING_FLAG}) { return ${CLOSING_CODE}; }
+${proxy}    }
+
+    location @haops_closing {
+        keepalive_timeout 0;
+${proxy}    }
 ${n.extra.map((e) => `    ${e}\n`).join('')}}
 `;
 }

@@ -28,6 +28,7 @@ import { wantedSkeleton, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 import { askClients, type ClientView } from './client-probe.js';
 import { checkProgram } from '../facts/ownership.js';
+import { guardedConverge, type ReloadGuard } from './reload-guard.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
 export { describeChange } from './engine.js';
@@ -53,6 +54,8 @@ export interface DeployOptions {
   verify?: boolean;
   /** Every event of the run, in order per pair (a renderer: listr2, a test's array). */
   onEvent?: (e: DeployEvent) => void;
+  /** Drains a VIP holder before a change that would reload nginx under its clients (docs/keepalive.md). */
+  guard?: ReloadGuard;
 }
 
 /** What keepalived runs as root on this node, and what the notify script writes. */
@@ -194,7 +197,8 @@ async function applyPair(
       emit({ type: 'host-skipped', pair: pair.name, host: name, reason: `${refused.message} (fix: ${refused.hint})` });
       continue;
     }
-    await convergeHost(run, { check: opts.check, diff: opts.diff, secrets: opts.secrets, emit });
+    const converge = () => convergeHost(run, { check: opts.check, diff: opts.diff, secrets: opts.secrets, emit });
+    await guardedConverge(pair, run, runs, converge, { check: opts.check, guard: opts.guard });
   }
 
   const pairReport: PairReport = { pair: pair.name, ok: true, vips: [] };

@@ -14,6 +14,7 @@ import { compareBehaviour, describeBehaviour, modelOfText } from '../import/comp
 import { readKeepalived } from '../import/read.js';
 import { planDeployHost, type HostPlan, type HostSpec, type ProofSpec } from './host-plan.js';
 import { VIP_MARK, parseVipProbe, type VipProbe, type VipVerdict } from './vip.js';
+import type { ReloadGuardReport } from './reload-safety.js';
 
 export interface StepReport {
   title: string;
@@ -40,6 +41,8 @@ export interface HostReport {
   systemNotes?: string[];
   /** Check mode, keepalived.conf about to change: whether VRRP would behave differently (one line). */
   vrrp?: string;
+  /** How a change that reloads nginx or keepalived reached this node: in place, or drained first. */
+  reload?: ReloadGuardReport;
   roundTrips: number;
 }
 

@@ -4,6 +4,7 @@ import { PATHS } from '../render/index.js';
 import { randomBytes } from 'node:crypto';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_FLAG, DRAIN_PROBE, DRAIN_TRACK, drainMethod, type DrainMethod } from '../render/drain.js';
+import { CLOSING_FLAG } from '../render/nginx.js';
 
 /** Printed once the flag is in place (the exit code alone has been seen missing). */
 export const DRAINED_MARK = '@@haops-drained@@';
@@ -84,10 +85,13 @@ export function drainScript(
   // A switchover's drain is temporary: the node lifts it by itself if haops vanishes (killed,
   // connection lost), unless a deliberate `haops drain` has taken the flag over meanwhile.
   const lease = selfUndrain
-    ? `echo ${selfUndrain.token} > ${LEASE}; nohup sh -c 'sleep ${selfUndrain.seconds}; [ "$(cat ${LEASE} 2>/dev/null)" = ${selfUndrain.token} ] && rm -f ${DRAIN_FLAG} ${LEASE}' >/dev/null 2>&1 </dev/null &\n`
+    ? `echo ${selfUndrain.token} > ${LEASE}; nohup sh -c 'sleep ${selfUndrain.seconds}; [ "$(cat ${LEASE} 2>/dev/null)" = ${selfUndrain.token} ] && rm -f ${DRAIN_FLAG} ${LEASE} ${CLOSING_FLAG}' >/dev/null 2>&1 </dev/null &\n`
     : `rm -f ${LEASE}\n`;
   // A handoff left on this node (its haops vanished) would send the VIPs' traffic back here.
-  return `${unhandoffScript()}${bridgeScript(heldVips, iface, selfUndrain?.token ?? randomToken(), bridgeSeconds)}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
+  // Kept-alive connections here are told to close (each next response says Connection: close)
+  // before the VIPs move; their next connection opens on the new holder.
+  const closing = heldVips.length ? closingScript() : '';
+  return `${unhandoffScript()}${bridgeScript(heldVips, iface, selfUndrain?.token ?? randomToken(), bridgeSeconds)}${closing}mkdir -p ${posixDir(DRAIN_FLAG)}\n${lease}${writeFlag} && echo ${DRAINED_MARK}\n`;
 }
 
 /** Who owns a temporary drain: the token of the run that will lift it (a switchover round, or a
@@ -158,7 +162,7 @@ export function bridgeScript(vips: string[], iface: string, token = 'b', seconds
   const lines = vips.flatMap((vip) => [
     `ip addr add ${vip}/32 dev lo 2>/dev/null`,
     `echo ${token} > ${bridgeMark(vip)}`,
-    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)} ${CLOSING_FLAG}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
   ]);
   return [...arp, ...lines, 'true'].map((l) => l + '\n').join('');
 }
@@ -168,9 +172,27 @@ export function unbridgeScript(vips: string[], iface: string): string {
   return (
     vips
       .map((vip) => `ip addr del ${vip}/32 dev lo 2>/dev/null; rm -f ${bridgeMark(vip)}`)
-      .concat(arpRestore(deviceOf(iface)), 'true')
+      .concat(`rm -f ${CLOSING_FLAG}`, arpRestore(deviceOf(iface)), 'true')
       .join('\n') + '\n'
   );
+}
+
+/** nginx says Connection: close on every response of haops's locations while CLOSING_FLAG
+ * exists (render/nginx.ts): no reload, which would close idle kept-alive connections at once. */
+export function closingScript(): string {
+  return `touch ${CLOSING_FLAG}\n`;
+}
+
+/** Established TCP connections on this node whose local end is one of the VIPs at `port`: what
+ * a hold waits for. Prints `conns N`. */
+export function connectionsScript(vips: string[], port: number): string {
+  const want = vips.map((v) => `${v}:${port}`).join(' ');
+  return `ss -Htn state established '( sport = :${port} )' 2>/dev/null | awk -v want=${shellQuote(want)} 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ok[w[i]] = 1 } ok[$3] { c++ } END { print "conns " c + 0 }'\n`;
+}
+
+export function parseConnections(stdout: string): number | null {
+  const m = /^conns (\d+)$/m.exec(stdout);
+  return m ? Number(m[1]) : null;
 }
 
 /** The nftables table of a handoff, and the token of the run that owns it. */

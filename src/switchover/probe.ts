@@ -1,13 +1,14 @@
-// HTTP through a VIP while it moves: a NEW connection every 20 ms (the claim "zero failed
-// requests" is about new connections), from this machine (plus one keep-alive connection whose
-// resets are counted apart: an established TCP connection never survives a VIP move) or from the
-// inventory's probe host (the drill's streamed curl loop; no kept-alive connection there).
+// HTTP through a VIP while it moves: a NEW connection every 20 ms, from this machine (plus a
+// kept-alive load, N connections each sending its next request as soon as the last is answered;
+// its errors are failed requests too) or from the inventory's probe host (the drill's streamed
+// curl loop; no kept-alive load there: not measured, null).
 import http from 'node:http';
 import { clockFrom } from '../drill/drill.js';
 import { RemoteHttpProbe } from '../drill/remote-probe.js';
 import type { ProbeMark } from '../drill/trace.js';
 import { probeFailure } from '../runner/client-probe.js';
 import type { Host } from '../ssh/host.js';
+import { KeptAliveLoad, type KeptAliveFigures } from './kept-alive.js';
 
 export interface ProbeSample {
   sentAt: number;
@@ -27,42 +28,49 @@ export interface ProbeFigures {
   worstAtSeconds: number | null;
   /** null: not measured (a probe host's curl loop opens a new connection per request only). */
   resetsOnReusedConnections: number | null;
+  /** The kept-alive load (its errors are in failedRequests too); null: not measured (probe host). */
+  keptAlive: KeptAliveFigures | null;
   /** The first few failures, for the report: when (s after `from`) and why. */
   failures: { atSeconds: number; error: string }[];
 }
 
 export class SwitchoverProbe implements RoundProbe {
   private samples: ProbeSample[] = [];
-  private reused: { at: number; reset: boolean }[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private keepAlive: NodeJS.Timeout | null = null;
-  private agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   private inFlight = 0;
+  private readonly load: KeptAliveLoad | null;
 
   constructor(
     private readonly vip: string,
     private readonly port: number,
+    /** Kept-alive connections beside the new-connection probe (--connections; 0: none). */
+    connections = KEPT_ALIVE_CONNECTIONS,
     private readonly intervalMs = 20,
     /** A request without an answer in this long has failed (the issue's 2 s). */
     private readonly timeoutMs = 2000,
-  ) {}
+  ) {
+    this.load = connections > 0 ? new KeptAliveLoad(vip, port, connections, '/haops-health', 5, timeoutMs) : null;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.fresh(), this.intervalMs);
-    this.keepAlive = setInterval(() => this.reuse(), this.intervalMs * 5);
+    this.load?.start();
   }
 
   /** Stops sending and waits for the requests still out (at most the timeout). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.keepAlive) clearInterval(this.keepAlive);
-    this.timer = this.keepAlive = null;
+    this.timer = null;
     const deadline = Date.now() + this.timeoutMs + 500;
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    this.agent.destroy();
+    await Promise.all([
+      (async () => {
+        while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      this.load?.stop(),
+    ]);
   }
 
-  private request(agent: http.Agent | false, done: (ok: boolean, node: string | null, error?: string) => void): void {
+  private request(done: (ok: boolean, node: string | null, error?: string) => void): void {
     this.inFlight++;
     let finished = false;
     const end = (ok: boolean, node: string | null, error?: string) => {
@@ -73,7 +81,7 @@ export class SwitchoverProbe implements RoundProbe {
       done(ok, node, error);
     };
     const req = http.get(
-      { host: this.vip, port: this.port, path: '/haops-health', agent, headers: agent ? {} : { connection: 'close' } },
+      { host: this.vip, port: this.port, path: '/haops-health', agent: false, headers: { connection: 'close' } },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -98,14 +106,7 @@ export class SwitchoverProbe implements RoundProbe {
 
   private fresh(): void {
     const sentAt = Date.now();
-    this.request(false, (ok, node, error) => this.samples.push({ sentAt, at: Date.now(), ok, node, ...(error ? { error } : {}) }));
-  }
-
-  private reuse(): void {
-    const sentAt = Date.now();
-    this.request(this.agent, (ok, _node, error) =>
-      this.reused.push({ at: sentAt, reset: !ok && /ECONNRESET|EPIPE|socket hang up/.test(error ?? '') }),
-    );
+    this.request((ok, node, error) => this.samples.push({ sentAt, at: Date.now(), ok, node, ...(error ? { error } : {}) }));
   }
 
   /** Every new-connection request, for the HTML report (the drill's marks). */
@@ -146,7 +147,7 @@ export class SwitchoverProbe implements RoundProbe {
   }
 
   figures(from: number, to: number = Infinity): ProbeFigures {
-    return figuresOf(this.samples, from, to, this.reused.filter((r) => r.at >= from && r.at <= to && r.reset).length);
+    return figuresOf(this.samples, from, to, this.load?.figures(from, to) ?? null);
   }
 }
 
@@ -160,18 +161,26 @@ export interface RoundProbe {
   figures(from: number, to?: number): ProbeFigures;
 }
 
-function figuresOf(samples: ProbeSample[], from: number, to: number, resets: number | null): ProbeFigures {
+/** The default kept-alive connections of a switchover's probe (--connections). */
+export const KEPT_ALIVE_CONNECTIONS = 4;
+
+/** The new-connection samples' figures, with the kept-alive load's errors counted as failed requests. */
+function figuresOf(samples: ProbeSample[], from: number, to: number, kept: KeptAliveFigures | null): ProbeFigures {
   const window = samples.filter((s) => s.sentAt >= from && s.sentAt <= to).sort((a, b) => a.sentAt - b.sentAt);
   const failed = window.filter((s) => !s.ok);
   const good = window.filter((s) => s.ok);
   const worst = good.reduce<ProbeSample | null>((w, s) => (!w || s.at - s.sentAt > w.at - w.sentAt ? s : w), null);
   return {
-    requests: window.length,
-    failedRequests: failed.length,
+    requests: window.length + (kept?.requests ?? 0),
+    failedRequests: failed.length + (kept?.failedRequests ?? 0),
     worstLatencySeconds: worst ? (worst.at - worst.sentAt) / 1000 : null,
     worstAtSeconds: worst ? (worst.sentAt - from) / 1000 : null,
-    resetsOnReusedConnections: resets,
-    failures: failed.slice(0, 5).map((s) => ({ atSeconds: (s.sentAt - from) / 1000, error: s.error ?? 'failed' })),
+    resetsOnReusedConnections: kept ? kept.resets : null,
+    keptAlive: kept,
+    failures: [
+      ...failed.slice(0, 5).map((s) => ({ atSeconds: (s.sentAt - from) / 1000, error: s.error ?? 'failed' })),
+      ...(kept?.failures ?? []),
+    ].slice(0, 8),
   };
 }
 

@@ -31,11 +31,15 @@ import {
   handoffScript,
   unhandoffScript,
   parseHanded,
+  closingScript,
+  connectionsScript,
+  parseConnections,
   HANDOFF_MARK,
   BRIDGE_SELF_REMOVE_SECONDS,
   type DrainFacts,
 } from './node.js';
-import { probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe, type RoundProbe } from './probe.js';
+import { KEPT_ALIVE_CONNECTIONS, probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe, type RoundProbe } from './probe.js';
+import type { KeptAliveFigures } from './kept-alive.js';
 
 export class SwitchoverRefused extends Error {
   constructor(
@@ -68,6 +72,19 @@ export interface DrainResult {
   flagAt?: number;
   /** How connections opened on the drained node were kept: see Handoff. */
   handoff?: Handoff;
+  /** How long the drained node went on serving its own connections after the move. */
+  hold?: HoldResult;
+}
+
+/** The hold after a move: the node that gave up the VIPs serves the connections already on it
+ * (each next response says Connection: close) until none is left, or the limit (--hold). */
+export interface HoldResult {
+  node: string;
+  seconds: number;
+  /** Connections still on the VIPs there when the hold ended (0: every client moved on cleanly). */
+  connectionsLeft: number | null;
+  /** Whether it ended early because no connection was left. */
+  emptied: boolean;
 }
 
 /** Whether the node taking the VIPs sent on the packets of connections opened on the old holder
@@ -98,6 +115,7 @@ export interface UndrainResult {
   /** When the flag went (ms since the epoch): switchbacks count from here. */
   flagAt: number;
   handoff?: Handoff;
+  hold?: HoldResult;
 }
 
 export interface SwitchoverVip {
@@ -113,6 +131,8 @@ export interface SwitchoverVip {
   worstAtSeconds: number | null;
   /** null: not measured (probed from a probe host: no kept-alive connection there). */
   resetsOnReusedConnections: number | null;
+  /** The kept-alive load through this VIP (its failures are in failedRequests); null: not measured. */
+  keptAlive: KeptAliveFigures | null;
   requests: number;
   failures: { atSeconds: number; error: string }[];
 }
@@ -132,6 +152,10 @@ export interface SwitchoverRound {
   endedAsBegan: boolean;
   /** Per move (out, then back), whether the node taking the VIPs handed off the old holder's connections. */
   handoff: Handoff[];
+  /** Per move (out, then back), how long the old holder went on serving its connections. */
+  holds: HoldResult[];
+  /** Kept-alive requests and how many failed (in failedRequests too); null: not measured. */
+  keptAlive: { requests: number; failedRequests: number; reconnects: number } | null;
   /** When the drain flag went up (ISO), and the round event by event (only for --report). */
   drainAt?: string;
   trace?: RoundTrace;
@@ -147,13 +171,19 @@ export interface SwitchoverReport {
   bridge: boolean;
   /** Per node taking VIPs, whether it handed off the old holder's connections (see Handoff). */
   handoff: Handoff[];
-  probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean };
+  probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean; keptAliveConnections: number };
   /** Where the HTTP probe ran: 'this machine' or the inventory's probe host (as the drill's). */
   probedFrom: string;
   rounds: SwitchoverRound[];
   stats?: Record<'switchoverSeconds' | 'switchbackSeconds' | 'worstLatencySeconds', { min: number; median: number; max: number } | null>;
   problems: string[];
 }
+
+/** The default limit of a hold (--hold): long enough for a 10 s download to finish on the old
+ * holder; a hold ends as soon as no connection is left there. */
+export const HOLD_LIMIT_SECONDS = 30;
+/** The shortest hold: a client whose ARP entry missed the gratuitous ARP still reaches the old holder. */
+export const HOLD_MIN_MS = 1000;
 
 /** How long a switchover's drain lasts at most if haops is gone (killed, connection lost). */
 export const SELF_UNDRAIN_SECONDS = 30;
@@ -163,12 +193,15 @@ const secs = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000)
 
 export interface PairOpsOptions {
   log: (s: string) => void;
-  /** How long after the peer holds the VIP the drained node still answers on lo. */
+  /** The most a hold lasts: after the peer holds the VIPs, the old holder answers on lo (and
+   * the peer hands its connections' packets on) until no connection is left there, or this long. */
   bridgeHoldMs?: number;
   /** The inventory's path, for the commands a message tells the user to run. */
   inventory?: string;
   /** false: no handoff (--no-handoff), for a comparison or where nodes must not get nft rules. */
   handoff?: boolean;
+  /** Kept-alive connections a switchover's probe keeps busy per VIP (--connections). */
+  connections?: number;
 }
 
 /** A plain `haops drain` raises the flag with this lease and lifts the lease once the VIPs are on
@@ -206,9 +239,34 @@ export class PairOps {
     return hostIp(this.model.hosts[node]!)!;
   }
 
-  /** How long after the peer holds the VIPs the drained node still serves what is on it. */
+  /** The most a hold lasts after the peer holds the VIPs. */
   private holdMs(): number {
-    return this.opts.bridgeHoldMs ?? 1000;
+    return this.opts.bridgeHoldMs ?? HOLD_LIMIT_SECONDS * 1000;
+  }
+
+  /**
+   * After a move: the old holder `node` still serves the connections on it (its responses say
+   * Connection: close, so kept-alive clients reconnect to the new holder after their request),
+   * for at least HOLD_MIN_MS (ARP caches that missed the gratuitous ARP) and until no connection
+   * to the VIPs is left there, or the limit.
+   */
+  private async hold(node: string, vips: string[]): Promise<HoldResult> {
+    const t0 = Date.now();
+    const limit = this.holdMs();
+    await sleep(Math.min(HOLD_MIN_MS, limit));
+    let left: number | null = null;
+    for (;;) {
+      const r = await this.hosts[node]!.exec(connectionsScript(vips, this.pair.spec.nginx.listen), { timeoutMs: 5000 }).catch(() => null);
+      left = r ? parseConnections(r.stdout) : null;
+      if (left === 0 || Date.now() - t0 >= limit) break;
+      await sleep(Math.min(250, Math.max(0, t0 + limit - Date.now())));
+    }
+    const result = { node, seconds: secs(Date.now() - t0)!, connectionsLeft: left, emptied: left === 0 };
+    if (left)
+      this.opts.log(
+        `${node}: ${left} connection(s) still on ${vips.join(', ')} after the ${limit / 1000} s hold (--hold): they are cut now`,
+      );
+    return result;
   }
 
   /** How long a bridge or handoff lives by itself if haops vanishes: longer than any hold. */
@@ -432,10 +490,10 @@ export class PairOps {
     // node (directly, or handed off by the peer) finish here, then the bridge and handoff go.
     // `haops drain` is confirmed now (the VIPs are on the peer), before a hold as long as it likes.
     if (opts.keep) await this.keepDrain(node);
-    await sleep(this.holdMs());
+    const hold = await this.hold(node, vips);
     await Promise.all([this.unbridge(), this.endHandoff()]);
     // Still pending for a switchover round: it undoes the drain on any exit.
-    return drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) }));
+    return { ...drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) })), hold };
   }
 
   /** The drain is the wanted end state (haops drain): the lease goes, no undo on exit. */
@@ -478,7 +536,7 @@ export class PairOps {
     const peerHeld = mine.drained ? vips : [];
     if (peerHeld.length)
       await this.hosts[peer]!.exec(
-        unhandoffScript() + bridgeScript(peerHeld, iface, randomBytes(6).toString('hex'), this.selfRemoveSeconds()),
+        unhandoffScript() + bridgeScript(peerHeld, iface, randomBytes(6).toString('hex'), this.selfRemoveSeconds()) + closingScript(),
         { timeoutMs: 10_000 },
       );
     // And this node sends the peer's connections on to it, as the peer did on the way out.
@@ -501,8 +559,9 @@ export class PairOps {
     this.bridges = null;
     if (!wait || !mine.drained) return { node, wasDrained: mine.drained, returned: [], stayed, flagAt: t0 };
     const back = await this.until(node, vips, true, t0, this.timeoutMs());
+    let hold: HoldResult | undefined;
     if (peerHeld.length) {
-      await sleep(this.holdMs());
+      hold = await this.hold(peer, peerHeld);
       await Promise.all([
         this.hosts[peer]!.exec(unbridgeScript(peerHeld, iface), { timeoutMs: 10_000 }).catch(() => undefined),
         this.endHandoff(),
@@ -512,6 +571,7 @@ export class PairOps {
       node,
       wasDrained: true,
       ...(handoff ? { handoff } : {}),
+      ...(hold ? { hold } : {}),
       returned: comeBack.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: node, seconds: secs(back[vips[k]!]!) })),
       stayed,
       flagAt: t0,
@@ -637,7 +697,7 @@ export class PairOps {
     const port = this.pair.spec.nginx.listen;
     const host = this.probeHost();
     if (!host) {
-      const probes = vips.map((vip) => new SwitchoverProbe(vip, port));
+      const probes = vips.map((vip) => new SwitchoverProbe(vip, port, this.opts.connections ?? KEPT_ALIVE_CONNECTIONS));
       for (const p of probes) p.start();
       return probes;
     }
@@ -734,6 +794,7 @@ export class PairOps {
           worstLatencySeconds: f.worstLatencySeconds,
           worstAtSeconds: f.worstAtSeconds,
           resetsOnReusedConnections: f.resetsOnReusedConnections,
+          keptAlive: f.keptAlive,
           requests: f.requests,
           failures: f.failures,
         };
@@ -769,6 +830,14 @@ export class PairOps {
         vips,
         endedAsBegan: after.ok,
         handoff: [drained.handoff, back1.handoff].filter((h): h is Handoff => h !== undefined),
+        holds: [drained.hold, back1.hold].filter((h): h is HoldResult => h !== undefined),
+        keptAlive: vips.some((v) => v.keptAlive === null)
+          ? null
+          : {
+              requests: vips.reduce((s, v) => s + v.keptAlive!.requests, 0),
+              failedRequests: vips.reduce((s, v) => s + v.keptAlive!.failedRequests, 0),
+              reconnects: vips.reduce((s, v) => s + v.keptAlive!.reconnects, 0),
+            },
         drainAt: new Date(flagAt).toISOString(),
         ...(trace ? { trace } : {}),
         problems,

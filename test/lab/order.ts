@@ -31,6 +31,7 @@ export const LAB_FILE_ORDER = [
   'lab.test.ts',
   'pair.test.ts',
   'switchover.test.ts',
+  'keepalive.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
   'import.test.ts',

@@ -39,7 +39,7 @@ export interface NodeScript {
 export function notifyScripts(): NodeScript[] {
   const variants: [string, Model][] = [
     ['seed (email)', seedModel()],
-    ['SMS by URL', seedModel('      sms: { url: "https://sms.example.com/send?key=abc", to: ["+8613800000000"] }\n')],
+    ['SMS by URL', seedModel('      sms: { url: "https://sms.example.com/send?key=abcd1234", to: ["+8613800000000"] }\n')],
     ['SMS by command', seedModel('      sms: { command: /usr/local/bin/send-sms, to: ["+8613800000000", "+8613900000000"] }\n')],
     ['webhooks', seedModel('      webhooks: ["https://hooks.example.com/a", "http://10.0.0.9:8080/b?x=1&y=2"]\n')],
     [

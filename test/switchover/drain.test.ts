@@ -93,7 +93,7 @@ describe('drain and undrain scripts', () => {
   it("a switchover's drain carries a lease the node lifts by itself; a deliberate drain cancels any lease", () => {
     const temp = drainScript(['10.0.0.100'], 'eth0', { token: 'c0ffee', seconds: 30 });
     expect(temp).toContain(
-      `echo c0ffee > ${DRAIN_FLAG}.switchover; nohup sh -c 'sleep 30; [ "$(cat ${DRAIN_FLAG}.switchover 2>/dev/null)" = c0ffee ] && rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.switchover'`,
+      `echo c0ffee > ${DRAIN_FLAG}.switchover; nohup sh -c 'sleep 30; [ "$(cat ${DRAIN_FLAG}.switchover 2>/dev/null)" = c0ffee ] && rm -f ${DRAIN_FLAG} ${DRAIN_FLAG}.switchover /run/haops-closing'`,
     );
     const kept = drainScript(['10.0.0.100'], 'eth0');
     expect(kept).toContain(`rm -f ${DRAIN_FLAG}.switchover\n`);

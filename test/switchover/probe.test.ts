@@ -30,7 +30,7 @@ function serve(name: string, port = 0, delayMs = 0): Promise<number> {
 describe('switchover probe (local HTTP server)', () => {
   it('counts refused connections while nobody listens, then sees the new answerer', async () => {
     const port = await serve('old');
-    const probe = new SwitchoverProbe('127.0.0.1', port, 20, 2000);
+    const probe = new SwitchoverProbe('127.0.0.1', port, 0, 20, 2000);
     probe.start();
     await sleep(200);
     const t0 = Date.now();
@@ -50,7 +50,7 @@ describe('switchover probe (local HTTP server)', () => {
 
   it('an answer slower than the limit is a failure, not a slow success', async () => {
     const port = await serve('slow', 0, 400);
-    const probe = new SwitchoverProbe('127.0.0.1', port, 100, 300);
+    const probe = new SwitchoverProbe('127.0.0.1', port, 0, 100, 300);
     const t0 = Date.now();
     probe.start();
     await sleep(350);
@@ -60,6 +60,61 @@ describe('switchover probe (local HTTP server)', () => {
     expect(f.failedRequests).toBe(f.requests);
     expect(f.failures[0]!.error).toBe('no answer in 0.3 s');
     expect(f.worstLatencySeconds).toBeNull();
+  });
+});
+
+describe('kept-alive load (local HTTP server)', () => {
+  // A server that, once told to, answers every request with Connection: close (as nginx does while
+  // the drain's closing flag is up), or cuts its kept-alive connections (as a reload does).
+  function keptServer(): Promise<{ port: number; closing: () => void; cut: () => void }> {
+    let closing = false;
+    const s = http.createServer((_req, res) => {
+      res.setHeader('X-Haops-Node', 'n1');
+      if (closing) res.setHeader('Connection', 'close');
+      res.end('n1\n');
+    });
+    s.keepAliveTimeout = 60_000;
+    servers.push(s);
+    return new Promise((r) =>
+      s.listen(0, '127.0.0.1', () =>
+        r({
+          port: (s.address() as AddressInfo).port,
+          closing: () => (closing = true),
+          cut: () => s.closeAllConnections(),
+        }),
+      ),
+    );
+  }
+
+  it('Connection: close on every answer: the clients reconnect and no request fails', async () => {
+    const srv = await keptServer();
+    const probe = new SwitchoverProbe('127.0.0.1', srv.port, 4, 1000, 2000);
+    const t0 = Date.now();
+    probe.start();
+    await sleep(300);
+    srv.closing();
+    await sleep(300);
+    await probe.stop();
+    const f = probe.figures(t0);
+    expect(f.keptAlive!.connections).toBe(4);
+    expect(f.keptAlive!.requests).toBeGreaterThan(40);
+    expect(f.keptAlive!.reconnects).toBeGreaterThan(10);
+    expect(f.failedRequests).toBe(0);
+  });
+
+  it('kept-alive connections cut under the clients are failed requests of the switchover, not a side count', async () => {
+    const srv = await keptServer();
+    const probe = new SwitchoverProbe('127.0.0.1', srv.port, 4, 1000, 2000);
+    const t0 = Date.now();
+    probe.start();
+    await sleep(200);
+    for (let i = 0; i < 10; i++, await sleep(20)) srv.cut();
+    await sleep(200);
+    await probe.stop();
+    const f = probe.figures(t0);
+    expect(f.keptAlive!.failedRequests).toBeGreaterThan(0);
+    expect(f.failedRequests).toBe(f.keptAlive!.failedRequests);
+    expect(f.failures.some((x) => x.error.startsWith('kept-alive: '))).toBe(true);
   });
 });
 

@@ -31,6 +31,8 @@ function round(n: number, base: number): SwitchoverRound {
       { on: true, node: 'b2' },
       { on: true, node: 'b1' },
     ],
+    holds: [],
+    keptAlive: null,
     vips: [
       {
         instance: 'VI_1',
@@ -43,6 +45,7 @@ function round(n: number, base: number): SwitchoverRound {
         worstLatencySeconds: 0.03,
         worstAtSeconds: 5.1,
         resetsOnReusedConnections: 2,
+        keptAlive: null,
         requests: probes.length,
         failures: [{ atSeconds: 5.2, error: 'ECONNRESET' }],
       },
@@ -90,7 +93,7 @@ const report: SwitchoverReport = {
     { on: true, node: 'b2', packets: 44 },
     { on: false, node: 'b1', why: 'b1 has no nft' },
   ],
-  probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true },
+  probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true, keptAliveConnections: 4 },
   probedFrom: 'this machine',
   rounds: [round(1, T0), round(2, T0 + 10_000)],
   problems: ['round 1: 10.9.0.100: 1 failed requests (5.20 s ECONNRESET)'],
