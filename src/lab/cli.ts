@@ -1,5 +1,4 @@
 // `haops lab up|down|status`: thin commands over the lab module; LabError prints as one line.
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LabError } from './errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from './lab.js';
@@ -7,9 +6,9 @@ import { KINDS, parseKinds } from './kinds.js';
 import { DEFAULT_NODES, DEFAULT_SUBNET } from './plan.js';
 
 const log = (s: string) => console.error(`lab: ${s}`);
-// inventory/lab.yaml goes beside the playbooks of this checkout, wherever haops is run from
-// (src/lab/ and dist/lab/ are both two levels down).
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// inventory/lab.yaml is written where the user is (the working directory), never into the
+// installed package: from a checkout's root that is the checkout's inventory/.
+const workDir = () => process.cwd();
 
 export function registerLabCommands(program: Command): void {
   const lab = program.command('lab').description('real Debian 12 test nodes on this machine (systemd-nspawn)');
@@ -23,19 +22,19 @@ export function registerLabCommands(program: Command): void {
     .action((o: { nodes: number; subnet: string; kinds: string; failover: string }) =>
       guard(async () => {
         if (o.failover !== 'classic' && o.failover !== 'fast') throw new LabError(`--failover ${o.failover}: expected classic or fast`);
-        return labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), failover: o.failover, repoRoot: REPO_ROOT, log });
+        return labUp({ nodes: o.nodes, subnet: o.subnet, kinds: parseKinds(o.kinds), failover: o.failover, workDir: workDir(), log });
       }),
     );
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')
-    .action(() => guard(() => labDown({ repoRoot: REPO_ROOT, log })));
+    .action(() => guard(() => labDown({ workDir: workDir(), log })));
   lab
     .command('status')
     .description('show the lab nodes and whether sshd answers')
     .action(() =>
       guard(async () => {
-        const status = await labStatus({ repoRoot: REPO_ROOT });
+        const status = await labStatus({ workDir: workDir() });
         console.log(formatStatus(status));
         if (!status.up) process.exitCode = 1;
       }),

@@ -20,7 +20,8 @@ import { findClash, labSubnet } from './subnet.js';
 import { teardown } from './teardown.js';
 
 export interface LabOptions {
-  repoRoot: string;
+  /** Where inventory/lab.yaml is written: the directory haops was run from (not the package). */
+  workDir: string;
   log?: (s: string) => void;
 }
 
@@ -70,8 +71,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
     await start(info, layers, log);
     await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
-    await mkdir(`${opts.repoRoot}/inventory`, { recursive: true });
-    await writeFile(`${opts.repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info, { failover: opts.failover }));
+    await mkdir(`${opts.workDir}/inventory`, { recursive: true });
+    await writeFile(`${opts.workDir}/${INVENTORY_FILE}`, labInventoryYaml(info, { failover: opts.failover }));
     await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);
   } catch (e) {
     await teardown(quiet).catch(quiet);
