@@ -262,11 +262,12 @@ export const probeSchema = z
 
 /**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
- * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
+ * tunes a profile (`profile:` defaults to classic there too: tuning never switches the profile
+ * silently). Version limits are checked by the model.
  */
 const failoverObject = z
   .object({
-    profile: z.enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) }).default('fast'),
+    profile: z.enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) }).default('classic'),
     vrrp_version: z.union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) }).optional(),
     /** VRRPv3 takes 0.01..40.95 s in 10 ms steps. */
     advert_int: seconds(0.01, 40.95).optional(),
