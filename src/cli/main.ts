@@ -7,6 +7,7 @@ import { HostError } from '../ssh/host.js';
 import { UsageError } from '../core/errors.js';
 import { register } from './commands.js';
 import { planCommand, renderCommand, validateCommand } from './offline.js';
+import { OS_HINT_NAMES } from '../core/os-hints.js';
 
 type Out = (s: string) => void;
 
@@ -30,9 +31,10 @@ export async function main(
     .command('validate')
     .description('check an inventory (schema, segments, secrets, failover math); touches no node')
     .argument('<inventory>')
-    .option('--keepalived-version <x.y.z>', 'fit the failover profile to this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--keepalived-version <x.y.z>', 'fit the failover profile to this keepalived (default: os: hints, else 2.2.7, Debian 12)')
     .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
-    .action((file: string, o: { keepalivedVersion?: string; container?: string }) => {
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { keepalivedVersion?: string; container?: string; os?: string }) => {
       code = validateCommand(file, out, err, o);
     });
   program
@@ -42,9 +44,10 @@ export async function main(
     )
     .argument('<inventory>')
     .option('--json', 'machine-readable output')
-    .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: os: hints, else 2.2.7, Debian 12)')
     .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
-    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string }) => {
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string; os?: string }) => {
       code = planCommand(file, out, o.json, err, o);
     });
   program
@@ -53,8 +56,9 @@ export async function main(
     .argument('<inventory>')
     .requiredOption('--out <dir>', 'output directory')
     .option('--keepalived-version <x.y.z>', 'fit keepalived.conf to this version (deploy uses the installed one)')
-    .action((file: string, o: { out: string; keepalivedVersion?: string }) => {
-      code = renderCommand(file, o.out, out, o.keepalivedVersion, err);
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { out: string; keepalivedVersion?: string; os?: string }) => {
+      code = renderCommand(file, o.out, out, o.keepalivedVersion, err, { os: o.os });
     });
 
   register(program, { out, err, setCode: (c: number) => (code = c) });

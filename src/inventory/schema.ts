@@ -2,6 +2,7 @@
 // value at a time (the rules themselves live in rules.ts). Checks across values (pairs, segments)
 // live in checks.ts; the failover math in model/.
 import { z } from 'zod';
+import { OS_HINT_NAMES, OS_HINTS } from '../core/os-hints.js';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
 import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
@@ -100,6 +101,18 @@ export const sshDefaults = z.object(sshSettings).strict();
 export const hostSchema = z
   .object({
     address: hostName('an address or ~/.ssh/config host', '192.168.0.101 or proxy101.example.com'),
+    /** The node's OS before any node is asked (centos7, el9, debian12, ...): validate, plan and render assume its keepalived and SELinux. */
+    os: z
+      .string()
+      .superRefine((v, ctx) => {
+        if (!OS_HINTS[v])
+          refuse(
+            ctx,
+            `unknown os ${JSON.stringify(v.slice(0, 40))}`,
+            `write one of ${OS_HINT_NAMES.join(', ')} (or leave os: out: deploy asks the node)`,
+          );
+      })
+      .optional(),
     /** The node's address on the pair's LAN; defaults to address when that is an IPv4 literal. */
     ip: ipv4.optional(),
     ...sshSettings,
@@ -146,7 +159,8 @@ export const checkSchema = z
         message:
           'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
-      .default('killall -0 nginx'),
+      // Unset: the node's family decides (core/os-hints.ts): killall -0 nginx, or pgrep where SELinux confines keepalived.
+      .optional(),
     interval: seconds(0.01, 3600).default(1),
     timeout: seconds(0.01, 3600).optional(),
     weight: z.number().int().min(-253, 'weight must be -253..253').max(253, 'weight must be -253..253').default(2),

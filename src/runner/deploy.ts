@@ -2,7 +2,8 @@
 // BACKUP before the MASTER, handlers once, then a check of who holds each VIP. Tells what
 // happens through `onEvent` and returns the report; it prints nothing.
 import pLimit from 'p-limit';
-import type { Facts } from '../core/state.js';
+import type { Facts, OsFamily } from '../core/state.js';
+import { checkScriptOf } from '../core/os-hints.js';
 import { targetOf } from '../model/profile.js';
 import { fitNode } from '../render/keepalived.js';
 import type { Model, PairModel } from '../model/derive.js';
@@ -54,8 +55,12 @@ interface PairRun extends HostRun {
   proof?: CheckProof;
 }
 
-/** The inventory's check (not the deployed one: no config given), as keepalived runs it. */
-const proofScript = (pair: PairModel) => checkProofScript(pair.spec.check, pair.spec.script_user, '');
+/**
+ * The inventory's check (not the deployed one: no config given), as keepalived runs it; with no
+ * script in the inventory, the default for the node's family once the facts tell it.
+ */
+const proofScript = (pair: PairModel, family?: OsFamily) =>
+  checkProofScript({ ...pair.spec.check, script: checkScriptOf(pair.spec.check, family) }, pair.spec.script_user, '');
 const proofOf = (pair: PairModel, stdout: string) => {
   const at = stdout.indexOf(`${CHECK_MARK}\n`);
   return at < 0 ? undefined : parseCheckProof(pair.spec.check, stdout.slice(at));
@@ -105,7 +110,7 @@ async function deployPair(
   const runs = new Map<string, PairRun>();
   for (const name of pair.nodes) {
     const node = model.nodes.find((n) => n.host === name && n.pair === pair.name)!;
-    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container, f.init);
+    const target = (f: Facts) => targetOf(f.keepalivedVersion, f.container, f.init, f.os.family);
     const render = (f: Facts) => wantedState(opts.playbook, node, model, target(f));
     // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
     const notes = (f: Facts) => (f.keepalivedVersion ? fitNode(node, target(f)).fallbacks : []);
@@ -212,7 +217,9 @@ async function proveCheck(pair: PairModel, run: PairRun, installed: boolean): Pr
   let proof = run.proof;
   let nginx = Boolean(run.facts?.services.nginx?.active);
   if (installed && run.host) {
-    const r = await run.host.exec(`${proofScript(pair)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
+    const r = await run.host.exec(`${proofScript(pair, run.facts?.os.family)}${serviceActive('nginx')} && echo nginx-running\n`, {
+      timeoutMs: 15_000,
+    });
     run.report.roundTrips = run.host.roundTrips;
     proof = proofOf(pair, r.stdout);
     nginx = /^nginx-running$/m.test(r.stdout);
