@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { register } from './commands.js';
 import { planCommand, renderCommand, validateCommand } from './offline.js';
 import { OS_HINT_NAMES } from '../core/os-hints.js';
+import { registerInit } from './init.js';
 
 type Out = (s: string) => void;
 
@@ -61,6 +62,7 @@ export async function main(
       code = renderCommand(file, o.out, out, o.keepalivedVersion, err, { os: o.os });
     });
 
+  registerInit(program, { out, setCode: (c: number) => (code = c) });
   register(program, { out, err, setCode: (c: number) => (code = c) });
 
   try {
