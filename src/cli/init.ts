@@ -2,7 +2,7 @@
 // without them) from prompts. The text is validated before it is written, so it validates as
 // written; an existing file is kept unless --force.
 import { existsSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { CIDR_RE, IPV4_RE } from '../core/ipv4.js';
 import { UsageError } from '../core/errors.js';
@@ -103,10 +103,16 @@ ${a.os ? '' : '# os: centos7 (or el9, debian12, ...) on each host lets validate,
 }
 
 async function ask(flags: InitFlags): Promise<InitFlags> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  // Lines typed (or pasted) ahead of a prompt are kept by the iterator, not dropped as question() would.
+  const lines = rl[Symbol.asyncIterator]();
   try {
-    const q = async (text: string, current?: string, fallback?: string) =>
-      current ?? ((await rl.question(`${text}${fallback ? ` [${fallback}]` : ''}: `)).trim() || fallback);
+    const q = async (text: string, current?: string, fallback?: string) => {
+      if (current !== undefined) return current;
+      process.stdout.write(`${text}${fallback ? ` [${fallback}]` : ''}: `);
+      const next = await lines.next();
+      return (next.done ? '' : String(next.value).trim()) || fallback;
+    };
     return {
       ...flags,
       nodes: await q('The two nodes (addresses or host names, comma-separated)', flags.nodes),
