@@ -76,11 +76,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const id = process.env.HAOPS_LAB_ID || '(default)';
   // A lab whose nodes run but answer slowly (another lab booting beside it on this machine) is
   // still someone's lab: wait for it rather than boot over it, and never take it down after.
-  let status = await labStatus({ repoRoot });
+  let status = await labStatus({ workDir: repoRoot });
   for (const until = Date.now() + 120_000; !status.up && status.nodes.some((n) => n.running) && Date.now() < until; ) {
     log(`lab ${id}: nodes run but do not all answer yet; waiting (a lab this run did not boot is never rebooted or torn down)`);
     await new Promise((r) => setTimeout(r, 5000));
-    status = await labStatus({ repoRoot });
+    status = await labStatus({ workDir: repoRoot });
   }
   if (!status.up && status.nodes.some((n) => n.running))
     throw new Error(`lab ${id} runs but does not answer (haops lab status); fix or take it down yourself: this run will not`);
@@ -93,13 +93,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     log(`using lab ${id}, already up; it stays up after the tests`);
     return async () => downSpares();
   }
-  const down = () => labDown({ repoRoot, log });
+  const down = () => labDown({ workDir: repoRoot, log });
   const onSignal = (sig: NodeJS.Signals) => {
     void down().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await labUp({ nodes: 2, repoRoot, log });
+  await labUp({ nodes: 2, workDir: repoRoot, log });
   project.provide('labOwned', true);
   return async () => {
     process.off('SIGINT', onSignal);

@@ -298,3 +298,18 @@ export function eolYumFailure(el6: boolean): Output {
     code: 1,
   };
 }
+
+/**
+ * Whether keepalived, started by its service, may run a check under this node's SELinux policy
+ * (shared/field-notes.md "EL nodes", keepalived.te): keepalived_t may exec bin_t and read every
+ * /proc, but signal only itself and init, so a check that signals nginx (httpd_t) is denied under
+ * enforcing where the policy confines keepalived. CentOS 6's policy has no keepalived domain.
+ */
+export function keepalivedMayRun(el: ElState, script: string): { allowed: boolean; avc?: string } {
+  const signals = /^(\/usr)?(\/s?bin\/)?(killall|kill|pkill)\b/.test(script);
+  if (!signals || !el.keepalivedPolicy || el.selinux !== 'Enforcing') return { allowed: true };
+  return {
+    allowed: false,
+    avc: `type=AVC msg=audit(0.0:1): avc:  denied  { signull } for  pid=1 comm="killall" scontext=system_u:system_r:keepalived_t:s0 tcontext=system_u:system_r:httpd_t:s0 tclass=process permissive=0`,
+  };
+}

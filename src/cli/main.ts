@@ -16,6 +16,8 @@ import { formatTrace, traceCommands } from '../ssh/trace.js';
 import { register } from './commands.js';
 import { completionScript, SHELLS } from './completion.js';
 import { planCommand, renderCommand, validateCommand } from './offline.js';
+import { OS_HINT_NAMES } from '../core/os-hints.js';
+import { registerInit } from './init.js';
 
 type Out = (s: string) => void;
 
@@ -80,9 +82,10 @@ export async function main(
     .description('check an inventory (schema, segments, secrets, failover math); touches no node')
     .argument('<inventory>')
     .option('--json', 'machine-readable result: {"ok": true|false, ...}')
-    .option('--keepalived-version <x.y.z>', 'fit the failover profile to this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--keepalived-version <x.y.z>', 'fit the failover profile to this keepalived (default: os: hints, else 2.2.7, Debian 12)')
     .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
-    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string }) => {
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string; os?: string }) => {
       code = validateCommand(file, out, err, o);
     });
   program
@@ -91,10 +94,11 @@ export async function main(
       'print, per VRRP instance, who holds the VIP for every combination of check results, and the expected failover time per fault',
     )
     .argument('<inventory>')
-    .option('--json', 'machine-readable output: {"ok": true|false, "instances": [...]}')
-    .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: assume 2.2.7, Debian 12)')
+    .option('--json', 'machine-readable output: {"ok": true|false, "keepalived": {...}, "instances": [...]}')
+    .option('--keepalived-version <x.y.z>', 'expected times for this keepalived (default: os: hints, else 2.2.7, Debian 12)')
     .option('--container <runtime>', 'the nodes run in this container runtime (no track_process), e.g. systemd-nspawn')
-    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string }) => {
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { json?: boolean; keepalivedVersion?: string; container?: string; os?: string }) => {
       code = planCommand(file, out, o.json, err, o);
     });
   program
@@ -104,10 +108,12 @@ export async function main(
     .requiredOption('--out <dir>', 'output directory, or - for stdout (secrets masked there)')
     .option('--json', 'machine-readable result: {"ok": true, "files": [...]}')
     .option('--keepalived-version <x.y.z>', 'fit keepalived.conf to this version (deploy uses the installed one)')
-    .action((file: string, o: { out: string; json?: boolean; keepalivedVersion?: string }) => {
-      code = renderCommand(file, o.out, out, o.keepalivedVersion, err, o.json);
+    .option('--os <family>', `assume this OS on hosts without their own os: (${OS_HINT_NAMES.slice(0, 4).join(', ')}, ...)`)
+    .action((file: string, o: { out: string; json?: boolean; keepalivedVersion?: string; os?: string }) => {
+      code = renderCommand(file, o.out, out, o.keepalivedVersion, err, o.json, o.os ? { os: o.os } : {});
     });
 
+  registerInit(program, { out, setCode: (c: number) => (code = c) });
   register(program, { out, err, setCode: (c: number) => (code = c) });
   program
     .command('completion')

@@ -8,6 +8,7 @@ import { renderNode } from '../render/index.js';
 import { UsageError } from '../core/errors.js';
 import { maskText } from '../core/mask.js';
 import { ASSUMED_KEEPALIVED, describeVersion, VERSION_RE } from '../model/keepalived-versions.js';
+import { KEEPALIVED_CONFINED, OS_HINT_NAMES, OS_HINTS, type OsHint, PGREP_CHECK, signalsNginx } from '../core/os-hints.js';
 import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
 import type { Model } from '../model/derive.js';
 import { elIntent } from '../ops/el.js';
@@ -47,21 +48,72 @@ export function offlineTarget(
   return { version: version ?? ASSUMED_KEEPALIVED.version, ...(container ? { container, procEvents: false } : {}) };
 }
 
-/** Each pair's profile fitted to the target: a setting it cannot take is a usage error; fallbacks are said. */
-function fitPairs(model: Model, target: KeepalivedTarget, warn: (s: string) => void): void {
+/** The OS an offline command assumes for a host: its `os:` hint, else `--os`, else none (Debian 12 assumed). */
+function hintOf(model: Model, host: string, flags: OfflineFlags): { name: string; hint: OsHint } | undefined {
+  const name = model.hosts[host]?.os ?? flags.os;
+  return name && OS_HINTS[name] ? { name, hint: OS_HINTS[name]! } : undefined;
+}
+
+/**
+ * What one node is assumed to run, as deploy would learn it from the node's facts: an `os:` hint
+ * (or --os) gives its family's keepalived, init and SELinux; --keepalived-version and --container
+ * override what they name. Nothing known: Debian 12's keepalived.
+ */
+function nodeTarget(model: Model, host: string, flags: OfflineFlags): KeepalivedTarget {
+  const h = hintOf(model, host, flags)?.hint;
+  return {
+    ...offlineTarget(flags.keepalivedVersion ?? h?.keepalived, flags.container, () => {}, false),
+    ...(h ? { family: h.family, systemd: h.systemd } : {}),
+  };
+}
+
+/** Says once what the offline command fits to: each hinted family, and the assumption for the rest. */
+function sayTargets(model: Model, flags: OfflineFlags, warn: (s: string) => void, verb: string): void {
+  if (flags.keepalivedVersion) return;
+  const unhinted = model.nodes.filter((n) => !hintOf(model, n.host, flags)).map((n) => n.host);
+  const hinted = new Map<string, string[]>();
+  for (const n of model.nodes) {
+    const h = hintOf(model, n.host, flags);
+    if (h) hinted.set(h.name, [...(hinted.get(h.name) ?? []), n.host]);
+  }
+  for (const [name, hosts] of hinted)
+    warn(`note: ${verb} keepalived ${describeVersion(OS_HINTS[name]!.keepalived)} on ${[...new Set(hosts)].join(', ')} (os: ${name})`);
+  if (unhinted.length)
+    warn(
+      `warning: ${verb} keepalived ${describeVersion(ASSUMED_KEEPALIVED.version)}${flags.container ? ` in ${flags.container}` : ''}${hinted.size ? ` on ${[...new Set(unhinted)].join(', ')}` : ''}; deploy fits the installed version (os: FAMILY on a host, or --os / --keepalived-version, to check another)`,
+    );
+}
+
+/** Each node's profile fitted to its target: a setting it cannot take, or a check its SELinux refuses, is a usage error. */
+function fitPairs(model: Model, flags: OfflineFlags, warn: (s: string) => void): void {
   for (const p of model.pairs) {
-    try {
-      const f = fitFailover(
-        p.failover,
-        p.spec.check,
-        target,
-        p.spec.instances.map((i) => i.advert_int),
-      );
-      for (const fb of f.fallbacks)
-        warn(`note: pair ${p.name} (failover ${p.failover.profile}) on keepalived ${describeVersion(target.version!)}: ${fb}`);
-    } catch (e) {
-      if (e instanceof FailoverFitError) throw new UsageError(`pair ${p.name}: ${e.message}`, e.hint);
-      throw e;
+    const said = new Set<string>();
+    for (const host of p.nodes) {
+      const target = nodeTarget(model, host, flags);
+      let f: ReturnType<typeof fitFailover>;
+      try {
+        f = fitFailover(
+          p.failover,
+          p.spec.check,
+          target,
+          p.spec.instances.map((i) => i.advert_int),
+        );
+      } catch (e) {
+        if (e instanceof FailoverFitError) throw new UsageError(`pair ${p.name}: ${e.message}`, e.hint);
+        throw e;
+      }
+      for (const fb of f.fallbacks) {
+        const line = `note: pair ${p.name} (failover ${p.failover.profile}) on keepalived ${describeVersion(target.version!)}: ${fb}`;
+        if (!said.has(line)) warn(line);
+        said.add(line);
+      }
+      // What deploy refuses on such a node before any change (ops/el.ts), said now.
+      const hint = hintOf(model, host, flags);
+      if (hint && KEEPALIVED_CONFINED.includes(hint.hint.family) && f.track !== 'process' && signalsNginx(f.check.script))
+        throw new UsageError(
+          `pair ${p.name}: check "${f.check.script}" can never pass on ${host} (os: ${hint.name}): its stock SELinux policy is enforcing and confines keepalived (keepalived_t), which may not signal nginx (httpd_t); deploy would refuse it`,
+          `remove check.script (the default there is "${PGREP_CHECK}", which only reads /proc) or set it to that`,
+        );
     }
   }
 }
@@ -70,12 +122,23 @@ export interface OfflineFlags {
   keepalivedVersion?: string;
   container?: string;
   json?: boolean;
+  /** The OS of every host without its own `os:` hint. */
+  os?: string;
+}
+
+/** --os is one of the hints an inventory's `os:` takes. */
+function checkOsFlag(flags: OfflineFlags): void {
+  if (flags.os !== undefined && !OS_HINTS[flags.os])
+    throw new UsageError(`--os ${flags.os}: unknown OS`, `use one of ${OS_HINT_NAMES.join(', ')}`);
 }
 
 export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void, flags: OfflineFlags = {}): number {
+  checkOsFlag(flags);
   const { model } = loadModel(file, process.env, {}, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
-  fitPairs(model, offlineTarget(flags.keepalivedVersion, flags.container, warn), warn);
+  offlineTarget(flags.keepalivedVersion, flags.container, () => {}, false);
+  sayTargets(model, flags, warn, 'assuming');
+  fitPairs(model, flags, warn);
   const inst = model.pairs.reduce((n, p) => n + p.instances.length, 0);
   if (flags.json) {
     out(JSON.stringify({ ok: true, file, nodes: model.nodes.length, pairs: model.pairs.length, instances: inst }, null, 2));
@@ -88,11 +151,13 @@ export function validateCommand(file: string, out: (s: string) => void, err?: (s
 }
 
 /** Per node, what deploy also does on a CentOS/RHEL node (firewall, SELinux, repositories). */
-function elPlanText(model: LoadedModel['model']): string {
+function elPlanText(model: LoadedModel['model'], flags: OfflineFlags): string {
   const playbook = loadPlaybook(DEFAULT_PLAYBOOK);
   const out: string[] = [];
   for (const node of model.nodes) {
-    const w = elWanted(playbook, node, model);
+    const family = hintOf(model, node.host, flags)?.hint.family;
+    if (family === 'debian') continue;
+    const w = elWanted(playbook, node, model, family);
     if (w) out.push(`${node.host} (pair ${node.pair}), on CentOS/RHEL:`, ...elIntent(w).map((l) => `  ${l}`));
   }
   return out.length ? `${out.join('\n')}\n` : '';
@@ -106,15 +171,20 @@ export function planCommand(
   err?: (s: string) => void,
   flags: OfflineFlags = {},
 ): number {
+  checkOsFlag(flags);
   const { model } = loadModel(file, process.env, { failoverMath: false }, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const target = offlineTarget(flags.keepalivedVersion, flags.container, warn, !json);
-  fitPairs(model, target, () => {}); // refusals only: the table says what fell back
+  offlineTarget(flags.keepalivedVersion, flags.container, () => {}, false);
+  if (!json) sayTargets(model, flags, warn, 'assuming');
+  fitPairs(model, flags, () => {}); // refusals only: the table says what fell back
+  // A pair's table is fitted to its first node (both nodes of a pair normally run one OS).
+  const target = (pair: string) => nodeTarget(model, model.pairs.find((p) => p.name === pair)!.nodes[0]!, flags);
   const ok = planData(model, target).every((p) => p.ok);
+  const keepalived = Object.fromEntries(model.pairs.map((p) => [p.name, target(p.name).version ?? null]));
   out(
     json
-      ? JSON.stringify({ ok, keepalived: target.version, instances: formatPlan(model, true, target) }, null, 2)
-      : (formatPlan(model, false, target) as string) + elPlanText(model),
+      ? JSON.stringify({ ok, keepalived, instances: formatPlan(model, true, target) }, null, 2)
+      : (formatPlan(model, false, target) as string) + elPlanText(model, flags),
   );
   return ok ? 0 : 2;
 }
@@ -132,19 +202,21 @@ export function renderCommand(
   keepalivedVersion?: string,
   err?: (s: string) => void,
   json = false,
+  flags: Omit<OfflineFlags, 'keepalivedVersion'> = {},
 ): number {
+  const all: OfflineFlags = { ...flags, ...(keepalivedVersion !== undefined ? { keepalivedVersion } : {}) };
+  checkOsFlag(all);
   const { model } = loadModel(file, process.env, {}, err);
-  if (keepalivedVersion !== undefined)
-    fitPairs(
-      model,
-      offlineTarget(keepalivedVersion, undefined, () => {}),
-      err ?? (() => {}),
-    );
+  const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
+  offlineTarget(all.keepalivedVersion, all.container, () => {}, false);
+  // Each node's files as deploy would push them to a node of that keepalived and family.
+  sayTargets(model, all, warn, 'rendering for');
+  fitPairs(model, all, warn);
   const toStdout = outDir === '-';
   const root = resolve(toStdout ? '.' : outDir);
   const files: { host: string; path: string; target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {
-    for (const f of renderNode(node, model, { version: keepalivedVersion })) {
+    for (const f of renderNode(node, model, nodeTarget(model, node.host, all))) {
       const target = resolve(join(root, node.host, f.path));
       if (!target.startsWith(root + sep))
         throw new UsageError(`render: ${f.path} for ${node.host} would land outside ${outDir}`, 'fix the path in the inventory');

@@ -3,6 +3,7 @@
 import type { CheckSpec } from '../inventory/schema.js';
 import type { UpstreamServer } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
+import { checkScriptOf } from '../core/os-hints.js';
 
 export const UPSTREAM_MARK = '@@haops-upstreams@@';
 export const CHECK_MARK = '@@haops-check@@';
@@ -90,6 +91,7 @@ export function checkProofScript(
   /** Read keepalived's last line on the check (the journal is the slow part: deploy's first look skips it). */
   journal = true,
 ): string {
+  const script = checkScriptOf(check);
   const as = scriptUser ? `runuser -u ${shellQuote(scriptUser)} -- ` : '';
   const block = `^vrrp_script ${check.name.replaceAll('.', '\\.')} {`;
   const patterns = [`Script \`${check.name}\``, `VRRP_Script(${check.name})`, `script \`${check.name}\``];
@@ -98,7 +100,7 @@ export function checkProofScript(
       `echo ${CHECK_MARK}`,
       // Inventory scripts are plain words separated by single spaces (schema): `set --` splits them back.
       // A deployed config without this vrrp_script (track_process) has no script to prove: say so.
-      `( cs=; ${conf ? `if [ -f ${shellQuote(conf)} ]; then cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} | head -n 1); [ -n "$cs" ] || { echo "check ${check.name} none - -"; exit 0; }; fi; ` : ''}[ -n "$cs" ] || cs=${shellQuote(check.script)}; echo "checkcmd $cs"`,
+      `( cs=; ${conf ? `if [ -f ${shellQuote(conf)} ]; then cs=$(sed -n ${shellQuote(`/${block}/,/}/s/^ *script "\\(.*\\)"$/\\1/p`)} ${shellQuote(conf)} | head -n 1); [ -n "$cs" ] || { echo "check ${check.name} none - -"; exit 0; }; fi; ` : ''}[ -n "$cs" ] || cs=${shellQuote(script)}; echo "checkcmd $cs"`,
       `  set -f; set -- $cs; c=$1; shift`,
       `  cp=$(case $c in /*) echo "$c";; *) PATH=${SERVICE_PATH} command -v "$c";; esac)`,
       `  if [ -z "$cp" ] || [ ! -e "$cp" ]; then echo "check ${check.name} notfound - -"; else cr=$(readlink -f "$cp"); ${as}"$cr" "$@" </dev/null >/dev/null 2>&1; echo "check ${check.name} $? $cp $cr"; fi )`,
@@ -113,7 +115,7 @@ export function checkProofScript(
 }
 
 export function parseCheckProof(check: Pick<CheckSpec, 'name' | 'script'>, text: string): CheckProof {
-  const proof: CheckProof = { name: check.name, command: check.script, path: null, realPath: null, exit: null, ok: null };
+  const proof: CheckProof = { name: check.name, command: checkScriptOf(check), path: null, realPath: null, exit: null, ok: null };
   for (const line of text.split('\n')) {
     const m = /^check (\S+) (\S+) (\S+) (\S+)$/.exec(line.trim());
     if (m && m[1] === check.name) {

@@ -10,6 +10,7 @@ import { allowedKeys } from './keys.js';
 import { inventorySchema, type Inventory } from './schema.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
 import { MAX_INVENTORY_BYTES, parseYaml } from './yaml.js';
+import { CIDR_RE, numberToIp, parseNetwork } from '../core/ipv4.js';
 
 export type { Locator, PathKey } from './errors.js';
 
@@ -82,13 +83,63 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
       },
     ]);
   }
-  const parsed = inventorySchema.safeParse(raw);
-  if (!parsed.success) throw new InventoryError(parsed.error.issues.slice(0, 100).flatMap((i) => zodIssue(i, locate)));
+  const parsed = inventorySchema.safeParse(withDerivedSubnets(withoutExtensions(raw as Record<string, unknown>)));
+  if (!parsed.success) throw new InventoryError(oneIssuePerTypo(parsed.error.issues.slice(0, 100)).flatMap((i) => zodIssue(i, locate)));
   const issues = checkInventory(parsed.data, locate);
   if (issues.length > 0) throw new InventoryError(issues);
   const secrets = resolveSecrets(parsed.data, locate, env);
   if (secrets.issues.length > 0) throw new InventoryError(secrets.issues);
   return { file, inventory: parsed.data, locate, secrets: secrets.secrets, warnings: secrets.warnings };
+}
+
+/**
+ * Top-level keys starting with `x-` are the user's own (shared defaults to anchor, as in Compose
+ * files: `x-node: &node { user: admin }` then `<<: *node`): haops reads them as YAML and ignores them.
+ */
+export const EXTENSION_KEY = /^x-/;
+
+function withoutExtensions(raw: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(raw).some((k) => EXTENSION_KEY.test(k))) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !EXTENSION_KEY.test(k)));
+}
+
+/**
+ * A pair without `subnet:` takes it from its first VIP written with a prefix (`vip: 10.0.0.100/24`
+ * gives 10.0.0.0/24). Without one, the schema says the subnet is missing (with this way out).
+ */
+function withDerivedSubnets(raw: Record<string, unknown>): Record<string, unknown> {
+  const pairs = raw.pairs;
+  if (!isRecord(pairs)) return raw;
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const [name, pair] of Object.entries(pairs)) {
+    out[name] = pair;
+    if (!isRecord(pair) || pair.subnet !== undefined || !Array.isArray(pair.instances)) continue;
+    const vip = pair.instances.map((i) => (isRecord(i) ? i.vip : undefined)).find((v) => typeof v === 'string' && CIDR_RE.test(v)) as
+      | string
+      | undefined;
+    if (!vip) continue;
+    const net = parseNetwork(vip);
+    out[name] = { ...pair, subnet: `${numberToIp(net.base)}/${net.prefix}` };
+    changed = true;
+  }
+  return changed ? { ...raw, pairs: out } : raw;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A misspelt required field gives zod two issues ("adress" unknown, "address" missing): keep the
+ * one with the suggestion. The missing one goes when an unknown key beside it is closest to it.
+ */
+function oneIssuePerTypo(issues: ZodIssue[]): ZodIssue[] {
+  const guessed = new Set<string>();
+  for (const i of issues) {
+    if (i.code !== 'unrecognized_keys') continue;
+    const allowed = allowedKeys(i.path as PathKey[]);
+    for (const k of i.keys) if (allowed.length) guessed.add(JSON.stringify([...i.path, closest(k, allowed)]));
+  }
+  return issues.filter((i) => !(i.code === 'invalid_type' && i.received === 'undefined' && guessed.has(JSON.stringify(i.path))));
 }
 
 const FIELD_HINTS: Record<string, string> = {
@@ -129,7 +180,13 @@ function zodIssue(issue: ZodIssue, locate: Locator): InventoryIssue[] {
   const hintKey = Object.keys(FIELD_HINTS).find(
     (k) => last === k || (last !== undefined && path.includes('priorities') && k === 'priority'),
   );
-  return [{ file: locate.file, ...at, path: formatPath(path), message, fix: hintKey ? FIELD_HINTS[hintKey] : fixFor(issue) }];
+  const fix =
+    missing && last === 'subnet'
+      ? 'add subnet: 10.0.0.0/24 (the LAN of the pair), or write a VIP with its prefix (vip: 10.0.0.100/24) and haops derives it'
+      : hintKey
+        ? FIELD_HINTS[hintKey]
+        : fixFor(issue);
+  return [{ file: locate.file, ...at, path: formatPath(path), message, fix }];
 }
 
 function fixFor(issue: ZodIssue): string | undefined {

@@ -2,6 +2,7 @@
 // value at a time (the rules themselves live in rules.ts). Checks across values (pairs, segments)
 // live in checks.ts; the failover math in model/.
 import { z } from 'zod';
+import { OS_HINT_NAMES, OS_HINTS } from '../core/os-hints.js';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
 import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
@@ -132,6 +133,21 @@ export const hostSchema = z
     address: hostName('an address or ~/.ssh/config host', '192.168.0.101 or proxy101.example.com').describe(
       'Where SSH reaches the host: an IPv4 address, a DNS name or a Host of ~/.ssh/config. e.g. 192.168.0.101',
     ),
+    /** The node's OS before any node is asked (centos7, el9, debian12, ...): validate, plan and render assume its keepalived and SELinux. */
+    os: z
+      .string()
+      .superRefine((v, ctx) => {
+        if (!OS_HINTS[v])
+          refuse(
+            ctx,
+            `unknown os ${JSON.stringify(v.slice(0, 40))}`,
+            `write one of ${OS_HINT_NAMES.join(', ')} (or leave os: out: deploy asks the node)`,
+          );
+      })
+      .optional()
+      .describe(
+        "The node's OS before any node is asked: validate, plan and render assume its keepalived and SELinux (deploy asks the node). e.g. centos7",
+      ),
     /** The node's address on the pair's LAN; defaults to address when that is an IPv4 literal. */
     ip: ipv4
       .optional()
@@ -203,9 +219,10 @@ export const checkSchema = z
         message:
           'script is a command and its arguments separated by single spaces: letters, digits and _ . / - only (no quotes, pipes or newlines: put logic in a script file)',
       })
-      .default('killall -0 nginx')
+      // Unset: the node's family decides (core/os-hints.ts): killall -0 nginx, or pgrep where SELinux confines keepalived.
+      .optional()
       .describe(
-        'The health check command keepalived runs (a command and plain arguments; logic goes in a script file). e.g. /usr/local/bin/check_nginx.sh',
+        'The health check command keepalived runs (a command and plain arguments; logic goes in a script file). Default: killall -0 nginx, or /usr/bin/pgrep -x nginx on EL7+ (SELinux confines keepalived there). e.g. /usr/local/bin/check_nginx.sh',
       ),
     interval: seconds(0.01, 3600).default(1).describe('Seconds between checks.'),
     timeout: seconds(0.01, 3600).optional().describe('Seconds before a check that has not returned counts as failed. e.g. 2'),
@@ -430,13 +447,14 @@ export const adoptSchema = z
 
 /**
  * `failover: classic` (the write-up's settings, the default), `failover: fast`, or an object that
- * tunes a profile (`profile:` defaults to fast there). Version limits are checked by the model.
+ * tunes a profile (`profile:` defaults to classic there too: tuning never switches the profile
+ * silently). Version limits are checked by the model.
  */
 const failoverObject = z
   .object({
     profile: z
       .enum(['classic', 'fast'], { errorMap: () => ({ message: 'expected classic or fast' }) })
-      .default('fast')
+      .default('classic')
       .describe("classic: the write-up's VRRPv2, 1 s adverts, 200/199; fast: VRRPv3, 0.2 s adverts, 254/253 (docs/failover.md)."),
     vrrp_version: z
       .union([z.literal(2), z.literal(3)], { errorMap: () => ({ message: 'vrrp_version is 2 or 3' }) })

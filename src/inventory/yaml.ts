@@ -1,7 +1,9 @@
 // The YAML stage of loading: size cap, syntax, aliases, keys. Produces plain data plus a locator
 // that maps a field path back to line and column. Every failure is an InventoryIssue.
-// Two parsers: js-yaml reads a good file fast (a 5,000-host inventory in well under a second);
-// the `yaml` library, with source positions, is used only when there is something to point at.
+// Two parsers, one reading: js-yaml reads a plain file fast (a 5,000-host inventory in well under
+// a second; the `yaml` library alone takes ~2 s of CPU to parse it cold); the `yaml` library,
+// with source positions, reads every file with anchors, aliases or merge keys (`<<:`), and
+// locates issues. Both read the YAML 1.2 core schema, so a file means the same to either.
 import jsYaml from 'js-yaml';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { issueAt, type InventoryIssue, type Locator, type PathKey, printable } from './errors.js';
@@ -34,7 +36,7 @@ export function parseYaml(text: string, file: string): YamlResult {
   }
   // Aliases, explicit (complex) keys and __proto__ are rare in inventories and need the careful
   // reading (alias limits, key checks): route such files to it.
-  if (/(^|[\s,[{:-])[*&][^\s,\]}]|^\s*\?\s|__proto__/m.test(text)) return parseWithPositions(text, file);
+  if (/(^|[\s,[{:-])[*&][^\s,\]}]|^\s*\?\s|__proto__|<</m.test(text)) return parseWithPositions(text, file);
   let data: unknown;
   try {
     // The YAML 1.2 core schema, as the `yaml` library reads it; duplicate keys throw.
@@ -61,7 +63,8 @@ function parseWithPositions(text: string, file: string): YamlResult {
   const top = (message: string, fix: string) => ({ ok: false as const, issues: [issueAt({ file }, [], message, fix)] });
   const lineCounter = new LineCounter();
   // uniqueKeys is checked below in one pass: the library's own check is quadratic per mapping.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // merge: `<<: *defaults` (YAML 1.1's merge key, which YAML 1.2 core leaves out) for shared defaults.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const pos = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
     return {
@@ -104,6 +107,7 @@ function checkKeys(doc: Document, file: string, pos: (o: number) => { line: numb
       for (const item of node.items) {
         if (!isPair(item)) continue;
         const keyNode = item.key as Node | null;
+        if (isMergeKey(keyNode)) continue; // `<<: *defaults`: its target is walked where it is defined
         if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {
           add(keyNode, path, 'a mapping key must be a plain name', 'write the key as a plain word, like proxy101');
           continue;
@@ -126,6 +130,25 @@ function checkKeys(doc: Document, file: string, pos: (o: number) => { line: numb
   return issues;
 }
 
+/** `<<` with merge on: the library reads it as a scalar whose value is a symbol. */
+const isMergeKey = (key: unknown): boolean => isScalar(key) && (key.value === '<<' || String(key.value) === 'Symbol(<<)');
+
+/** The key's pair in a mapping, or in a mapping it merges (`<<: *anchor`), nearest first. */
+function findPair(doc: Document, map: unknown, k: PathKey, depth = 0): { key: unknown; value: unknown } | undefined {
+  if (!isMap(map) || depth > 8) return undefined;
+  const own = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(k));
+  if (own) return own;
+  for (const p of map.items) {
+    if (!isPair(p) || !isMergeKey(p.key)) continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const s of sources) {
+      const found = findPair(doc, isAlias(s) ? s.resolve(doc) : s, k, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function makeLocator(doc: Document, file: string, pos: (o: number) => { line: number; col: number }): Locator {
   return {
     file,
@@ -136,7 +159,7 @@ function makeLocator(doc: Document, file: string, pos: (o: number) => { line: nu
       for (const k of path) {
         if (isAlias(node)) node = node.resolve(doc);
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(k));
+          const pair = findPair(doc, node, k);
           if (!pair) break;
           const keyNode = pair.key as Node;
           if (keyNode.range) best = pos(keyNode.range[0]);

@@ -1,6 +1,5 @@
 // `haops lab up|down|status`: thin commands over the lab module; LabError prints as one line.
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LabError } from './errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from './lab.js';
@@ -8,9 +7,9 @@ import { KINDS, parseKinds } from './kinds.js';
 import { DEFAULT_NODES, DEFAULT_SUBNET } from './plan.js';
 
 const log = (s: string) => console.error(`lab: ${s}`);
-// inventory/lab.yaml goes beside the playbooks of this checkout, wherever haops is run from
-// (src/lab/ and dist/lab/ are both two levels down).
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// inventory/lab.yaml is written where the user is (the working directory), never into the
+// installed package: from a checkout's root that is the checkout's inventory/.
+const workDir = () => process.cwd();
 
 export function registerLabCommands(program: Command): void {
   const lab = program.command('lab').description('real Debian 12 test nodes on this machine (systemd-nspawn)');
@@ -30,7 +29,7 @@ export function registerLabCommands(program: Command): void {
           subnet: o.subnet,
           kinds: parseKinds(o.kinds),
           failover: o.failover,
-          repoRoot: REPO_ROOT,
+          workDir: workDir(),
           log,
           ...(o.inventory && { inventoryFile: resolve(o.inventory) }),
         });
@@ -39,14 +38,14 @@ export function registerLabCommands(program: Command): void {
   lab
     .command('down')
     .description('stop the lab and remove its nodes, namespaces and mounts')
-    .action(() => guard(() => labDown({ repoRoot: REPO_ROOT, log })));
+    .action(() => guard(() => labDown({ workDir: workDir(), log })));
   lab
     .command('status')
     .description('show the lab nodes and whether sshd answers; exit 1 when it is not up')
     .option('--json', 'machine-readable output: {"ok": true|false, "nodes": [...], ...}')
     .action((o: { json?: boolean }) =>
       guard(async () => {
-        const status = await labStatus({ repoRoot: REPO_ROOT });
+        const status = await labStatus({ workDir: workDir() });
         console.log(o.json ? JSON.stringify({ ok: status.up, ...status }, null, 2) : formatStatus(status));
         if (!status.up) process.exitCode = 1;
       }),

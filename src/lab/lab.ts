@@ -21,7 +21,8 @@ import { findClash, labSubnet } from './subnet.js';
 import { teardown } from './teardown.js';
 
 export interface LabOptions {
-  repoRoot: string;
+  /** Where inventory/lab.yaml is written: the directory haops was run from (not the package). */
+  workDir: string;
   log?: (s: string) => void;
 }
 
@@ -34,7 +35,7 @@ export interface LabUpOptions extends LabOptions {
   failover?: 'classic' | 'fast';
   /** How long to wait for every node's sshd; default 120 s. */
   bootTimeoutMs?: number;
-  /** Where to write the lab's inventory (absolute, or under repoRoot); default inventory/lab.yaml. */
+  /** Where to write the lab's inventory (absolute, or under workDir); default inventory/lab.yaml. */
   inventoryFile?: string;
 }
 
@@ -73,7 +74,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
     await start(info, layers, log);
     await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
-    const inventory = resolve(opts.repoRoot, opts.inventoryFile ?? INVENTORY_FILE);
+    const inventory = resolve(opts.workDir, opts.inventoryFile ?? INVENTORY_FILE);
     await mkdir(dirname(inventory), { recursive: true });
     await writeFile(inventory, labInventoryYaml(info, { failover: opts.failover }));
     await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);

@@ -24,8 +24,12 @@ export interface PlanInstance {
   expected: ExpectedFailover[];
 }
 
-export function planData(model: Model, target: KeepalivedTarget = {}): PlanInstance[] {
+/** One target for every pair, or each pair's own (from its nodes' `os:` hints). */
+export type PlanTarget = KeepalivedTarget | ((pair: string) => KeepalivedTarget);
+
+export function planData(model: Model, targets: PlanTarget = {}): PlanInstance[] {
   return model.pairs.flatMap((p) => {
+    const target = typeof targets === 'function' ? targets(p.name) : targets;
     const fitted = fitFailover(
       p.failover,
       p.spec.check,
@@ -66,7 +70,7 @@ export function planData(model: Model, target: KeepalivedTarget = {}): PlanInsta
   });
 }
 
-export function formatPlan(model: Model, json: boolean, target: KeepalivedTarget = {}): string | PlanInstance[] {
+export function formatPlan(model: Model, json: boolean, target: PlanTarget = {}): string | PlanInstance[] {
   const data = planData(model, target);
   if (json) return data;
   const out: string[] = [];

@@ -2,6 +2,8 @@
 // adverts, track_process, FAULT on a dead nginx), with the user's overrides, and its fit to one
 // installed keepalived. Pure: resolve() reads the inventory, fit() a version; neither touches a node.
 import type { CheckSpec, PairSpec } from '../inventory/schema.js';
+import { checkScriptOf } from '../core/os-hints.js';
+import type { OsFamily } from '../core/state.js';
 import { ASSUMED_KEEPALIVED, describeVersion, has, SINCE } from './keepalived-versions.js';
 
 export type ProfileName = 'classic' | 'fast';
@@ -105,6 +107,8 @@ export interface KeepalivedTarget {
   container?: string | null;
   /** Whether systemd runs the node's services (unknown: assumed, as on Debian 12). */
   systemd?: boolean;
+  /** The node's OS family (facts, or an `os:` hint): picks the default check. Unknown: Debian's. */
+  family?: OsFamily | null;
 }
 
 /** The profile fitted to one keepalived: what is written, and what fell back and why. */
@@ -117,8 +121,8 @@ export interface FittedFailover extends VrrpTuning {
   track: Track | 'file';
   /** How v3 is asked for: `vrrp_version 3` in global_defs (1.2.20+), `version 3` per instance (1.2.17+). */
   versionKeyword: 'global' | 'instance' | null;
-  /** The vrrp_script as written (fast: weight 0, the smallest interval the version takes). */
-  check: CheckSpec;
+  /** The vrrp_script as written (fast: weight 0, the smallest interval the version takes), its command resolved. */
+  check: CheckSpec & { script: string };
   checkUnicastSrc: boolean;
   /** Sub-second adverts fall back to 1 s with VRRPv2. */
   advertInt: (instanceAdvert: number | undefined) => number;
@@ -210,17 +214,19 @@ export function fitFailover(
   }
 
   const weight = trackWeight(w, check);
-  let fitted: CheckSpec = check;
+  // No script in the inventory: the family's default (killall -0, or pgrep where SELinux confines keepalived).
+  const resolved: CheckSpec & { script: string } = { ...check, script: checkScriptOf(check, target.family) };
+  let fitted = resolved;
   if (w.profile === 'fast' && track === 'script') {
     // FAULT on the first failure: weight 0 sends priority 0, so the BACKUP takes over after the skew.
     fitted = has(version, 'scriptMsInterval')
-      ? { ...check, weight, interval: 0.1, timeout: 1, fall: 2, rise: Math.max(check.rise, 2) }
-      : { ...check, weight, interval: 1, fall: 1, rise: Math.max(check.rise, 1) };
+      ? { ...resolved, weight, interval: 0.1, timeout: 1, fall: 2, rise: Math.max(check.rise, 2) }
+      : { ...resolved, weight, interval: 1, fall: 1, rise: Math.max(check.rise, 1) };
     if (!has(version, 'scriptMsInterval'))
       fallbacks.push(
         `the check runs every 1 s (vrrp_script intervals below 1 s need keepalived ${SINCE.scriptMsInterval}+): a dead nginx is seen within 1 s`,
       );
-  } else if (weight !== check.weight) fitted = { ...check, weight };
+  } else if (weight !== check.weight) fitted = { ...resolved, weight };
 
   const gated = <T>(
     key: keyof PairFailoverOverrides,
@@ -259,9 +265,15 @@ export function fitFailover(
 }
 
 /** The target a node's facts describe: its keepalived (or the one its platform installs) and its container. */
-export function targetOf(version: string | null, container: string | null | undefined, init?: 'systemd' | 'sysv'): KeepalivedTarget {
+export function targetOf(
+  version: string | null,
+  container: string | null | undefined,
+  init?: 'systemd' | 'sysv',
+  family?: OsFamily,
+): KeepalivedTarget {
   return {
     version,
+    ...(family ? { family } : {}),
     container: container ?? null,
     ...(container ? { procEvents: false } : {}),
     ...(init ? { systemd: init === 'systemd' } : {}),

@@ -24,6 +24,7 @@ import {
 import { EOL_MIRROR, EOL_MIRROR_HINT } from '../platforms/hints.js';
 import { shellQuote } from '../core/quote.js';
 import { urlCredentials } from '../core/url-credentials.js';
+import { PGREP_CHECK, signalsNginx } from '../core/os-hints.js';
 import type { Change, ManagedFile, OsFamily } from '../core/state.js';
 
 type SystemChange = Extract<Change, { kind: 'system' }>;
@@ -51,8 +52,6 @@ export const UNCONFINED_SCRIPT_TYPE = 'keepalived_unconfined_script_exec_t';
 export const LIBEXEC_KEEPALIVED = '/usr/libexec/keepalived/';
 
 const q = shellQuote;
-/** A check that signals nginx: SELinux's keepalived_t may not send signull to httpd_t. */
-const KILLALL = /^(\/usr)?(\/s?bin\/)?killall\b/;
 
 /** The check command a rendered keepalived.conf runs (null: none, e.g. track_process). */
 export function renderedCheckScript(keepalivedConf: string): string | null {
@@ -303,10 +302,10 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el6' | 
   const se = facts.selinux;
   if (se.mode === 'disabled') return;
   const confined = keepalivedConfined(facts);
-  if (confined && se.mode === 'enforcing' && w.checkScript !== null && KILLALL.test(w.checkScript)) {
+  if (confined && se.mode === 'enforcing' && w.checkScript !== null && signalsNginx(w.checkScript)) {
     plan.refusals.push({
       message: `check "${w.checkScript}" can never pass here: SELinux is enforcing and keepalived (keepalived_t) may not signal nginx (httpd_t), so nginx dying would never move the VIP`,
-      hint: `set the pair's check.script to "/usr/bin/pgrep -x nginx" (it only reads /proc), or use track_process (keepalived 2.0.11+)`,
+      hint: `remove the pair's check.script (the default here is "${PGREP_CHECK}", which only reads /proc) or set it to that, or use track_process (keepalived 2.0.11+)`,
     });
   }
   const commands: string[] = [];
@@ -398,7 +397,7 @@ export function elIntent(w: ElWanted): string[] {
       ? `firewall, where firewalld or the EL6 iptables service runs: ${protocols} from ${w.vrrp.peers.join(', ')} only, and TCP ${w.listenPort}, runtime and permanent`
       : 'firewall: left to you (manage_firewall: false); it must let in VRRP from the peer and TCP ' + w.listenPort,
   ];
-  if (w.checkScript !== null && KILLALL.test(w.checkScript)) {
+  if (w.checkScript !== null && signalsNginx(w.checkScript)) {
     lines.push(
       `SELinux enforcing (EL7+): deploy refuses check "${w.checkScript}", which cannot signal nginx there (use /usr/bin/pgrep -x nginx)`,
     );

@@ -83,7 +83,7 @@ function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null |
   return lines(
     node.failover.profile === 'fast'
       ? '# Weight 0: the first failed check puts the instance in FAULT; its priority-0 advert moves the VIP after the skew alone.'
-      : '# A cheap liveness check: killall -0 sends no signal, it only asks whether nginx runs.',
+      : '# A cheap liveness check: killall -0 nginx only asks whether nginx runs; where SELinux confines keepalived, pgrep -x nginx (it only reads /proc).',
     `vrrp_script ${c.name} {`,
     `    script "${c.script}"`,
     `    interval ${c.interval}`,

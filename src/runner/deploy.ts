@@ -28,6 +28,7 @@ import { wantedSkeleton, type Playbook } from './playbook.js';
 import { judgeVips, splitVipProbe, vipProbeScript, type VipProbe, type VipVerdict } from './vip.js';
 import { askClients, type ClientView } from './client-probe.js';
 import { checkProgram } from '../facts/ownership.js';
+import { checkScriptOf } from '../core/os-hints.js';
 import { guardedConverge, type ReloadGuard } from './reload-guard.js';
 
 export type { DeployEvent, DeployReport, HostReport, PairReport, StepReport } from './engine.js';
@@ -60,7 +61,7 @@ export interface DeployOptions {
 
 /** What keepalived runs as root on this node, and what the notify script writes. */
 const trustedPaths = (pair: PairModel) =>
-  [pair.spec.notify.script, pair.spec.notify.log, checkProgram(pair.spec.check.script)].filter((p): p is string => p !== null);
+  [pair.spec.notify.script, pair.spec.notify.log, checkProgram(checkScriptOf(pair.spec.check))].filter((p): p is string => p !== null);
 
 /** The node that converges first: the BACKUP of the pair's first instance. */
 export function convergeOrder(pair: PairModel): [string, string] {

@@ -7,7 +7,8 @@ import { OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOw
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import { serviceActive } from '../platforms/services.js';
-import type { Change, Facts, HandlerAction, WantedState } from '../core/state.js';
+import type { Change, Facts, HandlerAction, OsFamily, WantedState } from '../core/state.js';
+import { checkScriptOf } from '../core/os-hints.js';
 import type { Host } from '../ssh/host.js';
 import { PATHS } from '../render/index.js';
 import { compareBehaviour, describeBehaviour, modelOfText } from '../import/compare.js';
@@ -157,7 +158,8 @@ function cut(stdout: string, mark: string): [string, string | null] {
 }
 
 /** The inventory's check (no config given), as keepalived runs it; `journal`: with keepalived's last line on it. */
-const proofScript = (p: ProofSpec, journal: boolean) => checkProofScript(p.check, p.scriptUser, '', journal);
+const proofScript = (p: ProofSpec, journal: boolean, family?: OsFamily) =>
+  checkProofScript({ ...p.check, script: checkScriptOf(p.check, family) }, p.scriptUser, '', journal);
 
 /**
  * Gather: connect, then the facts script, the check's proof and the VIP probe (as the spec asks)
@@ -215,7 +217,9 @@ export function proofProblem(run: HostRun): { message: string; hint: string } | 
  * cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
  */
 async function proveInstalled(run: HostRun, proof: ProofSpec): Promise<{ message: string; hint: string } | null> {
-  const r = await run.host!.exec(`${proofScript(proof, true)}${serviceActive('nginx')} && echo nginx-running\n`, { timeoutMs: 15_000 });
+  const r = await run.host!.exec(`${proofScript(proof, true, run.facts?.os.family)}${serviceActive('nginx')} && echo nginx-running\n`, {
+    timeoutMs: 15_000,
+  });
   run.report.roundTrips = run.host!.roundTrips;
   const [, part] = cut(r.stdout, CHECK_MARK);
   if (part === null) return null;

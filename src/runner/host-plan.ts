@@ -65,7 +65,7 @@ export function planDeployHost(spec: HostSpec, facts: Facts): HostPlan {
   // stops the host here, before any change.
   const repoFiles = spec.skeleton.files.filter((f) => f.path === ARCHIVE_REPO_FILE);
   const first = planNode({ ...spec.skeleton, services: [], files: repoFiles }, facts);
-  const target = targetOf(facts.keepalivedVersion, facts.container, facts.init);
+  const target = targetOf(facts.keepalivedVersion, facts.container, facts.init, facts.os.family);
   const r = spec.render;
   const wanted = r ? wantedState(r.playbook, r.node, r.model, target) : spec.skeleton;
   // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.

@@ -13,6 +13,8 @@ import type { KeepalivedTarget } from '../render/keepalived.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
 import type { ElWanted } from '../core/el-state.js';
+import { checkScriptOf } from '../core/os-hints.js';
+import type { OsFamily } from '../core/state.js';
 import { archiveRepoFile } from '../ops/el.js';
 
 const notify = z.array(z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/), action: z.enum(['reload', 'restart']) }).strict());
@@ -82,6 +84,7 @@ export function elWanted(
   playbook: Playbook,
   node: NodeModel,
   model: Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>> = {},
+  family?: OsFamily,
 ): ElWanted | null {
   if (!playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf')) return null;
   const first = node.instances[0]!;
@@ -95,7 +98,8 @@ export function elWanted(
     listenPort: node.nginx.listen,
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
-    checkScript: node.failover.track === 'process' ? null : node.check.script,
+    // Before facts: the EL7+ default when the inventory names no check (planHost reads the rendered one).
+    checkScript: node.failover.track === 'process' ? null : checkScriptOf(node.check, family ?? 'el7'),
     // The site listens on every address (listen PORT); only an extra `listen VIP:PORT` binds the VIP itself.
     bindsVip: vipListens(node).length > 0,
     nginx: playbook.steps.some((s) => 'packages' in s && s.packages.includes('nginx')),

@@ -12,7 +12,8 @@ const byPath = (p: string) => all.find((f) => f.path === p);
 describe('inventory reference from the schema', () => {
   it('lists the fields users write, with type, default and example', () => {
     expect(byPath('pairs.<pair>.instances[].virtual_router_id')).toMatchObject({ type: 'integer 1..255', required: true, example: '51' });
-    expect(byPath('pairs.<pair>.check.script')).toMatchObject({ type: 'string', required: false, default: 'killall -0 nginx' });
+    expect(byPath('pairs.<pair>.check.script')).toMatchObject({ type: 'string', required: false });
+    expect(byPath('pairs.<pair>.check.script')?.description).toMatch(/killall -0 nginx.*pgrep/);
     expect(byPath('pairs.<pair>.nginx.health_status')).toMatchObject({ default: '200-399' });
     expect(byPath('hosts.<host>.address')?.example).toBe('192.168.0.101');
     expect(byPath('pairs.<pair>.failover.profile')?.type).toBe('classic | fast');

@@ -162,7 +162,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)',
   });
 
   it('reports both nodes with ssh up', async () => {
-    const status = await labStatus({ repoRoot });
+    const status = await labStatus({ workDir: repoRoot });
     expect(status.up).toBe(true);
     expect(status.nodes.map((n) => [n.name, n.ssh])).toEqual([
       ['node1', true],
@@ -192,8 +192,8 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)',
 
   it('refuses a subnet that clashes with the host network, touching nothing', async () => {
     const before = (await exec('ip', ['netns', 'list'])).stdout;
-    await expect(labUp({ subnet: '192.0.2.0/24', repoRoot })).rejects.toThrow(/192\.0\.2\.0\/24 dev eth0.*--subnet/);
+    await expect(labUp({ subnet: '192.0.2.0/24', workDir: repoRoot })).rejects.toThrow(/192\.0\.2\.0\/24 dev eth0.*--subnet/);
     expect((await exec('ip', ['netns', 'list'])).stdout).toBe(before);
-    expect((await labStatus({ repoRoot })).up).toBe(true);
+    expect((await labStatus({ workDir: repoRoot })).up).toBe(true);
   });
 });

@@ -40,13 +40,19 @@ async function renderSeed(): Promise<string> {
 }
 
 describe('rendering the write-up pair (inventory/seed.yaml)', () => {
-  it("proxy101's keepalived.conf carries every directive and value of the write-up's, plus only the drain hook", async () => {
+  it("proxy101's keepalived.conf carries every directive and value of the write-up's, plus only the drain hook and script security", async () => {
     const dir = await renderSeed();
     const ours = directives(readFileSync(join(dir, 'proxy101/etc/keepalived/keepalived.conf'), 'utf8'));
     const theirs = directives(readFileSync('test/fixtures/proxy101.keepalived.conf', 'utf8'));
-    // haops drain's hook (a flag-file script without a known version) is the one addition.
-    expect(ours.filter((d) => !d.includes('haops_drain'))).toEqual(theirs);
-    expect(ours.filter((d) => d.includes('haops_drain'))).toContain('vrrp_instance YN_API_GATEWAY > track_script > haops_drain');
+    // haops drain's hook, and (render assumes keepalived 2.2.7 without os:) the script security 2.x requires.
+    const security = ['global_defs > enable_script_security', 'global_defs > script_user root'];
+    // With script security on, each notify line names the user it runs as (root: the script is 0700).
+    const notifyAsRoot = ours.filter((d) => /> notify\w* .* root$/.test(d));
+    expect(notifyAsRoot).toHaveLength(4);
+    const plain = ours.map((d) => (notifyAsRoot.includes(d) ? d.replace(/ root$/, '') : d));
+    expect(plain.filter((d) => !d.includes('haops_drain') && !security.includes(d))).toEqual(theirs);
+    expect(ours).toEqual(expect.arrayContaining(security));
+    expect(ours.filter((d) => d.includes('haops_drain'))).toContain('vrrp_instance YN_API_GATEWAY > track_file > haops_drain');
   });
 
   it("proxy102's differs from proxy101's exactly where the write-up's comments say", async () => {
