@@ -10,6 +10,8 @@ import { ASSUMED_KEEPALIVED, describeVersion, VERSION_RE } from '../model/keepal
 import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
 import type { Model } from '../model/derive.js';
 import { elIntent } from '../ops/el.js';
+import { renderKeepalived } from '../render/keepalived.js';
+import { versionRefusals as checkVersion } from '../render/version-check.js';
 import { DEFAULT_PLAYBOOK, elWanted, loadPlaybook } from '../runner/playbook.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
@@ -63,6 +65,20 @@ function fitPairs(model: Model, target: KeepalivedTarget, warn: (s: string) => v
       throw e;
     }
   }
+  versionRefusals(model, target);
+}
+
+/** What the target keepalived would not run as written (render/version-check.ts), every node's, once per pair. */
+export function versionRefusals(model: Model, target: KeepalivedTarget): void {
+  const found = new Set<string>();
+  const fixes = new Set<string>();
+  for (const node of model.nodes) {
+    for (const r of checkVersion(node, renderKeepalived(node, target), target.version)) {
+      found.add(`pair ${node.pair}: ${r.message}`);
+      fixes.add(r.fix);
+    }
+  }
+  if (found.size) throw new UsageError([...found].join('\n'), [...fixes].join('; '));
 }
 
 export interface OfflineFlags {
@@ -120,16 +136,13 @@ export function renderCommand(
   err?: (s: string) => void,
 ): number {
   const { model } = loadModel(file, process.env, {}, err);
-  if (keepalivedVersion !== undefined)
-    fitPairs(
-      model,
-      offlineTarget(keepalivedVersion, undefined, () => {}),
-      err ?? (() => {}),
-    );
+  // Always for one version: the one asked for, else the assumed one (said on stderr).
+  const target = offlineTarget(keepalivedVersion, undefined, err ?? ((s: string) => process.stderr.write(`${s}\n`)));
+  fitPairs(model, target, err ?? (() => {}));
   const root = resolve(outDir);
   const files: { target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {
-    for (const f of renderNode(node, model, { version: keepalivedVersion })) {
+    for (const f of renderNode(node, model, { version: target.version })) {
       const target = resolve(join(root, node.host, f.path));
       if (!target.startsWith(root + sep))
         throw new UsageError(`render: ${f.path} for ${node.host} would land outside ${outDir}`, 'fix the path in the inventory');
@@ -149,7 +162,7 @@ export function renderCommand(
       );
     }
   }
-  out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}`);
+  out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}, for keepalived ${describeVersion(target.version!)}`);
   return 0;
 }
 

@@ -40,13 +40,16 @@ async function renderSeed(): Promise<string> {
 }
 
 describe('rendering the write-up pair (inventory/seed.yaml)', () => {
-  it("proxy101's keepalived.conf carries every directive and value of the write-up's, plus only the drain hook", async () => {
+  it("proxy101's keepalived.conf carries every directive and value of the write-up's, plus only the drain hook and 2.x's script security", async () => {
     const dir = await renderSeed();
     const ours = directives(readFileSync(join(dir, 'proxy101/etc/keepalived/keepalived.conf'), 'utf8'));
     const theirs = directives(readFileSync('test/fixtures/proxy101.keepalived.conf', 'utf8'));
-    // haops drain's hook (a flag-file script without a known version) is the one addition.
-    expect(ours.filter((d) => !d.includes('haops_drain'))).toEqual(theirs);
-    expect(ours.filter((d) => d.includes('haops_drain'))).toContain('vrrp_instance YN_API_GATEWAY > track_script > haops_drain');
+    // Rendered for the assumed 2.2.7: haops drain's hook (track_file) and the script security 2.x
+    // wants are the additions.
+    const security = ['global_defs > enable_script_security', 'global_defs > script_user root'];
+    expect(ours.filter((d) => !d.includes('haops_drain') && !security.includes(d))).toEqual(theirs);
+    expect(ours).toEqual(expect.arrayContaining(security));
+    expect(ours.filter((d) => d.includes('haops_drain'))).toContain('vrrp_instance YN_API_GATEWAY > track_file > haops_drain');
   });
 
   it("proxy102's differs from proxy101's exactly where the write-up's comments say", async () => {
