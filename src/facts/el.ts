@@ -149,6 +149,8 @@ export function parseModule(s: Section | undefined): ModuleFacts {
   const installed = /^installed (.*)$/.exec(body.split('\n')[0]!);
   // MODULARITYLABEL is name:stream:version:context, or "(none)" for a package built outside any stream.
   if (installed) return { kind: 'installed', stream: /^[^:\s]+:([^:\s]+):/.exec(installed[1]!)?.[1] ?? null };
+  // EL9 before 9.1 has no nginx module at all: dnf says so and exits 1; nginx is the plain AppStream package there.
+  if (/No matching Modules to list/.test(body)) return { kind: 'streams', streams: [] };
   const streams = parseModuleList(body);
   if (streams.length || s.code === 0) return { kind: 'streams', streams };
   return { kind: 'failed', line: lastLine(body) };

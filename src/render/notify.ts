@@ -120,11 +120,13 @@ function preamble(node: NodeModel): string[] {
     '  echo "$(now) host=$HOST pair=$PAIR instance=$NAME state=$STATE$TAG channel=$1 target=$2 result=$r" >> "$LOG"',
     '}',
     'JSON="{\\"event\\":\\"vrrp_state\\",\\"host\\":\\"$HOST\\",\\"pair\\":\\"$PAIR\\",\\"type\\":\\"$TYPE\\",\\"instance\\":\\"$NAME\\",\\"state\\":\\"$STATE\\",\\"priority\\":$PRIORITY,\\"time\\":\\"$TIME\\"$JSON_TEST}"',
-    '# post URL [curl args...]: two tries (connection refused included), 2 s each.',
+    '# post URL [curl args...]: two tries (connection refused included where the curl knows the option), 2 s each.',
+    // --retry-connrefused came in curl 7.52 (CentOS 6 ships 7.19.7, CentOS 7 7.29.0): an older curl exits 2 on it.
+    'RETRY_REFUSED=; curl --retry-connrefused -V >/dev/null 2>&1 && RETRY_REFUSED=--retry-connrefused',
     'post() {',
     '  u=$1; shift',
     // -g: a URL is sent as written, never expanded as a curl glob ({a,b} or [1-9]).
-    '  err=$(curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 "$@" "$u" 2>&1) && return 0',
+    '  err=$(curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 $RETRY_REFUSED --retry-delay 1 "$@" "$u" 2>&1) && return 0',
     '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',
     '}',
     'webhook() {',
