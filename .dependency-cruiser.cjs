@@ -1,6 +1,7 @@
 // dependency-cruiser (`npm run deps`): the import graph of haops has no loop, and no part imports
 // one above it. Layers, bottom to top; parts on one rank may import each other (one way: the
-// loop rule catches both ways). test/ may import anything; src/ never imports test/ or bench/.
+// loop rule catches both ways). test/ may import anything but bench/; src/ never imports test/ or bench/;
+// bench/ may use the simulated hosts in test/sim/.
 /** @type {[string, number][]} folder under src/ (or top-level folder), rank */
 const LAYERS = [
   ['src/core', 0], // state vocabulary, shell protocol: imports nothing of ours
@@ -55,9 +56,16 @@ module.exports = {
     {
       name: 'bench-not-to-test',
       severity: 'error',
-      comment: 'bench/ runs shipped code; what it shares with tests belongs in src/ (e.g. a sim host module) or bench/.',
+      comment: 'bench/ runs shipped code; of the tests it may use only the simulated hosts (test/sim/, not its *.test.ts).',
       from: { path: '^bench/' },
-      to: { path: '^test/' },
+      to: { path: '^test/', pathNot: '^test/sim/(?!.*[.]test[.]ts$)' },
+    },
+    {
+      name: 'test-not-to-bench',
+      severity: 'error',
+      comment: 'Tests never import benchmarks: what both need (the simulated hosts) lives in test/sim/.',
+      from: { path: '^test/' },
+      to: { path: '^bench/' },
     },
     {
       name: 'part-without-a-layer',

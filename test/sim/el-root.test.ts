@@ -8,7 +8,7 @@ import { deploy } from '../../src/runner/deploy.js';
 import type { DeployReport } from '../../src/runner/engine.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
 import type { ExecOptions, Host } from '../../src/ssh/host.js';
-import { SimElRoot, simRootAvailable } from './el-root/host.js';
+import { SimElRoot, type SimRootOptions, simRootAvailable } from './el-root/host.js';
 import { type ElFamily, FAMILIES } from './el-root/stubs.js';
 
 const INVENTORY = `hosts:
@@ -31,10 +31,10 @@ const model = () => parseModel(INVENTORY, 'inv.yaml').model;
 const addr = (h: string) => `2: eth0    inet ${h === 'a1' ? '10.9.0.11' : '10.9.0.12'}/24 brd 10.9.0.255 scope global eth0`;
 
 /** One simulated root per node; `edit` rewrites each command before the node runs it (mutation tests). */
-function fleet(family: ElFamily, edit: (cmd: string) => string = (c) => c) {
+function fleet(family: ElFamily, edit: (cmd: string) => string = (c) => c, opts: SimRootOptions = {}) {
   const roots = new Map<string, SimElRoot>();
   const connect = async (h: string): Promise<Host> => {
-    if (!roots.has(h)) roots.set(h, new SimElRoot(family, h, { addrs: [addr(h)] }));
+    if (!roots.has(h)) roots.set(h, new SimElRoot(family, h, { addrs: [addr(h)], ...opts }));
     const root = roots.get(h)!;
     return {
       name: h,
@@ -108,5 +108,35 @@ describe.skipIf(!available)('the simulated root runs what haops sends (mutation)
     const report = await run(f.connect);
     expect(report.ok).toBe(false);
     expect(report.hosts.some((h) => h.steps.some((s) => s.title.startsWith('install')))).toBe(false);
+  }, 120_000);
+});
+
+describe.skipIf(!available)('the simulated roots fail as EL fails', () => {
+  it('SELinux enforcing: nginx on a port not labelled http_port_t does not start; dnf installs nothing when one package is missing; curl 7.29 exits 2 on --retry-connrefused', async () => {
+    const c7 = new SimElRoot('centos7', 'c7', { selinux: 'Enforcing', epel: true });
+    const r9 = new SimElRoot('rocky9', 'r9');
+    cleanup = () => Promise.all([c7.close(), r9.close()]);
+    await c7.exec('yum -y install nginx');
+    await c7.exec("printf 'server {\\n    listen 8081;\\n}\\n' > /etc/nginx/conf.d/haops.conf");
+    const start = await c7.exec('systemctl start nginx');
+    expect([start.code, /Permission denied/.test(start.stderr)]).toEqual([1, true]);
+    expect((await c7.exec('systemctl is-active nginx')).code).toBe(3);
+    expect((await c7.exec('curl -sS --retry-connrefused http://10.9.0.5/')).code).toBe(2);
+
+    const strict = await r9.exec('dnf -y install nginx no-such-package');
+    expect([strict.code, (await r9.exec('rpm -q nginx')).code]).toEqual([1, 1]);
+    const conflict = await r9.exec('dnf -y install curl');
+    expect([conflict.code, /conflicts with curl/.test(conflict.stderr)]).toEqual([1, true]);
+  }, 60_000);
+});
+
+describe.skipIf(!available)('EL userland on simulated roots', () => {
+  it('CentOS 7 with firewalld installed but stopped: deploy says nothing was opened and what to open before starting it', async () => {
+    const f = fleet('centos7', undefined, { firewalldStopped: true });
+    cleanup = f.close;
+    const report = await run(f.connect);
+    expect(failures(report)).toEqual([]);
+    for (const h of report.hosts)
+      expect(h.systemNotes?.join('\n'), h.host).toMatch(/firewalld is installed but not running.*VRRP from 10\.9\.0\.1[12] and TCP 80/);
   }, 120_000);
 });

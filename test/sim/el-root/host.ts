@@ -27,6 +27,8 @@ export interface SimRootOptions {
   epel?: boolean;
   /** The node's addresses, as `ip -o -4 addr show` prints them. */
   addrs?: string[];
+  /** firewalld installed but stopped (`firewall-cmd --state`: "not running", exit 252). */
+  firewalldStopped?: boolean;
 }
 
 export class SimElRoot implements Host {
@@ -63,6 +65,8 @@ export class SimElRoot implements Host {
     const stubUsr = join(this.dir, 'stubs', 'usr');
     for (const d of ['bin', 'sbin']) mkdirSync(join(stubUsr, d), { recursive: true });
     const stubs = baseStubs(p);
+    if (opts.firewalldStopped)
+      stubs['bin/firewall-cmd'] = '#!/bin/sh\necho "FirewallD is not running" >&2\n[ "$1" = --state ] && echo "not running"\nexit 252\n';
     for (const cmd of HIDDEN)
       for (const d of ['bin', 'sbin'])
         if (existsSync(`/usr/${d}/${cmd}`) && !stubs[`${d}/${cmd}`]) execFileSync('mknod', [join(stubUsr, d, cmd), 'c', '0', '0']);
