@@ -1,8 +1,8 @@
 // dependency-cruiser (`npm run deps`): the import graph of haops has no loop, and no part imports
 // one above it. Layers, bottom to top: every folder under src/ has a rank (a folder without one
 // fails), a part imports only parts of a lower rank or its own; parts on one rank may import each
-// other (one way: the loop rule catches both ways). test/ may import anything; src/ never
-// imports test/ or bench/. docs/architecture.md draws the same table.
+// other (one way: the loop rule catches both ways). test/ may import anything but bench/; src/ never
+// imports test/ or bench/; bench/ may use the simulated hosts in test/sim/. docs/architecture.md draws the same table.
 /** @type {[string, number][]} folder under src/ (or top-level folder), rank */
 const LAYERS = [
   ['src/core', 0], // state vocabulary, shell quoting and sections, polling: imports nothing of ours
@@ -56,9 +56,16 @@ module.exports = {
     {
       name: 'bench-not-to-test',
       severity: 'error',
-      comment: 'bench/ runs shipped code; what it shares with tests belongs in src/ (e.g. a sim host module) or bench/.',
+      comment: 'bench/ runs shipped code; of the tests it may use only the simulated hosts (test/sim/, not its *.test.ts).',
       from: { path: '^bench/' },
-      to: { path: '^test/' },
+      to: { path: '^test/', pathNot: '^test/sim/(?!.*[.]test[.]ts$)' },
+    },
+    {
+      name: 'test-not-to-bench',
+      severity: 'error',
+      comment: 'Tests never import benchmarks: what both need (the simulated hosts) lives in test/sim/.',
+      from: { path: '^test/' },
+      to: { path: '^bench/' },
     },
     {
       name: 'part-without-a-layer',

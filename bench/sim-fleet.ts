@@ -3,9 +3,9 @@
 //   node --import tsx bench/sim-fleet.ts N [OS]
 import { createInterface } from 'node:readline';
 import ssh2 from 'ssh2';
-import { startSimHost, type SimHost } from './sim/server.js';
-import type { SimOs } from './sim/profiles.js';
-import { patchKeyGeneration } from './sim/keys.js';
+import { startSimHost, type SimHost } from '../test/sim/server.js';
+import type { SimOs } from '../test/sim/profiles.js';
+import { patchKeyGeneration } from '../test/sim/keys.js';
 
 export interface FleetHost {
   port: number;

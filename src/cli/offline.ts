@@ -12,6 +12,8 @@ import { KEEPALIVED_CONFINED, OS_HINT_NAMES, OS_HINTS, type OsHint, PGREP_CHECK,
 import { FailoverFitError, fitFailover, type KeepalivedTarget } from '../model/profile.js';
 import type { Model } from '../model/derive.js';
 import { elIntent } from '../ops/el.js';
+import { renderKeepalived } from '../render/keepalived.js';
+import { versionRefusals as checkVersion } from '../render/version-check.js';
 import { DEFAULT_PLAYBOOK, elWanted, loadPlaybook } from '../runner/playbook.js';
 
 /** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
@@ -116,6 +118,21 @@ function fitPairs(model: Model, flags: OfflineFlags, warn: (s: string) => void):
         );
     }
   }
+  versionRefusals(model, flags);
+}
+
+/** What each node's keepalived would not run as written (render/version-check.ts), every node's, once per pair. */
+function versionRefusals(model: Model, flags: OfflineFlags): void {
+  const found = new Set<string>();
+  const fixes = new Set<string>();
+  for (const node of model.nodes) {
+    const target = nodeTarget(model, node.host, flags);
+    for (const r of checkVersion(node, renderKeepalived(node, target), target.version)) {
+      found.add(`pair ${node.pair}: ${r.message}`);
+      fixes.add(r.fix);
+    }
+  }
+  if (found.size) throw new UsageError([...found].join('\n'), [...fixes].join('; '));
 }
 
 export interface OfflineFlags {
@@ -256,7 +273,10 @@ export function renderCommand(
         2,
       ),
     );
-  else out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}`);
+  else {
+    const versions = [...new Set(model.nodes.map((n) => describeVersion(nodeTarget(model, n.host, all).version!)))];
+    out(`wrote ${files.length} files for ${model.nodes.length} nodes under ${outDir}, for keepalived ${versions.join(', ')}`);
+  }
   return 0;
 }
 

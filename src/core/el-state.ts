@@ -30,7 +30,8 @@ export interface ElWanted {
 }
 
 export type FirewallFacts =
-  | { kind: 'none' }
+  /** `stopped`: firewalld is installed but not running (nothing filters now; its zone will once started). */
+  | { kind: 'none'; stopped?: 'firewalld' }
   | {
       kind: 'firewalld';
       zone: string;

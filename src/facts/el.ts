@@ -26,8 +26,10 @@ export const EL_PROBES = [
   `probe_firewall() { if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then ` +
     `z=$(firewall-cmd --get-zone-of-interface="$1" 2>/dev/null) || z=$(firewall-cmd --get-default-zone); echo "firewalld $z"; ` +
     `firewall-cmd --zone="$z" --list-all; echo '@@permanent'; firewall-cmd --permanent --zone="$z" --list-all; ` +
-    `elif [ -x /etc/init.d/iptables ] && service iptables status >/dev/null 2>&1; then echo iptables; iptables -S INPUT; echo '@@saved'; cat /etc/sysconfig/iptables; ` +
-    `else echo none; fi; }`,
+    // The iptables service: EL6's init script, or EL7+'s iptables-services (its init helper in /usr/libexec).
+    `elif { [ -x /etc/init.d/iptables ] || [ -x /usr/libexec/iptables/iptables.init ]; } && service iptables status >/dev/null 2>&1; then echo iptables; iptables -S INPUT; echo '@@saved'; cat /etc/sysconfig/iptables; ` +
+    // firewalld installed but stopped (--state exits 252, "not running"): nothing filters now, but its zone will when started.
+    `elif command -v firewall-cmd >/dev/null 2>&1; then echo 'none firewalld-stopped'; else echo none; fi; }`,
   `probe_selinux() { if command -v getenforce >/dev/null 2>&1; then getenforce; else echo Disabled; fi; command -v semanage; true; }`,
   `probe_secontext() { if [ -e "$1" ]; then stat -c %C "$1"; else echo missing; fi; matchpathcon -n "$1"; }`,
   `probe_sebool() { getsebool "$1"; }`,
@@ -103,7 +105,7 @@ export function parseFirewall(s: Section | undefined): FirewallFacts {
         .filter((l) => /^-A INPUT\b/.test(l));
     return { kind: 'iptables', live: input(live), saved: input(saved) };
   }
-  return { kind: 'none' };
+  return first === 'none firewalld-stopped' ? { kind: 'none', stopped: 'firewalld' } : { kind: 'none' };
 }
 
 const typeOf = (context: string | undefined) => context?.trim().split(':')[2] ?? null;
@@ -149,6 +151,8 @@ export function parseModule(s: Section | undefined): ModuleFacts {
   const installed = /^installed (.*)$/.exec(body.split('\n')[0]!);
   // MODULARITYLABEL is name:stream:version:context, or "(none)" for a package built outside any stream.
   if (installed) return { kind: 'installed', stream: /^[^:\s]+:([^:\s]+):/.exec(installed[1]!)?.[1] ?? null };
+  // EL9 before 9.1 has no nginx module at all: dnf says so and exits 1; nginx is the plain AppStream package there.
+  if (/No matching Modules to list/.test(body)) return { kind: 'streams', streams: [] };
   const streams = parseModuleList(body);
   if (streams.length || s.code === 0) return { kind: 'streams', streams };
   return { kind: 'failed', line: lastLine(body) };

@@ -13,7 +13,10 @@ const PROBES = [
   `probe_redhat_release() { cat /etc/redhat-release; }`,
   `probe_pm() { command -v dnf || command -v yum || command -v apt-get; }`,
   `probe_init() { ${byInit('echo systemd', 'echo sysv')}; }`,
-  `probe_package() { if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='\${Status} \${Version}\\n' "$1"; else rpm -q --qf '%{VERSION}-%{RELEASE}\\n' "$1"; fi; }`,
+  // EL9 images ship curl-minimal, which provides the curl command and conflicts with the curl package.
+  `probe_package() { if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='\${Status} \${Version}\\n' "$1"; else ` +
+    `{ if [ "$1" = curl ] && ! rpm -q curl >/dev/null 2>&1 && rpm -q curl-minimal >/dev/null 2>&1; then set -- curl-minimal; fi; ` +
+    `rpm -q --qf '%{VERSION}-%{RELEASE}\\n' "$1"; }; fi; }`,
   `probe_keepalived_version() { keepalived -v 2>&1 | head -1; }`,
   // A container with its own network namespace gets no proc events (track_process cannot work).
   `probe_container() { if command -v systemd-detect-virt >/dev/null 2>&1; then systemd-detect-virt --container; else echo none; fi; }`,

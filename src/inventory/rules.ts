@@ -42,7 +42,7 @@ export function portProblem(text: string): string | undefined {
 }
 
 /** The files haops writes on every node; no inventory path may name one of them or a directory above. */
-export const MANAGED_PATHS = ['/etc/keepalived/keepalived.conf', '/etc/nginx/conf.d/haops.conf'] as const;
+export const MANAGED_PATHS = ['/etc/keepalived/keepalived.conf', '/etc/nginx/conf.d/haops.conf', '/etc/keepalived/haops-notify'] as const;
 
 /**
  * System directories no inventory path may point into: binaries and libraries (a notify script

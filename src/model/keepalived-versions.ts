@@ -22,8 +22,8 @@ export const SINCE = {
   checkUnicastSrc: '1.2.20',
   /** Global GARP defaults (`vrrp_garp_master_delay/repeat/refresh`). */
   garpGlobal: '1.2.20',
-  /** `vrrp_rt_priority` (realtime scheduling of the VRRP process). */
-  rtPriority: '1.3.0',
+  /** `vrrp_rt_priority` (realtime scheduling of the VRRP process): global_parser.c at v2.0.0; 1.3.5 has only `vrrp_priority` (nice). */
+  rtPriority: '2.0.0',
   higherPrioSendAdvert: '1.3.5',
   trackProcess: '2.0.11',
   downTimerAdverts: '2.2.3',

@@ -5,6 +5,7 @@ import type { CheckSpec, PairSpec } from '../inventory/schema.js';
 import { checkScriptOf } from '../core/os-hints.js';
 import type { OsFamily } from '../core/state.js';
 import { ASSUMED_KEEPALIVED, describeVersion, has, SINCE } from './keepalived-versions.js';
+import { knows } from './keepalived-syntax.js';
 
 export type ProfileName = 'classic' | 'fast';
 export type Track = 'process' | 'script';
@@ -22,6 +23,8 @@ export interface VrrpTuning {
   garpMasterRefresh?: number;
   higherPrioSendAdvert: boolean;
   rtPriority?: number;
+  /** keepalived 1.3.x: `vrrp_priority` (a nice value, -20..19) where vrrp_rt_priority is missing. */
+  nicePriority?: number;
   downTimerAdverts?: number;
 }
 
@@ -252,7 +255,7 @@ export function fitFailover(
     garpMasterRepeat: gated('garp_master_repeat', w.garpMasterRepeat, 'garpGlobal', 'vrrp_garp_master_repeat'),
     garpMasterRefresh: gated('garp_master_refresh', w.garpMasterRefresh, 'garpGlobal', 'vrrp_garp_master_refresh'),
     higherPrioSendAdvert: higher ?? false,
-    rtPriority: gated('rt_priority', w.rtPriority, 'rtPriority', 'vrrp_rt_priority'),
+    ...rtOrNice(gated('rt_priority', w.rtPriority, 'rtPriority', 'vrrp_rt_priority'), w.rtPriority, version, fallbacks),
     downTimerAdverts: gated('down_timer_adverts', w.downTimerAdverts, 'downTimerAdverts', 'down_timer_adverts'),
     // v3 has no authentication: only adverts from the unicast peer are accepted instead.
     checkUnicastSrc: vrrpVersion === 3 && has(version, 'checkUnicastSrc'),
@@ -262,6 +265,19 @@ export function fitFailover(
     },
     fallbacks,
   };
+}
+
+/** Where realtime scheduling is missing (before 2.0.0) but `vrrp_priority` is there (1.3.x), the highest nice priority. */
+function rtOrNice(
+  rt: number | undefined,
+  wanted: number | undefined,
+  version: string,
+  fallbacks: string[],
+): Pick<VrrpTuning, 'rtPriority' | 'nicePriority'> {
+  if (rt !== undefined || wanted === undefined) return { rtPriority: rt };
+  if (!knows(version, 'global_defs', 'vrrp_priority')) return {};
+  fallbacks.push('vrrp_priority -20 (the highest nice priority) instead of realtime scheduling');
+  return { nicePriority: -20 };
 }
 
 /** The target a node's facts describe: its keepalived (or the one its platform installs) and its container. */

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
+import { notifyWrapperPath } from '../render/notify-wrappers.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
 import type { ChannelName, Collector, NotificationEvent, RefusedSender } from './collector.js';
@@ -33,6 +34,8 @@ export interface NodeNotifyResult {
   /** The instance name used in the synthetic call. */
   instance: string;
   script: string;
+  /** On keepalived 1.x nodes: the per-state wrapper the test ran, as keepalived would. */
+  via?: string;
   testId: string;
   exitCode: number | null;
   /** How long the script took to return on the node (keepalived waits this long at most). */
@@ -82,11 +85,13 @@ export function notifyTestCommand(node: NodeModel, testId: string, waitMs: numbe
   const tag = `test=${testId}`;
   return [
     'TOKEN=; IFS= read -r TOKEN || true',
-    `S=${q(node.notify.script)}; L=${q(node.notify.log)}`,
+    `S=${q(node.notify.script)}; L=${q(node.notify.log)}; W=${q(notifyWrapperPath(instance, 'MASTER'))}`,
     'if [ ! -x "$S" ]; then echo "@@noscript"; exit 0; fi',
+    // keepalived 1.x runs the per-state wrapper deploy installed there: so does the test.
+    `if [ -x "$W" ]; then echo "@@via $W"; set -- "$W"; else set -- "$S" notify INSTANCE ${q(instance)} MASTER 0; fi`,
     't0=$(date +%s%N 2>/dev/null)',
     // The run's token comes on stdin (see notifyTestStdin), not on a command line ps shows.
-    `HAOPS_NOTIFY_TEST=1 HAOPS_NOTIFY_TEST_ID=${q(testId)} HAOPS_NOTIFY_TOKEN="$TOKEN" "$S" notify INSTANCE ${q(instance)} MASTER 0 </dev/null >/dev/null 2>&1; rc=$?`,
+    `HAOPS_NOTIFY_TEST=1 HAOPS_NOTIFY_TEST_ID=${q(testId)} HAOPS_NOTIFY_TOKEN="$TOKEN" "$@" </dev/null >/dev/null 2>&1; rc=$?`,
     't1=$(date +%s%N 2>/dev/null)',
     'case "$t0$t1" in *[!0-9]*|"") ms=- ;; *) ms=$(( (t1 - t0) / 1000000 )) ;; esac',
     'echo "@@rc $rc $ms"',
@@ -106,6 +111,8 @@ export function notifyTestCommand(node: NodeModel, testId: string, waitMs: numbe
 
 export interface ParsedOutput {
   noScript: boolean;
+  /** The per-state wrapper run instead of the script (keepalived 1.x nodes). */
+  via?: string;
   exitCode: number | null;
   scriptMs: number | null;
   lines: string[];
@@ -117,6 +124,7 @@ export function parseTestOutput(stdout: string): ParsedOutput {
   let section: 'lines' | 'tail' | null = null;
   for (const line of stdout.split('\n')) {
     if (line === '@@noscript') out.noScript = true;
+    else if (line.startsWith('@@via ')) out.via = line.slice(6);
     else if (line.startsWith('@@rc ')) {
       const [, rc, ms] = line.split(' ');
       out.exitCode = Number(rc);
@@ -234,6 +242,7 @@ async function testNode(
     unknownAll('no notify script');
     return r;
   }
+  if (out.via) r.via = out.via;
   r.exitCode = out.exitCode;
   r.scriptMs = out.scriptMs;
   r.logLines = out.lines.length > 0 ? out.lines : out.tail;
@@ -333,7 +342,10 @@ export function formatNotifyTest(report: NotifyTestReport): string {
   for (const n of report.nodes) {
     const took = n.scriptMs === null ? '' : `, returned in ${n.scriptMs} ms`;
     const exit = n.exitCode === null ? '' : `, exit ${n.exitCode}`;
-    out.push(`${n.host} (pair ${n.pair}): ${n.script} notify INSTANCE ${n.instance} MASTER 0${exit}${took}`);
+    const ran = n.via
+      ? `${n.via} (keepalived 1.x's MASTER wrapper of ${n.instance})`
+      : `${n.script} notify INSTANCE ${n.instance} MASTER 0`;
+    out.push(`${n.host} (pair ${n.pair}): ${ran}${exit}${took}`);
     const w = Math.max(...n.channels.map((c) => c.channel.length), 3);
     for (const c of n.channels) out.push(`  ${MARK[c.status]} ${c.channel.padEnd(w)}  ${c.target}  ${c.detail}`);
     for (const p of n.problems) out.push(`  problem: ${p}`);

@@ -64,6 +64,10 @@ export function planEl(w: ElWanted, facts: ElFacts, family: OsFamily, opts: { no
   if (family === 'el8' || family === 'el9') planModule(plan, w, facts, family);
   const fw = w.firewall ? planFirewall(w, facts.firewall) : null;
   if (fw) plan.system.push(fw);
+  if (w.firewall && facts.firewall.kind === 'none' && facts.firewall.stopped === 'firewalld')
+    plan.notes.push(
+      `firewall: firewalld is installed but not running, so nothing is opened now; before you start it, let in VRRP from ${w.vrrp.peers.join(', ')} and TCP ${w.listenPort} (or start it and deploy again: haops opens them then)`,
+    );
   if (family !== 'debian') planSelinux(plan, w, facts, family, opts.notifyChanging ?? false);
   const sysctl = planSysctl(w, facts, family);
   if (sysctl) plan.system.push(sysctl);

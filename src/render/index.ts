@@ -6,6 +6,10 @@ import { fitNode, renderKeepalived, type KeepalivedTarget } from './keepalived.j
 import { NGINX_TRACK_DROPIN, renderNginxTrackDropIn } from './nginx-track.js';
 import { renderNginxSite } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
+import { notifyWrapperFiles } from './notify-wrappers.js';
+import { ASSUMED_KEEPALIVED } from '../model/keepalived-versions.js';
+import { FailoverFitError } from '../model/profile.js';
+import { versionRefusals } from './version-check.js';
 
 /** A rendered file is a managed file: path, content, mode, validation, handlers, secrets. */
 export type RenderedFile = ManagedFile;
@@ -14,10 +18,20 @@ const [keepalivedConf, nginxSite] = MANAGED_PATHS;
 export const PATHS = { keepalived: keepalivedConf, nginxSite } as const;
 
 export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): RenderedFile[] {
+  const conf = renderKeepalived(node, target);
+  // On a known keepalived (deploy's installed one), what it would not run as written stops the node here.
+  if (target.version) {
+    const [first, ...more] = versionRefusals(node, conf, target.version);
+    if (first)
+      throw new FailoverFitError(
+        `${first.message}${more.length ? ` (and ${more.length} more: haops validate --keepalived-version ${target.version})` : ''}`,
+        first.fix,
+      );
+  }
   return [
     {
       path: PATHS.keepalived,
-      content: renderKeepalived(node, target),
+      content: conf,
       mode: '0640',
       validate: 'keepalived',
       notify: [{ service: 'keepalived', action: 'reload' }],
@@ -32,6 +46,8 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
     },
     // 0700: its URLs may hold credentials; keepalived runs it as root (see the notify lines).
     { path: node.notify.script, content: renderNotifyScript(node), mode: '0700', secrets: model.secrets },
+    // keepalived 1.x: the per-state wrappers its notify_master/backup/fault run (no generic notify with arguments).
+    ...notifyWrapperFiles(node, target.version ?? ASSUMED_KEEPALIVED.version),
     // track: file (fast profile, systemd, no proc events): systemd tells keepalived that nginx stopped.
     ...(fitNode(node, target).track === 'file'
       ? [

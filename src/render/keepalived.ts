@@ -1,23 +1,23 @@
 // keepalived.conf for one node, from its derived model. Pure and deterministic. A typed
 // function, not a template: a misspelt field is a compile error, never an empty line.
 import type { NodeInstance, NodeModel } from '../model/derive.js';
-import { ASSUMED_KEEPALIVED } from '../model/keepalived-versions.js';
+import { ASSUMED_KEEPALIVED, describeVersion } from '../model/keepalived-versions.js';
+import { knows } from '../model/keepalived-syntax.js';
+import { notifyWrapperPath, usesNotifyWrappers } from './notify-wrappers.js';
 import { drainKeepalived, drainMethod, type DrainConf } from './drain.js';
 import { fitFailover, NGINX_DOWN_FLAG, NGINX_TRACK, type FittedFailover, type KeepalivedTarget } from '../model/profile.js';
 
 export type { KeepalivedTarget } from '../model/profile.js';
 
-/** script_user and enable_script_security exist from keepalived 1.3.0; 2.x refuses scripts without them. */
+/** script_user and enable_script_security: in the parser from 1.3 (not in 1.2.13's); 2.x refuses scripts without them. Unknown version: none. */
 export function hasScriptSecurity(version: string | null | undefined): boolean {
-  if (!version) return false;
-  const [major, minor] = version.split('.').map(Number);
-  return major! > 1 || (major === 1 && minor! >= 3);
+  return Boolean(version) && knows(version!, 'global_defs', 'enable_script_security');
 }
 
 /** Lines joined with newlines; `false`/`undefined` entries (unset optional keywords) are left out. */
 const lines = (...ls: (string | false | undefined)[]) => ls.filter((l): l is string => typeof l === 'string').join('\n');
 
-function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover): string {
+function globalDefs(node: NodeModel, scriptSecurity: boolean | 'absent', f: FittedFailover, version: string): string {
   const email = node.notify.email;
   return lines(
     'global_defs {',
@@ -31,7 +31,8 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover)
         `    smtp_connect_timeout ${email.smtp_connect_timeout}`,
       ),
     `    router_id ${node.routerId}`,
-    scriptSecurity &&
+    scriptSecurity === 'absent' && `    # keepalived ${version} has no script_user/enable_script_security: every script here runs as root.`,
+    scriptSecurity === true &&
       lines(
         '    # Scripts run as this user, and only when root owns them and every directory above them.',
         `    script_user ${node.scriptUser ?? 'root'}`,
@@ -52,6 +53,11 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean, f: FittedFailover)
       lines(
         '    # Realtime scheduling: a busy host must not delay sub-second adverts into a false failover.',
         `    vrrp_rt_priority ${f.rtPriority}`,
+      ),
+    f.nicePriority !== undefined &&
+      lines(
+        '    # No realtime scheduling before keepalived 2.0.0: the VRRP process at the highest nice priority instead.',
+        `    vrrp_priority ${f.nicePriority}`,
       ),
     '}',
   );
@@ -95,9 +101,17 @@ function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null |
   );
 }
 
-function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain: DrainConf, scriptSecurity: boolean): string {
+function vrrpInstance(
+  node: NodeModel,
+  i: NodeInstance,
+  f: FittedFailover,
+  drain: DrainConf,
+  scriptSecurity: boolean,
+  version: string,
+): string {
   const script = node.notify.script;
   const asRoot = scriptSecurity ? ' root' : '';
+  const wrapped = usesNotifyWrappers(version);
   return lines(
     `vrrp_instance ${i.name} {`,
     f.versionKeyword === 'instance' && '    version 3',
@@ -131,11 +145,20 @@ function vrrpInstance(node: NodeModel, i: NodeInstance, f: FittedFailover, drain
     (drain.trackFile || f.track === 'file') &&
       lines('    track_file {', f.track === 'file' && `        ${NGINX_TRACK}`, drain.trackFile && `        ${drain.trackFile}`, '    }'),
     // The notify script is root's alone (0700: its URLs may hold credentials): whatever script_user
-    // says, keepalived runs it as root (keepalived.conf(5): SCRIPT [username [groupname]]).
-    `    notify_master "${script} notify_master"${asRoot}`,
-    `    notify_backup "${script} notify_backup"${asRoot}`,
-    `    notify_fault "${script} notify_fault"${asRoot}`,
-    `    notify "${script} notify"${asRoot}`,
+    // says, keepalived runs it (and 1.x's wrappers that call it) as root (keepalived.conf(5): SCRIPT [username [groupname]]).
+    wrapped
+      ? lines(
+          `    # keepalived ${version} runs a generic notify with arguments as one path (never): one wrapper per state instead.`,
+          `    notify_master "${notifyWrapperPath(i.name, 'MASTER')}"${asRoot}`,
+          `    notify_backup "${notifyWrapperPath(i.name, 'BACKUP')}"${asRoot}`,
+          `    notify_fault "${notifyWrapperPath(i.name, 'FAULT')}"${asRoot}`,
+        )
+      : lines(
+          `    notify_master "${script} notify_master"${asRoot}`,
+          `    notify_backup "${script} notify_backup"${asRoot}`,
+          `    notify_fault "${script} notify_fault"${asRoot}`,
+          `    notify "${script} notify"${asRoot}`,
+        ),
     node.notify.email && '    smtp_alert',
     '}',
   );
@@ -152,14 +175,18 @@ export function fitNode(node: NodeModel, target: KeepalivedTarget = {}): FittedF
 }
 
 export function renderKeepalived(node: NodeModel, target: KeepalivedTarget = {}): string {
-  const scriptSecurity = hasScriptSecurity(target.version) || Boolean(node.scriptUser);
+  const version = target.version ?? ASSUMED_KEEPALIVED.version;
+  const scriptSecurity: boolean | 'absent' = !knows(version, 'global_defs', 'script_user')
+    ? 'absent'
+    : hasScriptSecurity(target.version) || Boolean(node.scriptUser);
   const f = fitNode(node, target);
-  const head = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`;
+  const head = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.
+# Rendered for keepalived ${describeVersion(version)}${target.version ? '' : ' (assumed: the installed version was not known)'}.`;
   // The drain hook (haops drain/switchover) is in every node's config, fitted to the version.
   const drain = drainKeepalived(target.version);
   const profile =
     node.failover.profile === 'fast'
       ? `\n# Failover profile: fast (VRRPv${f.vrrpVersion}${f.fallbacks.length ? `; fell back to ${f.fallbacks.join('; ')}` : ''}).`
       : '';
-  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f), vrrpScript(node, f, target.version), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain, scriptSecurity))].join('\n\n')}\n`;
+  return `${[head + profile + '\n' + globalDefs(node, scriptSecurity, f, version), vrrpScript(node, f, target.version), drain.block, ...node.instances.map((i) => vrrpInstance(node, i, f, drain, scriptSecurity === true, version))].join('\n\n')}\n`;
 }

@@ -157,13 +157,15 @@ function preamble(node: NodeModel): string[] {
     '  echo "$(now) host=$HOST pair=$PAIR instance=$NAME state=$STATE$TAG channel=$1 target=$2 result=$r" >> "$LOG"',
     '}',
     'JSON="{\\"event\\":\\"vrrp_state\\",\\"host\\":\\"$HOST\\",\\"pair\\":\\"$PAIR\\",\\"type\\":\\"$TYPE\\",\\"instance\\":\\"$NAME\\",\\"state\\":\\"$STATE\\",\\"priority\\":$PRIORITY,\\"time\\":\\"$TIME\\"$JSON_TEST}"',
-    '# post URL [curl args...]: two tries (connection refused included), 2 s each. The URL (it may',
+    '# post URL [curl args...]: two tries (connection refused included where the curl knows the option), 2 s each. The URL (it may',
     '# hold credentials) and the token go to curl on stdin (-K -), never on its command line, which',
     '# any local user can read in ps.',
+    // --retry-connrefused came in curl 7.52 (CentOS 6 ships 7.19.7, CentOS 7 7.29.0): an older curl exits 2 on it.
+    'RETRY_REFUSED=; curl --retry-connrefused -V >/dev/null 2>&1 && RETRY_REFUSED=--retry-connrefused',
     'post() {',
     '  u=$1; shift',
     // -g: a URL is sent as written, never expanded as a curl glob ({a,b} or [1-9]).
-    `  err=$({ printf 'url = "%s"\n' "$u"; [ -z "$TOKEN" ] || printf 'header = "${NOTIFY_TOKEN_HEADER}: %s"\n' "$TOKEN"; } | curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 --retry-connrefused --retry-delay 1 -K - "$@" 2>&1) && return 0`,
+    `  err=$({ printf 'url = "%s"\n' "$u"; [ -z "$TOKEN" ] || printf 'header = "${NOTIFY_TOKEN_HEADER}: %s"\n' "$TOKEN"; } | curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 $RETRY_REFUSED --retry-delay 1 -K - "$@" 2>&1) && return 0`,
     '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',
     '}',
     '# webhook URL SHOWN: SHOWN is the URL with its credentials masked, as the log says it.',

@@ -10,6 +10,7 @@ import { renderNode, PATHS } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import { vipListens } from '../render/nginx.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
+import { NOTIFY_WRAPPER_DIR, notifyWrapperPath, WRAPPED_STATES } from '../render/notify-wrappers.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
 import type { ElWanted } from '../core/el-state.js';
@@ -124,6 +125,10 @@ export function wantedSkeleton(
   // Not a playbook step: whether the fast profile needs the drop-in depends on facts (systemd, a
   // container), so its path is always asked about and wantedState keeps it only when rendered.
   if (node.failover.profile === 'fast') wanted.files.push({ path: NGINX_TRACK_DROPIN, content: '', mode: '0644' });
+  // Likewise keepalived 1.x's per-state notify wrappers: asked about always, kept when the installed version needs them.
+  if (playbook.steps.some((s) => 'file' in s && 'render' in s.file && s.file.render === 'keepalived-conf'))
+    for (const i of node.instances)
+      for (const st of WRAPPED_STATES) wanted.files.push({ path: notifyWrapperPath(i.name, st), content: '', mode: '0755' });
   const el = elWanted(playbook, node, model);
   if (el) wanted.el = el;
   // An adopted pair (haops import): its first deploy keeps what it replaces and moves clashing sites aside.
@@ -145,7 +150,8 @@ export function wantedState(
   const wanted = wantedSkeleton(playbook, node, model);
   const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
   wanted.files = wanted.files.flatMap((f, i) => {
-    if (i >= fileSteps.length) return f.path === NGINX_TRACK_DROPIN ? rendered.filter((r) => r.path === f.path) : [f];
+    if (i >= fileSteps.length)
+      return f.path === NGINX_TRACK_DROPIN || f.path.startsWith(`${NOTIFY_WRAPPER_DIR}/`) ? rendered.filter((r) => r.path === f.path) : [f];
     return ['render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f];
   });
   return wanted;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileDiff } from '../../src/ops/index.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { hintFor, toolMessage } from '../../src/platforms/hints.js';
-import { AUTH_PASS, KEEPALIVED_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
+import { AUTH_PASS, KEEPALIVED_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
 describe('fileDiff', () => {
   it('shows a unified diff with every secret masked, old and new', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { factsScript, parseFacts } from '../../src/facts/index.js';
 import { parsePackageVersion } from '../../src/facts/parse.js';
 import { sha256 } from '../../src/ops/index.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
 // Output of the facts script as each system prints it (shared/platforms/el-transcripts.md).
 const section = (kind: string, body: string, rc = 0) => `@@haops ${kind}\n${body}\n@@haops rc ${rc}\n`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planHost, sha256 } from '../../src/ops/index.js';
 import type { Facts } from '../../src/core/state.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
 const running = { exists: true, enabled: true, active: true };
 const converged: Facts = {

@@ -3,7 +3,7 @@
 
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult, Host, StreamHandle } from '../../src/ssh/host.js';
-import type { SimHost } from '../../bench/sim/server.js';
+import type { SimHost } from './server.js';
 
 const { Client, utils } = ssh2;
 

@@ -5,9 +5,9 @@ import type { WantedState } from '../../src/core/state.js';
 import { convergeHost, learnHost, newHostRun, type DeployEvent, type HostReport } from '../../src/runner/engine.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simHostClient } from './client.js';
-import type { SimOs } from '../../bench/sim/profiles.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../../bench/sim/wanted.js';
+import type { SimOs } from './profiles.js';
+import { startSimHost, type SimHost } from './server.js';
+import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from './wanted.js';
 
 const FACTS = /^# haops facts v1\n/;
 

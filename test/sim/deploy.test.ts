@@ -9,9 +9,9 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { soundKeyPair } from '../../bench/sim/keys.js';
-import { SIM_PLAYBOOK } from '../../bench/sim/wanted.js';
+import { startSimHost, type SimHost } from './server.js';
+import { soundKeyPair } from './keys.js';
+import { SIM_PLAYBOOK } from './wanted.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 
 let sims: SimHost[];

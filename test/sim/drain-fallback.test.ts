@@ -12,10 +12,10 @@ import { buildModel } from '../../src/model/derive.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { DRAIN_FLAG } from '../../src/render/drain.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
-import { soundKeyPair } from '../../bench/sim/keys.js';
-import type { SimOs } from '../../bench/sim/profiles.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { KEEPALIVED_PATH, SIM_PLAYBOOK } from '../../bench/sim/wanted.js';
+import { soundKeyPair } from './keys.js';
+import type { SimOs } from './profiles.js';
+import { startSimHost, type SimHost } from './server.js';
+import { KEEPALIVED_PATH, SIM_PLAYBOOK } from './wanted.js';
 
 let sims: SimHost[] = [];
 afterEach(async () => {

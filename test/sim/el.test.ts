@@ -8,9 +8,9 @@ import type { WantedState } from '../../src/core/state.js';
 import { convergeHost, learnHost, newHostRun, type HostReport } from '../../src/runner/engine.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simHostClient } from './client.js';
-import type { SimOs } from '../../bench/sim/profiles.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { wantedState } from '../../bench/sim/wanted.js';
+import type { SimOs } from './profiles.js';
+import { startSimHost, type SimHost } from './server.js';
+import { wantedState } from './wanted.js';
 
 const NOTIFY = '/usr/local/bin/keepalived_notify.sh';
 const PEER = '10.9.0.12';

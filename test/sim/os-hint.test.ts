@@ -12,10 +12,10 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { connector } from '../../src/nodes/connector.js';
 import { deploy } from '../../src/runner/deploy.js';
-import { keepalivedMayRun } from '../../bench/sim/el-system.js';
-import { soundKeyPair } from '../../bench/sim/keys.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { KEEPALIVED_PATH, SIM_PLAYBOOK, SITE_PATH } from '../../bench/sim/wanted.js';
+import { keepalivedMayRun } from './el-system.js';
+import { soundKeyPair } from './keys.js';
+import { startSimHost, type SimHost } from './server.js';
+import { KEEPALIVED_PATH, SIM_PLAYBOOK, SITE_PATH } from './wanted.js';
 
 const ENV = { HAOPS_VRRP_PASSWORD: 'vrrpSec1' };
 const NOTIFY = '/usr/local/bin/keepalived_notify.sh';

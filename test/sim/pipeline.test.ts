@@ -9,10 +9,10 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import type { Host } from '../../src/ssh/host.js';
-import type { SimOs } from '../../bench/sim/profiles.js';
-import { startSimHost, type SimHost } from '../../bench/sim/server.js';
-import { soundKeyPair } from '../../bench/sim/keys.js';
-import { SIM_PLAYBOOK } from '../../bench/sim/wanted.js';
+import type { SimOs } from './profiles.js';
+import { startSimHost, type SimHost } from './server.js';
+import { soundKeyPair } from './keys.js';
+import { SIM_PLAYBOOK } from './wanted.js';
 
 let sims: SimHost[] = [];
 const NAMES = ['a1', 'a2', 'b1', 'b2'];

@@ -174,6 +174,9 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
             fail('validate', o.code);
           }
         } else return { stdout: '', stderr: `sim: unsupported validation step: ${line}\n`, code: 2 };
+      } else if (/^mkdir -p \S+ \|\| fail mkdir$/.test(line)) {
+        // makeDir: the directory and its parents.
+        for (let d = line.split(' ')[2]!.replace(/^'|'$/g, ''); d !== '/'; d = posix.dirname(d)) sys.dirs.add(d);
       } else if (line.startsWith('mkdir -p /var/lib/haops/pending && touch ')) {
         for (const w of line
           .replace(/ \|\| fail pending$/, '')

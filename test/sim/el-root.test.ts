@@ -1,0 +1,142 @@
+// haops's real node scripts in a real sh against simulated EL hosts (test/sim/el-root): each exec
+// runs in private namespaces over a throwaway root with stub commands that answer as the EL
+// transcripts show. What is simulated and how: docs/el-simulation.md.
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseModel } from '../../src/model/load.js';
+import { notifyTest } from '../../src/notify/notify-test.js';
+import { deploy } from '../../src/runner/deploy.js';
+import type { DeployReport } from '../../src/runner/engine.js';
+import { loadPlaybook } from '../../src/runner/playbook.js';
+import type { ExecOptions, Host } from '../../src/ssh/host.js';
+import { SimElRoot, type SimRootOptions, simRootAvailable } from './el-root/host.js';
+import { type ElFamily, FAMILIES } from './el-root/stubs.js';
+
+const INVENTORY = `hosts:
+  a1: { address: 10.9.0.11 }
+  a2: { address: 10.9.0.12 }
+pairs:
+  web:
+    nodes: [a1, a2]
+    interface: eth0
+    subnet: 10.9.0.0/24
+    instances:
+      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
+    notify:
+      webhooks: [http://10.9.0.5:8080/hook]
+      sms: { to: ['+15550100'], url: http://10.9.0.5:8080/sms }
+    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
+`;
+
+const model = () => parseModel(INVENTORY, 'inv.yaml').model;
+const addr = (h: string) => `2: eth0    inet ${h === 'a1' ? '10.9.0.11' : '10.9.0.12'}/24 brd 10.9.0.255 scope global eth0`;
+
+/** One simulated root per node; `edit` rewrites each command before the node runs it (mutation tests). */
+function fleet(family: ElFamily, edit: (cmd: string) => string = (c) => c, opts: SimRootOptions = {}) {
+  const roots = new Map<string, SimElRoot>();
+  const connect = async (h: string): Promise<Host> => {
+    if (!roots.has(h)) roots.set(h, new SimElRoot(family, h, { addrs: [addr(h)], ...opts }));
+    const root = roots.get(h)!;
+    return {
+      name: h,
+      get roundTrips() {
+        return root.roundTrips;
+      },
+      exec: (cmd: string, opts?: ExecOptions) => root.exec(edit(cmd), opts),
+      stream: () => root.stream(),
+      close: async () => {},
+    };
+  };
+  return { roots, connect, close: () => Promise.all([...roots.values()].map((r) => r.close())) };
+}
+
+const run = (connect: (h: string) => Promise<Host>): Promise<DeployReport> =>
+  deploy(model(), { playbook: loadPlaybook(), verify: false, connect });
+
+const failures = (r: DeployReport) => r.hosts.filter((h) => !h.ok).map((h) => `${h.host}: ${h.error}`);
+
+const available = simRootAvailable();
+let cleanup: (() => Promise<unknown>) | null = null;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = null;
+});
+
+describe.skipIf(!available).each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)(
+  'simulated %s root (real sh, stub commands)',
+  (family) => {
+    it('deploy converges the pair with haops’s own scripts, a second changes nothing, and notify-test reaches every channel through the script keepalived runs there', async () => {
+      const f = fleet(family);
+      cleanup = f.close;
+      const first = await run(f.connect);
+      expect(failures(first)).toEqual([]);
+      for (const [, root] of f.roots) {
+        expect(root.read('/etc/keepalived/keepalived.conf')).toContain(`Rendered for keepalived ${FAMILIES[family].keepalived}`);
+        expect(root.read('/var/lib/sim/svc/keepalived.running')).not.toBeNull();
+        expect(root.read('/var/lib/sim/svc/nginx.enabled')).not.toBeNull();
+      }
+      const second = await run(f.connect);
+      expect([failures(second), second.changed]).toEqual([[], 0]);
+
+      const report = await notifyTest(model(), f.connect, { localAddresses: [], waitMs: 4000, testId: 'simroot' });
+      for (const n of report.nodes) {
+        // The script's return time is this (shared, loaded) machine's, not the node's: not judged here.
+        expect(
+          n.problems.filter((p) => !/took \d+ ms to return/.test(p)),
+          n.host,
+        ).toEqual([]);
+        expect(n.exitCode, n.host).toBe(0);
+        // keepalived 1.x runs the per-state wrapper (its generic notify takes no arguments); 2.x the script.
+        expect(Boolean(n.via), n.host).toBe(FAMILIES[family].keepalived.startsWith('1.'));
+        expect(n.channels.map((c) => [c.channel, c.status])).toEqual([
+          ['log', 'arrived'],
+          ['webhook', 'sent'],
+          ['sms', 'sent'],
+        ]);
+        const posted = f.roots.get(n.host)!.read('/var/lib/sim/curl.log') ?? '';
+        expect(posted).toMatch(/^http:\/\/10\.9\.0\.5:8080\/hook .*"state":"MASTER"/m);
+      }
+    }, 180_000);
+  },
+);
+
+describe.skipIf(!available)('the simulated root runs what haops sends (mutation)', () => {
+  it('a facts script whose probe bodies are `exit 99` makes deploy on simulated CentOS 7 fail', async () => {
+    // Every `probe_NAME() { ...; }` definition of the facts script, body replaced in-process.
+    const mutate = (cmd: string) => (cmd.startsWith('# haops facts v1') ? cmd.replace(/^(probe_\w+\(\) \{).*\}$/gm, '$1 exit 99; }') : cmd);
+    const f = fleet('centos7', mutate);
+    cleanup = f.close;
+    const report = await run(f.connect);
+    expect(report.ok).toBe(false);
+    expect(report.hosts.some((h) => h.steps.some((s) => s.title.startsWith('install')))).toBe(false);
+  }, 120_000);
+});
+
+describe.skipIf(!available)('the simulated roots fail as EL fails', () => {
+  it('SELinux enforcing: nginx on a port not labelled http_port_t does not start; dnf installs nothing when one package is missing; curl 7.29 exits 2 on --retry-connrefused', async () => {
+    const c7 = new SimElRoot('centos7', 'c7', { selinux: 'Enforcing', epel: true });
+    const r9 = new SimElRoot('rocky9', 'r9');
+    cleanup = () => Promise.all([c7.close(), r9.close()]);
+    await c7.exec('yum -y install nginx');
+    await c7.exec("printf 'server {\\n    listen 8081;\\n}\\n' > /etc/nginx/conf.d/haops.conf");
+    const start = await c7.exec('systemctl start nginx');
+    expect([start.code, /Permission denied/.test(start.stderr)]).toEqual([1, true]);
+    expect((await c7.exec('systemctl is-active nginx')).code).toBe(3);
+    expect((await c7.exec('curl -sS --retry-connrefused http://10.9.0.5/')).code).toBe(2);
+
+    const strict = await r9.exec('dnf -y install nginx no-such-package');
+    expect([strict.code, (await r9.exec('rpm -q nginx')).code]).toEqual([1, 1]);
+    const conflict = await r9.exec('dnf -y install curl');
+    expect([conflict.code, /conflicts with curl/.test(conflict.stderr)]).toEqual([1, true]);
+  }, 60_000);
+});
+
+describe.skipIf(!available)('EL userland on simulated roots', () => {
+  it('CentOS 7 with firewalld installed but stopped: deploy says nothing was opened and what to open before starting it', async () => {
+    const f = fleet('centos7', undefined, { firewalldStopped: true });
+    cleanup = f.close;
+    const report = await run(f.connect);
+    expect(failures(report)).toEqual([]);
+    for (const h of report.hosts)
+      expect(h.systemNotes?.join('\n'), h.host).toMatch(/firewalld is installed but not running.*VRRP from 10\.9\.0\.1[12] and TCP 80/);
+  }, 120_000);
+});
