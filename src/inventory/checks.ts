@@ -3,6 +3,7 @@
 // failover math is the model's (model/checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
 import { addressOf, contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
+import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
 
@@ -109,6 +110,7 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
     add([...base, 'nodes'], `a pair needs two different nodes, got ${pair.nodes[0]} twice`, 'name two different hosts');
     return false;
   }
+  checkNginx(pname, pair, add);
   if (!ok) return false;
   const net = parseNetwork(pair.subnet);
   const ips = pair.nodes.map((n) => hostIp(own(inv.hosts, n)!));
@@ -267,4 +269,87 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
       if (!vridClash) vridAt.set(inst.virtual_router_id, { pair: p, instance: inst.name });
     });
   }
+}
+
+/** The locations haops's own server block has: an extra entry may not give nginx a second one. */
+const RENDERED_LOCATIONS = [
+  { key: 'exact /haops-health', why: 'haops answers its health checks there' },
+  { key: 'prefix /', why: 'haops proxies every path to the first upstream there' },
+];
+
+/** How nginx files a location for its duplicate check: exact and prefix (plain or ^~) by URI, named by name; regexes never clash. */
+function locationKey(args: string[]): string | undefined {
+  const [a, b] = args;
+  if (a === undefined) return undefined;
+  if (a === '=' && b !== undefined) return `exact ${b}`;
+  if (a === '^~' && b !== undefined) return `prefix ${b}`;
+  if (a === '~' || a === '~*') return undefined;
+  if (a.startsWith('=')) return `exact ${a.slice(1)}`;
+  if (a.startsWith('^~')) return `prefix ${a.slice(2)}`;
+  if (a.startsWith('~')) return undefined;
+  if (a.startsWith('@')) return `named ${a}`;
+  return `prefix ${a}`;
+}
+
+/** What a listen binds, as nginx compares them: wildcard and 0.0.0.0 are one address, port 80 by default. */
+function listenKey(arg: string): string | undefined {
+  if (/^\d+$/.test(arg)) return `*:${arg}`;
+  const m = /^(\*|[0-9.]+)(?::(\d+))?$/.exec(arg);
+  if (!m) return undefined;
+  return `${m[1] === '0.0.0.0' ? '*' : m[1]}:${m[2] ?? '80'}`;
+}
+
+/**
+ * What `nginx -t` refuses in the site haops renders, found before deploy: two upstreams of one
+ * name, a location haops already renders (or two extra entries with one location), a listen on
+ * the address and port the site already listens on.
+ */
+function checkNginx(pname: string, pair: PairSpec, add: Add): void {
+  const base: PathKey[] = ['pairs', pname, 'nginx'];
+  const upstreams = new Map<string, number>();
+  pair.nginx.upstreams.forEach((u, i) => {
+    const before = upstreams.get(u.name);
+    if (before !== undefined)
+      add(
+        [...base, 'upstreams', i, 'name'],
+        `upstream ${u.name} is defined twice (upstreams[${before}]); nginx -t refuses a duplicate upstream`,
+        'give every upstream its own name, or list all its servers under one',
+      );
+    else upstreams.set(u.name, i);
+  });
+  const locations = new Map<string, string>(RENDERED_LOCATIONS.map((l) => [l.key, `haops's own (${l.why})`]));
+  const listens = new Map<string, string>([[`*:${pair.nginx.listen}`, `nginx.listen: ${pair.nginx.listen}`]]);
+  pair.nginx.extra.forEach((line, i) => {
+    const parsed = parseNginx(line);
+    if (!parsed.ok) return;
+    for (const st of parsed.statements) {
+      const args = st.args.map((a) => a.value);
+      if (st.name.value === 'location' && st.block) {
+        const key = locationKey(args);
+        if (!key) continue;
+        const before = locations.get(key);
+        if (before)
+          add(
+            [...base, 'extra', i],
+            `location ${args.join(' ')} is already in the server block: ${before}; nginx -t refuses a duplicate location`,
+            key === 'prefix /'
+              ? "set what you need for / with other extra directives at server level (they apply to haops's location / too), or proxy a narrower path"
+              : 'use another path, or put the directives in the one location',
+          );
+        else locations.set(key, `extra[${i}]`);
+      }
+      if (st.name.value === 'listen' && args[0]) {
+        const key = listenKey(args[0]);
+        if (!key) continue;
+        const before = listens.get(key);
+        if (before)
+          add(
+            [...base, 'extra', i],
+            `listen ${args[0]} binds ${key.replace('*', 'every address')}, as ${before} already does; nginx -t refuses a duplicate listen`,
+            `remove it (the site already listens there), or listen on another port`,
+          );
+        else listens.set(key, `extra[${i}]`);
+      }
+    }
+  });
 }

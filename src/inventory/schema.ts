@@ -3,7 +3,7 @@
 // live in checks.ts; the failover math in model/.
 import { z } from 'zod';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
-import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
+import { HOST_RE, nameProblem, nginxExtraProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
 const refuse = (ctx: z.RefinementCtx, message: string, fix: string) =>
@@ -225,13 +225,8 @@ export const nginxSchema = z
     extra: z
       .array(
         z.string().superRefine((v, ctx) => {
-          const problem = nginxDirectiveProblem(v);
-          if (problem)
-            refuse(
-              ctx,
-              `this nginx directive ${problem}`,
-              'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"',
-            );
+          const bad = nginxExtraProblem(v);
+          if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
         }),
       )
       .default([]),

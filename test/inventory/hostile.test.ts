@@ -80,6 +80,9 @@ const inst = (field: string) =>
   sub('        priorities: { a1: 200, a2: 199 }\n', `        priorities: { a1: 200, a2: 199 }\n        ${field}\n`);
 const pw = (value: string) => sub('password: secret1', `password: ${yq(value)}`);
 
+/** The inventory with these nginx.extra entries (each a YAML double-quoted string). */
+const extra = (...entries: string[]) => sub('server_name: _', `server_name: _\n      extra: [${entries.map(yq).join(', ')}]`);
+
 interface Case {
   what: string;
   text: string | Buffer;
@@ -312,17 +315,94 @@ const CASES: Case[] = [
   {
     what: 'an unbalanced quote in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["add_header X \\"y;"]'),
-    message: /unbalanced double quote/,
+    message: /unexpected end of file, expecting ";" or "}"/,
   },
   {
     what: 'an unbalanced brace in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["location /x { return 204;"]'),
-    message: /does not close/,
+    message: /unexpected end of file, expecting "}"/,
   },
   {
     what: 'a comment in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["return 204; # }"]'),
-    message: /holds #/,
+    message: /holds a comment \(at character 13 of the entry\)/,
+  },
+  // nginx.extra, as nginx's own lexer reads it (ngx_conf_read_token): no way out of the server block.
+  {
+    what: 'a quote in the middle of a word closes the server block and opens another',
+    text: extra("add_header X a'; } server { listen 8081; return 200 pwned; } server { x';"),
+    message: /does not parse as nginx reads it: unexpected "}" \(at character 18 of the entry\)/,
+  },
+  {
+    what: 'a double quote in the middle of a word, the same way out',
+    text: extra('return 200 a"; } server { listen 8082; } server { x";'),
+    message: /unexpected "}"/,
+  },
+  {
+    what: '${ is a variable, not a block: the second } closes the server block',
+    text: extra('location /a { set $x ${ } }'),
+    message: /unexpected "}" \(at character 25 of the entry\)/,
+  },
+  {
+    what: 'a } inside a word does not close anything',
+    text: extra('location /a { return 200 x}'),
+    message: /unexpected end of file, expecting ";" or "}"/,
+  },
+  {
+    what: 'an http-level log_format (the root file-append break-out)',
+    text: extra("log_format pwn '$http_x_line';"),
+    message: /uses log_format .*only outside a server block/,
+  },
+  { what: 'access_log to a cron directory', text: extra('access_log /etc/cron.d/pwn;'), message: /master runs as root and appends/ },
+  { what: 'error_log over an authorized_keys file', text: extra('error_log /root/.ssh/authorized_keys;'), message: /master runs as root/ },
+  {
+    what: 'access_log climbing out of /var/log/nginx',
+    text: extra('access_log /var/log/nginx/../../../etc/profile.d/x.sh;'),
+    message: /master runs as root/,
+  },
+  { what: 'access_log with a variable path', text: extra('access_log /var/log/nginx/$host.log;'), message: /master runs as root/ },
+  {
+    what: 'access_log to /tmp inside a nested location',
+    text: extra('location /x { if ($arg_a) { access_log /tmp/x; } }'),
+    message: /access_log writes to "\/tmp\/x"/,
+  },
+  { what: 'include of a file haops cannot see', text: extra('include /etc/nginx/sites-enabled/*;'), message: /includes a file/ },
+  { what: 'a nested server block', text: extra('server { listen 8083; }'), message: /uses server .*only outside a server block/ },
+  { what: 'an upstream inside the server block', text: extra('upstream u2 { server 10.9.0.21:8080; }'), message: /uses upstream/ },
+  {
+    what: 'a temp path anywhere on the node',
+    text: extra('client_body_temp_path /etc/x;'),
+    message: /writes files to a path of its own choosing/,
+  },
+  { what: 'a vertical tab in an extra entry', text: extra('return 204;\u000b'), message: /control character \(at character 12/ },
+  {
+    what: 'a directive after a block in one entry',
+    text: extra('location /a { } return 204;'),
+    message: /more than one directive \(at character 17/,
+  },
+  { what: 'an empty extra entry', text: extra('   '), message: /is empty/ },
+  { what: 'a 3000-character extra entry', text: extra(`return 200 ${'a'.repeat(3000)};`), message: /more than the 2048 haops takes/ },
+  // What nginx -t refuses in the site haops renders, refused by validate.
+  {
+    what: 'a second location / (haops proxies /)',
+    text: extra('location / { return 204; }'),
+    message: /location \/ is already in the server block: haops's own/,
+  },
+  { what: 'a ^~ location / is the same prefix location', text: extra('location ^~ / { }'), message: /duplicate location/ },
+  { what: "haops's health location", text: extra('location = /haops-health { return 200; }'), message: /already in the server block/ },
+  {
+    what: 'two extra entries with one location',
+    text: extra('location /x { }', 'location /x { return 204; }'),
+    message: /already in the server block: extra\[0\]/,
+  },
+  { what: 'a listen on the port the site already listens on', text: extra('listen 0.0.0.0:80 reuseport;'), message: /duplicate listen/ },
+  {
+    what: 'two upstreams of one name',
+    text: sub(
+      'upstreams: [{ name: be, servers: [10.9.0.21:8080] }]\n  other',
+      'upstreams: [{ name: be, servers: [10.9.0.21:8080] }, { name: be, servers: [10.9.0.22:8080] }]\n  other',
+    ),
+    message: /upstream be is defined twice/,
   },
   {
     what: 'a server_name with ;',
