@@ -111,6 +111,7 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
     return false;
   }
   checkNginx(pname, pair, add);
+  checkNodeSide(pname, pair, add);
   if (!ok) return false;
   const net = parseNetwork(pair.subnet);
   const ips = pair.nodes.map((n) => hostIp(own(inv.hosts, n)!));
@@ -180,6 +181,13 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         [...ip, 'vip'],
         `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
         `pick a free address inside ${pair.subnet}`,
+      );
+    const vipPrefix = inst.vip.includes('/') ? Number(inst.vip.split('/')[1]) : 32;
+    if (vipPrefix < net.prefix)
+      add(
+        [...ip, 'vip'],
+        `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${vipPrefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
+        `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
       );
     const edge = isNetworkOrBroadcast(vip, pair.subnet);
     if (edge) add([...ip, 'vip'], `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
@@ -352,4 +360,49 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
       }
     }
   });
+}
+
+/** Names haops gives its own keepalived scripts and trackers (haops_drain, haops_nginx, and any it adds). */
+export const RESERVED_PREFIX = 'haops_';
+
+/**
+ * Values the schema lets through that the node would not take: a check named like haops's own
+ * trackers (keepalived 1.x keeps one of two blocks of one name, silently), an interface name that
+ * is no device (all, default: the kernel's sysctl trees; lo: VRRP needs a LAN), and a notify
+ * command or check that runs the notify script itself (the script then starts itself once per
+ * phone number, per state change, for ever).
+ */
+function checkNodeSide(pname: string, pair: PairSpec, add: Add): void {
+  const base: PathKey[] = ['pairs', pname];
+  if (pair.check.name.toLowerCase().startsWith(RESERVED_PREFIX))
+    add(
+      [...base, 'check', 'name'],
+      `check name ${pair.check.name} starts with ${RESERVED_PREFIX}, which haops keeps for its own trackers (haops_drain, haops_nginx)`,
+      'name the check something else, like chk_nginx',
+    );
+  const iface = pair.interface;
+  if (['all', 'default'].includes(iface.toLowerCase()) || iface === 'lo' || iface.startsWith('lo:'))
+    add(
+      [...base, 'interface'],
+      iface.startsWith('lo')
+        ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
+        : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
+      "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
+    );
+  const script = pair.notify.script;
+  const loops: [PathKey[], string | undefined, string][] = [
+    [[...base, 'notify', 'sms', 'command'], pair.notify.sms?.command, 'notify.sms.command'],
+    [[...base, 'check', 'script'], pair.check.script.split(' ')[0], 'check.script'],
+  ];
+  for (const [path, command, what] of loops) {
+    if (command === undefined) continue;
+    if (command === script)
+      add(
+        path,
+        `${what} runs ${command}, which is the notify script: each run would start it again (once per phone number, per run), without end`,
+        `point ${what} at the program that sends the message (like /usr/local/bin/send-sms), never at notify.script`,
+      );
+    else if (command === pair.notify.log)
+      add(path, `${what} runs ${command}, which is the notify log haops appends to`, `point ${what} at a program, not at notify.log`);
+  }
 }

@@ -404,6 +404,49 @@ const CASES: Case[] = [
     ),
     message: /upstream be is defined twice/,
   },
+  // Values the schema lets through that the node would not take.
+  {
+    what: 'a VIP whose prefix is wider than the subnet',
+    text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.100/8'),
+    message: /is a \/8, wider than pair web's subnet 10\.9\.0\.0\/24/,
+  },
+  { what: 'a VIP /23 on a /24', text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.100/23'), message: /wider than pair web's subnet/ },
+  {
+    what: "a check named like haops's drain tracker",
+    text: sub('check: { script:', 'check: { name: haops_drain, script:'),
+    message: /starts with haops_, which haops keeps/,
+  },
+  {
+    what: 'a check named HAOPS_nginx',
+    text: sub('check: { script:', 'check: { name: HAOPS_nginx, script:'),
+    message: /keeps for its own trackers/,
+  },
+  { what: 'interface: all', text: sub('interface: eth0', 'interface: all'), message: /not a network device/ },
+  { what: 'interface: default', text: sub('interface: eth0', 'interface: default'), message: /not a network device/ },
+  { what: 'interface: lo', text: sub('interface: eth0', 'interface: lo'), message: /is the loopback/ },
+  {
+    what: 'sms.command is the notify script (a fork loop)',
+    text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /usr/local/bin/keepalived_notify.sh,'),
+    message: /notify\.sms\.command runs \/usr\/local\/bin\/keepalived_notify\.sh, which is the notify script/,
+  },
+  {
+    what: 'sms.command is the default notify script when notify.script is unset',
+    text: sub('      script: /usr/local/bin/keepalived_notify.sh\n', '').replace(
+      'sms: { url: http://10.9.0.5/sms,',
+      'sms: { command: /usr/local/bin/keepalived_notify.sh,',
+    ),
+    message: /which is the notify script/,
+  },
+  {
+    what: 'the check runs the notify script every second',
+    text: sub('script: killall -0 nginx', 'script: /usr/local/bin/keepalived_notify.sh x y MASTER'),
+    message: /check\.script runs .* which is the notify script/,
+  },
+  {
+    what: 'sms.command is the notify log',
+    text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /var/log/keepalived.notify.log,'),
+    message: /which is the notify log/,
+  },
   {
     what: 'a server_name with ;',
     text: sub('server_name: _', 'server_name: "a.example; return 200"'),
