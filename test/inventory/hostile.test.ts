@@ -83,6 +83,10 @@ const pw = (value: string) => sub('password: secret1', `password: ${yq(value)}`)
 /** The inventory with these nginx.extra entries (each a YAML double-quoted string). */
 const extra = (...entries: string[]) => sub('server_name: _', `server_name: _\n      extra: [${entries.map(yq).join(', ')}]`);
 
+/** The first instance's authentication written as a block mapping, with this password line. */
+const blockPw = (line: string) =>
+  sub('authentication: { type: PASS, password: secret1 }', `authentication:\n          type: PASS\n          ${line}`);
+
 interface Case {
   what: string;
   text: string | Buffer;
@@ -446,6 +450,61 @@ const CASES: Case[] = [
     what: 'sms.command is the notify log',
     text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /var/log/keepalived.notify.log,'),
     message: /which is the notify log/,
+  },
+  // YAML's own errors never quote a secret field's text.
+  {
+    what: 'a password YAML reads as an alias (flow)',
+    text: sub('password: secret1', 'password: *Hunt3r2'),
+    message: /secret as an alias .* its text is not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as an alias (block)',
+    text: blockPw('password: *Hunt3r2'),
+    message: /its text is not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a sudo password read as an alias',
+    text: sub('  a1: { address: 10.9.0.11 }', '  a1: { address: 10.9.0.11, sudo: { password: *Hunt3r2 } }'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a default: read as an alias',
+    text: sub('password: secret1', 'password_env: HAOPS_X, default: *Hunt3r2'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password_file: read as an alias',
+    text: sub('password: secret1', 'password_file: *Hunt3r2'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as a block scalar header',
+    text: blockPw('password: |Hunt3r2'),
+    message: /YAML syntax \(\w+\) in a secret field/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as a folded scalar header',
+    text: blockPw('password: >Hunt3r2'),
+    message: /in a secret field/,
+    secret: 'Hunt3r2',
+  },
+  { what: 'an unterminated quote in a password', text: blockPw('password: "Hunt3r2'), message: /in a secret field/, secret: 'Hunt3r2' },
+  {
+    what: 'a password as a key of the authentication mapping',
+    text: sub('password: secret1', 'password: secret1, Hunt3r2'),
+    message: /unknown field in a secret/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'an alias in a plain field names itself',
+    text: sub('server_name: _', 'server_name: *nope'),
+    message: /alias \*nope names no anchor/,
   },
   {
     what: 'a server_name with ;',
