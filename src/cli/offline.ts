@@ -25,6 +25,7 @@ export function loadModel(
     if (loaded.inventory.allow_default_secrets) warn(`note: ${formatIssue({ ...w, fix: undefined })} (allow_default_secrets: true)`);
     else warn(`warning: ${formatIssue(w)}`);
   }
+  for (const c of loaded.cautions) warn(`warning: ${formatIssue(c)}`);
   return loaded;
 }
 

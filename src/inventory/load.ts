@@ -20,6 +20,8 @@ export interface LoadedInventory {
   secrets: Secrets;
   /** Not errors, but said on every command: a secret fell back to its default. */
   warnings: InventoryIssue[];
+  /** Said on every command, never a refusal: a secret too short to mask in free text. */
+  cautions: InventoryIssue[];
 }
 
 export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): LoadedInventory {
@@ -88,7 +90,7 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
   if (issues.length > 0) throw new InventoryError(issues);
   const secrets = resolveSecrets(parsed.data, locate, env);
   if (secrets.issues.length > 0) throw new InventoryError(secrets.issues);
-  return { file, inventory: parsed.data, locate, secrets: secrets.secrets, warnings: secrets.warnings };
+  return { file, inventory: parsed.data, locate, secrets: secrets.secrets, warnings: secrets.warnings, cautions: secrets.cautions };
 }
 
 const FIELD_HINTS: Record<string, string> = {

@@ -2,6 +2,7 @@
 // place: names (map keys too), node-side paths, VRRP passwords, nginx directives, hosts and ports.
 // A value that passes here is written into config files and scripts as it is. Pure.
 import { posix } from 'node:path';
+import { MIN_MASKABLE } from '../core/mask.js';
 import { parseNginx, walkNginx } from '../core/nginx-conf.js';
 
 /** Pairs, hosts, instances, checks, upstreams: they become config tokens, comments and file names. */
@@ -119,6 +120,10 @@ export const VRRP_PASSWORD_RE = /^[A-Za-z0-9_.:@%+,=\/-]{1,8}$/;
 
 export function vrrpPasswordProblem(value: string): string | undefined {
   if (value.length === 0) return 'is empty';
+  // keepalived takes 1..8 (PASS pads a short one with zeros), but a password of 1 to 3 characters
+  // cannot be masked in output without masking ordinary text ("0" is in every timestamp).
+  if (value.length < MIN_MASKABLE)
+    return `is ${value.length} character${value.length === 1 ? '' : 's'}: haops masks secrets in its output and cannot tell one this short from ordinary text`;
   const bytes = Buffer.byteLength(value);
   if (bytes > 8) return `is ${bytes} bytes; keepalived uses only the first 8, so two nodes may disagree about it`;
   if (!VRRP_PASSWORD_RE.test(value))

@@ -2,7 +2,7 @@
 
 import { createTwoFilesPatch } from 'diff';
 import type { Change } from '../core/state.js';
-import { maskText as mask } from '../core/mask.js';
+import { maskConfigFields, maskText } from '../core/mask.js';
 
 /** Needs `change.before.content` when the file exists (fetchContents). */
 export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: string[] = []): string {
@@ -11,11 +11,13 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   // The live file may hold an older password than the one being deployed: mask that one too.
   const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
   const all = [...secrets, ...(file.secrets ?? []), ...live];
+  // auth_pass by field (any length, even one a word search must skip), then the rest as words.
+  const mask = (text: string) => maskText(maskConfigFields(text), all);
   return createTwoFilesPatch(
     file.path,
     file.path,
-    mask(before.content ?? '', all),
-    mask(file.content, all),
+    mask(before.content ?? ''),
+    mask(file.content),
     before.exists ? 'live' : '(absent)',
     'wanted',
   );
