@@ -230,7 +230,10 @@ function unresolvedAliases(doc: Document, file: string, pos: (o: number) => { li
       }
     } else if (isMap(node)) {
       for (const item of node.items) if (isPair(item)) walk(item.value, [...path, isScalar(item.key) ? String(item.key.value) : '?']);
-    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    } else if (isSeq(node))
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
   };
   walk(doc.contents, []);
   return issues;
