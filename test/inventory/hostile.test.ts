@@ -1,7 +1,8 @@
 // Hostile inventories, as an attacker (or a slip of the keyboard) would write them: every one is
 // refused by `haops validate` with exit 2, a file:line:col message naming the field and a fix,
 // no stack trace, no raw control characters, and no secret echoed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -596,6 +597,81 @@ describe('render --out and oversized files', () => {
     expect(code2).toBe(0);
     expect(readdirSync(fresh).sort()).toEqual(['a1', 'a2', 'b1', 'b2']);
     expect(existsSync(join(fresh, 'a1/etc/keepalived/keepalived.conf'))).toBe(true);
+  });
+});
+
+describe('render --out: no links followed, modes set on every write, no special paths', () => {
+  const good = join(dir, 'render-good.yaml');
+  writeFileSync(good, GOOD);
+  const render = async (out: string) => {
+    const err: string[] = [];
+    const started = Date.now();
+    const code = await main(
+      ['node', 'haops', 'render', good, '--out', out],
+      () => {},
+      (s) => err.push(s),
+    );
+    return { code, err: err.join('\n'), ms: Date.now() - started };
+  };
+  const fresh = () => mkdtempSync(join(dir, 'out-'));
+
+  it('a directory link under DIR is refused, and nothing lands where it points', async () => {
+    const out = fresh();
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    symlinkSync(elsewhere, join(out, 'a1'));
+    const r = await render(out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/a1 is a symbolic link; haops does not write through links/);
+    expect(r.err).toMatch(/fix: /);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readdirSync(out)).toEqual(['a1']); // nothing half-written
+  });
+
+  it('a file link under DIR is refused, and its target is unchanged', async () => {
+    const out = fresh();
+    const target = join(dir, 'victim.txt');
+    writeFileSync(target, 'mine\n');
+    mkdirSync(join(out, 'a1/etc/keepalived'), { recursive: true });
+    symlinkSync(target, join(out, 'a1/etc/keepalived/keepalived.conf'));
+    const r = await render(out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/keepalived\.conf is a symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('mine\n');
+  });
+
+  it('a file that exists gets the mode of a fresh one (0600: keepalived.conf holds the password)', async () => {
+    const first = fresh();
+    expect((await render(first)).code).toBe(0);
+    const conf = join(first, 'a1/etc/keepalived/keepalived.conf');
+    const freshMode = statSync(conf).mode & 0o777;
+    expect(readFileSync(conf, 'utf8')).toContain('auth_pass');
+    expect(freshMode).toBe(0o600);
+    chmodSync(conf, 0o666);
+    expect((await render(first)).code).toBe(0);
+    expect(statSync(conf).mode & 0o777).toBe(freshMode);
+  });
+
+  it("--out '' is refused (it would write into the current directory)", async () => {
+    const r = await render('');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out is empty/);
+  });
+
+  for (const special of ['/proc/self', '/dev/null', '/sys/kernel']) {
+    it(`--out ${special} fails fast with a clear error`, async () => {
+      const r = await render(special);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/is under \/(proc|dev|sys), a kernel tree/);
+      expect(r.ms).toBeLessThan(5000);
+    });
+  }
+
+  it('--out a named pipe is refused without opening it', async () => {
+    const fifo = join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = await render(fifo);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is a named pipe, where a directory is needed/);
   });
 });
 
