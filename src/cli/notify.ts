@@ -2,6 +2,7 @@
 import { formatNotifyTest, notifyTest } from '../notify/notify-test.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { checkLimit, withNodes } from './nodes.js';
+import { numberFlag } from './options.js';
 
 export interface NotifyFlags extends NodeFlags {
   limit?: string[];
@@ -15,11 +16,12 @@ export async function notifyTestCommand(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
+  const wait = numberFlag('--wait', flags.wait, 8, { min: 1, max: 600, unit: 'seconds' });
   return withNodes(file, flags, async ({ model, connect }) => {
     checkLimit(model, flags.limit);
     const report = await notifyTest(model, connect, {
       limit: flags.limit,
-      waitMs: flags.wait ? Number(flags.wait) * 1000 : undefined,
+      waitMs: flags.wait ? wait * 1000 : undefined,
       log: flags.json ? undefined : err,
     });
     out(flags.json ? JSON.stringify(report, null, 2) : formatNotifyTest(report));

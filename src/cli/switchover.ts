@@ -17,6 +17,7 @@ import {
 } from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
 import { writeReport } from './drill.js';
+import { checkOutputFile, numberFlag } from './options.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
 
 export interface SwitchoverFlags extends NodeFlags {
@@ -185,8 +186,8 @@ async function pairCommand(
 }
 
 export async function switchoverCommand(file: string, flags: SwitchoverFlags, out: Out, err: Out): Promise<number> {
-  const rounds = Number(flags.rounds ?? 1);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
+  const rounds = numberFlag('--rounds', flags.rounds, 1, { min: 1, max: 1000, integer: true, unit: 'rounds' });
+  checkOutputFile('--report', flags.report);
   const leaseSeconds = leaseOf(flags.lease, SELF_UNDRAIN_SECONDS);
   if (flags.node && flags.instance)
     throw new UsageError(
@@ -252,13 +253,15 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
   }
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
+  let failed: UsageError | undefined;
   if (flags.report) {
     const nodes = [...new Set(report.rounds.flatMap((r) => [r.from, r.to ?? '']).filter(Boolean))];
-    writeReport(flags.report, renderSwitchoverHtml(report, nodes), err);
+    failed = writeReport(flags.report, renderSwitchoverHtml(report, nodes), err);
     // The page holds the traces; --json stays the figures.
     for (const r of report.rounds) delete r.trace;
   }
   out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  if (failed) throw failed;
   return report.ok ? 0 : 1;
 }
 
