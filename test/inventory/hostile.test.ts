@@ -646,9 +646,14 @@ describe('render --out: no links followed, modes set on every write, no special 
     const freshMode = statSync(conf).mode & 0o777;
     expect(readFileSync(conf, 'utf8')).toContain('auth_pass');
     expect(freshMode).toBe(0o600);
+    const script = join(first, 'a1/usr/local/bin/keepalived_notify.sh');
+    const scriptMode = statSync(script).mode & 0o777;
+    expect(scriptMode & 0o100).toBe(0o100); // the node runs it: executable as rendered
     chmodSync(conf, 0o666);
+    chmodSync(script, 0o600);
     expect((await render(first)).code).toBe(0);
     expect(statSync(conf).mode & 0o777).toBe(freshMode);
+    expect(statSync(script).mode & 0o777).toBe(scriptMode);
   });
 
   it("--out '' is refused (it would write into the current directory)", async () => {
