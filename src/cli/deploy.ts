@@ -2,11 +2,11 @@
 // or a VIP check failed, 2 bad input.
 import { deploy, type DeployReport } from '../runner/deploy.js';
 import { loadPlaybook } from '../runner/playbook.js';
-import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 import { selectHosts } from './limit.js';
 import { deployGuard } from '../switchover/deploy-guard.js';
+import { numberFlag } from './options.js';
 
 export interface DeployFlags extends NodeFlags {
   check?: boolean;
@@ -29,9 +29,7 @@ export async function deployCommand(
     async ({ model, connect }) => {
       const playbook = loadPlaybook(playbookFile);
       const limit = selectHosts(model, flags.limit);
-      const concurrency = flags.concurrency ? Number(flags.concurrency) : 4;
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new UsageError(`--concurrency ${flags.concurrency}: expected a whole number of at least 1`);
+      const concurrency = numberFlag('--concurrency', flags.concurrency, 4, { min: 1, max: 256, integer: true, unit: 'pairs' });
       // --json: the report is the output, no progress; else listr2 draws the engine's events.
       // listr2 loads only now: main has settled colour (NO_COLOR) before its colour library reads it.
       const progress = flags.json

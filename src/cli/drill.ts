@@ -6,19 +6,25 @@ import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 import { onePair } from './limit.js';
+import { checkOutputFile, numberFlag } from './options.js';
 import { writeFileSync } from 'node:fs';
 import { maskText } from '../core/mask.js';
 import { renderDrillHtml } from '../drill/report-html.js';
 
 /** The page is written even for a failed or refused drill: that is when it is looked at. */
-export function writeReport(file: string, html: string, err: (s: string) => void, secrets: string[] = []): void {
+/**
+ * The page is written even for a failed or refused drill: that is when it is looked at. A write
+ * that fails comes back as the error to raise once the run's own output is printed.
+ */
+export function writeReport(file: string, html: string, err: (s: string) => void, secrets: string[] = []): UsageError | undefined {
   try {
     // A file, not the terminal: the masking of stdout does not reach it.
     writeFileSync(file, maskText(html, secrets));
     err(`report: ${file}`);
+    return undefined;
   } catch (e) {
-    throw new UsageError(
-      `--report ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    return new UsageError(
+      `--report ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the report above is complete`,
       'give a path in a directory that exists, e.g. --report report.html',
     );
   }
@@ -38,6 +44,7 @@ export interface DrillFlags extends NodeFlags {
 }
 
 export async function drillCommand(file: string, flags: DrillFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  checkOutputFile('--report', flags.report);
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = onePair(model, flags.pair, flags.limit);
     const instance = flags.instance ? pair.instances.find((i) => i.spec.name === flags.instance) : pair.instances[0];
@@ -55,15 +62,12 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
       );
     const fault = (flags.fault ?? (flags.node ? 'keepalived-stop' : 'nginx-stop')) as FaultKind;
     if (!FAULTS.includes(fault)) throw new UsageError(`--fault ${flags.fault}: unknown fault`, `use one of: ${FAULTS.join(', ')}`);
-    const rounds = Number(flags.rounds ?? 1);
-    if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
-    const maxFailover = flags.maxFailover === undefined ? undefined : Number(flags.maxFailover);
-    if (maxFailover !== undefined && !(maxFailover > 0))
-      throw new UsageError(`--max-failover ${flags.maxFailover}: expected seconds, e.g. 5`);
-
-    const probeMs = Number(flags.probeMs ?? 20);
-    if (!Number.isInteger(probeMs) || probeMs < 5 || probeMs > 1000)
-      throw new UsageError(`--probe-ms ${flags.probeMs}: expected milliseconds from 5 to 1000`);
+    const rounds = numberFlag('--rounds', flags.rounds, 1, { min: 1, max: 1000, integer: true, unit: 'rounds' });
+    const maxFailover =
+      flags.maxFailover === undefined
+        ? undefined
+        : numberFlag('--max-failover', flags.maxFailover, 5, { min: 0.01, max: 3600, unit: 'seconds' });
+    const probeMs = numberFlag('--probe-ms', flags.probeMs, 20, { min: 5, max: 1000, integer: true, unit: 'milliseconds' });
     const log = flags.json ? () => {} : err;
     let drill: Drill | null = null;
     // Ctrl-C or a kill mid-fault: undo the fault before leaving.
@@ -83,8 +87,9 @@ export async function drillCommand(file: string, flags: DrillFlags, out: (s: str
         { pair, instance, node: flags.node, fault, rounds, maxFailover, probeMs, nodes, log, started: (d) => (drill = d) },
         connect,
       );
-      if (flags.report) writeReport(flags.report, renderDrillHtml(report, pair.nodes), err, model.secrets);
+      const failed = flags.report ? writeReport(flags.report, renderDrillHtml(report, pair.nodes), err, model.secrets) : undefined;
       out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      if (failed) throw failed;
       return report.ok ? 0 : 1;
     } finally {
       process.off('SIGINT', onSignal);

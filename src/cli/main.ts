@@ -68,6 +68,14 @@ export async function main(
 ): Promise<number> {
   if (!colourWanted(process.env, process.stdout.isTTY)) process.env.NO_COLOR = '1';
   let code = 0;
+  // A command that printed its result and then failed (a --prom file it could not write) keeps
+  // stdout one JSON document: the error goes to stderr only.
+  let printed = false;
+  const print = out;
+  out = (s) => {
+    printed = true;
+    print(s);
+  };
   const program = new Command('haops')
     .description('Build and prove keepalived + nginx high-availability pairs over SSH')
     .version(VERSION, '-V, --version', 'print the haops version')
@@ -136,11 +144,11 @@ export async function main(
     const k = known(e);
     if (k) {
       err(k.text);
-      if (json) out(JSON.stringify({ ok: false, exitCode: k.code, problems: k.problems }, null, 2));
+      if (json && !printed) out(JSON.stringify({ ok: false, exitCode: k.code, problems: k.problems }, null, 2));
       return k.code;
     }
     err(`haops: internal error (a bug; please report it with this output):\n${(e as Error)?.stack ?? e}`);
-    if (json)
+    if (json && !printed)
       out(JSON.stringify({ ok: false, exitCode: EXIT.internal, problems: [{ message: `internal error: ${(e as Error)?.message ?? e}` }] }));
     return EXIT.internal;
   } finally {

@@ -1,6 +1,7 @@
 // Secrets never reach the terminal: while a command that holds them runs, everything written to
-// stdout and stderr (ours, listr2's, a library's) has them replaced.
-import { maskText } from '../core/mask.js';
+// stdout and stderr (ours, listr2's, a library's) has them replaced — a JSON document (one
+// `--json` write) in its strings only, so it stays valid JSON (core/mask.ts).
+import { maskOutput } from '../core/mask.js';
 
 /** Masks process.stdout/stderr until the returned function is called; `secrets` may grow meanwhile. */
 export function masked(secrets: string[]): () => void {
@@ -9,7 +10,7 @@ export function masked(secrets: string[]): () => void {
   streams.forEach((s, i) => {
     s.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
-      return (originals[i] as (...a: unknown[]) => boolean)(maskText(text, secrets), ...rest);
+      return (originals[i] as (...a: unknown[]) => boolean)(maskOutput(text, secrets), ...rest);
     }) as typeof s.write;
   });
   return () => {

@@ -6,6 +6,7 @@ import { connector, type Connector, type NodeFlags } from '../nodes/connector.js
 import type { LoadModelOptions } from '../model/load.js';
 import { loadModel } from './offline.js';
 import { masked } from './mask.js';
+import { numberFlag } from './options.js';
 
 export interface Nodes {
   inventory: Inventory;
@@ -21,6 +22,7 @@ export async function withNodes<T>(
   fn: (nodes: Nodes) => Promise<T>,
   load: LoadModelOptions = {},
 ): Promise<T> {
+  numberFlag('--connect-timeout', flags.connectTimeout, 10, { min: 1, max: 600, unit: 'seconds' });
   const { inventory, model } = loadModel(file, process.env, load);
   const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);

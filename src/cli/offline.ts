@@ -1,6 +1,21 @@
 // validate, plan, render: commands that never touch a node.
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  constants as fsConstants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { formatIssue } from '../inventory/errors.js';
 import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } from '../model/load.js';
 import { formatPlan, planData } from '../model/plan-table.js';
@@ -29,6 +44,7 @@ export function loadModel(
     if (loaded.inventory.allow_default_secrets) warn(`note: ${formatIssue({ ...w, fix: undefined })} (allow_default_secrets: true)`);
     else warn(`warning: ${formatIssue(w)}`);
   }
+  for (const c of loaded.cautions) warn(`warning: ${formatIssue(c)}`);
   return loaded;
 }
 
@@ -207,8 +223,11 @@ export function planCommand(
 }
 
 /**
- * Renders every file first, checks that each lands inside DIR, then writes: a bad path or an
- * unwritable DIR leaves nothing half-written and ends in a usage error, never a stack trace.
+ * Renders every file first, checks that each lands inside DIR and that nothing on its way is a
+ * symlink or a file, then writes: a bad path or an unwritable DIR leaves nothing half-written
+ * and ends in a usage error, never a stack trace. Each file is written to a new temporary file
+ * (created, never opened through a link) whose mode is set before its content, then renamed over
+ * the old one: a file that existed gets the new mode too (0600 when it holds a password).
  * `--out -` prints the files instead, each under a `==> HOST:PATH (MODE) <==` line, with the
  * inventory's secrets masked (a terminal or a pasted log is no place for them).
  */
@@ -221,6 +240,11 @@ export function renderCommand(
   json = false,
   flags: Omit<OfflineFlags, 'keepalivedVersion'> = {},
 ): number {
+  if (outDir.trim() === '')
+    throw new UsageError('render: --out is empty', 'pass --out the directory to write into (or - for stdout), like --out rendered');
+  const toStdout = outDir === '-';
+  const root = resolve(toStdout ? '.' : outDir);
+  if (!toStdout) checkOutRoot(root, outDir);
   const all: OfflineFlags = { ...flags, ...(keepalivedVersion !== undefined ? { keepalivedVersion } : {}) };
   checkOsFlag(all);
   const { model } = loadModel(file, process.env, {}, err);
@@ -229,15 +253,16 @@ export function renderCommand(
   // Each node's files as deploy would push them to a node of that keepalived and family.
   sayTargets(model, all, warn, 'rendering for');
   fitPairs(model, all, warn);
-  const toStdout = outDir === '-';
-  const root = resolve(toStdout ? '.' : outDir);
   const files: { host: string; path: string; target: string; content: string; mode: number }[] = [];
   for (const node of model.nodes) {
     for (const f of renderNode(node, model, nodeTarget(model, node.host, all))) {
       const target = resolve(join(root, node.host, f.path));
       if (!target.startsWith(root + sep))
         throw new UsageError(`render: ${f.path} for ${node.host} would land outside ${outDir}`, 'fix the path in the inventory');
-      files.push({ host: node.host, path: f.path, target, content: f.content, mode: parseInt(f.mode, 8) });
+      // On this machine the node's group means nothing: a file holding a secret is the user's alone.
+      const secret = /^\s*auth_pass\s/m.test(f.content) || model.secrets.some((v) => f.content.includes(v));
+      const m = parseInt(f.mode, 8);
+      files.push({ host: node.host, path: f.path, target, content: f.content, mode: secret ? m & 0o700 : m });
     }
   }
   const mode = (m: number) => `0${m.toString(8)}`;
@@ -247,13 +272,14 @@ export function renderCommand(
     else for (const f of shown) out(`==> ${f.host}:${f.path} (${f.mode}) <==\n${f.content.trimEnd()}\n`);
     return 0;
   }
-  for (const f of files) blockedAt(dirname(f.target));
+  for (const f of files) checkPathUnder(root, f.target);
   for (const f of files) {
     try {
-      mkdirSync(dirname(f.target), { recursive: true });
-      writeFileSync(f.target, f.content, { mode: f.mode });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      makeDirsUnder(root, dirname(f.target));
+      writeNoFollow(f.target, f.content, f.mode);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
       throw new UsageError(
         `render: cannot write ${f.target}: ${code}`,
         'pass --out a directory you can write, that holds no file where haops needs a directory',
@@ -280,17 +306,105 @@ export function renderCommand(
   return 0;
 }
 
-/** Refuses before writing anything when a file stands where a directory of DIR/HOST/PATH must be. */
-function blockedAt(dir: string): void {
-  for (let d = dir; ; d = dirname(d)) {
-    let isDir: boolean;
+/** Kernel trees where "files" are not files: writing there hangs or does something else. */
+const SPECIAL_TREES = ['/proc', '/sys', '/dev'];
+
+/** --out names a directory, or a place one can be made, on an ordinary filesystem. Checked first: fails fast. */
+function checkOutRoot(root: string, given: string): void {
+  let existing = root;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let real: string;
+  try {
+    real = realpathSync(existing);
+  } catch (e) {
+    throw new UsageError(
+      `render: --out ${given}: cannot resolve ${existing} (${(e as NodeJS.ErrnoException).code})`,
+      'pass --out a directory you can write',
+    );
+  }
+  const special = SPECIAL_TREES.find((t) => real === t || real.startsWith(`${t}/`));
+  if (special)
+    throw new UsageError(
+      `render: --out ${given} is under ${special}, a kernel tree, not a directory for files`,
+      'pass --out a new or empty directory, like --out rendered',
+    );
+  if (!statSync(real).isDirectory())
+    throw new UsageError(
+      `render: --out ${given}: ${existing} is a ${describeKind(statSync(real))}, where a directory is needed`,
+      'pass --out an empty or new directory',
+    );
+}
+
+function describeKind(st: Stats): string {
+  if (st.isFile()) return 'file';
+  if (st.isFIFO()) return 'named pipe';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  return 'special file';
+}
+
+/** Every existing step from DIR down to the file is a real directory (never a link), and the file is not a link. */
+function checkPathUnder(root: string, target: string): void {
+  const rel = target.slice(root.length + 1).split(sep);
+  let at = root;
+  rel.forEach((part, i) => {
+    at = join(at, part);
+    let st: Stats;
     try {
-      isDir = statSync(d).isDirectory();
+      st = lstatSync(at);
     } catch {
-      if (d === dirname(d)) return;
-      continue; // not there yet: mkdir makes it
+      return; // not there yet: made as a directory, or written as a file
     }
-    if (!isDir) throw new UsageError(`render: ${d} is a file, where a directory is needed`, 'pass --out an empty or new directory');
-    return;
+    const last = i === rel.length - 1;
+    if (st.isSymbolicLink())
+      throw new UsageError(
+        `render: ${at} is a symbolic link; haops does not write through links under --out (it could land anywhere)`,
+        'remove the link, or pass --out a new or empty directory',
+      );
+    if (!last && !st.isDirectory())
+      throw new UsageError(`render: ${at} is a ${describeKind(st)}, where a directory is needed`, 'pass --out an empty or new directory');
+    if (last && !st.isFile())
+      throw new UsageError(
+        `render: ${at} is a ${st.isDirectory() ? 'directory' : describeKind(st)}, where a file is written`,
+        'pass --out an empty or new directory',
+      );
+  });
+}
+
+/** mkdir one level at a time under DIR, refusing a link that appeared since the check. */
+function makeDirsUnder(root: string, dir: string): void {
+  if (!existsSync(root)) mkdirSync(root, { recursive: true });
+  let at = root;
+  for (const part of dir
+    .slice(root.length + 1)
+    .split(sep)
+    .filter(Boolean)) {
+    at = join(at, part);
+    try {
+      mkdirSync(at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const st = lstatSync(at);
+    if (!st.isDirectory() || st.isSymbolicLink())
+      throw new UsageError(`render: ${at} is not a plain directory (a link or a file)`, 'pass --out an empty or new directory');
+  }
+}
+
+/** A new file beside the target (O_EXCL|O_NOFOLLOW), its mode set, its content written, renamed over the target. */
+function writeNoFollow(target: string, content: string, mode: number): void {
+  const tmp = join(dirname(target), `.${basename(target)}.haops-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+  try {
+    fchmodSync(fd, mode);
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   }
 }

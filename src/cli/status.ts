@@ -11,6 +11,7 @@ import { statusChanges } from '../status/watch.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
 import { selectPairs } from './limit.js';
+import { checkOutputFile, numberFlag } from './options.js';
 
 export interface StatusFlags extends NodeFlags {
   json?: boolean;
@@ -32,8 +33,12 @@ function promContext(model: Model, takenAt: number) {
 }
 
 export async function statusCommand(file: string, flags: StatusFlags, out: (s: string) => void): Promise<number> {
-  const every = typeof flags.watch === 'string' ? Number(flags.watch) : 2;
-  if (!(every > 0)) throw new UsageError(`--watch ${flags.watch}: expected seconds, e.g. 2`);
+  const every = numberFlag('--watch', typeof flags.watch === 'string' ? flags.watch : undefined, 2, {
+    min: 0.2,
+    max: 86400,
+    unit: 'seconds',
+  });
+  checkOutputFile('--prom', flags.prom);
   const prom = flags.prom ? resolve(flags.prom) : null;
   return withNodes(file, flags, async ({ model: all, connect }) => {
     // --limit: the pairs of the selected hosts (a pair's status needs both of its nodes).
@@ -44,24 +49,23 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
       const pairs = await fleetStatus(model, connect);
       const at = Date.now();
       const ok = pairs.every((p) => p.ok);
+      // The reading is printed first: a --prom file that cannot be written does not lose it.
+      const stamp = new Date(at).toISOString();
+      if (!flags.watch) out(flags.json ? JSON.stringify({ ok, takenAt: stamp, pairs }, null, 2) : formatStatus(pairs));
+      else if (flags.json) out(JSON.stringify({ ok, takenAt: stamp, pairs }));
+      else if (!last) out(`${stamp}\n${formatStatus(pairs)}\n-- changes as they are seen (every ${every} s):`);
+      else for (const line of statusChanges(last, pairs)) out(`${stamp}  ${line}`);
       if (prom) {
         try {
           writePromFile(prom, maskText(statusToProm(pairs, promContext(model, at)), model.secrets));
         } catch (e) {
           throw new UsageError(
-            `--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            `--prom ${flags.prom}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the reading above is complete`,
             'give a file in a directory that exists and that you may write, e.g. /var/lib/node_exporter/textfile/haops.prom',
           );
         }
       }
-      if (!flags.watch) {
-        out(flags.json ? JSON.stringify({ ok, takenAt: new Date(at).toISOString(), pairs }, null, 2) : formatStatus(pairs));
-        return ok ? 0 : 1;
-      }
-      const stamp = new Date(at).toISOString();
-      if (flags.json) out(JSON.stringify({ ok, takenAt: stamp, pairs }));
-      else if (!last) out(`${stamp}\n${formatStatus(pairs)}\n-- changes as they are seen (every ${every} s):`);
-      else for (const line of statusChanges(last, pairs)) out(`${stamp}  ${line}`);
+      if (!flags.watch) return ok ? 0 : 1;
       last = pairs;
       await sleep(every * 1000);
     }

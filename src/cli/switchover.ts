@@ -20,6 +20,7 @@ import {
 import { withNodes } from './nodes.js';
 import { limitOption, onePair } from './limit.js';
 import { writeReport } from './drill.js';
+import { checkOutputFile, numberFlag } from './options.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
 import { KEPT_ALIVE_CONNECTIONS } from '../switchover/probe.js';
 
@@ -211,8 +212,8 @@ async function pairCommand(
 }
 
 export async function switchoverCommand(file: string, flags: SwitchoverFlags, out: Out, err: Out): Promise<number> {
-  const rounds = Number(flags.rounds ?? 1);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${flags.rounds}: expected a whole number of at least 1`);
+  const rounds = numberFlag('--rounds', flags.rounds, 1, { min: 1, max: 1000, integer: true, unit: 'rounds' });
+  checkOutputFile('--report', flags.report);
   const leaseSeconds = leaseOf(flags.lease, SELF_UNDRAIN_SECONDS);
   if (flags.node && flags.instance)
     throw new UsageError(
@@ -277,13 +278,15 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
   }
   report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
   report.ok = report.problems.length === 0 && report.rounds.length === rounds;
+  let failed: UsageError | undefined;
   if (flags.report) {
     const nodes = [...new Set(report.rounds.flatMap((r) => [r.from, r.to ?? '']).filter(Boolean))];
-    writeReport(flags.report, renderSwitchoverHtml(report, nodes), err);
+    failed = writeReport(flags.report, renderSwitchoverHtml(report, nodes), err);
     // The page holds the traces; --json stays the figures.
     for (const r of report.rounds) delete r.trace;
   }
   out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  if (failed) throw failed;
   return report.ok ? 0 : 1;
 }
 

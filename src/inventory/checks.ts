@@ -3,6 +3,7 @@
 // failover math is the model's (model/checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
 import { addressOf, contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
+import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
 
@@ -136,6 +137,8 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
     add([...base, 'nodes'], `a pair needs two different nodes, got ${pair.nodes[0]} twice`, 'name two different hosts');
     return false;
   }
+  checkNginx(pname, pair, add);
+  checkNodeSide(pname, pair, add);
   if (!ok) return false;
   const net = parseNetwork(pair.subnet);
   const ips = pair.nodes.map((n) => hostIp(own(inv.hosts, n)!));
@@ -205,6 +208,13 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         [...ip, 'vip'],
         `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
         `pick a free address inside ${pair.subnet}`,
+      );
+    const vipPrefix = inst.vip.includes('/') ? Number(inst.vip.split('/')[1]) : 32;
+    if (vipPrefix < net.prefix)
+      add(
+        [...ip, 'vip'],
+        `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${vipPrefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
+        `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
       );
     const edge = isNetworkOrBroadcast(vip, pair.subnet);
     if (edge) add([...ip, 'vip'], `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
@@ -293,5 +303,133 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
       }
       if (!vridClash) vridAt.set(inst.virtual_router_id, { pair: p, instance: inst.name });
     });
+  }
+}
+
+/** The locations haops's own server block has: an extra entry may not give nginx a second one. */
+const RENDERED_LOCATIONS = [
+  { key: 'exact /haops-health', why: 'haops answers its health checks there' },
+  { key: 'prefix /', why: 'haops proxies every path to the first upstream there' },
+];
+
+/** How nginx files a location for its duplicate check: exact and prefix (plain or ^~) by URI, named by name; regexes never clash. */
+function locationKey(args: string[]): string | undefined {
+  const [a, b] = args;
+  if (a === undefined) return undefined;
+  if (a === '=' && b !== undefined) return `exact ${b}`;
+  if (a === '^~' && b !== undefined) return `prefix ${b}`;
+  if (a === '~' || a === '~*') return undefined;
+  if (a.startsWith('=')) return `exact ${a.slice(1)}`;
+  if (a.startsWith('^~')) return `prefix ${a.slice(2)}`;
+  if (a.startsWith('~')) return undefined;
+  if (a.startsWith('@')) return `named ${a}`;
+  return `prefix ${a}`;
+}
+
+/** What a listen binds, as nginx compares them: wildcard and 0.0.0.0 are one address, port 80 by default. */
+function listenKey(arg: string): string | undefined {
+  if (/^\d+$/.test(arg)) return `*:${arg}`;
+  const m = /^(\*|[0-9.]+)(?::(\d+))?$/.exec(arg);
+  if (!m) return undefined;
+  return `${m[1] === '0.0.0.0' ? '*' : m[1]}:${m[2] ?? '80'}`;
+}
+
+/**
+ * What `nginx -t` refuses in the site haops renders, found before deploy: two upstreams of one
+ * name, a location haops already renders (or two extra entries with one location), a listen on
+ * the address and port the site already listens on.
+ */
+function checkNginx(pname: string, pair: PairSpec, add: Add): void {
+  const base: PathKey[] = ['pairs', pname, 'nginx'];
+  const upstreams = new Map<string, number>();
+  pair.nginx.upstreams.forEach((u, i) => {
+    const before = upstreams.get(u.name);
+    if (before !== undefined)
+      add(
+        [...base, 'upstreams', i, 'name'],
+        `upstream ${u.name} is defined twice (upstreams[${before}]); nginx -t refuses a duplicate upstream`,
+        'give every upstream its own name, or list all its servers under one',
+      );
+    else upstreams.set(u.name, i);
+  });
+  const locations = new Map<string, string>(RENDERED_LOCATIONS.map((l) => [l.key, `haops's own (${l.why})`]));
+  const listens = new Map<string, string>([[`*:${pair.nginx.listen}`, `nginx.listen: ${pair.nginx.listen}`]]);
+  pair.nginx.extra.forEach((line, i) => {
+    const parsed = parseNginx(line);
+    if (!parsed.ok) return;
+    for (const st of parsed.statements) {
+      const args = st.args.map((a) => a.value);
+      if (st.name.value === 'location' && st.block) {
+        const key = locationKey(args);
+        if (!key) continue;
+        const before = locations.get(key);
+        if (before)
+          add(
+            [...base, 'extra', i],
+            `location ${args.join(' ')} is already in the server block: ${before}; nginx -t refuses a duplicate location`,
+            key === 'prefix /'
+              ? "set what you need for / with other extra directives at server level (they apply to haops's location / too), or proxy a narrower path"
+              : 'use another path, or put the directives in the one location',
+          );
+        else locations.set(key, `extra[${i}]`);
+      }
+      if (st.name.value === 'listen' && args[0]) {
+        const key = listenKey(args[0]);
+        if (!key) continue;
+        const before = listens.get(key);
+        if (before)
+          add(
+            [...base, 'extra', i],
+            `listen ${args[0]} binds ${key.replace('*', 'every address')}, as ${before} already does; nginx -t refuses a duplicate listen`,
+            `remove it (the site already listens there), or listen on another port`,
+          );
+        else listens.set(key, `extra[${i}]`);
+      }
+    }
+  });
+}
+
+/** Names haops gives its own keepalived scripts and trackers (haops_drain, haops_nginx, and any it adds). */
+export const RESERVED_PREFIX = 'haops_';
+
+/**
+ * Values the schema lets through that the node would not take: a check named like haops's own
+ * trackers (keepalived 1.x keeps one of two blocks of one name, silently), an interface name that
+ * is no device (all, default: the kernel's sysctl trees; lo: VRRP needs a LAN), and a notify
+ * command or check that runs the notify script itself (the script then starts itself once per
+ * phone number, per state change, for ever).
+ */
+function checkNodeSide(pname: string, pair: PairSpec, add: Add): void {
+  const base: PathKey[] = ['pairs', pname];
+  if (pair.check.name.toLowerCase().startsWith(RESERVED_PREFIX))
+    add(
+      [...base, 'check', 'name'],
+      `check name ${pair.check.name} starts with ${RESERVED_PREFIX}, which haops keeps for its own trackers (haops_drain, haops_nginx)`,
+      'name the check something else, like chk_nginx',
+    );
+  const iface = pair.interface;
+  if (['all', 'default'].includes(iface.toLowerCase()) || iface === 'lo' || iface.startsWith('lo:'))
+    add(
+      [...base, 'interface'],
+      iface.startsWith('lo')
+        ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
+        : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
+      "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
+    );
+  const script = pair.notify.script;
+  const loops: [PathKey[], string | undefined, string][] = [
+    [[...base, 'notify', 'sms', 'command'], pair.notify.sms?.command, 'notify.sms.command'],
+    [[...base, 'check', 'script'], pair.check.script?.split(' ')[0], 'check.script'],
+  ];
+  for (const [path, command, what] of loops) {
+    if (command === undefined) continue;
+    if (command === script)
+      add(
+        path,
+        `${what} runs ${command}, which is the notify script: each run would start it again (once per phone number, per run), without end`,
+        `point ${what} at the program that sends the message (like /usr/local/bin/send-sms), never at notify.script`,
+      );
+    else if (command === pair.notify.log)
+      add(path, `${what} runs ${command}, which is the notify log haops appends to`, `point ${what} at a program, not at notify.log`);
   }
 }

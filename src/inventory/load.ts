@@ -21,6 +21,8 @@ export interface LoadedInventory {
   secrets: Secrets;
   /** Not errors, but said on every command: a secret fell back to its default. */
   warnings: InventoryIssue[];
+  /** Said on every command, never a refusal: a secret too short to mask in free text. */
+  cautions: InventoryIssue[];
 }
 
 export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): LoadedInventory {
@@ -89,7 +91,7 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
   if (issues.length > 0) throw new InventoryError(issues);
   const secrets = resolveSecrets(parsed.data, locate, env);
   if (secrets.issues.length > 0) throw new InventoryError(secrets.issues);
-  return { file, inventory: parsed.data, locate, secrets: secrets.secrets, warnings: secrets.warnings };
+  return { file, inventory: parsed.data, locate, secrets: secrets.secrets, warnings: secrets.warnings, cautions: secrets.cautions };
 }
 
 /**
@@ -157,15 +159,21 @@ function zodIssue(issue: ZodIssue, locate: Locator): InventoryIssue[] {
   const last = [...path].reverse().find((p) => typeof p === 'string') as string | undefined;
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeys(path);
+    const secretPath = path.some((p) => typeof p === 'string' && SECRET_FIELDS.has(p));
     return issue.keys.map((k) => {
       const at = locate.at([...path, k], true);
       const guess = allowed.length ? closest(k, allowed) : undefined;
       return {
         file: locate.file,
         ...at,
-        path: formatPath([...path, k]),
-        message: `unknown field "${printable(k)}"`,
-        fix: guess ? `did you mean "${guess}"? (allowed here: ${allowed.join(', ')})` : 'remove it',
+        path: formatPath(secretPath ? path : [...path, k]),
+        // In a secret's mapping an unknown key may be the secret itself ({ password, Hunt3r2 }).
+        message: secretPath ? 'unknown field in a secret (its name is not shown)' : `unknown field "${printable(k)}"`,
+        fix: secretPath
+          ? `allowed here: ${allowed.join(', ')}`
+          : guess
+            ? `did you mean "${guess}"? (allowed here: ${allowed.join(', ')})`
+            : 'remove it',
       };
     });
   }

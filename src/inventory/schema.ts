@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { OS_HINT_NAMES, OS_HINTS } from '../core/os-hints.js';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
-import { HOST_RE, nameProblem, nginxDirectiveProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
+import { HOST_RE, nameProblem, nginxExtraProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
 const refuse = (ctx: z.RefinementCtx, message: string, fix: string) =>
@@ -377,13 +377,8 @@ export const nginxSchema = z
     extra: z
       .array(
         z.string().superRefine((v, ctx) => {
-          const problem = nginxDirectiveProblem(v);
-          if (problem)
-            refuse(
-              ctx,
-              `this nginx directive ${problem}`,
-              'give each directive its own entry, like "client_max_body_size 10m;" or "location /x { return 204; }"',
-            );
+          const bad = nginxExtraProblem(v);
+          if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
         }),
       )
       .default([])

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ZodTypeAny } from 'zod';
 import { MIN_URL_CREDENTIAL, urlCredentials } from '../core/url-credentials.js';
+import { MIN_MASKABLE } from '../core/mask.js';
 import { formatPath, type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import { sudoPasswordProblem, vrrpPasswordProblem } from './rules.js';
 import { type Inventory, mirrorUrl, type SecretSource, url as httpUrl, type UrlSource } from './schema.js';
@@ -64,6 +65,8 @@ export interface SecretsResult {
   issues: InventoryIssue[];
   /** Said on every command that loads the inventory: a secret fell back to its default. */
   warnings: InventoryIssue[];
+  /** Said on every command, never a refusal: a secret too short to mask in free text. */
+  cautions: InventoryIssue[];
 }
 
 /** Resolves every secret of the inventory once, and checks each against what its consumer can carry. */
@@ -71,6 +74,7 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
   const byPath = new Map<string, ResolvedSecret>();
   const issues: InventoryIssue[] = [];
   const warnings: InventoryIssue[] = [];
+  const cautions: InventoryIssue[] = [];
   const one = (path: PathKey[], ref: SecretSource, what: string, problem: (v: string) => string | undefined, fix: string) => {
     const key = formatPath(path);
     if (byPath.has(key)) return;
@@ -86,6 +90,15 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
       issues.push(issueAt(locate, [...path, field], `${what} ${bad}`, fix));
       return;
     }
+    if (r.value.length < MIN_MASKABLE)
+      cautions.push(
+        issueAt(
+          locate,
+          path,
+          `${what} is ${r.value.length} character${r.value.length === 1 ? '' : 's'}: too short for haops to mask in free text (it would mask ordinary text), so a message that quoted it would show it`,
+          'give the account a longer password (at least 4 characters)',
+        ),
+      );
     if (r.origin === 'default') {
       warnings.push(
         issueAt(
@@ -113,7 +126,7 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
           inst.authentication,
           'VRRP password',
           vrrpPasswordProblem,
-          'use 1 to 8 letters, digits or _ . : @ % + , = / -',
+          'use 4 to 8 letters, digits or _ . : @ % + , = / - (the same on both nodes)',
         );
       }
     });
@@ -128,7 +141,7 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
         .filter((v) => v.length > 0),
     ),
   ];
-  return { secrets: { byPath, urls, values }, issues, warnings };
+  return { secrets: { byPath, urls, values }, issues, warnings, cautions };
 }
 
 /** A URL given inline, or by url_env/url_file: its value, or what is wrong (never quoting the value). */

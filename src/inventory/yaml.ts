@@ -67,10 +67,21 @@ function parseWithPositions(text: string, file: string): YamlResult {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const pos = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
+    const secret = secretRanges(doc, text);
     return {
       ok: false,
       issues: doc.errors.slice(0, 20).map((e) => {
         const p = pos(e.pos[0]);
+        // The library's message may quote the text it could not read: never a secret's.
+        if (secret(e.pos[0], p.line))
+          return {
+            file,
+            line: p.line,
+            col: p.col,
+            path: '',
+            message: `YAML syntax (${e.code}) in a secret field; its text is not shown`,
+            fix: SECRET_QUOTE_FIX,
+          };
         return {
           file,
           line: p.line,
@@ -84,12 +95,19 @@ function parseWithPositions(text: string, file: string): YamlResult {
   }
   const keyIssues = checkKeys(doc, file, pos);
   if (keyIssues.length > 0) return { ok: false, issues: keyIssues };
+  const aliasIssues = unresolvedAliases(doc, file, pos);
+  if (aliasIssues.length > 0) return { ok: false, issues: aliasIssues };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
-    // The library throws ReferenceError for alias bombs and unresolved aliases.
-    return top(`YAML aliases: ${(err as Error).message}`, 'write the values out instead of using deeply nested aliases (&name / *name)');
+    // The library throws ReferenceError for alias bombs (unresolved aliases are found above; its
+    // message would name the alias, which in a secret field is the secret).
+    const message = (err as Error).message;
+    return top(
+      /unresolved/i.test(message) ? 'YAML aliases: an alias names no anchor' : `YAML aliases: ${message}`,
+      'write the values out instead of using deeply nested aliases (&name / *name)',
+    );
   }
   return { ok: true, value: { data, locate: makeLocator(doc, file, pos) } };
 }
@@ -173,4 +191,73 @@ function makeLocator(doc: Document, file: string, pos: (o: number) => { line: nu
       return best;
     },
   };
+}
+
+/** Keys whose values are secrets, or may be one typed into the wrong field. */
+const SECRET_KEYS = new Set(['password', 'password_env', 'password_file', 'default', 'sudo', 'authentication']);
+const SECRET_LINE = /(^|[\s{,])(password|password_env|password_file|default|sudo|authentication)\s*:/;
+const SECRET_QUOTE_FIX =
+  'quote the secret, like password: "…" (YAML reads a leading * & ! | > @ ` % [ { as syntax), or read it with password_env: or password_file:';
+
+const onSecretPath = (path: readonly PathKey[]) => path.some((k) => typeof k === 'string' && SECRET_KEYS.has(k));
+
+/**
+ * Whether an offset lies in a secret: inside the value of a secret key as far as the library could
+ * build the document, or on a line that names a secret key (a value it could not build at all).
+ */
+function secretRanges(doc: Document, text: string): (offset: number, line: number) => boolean {
+  const ranges: [number, number][] = [];
+  const walk = (node: unknown, secret: boolean) => {
+    if (isMap(node)) {
+      for (const item of node.items) {
+        if (!isPair(item)) continue;
+        const key = isScalar(item.key) ? String(item.key.value) : '';
+        const inner = secret || SECRET_KEYS.has(key);
+        const v = item.value as Node | null;
+        if (inner && !secret) {
+          const start = (item.key as Node | null)?.range?.[0];
+          const end = v?.range?.[2] ?? v?.range?.[1];
+          if (start !== undefined) ranges.push([start, end ?? start]);
+        }
+        walk(v, inner);
+      }
+    } else if (isSeq(node)) for (const item of node.items) walk(item, secret);
+  };
+  walk(doc.contents, false);
+  const lines = text.split('\n');
+  return (offset, line) => ranges.some(([a, b]) => offset >= a && offset <= b) || SECRET_LINE.test(lines[line - 1] ?? '');
+}
+
+/** Aliases that name no anchor, found where they are: in a secret field, without their text. */
+function unresolvedAliases(doc: Document, file: string, pos: (o: number) => { line: number; col: number }): InventoryIssue[] {
+  const issues: InventoryIssue[] = [];
+  const walk = (node: unknown, path: PathKey[]) => {
+    if (isAlias(node)) {
+      let target: unknown;
+      try {
+        target = node.resolve(doc);
+      } catch {
+        target = undefined;
+      }
+      if (target === undefined && issues.length < 20) {
+        const p = node.range ? pos(node.range[0]) : { line: 1, col: 1 };
+        const secret = onSecretPath(path);
+        issues.push({
+          ...issueAt({ file }, path, '', undefined),
+          ...p,
+          message: secret
+            ? 'YAML reads this secret as an alias (it starts with *) that names no anchor; its text is not shown'
+            : `YAML alias *${printable(node.source)} names no anchor (&${printable(node.source)} must come before it)`,
+          fix: secret ? SECRET_QUOTE_FIX : `define &${printable(node.source)} before this line, or quote the value if it is text`,
+        });
+      }
+    } else if (isMap(node)) {
+      for (const item of node.items) if (isPair(item)) walk(item.value, [...path, isScalar(item.key) ? String(item.key.value) : '?']);
+    } else if (isSeq(node))
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+  };
+  walk(doc.contents, []);
+  return issues;
 }

@@ -2,7 +2,7 @@
 
 import { createTwoFilesPatch } from 'diff';
 import type { Change } from '../core/state.js';
-import { maskText as mask } from '../core/mask.js';
+import { maskConfigFields, maskText } from '../core/mask.js';
 import { urlCredentials } from '../core/url-credentials.js';
 
 /** Needs `change.before.content` when the file exists (fetchContents). */
@@ -14,11 +14,13 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   // ... and an older URL credential (a notify script, a repo file).
   for (const m of (before.content ?? '').matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"]+/g)) live.push(...urlCredentials(m[0]));
   const all = [...secrets, ...(file.secrets ?? []), ...live];
+  // auth_pass by field (any length, even one a word search must skip), then the rest as words.
+  const mask = (text: string) => maskText(maskConfigFields(text), all);
   return createTwoFilesPatch(
     file.path,
     file.path,
-    mask(before.content ?? '', all),
-    mask(file.content, all),
+    mask(before.content ?? ''),
+    mask(file.content),
     before.exists ? 'live' : '(absent)',
     'wanted',
   );

@@ -1,5 +1,6 @@
 // The nginx site: upstreams of real servers and one reverse-proxying server. Pure; a typed
 // function, so a misspelt field is a compile error, never an empty line.
+import { parseNginx } from '../core/nginx-conf.js';
 import { vipAddress, type NodeModel } from '../model/derive.js';
 
 /** While this file exists, every response of haops's locations says `Connection: close` and
@@ -68,7 +69,14 @@ ${n.extra.map((e) => `    ${e}\n`).join('')}}
 export function vipListens(node: NodeModel): string[] {
   const vips = new Set(node.instances.map((i) => vipAddress(i.vip)));
   const out = new Set<string>();
-  for (const line of node.nginx.extra)
-    for (const m of line.matchAll(/(?:^|[;{}])\s*listen\s+([0-9.]+)(?::\d+)?[\s;]/g)) if (vips.has(m[1]!)) out.add(m[1]!);
+  for (const line of node.nginx.extra) {
+    const parsed = parseNginx(line);
+    if (!parsed.ok) continue; // validate refused it
+    for (const st of parsed.statements) {
+      if (st.name.value !== 'listen' || !st.args[0]) continue;
+      const addr = /^([0-9.]+)(?::\d+)?$/.exec(st.args[0].value)?.[1];
+      if (addr && vips.has(addr)) out.add(addr);
+    }
+  }
   return [...out];
 }

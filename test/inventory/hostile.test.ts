@@ -1,7 +1,8 @@
 // Hostile inventories, as an attacker (or a slip of the keyboard) would write them: every one is
 // refused by `haops validate` with exit 2, a file:line:col message naming the field and a fix,
 // no stack trace, no raw control characters, and no secret echoed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +80,13 @@ const notify = (line: string) =>
 const inst = (field: string) =>
   sub('        priorities: { a1: 200, a2: 199 }\n', `        priorities: { a1: 200, a2: 199 }\n        ${field}\n`);
 const pw = (value: string) => sub('password: secret1', `password: ${yq(value)}`);
+
+/** The inventory with these nginx.extra entries (each a YAML double-quoted string). */
+const extra = (...entries: string[]) => sub('server_name: _', `server_name: _\n      extra: [${entries.map(yq).join(', ')}]`);
+
+/** The first instance's authentication written as a block mapping, with this password line. */
+const blockPw = (line: string) =>
+  sub('authentication: { type: PASS, password: secret1 }', `authentication:\n          type: PASS\n          ${line}`);
 
 interface Case {
   what: string;
@@ -312,17 +320,192 @@ const CASES: Case[] = [
   {
     what: 'an unbalanced quote in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["add_header X \\"y;"]'),
-    message: /unbalanced double quote/,
+    message: /unexpected end of file, expecting ";" or "}"/,
   },
   {
     what: 'an unbalanced brace in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["location /x { return 204;"]'),
-    message: /does not close/,
+    message: /unexpected end of file, expecting "}"/,
   },
   {
     what: 'a comment in an extra directive',
     text: sub('server_name: _', 'server_name: _\n      extra: ["return 204; # }"]'),
-    message: /holds #/,
+    message: /holds a comment \(at character 13 of the entry\)/,
+  },
+  // nginx.extra, as nginx's own lexer reads it (ngx_conf_read_token): no way out of the server block.
+  {
+    what: 'a quote in the middle of a word closes the server block and opens another',
+    text: extra("add_header X a'; } server { listen 8081; return 200 pwned; } server { x';"),
+    message: /does not parse as nginx reads it: unexpected "}" \(at character 18 of the entry\)/,
+  },
+  {
+    what: 'a double quote in the middle of a word, the same way out',
+    text: extra('return 200 a"; } server { listen 8082; } server { x";'),
+    message: /unexpected "}"/,
+  },
+  {
+    what: '${ is a variable, not a block: the second } closes the server block',
+    text: extra('location /a { set $x ${ } }'),
+    message: /unexpected "}" \(at character 25 of the entry\)/,
+  },
+  {
+    what: 'a } inside a word does not close anything',
+    text: extra('location /a { return 200 x}'),
+    message: /unexpected end of file, expecting ";" or "}"/,
+  },
+  {
+    what: 'an http-level log_format (the root file-append break-out)',
+    text: extra("log_format pwn '$http_x_line';"),
+    message: /uses log_format .*only outside a server block/,
+  },
+  { what: 'access_log to a cron directory', text: extra('access_log /etc/cron.d/pwn;'), message: /master runs as root and appends/ },
+  { what: 'error_log over an authorized_keys file', text: extra('error_log /root/.ssh/authorized_keys;'), message: /master runs as root/ },
+  {
+    what: 'access_log climbing out of /var/log/nginx',
+    text: extra('access_log /var/log/nginx/../../../etc/profile.d/x.sh;'),
+    message: /master runs as root/,
+  },
+  { what: 'access_log with a variable path', text: extra('access_log /var/log/nginx/$host.log;'), message: /master runs as root/ },
+  {
+    what: 'access_log to /tmp inside a nested location',
+    text: extra('location /x { if ($arg_a) { access_log /tmp/x; } }'),
+    message: /access_log writes to "\/tmp\/x"/,
+  },
+  { what: 'include of a file haops cannot see', text: extra('include /etc/nginx/sites-enabled/*;'), message: /includes a file/ },
+  { what: 'a nested server block', text: extra('server { listen 8083; }'), message: /uses server .*only outside a server block/ },
+  { what: 'an upstream inside the server block', text: extra('upstream u2 { server 10.9.0.21:8080; }'), message: /uses upstream/ },
+  {
+    what: 'a temp path anywhere on the node',
+    text: extra('client_body_temp_path /etc/x;'),
+    message: /writes files to a path of its own choosing/,
+  },
+  { what: 'a vertical tab in an extra entry', text: extra('return 204;\u000b'), message: /control character \(at character 12/ },
+  {
+    what: 'a directive after a block in one entry',
+    text: extra('location /a { } return 204;'),
+    message: /more than one directive \(at character 17/,
+  },
+  { what: 'an empty extra entry', text: extra('   '), message: /is empty/ },
+  { what: 'a 3000-character extra entry', text: extra(`return 200 ${'a'.repeat(3000)};`), message: /more than the 2048 haops takes/ },
+  // What nginx -t refuses in the site haops renders, refused by validate.
+  {
+    what: 'a second location / (haops proxies /)',
+    text: extra('location / { return 204; }'),
+    message: /location \/ is already in the server block: haops's own/,
+  },
+  { what: 'a ^~ location / is the same prefix location', text: extra('location ^~ / { }'), message: /duplicate location/ },
+  { what: "haops's health location", text: extra('location = /haops-health { return 200; }'), message: /already in the server block/ },
+  {
+    what: 'two extra entries with one location',
+    text: extra('location /x { }', 'location /x { return 204; }'),
+    message: /already in the server block: extra\[0\]/,
+  },
+  { what: 'a listen on the port the site already listens on', text: extra('listen 0.0.0.0:80 reuseport;'), message: /duplicate listen/ },
+  {
+    what: 'two upstreams of one name',
+    text: sub(
+      'upstreams: [{ name: be, servers: [10.9.0.21:8080] }]\n  other',
+      'upstreams: [{ name: be, servers: [10.9.0.21:8080] }, { name: be, servers: [10.9.0.22:8080] }]\n  other',
+    ),
+    message: /upstream be is defined twice/,
+  },
+  // Values the schema lets through that the node would not take.
+  {
+    what: 'a VIP whose prefix is wider than the subnet',
+    text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.100/8'),
+    message: /is a \/8, wider than pair web's subnet 10\.9\.0\.0\/24/,
+  },
+  { what: 'a VIP /23 on a /24', text: sub('vip: 10.9.0.100/24', 'vip: 10.9.0.100/23'), message: /wider than pair web's subnet/ },
+  {
+    what: "a check named like haops's drain tracker",
+    text: sub('check: { script:', 'check: { name: haops_drain, script:'),
+    message: /starts with haops_, which haops keeps/,
+  },
+  {
+    what: 'a check named HAOPS_nginx',
+    text: sub('check: { script:', 'check: { name: HAOPS_nginx, script:'),
+    message: /keeps for its own trackers/,
+  },
+  { what: 'interface: all', text: sub('interface: eth0', 'interface: all'), message: /not a network device/ },
+  { what: 'interface: default', text: sub('interface: eth0', 'interface: default'), message: /not a network device/ },
+  { what: 'interface: lo', text: sub('interface: eth0', 'interface: lo'), message: /is the loopback/ },
+  {
+    what: 'sms.command is the notify script (a fork loop)',
+    text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /usr/local/bin/keepalived_notify.sh,'),
+    message: /notify\.sms\.command runs \/usr\/local\/bin\/keepalived_notify\.sh, which is the notify script/,
+  },
+  {
+    what: 'sms.command is the default notify script when notify.script is unset',
+    text: sub('      script: /usr/local/bin/keepalived_notify.sh\n', '').replace(
+      'sms: { url: http://10.9.0.5/sms,',
+      'sms: { command: /usr/local/bin/keepalived_notify.sh,',
+    ),
+    message: /which is the notify script/,
+  },
+  {
+    what: 'the check runs the notify script every second',
+    text: sub('script: killall -0 nginx', 'script: /usr/local/bin/keepalived_notify.sh x y MASTER'),
+    message: /check\.script runs .* which is the notify script/,
+  },
+  {
+    what: 'sms.command is the notify log',
+    text: sub('sms: { url: http://10.9.0.5/sms,', 'sms: { command: /var/log/keepalived.notify.log,'),
+    message: /which is the notify log/,
+  },
+  // YAML's own errors never quote a secret field's text.
+  {
+    what: 'a password YAML reads as an alias (flow)',
+    text: sub('password: secret1', 'password: *Hunt3r2'),
+    message: /secret as an alias .* its text is not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as an alias (block)',
+    text: blockPw('password: *Hunt3r2'),
+    message: /its text is not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a sudo password read as an alias',
+    text: sub('  a1: { address: 10.9.0.11 }', '  a1: { address: 10.9.0.11, sudo: { password: *Hunt3r2 } }'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a default: read as an alias',
+    text: sub('password: secret1', 'password_env: HAOPS_X, default: *Hunt3r2'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password_file: read as an alias',
+    text: sub('password: secret1', 'password_file: *Hunt3r2'),
+    message: /not shown/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as a block scalar header',
+    text: blockPw('password: |Hunt3r2'),
+    message: /YAML syntax \(\w+\) in a secret field/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'a password YAML reads as a folded scalar header',
+    text: blockPw('password: >Hunt3r2'),
+    message: /in a secret field/,
+    secret: 'Hunt3r2',
+  },
+  { what: 'an unterminated quote in a password', text: blockPw('password: "Hunt3r2'), message: /in a secret field/, secret: 'Hunt3r2' },
+  {
+    what: 'a password as a key of the authentication mapping',
+    text: sub('password: secret1', 'password: secret1, Hunt3r2'),
+    message: /unknown field in a secret/,
+    secret: 'Hunt3r2',
+  },
+  {
+    what: 'an alias in a plain field names itself',
+    text: sub('server_name: _', 'server_name: *nope'),
+    message: /alias \*nope names no anchor/,
   },
   {
     what: 'a server_name with ;',
@@ -414,6 +597,86 @@ describe('render --out and oversized files', () => {
     expect(code2).toBe(0);
     expect(readdirSync(fresh).sort()).toEqual(['a1', 'a2', 'b1', 'b2']);
     expect(existsSync(join(fresh, 'a1/etc/keepalived/keepalived.conf'))).toBe(true);
+  });
+});
+
+describe('render --out: no links followed, modes set on every write, no special paths', () => {
+  const good = join(dir, 'render-good.yaml');
+  writeFileSync(good, GOOD);
+  const render = async (out: string) => {
+    const err: string[] = [];
+    const started = Date.now();
+    const code = await main(
+      ['node', 'haops', 'render', good, '--out', out],
+      () => {},
+      (s) => err.push(s),
+    );
+    return { code, err: err.join('\n'), ms: Date.now() - started };
+  };
+  const fresh = () => mkdtempSync(join(dir, 'out-'));
+
+  it('a directory link under DIR is refused, and nothing lands where it points', async () => {
+    const out = fresh();
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    symlinkSync(elsewhere, join(out, 'a1'));
+    const r = await render(out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/a1 is a symbolic link; haops does not write through links/);
+    expect(r.err).toMatch(/fix: /);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readdirSync(out)).toEqual(['a1']); // nothing half-written
+  });
+
+  it('a file link under DIR is refused, and its target is unchanged', async () => {
+    const out = fresh();
+    const target = join(dir, 'victim.txt');
+    writeFileSync(target, 'mine\n');
+    mkdirSync(join(out, 'a1/etc/keepalived'), { recursive: true });
+    symlinkSync(target, join(out, 'a1/etc/keepalived/keepalived.conf'));
+    const r = await render(out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/keepalived\.conf is a symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('mine\n');
+  });
+
+  it('a file that exists gets the mode of a fresh one (0600: keepalived.conf holds the password)', async () => {
+    const first = fresh();
+    expect((await render(first)).code).toBe(0);
+    const conf = join(first, 'a1/etc/keepalived/keepalived.conf');
+    const freshMode = statSync(conf).mode & 0o777;
+    expect(readFileSync(conf, 'utf8')).toContain('auth_pass');
+    expect(freshMode).toBe(0o600);
+    const script = join(first, 'a1/usr/local/bin/keepalived_notify.sh');
+    const scriptMode = statSync(script).mode & 0o777;
+    expect(scriptMode & 0o100).toBe(0o100); // the node runs it: executable as rendered
+    chmodSync(conf, 0o666);
+    chmodSync(script, 0o600);
+    expect((await render(first)).code).toBe(0);
+    expect(statSync(conf).mode & 0o777).toBe(freshMode);
+    expect(statSync(script).mode & 0o777).toBe(scriptMode);
+  });
+
+  it("--out '' is refused (it would write into the current directory)", async () => {
+    const r = await render('');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out is empty/);
+  });
+
+  for (const special of ['/proc/self', '/dev/null', '/sys/kernel']) {
+    it(`--out ${special} fails fast with a clear error`, async () => {
+      const r = await render(special);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/is under \/(proc|dev|sys), a kernel tree/);
+      expect(r.ms).toBeLessThan(5000);
+    });
+  }
+
+  it('--out a named pipe is refused without opening it', async () => {
+    const fifo = join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = await render(fifo);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is a named pipe, where a directory is needed/);
   });
 });
 
