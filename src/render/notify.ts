@@ -161,9 +161,10 @@ function preamble(node: NodeModel): string[] {
     '# hold credentials) and the token go to curl on stdin (-K -), never on its command line, which',
     '# any local user can read in ps.',
     // --retry-connrefused came in curl 7.52 (CentOS 6 ships 7.19.7, CentOS 7 7.29.0): an older curl exits 2 on it.
-    'RETRY_REFUSED=; curl --retry-connrefused -V >/dev/null 2>&1 && RETRY_REFUSED=--retry-connrefused',
     'post() {',
     '  u=$1; shift',
+    // Asked in the (detached) channel, not before the script returns: keepalived waits for that.
+    '  RETRY_REFUSED=; curl --retry-connrefused -V >/dev/null 2>&1 && RETRY_REFUSED=--retry-connrefused',
     // -g: a URL is sent as written, never expanded as a curl glob ({a,b} or [1-9]).
     `  err=$({ printf 'url = "%s"\n' "$u"; [ -z "$TOKEN" ] || printf 'header = "${NOTIFY_TOKEN_HEADER}: %s"\n' "$TOKEN"; } | curl -sS -g -f -o /dev/null --connect-timeout 2 -m 2 --retry 1 $RETRY_REFUSED --retry-delay 1 -K - "$@" 2>&1) && return 0`,
     '  rc=$?; ERR="curl exit $rc: $(printf %s "$err" | tail -n 1)"; return 1  # each try repeats the error',

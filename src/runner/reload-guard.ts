@@ -46,7 +46,9 @@ export async function guardedConverge(
   const drained = await opts.guard.drain(pair.name, run.spec.name, hosts);
   if (!drained.ok) return inPlace(drained.why);
   await converge();
-  if (!run.report.ok) {
+  // A change refused before it went live (nginx -t, keepalived -t) left the node as it was: it
+  // takes its VIPs back. One that failed half-way stays drained until someone looks.
+  if (!run.report.ok && run.report.changed > 0) {
     run.report.reload = { ...decision, leftDrained: `haops undrain INVENTORY ${run.spec.name}` };
     return;
   }

@@ -251,7 +251,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
   }, 120_000);
   it('haops killed mid-round (no handler runs): the node lifts the drain by itself and the VIP comes home', async () => {
     const { vip } = lab();
-    const child = spawn(process.execPath, [HAOPS_BIN, 'switchover', LAB, '--lease', '8'], { env });
+    const child = spawn(process.execPath, [HAOPS_BIN, 'switchover', LAB, '--lease', '8', '--hold', '1'], { env });
     await new Promise<void>((resolve) => {
       let text = '';
       child.stderr.on('data', (d: Buffer) => {
