@@ -4,7 +4,7 @@
 // kept across execs), /usr with the stub commands of stubs.ts on top and the commands an EL node
 // lacks hidden. Nothing it does reaches this machine's files, network, processes or services.
 // Needs root (unshare, overlayfs), which the test machine is; `available()` says when it is not.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,8 @@ export interface SimRootOptions {
   addrs?: string[];
   /** firewalld installed but stopped (`firewall-cmd --state`: "not running", exit 252). */
   firewalldStopped?: boolean;
+  /** /etc/sudoers as the image ships it (e.g. CentOS 6.7's `Defaults requiretty`); the stub sudo reads it. */
+  sudoers?: string;
 }
 
 export class SimElRoot implements Host {
@@ -76,6 +78,10 @@ export class SimElRoot implements Host {
     if (p.osRelease) etc('os-release', p.osRelease);
     else execFileSync('mknod', [join(this.dir, 'upper', 'etc', 'os-release'), 'c', '0', '0']);
     etc('redhat-release', `${p.redhatRelease}\n`);
+    if (opts.sudoers !== undefined) {
+      etc('sudoers', opts.sudoers, 0o440);
+      mkdirSync(join(this.dir, 'upper', 'etc', 'sudoers.d'), { recursive: true });
+    }
     if (existsSync('/etc/debian_version')) execFileSync('mknod', [join(this.dir, 'upper', 'etc', 'debian_version'), 'c', '0', '0']);
     mkdirSync(join(this.dir, 'upper', 'etc', 'init.d'), { recursive: true });
     // The node's state.
@@ -148,16 +154,24 @@ export class SimElRoot implements Host {
     return child;
   }
 
-  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * One command in the node's namespaces as a live process (stdin/stdout/stderr streams), as an
+   * sshd would run it for a login; `env` adds to the login environment (e.g. USER for the stub sudo).
+   */
+  async spawn(command: string, env: Record<string, string> = {}): Promise<ChildProcessWithoutNullStreams> {
     this.roundTrips++;
     this.commands.push(command);
-    const t0 = Date.now();
     const pid = await this.namespaces();
+    return spawn('nsenter', ['-t', String(pid), '-m', '-n', '-p', '-u', '-i', '--wd=/root', 'sh', '-c', command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C', ...env },
+    });
+  }
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const t0 = Date.now();
+    const p = await this.spawn(command);
     return new Promise((resolve, reject) => {
-      const p = spawn('nsenter', ['-t', String(pid), '-m', '-n', '-p', '-u', '-i', '--wd=/root', 'sh', '-c', command], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' },
-      });
       let stdout = '';
       let stderr = '';
       const timer = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : undefined;

@@ -155,6 +155,20 @@ for n in $names; do
   else echo "package $n is not installed"; rc=1; fi
 done
 exit $rc`),
+    // sudo 1.8 (CentOS 6/7): "Defaults requiretty" (stock before 6.8 / 7.3, kept across updates)
+    // refuses a caller without a tty before anything else; "Defaults:USER !requiretty" lifts it.
+    // The login user is $USER (as sshd sets it); sudoers' users are assumed NOPASSWD.
+    'bin/sudo': sh(`
+nonint=0
+while [ $# -gt 0 ]; do case $1 in -S) shift ;; -n) nonint=1; shift ;; -p) shift 2 ;; --) shift; break ;; *) break ;; esac; done
+u=\${USER:-root}
+rt=0
+for d in $(cat /etc/sudoers /etc/sudoers.d/* 2>/dev/null | sed -n "s/^Defaults\\(:$u\\)\\{0,1\\}[[:space:]][[:space:]]*\\(!\\{0,1\\}requiretty\\)[[:space:]]*$/\\2/p"); do
+  case $d in '!requiretty') rt=0 ;; requiretty) rt=1 ;; esac
+done
+if [ $rt = 1 ] && [ ! -t 0 ]; then echo "sudo: sorry, you must have a tty to run sudo" >&2; exit 1; fi
+[ "$u" = root ] || cat /etc/sudoers /etc/sudoers.d/* 2>/dev/null | grep -q "^$u[[:space:]]" || { echo "$u is not in the sudoers file.  This incident will be reported." >&2; exit 1; }
+exec "$@"`),
     'sbin/getenforce': sh(`cat "$S/selinux" 2>/dev/null || echo Disabled`),
     'bin/logger': sh(`echo "logger $*" >> "$S/syslog"`),
     'bin/systemd-detect-virt': sh('echo none; exit 1'),
