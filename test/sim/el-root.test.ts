@@ -139,4 +139,38 @@ describe.skipIf(!available)('EL userland on simulated roots', () => {
     for (const h of report.hosts)
       expect(h.systemNotes?.join('\n'), h.host).toMatch(/firewalld is installed but not running.*VRRP from 10\.9\.0\.1[12] and TCP 80/);
   }, 120_000);
+
+  it('CentOS 7 with EPEL archived (stock metalink dead once epel-release is in): without el_archive deploy stops at the install with the fix, nothing configured; with el_archive it converges from haops-archive.repo only', async () => {
+    const f = fleet('centos7', undefined, { epelArchived: true });
+    cleanup = f.close;
+    const refused = await run(f.connect);
+    expect(refused.ok).toBe(false);
+    // The first node to reach the install stops there with yum's line and the fix; the other is left untouched.
+    const said = refused.hosts.map((h) => `${h.error} ${h.hint}`).filter((t) => /Cannot retrieve metalink/.test(t));
+    expect(said.length).toBeGreaterThan(0);
+    for (const t of said) expect(t).toMatch(/Cannot retrieve metalink for repository: epel.*set el_archive\.centos and el_archive\.epel/);
+    for (const [h, root] of f.roots) expect(root.read('/etc/keepalived/keepalived.conf'), h).toBeNull();
+    const archived = parseModel(
+      `el_archive: { centos: 'https://vault.centos.org/7.9.2009', epel: 'https://archives.fedoraproject.org/pub/archive/epel/7' }\n${INVENTORY}`,
+      'inv.yaml',
+    ).model;
+    const ok = await deploy(archived, { playbook: loadPlaybook(), verify: false, connect: f.connect });
+    expect(failures(ok)).toEqual([]);
+    for (const [h, root] of f.roots) {
+      expect(root.read('/etc/yum.repos.d/haops-archive.repo'), h).toContain('[haops-epel]');
+      expect(root.read('/var/lib/sim/pkgs/nginx'), h).not.toBeNull();
+      expect(root.read('/var/lib/sim/svc/keepalived.running'), h).not.toBeNull();
+    }
+  }, 180_000);
+
+  it('an el_archive without EPEL on CentOS 6: refused before any change, naming el_archive.epel', async () => {
+    const f = fleet('centos6', undefined, { epelArchived: true });
+    cleanup = f.close;
+    const m = parseModel(`el_archive: { centos: 'https://vault.centos.org/6.10' }\n${INVENTORY}`, 'inv.yaml').model;
+    const r = await deploy(m, { playbook: loadPlaybook(), verify: false, connect: f.connect });
+    for (const h of r.hosts) {
+      expect(`${h.error} ${h.hint}`, h.host).toMatch(/el_archive has no epel mirror.*set el_archive\.epel/);
+      expect(f.roots.get(h.host)!.read('/etc/yum.repos.d/haops-archive.repo'), h.host).toBeNull();
+    }
+  }, 120_000);
 });

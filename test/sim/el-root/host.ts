@@ -31,6 +31,8 @@ export interface SimRootOptions {
   firewalldStopped?: boolean;
   /** /etc/sudoers as the image ships it (e.g. CentOS 6.7's `Defaults requiretty`); the stub sudo reads it. */
   sudoers?: string;
+  /** EPEL 6/7 as it is now: once epel-release is installed, its stock metalink fails every yum run that uses it. */
+  epelArchived?: boolean;
 }
 
 export class SimElRoot implements Host {
@@ -84,6 +86,7 @@ export class SimElRoot implements Host {
     }
     if (existsSync('/etc/debian_version')) execFileSync('mknod', [join(this.dir, 'upper', 'etc', 'debian_version'), 'c', '0', '0']);
     mkdirSync(join(this.dir, 'upper', 'etc', 'init.d'), { recursive: true });
+    mkdirSync(join(this.dir, 'upper', 'etc', 'yum.repos.d'), { recursive: true });
     // The node's state.
     const S = (rel: string, content: string, mode = 0o644) => this.write(join('upper', 'var', 'lib', 'sim', rel), content, mode);
     S(
@@ -94,6 +97,7 @@ export class SimElRoot implements Host {
     );
     for (const [n, v] of Object.entries(p.installed)) S(`pkgs/${n}`, `${v}\n`);
     if (opts.epel) S('pkgs/epel-release', '7-14\n');
+    if (opts.epelArchived) S('epel_archived', '');
     S('selinux', `${opts.selinux ?? 'Disabled'}\n`);
     S('sysctl/net.ipv4.ip_nonlocal_bind', '0\n');
     S('addrs', (opts.addrs ?? ['2: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0']).join('\n') + '\n');

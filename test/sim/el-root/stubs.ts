@@ -225,6 +225,9 @@ case "$*" in
   *-v*) echo "nginx version: nginx/1.20.1" >&2 ;;
 esac`),
     },
+    'epel-release': {
+      'etc/yum.repos.d/epel.repo': `[epel]\nname=Extra Packages for Enterprise Linux ${p.family === 'centos6' ? 6 : 7} - $basearch\nmetalink=https://mirrors.fedoraproject.org/metalink?repo=epel-${p.family === 'centos6' ? 6 : 7}&arch=$basearch\nenabled=1\n`,
+    },
     psmisc: {
       'usr/bin/killall': sh(
         `[ "$1" = -0 ] && { [ -f "$S/svc/$2.running" ] || { echo "$2: no process found" >&2; exit 1; }; exit 0; }; rm -f "$S/svc/$2.running"`,
@@ -235,16 +238,22 @@ esac`),
 
 const yum = () =>
   sh(`
-cmd=; pkgs=
-for a in "$@"; do case $a in -y|-q|-e*|--disablerepo=*|--enablerepo=*) ;; install|repolist|remove|makecache) cmd=$a ;; *) pkgs="$pkgs $a" ;; esac; done
+cmd=; pkgs=; only=
+for a in "$@"; do case $a in --enablerepo=haops-*) only=haops ;; -y|-q|-e*|--disablerepo=*|--enablerepo=*) ;; install|repolist|remove|makecache) cmd=$a ;; *) pkgs="$pkgs $a" ;; esac; done
+# EPEL 6/7 are archived: once epel-release is installed, its stock metalink fails every yum run
+# that has the epel repo enabled (sim: the "epel_archived" flag). Only haops's archive repo file avoids it.
+epel_dead() { [ -z "$only" ] && [ -f "$S/epel_archived" ] && [ -f "$S/pkgs/epel-release" ] && {
+  echo "Error: Cannot retrieve metalink for repository: epel/x86_64. Please verify its path and try again" >&2; exit 1; }; }
+# With --disablerepo='*' --enablerepo='haops-*': only the sections of haops's repo file exist.
+in_repo() { [ -z "$only" ] && return 0; case $1 in epel) grep -qxF '[haops-epel]' /etc/yum.repos.d/haops-archive.repo 2>/dev/null ;; *) grep -qxF '[haops-base]' /etc/yum.repos.d/haops-archive.repo 2>/dev/null ;; esac; }
 case $cmd in
-  repolist) [ -f "$S/eol" ] && { echo "Cannot find a valid baseurl for repo: base/7/x86_64" >&2; exit 1; }; exit 0 ;;
+  repolist) [ -f "$S/eol" ] && [ -z "$only" ] && { echo "Cannot find a valid baseurl for repo: base/7/x86_64" >&2; exit 1; }; epel_dead; exit 0 ;;
   install)
-    did=0
+    did=0; epel_dead
     for n in $pkgs; do
       if [ -f "$S/pkgs/$n" ]; then echo "Package $n-$(cat "$S/pkgs/$n").x86_64 already installed and latest version"; continue; fi
       line=$(grep "^$n " "$S/available" 2>/dev/null)
-      case $line in *" epel") [ -f "$S/pkgs/epel-release" ] || line= ;; esac
+      case $line in *" epel") { [ -f "$S/pkgs/epel-release" ] && in_repo epel; } || line= ;; *) in_repo base || line= ;; esac
       if [ -z "$line" ]; then echo "No package $n available."; continue; fi
       set -- $line; echo "$2" > "$S/pkgs/$n"; [ -d "$S/pool/$n" ] && cp -R "$S/pool/$n/." /; did=1
       [ -f "$S/unitpool/$n" ] && { cp "$S/unitpool/$n" "$S/units/$n"; [ -d /etc/init.d ] && [ ! -d /run/systemd/system ] && printf '#!/bin/sh\ncase $1 in status) ;; esac\n' > "/etc/init.d/$n"; }
