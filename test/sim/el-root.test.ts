@@ -173,4 +173,52 @@ describe.skipIf(!available)('EL userland on simulated roots', () => {
       expect(f.roots.get(h.host)!.read('/etc/yum.repos.d/haops-archive.repo'), h.host).toBeNull();
     }
   }, 120_000);
+
+  it('CentOS 7 with iptables-services (stock REJECT): VRRP from the peer and TCP 80 reach the node after deploy, live and in the saved ruleset; VRRP from elsewhere stays rejected', async () => {
+    const f = fleet('centos7', undefined, { iptablesServices: true });
+    cleanup = f.close;
+    await f.connect('a1');
+    const before = await verdicts(f.roots.get('a1')!);
+    expect(before).toEqual({ vrrpPeer: 'REJECT', vrrpOther: 'REJECT', http: 'REJECT', ssh: 'ACCEPT' });
+    const report = await run(f.connect);
+    expect(failures(report)).toEqual([]);
+    for (const [h, root] of f.roots) {
+      expect(await verdicts(root), h).toEqual({ vrrpPeer: 'ACCEPT', vrrpOther: 'REJECT', http: 'ACCEPT', ssh: 'ACCEPT' });
+      // What the service loads at boot (a restart of iptables) judges the same.
+      const saved = (root.read('/etc/sysconfig/iptables') ?? '').split('\n').filter((l) => l.startsWith('-A INPUT'));
+      expect(judge(saved, { p: 'vrrp', s: h === 'a1' ? '10.9.0.12' : '10.9.0.11' }), h).toBe('ACCEPT');
+      expect(judge(saved, { p: 'tcp', dport: '80', s: '192.0.2.7' }), h).toBe('ACCEPT');
+    }
+    const again = await run(f.connect);
+    expect([failures(again), again.changed]).toEqual([[], 0]);
+  }, 180_000);
 });
+
+/** First match wins over an `iptables -S INPUT` chain, for a NEW packet on eth0 (this test's reading, not haops's). */
+function judge(rules: string[], pkt: { p: string; s: string; dport?: string }): string {
+  for (const r of rules) {
+    const t = r.split(/\s+/);
+    const o = (k: string) => {
+      const i = t.indexOf(k);
+      return i >= 0 ? t[i + 1] : undefined;
+    };
+    if (o('-i') !== undefined && o('-i') !== 'eth0') continue;
+    if (o('--state') !== undefined && !o('--state')!.split(',').includes('NEW')) continue;
+    if (o('-p') !== undefined && o('-p') !== pkt.p) continue;
+    if (o('-s') !== undefined && o('-s')!.replace(/\/32$/, '') !== pkt.s) continue;
+    if (o('--dport') !== undefined && o('--dport') !== pkt.dport) continue;
+    return o('-j') ?? 'ACCEPT';
+  }
+  return 'ACCEPT'; // the chain's policy
+}
+
+async function verdicts(root: SimElRoot) {
+  const live = (await root.exec('iptables -S INPUT')).stdout.split('\n').filter((l) => l.startsWith('-A INPUT'));
+  const peer = root.name === 'a1' ? '10.9.0.12' : '10.9.0.11';
+  return {
+    vrrpPeer: judge(live, { p: 'vrrp', s: peer }),
+    vrrpOther: judge(live, { p: 'vrrp', s: '10.9.0.99' }),
+    http: judge(live, { p: 'tcp', dport: '80', s: '192.0.2.7' }),
+    ssh: judge(live, { p: 'tcp', dport: '22', s: '192.0.2.7' }),
+  };
+}

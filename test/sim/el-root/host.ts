@@ -9,7 +9,18 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ExecOptions, ExecResult, Host, StreamHandle } from '../../../src/ssh/host.js';
-import { baseStubs, type ElFamily, FAMILIES, type FamilyProfile, HIDDEN, poolStubs, UNIT_STARTS } from './stubs.js';
+import {
+  baseStubs,
+  type ElFamily,
+  FAMILIES,
+  type FamilyProfile,
+  HIDDEN,
+  iptablesSaveFile,
+  iptablesServiceStubs,
+  poolStubs,
+  STOCK_IPTABLES_INPUT,
+  UNIT_STARTS,
+} from './stubs.js';
 
 const LAYERS = ['etc', 'var', 'root', 'opt', 'usr'] as const;
 
@@ -33,6 +44,8 @@ export interface SimRootOptions {
   sudoers?: string;
   /** EPEL 6/7 as it is now: once epel-release is installed, its stock metalink fails every yum run that uses it. */
   epelArchived?: boolean;
+  /** EL7 with iptables-services instead of firewalld: running, the stock ruleset ending in REJECT. */
+  iptablesServices?: boolean;
 }
 
 export class SimElRoot implements Host {
@@ -71,6 +84,7 @@ export class SimElRoot implements Host {
     const stubs = baseStubs(p);
     if (opts.firewalldStopped)
       stubs['bin/firewall-cmd'] = '#!/bin/sh\necho "FirewallD is not running" >&2\n[ "$1" = --state ] && echo "not running"\nexit 252\n';
+    if (opts.iptablesServices) Object.assign(stubs, iptablesServiceStubs());
     for (const cmd of HIDDEN)
       for (const d of ['bin', 'sbin'])
         if (existsSync(`/usr/${d}/${cmd}`) && !stubs[`${d}/${cmd}`]) execFileSync('mknod', [join(stubUsr, d, cmd), 'c', '0', '0']);
@@ -106,6 +120,14 @@ export class SimElRoot implements Host {
     for (const [n, body] of Object.entries(UNIT_STARTS)) S(`unitpool/${n}`, `case $1 in start) ;; esac\n${body}\n`);
     for (const [pkg, files] of Object.entries(poolStubs(p)))
       for (const [rel, body] of Object.entries(files)) S(join('pool', pkg, rel), body, 0o755);
+    if (opts.iptablesServices) {
+      S('iptables.live', `${STOCK_IPTABLES_INPUT.join('\n')}\n`);
+      etc('sysconfig/iptables', iptablesSaveFile(STOCK_IPTABLES_INPUT), 0o600);
+      this.write('upper/usr/libexec/iptables/iptables.init', '#!/bin/sh\nexit 0\n', 0o755);
+      S('units/iptables', 'exit 0\n');
+      S('svc/iptables.running', '');
+      S('svc/iptables.enabled', '');
+    }
     // sshd runs on every node (its unit is known; haops never touches it).
     S('units/sshd', 'exit 0\n');
   }

@@ -297,6 +297,7 @@ known() { [ -f "$S/units/$(unit "$1")" ]; }
 case $1 in
   daemon-reload) exit 0 ;;
   is-enabled) n=$(unit "$2"); known "$n" || { echo "Failed to get unit file state for $n.service: No such file or directory" >&2; exit 1; }; [ -f "$S/svc/$n.enabled" ] && echo enabled || { echo disabled; exit 1; } ;;
+  status) n=$(unit "$2"); known "$n" || { echo "Unit $n.service could not be found." >&2; exit 4; }; if [ -f "$S/svc/$n.running" ]; then echo "   Active: active (exited)"; else echo "   Active: inactive (dead)"; exit 3; fi ;;
   is-active) n=$(unit "$2"); [ -f "$S/svc/$n.running" ] && echo active || { echo inactive; exit 3; } ;;
   enable|disable|start|stop|restart|reload|try-restart)
     a=$1; shift; for u in "$@"; do case $u in --*) continue ;; esac; n=$(unit "$u")
@@ -338,3 +339,47 @@ if [ "$(cat /var/lib/sim/selinux 2>/dev/null)" = Enforcing ] && [ -n "$p" ]; the
   case " 80 81 443 488 8008 8009 8443 9000 $(cat /var/lib/sim/http_ports 2>/dev/null) " in *" $p "*) ;; *) echo "nginx: [emerg] bind() to 0.0.0.0:$p failed (13: Permission denied)" >&2; exit 1 ;; esac
 fi`,
 };
+
+/** The INPUT chain of iptables-services' stock /etc/sysconfig/iptables (EL6 and EL7), as `iptables -S` prints it. */
+export const STOCK_IPTABLES_INPUT = [
+  '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+  '-A INPUT -p icmp -j ACCEPT',
+  '-A INPUT -i lo -j ACCEPT',
+  '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT',
+  '-A INPUT -j REJECT --reject-with icmp-host-prohibited',
+];
+
+export const iptablesSaveFile = (input: string[]) =>
+  `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${input.join('\n')}\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n`;
+
+/**
+ * EL7 with iptables-services: `iptables` keeps the live INPUT chain in /var/lib/sim/iptables.live
+ * and prints it normalised as `iptables -S` does (`-p 112 -s A` -> `-s A/32 -p vrrp`, `--dport` with
+ * its implicit `-m tcp`); EL7's `service` redirects to systemctl, except `save` (legacy action).
+ */
+export function iptablesServiceStubs(): Record<string, string> {
+  return {
+    'sbin/iptables': sh(`
+L=$S/iptables.live
+case $1 in
+  -S) echo "-P INPUT ACCEPT"; cat "$L"; exit 0 ;;
+  -I|-A) op=$1; chain=$2; shift 2 ;;
+  *) echo "iptables v1.4.21: unknown option \\"$1\\"" >&2; exit 2 ;;
+esac
+[ "$chain" = INPUT ] || { echo "iptables: No chain/target/match by that name." >&2; exit 1; }
+p=; src=; dport=; j=
+while [ $# -gt 0 ]; do case $1 in -p) p=$2; shift 2 ;; -s) src=$2; shift 2 ;; --dport) dport=$2; shift 2 ;; -j) j=$2; shift 2 ;; *) echo "iptables v1.4.21: unknown option \\"$1\\"" >&2; exit 2 ;; esac; done
+case $p in 112) p=vrrp ;; 51) p=ah ;; 6) p=tcp ;; esac
+case $src in '') ;; */*) ;; *) src=$src/32 ;; esac
+line="-A INPUT\${src:+ -s $src}\${p:+ -p $p}\${dport:+ -m $p --dport $dport} -j $j"
+if [ $op = -I ]; then { echo "$line"; cat "$L"; } > "$L.new"; mv "$L.new" "$L"; else echo "$line" >> "$L"; fi`),
+    'sbin/service': sh(`
+n=$1; a=$2
+if [ "$n" = iptables ] && [ "$a" = save ]; then
+  { printf '*filter\\n:INPUT ACCEPT [0:0]\\n:FORWARD ACCEPT [0:0]\\n:OUTPUT ACCEPT [0:0]\\n'; cat "$S/iptables.live"; printf -- '-A FORWARD -j REJECT --reject-with icmp-host-prohibited\\nCOMMIT\\n'; } > /etc/sysconfig/iptables
+  echo "iptables: Saving firewall rules to /etc/sysconfig/iptables:[  OK  ]"; exit 0
+fi
+echo "Redirecting to /bin/systemctl $a $n.service" >&2
+exec systemctl "$a" "$n"`),
+  };
+}
