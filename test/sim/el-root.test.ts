@@ -222,3 +222,23 @@ async function verdicts(root: SimElRoot) {
     ssh: judge(live, { p: 'tcp', dport: '22', s: '192.0.2.7' }),
   };
 }
+
+describe.skipIf(!available).each(['centos7', 'rocky9'] as const)(
+  'status on a simulated %s root (stub keepalived dumps its state on SIGUSR1)',
+  (family) => {
+    it('status reads the state keepalived dumps (root-owned, fresh, one link): a1 MASTER at its priority, a2 BACKUP', async () => {
+      const { pairStatus } = await import('../../src/status/status.js');
+      const f = fleet(family);
+      cleanup = f.close;
+      expect(failures(await run(f.connect))).toEqual([]);
+      await f.roots.get('a1')!.exec('echo MASTER > /var/lib/sim/vrrp_state');
+      const m = model();
+      const s = await pairStatus(m.pairs[0]!, f.connect, { client: false });
+      const byHost = Object.fromEntries(
+        s.nodes.map((n) => [n.host, [n.keepalived, n.instances.VI_1?.state, n.instances.VI_1?.effective, n.dumpSkipped ?? []]]),
+      );
+      const prio = (h: string) => m.pairs[0]!.instances[0]!.priorities[h];
+      expect(byHost).toEqual({ a1: [true, 'MASTER', prio('a1'), []], a2: [true, 'BACKUP', prio('a2'), []] });
+    }, 180_000);
+  },
+);

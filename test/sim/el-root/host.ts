@@ -141,6 +141,8 @@ export class SimElRoot implements Host {
       'set -e',
       ...LAYERS.map((l) => ov(l, l === 'usr' ? `${d}/stubs/usr:/usr` : `/${l}`)),
       'mount -t tmpfs sim /run',
+      // The node's own /tmp (keepalived's state dump lands there): never this machine's.
+      'mount -t tmpfs sim /tmp',
       this.profile.systemd ? 'mkdir -p /run/systemd/system' : ':',
       `hostname ${this.name}`,
       'echo ready',

@@ -211,6 +211,20 @@ export function poolStubs(p: FamilyProfile): Record<string, Record<string, strin
     keepalived: {
       'etc/keepalived/keepalived.conf': '! Configuration File for keepalived (the package sample)\n',
       'usr/sbin/keepalived': sh(`
+# The daemon (started by the service stub): keeps its pid in /run/keepalived.pid and, on SIGUSR1,
+# writes /tmp/keepalived.data as keepalived does (root-owned, one link): each vrrp_instance of the
+# config with the state in $S/vrrp_state (default BACKUP) and its configured priority.
+if [ "$1" = --sim-daemon ]; then
+  echo $$ > /run/keepalived.pid
+  dump() {
+    st=$(cat "$S/vrrp_state" 2>/dev/null || echo BACKUP)
+    awk -v st="$st" '$1 == "vrrp_instance" { if (i != "") print " VRRP Instance = " i "\\n   State = " st "\\n   Effective priority = " p; i = $2; p = 0 }
+      $1 == "priority" && i != "" { p = $2 } END { if (i != "") print " VRRP Instance = " i "\\n   State = " st "\\n   Effective priority = " p }' /etc/keepalived/keepalived.conf > /tmp/keepalived.data.new
+    mv /tmp/keepalived.data.new /tmp/keepalived.data
+  }
+  trap dump USR1
+  while :; do sleep 1 & wait $!; done
+fi
 case "$*" in
   *-v*) echo "${p.keepalivedBanner}" >&2; exit 0 ;;
   *-t*) ${p.keepalived.startsWith('1.') ? 'echo "keepalived: invalid option -- \'t\'" >&2; exit 0' : 'f=$(echo "$*" | sed "s/.*-f //"); [ -r "$f" ] || { echo "Unable to open config file $f" >&2; exit 1; }; exit 0'} ;;
@@ -294,6 +308,8 @@ const systemctl = () =>
   sh(`
 unit() { echo "\${1%.service}"; }
 known() { [ -f "$S/units/$(unit "$1")" ]; }
+# Options (--quiet, --no-block) are not unit names.
+verb=$1; shift; set -- "$verb" $(for a in "$@"; do case $a in --*) ;; *) printf '%s ' "$a" ;; esac; done)
 case $1 in
   daemon-reload) exit 0 ;;
   is-enabled) n=$(unit "$2"); known "$n" || { echo "Failed to get unit file state for $n.service: No such file or directory" >&2; exit 1; }; [ -f "$S/svc/$n.enabled" ] && echo enabled || { echo disabled; exit 1; } ;;
@@ -332,7 +348,8 @@ case $2 in on) : > "$S/svc/$n.enabled" ;; off) rm -f "$S/svc/$n.enabled" ;; esac
 
 /** What `start` of each service checks (run by the systemctl/service stubs); a non-zero exit is a failed start. */
 export const UNIT_STARTS: Record<string, string> = {
-  keepalived: `[ -r /etc/keepalived/keepalived.conf ] || { echo "keepalived: no /etc/keepalived/keepalived.conf" >&2; exit 1; }`,
+  keepalived: `[ -r /etc/keepalived/keepalived.conf ] || { echo "keepalived: no /etc/keepalived/keepalived.conf" >&2; exit 1; }
+p=$(cat /run/keepalived.pid 2>/dev/null); [ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" = keepalived ] || setsid /usr/sbin/keepalived --sim-daemon </dev/null >/dev/null 2>&1 &`,
   // SELinux: nginx (httpd_t) may bind only ports labelled http_port_t (stock list, or semanage port -a).
   nginx: `p=$(sed -n 's/^[[:space:]]*listen[[:space:]]*\\([0-9.:]*\\).*/\\1/p' /etc/nginx/conf.d/*.conf 2>/dev/null | head -1); p=\${p##*:}
 if [ "$(cat /var/lib/sim/selinux 2>/dev/null)" = Enforcing ] && [ -n "$p" ]; then
