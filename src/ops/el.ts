@@ -129,6 +129,15 @@ function planRepos(plan: ElPlan, w: ElWanted, facts: ElFacts, family: OsFamily):
     plan.notes.push(
       `handoff: nftables is not installed (the CentOS ${family === 'el6' ? 6 : 7} kernel lacks its socket match): a drain or switchover cannot hand the old holder's connections on, so a connection caught by a move between its handshake and its request is reset (about one move in 40-60); kept-alive clients still end cleanly (Connection: close)`,
     );
+  // An archive mirror without EPEL: installs are limited to haops's repo file, which then has no nginx.
+  if (eol && w.nginx && !facts.epel && w.archive && !w.archive.epel) {
+    const major = family === 'el6' ? 6 : 7;
+    plan.refusals.push({
+      message: `nginx comes from EPEL on CentOS ${major}, and el_archive has no epel mirror: installs use only ${ARCHIVE_REPO_FILE}, which would offer no nginx`,
+      hint: `set el_archive.epel in the inventory to an EPEL archive, e.g. https://archives.fedoraproject.org/pub/archive/epel/${major}`,
+    });
+    return;
+  }
   if (eol && w.nginx && !facts.epel) {
     plan.pre.push({ kind: 'packages', install: ['epel-release'], ...(plan.onlyRepos ? { onlyRepos: plan.onlyRepos } : {}) });
     plan.notes.push('repositories: nginx comes from EPEL on EL6/7: epel-release is installed first');

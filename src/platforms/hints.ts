@@ -19,9 +19,15 @@ export const EOL_MIRROR = /Cannot find a valid baseurl for repo|Could not retrie
 export const EOL_MIRROR_HINT =
   'this CentOS is end-of-life and its mirror list no longer answers: set el_archive.centos (and el_archive.epel) in the inventory to an archive mirror; haops then installs from its own repo file and leaves yours alone';
 
+/** yum's words when the stock epel-release's metalink no longer answers (EPEL 6 and 7 are archived). */
+export const EPEL_ARCHIVED = /Cannot retrieve metalink for repository: epel/;
+export const EPEL_ARCHIVED_HINT =
+  'EPEL 6/7 are archived and the stock epel-release no longer answers: set el_archive.centos and el_archive.epel in the inventory (e.g. https://archives.fedoraproject.org/pub/archive/epel/7); haops then installs only from its own repo file';
+
 export function hintFor(r: FailedCommand): string | undefined {
   const out = `${r.stdout}\n${r.stderr}`;
   if (r.code === 127 || /: command not found|: not found$/m.test(out)) return 'command not found on the host';
+  if (EPEL_ARCHIVED.test(out)) return EPEL_ARCHIVED_HINT;
   // CentOS 6/7 are end-of-life: their mirror list answers no more (yum's own words, EL6 and EL7).
   if (EOL_MIRROR.test(out)) return EOL_MIRROR_HINT;
   if (/^No package \S+ available\./m.test(out) || /Unable to find a match/.test(out) || /^E: Unable to locate package/m.test(out)) {
@@ -41,6 +47,6 @@ export function toolMessage(r: FailedCommand): string {
   const notable =
     lines.find((l) => /\[emerg\]/.test(l)) ??
     lines.find((l) => /\(([^)]*: )?Line \d+\)/.test(l)) ??
-    lines.find((l) => /Cannot find a valid baseurl for repo/.test(l));
+    lines.find((l) => /Cannot find a valid baseurl for repo|Cannot retrieve metalink for repository/.test(l));
   return (notable ?? lines.filter((l) => !l.startsWith('@@haops')).at(-1) ?? `exit ${r.code}`).replace(/^nginx: /, '');
 }

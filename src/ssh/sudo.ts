@@ -75,7 +75,8 @@ export class SudoStderr {
     if (said.includes('must have a tty')) {
       return {
         message: 'sudo requires a tty (requiretty in /etc/sudoers)',
-        hint: `add "Defaults:${user} !requiretty" to /etc/sudoers (visudo), or log in as root`,
+        // haops asks for no pty on purpose: a pty would merge stderr into stdout and mangle stdin (echo, CR/LF).
+        hint: `as root, run "visudo -f /etc/sudoers.d/${user}" and add the line "Defaults:${user} !requiretty" (or log in as root)`,
       };
     }
     if (said.includes('Sorry, try again') || said.includes('incorrect password attempt') || this.prompts > 1) {

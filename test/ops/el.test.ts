@@ -295,7 +295,15 @@ describe('the mirror pre-flight (end-of-life CentOS)', () => {
         hint: expect.stringMatching(/^this CentOS is end-of-life .* set el_archive\.centos \(and el_archive\.epel\) in the inventory/),
       },
     ]);
-    expect(planEl({ ...wanted, archive: { centos: 'http://m.example/7' } }, facts({ repos: gone }), 'el7').refusals).toEqual([]);
+    expect(
+      planEl({ ...wanted, archive: { centos: 'http://m.example/7', epel: 'http://m.example/epel/7' } }, facts({ repos: gone }), 'el7')
+        .refusals,
+    ).toEqual([]);
+  });
+
+  it('an archive mirror without EPEL while nginx comes from EPEL: refused before any change, naming el_archive.epel', () => {
+    const r = planEl({ ...wanted, archive: { centos: 'http://m.example/7' } }, facts({ repos: gone }), 'el7').refusals;
+    expect(r.map((x) => x.hint)).toEqual([expect.stringContaining('set el_archive.epel')]);
   });
 
   it('another yum failure (no network) is named as such, with the archive as one way out', () => {

@@ -139,4 +139,106 @@ describe.skipIf(!available)('EL userland on simulated roots', () => {
     for (const h of report.hosts)
       expect(h.systemNotes?.join('\n'), h.host).toMatch(/firewalld is installed but not running.*VRRP from 10\.9\.0\.1[12] and TCP 80/);
   }, 120_000);
+
+  it('CentOS 7 with EPEL archived (stock metalink dead once epel-release is in): without el_archive deploy stops at the install with the fix, nothing configured; with el_archive it converges from haops-archive.repo only', async () => {
+    const f = fleet('centos7', undefined, { epelArchived: true });
+    cleanup = f.close;
+    const refused = await run(f.connect);
+    expect(refused.ok).toBe(false);
+    // The first node to reach the install stops there with yum's line and the fix; the other is left untouched.
+    const said = refused.hosts.map((h) => `${h.error} ${h.hint}`).filter((t) => /Cannot retrieve metalink/.test(t));
+    expect(said.length).toBeGreaterThan(0);
+    for (const t of said) expect(t).toMatch(/Cannot retrieve metalink for repository: epel.*set el_archive\.centos and el_archive\.epel/);
+    for (const [h, root] of f.roots) expect(root.read('/etc/keepalived/keepalived.conf'), h).toBeNull();
+    const archived = parseModel(
+      `el_archive: { centos: 'https://vault.centos.org/7.9.2009', epel: 'https://archives.fedoraproject.org/pub/archive/epel/7' }\n${INVENTORY}`,
+      'inv.yaml',
+    ).model;
+    const ok = await deploy(archived, { playbook: loadPlaybook(), verify: false, connect: f.connect });
+    expect(failures(ok)).toEqual([]);
+    for (const [h, root] of f.roots) {
+      expect(root.read('/etc/yum.repos.d/haops-archive.repo'), h).toContain('[haops-epel]');
+      expect(root.read('/var/lib/sim/pkgs/nginx'), h).not.toBeNull();
+      expect(root.read('/var/lib/sim/svc/keepalived.running'), h).not.toBeNull();
+    }
+  }, 180_000);
+
+  it('an el_archive without EPEL on CentOS 6: refused before any change, naming el_archive.epel', async () => {
+    const f = fleet('centos6', undefined, { epelArchived: true });
+    cleanup = f.close;
+    const m = parseModel(`el_archive: { centos: 'https://vault.centos.org/6.10' }\n${INVENTORY}`, 'inv.yaml').model;
+    const r = await deploy(m, { playbook: loadPlaybook(), verify: false, connect: f.connect });
+    for (const h of r.hosts) {
+      expect(`${h.error} ${h.hint}`, h.host).toMatch(/el_archive has no epel mirror.*set el_archive\.epel/);
+      expect(f.roots.get(h.host)!.read('/etc/yum.repos.d/haops-archive.repo'), h.host).toBeNull();
+    }
+  }, 120_000);
+
+  it('CentOS 7 with iptables-services (stock REJECT): VRRP from the peer and TCP 80 reach the node after deploy, live and in the saved ruleset; VRRP from elsewhere stays rejected', async () => {
+    const f = fleet('centos7', undefined, { iptablesServices: true });
+    cleanup = f.close;
+    await f.connect('a1');
+    const before = await verdicts(f.roots.get('a1')!);
+    expect(before).toEqual({ vrrpPeer: 'REJECT', vrrpOther: 'REJECT', http: 'REJECT', ssh: 'ACCEPT' });
+    const report = await run(f.connect);
+    expect(failures(report)).toEqual([]);
+    for (const [h, root] of f.roots) {
+      expect(await verdicts(root), h).toEqual({ vrrpPeer: 'ACCEPT', vrrpOther: 'REJECT', http: 'ACCEPT', ssh: 'ACCEPT' });
+      // What the service loads at boot (a restart of iptables) judges the same.
+      const saved = (root.read('/etc/sysconfig/iptables') ?? '').split('\n').filter((l) => l.startsWith('-A INPUT'));
+      expect(judge(saved, { p: 'vrrp', s: h === 'a1' ? '10.9.0.12' : '10.9.0.11' }), h).toBe('ACCEPT');
+      expect(judge(saved, { p: 'tcp', dport: '80', s: '192.0.2.7' }), h).toBe('ACCEPT');
+    }
+    const again = await run(f.connect);
+    expect([failures(again), again.changed]).toEqual([[], 0]);
+  }, 180_000);
 });
+
+/** First match wins over an `iptables -S INPUT` chain, for a NEW packet on eth0 (this test's reading, not haops's). */
+function judge(rules: string[], pkt: { p: string; s: string; dport?: string }): string {
+  for (const r of rules) {
+    const t = r.split(/\s+/);
+    const o = (k: string) => {
+      const i = t.indexOf(k);
+      return i >= 0 ? t[i + 1] : undefined;
+    };
+    if (o('-i') !== undefined && o('-i') !== 'eth0') continue;
+    if (o('--state') !== undefined && !o('--state')!.split(',').includes('NEW')) continue;
+    if (o('-p') !== undefined && o('-p') !== pkt.p) continue;
+    if (o('-s') !== undefined && o('-s')!.replace(/\/32$/, '') !== pkt.s) continue;
+    if (o('--dport') !== undefined && o('--dport') !== pkt.dport) continue;
+    return o('-j') ?? 'ACCEPT';
+  }
+  return 'ACCEPT'; // the chain's policy
+}
+
+async function verdicts(root: SimElRoot) {
+  const live = (await root.exec('iptables -S INPUT')).stdout.split('\n').filter((l) => l.startsWith('-A INPUT'));
+  const peer = root.name === 'a1' ? '10.9.0.12' : '10.9.0.11';
+  return {
+    vrrpPeer: judge(live, { p: 'vrrp', s: peer }),
+    vrrpOther: judge(live, { p: 'vrrp', s: '10.9.0.99' }),
+    http: judge(live, { p: 'tcp', dport: '80', s: '192.0.2.7' }),
+    ssh: judge(live, { p: 'tcp', dport: '22', s: '192.0.2.7' }),
+  };
+}
+
+describe.skipIf(!available).each(['centos7', 'rocky9'] as const)(
+  'status on a simulated %s root (stub keepalived dumps its state on SIGUSR1)',
+  (family) => {
+    it('status reads the state keepalived dumps (root-owned, fresh, one link): a1 MASTER at its priority, a2 BACKUP', async () => {
+      const { pairStatus } = await import('../../src/status/status.js');
+      const f = fleet(family);
+      cleanup = f.close;
+      expect(failures(await run(f.connect))).toEqual([]);
+      await f.roots.get('a1')!.exec('echo MASTER > /var/lib/sim/vrrp_state');
+      const m = model();
+      const s = await pairStatus(m.pairs[0]!, f.connect, { client: false });
+      const byHost = Object.fromEntries(
+        s.nodes.map((n) => [n.host, [n.keepalived, n.instances.VI_1?.state, n.instances.VI_1?.effective, n.dumpSkipped ?? []]]),
+      );
+      const prio = (h: string) => m.pairs[0]!.instances[0]!.priorities[h];
+      expect(byHost).toEqual({ a1: [true, 'MASTER', prio('a1'), []], a2: [true, 'BACKUP', prio('a2'), []] });
+    }, 180_000);
+  },
+);

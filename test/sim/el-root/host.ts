@@ -4,12 +4,23 @@
 // kept across execs), /usr with the stub commands of stubs.ts on top and the commands an EL node
 // lacks hidden. Nothing it does reaches this machine's files, network, processes or services.
 // Needs root (unshare, overlayfs), which the test machine is; `available()` says when it is not.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ExecOptions, ExecResult, Host, StreamHandle } from '../../../src/ssh/host.js';
-import { baseStubs, type ElFamily, FAMILIES, type FamilyProfile, HIDDEN, poolStubs, UNIT_STARTS } from './stubs.js';
+import {
+  baseStubs,
+  type ElFamily,
+  FAMILIES,
+  type FamilyProfile,
+  HIDDEN,
+  iptablesSaveFile,
+  iptablesServiceStubs,
+  poolStubs,
+  STOCK_IPTABLES_INPUT,
+  UNIT_STARTS,
+} from './stubs.js';
 
 const LAYERS = ['etc', 'var', 'root', 'opt', 'usr'] as const;
 
@@ -29,6 +40,12 @@ export interface SimRootOptions {
   addrs?: string[];
   /** firewalld installed but stopped (`firewall-cmd --state`: "not running", exit 252). */
   firewalldStopped?: boolean;
+  /** /etc/sudoers as the image ships it (e.g. CentOS 6.7's `Defaults requiretty`); the stub sudo reads it. */
+  sudoers?: string;
+  /** EPEL 6/7 as it is now: once epel-release is installed, its stock metalink fails every yum run that uses it. */
+  epelArchived?: boolean;
+  /** EL7 with iptables-services instead of firewalld: running, the stock ruleset ending in REJECT. */
+  iptablesServices?: boolean;
 }
 
 export class SimElRoot implements Host {
@@ -67,6 +84,7 @@ export class SimElRoot implements Host {
     const stubs = baseStubs(p);
     if (opts.firewalldStopped)
       stubs['bin/firewall-cmd'] = '#!/bin/sh\necho "FirewallD is not running" >&2\n[ "$1" = --state ] && echo "not running"\nexit 252\n';
+    if (opts.iptablesServices) Object.assign(stubs, iptablesServiceStubs());
     for (const cmd of HIDDEN)
       for (const d of ['bin', 'sbin'])
         if (existsSync(`/usr/${d}/${cmd}`) && !stubs[`${d}/${cmd}`]) execFileSync('mknod', [join(stubUsr, d, cmd), 'c', '0', '0']);
@@ -76,8 +94,13 @@ export class SimElRoot implements Host {
     if (p.osRelease) etc('os-release', p.osRelease);
     else execFileSync('mknod', [join(this.dir, 'upper', 'etc', 'os-release'), 'c', '0', '0']);
     etc('redhat-release', `${p.redhatRelease}\n`);
+    if (opts.sudoers !== undefined) {
+      etc('sudoers', opts.sudoers, 0o440);
+      mkdirSync(join(this.dir, 'upper', 'etc', 'sudoers.d'), { recursive: true });
+    }
     if (existsSync('/etc/debian_version')) execFileSync('mknod', [join(this.dir, 'upper', 'etc', 'debian_version'), 'c', '0', '0']);
     mkdirSync(join(this.dir, 'upper', 'etc', 'init.d'), { recursive: true });
+    mkdirSync(join(this.dir, 'upper', 'etc', 'yum.repos.d'), { recursive: true });
     // The node's state.
     const S = (rel: string, content: string, mode = 0o644) => this.write(join('upper', 'var', 'lib', 'sim', rel), content, mode);
     S(
@@ -88,6 +111,7 @@ export class SimElRoot implements Host {
     );
     for (const [n, v] of Object.entries(p.installed)) S(`pkgs/${n}`, `${v}\n`);
     if (opts.epel) S('pkgs/epel-release', '7-14\n');
+    if (opts.epelArchived) S('epel_archived', '');
     S('selinux', `${opts.selinux ?? 'Disabled'}\n`);
     S('sysctl/net.ipv4.ip_nonlocal_bind', '0\n');
     S('addrs', (opts.addrs ?? ['2: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0']).join('\n') + '\n');
@@ -96,6 +120,14 @@ export class SimElRoot implements Host {
     for (const [n, body] of Object.entries(UNIT_STARTS)) S(`unitpool/${n}`, `case $1 in start) ;; esac\n${body}\n`);
     for (const [pkg, files] of Object.entries(poolStubs(p)))
       for (const [rel, body] of Object.entries(files)) S(join('pool', pkg, rel), body, 0o755);
+    if (opts.iptablesServices) {
+      S('iptables.live', `${STOCK_IPTABLES_INPUT.join('\n')}\n`);
+      etc('sysconfig/iptables', iptablesSaveFile(STOCK_IPTABLES_INPUT), 0o600);
+      this.write('upper/usr/libexec/iptables/iptables.init', '#!/bin/sh\nexit 0\n', 0o755);
+      S('units/iptables', 'exit 0\n');
+      S('svc/iptables.running', '');
+      S('svc/iptables.enabled', '');
+    }
     // sshd runs on every node (its unit is known; haops never touches it).
     S('units/sshd', 'exit 0\n');
   }
@@ -109,6 +141,8 @@ export class SimElRoot implements Host {
       'set -e',
       ...LAYERS.map((l) => ov(l, l === 'usr' ? `${d}/stubs/usr:/usr` : `/${l}`)),
       'mount -t tmpfs sim /run',
+      // The node's own /tmp (keepalived's state dump lands there): never this machine's.
+      'mount -t tmpfs sim /tmp',
       this.profile.systemd ? 'mkdir -p /run/systemd/system' : ':',
       `hostname ${this.name}`,
       'echo ready',
@@ -148,16 +182,24 @@ export class SimElRoot implements Host {
     return child;
   }
 
-  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * One command in the node's namespaces as a live process (stdin/stdout/stderr streams), as an
+   * sshd would run it for a login; `env` adds to the login environment (e.g. USER for the stub sudo).
+   */
+  async spawn(command: string, env: Record<string, string> = {}): Promise<ChildProcessWithoutNullStreams> {
     this.roundTrips++;
     this.commands.push(command);
-    const t0 = Date.now();
     const pid = await this.namespaces();
+    return spawn('nsenter', ['-t', String(pid), '-m', '-n', '-p', '-u', '-i', '--wd=/root', 'sh', '-c', command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C', ...env },
+    });
+  }
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const t0 = Date.now();
+    const p = await this.spawn(command);
     return new Promise((resolve, reject) => {
-      const p = spawn('nsenter', ['-t', String(pid), '-m', '-n', '-p', '-u', '-i', '--wd=/root', 'sh', '-c', command], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' },
-      });
       let stdout = '';
       let stderr = '';
       const timer = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : undefined;

@@ -155,6 +155,20 @@ for n in $names; do
   else echo "package $n is not installed"; rc=1; fi
 done
 exit $rc`),
+    // sudo 1.8 (CentOS 6/7): "Defaults requiretty" (stock before 6.8 / 7.3, kept across updates)
+    // refuses a caller without a tty before anything else; "Defaults:USER !requiretty" lifts it.
+    // The login user is $USER (as sshd sets it); sudoers' users are assumed NOPASSWD.
+    'bin/sudo': sh(`
+nonint=0
+while [ $# -gt 0 ]; do case $1 in -S) shift ;; -n) nonint=1; shift ;; -p) shift 2 ;; --) shift; break ;; *) break ;; esac; done
+u=\${USER:-root}
+rt=0
+for d in $(cat /etc/sudoers /etc/sudoers.d/* 2>/dev/null | sed -n "s/^Defaults\\(:$u\\)\\{0,1\\}[[:space:]][[:space:]]*\\(!\\{0,1\\}requiretty\\)[[:space:]]*$/\\2/p"); do
+  case $d in '!requiretty') rt=0 ;; requiretty) rt=1 ;; esac
+done
+if [ $rt = 1 ] && [ ! -t 0 ]; then echo "sudo: sorry, you must have a tty to run sudo" >&2; exit 1; fi
+[ "$u" = root ] || cat /etc/sudoers /etc/sudoers.d/* 2>/dev/null | grep -q "^$u[[:space:]]" || { echo "$u is not in the sudoers file.  This incident will be reported." >&2; exit 1; }
+exec "$@"`),
     'sbin/getenforce': sh(`cat "$S/selinux" 2>/dev/null || echo Disabled`),
     'bin/logger': sh(`echo "logger $*" >> "$S/syslog"`),
     'bin/systemd-detect-virt': sh('echo none; exit 1'),
@@ -197,6 +211,20 @@ export function poolStubs(p: FamilyProfile): Record<string, Record<string, strin
     keepalived: {
       'etc/keepalived/keepalived.conf': '! Configuration File for keepalived (the package sample)\n',
       'usr/sbin/keepalived': sh(`
+# The daemon (started by the service stub): keeps its pid in /run/keepalived.pid and, on SIGUSR1,
+# writes /tmp/keepalived.data as keepalived does (root-owned, one link): each vrrp_instance of the
+# config with the state in $S/vrrp_state (default BACKUP) and its configured priority.
+if [ "$1" = --sim-daemon ]; then
+  echo $$ > /run/keepalived.pid
+  dump() {
+    st=$(cat "$S/vrrp_state" 2>/dev/null || echo BACKUP)
+    awk -v st="$st" '$1 == "vrrp_instance" { if (i != "") print " VRRP Instance = " i "\\n   State = " st "\\n   Effective priority = " p; i = $2; p = 0 }
+      $1 == "priority" && i != "" { p = $2 } END { if (i != "") print " VRRP Instance = " i "\\n   State = " st "\\n   Effective priority = " p }' /etc/keepalived/keepalived.conf > /tmp/keepalived.data.new
+    mv /tmp/keepalived.data.new /tmp/keepalived.data
+  }
+  trap dump USR1
+  while :; do sleep 1 & wait $!; done
+fi
 case "$*" in
   *-v*) echo "${p.keepalivedBanner}" >&2; exit 0 ;;
   *-t*) ${p.keepalived.startsWith('1.') ? 'echo "keepalived: invalid option -- \'t\'" >&2; exit 0' : 'f=$(echo "$*" | sed "s/.*-f //"); [ -r "$f" ] || { echo "Unable to open config file $f" >&2; exit 1; }; exit 0'} ;;
@@ -211,6 +239,9 @@ case "$*" in
   *-v*) echo "nginx version: nginx/1.20.1" >&2 ;;
 esac`),
     },
+    'epel-release': {
+      'etc/yum.repos.d/epel.repo': `[epel]\nname=Extra Packages for Enterprise Linux ${p.family === 'centos6' ? 6 : 7} - $basearch\nmetalink=https://mirrors.fedoraproject.org/metalink?repo=epel-${p.family === 'centos6' ? 6 : 7}&arch=$basearch\nenabled=1\n`,
+    },
     psmisc: {
       'usr/bin/killall': sh(
         `[ "$1" = -0 ] && { [ -f "$S/svc/$2.running" ] || { echo "$2: no process found" >&2; exit 1; }; exit 0; }; rm -f "$S/svc/$2.running"`,
@@ -221,16 +252,22 @@ esac`),
 
 const yum = () =>
   sh(`
-cmd=; pkgs=
-for a in "$@"; do case $a in -y|-q|-e*|--disablerepo=*|--enablerepo=*) ;; install|repolist|remove|makecache) cmd=$a ;; *) pkgs="$pkgs $a" ;; esac; done
+cmd=; pkgs=; only=
+for a in "$@"; do case $a in --enablerepo=haops-*) only=haops ;; -y|-q|-e*|--disablerepo=*|--enablerepo=*) ;; install|repolist|remove|makecache) cmd=$a ;; *) pkgs="$pkgs $a" ;; esac; done
+# EPEL 6/7 are archived: once epel-release is installed, its stock metalink fails every yum run
+# that has the epel repo enabled (sim: the "epel_archived" flag). Only haops's archive repo file avoids it.
+epel_dead() { [ -z "$only" ] && [ -f "$S/epel_archived" ] && [ -f "$S/pkgs/epel-release" ] && {
+  echo "Error: Cannot retrieve metalink for repository: epel/x86_64. Please verify its path and try again" >&2; exit 1; }; }
+# With --disablerepo='*' --enablerepo='haops-*': only the sections of haops's repo file exist.
+in_repo() { [ -z "$only" ] && return 0; case $1 in epel) grep -qxF '[haops-epel]' /etc/yum.repos.d/haops-archive.repo 2>/dev/null ;; *) grep -qxF '[haops-base]' /etc/yum.repos.d/haops-archive.repo 2>/dev/null ;; esac; }
 case $cmd in
-  repolist) [ -f "$S/eol" ] && { echo "Cannot find a valid baseurl for repo: base/7/x86_64" >&2; exit 1; }; exit 0 ;;
+  repolist) [ -f "$S/eol" ] && [ -z "$only" ] && { echo "Cannot find a valid baseurl for repo: base/7/x86_64" >&2; exit 1; }; epel_dead; exit 0 ;;
   install)
-    did=0
+    did=0; epel_dead
     for n in $pkgs; do
       if [ -f "$S/pkgs/$n" ]; then echo "Package $n-$(cat "$S/pkgs/$n").x86_64 already installed and latest version"; continue; fi
       line=$(grep "^$n " "$S/available" 2>/dev/null)
-      case $line in *" epel") [ -f "$S/pkgs/epel-release" ] || line= ;; esac
+      case $line in *" epel") { [ -f "$S/pkgs/epel-release" ] && in_repo epel; } || line= ;; *) in_repo base || line= ;; esac
       if [ -z "$line" ]; then echo "No package $n available."; continue; fi
       set -- $line; echo "$2" > "$S/pkgs/$n"; [ -d "$S/pool/$n" ] && cp -R "$S/pool/$n/." /; did=1
       [ -f "$S/unitpool/$n" ] && { cp "$S/unitpool/$n" "$S/units/$n"; [ -d /etc/init.d ] && [ ! -d /run/systemd/system ] && printf '#!/bin/sh\ncase $1 in status) ;; esac\n' > "/etc/init.d/$n"; }
@@ -271,9 +308,12 @@ const systemctl = () =>
   sh(`
 unit() { echo "\${1%.service}"; }
 known() { [ -f "$S/units/$(unit "$1")" ]; }
+# Options (--quiet, --no-block) are not unit names.
+verb=$1; shift; set -- "$verb" $(for a in "$@"; do case $a in --*) ;; *) printf '%s ' "$a" ;; esac; done)
 case $1 in
   daemon-reload) exit 0 ;;
   is-enabled) n=$(unit "$2"); known "$n" || { echo "Failed to get unit file state for $n.service: No such file or directory" >&2; exit 1; }; [ -f "$S/svc/$n.enabled" ] && echo enabled || { echo disabled; exit 1; } ;;
+  status) n=$(unit "$2"); known "$n" || { echo "Unit $n.service could not be found." >&2; exit 4; }; if [ -f "$S/svc/$n.running" ]; then echo "   Active: active (exited)"; else echo "   Active: inactive (dead)"; exit 3; fi ;;
   is-active) n=$(unit "$2"); [ -f "$S/svc/$n.running" ] && echo active || { echo inactive; exit 3; } ;;
   enable|disable|start|stop|restart|reload|try-restart)
     a=$1; shift; for u in "$@"; do case $u in --*) continue ;; esac; n=$(unit "$u")
@@ -308,10 +348,55 @@ case $2 in on) : > "$S/svc/$n.enabled" ;; off) rm -f "$S/svc/$n.enabled" ;; esac
 
 /** What `start` of each service checks (run by the systemctl/service stubs); a non-zero exit is a failed start. */
 export const UNIT_STARTS: Record<string, string> = {
-  keepalived: `[ -r /etc/keepalived/keepalived.conf ] || { echo "keepalived: no /etc/keepalived/keepalived.conf" >&2; exit 1; }`,
+  keepalived: `[ -r /etc/keepalived/keepalived.conf ] || { echo "keepalived: no /etc/keepalived/keepalived.conf" >&2; exit 1; }
+p=$(cat /run/keepalived.pid 2>/dev/null); [ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" = keepalived ] || setsid /usr/sbin/keepalived --sim-daemon </dev/null >/dev/null 2>&1 &`,
   // SELinux: nginx (httpd_t) may bind only ports labelled http_port_t (stock list, or semanage port -a).
   nginx: `p=$(sed -n 's/^[[:space:]]*listen[[:space:]]*\\([0-9.:]*\\).*/\\1/p' /etc/nginx/conf.d/*.conf 2>/dev/null | head -1); p=\${p##*:}
 if [ "$(cat /var/lib/sim/selinux 2>/dev/null)" = Enforcing ] && [ -n "$p" ]; then
   case " 80 81 443 488 8008 8009 8443 9000 $(cat /var/lib/sim/http_ports 2>/dev/null) " in *" $p "*) ;; *) echo "nginx: [emerg] bind() to 0.0.0.0:$p failed (13: Permission denied)" >&2; exit 1 ;; esac
 fi`,
 };
+
+/** The INPUT chain of iptables-services' stock /etc/sysconfig/iptables (EL6 and EL7), as `iptables -S` prints it. */
+export const STOCK_IPTABLES_INPUT = [
+  '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+  '-A INPUT -p icmp -j ACCEPT',
+  '-A INPUT -i lo -j ACCEPT',
+  '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT',
+  '-A INPUT -j REJECT --reject-with icmp-host-prohibited',
+];
+
+export const iptablesSaveFile = (input: string[]) =>
+  `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${input.join('\n')}\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n`;
+
+/**
+ * EL7 with iptables-services: `iptables` keeps the live INPUT chain in /var/lib/sim/iptables.live
+ * and prints it normalised as `iptables -S` does (`-p 112 -s A` -> `-s A/32 -p vrrp`, `--dport` with
+ * its implicit `-m tcp`); EL7's `service` redirects to systemctl, except `save` (legacy action).
+ */
+export function iptablesServiceStubs(): Record<string, string> {
+  return {
+    'sbin/iptables': sh(`
+L=$S/iptables.live
+case $1 in
+  -S) echo "-P INPUT ACCEPT"; cat "$L"; exit 0 ;;
+  -I|-A) op=$1; chain=$2; shift 2 ;;
+  *) echo "iptables v1.4.21: unknown option \\"$1\\"" >&2; exit 2 ;;
+esac
+[ "$chain" = INPUT ] || { echo "iptables: No chain/target/match by that name." >&2; exit 1; }
+p=; src=; dport=; j=
+while [ $# -gt 0 ]; do case $1 in -p) p=$2; shift 2 ;; -s) src=$2; shift 2 ;; --dport) dport=$2; shift 2 ;; -j) j=$2; shift 2 ;; *) echo "iptables v1.4.21: unknown option \\"$1\\"" >&2; exit 2 ;; esac; done
+case $p in 112) p=vrrp ;; 51) p=ah ;; 6) p=tcp ;; esac
+case $src in '') ;; */*) ;; *) src=$src/32 ;; esac
+line="-A INPUT\${src:+ -s $src}\${p:+ -p $p}\${dport:+ -m $p --dport $dport} -j $j"
+if [ $op = -I ]; then { echo "$line"; cat "$L"; } > "$L.new"; mv "$L.new" "$L"; else echo "$line" >> "$L"; fi`),
+    'sbin/service': sh(`
+n=$1; a=$2
+if [ "$n" = iptables ] && [ "$a" = save ]; then
+  { printf '*filter\\n:INPUT ACCEPT [0:0]\\n:FORWARD ACCEPT [0:0]\\n:OUTPUT ACCEPT [0:0]\\n'; cat "$S/iptables.live"; printf -- '-A FORWARD -j REJECT --reject-with icmp-host-prohibited\\nCOMMIT\\n'; } > /etc/sysconfig/iptables
+  echo "iptables: Saving firewall rules to /etc/sysconfig/iptables:[  OK  ]"; exit 0
+fi
+echo "Redirecting to /bin/systemctl $a $n.service" >&2
+exec systemctl "$a" "$n"`),
+  };
+}
