@@ -4,6 +4,7 @@
 import { addressOf } from '../core/ipv4.js';
 import { hostIp, own, probeFromOf } from '../inventory/checks.js';
 import type { LoadedInventory } from '../inventory/load.js';
+import type { ResolvedTls } from '../inventory/secrets.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
@@ -37,6 +38,8 @@ export interface NodeModel {
   failover: FailoverWanted;
   notify: NotifySpec;
   nginx: PairSpec['nginx'];
+  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets). */
+  tls?: ResolvedTls;
   scriptUser?: string;
 }
 
@@ -204,6 +207,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         failover,
         notify: resolvedNotify(spec.notify, pairName, urlAt),
         nginx: spec.nginx,
+        ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
         scriptUser: spec.script_user,
         instances: instances.map((pi, idx) => {
           const i = pi.spec;
