@@ -78,6 +78,8 @@ export interface PairModel {
   upstreams: UpstreamServer[];
   /** Where the user's path through the VIPs is asked from: this machine, a probe host, or nowhere. */
   probeFrom: ProbeFrom;
+  /** nginx.tls's chain and key as read at load: status compares the nodes' certificate with it. */
+  tls?: ResolvedTls;
 }
 
 /** `local`: this machine; `none`: only the nodes' own answer; else an inventory host or SSH destination. */
@@ -193,6 +195,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
       health: healthOf(spec.nginx),
       upstreams: upstreamServers(spec.nginx),
       probeFrom: probeFromModel(probeFromOf(inv, spec)),
+      ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
     });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
