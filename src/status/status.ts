@@ -412,7 +412,7 @@ export function formatStatus(pairs: PairStatus[]): string {
       const cert = !n.tls
         ? ''
         : n.tls.notAfter !== null
-          ? `; TLS certificate until ${new Date(n.tls.notAfter).toISOString().slice(0, 10)} (${Math.floor((n.tls.notAfter - Date.now()) / 86_400_000)} days)`
+          ? `; TLS certificate until ${new Date(n.tls.notAfter).toISOString().slice(0, 10)} (${((n.tls.notAfter - Date.now()) / 86_400_000).toFixed(1)} days)`
           : n.tls.sha256
             ? '; TLS certificate expiry unknown'
             : '; TLS certificate MISSING';
