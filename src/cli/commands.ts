@@ -42,6 +42,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .option('--watch [seconds]', 'look every N seconds (default 2) and print each change as it is seen')
     .option('--prom <file>', "also write the reading for node_exporter's textfile collector (atomically)")
+    .option('--cert-warn-days <days>', 'warn when a TLS certificate a node serves expires within this many days (default 14)')
     .action(async (file: string, flags: StatusFlags) => io.setCode(await statusCommand(file, flags, io.out)));
   limitOption(nodeOptions(program.command('failover-drill')))
     .description('break the VIP holder on purpose, measure the failover, restore, report')

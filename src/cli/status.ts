@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { sleep } from '../core/poll.js';
 import { UsageError } from '../core/errors.js';
 import type { Model } from '../model/derive.js';
-import { fleetStatus, formatStatus, type PairStatus } from '../status/status.js';
+import { CERT_WARN_DAYS, fleetStatus, formatStatus, type PairStatus } from '../status/status.js';
 import { statusToProm, writePromFile } from '../status/prom.js';
 import { maskText } from '../core/mask.js';
 import { statusChanges } from '../status/watch.js';
@@ -18,6 +18,7 @@ export interface StatusFlags extends NodeFlags {
   watch?: string | boolean;
   prom?: string;
   limit?: string[];
+  certWarnDays?: string;
 }
 
 function promContext(model: Model, takenAt: number) {
@@ -38,6 +39,7 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
     max: 86400,
     unit: 'seconds',
   });
+  const certWarnDays = numberFlag('--cert-warn-days', flags.certWarnDays, CERT_WARN_DAYS, { min: 0, max: 3650, unit: 'days' });
   checkOutputFile('--prom', flags.prom);
   const prom = flags.prom ? resolve(flags.prom) : null;
   return withNodes(file, flags, async ({ model: all, connect }) => {
@@ -46,7 +48,7 @@ export async function statusCommand(file: string, flags: StatusFlags, out: (s: s
     const model = { ...all, pairs, nodes: all.nodes.filter((n) => pairs.some((p) => p.name === n.pair)) };
     let last: PairStatus[] | null = null;
     for (;;) {
-      const pairs = await fleetStatus(model, connect);
+      const pairs = await fleetStatus(model, connect, { certWarnDays });
       const at = Date.now();
       const ok = pairs.every((p) => p.ok);
       // The reading is printed first: a --prom file that cannot be written does not lose it.

@@ -340,6 +340,35 @@ export const upstreamSchema = z
   })
   .strict();
 
+/** TLS termination: the certificate chain and key haops pushes from this machine to both nodes. */
+export const tlsSchema = z
+  .object({
+    cert_file: z
+      .string()
+      .min(1)
+      .describe(
+        'The certificate chain (PEM: the site certificate first, then its intermediates) on this machine. e.g. certs/api.example.com.pem',
+      ),
+    key_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The private key (PEM) on this machine, mode 0600; or key_env. e.g. ~/.haops/api.example.com.key'),
+    key_env: envName.optional().describe('The environment variable that holds the private key (PEM); or key_file. e.g. HAOPS_TLS_KEY'),
+    listen: port.default(443).describe('The port nginx serves TLS on. e.g. 443'),
+    redirect_http: z
+      .boolean()
+      .default(false)
+      .describe("The plain-HTTP port answers 301 to https:// (except haops's /haops-health). e.g. true"),
+    http2: z.boolean().default(false).describe("Offer HTTP/2 on the TLS port where the node's nginx has it (1.9.5 and later). e.g. true"),
+  })
+  .strict()
+  .refine((v) => (v.key_file === undefined) !== (v.key_env === undefined), {
+    message: 'give exactly one of key_file: PATH or key_env: VAR',
+    params: { fix: 'e.g. key_file: ~/.haops/site.key (mode 0600)' },
+  });
+export type TlsSpec = z.infer<typeof tlsSchema>;
+
 export const nginxSchema = z
   .object({
     listen: port.default(80).describe('The port nginx listens on (on the VIP and the node).'),
@@ -383,6 +412,11 @@ export const nginxSchema = z
       )
       .default([])
       .describe('Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]'),
+    tls: tlsSchema
+      .optional()
+      .describe(
+        'TLS termination: nginx also listens with TLS, with a certificate and key pushed from this machine. e.g. { cert_file: certs/site.pem, key_file: ~/.haops/site.key }',
+      ),
   })
   .strict()
   .describe('The nginx site haops writes on both nodes: a reverse proxy to the upstreams.');

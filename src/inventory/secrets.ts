@@ -9,6 +9,7 @@ import { MIN_URL_CREDENTIAL, urlCredentials } from '../core/url-credentials.js';
 import { MIN_MASKABLE } from '../core/mask.js';
 import { formatPath, type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import { sudoPasswordProblem, vrrpPasswordProblem } from './rules.js';
+import { judgeTls, keySecrets, type TlsFacts } from './tls.js';
 import { type Inventory, mirrorUrl, type SecretSource, url as httpUrl, type UrlSource } from './schema.js';
 
 export type SecretOrigin = 'inline' | 'env' | 'file' | 'default';
@@ -25,8 +26,16 @@ export interface Secrets {
   byPath: Map<string, ResolvedSecret>;
   /** Every URL that may carry credentials, resolved (inline, url_env or url_file), by field path, e.g. `pairs.lab.notify.webhooks[0]`. */
   urls: Map<string, string>;
-  /** Every resolved value (passwords, and the credentials inside URLs), for masking output. */
+  /** Every resolved value (passwords, the credentials inside URLs, TLS keys), for masking output. */
   values: string[];
+  /** Per pair with nginx.tls: the chain and key as read at load, judged (see tls.ts). */
+  tls: Map<string, ResolvedTls>;
+}
+
+export interface ResolvedTls {
+  cert: string;
+  key: string;
+  facts: TlsFacts;
 }
 
 export function resolveSecret(ref: SecretSource, inventoryFile: string, env: NodeJS.ProcessEnv): SecretResult {
@@ -132,7 +141,8 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
     });
   }
   const urls = resolveUrls(inv, locate, env, issues);
-  const credentials = [...urls.values()].flatMap(urlCredentials);
+  const tls = resolveTls(inv, locate, env, issues);
+  const credentials = [...urls.values()].flatMap(urlCredentials).concat([...tls.values()].flatMap((t) => keySecrets(t.key)));
   const values = [
     ...new Set(
       [...byPath.values()]
@@ -141,7 +151,7 @@ export function resolveSecrets(inv: Inventory, locate: Locator, env: NodeJS.Proc
         .filter((v) => v.length > 0),
     ),
   ];
-  return { secrets: { byPath, urls, values }, issues, warnings, cautions };
+  return { secrets: { byPath, urls, values, tls }, issues, warnings, cautions };
 }
 
 /** A URL given inline, or by url_env/url_file: its value, or what is wrong (never quoting the value). */
@@ -234,4 +244,63 @@ function resolveUrls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, is
     if (inv.el_archive.epel !== undefined) one(['el_archive', 'epel'], inv.el_archive.epel, mirrorUrl, 'el_archive.epel');
   }
   return urls;
+}
+
+/** Reads each pair's TLS chain (cert_file) and key (key_file or key_env) and judges them; the key is never quoted. */
+function resolveTls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, issues: InventoryIssue[]): Map<string, ResolvedTls> {
+  const out = new Map<string, ResolvedTls>();
+  const read = (file: string) => readFileSync(resolve(dirname(locate.file), file.replace(/^~(?=\/)/, env.HOME ?? '~')), 'utf8');
+  for (const [name, pair] of Object.entries(inv.pairs)) {
+    const t = pair.nginx.tls;
+    if (!t) continue;
+    const at = ['pairs', name, 'nginx', 'tls'];
+    let cert: string;
+    try {
+      cert = read(t.cert_file);
+    } catch (err) {
+      issues.push(
+        issueAt(
+          locate,
+          [...at, 'cert_file'],
+          `cannot read cert_file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          'point cert_file at the PEM certificate chain on this machine (relative paths start at the inventory)',
+        ),
+      );
+      continue;
+    }
+    let key: string | undefined;
+    const keyField = t.key_env !== undefined ? 'key_env' : 'key_file';
+    if (t.key_env !== undefined) {
+      key = env[t.key_env];
+      if (!key)
+        issues.push(
+          issueAt(
+            locate,
+            [...at, 'key_env'],
+            `environment variable ${t.key_env} is not set`,
+            `export ${t.key_env}="$(cat site.key)" before running haops, or use key_file:`,
+          ),
+        );
+    } else {
+      try {
+        key = read(t.key_file ?? '');
+      } catch (err) {
+        // The path is not shown: a key pasted into key_file by mistake must not be echoed.
+        issues.push(
+          issueAt(
+            locate,
+            [...at, 'key_file'],
+            `cannot read the file key_file names (${(err as NodeJS.ErrnoException).code ?? 'error'}; the path is not shown, in case it is a key)`,
+            'point key_file at the PEM private key on this machine (mode 0600)',
+          ),
+        );
+      }
+    }
+    if (!key) continue;
+    const judged = judgeTls(cert, key);
+    for (const p of judged.problems)
+      issues.push(issueAt(locate, [...at, p.field === 'cert' ? 'cert_file' : keyField], `nginx.tls: ${p.message}`, p.fix));
+    if (!judged.problems.length && judged.facts) out.set(name, { cert, key, facts: judged.facts });
+  }
+  return out;
 }

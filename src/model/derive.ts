@@ -4,6 +4,7 @@
 import { addressOf } from '../core/ipv4.js';
 import { hostIp, own, probeFromOf } from '../inventory/checks.js';
 import type { LoadedInventory } from '../inventory/load.js';
+import type { ResolvedTls } from '../inventory/secrets.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
@@ -37,6 +38,8 @@ export interface NodeModel {
   failover: FailoverWanted;
   notify: NotifySpec;
   nginx: PairSpec['nginx'];
+  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets). */
+  tls?: ResolvedTls;
   scriptUser?: string;
 }
 
@@ -75,6 +78,8 @@ export interface PairModel {
   upstreams: UpstreamServer[];
   /** Where the user's path through the VIPs is asked from: this machine, a probe host, or nowhere. */
   probeFrom: ProbeFrom;
+  /** nginx.tls's chain and key as read at load: status compares the nodes' certificate with it. */
+  tls?: ResolvedTls;
 }
 
 /** `local`: this machine; `none`: only the nodes' own answer; else an inventory host or SSH destination. */
@@ -190,6 +195,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
       health: healthOf(spec.nginx),
       upstreams: upstreamServers(spec.nginx),
       probeFrom: probeFromModel(probeFromOf(inv, spec)),
+      ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
     });
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
@@ -204,6 +210,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         failover,
         notify: resolvedNotify(spec.notify, pairName, urlAt),
         nginx: spec.nginx,
+        ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
         scriptUser: spec.script_user,
         instances: instances.map((pi, idx) => {
           const i = pi.spec;

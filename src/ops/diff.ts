@@ -13,6 +13,9 @@ export function fileDiff(change: Extract<Change, { kind: 'file' }>, secrets: str
   const live = [...(before.content ?? '').matchAll(/^\s*auth_pass\s+(\S+)/gm)].map((m) => m[1]!);
   // ... and an older URL credential (a notify script, a repo file).
   for (const m of (before.content ?? '').matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"]+/g)) live.push(...urlCredentials(m[0]));
+  // ... and an older TLS private key (a rotated key is not in the inventory any more).
+  for (const m of (before.content ?? '').matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\r?\n?/g))
+    live.push(m[0]);
   const all = [...secrets, ...(file.secrets ?? []), ...live];
   // auth_pass by field (any length, even one a word search must skip), then the rest as words.
   const mask = (text: string) => maskText(maskConfigFields(text), all);

@@ -4,7 +4,7 @@ import type { Model, NodeModel } from '../model/derive.js';
 import type { ManagedFile } from '../core/state.js';
 import { fitNode, renderKeepalived, type KeepalivedTarget } from './keepalived.js';
 import { NGINX_TRACK_DROPIN, renderNginxTrackDropIn } from './nginx-track.js';
-import { renderNginxSite } from './nginx.js';
+import { renderNginxSite, tlsPaths } from './nginx.js';
 import { renderNotifyScript } from './notify.js';
 import { notifyWrapperFiles } from './notify-wrappers.js';
 import { ASSUMED_KEEPALIVED } from '../model/keepalived-versions.js';
@@ -17,7 +17,12 @@ export type RenderedFile = ManagedFile;
 const [keepalivedConf, nginxSite] = MANAGED_PATHS;
 export const PATHS = { keepalived: keepalivedConf, nginxSite } as const;
 
-export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: KeepalivedTarget = {}): RenderedFile[] {
+/** `nginxVersion`: the node's nginx when known (decides the HTTP/2 form); unset, the form 1.9.5 and later read. */
+export function renderNode(
+  node: NodeModel,
+  model: Pick<Model, 'secrets'>,
+  target: KeepalivedTarget & { nginxVersion?: string } = {},
+): RenderedFile[] {
   const conf = renderKeepalived(node, target);
   // On a known keepalived (deploy's installed one), what it would not run as written stops the node here.
   if (target.version) {
@@ -37,9 +42,31 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       notify: [{ service: 'keepalived', action: 'reload' }],
       secrets: model.secrets,
     },
+    // TLS before the site: the key (0600), then the chain, tested in place by nginx -t with the
+    // key beside it (a rotated chain always changes, so a rotation is always tested), then the site.
+    ...(node.tls
+      ? [
+          {
+            path: tlsPaths(node.pair).key,
+            content: node.tls.key,
+            mode: '0600',
+            makeDir: true,
+            notify: [{ service: 'nginx', action: 'reload' as const }],
+            secrets: model.secrets,
+          },
+          {
+            path: tlsPaths(node.pair).cert,
+            content: node.tls.cert,
+            mode: '0644',
+            makeDir: true,
+            validate: 'nginx' as const,
+            notify: [{ service: 'nginx', action: 'reload' as const }],
+          },
+        ]
+      : []),
     {
       path: PATHS.nginxSite,
-      content: renderNginxSite(node),
+      content: renderNginxSite(node, target.nginxVersion),
       mode: '0644',
       validate: 'nginx',
       notify: [{ service: 'nginx', action: 'reload' }],

@@ -12,8 +12,24 @@ export const CLOSING_FLAG = '/run/haops-closing';
 /** The status code that sends a request to its closing twin (never sent to a client). */
 const CLOSING_CODE = 599;
 
-export function renderNginxSite(node: NodeModel): string {
+/** Where the pair's certificate chain and key live on each node (pushed by haops, root-owned). */
+export const TLS_DIR = '/etc/nginx/haops/tls';
+export const tlsPaths = (pair: string) => ({ cert: `${TLS_DIR}/${pair}.crt`, key: `${TLS_DIR}/${pair}.key` });
+
+/** nginx >= 1.9.5 takes `listen ... http2`; 1.25.1 moved it to `http2 on;` (the listen flag still works, with a warning). */
+export type Http2Form = 'listen' | 'directive' | 'none';
+export function http2Form(nginxVersion?: string): Http2Form {
+  if (!nginxVersion) return 'listen';
+  const [a = 0, b = 0, c = 0] = nginxVersion.split('.').map(Number);
+  const v = a * 1e6 + b * 1e3 + c;
+  if (v < 1_009_005) return 'none';
+  return v >= 1_025_001 ? 'directive' : 'listen';
+}
+
+/** `nginxVersion`: the node's nginx when known (deploy); unset, the forms every supported family's nginx reads. */
+export function renderNginxSite(node: NodeModel, nginxVersion?: string): string {
   const n = node.nginx;
+  const tls = n.tls && node.tls ? n.tls : undefined;
   // server_name ~^ matches every Host, so this site wins over a distribution's default server
   // (Debian's sites-enabled/default, EL's built-in one) without fighting over default_server.
   const serverName = n.server_name === '_' ? '~^' : n.server_name;
@@ -26,16 +42,17 @@ export function renderNginxSite(node: NodeModel): string {
     'proxy_set_header Host $host;',
     'proxy_set_header X-Real-IP $remote_addr;',
     'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    ...(tls ? ['proxy_set_header X-Forwarded-Proto $scheme;'] : []),
     'proxy_connect_timeout 2s;',
     'proxy_next_upstream error timeout http_502 http_503;',
   ]
     .map((l) => `        ${l}\n`)
     .join('');
-  return `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.
-${upstreams}server {
-    listen ${n.listen};
-    server_name ${serverName};
-    # Which node served a request: the drill and status read this header.
+  const redirect = '        return 301 https://$host$request_uri;\n';
+  /** One server: the health location and the site's own, each with its Connection: close twin. */
+  const server = (listens: string[], site: string, head: string[] = [], extra: string[] = []) => `server {
+${listens.map((l) => `    listen ${l};\n`).join('')}    server_name ${serverName};
+${head.map((l) => `    ${l}\n`).join('')}    # Which node served a request: the drill and status read this header.
     add_header X-Haops-Node ${node.host} always;
     # Draining (${CLOSING_FLAG}): the same answer from a twin location with keepalive_timeout 0,
     # so nginx says Connection: close and the client's next request opens a new connection.
@@ -52,13 +69,27 @@ ${health}    }
 
     location / {
         if (-f ${CLOSING_FLAG}) { return ${CLOSING_CODE}; }
-${proxy}    }
+${site}    }
 
     location @haops_closing {
         keepalive_timeout 0;
-${proxy}    }
-${n.extra.map((e) => `    ${e}\n`).join('')}}
+${site}    }
+${extra.map((e) => `    ${e}\n`).join('')}}
 `;
+  const header = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.\n${upstreams}`;
+  if (!tls) return header + server([String(n.listen)], proxy, [], n.extra);
+  const form = tls.http2 ? http2Form(nginxVersion) : 'none';
+  const paths = tlsPaths(node.pair);
+  const tlsListen = `${tls.listen} ssl${form === 'listen' ? ' http2' : ''}`;
+  const tlsHead = [
+    ...(form === 'directive' ? ['http2 on;'] : []),
+    `ssl_certificate ${paths.cert};`,
+    `ssl_certificate_key ${paths.key};`,
+    'ssl_session_cache shared:haops_ssl:10m;',
+  ];
+  if (!tls.redirect_http) return header + server([String(n.listen), tlsListen], proxy, tlsHead, n.extra);
+  // Plain HTTP answers 301 to https://, except /haops-health (keepalived's view, status and the drill read it).
+  return `${header}${server([String(n.listen)], redirect)}\n${server([tlsListen], proxy, tlsHead, n.extra)}`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
 import { renderNode, PATHS } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
-import { vipListens } from '../render/nginx.js';
+import { tlsPaths, vipListens } from '../render/nginx.js';
 import type { KeepalivedTarget } from '../render/keepalived.js';
 import { NOTIFY_WRAPPER_DIR, notifyWrapperPath, WRAPPED_STATES } from '../render/notify-wrappers.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
@@ -119,8 +119,14 @@ export function wantedSkeleton(
   for (const s of playbook.steps) {
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
     else if ('service' in s) wanted.services.push(s.service);
-    else if ('render' in s.file) wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
-    else wanted.files.push(s.file as ManagedFile);
+    else if ('render' in s.file) {
+      // nginx.tls: the site's key and chain go just before it (renderNode's order: nginx -t sees them).
+      if (s.file.render === 'nginx-site' && node.tls) {
+        const tls = tlsPaths(node.pair);
+        wanted.files.push({ path: tls.key, content: '', mode: '0600' }, { path: tls.cert, content: '', mode: '0644' });
+      }
+      wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
+    } else wanted.files.push(s.file as ManagedFile);
   }
   // Not a playbook step: whether the fast profile needs the drop-in depends on facts (systemd, a
   // container), so its path is always asked about and wantedState keeps it only when rendered.
@@ -149,10 +155,13 @@ export function wantedState(
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node, model);
   const fileSteps = playbook.steps.flatMap((s) => ('file' in s ? [s.file] : []));
-  wanted.files = wanted.files.flatMap((f, i) => {
-    if (i >= fileSteps.length)
-      return f.path === NGINX_TRACK_DROPIN || f.path.startsWith(`${NOTIFY_WRAPPER_DIR}/`) ? rendered.filter((r) => r.path === f.path) : [f];
-    return ['render' in fileSteps[i]! ? rendered.find((r) => r.path === f.path)! : f];
+  // A playbook's literal file stays as written; every other path is rendered (or dropped when not
+  // rendered for this node: the drop-in, 1.x wrappers), including nginx.tls's key and chain.
+  const literal = new Set(fileSteps.flatMap((f) => ('render' in f ? [] : [f.path])));
+  wanted.files = wanted.files.flatMap((f) => {
+    if (literal.has(f.path)) return [f];
+    const r = rendered.filter((x) => x.path === f.path);
+    return r.length || f.path === NGINX_TRACK_DROPIN || f.path.startsWith(`${NOTIFY_WRAPPER_DIR}/`) ? r : [f];
   });
   return wanted;
 }

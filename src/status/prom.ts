@@ -12,6 +12,8 @@ export interface PromNode {
   instances: Record<string, { state: string | null; priority: number | null; expectedPriority?: number | null }>;
   upstreams?: { upstream: string; server: string; up: boolean }[];
   checks?: { name: string; ok: boolean | null }[];
+  /** nginx.tls: the served certificate's notAfter (ms since the epoch), null when unknown or absent. */
+  tls?: { notAfter: number | null };
 }
 
 export interface PromInstance {
@@ -99,6 +101,10 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
   const nodeSide = fam('haops_vip_http_node_ok', "Whether HTTP through the VIP answered when asked from the pair's nodes.");
   const instOk = fam('haops_instance_ok', 'Whether haops judges the instance healthy (1) or not (0); verdict label says why.');
   const pairOk = fam('haops_pair_healthy', 'Whether haops status judges the whole pair healthy.');
+  const certEnd = fam(
+    'haops_tls_cert_not_after_seconds',
+    "When the TLS certificate the node serves expires (its notAfter, Unix time, seconds); the pair label names the site's pair.",
+  );
   const last = fam('haops_status_last_run_timestamp_seconds', 'When haops status took this reading (Unix time, seconds).');
 
   for (const p of pairs) {
@@ -110,6 +116,7 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
       if (!n.reachable) continue;
       up.samples.push({ labels: nl, value: b(n.keepalived) });
       nginx.samples.push({ labels: nl, value: b(n.nginx) });
+      if (n.tls && typeof n.tls.notAfter === 'number') certEnd.samples.push({ labels: nl, value: Math.floor(n.tls.notAfter / 1000) });
       for (const [iname, st] of Object.entries(n.instances)) {
         const meta = ctx.instances[p.pair]?.[iname];
         const state = st.state === null ? undefined : VRRP_STATE[st.state];
@@ -144,7 +151,7 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
     }
   }
   last.samples.push({ labels: {}, value: Math.round(ctx.takenAt / 1000) });
-  return renderFamilies([up, vrrp, prio, want, reach, nginx, check, upstream, holders, client, nodeSide, instOk, pairOk, last]);
+  return renderFamilies([up, vrrp, prio, want, reach, nginx, check, upstream, holders, client, nodeSide, instOk, pairOk, certEnd, last]);
 }
 
 /**

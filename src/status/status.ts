@@ -5,6 +5,7 @@ import { serviceActive } from '../platforms/services.js';
 import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
+import { tlsPaths } from '../render/nginx.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
 import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
@@ -41,6 +42,12 @@ export interface NodeStatus {
   check?: CheckProof;
   /** keepalived state dumps not read: planted, stale or not root's (see keepalivedDumpScript). */
   dumpSkipped?: string[];
+  /**
+   * nginx.tls: the certificate the node serves (its file as nginx reads it): sha256 of the file,
+   * notAfter (ms) from openssl on the node, or from the inventory's chain when the file is that one.
+   * null fields: the file is absent.
+   */
+  tls?: { sha256: string | null; notAfter: number | null };
 }
 
 export interface InstanceStatus {
@@ -141,9 +148,60 @@ export function statusScript(pair: PairModel): string {
       checkProofScript(pair.spec.check, pair.spec.script_user),
       // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
       `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,
+      ...(pair.spec.nginx.tls ? [tlsScript(tlsPaths(pair.name).cert)] : []),
       vipProbeScript(pair),
     ].join('\n') + '\n'
   );
+}
+
+/** The served certificate: its file's hash and, where the node has openssl, its notAfter. */
+export function tlsScript(cert: string): string {
+  return [
+    `if [ -r ${cert} ]; then`,
+    `  echo "tls sha256 $(sha256sum < ${cert} | cut -d' ' -f1)"`,
+    `  command -v openssl >/dev/null 2>&1 && openssl x509 -enddate -noout -in ${cert} 2>/dev/null | sed 's/^/tls /'`,
+    `else echo 'tls absent'; fi`,
+  ].join('\n');
+}
+
+function parseTls(pair: PairModel, text: string): NodeStatus['tls'] {
+  if (!pair.spec.nginx.tls) return undefined;
+  const hash = /^tls sha256 ([0-9a-f]{64})$/m.exec(text)?.[1] ?? null;
+  const end = /^tls notAfter=(.+)$/m.exec(text)?.[1];
+  let notAfter = end ? Date.parse(end.replace(/\s+/g, ' ')) : Number.NaN;
+  // No openssl on the node: the file is the inventory's chain (same hash), so its date is known.
+  if (!Number.isFinite(notAfter)) notAfter = hash && pair.tls && hash === pair.tls.facts.sha256 ? pair.tls.facts.notAfter : Number.NaN;
+  return { sha256: hash, notAfter: Number.isFinite(notAfter) ? notAfter : null };
+}
+
+/** Certificates that expire within `warnDays`, or that differ between the nodes. */
+export function tlsWarnings(pair: PairModel, nodes: NodeStatus[], warnDays: number, now: number = Date.now()): string[] {
+  if (!pair.spec.nginx.tls) return [];
+  const out: string[] = [];
+  const seen = nodes.filter((n) => n.reachable && n.tls);
+  for (const n of seen) {
+    const t = n.tls!;
+    if (t.sha256 === null) out.push(`${n.host}: no TLS certificate at ${tlsPaths(pair.name).cert} (deploy pushes it)`);
+    else if (t.notAfter === null)
+      out.push(`${n.host}: the TLS certificate's expiry could not be read (no openssl on the node, and not the inventory's chain)`);
+    else {
+      const days = (t.notAfter - now) / 86_400_000;
+      if (days < warnDays)
+        out.push(
+          days <= 0
+            ? `${n.host}: the TLS certificate EXPIRED on ${new Date(t.notAfter).toISOString().slice(0, 10)}`
+            : `${n.host}: the TLS certificate expires in ${days.toFixed(1)} days (${new Date(t.notAfter).toISOString().slice(0, 10)}; warned under ${warnDays})`,
+        );
+    }
+    if (t.sha256 && pair.tls && t.sha256 !== pair.tls.facts.sha256)
+      out.push(`${n.host}: serves a TLS certificate other than the inventory's cert_file (haops deploy pushes it)`);
+  }
+  const hashes = new Set(seen.map((n) => n.tls!.sha256).filter((h) => h !== null));
+  if (hashes.size > 1)
+    out.push(
+      `the nodes serve different TLS certificates: ${seen.map((n) => `${n.host} sha256 ${n.tls!.sha256?.slice(0, 12) ?? 'none'}`).join(', ')}`,
+    );
+  return out;
 }
 
 /** A failed check proves something only if nginx ran before and after it: else its verdict is unknown. */
@@ -168,6 +226,7 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     ...(probe.drained ? { drained: true } : {}),
     upstreams: parseUpstreams(before),
     check: trustedProof(parseCheckProof(pair.spec.check, before), /svc nginx up/.test(text) && /svc nginx-after up/.test(text)),
+    ...(pair.spec.nginx.tls ? { tls: parseTls(pair, before) } : {}),
   };
   for (const i of pair.instances)
     node.instances[i.spec.name] = {
@@ -212,9 +271,17 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
  * The verdict on a pair. `clients` holds, per VIP, the answer to the user's request from this
  * machine; without it (older callers, tests) only the nodes' own view counts.
  */
-export function judgePair(pair: PairModel, nodes: NodeStatus[], clients: Record<string, ClientProbe | null> = {}): PairStatus {
+/** status warns when a served certificate expires in fewer days than this (--cert-warn-days). */
+export const CERT_WARN_DAYS = 14;
+
+export function judgePair(
+  pair: PairModel,
+  nodes: NodeStatus[],
+  clients: Record<string, ClientProbe | null> = {},
+  certWarnDays: number = CERT_WARN_DAYS,
+): PairStatus {
   const problems: string[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = tlsWarnings(pair, nodes, certWarnDays);
   const up = nodes.filter((n) => n.reachable);
 
   // The tracked check and the priority it should give, per node with nginx running.
@@ -299,7 +366,7 @@ export async function nodeStatus(host: Host | null, name: string, pair: PairMode
 export async function pairStatus(
   pair: PairModel,
   connect: (name: string) => Promise<Host>,
-  opts: { client?: boolean } = {},
+  opts: { client?: boolean; certWarnDays?: number } = {},
 ): Promise<PairStatus> {
   // The user's path is asked while the nodes run their scripts: same moment, no added wait.
   const clientsP: Promise<ClientView | null> = opts.client === false ? Promise.resolve(null) : askClients(pair, connect, { retry: true });
@@ -313,7 +380,7 @@ export async function pairStatus(
     }),
   );
   const view = await clientsP;
-  const judged = judgePair(pair, nodes, view?.probes ?? {});
+  const judged = judgePair(pair, nodes, view?.probes ?? {}, opts.certWarnDays);
   if (view?.warning) judged.warnings.push(view.warning);
   return {
     ...judged,
@@ -342,8 +409,15 @@ export function formatStatus(pairs: PairStatus[]): string {
         .join(', ');
       const ups = n.upstreams?.length ? `; upstreams ${n.upstreams.filter((u) => u.up).length}/${n.upstreams.length} up` : '';
       const chk = n.check && n.check.ok !== null ? `; check ${n.check.name} ${n.check.ok ? 'passes' : 'FAILS'}` : '';
+      const cert = !n.tls
+        ? ''
+        : n.tls.notAfter !== null
+          ? `; TLS certificate until ${new Date(n.tls.notAfter).toISOString().slice(0, 10)} (${((n.tls.notAfter - Date.now()) / 86_400_000).toFixed(1)} days)`
+          : n.tls.sha256
+            ? '; TLS certificate expiry unknown'
+            : '; TLS certificate MISSING';
       out.push(
-        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}${ups}${chk}`,
+        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}${ups}${chk}${cert}`,
       );
     }
     for (const i of p.instances) {
@@ -363,6 +437,10 @@ export function formatStatus(pairs: PairStatus[]): string {
   return out.join('\n');
 }
 
-export async function fleetStatus(model: Model, connect: (name: string) => Promise<Host>): Promise<PairStatus[]> {
-  return Promise.all(model.pairs.map((p) => pairStatus(p, connect)));
+export async function fleetStatus(
+  model: Model,
+  connect: (name: string) => Promise<Host>,
+  opts: { certWarnDays?: number } = {},
+): Promise<PairStatus[]> {
+  return Promise.all(model.pairs.map((p) => pairStatus(p, connect, opts)));
 }
