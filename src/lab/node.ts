@@ -110,6 +110,10 @@ export async function boot(node: NodeSetup): Promise<void> {
     '--link-journal=no',
     '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
     `--network-namespace-path=/run/netns/${node.netns}`,
+    // The node's own network sysctls writable (/proc/sys/net), as on a real machine: the drain's
+    // bridge sets arp_ignore there. Without it nspawn leaves /proc/sys read-only and the old
+    // holder's copy of the VIP on lo answers ARP beside the new holder.
+    '--private-network',
     `--bind-ro=${REPO_DIR}:${NODE_REPO_DIR}`,
     '-D',
     merged(node.name),

@@ -140,7 +140,12 @@ const arpIgnore = (dev: string) => `/proc/sys/net/ipv4/conf/${dev}/arp_ignore`;
 
 /** Once no bridge is left on the node, the interface's arp_ignore goes back to what it was. */
 const arpRestore = (dev: string) =>
-  `ls /run/haops-bridge-* >/dev/null 2>&1 || { [ -e ${arpSaved(dev)} ] && cat ${arpSaved(dev)} > ${arpIgnore(dev)} && rm -f ${arpSaved(dev)}; }`;
+  `(flock 9 2>/dev/null; ls /run/haops-bridge-* >/dev/null 2>&1 || { [ -e ${arpSaved(dev)} ] && cat ${arpSaved(dev)} > ${arpIgnore(dev)} && rm -f ${arpSaved(dev)}; }) 9>${ARP_LOCK}`;
+
+/** Saving and raising arp_ignore, and putting it back, take this lock: a bridge's timer that
+ * restored arp_ignore while a new bridge raised it once left it at 1 with nothing saved, for good
+ * (lab). The new bridge's mark is written first, so a restore that runs after it leaves it alone. */
+const ARP_LOCK = '/run/haops-arp.lock';
 
 /**
  * Answer for these VIPs on lo for a while, whoever holds them on the interface. Each bridge
@@ -155,8 +160,7 @@ export function bridgeScript(vips: string[], iface: string, token = 'b', seconds
   const dev = deviceOf(iface);
   const arp = vips.length
     ? [
-        `[ -e ${arpSaved(dev)} ] || cat ${arpIgnore(dev)} > ${arpSaved(dev)}`,
-        `[ "$(cat ${arpIgnore(dev)})" = 0 ] && echo 1 > ${arpIgnore(dev)}`,
+        `(flock 9 2>/dev/null; [ -e ${arpSaved(dev)} ] || cat ${arpIgnore(dev)} > ${arpSaved(dev)}; [ "$(cat ${arpIgnore(dev)})" = 0 ] && echo 1 > ${arpIgnore(dev)}) 9>${ARP_LOCK}`,
       ]
     : [];
   const lines = vips.flatMap((vip) => [
@@ -164,7 +168,7 @@ export function bridgeScript(vips: string[], iface: string, token = 'b', seconds
     `echo ${token} > ${bridgeMark(vip)}`,
     `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)} ${CLOSING_FLAG}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
   ]);
-  return [...arp, ...lines, 'true'].map((l) => l + '\n').join('');
+  return [...lines, ...arp, 'true'].map((l) => l + '\n').join('');
 }
 
 /** Ends the bridges: the peer holds the VIPs and has announced them. */
@@ -202,28 +206,43 @@ export const HANDOFF_MARK = '@@haops-handoff@@';
 
 /** The ruleset of a handoff: TCP to these VIPs that belongs to no connection of this node goes,
  * unchanged, to the old holder (which still answers for the VIPs on lo). Kept apart so a test can
- * load it into a kernel. */
+ * load it into a kernel.
+ *
+ * A connection is this node's when it is established here, or when its SYN arrived here during
+ * the handoff (the set `mine`: its handshake's last ACK meets a request socket, which the socket
+ * match cannot tell from a TIME_WAIT one). A TIME_WAIT socket left from when this node last held
+ * the VIP is not a connection of this node: a client that reuses the port for a connection on the
+ * old holder would otherwise have its request answered with a stale ACK and hang (lab: wrk's 16
+ * kept-alive sockets, 1 to 4 of them stuck per reloading deploy). */
 export function handoffRules(vips: string[], oldHolder: string, iface: string): string {
   return [
     `table ip ${HANDOFF_TABLE} {`,
+    `  set mine { type ipv4_addr . inet_service; flags dynamic,timeout; timeout ${HANDOFF_MINE_SECONDS}s; size ${HANDOFF_MINE_SIZE}; }`,
     '  chain pre {',
     '    type filter hook prerouting priority -300; policy accept;',
     `    ip daddr != { ${vips.join(', ')} } accept`,
     '    meta l4proto != tcp accept',
     // A new connection is this node's: the VIP is here now.
-    '    tcp flags & (syn | ack) == syn accept',
+    '    tcp flags & (syn | ack) == syn update @mine { ip saddr . tcp sport } accept',
     // A connection of this node (bound to the VIP, not a listener on every address).
     '    socket wildcard 0 accept',
     // Only a listener answers: the connection was opened on the old holder.
     '    socket wildcard 1 goto hand',
-    // A half-open or closing connection of this node.
-    '    socket transparent 0 accept',
+    // A half-open connection whose SYN came here, or a closing one of this node.
+    '    ip saddr . tcp sport @mine accept',
     '    goto hand',
     '  }',
     `  chain hand { counter dup to ${oldHolder} device "${deviceOf(iface)}" drop; }`,
     '}',
   ].join('\n');
 }
+
+/** How long a SYN that arrived during a handoff marks its client port as this node's: its
+ * handshake ends in milliseconds; a request socket whose SYN-ACK is lost retries for seconds. */
+export const HANDOFF_MINE_SECONDS = 10;
+/** New connections a handoff remembers at once (26,000 a second for HANDOFF_MINE_SECONDS); past
+ * that, a new connection's last handshake ACK goes to the old holder, which resets it. */
+export const HANDOFF_MINE_SIZE = 262144;
 
 /**
  * Handoff, on the node taking the VIPs: a client whose connection was opened on the old holder
@@ -261,7 +280,8 @@ export function parseHanded(stdout: string): number | null {
 export const HANDOFF_PROBE = [
   `if command -v nft >/dev/null 2>&1; then nft -c -f - >/dev/null 2>&1 <<'HAOPS_NFT' && echo 'handoff yes' || echo 'handoff no-socket'`,
   `table ip ${HANDOFF_TABLE}_probe {`,
-  '  chain pre { type filter hook prerouting priority -300; socket wildcard 1 dup to 127.0.0.1 device "lo" drop; }',
+  '  set mine { type ipv4_addr . inet_service; flags dynamic,timeout; timeout 60s; }',
+  '  chain pre { type filter hook prerouting priority -300; tcp flags & (syn | ack) == syn update @mine { ip saddr . tcp sport }; ip saddr . tcp sport @mine accept; socket wildcard 1 dup to 127.0.0.1 device "lo" drop; }',
   '}',
   'HAOPS_NFT',
   "else echo 'handoff no-nft'; fi",

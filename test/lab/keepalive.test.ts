@@ -16,7 +16,7 @@ const haops = (args: string[]) => cli(args, { env });
 const vip = () => (parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0].vip as string).split('/')[0]!;
 const hasWrk = await run('wrk', ['--version']).then(
   () => true,
-  (e: { stdout?: string }) => /wrk \d/.test(e.stdout ?? ''),
+  (e: { stdout?: string }) => /^wrk\b/.test(e.stdout ?? ''),
 );
 
 /** What the load's clients saw while `during` ran: requests and errors of any kind. */

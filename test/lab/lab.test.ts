@@ -161,6 +161,21 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('lab nodes (real, systemd-nspawn)',
     expect(stdout.trim()).toBe('active');
   });
 
+  it("lets a node set its own network sysctls, as on a real machine, without touching the host's or the peer's", async () => {
+    const node2 = inventory().hosts.node2.address as string;
+    const file = '/proc/sys/net/ipv4/conf/eth0/arp_ignore';
+    const host = () => readFileSync('/proc/sys/net/ipv4/conf/all/arp_ignore', 'utf8').trim();
+    const hostBefore = host();
+    try {
+      await ssh(node1(), `echo 1 > ${file}`);
+      expect((await ssh(node1(), `cat ${file}`)).stdout.trim()).toBe('1');
+      expect((await ssh(node2, `cat ${file}`)).stdout.trim()).toBe('0');
+      expect(host()).toBe(hostBefore);
+    } finally {
+      await ssh(node1(), `echo 0 > ${file}`);
+    }
+  });
+
   it('reports both nodes with ssh up', async () => {
     const status = await labStatus({ workDir: repoRoot });
     expect(status.up).toBe(true);

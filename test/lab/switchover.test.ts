@@ -54,11 +54,14 @@ async function statusWhen(done: (status: any) => boolean, seconds: number): Prom
   }
 }
 
-/** One HTTP/1.1 request on a kept-alive socket: the body of the answer, or the socket's error. */
-function askOn(sock: Socket): Promise<string> {
+/** One HTTP/1.1 request on a kept-alive socket: the body of the answer, or the socket's error
+ * (no answer in 5 s is one too: a request the network lost). */
+function askOn(sock: Socket, close = false): Promise<string> {
   return new Promise((resolve, reject) => {
     let got = Buffer.alloc(0);
+    const timer = setTimeout(() => done(() => reject(new Error('no answer in 5 s'))), 5000);
     const done = (f: () => void) => {
+      clearTimeout(timer);
       sock.off('data', onData);
       sock.off('error', onError);
       sock.off('close', onClose);
@@ -76,7 +79,7 @@ function askOn(sock: Socket): Promise<string> {
     sock.on('data', onData);
     sock.on('error', onError);
     sock.on('close', onClose);
-    sock.write('GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n\r\n');
+    sock.write(`GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
   });
 }
 
@@ -135,6 +138,42 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     } finally {
       sock.destroy();
       expect((await haops(['undrain', LAB, 'node1'])).code).toBe(0);
+    }
+  }, 120_000);
+
+  it('a client port reused on node2 while node1 still has it in TIME_WAIT: the request sent after the VIP came back is answered by node2, not lost on the stale socket', async () => {
+    const { vip } = lab();
+    const mac1 = /link\/ether (\S+)/.exec(await onNode('node1', 'ip -o link show dev eth0'))![1]!;
+    const localPort = 40000 + Math.floor(Math.random() * 20000);
+    // node1 answers and closes first (Connection: close): node1 keeps (this machine:localPort) in TIME_WAIT for 60 s.
+    const first = connect({ port: 80, host: vip, localPort });
+    await once(first, 'connect');
+    expect(await askOn(first, true)).toBe('node1');
+    first.destroy();
+    const d = await haops(['drain', LAB, 'node1', '--hold', '1']);
+    expect(d.code, d.stderr).toBe(0);
+    let sock: Socket | undefined;
+    try {
+      // The same client port, now to node2 (which holds the VIP).
+      sock = connect({ port: 80, host: vip, localPort });
+      await once(sock, 'connect');
+      expect(await askOn(sock)).toBe('node2');
+      const undrain = haops(['undrain', LAB, 'node1', '--hold', '9', '--json']);
+      let neigh = '';
+      for (const until = Date.now() + 9000; !neigh.includes(mac1) && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        neigh = (await run('ip', ['neigh', 'show', vip])).stdout;
+      }
+      expect(neigh, `this machine's ARP entry for ${vip} never moved back to node1 (${mac1})`).toContain(mac1);
+      // node1 hands the packet on to node2 rather than to its TIME_WAIT socket (which would answer a stale ACK).
+      expect(await askOn(sock)).toBe('node2');
+      sock.destroy();
+      const u = await undrain;
+      expect(u.code, u.stderr).toBe(0);
+      expect(json(u).handoff).toMatchObject({ on: true, node: 'node1' });
+    } finally {
+      sock?.destroy();
+      await haops(['undrain', LAB, 'node1']);
     }
   }, 120_000);
 

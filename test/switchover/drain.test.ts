@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DRAIN_FLAG, drainKeepalived, drainMethod } from '../../src/render/drain.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -124,6 +124,30 @@ describe('drain and undrain scripts', () => {
     expect(unbridgeScript(['10.0.0.100'], 'eth0.100:1')).toContain(
       'ls /run/haops-bridge-* >/dev/null 2>&1 || { [ -e /run/haops-arp-ignore-eth0.100 ] && cat /run/haops-arp-ignore-eth0.100 > /proc/sys/net/ipv4/conf/eth0.100/arp_ignore',
     );
+  });
+
+  it("a bridge's timer restoring arp_ignore while a new bridge raises it never leaves it raised with nothing saved (run in a temp dir, 200 interleavings)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'haops-arp-'));
+    const local = (script: string) =>
+      script
+        .replaceAll('/run/', `${dir}/run-`)
+        .replaceAll('/proc/sys/net/ipv4/conf/eth0/', `${dir}/sys-`)
+        .replace(/^nohup .*$/gm, '')
+        .replace(/ip addr (add|del) [^;\n]*/g, 'true');
+    const up = local(bridgeScript(['10.0.0.100'], 'eth0', 'new'));
+    const down = local(unbridgeScript(['10.0.0.100'], 'eth0'));
+    // An older bridge's timer: its mark is gone already; it only restores.
+    const timer = local(unbridgeScript([], 'eth0'));
+    try {
+      for (let i = 0; i < 200; i++) {
+        writeFileSync(`${dir}/sys-arp_ignore`, '0\n');
+        execFileSync('sh', ['-c', `(${timer}) & (${up}) & wait; ${down}`]);
+        expect(readFileSync(`${dir}/sys-arp_ignore`, 'utf8').trim()).toBe('0');
+        expect(existsSync(`${dir}/run-haops-arp-ignore-eth0`)).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a plain drain confirmed: the lease goes, only while the flag is still up', () => {

@@ -23,8 +23,11 @@ describe('handoff rules in a kernel (nft in a throwaway network namespace)', () 
   it('load, and the kernel reads back the dup to the old holder on the device of the interface', () => {
     const listed = inNetns(`nft -f - <<'EOF'\n${rules}\nEOF\nnft list table ip haops_handoff`);
     expect(listed).toMatch(/ip daddr != \{ 198\.18\.0\.100, 198\.18\.0\.104 \} accept/);
-    expect(listed).toMatch(/tcp flags syn \/ syn,ack accept/);
-    expect(listed).toMatch(/socket wildcard 0 accept/);
+    // A SYN marks its client port as this node's; a packet meeting a socket that is not
+    // established (request or TIME_WAIT) stays here only when so marked.
+    expect(listed).toMatch(/tcp flags syn \/ syn,ack update @mine \{ ip saddr \. tcp sport \} accept/);
+    expect(listed).toMatch(/socket wildcard 0 accept\n\s*socket wildcard 1 goto hand\n\s*ip saddr \. tcp sport @mine accept\n\s*goto hand/);
+    expect(listed).toMatch(/flags dynamic,timeout\n\s*timeout 10s/);
     expect(listed).toMatch(/counter packets 0 bytes 0 dup to 198\.18\.0\.11 device "eth0" drop/);
   });
 
