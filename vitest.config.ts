@@ -16,8 +16,9 @@ class LabOrder extends BaseSequencer {
 }
 
 // Two projects. `unit` needs no root and never touches a lab: files run in parallel, in seconds.
-// `lab` talks to real nodes: its global setup boots a lab only if none is up, and its files run one
-// after another on that one lab. `npm test` runs both, unit first.
+// `lab` talks to real nodes: its global setup boots a lab only if none is up; its two-node files run
+// one after another on that lab while the other shapes' files run, one after another, each on a
+// lab of its own (test/lab/lanes.ts). `npm test` runs both, unit first.
 export default defineConfig({
   test: {
     sequence: { sequencer: LabOrder },
@@ -37,8 +38,9 @@ export default defineConfig({
           include: ['test/lab/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 900_000,
-          // Lab tests share one set of real nodes: run files one after another.
-          fileParallelism: false,
+          // Two files at a time, one per lane (test/lab/lanes.ts): the default pair's files one
+          // after another, and the other shapes' files, each on a lab of its own, beside them.
+          maxWorkers: 2,
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/lab/spare-setup.ts'],
           sequence: { groupOrder: 1 },

@@ -44,11 +44,28 @@ function mtime(dir: string, suffix: string, pick: (a: number, b: number) => numb
  * a hundred times. `npm test` builds first (scripts/setup.sh); a lab run started by hand rebuilds
  * dist/ here when a source is newer than the build.
  */
-function buildCli(): void {
+export function buildCli(): void {
   const built = mtime(`${repoRoot}/dist`, '.js', Math.min);
   if (built > 0 && existsSync(`${repoRoot}/dist/cli/main.js`) && mtime(`${repoRoot}/src`, '.ts', Math.max) < built) return;
   log('building dist/ for the lab tests (a source is newer than the build)');
   execFileSync(`${repoRoot}/node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** A file that booted a spare lab takes it down itself; after a crash or Ctrl-C, the run's global teardown does. */
+export function downSparesOf(run: string): void {
+  for (const id of claimsOf(run)) {
+    log(`taking down spare lab ${id}, left by a file of this run`);
+    try {
+      execFileSync(process.execPath, ['bin/haops.js', 'lab', 'down'], {
+        cwd: repoRoot,
+        env: { ...process.env, HAOPS_LAB_ID: id },
+        stdio: 'inherit',
+      });
+    } finally {
+      rmSync(`${repoRoot}/inventory/lab-spare${id}.yaml`, { force: true });
+      releaseSpareId(id);
+    }
+  }
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
@@ -56,22 +73,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const run = randomUUID();
   project.provide('labRun', run);
   if (!labWanted()) return;
-  // A file that booted a spare lab takes it down itself; after a crash or Ctrl-C, this does.
-  const downSpares = () => {
-    for (const id of claimsOf(run)) {
-      log(`taking down spare lab ${id}, left by a file of this run`);
-      try {
-        execFileSync(process.execPath, ['bin/haops.js', 'lab', 'down'], {
-          cwd: repoRoot,
-          env: { ...process.env, HAOPS_LAB_ID: id },
-          stdio: 'inherit',
-        });
-      } finally {
-        rmSync(`${repoRoot}/inventory/lab-spare${id}.yaml`, { force: true });
-        releaseSpareId(id);
-      }
-    }
-  };
+  const downSpares = () => downSparesOf(run);
   buildCli();
   const id = process.env.HAOPS_LAB_ID || '(default)';
   // A lab whose nodes run but answer slowly (another lab booting beside it on this machine) is

@@ -15,6 +15,7 @@ export const LAB_FILE_SHAPES: Record<string, LabShape> = {
   'pair.test.ts': { nodes: 2 },
   'switchover.test.ts': { nodes: 2 },
   'keepalive.test.ts': { nodes: 2 },
+  'tls.test.ts': { nodes: 2 },
   'import.test.ts': { nodes: 2 },
   'nginx-grammar.test.ts': { nodes: 2 },
   'truth.test.ts': { nodes: 2 },
@@ -26,25 +27,33 @@ export const LAB_FILE_SHAPES: Record<string, LabShape> = {
 };
 
 /**
- * Lab files in the order they run: the ones on the default two-node lab first (lab.test on the
- * fresh nodes, then pair.test's first deploy installs everything once for the rest), then each
- * other shape, each booted once. A file not listed runs after these.
+ * Lab files in the order vitest's two lab workers pick them up: the default lane's (lab.test on the
+ * fresh nodes, then pair.test's first deploy installs everything once for the rest) and the shapes
+ * lane's interleaved, so that each worker mostly finds a file of the lane that is free
+ * (test/lab/lanes.ts makes one wait when it does not). A file not listed runs after these.
  */
 export const LAB_FILE_ORDER = [
   'lab.test.ts',
+  'fleet.test.ts',
   'pair.test.ts',
+  'probe-host.test.ts',
+  'kinds.test.ts',
   'switchover.test.ts',
+  'firewalld.test.ts',
   'keepalive.test.ts',
+  'tls.test.ts',
   'nginx-grammar.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
   'import.test.ts',
-  'fleet.test.ts',
-  'probe-host.test.ts',
-  'kinds.test.ts',
-  'firewalld.test.ts',
   'fleet40.test.ts',
 ];
+
+/**
+ * Files of the `shapes` lane (test/lab/lanes.ts): each boots a lab of its own shape on a spare id
+ * while the default lane runs the two-node files on the default lab, side by side.
+ */
+export const LAB_SHAPES_FILES = ['fleet.test.ts', 'probe-host.test.ts', 'kinds.test.ts', 'firewalld.test.ts', 'fleet40.test.ts'];
 
 /** Where a lab file runs in the lab project (unlisted files last, in their given order). */
 export function labFileRank(path: string): number {
