@@ -26,6 +26,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Both cores (vitest's default leaves one idle on a 2-core machine): 49 s instead of 88 s.
+          maxWorkers: 2,
           include: ['test/**/*.test.ts'],
           exclude: ['test/lab/**'],
           testTimeout: 60_000,
