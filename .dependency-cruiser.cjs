@@ -17,7 +17,8 @@ const LAYERS = [
   ['src/import', 5], // haops import: reads a running pair; deploy --check compares its keepalived.conf
   ['src/runner', 6], // deploy: host-plan.ts (pure), engine.ts (one host), deploy.ts (the fleet)
   ['src/status', 7],
-  ['src/drill', 7],
+  ['src/measure', 7], // the measuring room: HTTP probes, VIP and neighbour watches, the clock, traces and the HTML report
+  ['src/drill', 8],
   ['src/notify', 7],
   ['src/soak', 8], // watches an idle pair with the drill's VIP monitor parser
   ['src/switchover', 8],
@@ -46,6 +47,13 @@ module.exports = {
       from: { path: path(folder) },
       to: { path: above(rank).length ? above(rank) : ['^$'] },
     })),
+    {
+      name: 'drill-switchover-side-by-side',
+      severity: 'error',
+      comment: 'The drill and the switchover stand side by side over the measuring room (src/measure): neither imports the other; move what both need into src/measure.',
+      from: { path: '^src/(drill|switchover|soak)/' },
+      to: { path: '^src/(drill|switchover|soak)/', pathNot: '^src/$1/' },
+    },
     {
       name: 'src-not-to-test',
       severity: 'error',

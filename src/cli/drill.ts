@@ -9,7 +9,7 @@ import { onePair } from './limit.js';
 import { checkOutputFile, numberFlag } from './options.js';
 import { writeFileSync } from 'node:fs';
 import { maskText } from '../core/mask.js';
-import { renderDrillHtml } from '../drill/report-html.js';
+import { renderDrillHtml } from '../measure/report-html.js';
 
 /** The page is written even for a failed or refused drill: that is when it is looked at. */
 /**

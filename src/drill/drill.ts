@@ -8,15 +8,16 @@ import type { PairModel, PairInstance } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { pairStatus } from '../status/status.js';
-import { HttpProbe, type ProbeMarks } from './http-probe.js';
-import { RemoteHttpProbe } from './remote-probe.js';
-import { NeighbourWatch } from './neighbour.js';
-import { NotifyWatch } from './notify-watch.js';
+import { HttpProbe, type ProbeMarks } from '../measure/http-probe.js';
+import { RemoteHttpProbe } from '../measure/remote-probe.js';
+import { NeighbourWatch } from '../measure/neighbour.js';
+import { NotifyWatch } from '../measure/notify-watch.js';
+import { clockFrom, eventTime, monitorTime, notifyLogStates, parseMonitorLine } from '../measure/clock.js';
 import type { NodeModel } from '../model/derive.js';
 import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 import type { ExpectedFailover } from '../model/expected.js';
 import type { PairStatus } from '../status/status.js';
-import { failuresByKind, type ProbeFailure, type RoundTrace } from './trace.js';
+import { failuresByKind, type ProbeFailure, type RoundTrace } from '../measure/trace.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -125,41 +126,6 @@ const ISOLATE_ARM_SECONDS = 0.2;
 export function faultStamp(stdout: string): number | null {
   const m = new RegExp(`^${T0_MARK}(\\d{10,})$`, 'm').exec(stdout);
   return m ? Number(m[1]) / 1e6 : null;
-}
-
-/** `ip [-ts] -o monitor address` lines: "[TS] 3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...". */
-export function parseMonitorLine(line: string, vip: string): 'add' | 'del' | null {
-  const m = /^(?:\[[^\]]+\]\s*)?(Deleted\s+)?\d+:\s+\S+\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
-  if (!m || m[2] !== vip) return null;
-  return m[1] ? 'del' : 'add';
-}
-
-/** The node's own time of an `ip -ts` line (its local time, with its `date +%z` offset), or null. */
-export function monitorTime(line: string, tz: string | undefined): number | null {
-  const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?\]/.exec(line.trim());
-  const z = tz && /^([+-])(\d\d)(\d\d)$/.exec(tz);
-  if (!m || !z) return null;
-  const t = Date.parse(`${m[1]}.${(m[2] ?? '0').padEnd(3, '0').slice(0, 3)}${z[1]}${z[2]}:${z[3]}`);
-  return Number.isNaN(t) ? null : t;
-}
-
-/**
- * When a line reached haops: normally the receive time; but when the node's own stamp is more
- * than a second older (the link was down, as in node-isolate), the node's stamp.
- */
-export function eventTime(receivedAt: number, nodeTime: number | null, offsetMs?: number): number {
-  // With the node's clock offset known, the node's stamp is the event's time, on our clock.
-  if (nodeTime !== null && offsetMs !== undefined) return nodeTime - offsetMs;
-  return nodeTime !== null && receivedAt - nodeTime > 1000 ? nodeTime : receivedAt;
-}
-
-/** A node's clock against ours from `date` round trips: the best (shortest) of a few. */
-export function clockFrom(
-  samples: { sentAt: number; receivedAt: number; nodeMs: number }[],
-): { offsetMs: number; oneWayMs: number } | null {
-  const best = samples.filter((s) => Number.isFinite(s.nodeMs)).sort((a, b) => a.receivedAt - a.sentAt - (b.receivedAt - b.sentAt))[0];
-  if (!best) return null;
-  return { offsetMs: best.nodeMs - (best.sentAt + best.receivedAt) / 2, oneWayMs: (best.receivedAt - best.sentAt) / 2 };
 }
 
 /** What one round works with, from set-up to verdict. */
@@ -568,19 +534,6 @@ export class Drill {
   }
 }
 
-/** State changes in a node's notify log ("TIME host=H pair=P instance=I state=S priority=N"), within [from, to]. */
-export function notifyLogStates(node: string, text: string, from: number, to: number): RoundTrace['states'] {
-  const out: RoundTrace['states'] = [];
-  for (const line of text.split('\n')) {
-    // Channel outcome lines and notify-test calls carry more fields: only the transition itself counts.
-    const m = /^(\S+) host=\S+ pair=\S+ instance=(\S+) state=([A-Z]+) priority=\d+$/.exec(line.trim());
-    if (!m) continue;
-    const at = Date.parse(m[1]!);
-    if (Number.isFinite(at) && at >= from && at <= to) out.push({ node, instance: m[2]!, state: m[3]!, at });
-  }
-  return out;
-}
-
 /** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */
 function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
   const worst = (pick: (r: VipRound) => number | null) =>
@@ -610,12 +563,4 @@ export class DrillRefused extends Error {
     super(message);
     this.name = 'DrillRefused';
   }
-}
-
-export function stats(values: (number | null)[]): { min: number; median: number; max: number } | null {
-  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 ? v[mid]! : Math.round(((v[mid - 1]! + v[mid]!) / 2) * 1000) / 1000;
-  return { min: v[0]!, median, max: v[v.length - 1]! };
 }

@@ -2,7 +2,8 @@
 // fault and close, and turn the rounds into one report with its verdict.
 import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
-import { Drill, DrillRefused, stats, type DrillReport, type FaultKind } from './drill.js';
+import { Drill, DrillRefused, type DrillReport, type FaultKind } from './drill.js';
+import { stats } from '../measure/clock.js';
 import { formatRound } from './format.js';
 import { parseContainer, parseKeepalivedVersion } from '../facts/parse.js';
 import { agrees, expectedFailover, timingOf } from '../model/expected.js';

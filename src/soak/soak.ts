@@ -3,7 +3,7 @@
 import type { NodeModel, PairModel } from '../model/derive.js';
 import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
-import { parseMonitorLine } from '../drill/drill.js';
+import { parseMonitorLine } from '../measure/clock.js';
 
 export type SoakEventKind = 'transition' | 'vip' | 'notification' | 'timer';
 

@@ -3,9 +3,9 @@
 // its errors are failed requests too) or from the inventory's probe host (the drill's streamed
 // curl loop; no kept-alive load there: not measured, null).
 import http from 'node:http';
-import { clockFrom } from '../drill/drill.js';
-import { RemoteHttpProbe } from '../drill/remote-probe.js';
-import type { ProbeMark } from '../drill/trace.js';
+import { clockFrom } from '../measure/clock.js';
+import { RemoteHttpProbe } from '../measure/remote-probe.js';
+import type { ProbeMark } from '../measure/trace.js';
 import { probeFailure } from '../runner/client-probe.js';
 import type { Host } from '../ssh/host.js';
 import { KeptAliveLoad, type KeptAliveFigures } from './kept-alive.js';

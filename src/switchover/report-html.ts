@@ -1,6 +1,6 @@
 // `haops switchover --report FILE.html`: the drill's page, drawn from switchover rounds: the drain
 // at t = 0, the VIP moving to the peer, every probe, the undrain and the move back. Pure.
-import { renderDrillHtml, type ReportInput, type ReportRound } from '../drill/report-html.js';
+import { renderDrillHtml, type ReportInput, type ReportRound } from '../measure/report-html.js';
 import type { SwitchoverReport, SwitchoverRound } from './switchover.js';
 
 function reportRound(r: SwitchoverRound): ReportRound {

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { hostIp, vipAddress, type Model, type PairInstance, type PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { pairStatus, type PairStatus } from '../status/status.js';
-import { notifyLogStates, parseMonitorLine, stats } from '../drill/drill.js';
-import { NeighbourWatch } from '../drill/neighbour.js';
-import type { RoundTrace } from '../drill/trace.js';
+import { notifyLogStates, parseMonitorLine, stats } from '../measure/clock.js';
+import { NeighbourWatch } from '../measure/neighbour.js';
+import type { RoundTrace } from '../measure/trace.js';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_FLAG, type DrainMethod } from '../render/drain.js';
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventTime, faultCommand, monitorTime, parseMonitorLine, stats } from '../../src/drill/drill.js';
+import { faultCommand } from '../../src/drill/drill.js';
+import { eventTime, monitorTime, parseMonitorLine, stats } from '../../src/measure/clock.js';
 import { judgePair, parseStatus } from '../../src/status/status.js';
 import { webPair } from '../fixtures/web-pair.js';
 import { VIP_MARK } from '../../src/runner/vip.js';
@@ -94,7 +95,7 @@ describe('drill timing on the node (fast failover needs millisecond resolution)'
     expect(faultStamp('no stamp')).toBeNull();
   });
   it("a node's clock offset comes from the shortest date round trip; its stamps then map onto our clock", async () => {
-    const { clockFrom } = await import('../../src/drill/drill.js');
+    const { clockFrom } = await import('../../src/measure/clock.js');
     const c = clockFrom([
       { sentAt: 1000, receivedAt: 1100, nodeMs: 1550 },
       { sentAt: 2000, receivedAt: 2010, nodeMs: 2505 },
@@ -106,7 +107,7 @@ describe('drill timing on the node (fast failover needs millisecond resolution)'
   });
 });
 
-import { notifyLogStates } from '../../src/drill/drill.js';
+import { notifyLogStates } from '../../src/measure/clock.js';
 describe('keepalived states for the drill report, from the notify log', () => {
   it('takes transitions inside the round, not channel outcomes, notify-test calls or older lines', () => {
     const log = [

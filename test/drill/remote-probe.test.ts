@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseProbeLine, RemoteHttpProbe } from '../../src/drill/remote-probe.js';
+import { parseProbeLine, RemoteHttpProbe } from '../../src/measure/remote-probe.js';
 import type { Host } from '../../src/ssh/host.js';
 import { simulatedProbeHost } from '../sim/probe-host.js';
 

@@ -1,7 +1,7 @@
 // A drill report as `failover-drill --json` writes it, for the HTML report's tests: nginx-stop on
 // a1, the VIP on a2 after 4.4 s, requests refused then 502 meanwhile, back on a1 after the restore.
-import type { ReportInput, ReportRound } from '../../src/drill/report-html.js';
-import type { ProbeMark } from '../../src/drill/trace.js';
+import type { ReportInput, ReportRound } from '../../src/measure/report-html.js';
+import type { ProbeMark } from '../../src/measure/trace.js';
 
 export const T0 = Date.UTC(2026, 10, 25, 18, 0, 0);
 

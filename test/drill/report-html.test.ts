@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderDrillHtml } from '../../src/drill/report-html.js';
+import { renderDrillHtml } from '../../src/measure/report-html.js';
 import { fixtureReport } from './report-fixture.js';
 import { CHROMIUM, OUT, chromium, measureLayout } from '../browser.js';
 

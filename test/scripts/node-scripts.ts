@@ -16,7 +16,7 @@ import { remoteProbeScript } from '../../src/runner/client-probe.js';
 import { DEFAULT_PLAYBOOK, loadPlaybook, wantedSkeleton } from '../../src/runner/playbook.js';
 import { statusScript } from '../../src/status/status.js';
 import { notifyTestCommand } from '../../src/notify/notify-test.js';
-import { probeLoopScript } from '../../src/drill/remote-probe.js';
+import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { FAULTS, faultCommand } from '../../src/drill/drill.js';
 import * as node from '../../src/switchover/node.js';
 

@@ -1,7 +1,7 @@
 // `haops switchover --report`: the drill's page drawn from switchover rounds (drain at t = 0, the
 // VIP on the peer, every probe, the undrain), checked as text and laid out in headless chromium.
 import { describe, expect, it } from 'vitest';
-import type { ProbeMark } from '../../src/drill/trace.js';
+import type { ProbeMark } from '../../src/measure/trace.js';
 import { renderSwitchoverHtml } from '../../src/switchover/report-html.js';
 import type { SwitchoverReport, SwitchoverRound } from '../../src/switchover/switchover.js';
 import { CHROMIUM, measureLayout } from '../browser.js';
