@@ -210,6 +210,8 @@ export class SimElRoot implements Host {
         clearTimeout(timer);
         resolve({ command, code: code ?? 255, stdout, stderr, durationMs: Date.now() - t0 });
       });
+      // A command that exits before reading its stdin closes the pipe: EPIPE is no failure of the command.
+      p.stdin.on('error', () => undefined);
       p.stdin.end(opts.stdin ?? '');
     });
   }
