@@ -40,12 +40,12 @@ export const LAB_FILE_ORDER = [
   'kinds.test.ts',
   'switchover.test.ts',
   'firewalld.test.ts',
+  'import.test.ts',
   'keepalive.test.ts',
   'tls.test.ts',
   'nginx-grammar.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
-  'import.test.ts',
   'fleet40.test.ts',
 ];
 
@@ -53,7 +53,15 @@ export const LAB_FILE_ORDER = [
  * Files of the `shapes` lane (test/lab/lanes.ts): each boots a lab of its own shape on a spare id
  * while the default lane runs the two-node files on the default lab, side by side.
  */
-export const LAB_SHAPES_FILES = ['fleet.test.ts', 'probe-host.test.ts', 'kinds.test.ts', 'firewalld.test.ts', 'fleet40.test.ts'];
+// import.test builds its own hand-made pair, so it takes fresh nodes of its own here too.
+export const LAB_SHAPES_FILES = [
+  'fleet.test.ts',
+  'probe-host.test.ts',
+  'kinds.test.ts',
+  'firewalld.test.ts',
+  'import.test.ts',
+  'fleet40.test.ts',
+];
 
 /** Where a lab file runs in the lab project (unlisted files last, in their given order). */
 export function labFileRank(path: string): number {
