@@ -66,7 +66,9 @@ export async function labFleetPart(root: string, nodes: number, log: (s: string)
   const cold = deployRun();
   if (!cold.report.ok) {
     const failed = (cold.report as unknown as { hosts?: { host: string; error?: string }[] }).hosts?.filter((h) => h.error) ?? [];
-    throw new Error(`the cold deploy failed: ${failed.map((h) => `${h.host}: ${h.error}`).join('; ') || 'see `haops deploy inventory/lab.yaml`'}`);
+    throw new Error(
+      `the cold deploy failed: ${failed.map((h) => `${h.host}: ${h.error}`).join('; ') || 'see `haops deploy inventory/lab.yaml`'}`,
+    );
   }
   const coldFloor = await floor();
   const memory = nodeMemoryMb();
