@@ -254,6 +254,8 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
       report.pair = ops.pair.name;
       report.probedFrom = ops.pair.probeFrom.kind === 'host' ? ops.pair.probeFrom.host : 'this machine';
+      // A TLS site is probed over HTTPS from this machine; a probe host's curl loop asks plain HTTP.
+      report.probe.scheme = ops.pair.health.tls && ops.pair.probeFrom.kind !== 'host' ? 'https' : 'http';
       report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
       report.method = (await ops.facts(ops.pair.nodes[0])).method;
       try {
@@ -320,7 +322,7 @@ export function formatReport(r: SwitchoverReport): string {
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
-    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; HTTP probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms${r.probedFrom === 'this machine' && r.probe.keptAliveConnections ? ` and ${r.probe.keptAliveConnections} kept-alive connections per VIP` : ''}, failed = error, reset, non-2xx or no answer in ${r.probe.timeoutSeconds} s`,
+    `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; ${r.probe.scheme === 'https' ? 'HTTPS' : 'HTTP'} probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms${r.probedFrom === 'this machine' && r.probe.keptAliveConnections ? ` and ${r.probe.keptAliveConnections} kept-alive connections per VIP` : ''}, failed = error, reset, non-2xx or no answer in ${r.probe.timeoutSeconds} s`,
     ...r.handoff.map((h) =>
       h.on
         ? `  handoff on ${h.node}: packets of connections opened on the old holder are sent on to it until the bridge ends (${h.packets ?? '?'} packets handed on)`

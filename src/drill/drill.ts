@@ -88,6 +88,8 @@ export interface DrillReport {
   expected?: ExpectedFailover & { keepalived: string; measured: number | null; agrees: boolean | null };
   /** Where the HTTP probe ran: 'this machine' or the inventory's probe host. */
   probedFrom?: string;
+  /** What it asked: HTTPS with the site's name for a TLS site probed from this machine. */
+  probeUrl?: string;
   problems: string[];
 }
 

@@ -40,7 +40,7 @@ export function formatReport(r: DrillReport): string {
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
-    `failover drill: pair ${r.pair}, instance ${r.instance}, VIP ${r.vip}, fault ${r.fault}`,
+    `failover drill: pair ${r.pair}, instance ${r.instance}, VIP ${r.vip}, fault ${r.fault}${r.probeUrl ? `; probe ${r.probeUrl} from ${r.probedFrom === 'this machine' || !r.probedFrom ? 'this machine' : `probe host ${r.probedFrom}`}` : ''}`,
     ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),
   ];
   for (const x of r.rounds) {

@@ -361,6 +361,18 @@ export const tlsSchema = z
       .default(false)
       .describe("The plain-HTTP port answers 301 to https:// (except haops's /haops-health). e.g. true"),
     http2: z.boolean().default(false).describe("Offer HTTP/2 on the TLS port where the node's nginx has it (1.9.5 and later). e.g. true"),
+    ca_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The CA (PEM) that the drill's and switchover's probes from this machine verify the site against; without it, Node's built-in CAs. e.g. certs/internal-ca.pem",
+      ),
+    server_name: z
+      .string()
+      .regex(/^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$/, 'a host name like api.example.com')
+      .optional()
+      .describe("The name the probes ask for (SNI and Host); default: the certificate's first DNS name. e.g. api.example.com"),
   })
   .strict()
   .refine((v) => (v.key_file === undefined) !== (v.key_env === undefined), {

@@ -36,6 +36,8 @@ export interface ResolvedTls {
   cert: string;
   key: string;
   facts: TlsFacts;
+  /** tls.ca_file's PEM: what probes from this machine verify the site against. */
+  ca?: string;
 }
 
 export function resolveSecret(ref: SecretSource, inventoryFile: string, env: NodeJS.ProcessEnv): SecretResult {
@@ -296,11 +298,38 @@ function resolveTls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, iss
         );
       }
     }
+    let ca: string | undefined;
+    if (t.ca_file !== undefined) {
+      try {
+        ca = read(t.ca_file);
+        if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+          issues.push(
+            issueAt(
+              locate,
+              [...at, 'ca_file'],
+              'ca_file holds no PEM certificate',
+              'point ca_file at the PEM file of the CA that signed the chain (or its root)',
+            ),
+          );
+          continue;
+        }
+      } catch (err) {
+        issues.push(
+          issueAt(
+            locate,
+            [...at, 'ca_file'],
+            `cannot read ca_file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+            'point ca_file at the PEM CA bundle on this machine (relative paths start at the inventory)',
+          ),
+        );
+        continue;
+      }
+    }
     if (!key) continue;
     const judged = judgeTls(cert, key);
     for (const p of judged.problems)
       issues.push(issueAt(locate, [...at, p.field === 'cert' ? 'cert_file' : keyField], `nginx.tls: ${p.message}`, p.fix));
-    if (!judged.problems.length && judged.facts) out.set(name, { cert, key, facts: judged.facts });
+    if (!judged.problems.length && judged.facts) out.set(name, { cert, key, facts: judged.facts, ...(ca ? { ca } : {}) });
   }
   return out;
 }

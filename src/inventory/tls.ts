@@ -16,6 +16,8 @@ export interface TlsFacts {
   subject: string;
   /** sha256 of the certificate file as pushed (what status compares with the node's file). */
   sha256: string;
+  /** The site certificate's DNS names (subjectAltName), in order: the probes' default SNI. */
+  dnsNames: string[];
 }
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -111,7 +113,14 @@ export function judgeTls(certPem: string, keyPem: string, now: number = Date.now
         fix: 'give the key the certificate was issued for, or the certificate issued for this key',
       });
   }
-  return { problems, facts: { notAfter: Date.parse(site.validTo), subject: site.subject.replace(/\n/g, ', '), sha256: sha256(certPem) } };
+  const dnsNames = (site.subjectAltName ?? '')
+    .split(/,\s*/)
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice(4));
+  return {
+    problems,
+    facts: { notAfter: Date.parse(site.validTo), subject: site.subject.replace(/\n/g, ', '), sha256: sha256(certPem), dnsNames },
+  };
 }
 
 /** What masking needs for a key: the whole text and each base64 line (a diff or log may show one line). */

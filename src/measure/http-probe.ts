@@ -1,7 +1,7 @@
 // HTTP through the VIP every few ms (the drill: 20) from this machine, on the user's path
 // (health_path): which node answered (X-Haops-Node), which requests failed and how (refused,
 // reset, timeout, 5xx).
-import http from 'node:http';
+import { getOn } from './target.js';
 import { pollFor } from '../core/poll.js';
 import type { HealthModel } from '../model/derive.js';
 import { NODE_HEADER, probeFailure } from '../runner/client-probe.js';
@@ -69,7 +69,7 @@ export class HttpProbe extends ProbeMarks {
       settled = true;
       this.samples.push({ vip, sentAt, at: Date.now(), ...m });
     };
-    const req = http.get({ host: vip, port: health.port, path: health.path, agent: false, timeout: this.timeoutMs }, (res) => {
+    const req = getOn(vip, health.port, health.tls, { path: health.path, agent: false, timeout: this.timeoutMs }, (res) => {
       const status = res.statusCode ?? 0;
       const h = res.headers[NODE_HEADER];
       const node = typeof h === 'string' && NODE_RE.test(h) ? h : null;

@@ -52,11 +52,23 @@ export interface PairInstance {
 }
 
 /** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
+/** How probes from this machine reach a TLS site (src/measure/target.ts). */
+export interface ProbeTls {
+  /** The TLS port (nginx.tls.listen). */
+  port: number;
+  /** SNI and Host: tls.server_name, else the certificate's first DNS name. */
+  servername: string;
+  /** PEM of tls.ca_file: the only CAs the probe trusts; undefined: Node's own. */
+  ca?: string;
+}
+
 export interface HealthModel {
   path: string;
   port: number;
   min: number;
   max: number;
+  /** A pair with nginx.tls: probes from this machine speak HTTPS to the site (src/measure/target.ts). */
+  tls?: ProbeTls;
 }
 
 /** One upstream server as nginx on each node reaches it: what the per-node upstream check asks. */
@@ -89,10 +101,13 @@ export function probeFromModel(from: string): ProbeFrom {
   return from === 'local' || from === 'none' ? { kind: from } : { kind: 'host', host: from };
 }
 
-export function healthOf(nginx: PairSpec['nginx']): HealthModel {
+export function healthOf(nginx: PairSpec['nginx'], tls?: ResolvedTls): HealthModel {
   const s = nginx.health_status;
   const [min, max] = typeof s === 'number' ? [s, s] : s.split('-').map(Number);
-  return { path: nginx.health_path, port: nginx.listen, min: min!, max: max! };
+  const health: HealthModel = { path: nginx.health_path, port: nginx.listen, min: min!, max: max! };
+  const servername = nginx.tls?.server_name ?? tls?.facts.dnsNames[0];
+  if (nginx.tls && tls && servername) health.tls = { port: nginx.tls.listen, servername, ...(tls.ca ? { ca: tls.ca } : {}) };
+  return health;
 }
 
 export function upstreamServers(nginx: PairSpec['nginx']): UpstreamServer[] {
@@ -192,7 +207,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
       spec,
       failover,
       instances,
-      health: healthOf(spec.nginx),
+      health: healthOf(spec.nginx, loaded.secrets.tls?.get(pairName)),
       upstreams: upstreamServers(spec.nginx),
       probeFrom: probeFromModel(probeFromOf(inv, spec)),
       ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),

@@ -2,7 +2,8 @@
 // each sending its next request as soon as the last one is answered, reusing the connection
 // until the server says `Connection: close`. Any error (a reset, a close racing a request, no
 // answer in the limit, a non-2xx) is a failed request: what a real client would have seen.
-import http from 'node:http';
+import type http from 'node:http';
+import { getOn, keptAliveAgent, type ProbeTls } from '../measure/target.js';
 
 export interface KeptAliveSample {
   sentAt: number;
@@ -41,12 +42,14 @@ export class KeptAliveLoad {
     /** Pause between a connection's answer and its next request (keeps two shared cores usable). */
     private readonly gapMs = 5,
     private readonly timeoutMs = 2000,
+    /** The site's TLS: the load speaks HTTPS on its port. */
+    private readonly tls?: ProbeTls,
   ) {}
 
   start(): void {
     this.running = true;
     for (let i = 0; i < this.connections; i++) {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const agent = keptAliveAgent(this.tls);
       this.agents.push(agent);
       this.next(agent);
     }
@@ -74,7 +77,7 @@ export class KeptAliveLoad {
       this.samples.push({ sentAt, at: Date.now(), ok, reused, ...(error ? { error } : {}) });
       setTimeout(() => this.next(agent), ok ? this.gapMs : 50);
     };
-    const req = http.get({ host: this.vip, port: this.port, path: this.path, agent }, (res) => {
+    const req = getOn(this.vip, this.port, this.tls, { path: this.path, agent }, (res) => {
       res.resume();
       res.on('end', () =>
         end(res.statusCode !== undefined && res.statusCode < 300, res.statusCode! < 300 ? undefined : `HTTP ${res.statusCode}`),

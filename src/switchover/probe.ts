@@ -2,7 +2,7 @@
 // kept-alive load, N connections each sending its next request as soon as the last is answered;
 // its errors are failed requests too) or from the inventory's probe host (the drill's streamed
 // curl loop; no kept-alive load there: not measured, null).
-import http from 'node:http';
+import { getOn, type ProbeTls } from '../measure/target.js';
 import { clockFrom } from '../measure/clock.js';
 import { RemoteHttpProbe } from '../measure/remote-probe.js';
 import type { ProbeMark } from '../measure/trace.js';
@@ -48,8 +48,10 @@ export class SwitchoverProbe implements RoundProbe {
     private readonly intervalMs = 20,
     /** A request without an answer in this long has failed (the issue's 2 s). */
     private readonly timeoutMs = 2000,
+    /** The site's TLS: new and kept-alive connections speak HTTPS on its port. */
+    private readonly tls?: ProbeTls,
   ) {
-    this.load = connections > 0 ? new KeptAliveLoad(vip, port, connections, '/haops-health', 5, timeoutMs) : null;
+    this.load = connections > 0 ? new KeptAliveLoad(vip, port, connections, '/haops-health', 5, timeoutMs, tls) : null;
   }
 
   start(): void {
@@ -80,22 +82,19 @@ export class SwitchoverProbe implements RoundProbe {
       clearTimeout(limit);
       done(ok, node, error);
     };
-    const req = http.get(
-      { host: this.vip, port: this.port, path: '/haops-health', agent: false, headers: { connection: 'close' } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () =>
-          end(
-            res.statusCode === 200,
-            res.statusCode === 200 ? body.trim() : null,
-            res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`,
-          ),
-        );
-        res.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
-      },
-    );
+    const req = getOn(this.vip, this.port, this.tls, { path: '/haops-health', agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () =>
+        end(
+          res.statusCode === 200,
+          res.statusCode === 200 ? body.trim() : null,
+          res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`,
+        ),
+      );
+      res.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
+    });
     // The whole request, connect included, must finish in timeoutMs (a lost SYN retried after 1 s still counts if it makes it).
     const limit = setTimeout(() => {
       end(false, null, `no answer in ${this.timeoutMs / 1000} s`);

@@ -171,7 +171,13 @@ export interface SwitchoverReport {
   bridge: boolean;
   /** Per node taking VIPs, whether it handed off the old holder's connections (see Handoff). */
   handoff: Handoff[];
-  probe: { intervalMs: number; timeoutSeconds: number; newConnectionEach: boolean; keptAliveConnections: number };
+  probe: {
+    intervalMs: number;
+    timeoutSeconds: number;
+    newConnectionEach: boolean;
+    keptAliveConnections: number;
+    scheme?: 'http' | 'https';
+  };
   /** Where the HTTP probe ran: 'this machine' or the inventory's probe host (as the drill's). */
   probedFrom: string;
   rounds: SwitchoverRound[];
@@ -697,7 +703,9 @@ export class PairOps {
     const port = this.pair.spec.nginx.listen;
     const host = this.probeHost();
     if (!host) {
-      const probes = vips.map((vip) => new SwitchoverProbe(vip, port, this.opts.connections ?? KEPT_ALIVE_CONNECTIONS));
+      const probes = vips.map(
+        (vip) => new SwitchoverProbe(vip, port, this.opts.connections ?? KEPT_ALIVE_CONNECTIONS, 20, 2000, this.pair.health.tls),
+      );
       for (const p of probes) p.start();
       return probes;
     }

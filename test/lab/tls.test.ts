@@ -20,7 +20,13 @@ const FILE = `${LAB}.tls-test.yaml`;
 
 function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<string, string> } {
   const inv = parse(readFileSync(LAB, 'utf8'));
-  inv.pairs.lab.nginx.tls = { cert_file: join(certs.dir, 'chain.pem'), key_file: join(certs.dir, 'site.key'), listen: 443 };
+  writeFileSync(join(certs.dir, 'root-ca.pem'), certs.root);
+  inv.pairs.lab.nginx.tls = {
+    cert_file: join(certs.dir, 'chain.pem'),
+    key_file: join(certs.dir, 'site.key'),
+    listen: 443,
+    ca_file: join(certs.dir, 'root-ca.pem'),
+  };
   writeFileSync(FILE, stringify(inv));
   return {
     vip: (inv.pairs.lab.instances[0].vip as string).split('/')[0]!,
@@ -54,7 +60,6 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('TLS on the lab pair (a throwaway C
   const outputs: string[] = [];
   beforeAll(async () => {
     certs = makeCerts();
-    writeFileSync(join(certs.dir, 'root-ca.pem'), certs.root);
     lab = writeTlsInventory(certs);
     const r = await haops(['deploy', FILE, '--json']);
     outputs.push(r.stdout, r.stderr);
@@ -118,6 +123,20 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('TLS on the lab pair (a throwaway C
     );
     expect(py.stdout.trim().split('\n').sort()).toEqual([`node1 ${notAfter}`, `node2 ${notAfter}`]);
   });
+
+  it('the failover drill and a switchover probe the site over HTTPS (site.test, verified against ca_file) and pass', async () => {
+    const drill = await haops(['failover-drill', FILE, '--fault', 'keepalived-stop', '--json']);
+    const d = json(drill);
+    expect(d.ok, JSON.stringify(d.problems)).toBe(true);
+    expect(d.probeUrl).toMatch(/^https:\/\/site\.test:443\//);
+    expect(d.rounds[0].vips[0].failedRequests).toBeLessThan(200);
+    const sw = await haops(['switchover', FILE, '--json']);
+    const s = json(sw);
+    expect(s.probe.scheme).toBe('https');
+    expect(s.ok, JSON.stringify(s.problems)).toBe(true);
+    expect(s.rounds[0].requests).toBeGreaterThan(100);
+    expect(s.rounds[0].failedRequests).toBe(0);
+  }, 120_000);
 
   it('a rotated certificate (same name, new key) goes live under 16 kept-alive HTTPS clients: no client error, the new one served', async () => {
     const next = makeCerts(60);

@@ -1,0 +1,40 @@
+// Where a probe from this machine sends its requests: the VIP on the site's port, over plain
+// HTTP or, for a pair with nginx.tls, over HTTPS with the site's name (SNI and Host) and
+// verified against the CA the inventory names (tls.ca_file; Node's own CAs without it).
+import http from 'node:http';
+import https from 'node:https';
+import type { ProbeTls } from '../model/derive.js';
+
+export type { ProbeTls };
+
+/** One GET to the VIP (HTTPS when `tls`), as http.get takes its options. */
+export function getOn(
+  vip: string,
+  port: number,
+  tls: ProbeTls | undefined,
+  options: Omit<http.RequestOptions, 'host' | 'port'>,
+  onResponse: (res: http.IncomingMessage) => void,
+): http.ClientRequest {
+  if (!tls) return http.get({ ...options, host: vip, port }, onResponse);
+  return https.get(
+    {
+      ...options,
+      host: vip,
+      port: tls.port,
+      servername: tls.servername,
+      headers: { ...options.headers, host: tls.servername },
+      ...(tls.ca ? { ca: tls.ca } : {}),
+    },
+    onResponse,
+  );
+}
+
+/** A kept-alive agent for the scheme the target speaks. */
+export function keptAliveAgent(tls: ProbeTls | undefined): http.Agent {
+  return tls ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+}
+
+/** How a probe report names the scheme: `https://NAME:PORT` or `http://VIP:PORT`. */
+export function probeUrl(vip: string, port: number, tls: ProbeTls | undefined, path: string): string {
+  return tls ? `https://${tls.servername}:${tls.port}${path} (at ${vip})` : `http://${vip}:${port}${path}`;
+}

@@ -1,0 +1,106 @@
+// A TLS site is probed over HTTPS from this machine: the site's name as SNI and Host, verified
+// against the CA the inventory names (tls.ca_file), else the certificate's first DNS name and
+// Node's CAs. Against a local HTTPS server on 127.0.0.1 with throwaway certificates (no network).
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInventory } from '../../src/inventory/load.js';
+import { HttpProbe } from '../../src/measure/http-probe.js';
+import { buildModel, type HealthModel } from '../../src/model/derive.js';
+import { makeCerts, type TestCerts } from '../tls-certs.js';
+
+let certs: TestCerts;
+let server: Server;
+let port: number;
+const seen: { host?: string; sni?: string }[] = [];
+
+beforeAll(async () => {
+  certs = makeCerts(30);
+  writeFileSync(join(certs.dir, 'site.key'), certs.siteKey, { mode: 0o600 });
+  writeFileSync(join(certs.dir, 'root.pem'), certs.root);
+  server = createServer({ cert: certs.chain, key: certs.siteKey }, (req, res) => {
+    seen.push({ host: req.headers.host, sni: (req.socket as unknown as { servername?: string }).servername });
+    res.writeHead(200, { 'x-haops-node': 'node1' }).end('ok');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => server.close());
+
+async function probeFor(health: HealthModel): Promise<{ ok: boolean; node: string | null }[]> {
+  const p = new HttpProbe('127.0.0.1', health, 20, 1000);
+  p.start();
+  await new Promise((r) => setTimeout(r, 250));
+  p.stop();
+  await new Promise((r) => setTimeout(r, 300));
+  return p.marks().map((m) => ({ ok: m.ok, node: m.node }));
+}
+
+describe('the drill probe from this machine on a TLS site', () => {
+  it('asks over HTTPS with the site name as SNI and Host, verified against the CA: every request answered by node1', async () => {
+    const marks = await probeFor({
+      path: '/haops-health',
+      port: 1,
+      min: 200,
+      max: 200,
+      tls: { port, servername: 'site.test', ca: certs.root },
+    });
+    expect(marks.length).toBeGreaterThan(3);
+    expect(marks.every((m) => m.ok && m.node === 'node1')).toBe(true);
+    expect(seen.at(-1)).toEqual({ host: 'site.test', sni: 'site.test' });
+  });
+
+  it('a certificate the named CA did not sign fails every request', async () => {
+    const marks = await probeFor({
+      path: '/haops-health',
+      port: 1,
+      min: 200,
+      max: 200,
+      tls: { port, servername: 'site.test', ca: makeCerts(30).root },
+    });
+    expect(marks.length).toBeGreaterThan(3);
+    expect(marks.some((m) => m.ok)).toBe(false);
+  });
+});
+
+describe('the model: which scheme, name and CA the probes use', () => {
+  const model = (tls: string) =>
+    buildModel(
+      parseInventory(
+        `hosts:
+  a1: { address: 10.9.0.11 }
+  a2: { address: 10.9.0.12 }
+pairs:
+  web:
+    nodes: [a1, a2]
+    interface: eth0
+    subnet: 10.9.0.0/24
+    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
+    nginx:
+      upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
+      tls: ${tls}
+`,
+        join(certs.dir, 'inv.yaml'),
+        {},
+      ),
+    ).pairs[0]!.health;
+
+  it("without server_name and ca_file: the TLS port, the certificate's first DNS name, Node's own CAs", () => {
+    expect(model('{ cert_file: chain.pem, key_file: site.key }').tls).toEqual({ port: 443, servername: 'site.test' });
+  });
+
+  it('with them: that name, and only that CA', () => {
+    const h = model('{ cert_file: chain.pem, key_file: site.key, listen: 8443, server_name: api.example.test, ca_file: root.pem }');
+    expect(h.tls).toEqual({ port: 8443, servername: 'api.example.test', ca: certs.root });
+  });
+
+  it('a ca_file that cannot be read is refused at its line, with a fix', () => {
+    expect(() => model('{ cert_file: chain.pem, key_file: site.key, ca_file: missing.pem }')).toThrow(
+      /inv\.yaml:12:\d+: pairs\.web\.nginx\.tls\.ca_file: cannot read ca_file \(ENOENT\)/,
+    );
+  });
+});
