@@ -136,6 +136,10 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('TLS on the lab pair (a throwaway C
     expect(s.ok, JSON.stringify(s.problems)).toBe(true);
     expect(s.rounds[0].requests).toBeGreaterThan(100);
     expect(s.rounds[0].failedRequests).toBe(0);
+    const v = d.rounds[0].vips[0];
+    console.log(
+      `tls lab: drill over HTTPS: failover ${v.failoverSeconds} s, HTTP back ${v.httpRecoverySeconds} s, ${v.failedRequests} failed; switchover over HTTPS: ${s.rounds[0].requests} requests, ${s.rounds[0].failedRequests} failed`,
+    );
   }, 120_000);
 
   it('a rotated certificate (same name, new key) goes live under 16 kept-alive HTTPS clients: no client error, the new one served', async () => {
