@@ -1,7 +1,9 @@
 // The haops command line as a user runs it (a child process of bin/haops.js, which the global
 // setup has built from the current sources), for the lab tests; optionally sends SIGINT once
 // stderr shows a given line.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KEY, KNOWN } from './net.js';
 
 /** The command users run; its dist/ is built by the global setup (test/global-setup.ts). */
 export const HAOPS_BIN = 'bin/haops.js';
@@ -44,4 +46,10 @@ export const json = (r: { stdout: string }) => JSON.parse(r.stdout);
  */
 export function switchoverClean(report: { ok: boolean; handoff?: { on: boolean }[] }): boolean {
   return report.ok && (report.handoff ?? []).length > 0 && report.handoff!.every((h) => h.on);
+}
+
+/** One command as root on a lab node over OpenSSH (the lab key, strict known_hosts): its stdout. */
+export async function onLabNode(address: string, command: string): Promise<string> {
+  const opts = ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+  return (await promisify(execFile)('ssh', [...opts, `root@${address}`, command])).stdout;
 }

@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { haops as cli, json } from './cli.js';
-import { KEY, KNOWN, LAB } from './net.js';
+import { haops as cli, json, onLabNode } from './cli.js';
+import { LAB } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
 const run = promisify(execFile);
@@ -34,21 +34,7 @@ function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<strin
   };
 }
 
-const onNode = async (address: string, command: string) =>
-  (
-    await run('ssh', [
-      '-i',
-      KEY,
-      '-o',
-      `UserKnownHostsFile=${KNOWN}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      `root@${address}`,
-      command,
-    ])
-  ).stdout;
+const onNode = onLabNode;
 
 /** A line from the middle of a PEM key: what must never be printed. */
 const keyBody = (pem: string) => pem.split('\n').find((l) => l.length > 40 && !l.startsWith('-----'))!;

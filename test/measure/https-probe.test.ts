@@ -11,6 +11,7 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { HttpProbe } from '../../src/measure/http-probe.js';
 import { buildModel, type HealthModel } from '../../src/model/derive.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
+import { webPairYaml } from '../web-pair.js';
 
 let certs: TestCerts;
 let server: Server;
@@ -69,25 +70,7 @@ describe('the drill probe from this machine on a TLS site', () => {
 
 describe('the model: which scheme, name and CA the probes use', () => {
   const model = (tls: string) =>
-    buildModel(
-      parseInventory(
-        `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
-      tls: ${tls}
-`,
-        join(certs.dir, 'inv.yaml'),
-        {},
-      ),
-    ).pairs[0]!.health;
+    buildModel(parseInventory(webPairYaml({ nginx: [`tls: ${tls}`] }), join(certs.dir, 'inv.yaml'), {})).pairs[0]!.health;
 
   it("without server_name and ca_file: the TLS port, the certificate's first DNS name, Node's own CAs", () => {
     expect(model('{ cert_file: chain.pem, key_file: site.key }').tls).toEqual({ port: 443, servername: 'site.test' });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { refuseProbeHostsThatAreNodes } from '../../src/nodes/probe-hosts.js';
+import { webPairYaml } from '../web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-probe-'));
 const config = join(dir, 'ssh_config');
@@ -14,24 +15,7 @@ writeFileSync(config, 'Host watcher\n  HostName 10.9.0.11\nHost client-box\n  Ho
 const file = join(dir, 'inv.yaml');
 
 function setup(from: string) {
-  const loaded = parseInventory(
-    `ssh: { user: root }
-probe: { from: ${from} }
-hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`,
-    file,
-    {},
-  );
+  const loaded = parseInventory(webPairYaml({ top: `ssh: { user: root }\nprobe: { from: ${from} }` }), file, {});
   return { inventory: loaded.inventory, model: buildModel(loaded) };
 }
 
