@@ -254,8 +254,8 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
       report.pair = ops.pair.name;
       report.probedFrom = ops.pair.probeFrom.kind === 'host' ? ops.pair.probeFrom.host : 'this machine';
-      // A TLS site is probed over HTTPS from this machine; a probe host's curl loop asks plain HTTP.
-      report.probe.scheme = ops.pair.health.tls && ops.pair.probeFrom.kind !== 'host' ? 'https' : 'http';
+      // A TLS site is probed over HTTPS, from this machine or the probe host.
+      report.probe.scheme = ops.pair.health.tls ? 'https' : 'http';
       report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
       report.method = (await ops.facts(ops.pair.nodes[0])).method;
       try {

@@ -38,12 +38,7 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
     fault,
     rounds: [],
     probedFrom: pair.probeFrom.kind === 'host' ? pair.probeFrom.host : 'this machine',
-    probeUrl: probeUrl(
-      (node ? pair.instances[0]! : instance).spec.vip.split('/')[0]!,
-      pair.health.port,
-      pair.probeFrom.kind === 'host' ? undefined : pair.health.tls,
-      pair.health.path,
-    ),
+    probeUrl: probeUrl((node ? pair.instances[0]! : instance).spec.vip.split('/')[0]!, pair.health.port, pair.health.tls, pair.health.path),
     problems: [],
   };
   const hosts: Record<string, Host> = {};

@@ -9,7 +9,7 @@ import { MIN_URL_CREDENTIAL, urlCredentials } from '../core/url-credentials.js';
 import { MIN_MASKABLE } from '../core/mask.js';
 import { formatPath, type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import { sudoPasswordProblem, vrrpPasswordProblem } from './rules.js';
-import { judgeTls, keySecrets, type TlsFacts } from './tls.js';
+import { certBlocks, judgeTls, keySecrets, type TlsFacts } from './tls.js';
 import { type Inventory, mirrorUrl, type SecretSource, url as httpUrl, type UrlSource } from './schema.js';
 
 export type SecretOrigin = 'inline' | 'env' | 'file' | 'default';
@@ -301,8 +301,8 @@ function resolveTls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, iss
     let ca: string | undefined;
     if (t.ca_file !== undefined) {
       try {
-        ca = read(t.ca_file);
-        if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+        ca = certBlocks(read(t.ca_file));
+        if (!ca) {
           issues.push(
             issueAt(
               locate,

@@ -25,6 +25,9 @@ const KEY_BLOCK = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVAT
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Only the PEM certificate blocks of a file (what a CA file may carry to a probe host's shell). */
+export const certBlocks = (pem: string): string => (pem.match(CERT_BLOCK) ?? []).join('\n');
+
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The chain and key's problems (empty: nginx can serve them), and the facts status needs. */

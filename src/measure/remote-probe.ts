@@ -16,13 +16,25 @@ const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
  * closes (its next write fails), or after `maxSeconds` worth of requests if the close never reaches it.
  */
 export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
-  const url = shellQuote(`http://${vip}:${health.port}${health.path}`);
+  const tls = health.tls;
+  const url = shellQuote(tls ? `https://${tls.servername}:${tls.port}${health.path}` : `http://${vip}:${health.port}${health.path}`);
+  // A TLS site: the site's name resolved to the VIP (SNI and Host as a client sends them), verified
+  // against the inventory's CA, written to a file there (a CA is no secret) and removed at the end.
+  const tlsSetup = tls
+    ? [
+        `r=${shellQuote(`${tls.servername}:${tls.port}:${vip}`)}`,
+        ...(tls.ca ? ['c=$(mktemp) || exit 1', `trap 'rm -f "$c"' EXIT`, `cat > "$c" <<'HAOPS_CA'`, tls.ca.trim(), 'HAOPS_CA'] : []),
+      ]
+    : [];
+  // --resolve: curl 7.21.3 and later (not CentOS 6's 7.19.7).
+  const curlTls = tls ? ` --resolve "$r"${tls.ca ? ' --cacert "$c"' : ''}` : '';
   const t = (timeoutMs / 1000).toFixed(3);
   const max = Math.ceil((maxSeconds * 1000) / intervalMs);
   return [
     'LC_ALL=C; export LC_ALL; unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
     "command -v curl >/dev/null 2>&1 || { echo 'nocurl'; exit 0; }",
     `u=${url}; i=0`,
+    ...tlsSetup,
     // bash waits on a FIFO nobody writes (read -t, a builtin): no sleep process per request.
     `if [ -n "$BASH_VERSION" ] && f=$(mktemp -u) && mkfifo "$f" 2>/dev/null && exec 9<>"$f"; then rm -f "$f"; nap() { read -r -t ${(intervalMs / 1000).toFixed(3)} -u 9 _; }; else nap() { sleep ${(intervalMs / 1000).toFixed(3)}; }; fi`,
     'echo ready',
@@ -30,7 +42,7 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     '  i=$((i+1))',
     '  (',
     // -v tells refused from unroutable in the same request (curl 7.88 says only "Couldn't connect"); all in the shell, no extra process.
-    `    o=$(curl -q -sv -o /dev/null -m ${t} -A haops-drill -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
+    `    o=$(curl -q -sv -o /dev/null -m ${t} -A haops-drill${curlTls} -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
     // Stamped when curl is done: on a busy host curl may start well after the loop forked it,
     // so its start is this stamp less its own time_total.
     '    e=${EPOCHREALTIME:-$(date +%s.%N)}',

@@ -22,7 +22,8 @@ export function getOn(
       host: vip,
       port: tls.port,
       servername: tls.servername,
-      headers: { ...options.headers, host: tls.servername },
+      // As a browser sends it: the port only when it is not 443.
+      headers: { ...options.headers, host: tls.port === 443 ? tls.servername : `${tls.servername}:${tls.port}` },
       ...(tls.ca ? { ca: tls.ca } : {}),
     },
     onResponse,

@@ -210,8 +210,17 @@ export class RemoteSwitchoverProbe implements RoundProbe {
     offsetMs: number,
     intervalMs = 20,
     private readonly timeoutMs = 2000,
+    /** The site's TLS: the probe host's curl asks HTTPS with the site's name. */
+    tls?: ProbeTls,
   ) {
-    this.loop = new RemoteHttpProbe(host, vip, { path: '/haops-health', port, min: 200, max: 200 }, offsetMs, intervalMs, timeoutMs);
+    this.loop = new RemoteHttpProbe(
+      host,
+      vip,
+      { path: '/haops-health', port, min: 200, max: 200, ...(tls ? { tls } : {}) },
+      offsetMs,
+      intervalMs,
+      timeoutMs,
+    );
   }
 
   /** Why the loop cannot run there (no curl), once started. */

@@ -712,7 +712,7 @@ export class PairOps {
     const offset = await probeHostOffset(host);
     if (offset === null)
       throw new SwitchoverRefused(`cannot read the clock of probe host ${host.name} (date +%s%N): its probe marks could not be timed`);
-    const probes = vips.map((vip) => new RemoteSwitchoverProbe(host, vip, port, offset));
+    const probes = vips.map((vip) => new RemoteSwitchoverProbe(host, vip, port, offset, 20, 2000, this.pair.health.tls));
     await Promise.all(probes.map((p) => p.start()));
     const problem = probes.find((p) => p.problem)?.problem;
     if (problem) {

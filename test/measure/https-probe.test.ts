@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { HttpProbe } from '../../src/measure/http-probe.js';
+import { RemoteHttpProbe } from '../../src/measure/remote-probe.js';
+import { simulatedProbeHost } from '../sim/probe-host.js';
 import { buildModel, type HealthModel } from '../../src/model/derive.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
 import { webPairYaml } from '../web-pair.js';
@@ -42,7 +44,7 @@ async function probeFor(health: HealthModel): Promise<{ ok: boolean; node: strin
 }
 
 describe('the drill probe from this machine on a TLS site', () => {
-  it('asks over HTTPS with the site name as SNI and Host, verified against the CA: every request answered by node1', async () => {
+  it('asks over HTTPS with the site name as SNI and Host (with the port, not 443 here), verified against the CA: every request answered by node1', async () => {
     const marks = await probeFor({
       path: '/haops-health',
       port: 1,
@@ -52,7 +54,7 @@ describe('the drill probe from this machine on a TLS site', () => {
     });
     expect(marks.length).toBeGreaterThan(3);
     expect(marks.every((m) => m.ok && m.node === 'node1')).toBe(true);
-    expect(seen.at(-1)).toEqual({ host: 'site.test', sni: 'site.test' });
+    expect(seen.at(-1)).toEqual({ host: `site.test:${port}`, sni: 'site.test' });
   });
 
   it('a certificate the named CA did not sign fails every request', async () => {
@@ -68,6 +70,37 @@ describe('the drill probe from this machine on a TLS site', () => {
   });
 });
 
+describe("the probe host's curl loop on a TLS site (real curl in a local bash standing in for the probe host)", () => {
+  async function remoteMarks(ca: string) {
+    const p = new RemoteHttpProbe(
+      simulatedProbeHost('bash'),
+      '127.0.0.1',
+      { path: '/haops-health', port: 1, min: 200, max: 399, tls: { port, servername: 'site.test', ca } },
+      0,
+      20,
+      1000,
+    );
+    await p.start();
+    await new Promise((r) => setTimeout(r, 800));
+    p.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    return p.marks();
+  }
+
+  it('resolves the site name to the VIP and verifies against the CA it was sent: answered by node1 over HTTPS', async () => {
+    const marks = await remoteMarks(certs.root);
+    expect(marks.length).toBeGreaterThan(5);
+    expect(marks.every((m) => m.ok && m.node === 'node1')).toBe(true);
+    expect(seen.at(-1)).toEqual({ host: `site.test:${port}`, sni: 'site.test' });
+  });
+
+  it('a CA that did not sign the site fails every request', async () => {
+    const marks = await remoteMarks(makeCerts(30).root);
+    expect(marks.length).toBeGreaterThan(5);
+    expect(marks.some((m) => m.ok)).toBe(false);
+  });
+});
+
 describe('the model: which scheme, name and CA the probes use', () => {
   const model = (tls: string) =>
     buildModel(parseInventory(webPairYaml({ nginx: [`tls: ${tls}`] }), join(certs.dir, 'inv.yaml'), {})).pairs[0]!.health;
@@ -78,7 +111,7 @@ describe('the model: which scheme, name and CA the probes use', () => {
 
   it('with them: that name, and only that CA', () => {
     const h = model('{ cert_file: chain.pem, key_file: site.key, listen: 8443, server_name: api.example.test, ca_file: root.pem }');
-    expect(h.tls).toEqual({ port: 8443, servername: 'api.example.test', ca: certs.root });
+    expect(h.tls).toEqual({ port: 8443, servername: 'api.example.test', ca: certs.root.trim() });
   });
 
   it('a ca_file that cannot be read is refused at its line, with a fix', () => {

@@ -94,6 +94,16 @@ export function commandScripts(): NodeScript[] {
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
     ['notify test', notifyTestCommand(n, 't1', 3000)],
     ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
+    [
+      'drill probe loop, HTTPS site with a CA',
+      probeLoopScript(
+        vips[0]!,
+        { ...pair.health, tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
+        20,
+        500,
+        60,
+      ),
+    ],
     ['drain hook (keepalived 1.x vrrp_script)', drainHook],
     ['drain probe', DRAIN_PROBE],
     ['switchover facts', node.factsScript('192.168.0.102', 80)],
