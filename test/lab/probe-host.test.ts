@@ -3,7 +3,7 @@
 // status, deploy's VIP check, the drill and switchover ask from node3 and say so. Needs the
 // second pair's nodes: runs on the four-node lab (after fleet.test, on the same lab).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { parse, stringify } from 'yaml';
 import { haops, json, switchoverClean } from './cli.js';
 import { LAB, re } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
+import { makeCerts } from '../tls-certs.js';
 
 interface LabYaml {
   hosts: Record<string, unknown>;
@@ -134,6 +135,33 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(here.code).toBe(1);
     expect(here.stdout).toMatch(/PROBLEM: refused: .*clients cannot reach .* from here .*probe: \{ from: HOST \}/);
   }, 180_000);
+
+  it('a TLS site: the drill from node3 asks https://site.test:443/ through the VIP (curl --resolve, verified against ca_file) and passes', async () => {
+    const certs = makeCerts();
+    const inv = parse(readFileSync(fromNode3, 'utf8'));
+    inv.pairs.lab.nginx.tls = {
+      cert_file: join(certs.dir, 'chain.pem'),
+      key_file: join(certs.dir, 'site.key'),
+      ca_file: join(certs.dir, 'root.pem'),
+    };
+    const file = join(certs.dir, 'lab-tls.yaml');
+    writeFileSync(file, stringify(inv));
+    try {
+      const dep = await haops(['deploy', file, '--json']);
+      expect(json(dep).ok, dep.stdout + dep.stderr).toBe(true);
+      const r = await haops(['failover-drill', file, '--fault', 'keepalived-stop', '--json']);
+      const d = json(r);
+      expect(d.ok, JSON.stringify(d.problems)).toBe(true);
+      expect(d.probedFrom).toBe('node3');
+      expect(d.probeUrl).toMatch(/^https:\/\/site\.test:443\//);
+      console.log(
+        `probe-host lab: drill over HTTPS from node3: failover ${d.rounds[0].vips[0].failoverSeconds} s, ${d.rounds[0].vips[0].failedRequests} failed`,
+      );
+    } finally {
+      await haops(['deploy', fromNode3]);
+      rmSync(certs.dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('node1 drops node3 unanswered: the probe host reports what its clients would see, naming itself', async () => {
     const [a] = vips();
