@@ -1,6 +1,6 @@
 // One failover drill from start to end: connect the pair, run the rounds, always restore the
 // fault and close, and turn the rounds into one report with its verdict.
-import { probeUrl } from '../measure/target.js';
+import { probeUrl } from '../runner/client-target.js';
 import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { Drill, DrillRefused, type DrillReport, type FaultKind } from './drill.js';

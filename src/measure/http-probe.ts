@@ -1,7 +1,7 @@
 // HTTP through the VIP every few ms (the drill: 20) from this machine, on the user's path
 // (health_path): which node answered (X-Haops-Node), which requests failed and how (refused,
 // reset, timeout, 5xx).
-import { getOn } from './target.js';
+import { getOn } from '../runner/client-target.js';
 import { pollFor } from '../core/poll.js';
 import type { HealthModel } from '../model/derive.js';
 import { NODE_HEADER, probeFailure } from '../runner/client-probe.js';

@@ -1,7 +1,7 @@
 // HTTP through the VIP from where clients are (this machine, or the probe host the inventory
 // names, over SSH): the user's path, not nginx's own /haops-health on the node. Compared with the
 // node-side answer, it tells a firewall from an outage.
-import http from 'node:http';
+import { getOn, probeUrl } from './client-target.js';
 import { shellQuote } from '../core/quote.js';
 import { sleep } from '../core/poll.js';
 import { vipAddress, type HealthModel, type PairModel } from '../model/derive.js';
@@ -45,7 +45,7 @@ const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /** One GET of the inventory's health_path through the VIP; never rejects. */
 export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Promise<ClientProbe> {
-  const url = `http://${vip}:${health.port}${health.path}`;
+  const url = probeUrl(vip, health.port, health.tls, health.path);
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -54,8 +54,11 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
       settled = true;
       resolve({ url, ms: Date.now() - started, ...r });
     };
-    const req = http.get(
-      { host: vip, port: health.port, path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status' } },
+    const req = getOn(
+      vip,
+      health.port,
+      health.tls,
+      { path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status' } },
       (res) => {
         const status = res.statusCode ?? 0;
         const h = res.headers[NODE_HEADER];
@@ -80,7 +83,8 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
  */
 export function clientProblem(vip: string, health: HealthModel, client: ClientProbe, nodeSide: string | null): string | null {
   if (client.ok) return null;
-  const where = `http://${vip}:${health.port}${health.path}`;
+  // What was asked: https://NAME for a TLS site probed from here, else the VIP over plain HTTP.
+  const where = client.url || `http://${vip}:${health.port}${health.path}`;
   if (client.status !== undefined) {
     const by = client.node ? ` by ${client.node}` : '';
     const why = client.status === 502 || client.status === 504 ? ': nginx cannot reach its upstream servers' : '';

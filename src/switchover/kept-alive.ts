@@ -3,7 +3,7 @@
 // until the server says `Connection: close`. Any error (a reset, a close racing a request, no
 // answer in the limit, a non-2xx) is a failed request: what a real client would have seen.
 import type http from 'node:http';
-import { getOn, keptAliveAgent, type ProbeTls } from '../measure/target.js';
+import { getOn, keptAliveAgent, type ProbeTls } from '../runner/client-target.js';
 
 export interface KeptAliveSample {
   sentAt: number;

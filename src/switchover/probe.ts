@@ -2,7 +2,7 @@
 // kept-alive load, N connections each sending its next request as soon as the last is answered;
 // its errors are failed requests too) or from the inventory's probe host (the drill's streamed
 // curl loop; no kept-alive load there: not measured, null).
-import { getOn, type ProbeTls } from '../measure/target.js';
+import { getOn, type ProbeTls } from '../runner/client-target.js';
 import { clockFrom } from '../measure/clock.js';
 import { RemoteHttpProbe } from '../measure/remote-probe.js';
 import type { ProbeMark } from '../measure/trace.js';

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { HttpProbe } from '../../src/measure/http-probe.js';
 import { RemoteHttpProbe } from '../../src/measure/remote-probe.js';
+import { clientProblem, probeVip } from '../../src/runner/client-probe.js';
 import { simulatedProbeHost } from '../sim/probe-host.js';
 import { buildModel, type HealthModel } from '../../src/model/derive.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
@@ -67,6 +68,25 @@ describe('the drill probe from this machine on a TLS site', () => {
     });
     expect(marks.length).toBeGreaterThan(3);
     expect(marks.some((m) => m.ok)).toBe(false);
+  });
+});
+
+describe("status and deploy's VIP check from this machine on a TLS site", () => {
+  it('asks https://site.test through the VIP, verified against the CA; a CA that did not sign it is a problem that names the URL', async () => {
+    const health = (ca: string): HealthModel => ({
+      path: '/haops-health',
+      port: 1,
+      min: 200,
+      max: 399,
+      tls: { port, servername: 'site.test', ca },
+    });
+    const good = await probeVip('127.0.0.1', health(certs.root));
+    expect(good).toMatchObject({ ok: true, node: 'node1', url: `https://site.test:${port}/haops-health (at 127.0.0.1)` });
+    const bad = await probeVip('127.0.0.1', health(makeCerts(30).root));
+    expect(bad.ok).toBe(false);
+    expect(clientProblem('127.0.0.1', health(certs.root), bad, null)).toMatch(
+      /^https:\/\/site\.test:\d+\/haops-health \(at 127\.0\.0\.1\) does not answer from here \(.*(certificate|issuer)/i,
+    );
   });
 });
 

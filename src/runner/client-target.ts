@@ -1,4 +1,4 @@
-// Where a probe from this machine sends its requests: the VIP on the site's port, over plain
+// Where a probe from this machine (status and deploy's VIP check, the drill, the switchover) sends its requests: the VIP on the site's port, over plain
 // HTTP or, for a pair with nginx.tls, over HTTPS with the site's name (SNI and Host) and
 // verified against the CA the inventory names (tls.ca_file; Node's own CAs without it).
 import http from 'node:http';
