@@ -370,7 +370,7 @@ export const tlsSchema = z
       ),
     server_name: z
       .string()
-      .regex(/^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$/, 'a host name like api.example.com')
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/, 'a host name like api.example.com (no wildcard: the probes ask for one real name)')
       .optional()
       .describe("The name the probes ask for (SNI and Host); default: the certificate's first DNS name. e.g. api.example.com"),
   })

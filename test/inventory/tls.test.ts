@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { webPairYaml } from '../web-pair.js';
 import { main } from '../../src/cli/main.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';
@@ -20,19 +21,7 @@ beforeAll(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-const inventory = (tls: string) => `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
-      tls: ${tls}
-`;
+const inventory = (tls: string) => webPairYaml({ nginx: [`tls: ${tls}`] });
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];

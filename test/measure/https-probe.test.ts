@@ -134,6 +134,11 @@ describe('the model: which scheme, name and CA the probes use', () => {
     expect(h.tls).toEqual({ port: 8443, servername: 'api.example.test', ca: certs.root.trim() });
   });
 
+  it("a wildcard or a shell word as server_name is refused (it reaches SNI, Host and the probe host's curl)", () => {
+    for (const bad of ['"*.example.test"', '"a.test;reboot"'])
+      expect(() => model(`{ cert_file: chain.pem, key_file: site.key, server_name: ${bad} }`)).toThrow(/server_name/);
+  });
+
   it('a ca_file that cannot be read is refused at its line, with a fix', () => {
     expect(() => model('{ cert_file: chain.pem, key_file: site.key, ca_file: missing.pem }')).toThrow(
       /inv\.yaml:12:\d+: pairs\.web\.nginx\.tls\.ca_file: cannot read ca_file \(ENOENT\)/,

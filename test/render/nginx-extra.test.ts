@@ -3,25 +3,14 @@
 // test/lab/nginx-grammar.test.ts); with it as the judge, any entry validate accepts renders to
 // exactly its own statements inside haops's server block, and nothing reaches http level.
 import { describe, expect, it } from 'vitest';
+import { webPairYaml } from '../web-pair.js';
 import { type NgxStatement, parseNginx } from '../../src/core/nginx-conf.js';
 import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderNginxSite, vipListens } from '../../src/render/nginx.js';
 import { BREAKOUTS, ERRORS, WORDS, wrapFile } from './nginx-golden.js';
 
-const inventory = (extra: string[]) => `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
-      extra: [${extra.map((e) => JSON.stringify(e)).join(', ')}]
-`;
+const inventory = (extra: string[]) => webPairYaml({ nginx: [`extra: [${extra.map((e) => JSON.stringify(e)).join(', ')}]`] });
 
 /** The site haops renders for a1 with these extras, or the refusal. */
 function site(extra: string[]): { text: string } | { refused: string } {

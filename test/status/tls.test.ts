@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { webPairYaml } from '../web-pair.js';
 import { parseModel } from '../../src/model/load.js';
 import type { Model } from '../../src/model/derive.js';
 import { judgePair, parseStatus, STATUS_MARK, tlsScript, type NodeStatus } from '../../src/status/status.js';
@@ -17,23 +18,7 @@ let model: Model;
 beforeAll(() => {
   c = makeCerts(30);
   writeFileSync(join(c.dir, 'site.key'), c.siteKey, { mode: 0o600 });
-  model = parseModel(
-    `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
-      tls: { cert_file: chain.pem, key_file: site.key }
-`,
-    join(c.dir, 'x.yaml'),
-    {},
-  ).model;
+  model = parseModel(webPairYaml({ nginx: ['tls: { cert_file: chain.pem, key_file: site.key }'] }), join(c.dir, 'x.yaml'), {}).model;
 });
 
 /** The node's answer: the real TLS lines of the status script, run by sh over `file`. */
