@@ -4,10 +4,8 @@
 import { getOn } from '../runner/client-target.js';
 import { pollFor } from '../core/poll.js';
 import type { HealthModel } from '../model/derive.js';
-import { NODE_HEADER, probeFailure } from '../runner/client-probe.js';
+import { NODE_HEADER, NODE_RE, probeFailure } from '../runner/client-probe.js';
 import type { ProbeMark } from './trace.js';
-
-const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /** The drill's view of a probe, wherever its requests are sent from: marks on this machine's clock. */
 export abstract class ProbeMarks {

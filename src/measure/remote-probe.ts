@@ -3,12 +3,10 @@
 // line per request over a single SSH channel; each mark is put on this machine's clock.
 import { shellQuote } from '../core/quote.js';
 import type { HealthModel } from '../model/derive.js';
-import { probeFailure, type ProbeFailure } from '../runner/client-probe.js';
+import { NODE_RE, probeFailure, type ProbeFailure } from '../runner/client-probe.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { ProbeMarks } from './http-probe.js';
 import type { ProbeMark } from './trace.js';
-
-const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /**
  * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); one curl per

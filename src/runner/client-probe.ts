@@ -41,7 +41,8 @@ export interface ClientProbe {
 
 export const NODE_HEADER = 'x-haops-node';
 
-const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
+/** A node name as haops's X-Haops-Node header carries it (anything else is not believed). */
+export const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /** One GET of the inventory's health_path through the VIP; never rejects. */
 export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Promise<ClientProbe> {
