@@ -4,6 +4,7 @@ import { BACKEND_PORT } from './backend.js';
 import { LAB_SUDO_PASSWORD_ENV } from './kinds.js';
 import { SUDO_PASSWORD_FILE } from './paths.js';
 import type { LabInfo, LabNode, LabPair } from './plan.js';
+import { CA_CERT, LAB_CA_FILE } from './tls.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
 
@@ -29,7 +30,7 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
     'hosts:\n',
     hosts,
     'pairs:\n',
-    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast')),
+    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast', info.tls)),
   ].join('');
 }
 
@@ -48,7 +49,7 @@ function hostYaml(n: LabNode): string {
 export const LAB_WEBHOOK_PORT = 8025;
 export const LAB_SMTP_PORT = 2525;
 
-function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean): string {
+function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean, tls: LabInfo['tls']): string {
   const [master, backup] = pair.nodes;
   const text = `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
     nodes: [${master}, ${backup}]
@@ -96,7 +97,17 @@ ${
       upstreams:
         - name: backends
           servers: [${servers}]
-`;
+${
+  tls
+    ? `      # HTTPS too, with a certificate the lab CA signed: curl --cacert inventory/${LAB_CA_FILE} https://VIP/
+      tls:
+        cert_file: ${tls.certFile}
+        key_file: ${tls.keyFile}
+        ca_file: ${CA_CERT}
+        server_name: ${tls.serverName}
+`
+    : ''
+}`;
   if (!fast) return text;
   // VRRPv3 has no authentication, and the fast profile derives 254/253 and its own advert_int.
   return text.replace(/^ {8}(priorities|advert_int|authentication): .*\n/gm, '').replace(/^( {4}check:\n)/m, '    failover: fast\n$1');

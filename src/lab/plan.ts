@@ -44,6 +44,8 @@ export interface LabInfo {
   pairs: LabPair[];
   identityFile: string;
   knownHosts: string;
+  /** The lab's HTTPS site (src/lab/tls.ts): its chain and key on this machine; unset in a lab booted by an older haops. */
+  tls?: { certFile: string; keyFile: string; serverName: string };
 }
 
 export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = DEFAULT_SUBNET, kinds: NodeKind[] = ['systemd']): LabInfo {

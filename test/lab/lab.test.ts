@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
+import { CA_CERT, labSiteAddresses } from '../../src/lab/tls.js';
+import { IDENTITY_FILE, LAB_SITE_NAME, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
 import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
 import { parseKinds } from '../../src/lab/kinds.js';
@@ -48,6 +49,20 @@ describe('lab plan and inventory', () => {
     expect(Object.keys(doc.pairs)).toEqual(['lab']);
     expect(doc.pairs.lab.instances[0]).toMatchObject({ virtual_router_id: 51, vip: '198.18.0.100/24', master: 'node1' });
     expect(doc.pairs.lab.nginx.upstreams[0].servers).toEqual(['198.18.0.21:8080', '198.18.0.22:8080']);
+  });
+
+  it("serves HTTPS with the lab CA's certificate when the lab issued one; the certificate names every VIP", () => {
+    const info = planLab(4, '10.9.8.0/24');
+    expect(parse(labInventoryYaml(info)).pairs.lab.nginx.tls).toBeUndefined();
+    info.tls = { certFile: '/s/site.pem', keyFile: '/s/site.key', serverName: LAB_SITE_NAME };
+    const doc = parse(labInventoryYaml(info));
+    expect(doc.pairs.lab2.nginx.tls).toEqual({
+      cert_file: '/s/site.pem',
+      key_file: '/s/site.key',
+      ca_file: CA_CERT,
+      server_name: 'lab.haops.test',
+    });
+    expect(labSiteAddresses(info).slice(0, 3)).toEqual(['10.9.8.100', '10.9.8.104', '10.9.8.101']);
   });
 
   it('adds a second pair on node3/node4 with four nodes', () => {
