@@ -112,6 +112,7 @@ const VIP_LINE = '@@haops-client';
  */
 export function remoteProbeScript(vips: readonly string[], health: HealthModel, timeoutMs = 2000): string {
   const secs = Math.max(1, Math.round(timeoutMs / 1000));
+  const tls = health.tls;
   const lines = [
     // A proxy or a ~/.curlrc on the probe host would answer instead of the VIP: neither is used.
     'unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
@@ -119,18 +120,27 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     // GNU wget retries 20 times unless told; BusyBox's has no -t.
     "wt=; [ $t = wget ] && wget --version 2>/dev/null | grep -q 'GNU Wget' && wt='-t 1'",
     'echo "tool $t"',
+    // A TLS site: the inventory's CA in a file there for the run (a CA is no secret), removed at the end.
+    ...(tls?.ca ? ['c=$(mktemp) || exit 1', `trap 'rm -f "$c"' EXIT`, `cat > "$c" <<'HAOPS_CA'`, tls.ca.trim(), 'HAOPS_CA'] : []),
+    // $1 the URL; $2 (HTTPS) the site's name:port:VIP for curl --resolve, so SNI and Host are the site's.
     'hp() {',
     '  case $t in',
-    `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
-    `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
+    `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe ${tls ? `\${2:+--resolve "$2"} ${tls.ca ? '--cacert "$c" ' : ''}` : ''}-w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+    // wget has no --resolve: it asks the VIP itself and checks the certificate names it.
+    `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt ${tls?.ca ? '--ca-certificate="$c" ' : ''}-U haops-probe "\${3:-$1}" 2>&1); rc=$? ;;`,
     '  *) out=; rc=127 ;;',
     '  esac',
-    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
+    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|certificate|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
     '  echo "rc $rc"',
     '}',
   ];
   for (const vip of vips) {
-    lines.push(`echo ${VIP_LINE} ${vip}`, `hp ${shellQuote(`http://${vip}:${health.port}${health.path}`)}`);
+    lines.push(
+      `echo ${VIP_LINE} ${vip}`,
+      tls
+        ? `hp ${shellQuote(`https://${tls.servername}:${tls.port}${health.path}`)} ${shellQuote(`${tls.servername}:${tls.port}:${vip}`)} ${shellQuote(`https://${vip}:${tls.port}${health.path}`)}`
+        : `hp ${shellQuote(`http://${vip}:${health.port}${health.path}`)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -152,7 +162,7 @@ export function parseRemoteProbe(
     const vip = head!.trim();
     const text = rest.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));
     const rc = Number(/^rc (\d+)$/m.exec(block)?.[1] ?? -1);
-    const url = `http://${vip}:${health.port}${health.path}`;
+    const url = probeUrl(vip, health.port, health.tls, health.path);
     const statuses = text.map((l) => /^(?:< )? *HTTP\/[\d.]+ (\d{3})\b/.exec(l)?.[1]).filter(Boolean);
     const header = text.map((l) => /x-haops-node:\s*(\S+)/i.exec(l)?.[1]).find(Boolean);
     const node = header && NODE_RE.test(header) ? header : null;

@@ -70,6 +70,13 @@ export function commandScripts(): NodeScript[] {
     ['upstream check', upstreamScript(pair.upstreams, pair.health.path)],
     ['VIP probe', vipProbeScript(pair, { upstreams: true })],
     ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
+    [
+      'client probe from a probe host, HTTPS site with a CA',
+      remoteProbeScript(vips, {
+        ...pair.health,
+        tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+      }),
+    ],
     ['status', statusScript(pair)],
     [
       'put file (validated before)',
