@@ -20,6 +20,11 @@ interface LabYaml {
 }
 const lab = () => parse(readFileSync(LAB, 'utf8')) as LabYaml;
 const vips = () => lab().pairs.lab!.instances.map((i) => i.vip.split('/')[0]!);
+/** How status names the lab's site at a VIP: its HTTPS name and port (the lab serves TLS), else plain HTTP. */
+const siteUrl = (vip: string) => {
+  const tls = (lab().pairs.lab as { nginx?: { tls?: { server_name: string } } }).nginx?.tls;
+  return re(tls ? `https://${tls.server_name}:443/ (at ${vip})` : `http://${vip}:80/`);
+};
 
 /** The lab's first pair alone (the second pair's nodes stay bare), probed from `from`. */
 function inventoryProbedFrom(from: string | null): string {
@@ -64,7 +69,7 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     for (const v of vips())
       expect(r.stdout).toMatch(
         new RegExp(
-          `nginx answers through ${re(v)} on the node \\(node\\d\\), but clients cannot reach http://${re(v)}:80/ from here \\(.*EHOSTUNREACH.*\\): firewall\\? or is this machine off the clients' LAN\\? \\(probe: \\{ from: HOST \\}`,
+          `nginx answers through ${re(v)} on the node \\(node\\d\\), but clients cannot reach ${siteUrl(v)} from here \\(.*EHOSTUNREACH.*\\): firewall\\? or is this machine off the clients' LAN\\? \\(probe: \\{ from: HOST \\}`,
         ),
       );
   });
@@ -74,8 +79,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pair lab: healthy\n {2}clients' path asked from probe host node3\n/);
     const [a, b] = vips();
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(a!)} on node1, http://${re(a!)}:80/ answered 200 by node1: ok`));
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(b!)} on node2, http://${re(b!)}:80/ answered 200 by node2: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIP ${re(a!)} on node1, ${siteUrl(a!)} answered 200 by node1: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIP ${re(b!)} on node2, ${siteUrl(b!)} answered 200 by node2: ok`));
     const j = json(await haops(['status', fromNode3, '--json']));
     expect(j.pairs[0].probedFrom).toBe('node3');
     expect(j.pairs[0].instances[0].client).toMatchObject({ ok: true, from: 'node3', node: 'node1' });
