@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
-import { renderNode, PATHS } from '../render/index.js';
+import { renderNode, PATHS, type RenderTarget } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import { tlsPaths, vipListens } from '../render/nginx.js';
-import type { KeepalivedTarget } from '../render/keepalived.js';
 import { NOTIFY_WRAPPER_DIR, notifyWrapperPath, WRAPPED_STATES } from '../render/notify-wrappers.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
@@ -150,7 +149,7 @@ export function wantedState(
   playbook: Playbook,
   node: NodeModel,
   model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>>,
-  target: KeepalivedTarget = {},
+  target: RenderTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node, model);
