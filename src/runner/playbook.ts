@@ -95,7 +95,8 @@ export function elWanted(
       ah: node.instances.some((i) => i.auth?.type === 'AH'),
     },
     firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
-    listenPort: node.nginx.listen,
+    // A TLS site listens on its TLS port as well (443 by default): clients reach both through the VIP.
+    listenPorts: [...new Set([node.nginx.listen, ...(node.nginx.tls ? [node.nginx.tls.listen] : [])])],
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
     // Before facts: the EL7+ default when the inventory names no check (planHost reads the rendered one).

@@ -14,6 +14,7 @@ import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
 import { startSimHost, type SimHost } from './server.js';
 import type { SimOs } from './profiles.js';
 import { soundKeyPair } from './keys.js';
+import type { Playbook } from '../../src/runner/playbook.js';
 import { SIM_PLAYBOOK } from './wanted.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
@@ -146,5 +147,45 @@ describe.each(FAMILIES)('nginx.tls on simulated $name hosts (nginx $nginx, its n
       expect(nginxActions(s)).toEqual(['reload']);
       expect(s.state.services.get('nginx')!.pid).toBe(pids[i]);
     }
+  });
+});
+
+describe.each(FAMILIES)('nginx.tls on stock simulated $name hosts (firewall on, SELinux enforcing, faked)', ({ os }) => {
+  beforeEach(async () => {
+    sims = [await startSimHost(os, { stock: true }), await startSimHost(os, { stock: true })];
+    dir = mkdtempSync(join(tmpdir(), 'haops-sim-tls-'));
+  });
+  afterEach(async () => {
+    await Promise.all(sims.map((s) => s.stop()));
+  });
+
+  it('the firewall lets in the TLS port as well as the plain one; a second deploy changes nothing', async () => {
+    const file = inventory(makeCerts(30));
+    // With the notify script, which SELinux labels on EL7+ (SIM_PLAYBOOK leaves it out).
+    const playbook: Playbook = {
+      ...SIM_PLAYBOOK,
+      steps: [SIM_PLAYBOOK.steps[0]!, { file: { render: 'notify-script' } }, ...SIM_PLAYBOOK.steps.slice(1)],
+    };
+    const report = await run(file, { playbook });
+    expect(report.hosts.map((h) => h.error ?? null)).toEqual([null, null]);
+    for (const [i, s] of sims.entries()) {
+      const peer = i === 0 ? '10.9.0.12' : '10.9.0.11';
+      expect(report.hosts[i]!.steps.map((st) => st.title)).toContain(
+        os === 'centos6'
+          ? `firewall: allow VRRP from ${peer} and TCP 80 and 443 in the iptables service (before its REJECT, saved)`
+          : `firewall: allow VRRP from ${peer} and TCP 80 and 443 in firewalld zone public (runtime and permanent)`,
+      );
+      if (os === 'centos6') {
+        for (const port of [80, 443]) expect(s.state.el.iptables.saved).toContain(`-A INPUT -p tcp -m tcp --dport ${port} -j ACCEPT`);
+      } else {
+        expect(s.state.el.zone.runtime.ports).toEqual(['80/tcp', '443/tcp']);
+        expect(s.state.el.zone.permanent.ports).toEqual(['80/tcp', '443/tcp']);
+      }
+    }
+    const again = await run(file, { playbook });
+    expect(again.hosts.map((h) => [h.error ?? null, h.changed])).toEqual([
+      [null, 0],
+      [null, 0],
+    ]);
   });
 });
