@@ -17,12 +17,10 @@ export type RenderedFile = ManagedFile;
 const [keepalivedConf, nginxSite] = MANAGED_PATHS;
 export const PATHS = { keepalived: keepalivedConf, nginxSite } as const;
 
-/** `nginxVersion`: the node's nginx when known (decides the HTTP/2 form); unset, the form 1.9.5 and later read. */
-export function renderNode(
-  node: NodeModel,
-  model: Pick<Model, 'secrets'>,
-  target: KeepalivedTarget & { nginxVersion?: string } = {},
-): RenderedFile[] {
+/** What a node's files are fitted to: its keepalived, and its nginx (`nginxVersion`: deploy's installed one; unset, the forms 1.9.5 and later read). */
+export type RenderTarget = KeepalivedTarget & { nginxVersion?: string };
+
+export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: RenderTarget = {}): RenderedFile[] {
   const conf = renderKeepalived(node, target);
   // On a known keepalived (deploy's installed one), what it would not run as written stops the node here.
   if (target.version) {

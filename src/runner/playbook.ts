@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
-import { renderNode, PATHS } from '../render/index.js';
+import { renderNode, PATHS, type RenderTarget } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import { tlsPaths, vipListens } from '../render/nginx.js';
-import type { KeepalivedTarget } from '../render/keepalived.js';
 import { NOTIFY_WRAPPER_DIR, notifyWrapperPath, WRAPPED_STATES } from '../render/notify-wrappers.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
@@ -96,7 +95,8 @@ export function elWanted(
       ah: node.instances.some((i) => i.auth?.type === 'AH'),
     },
     firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
-    listenPort: node.nginx.listen,
+    // A TLS site listens on its TLS port as well (443 by default): clients reach both through the VIP.
+    listenPorts: [...new Set([node.nginx.listen, ...(node.nginx.tls ? [node.nginx.tls.listen] : [])])],
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
     // Before facts: the EL7+ default when the inventory names no check (planHost reads the rendered one).
@@ -150,7 +150,7 @@ export function wantedState(
   playbook: Playbook,
   node: NodeModel,
   model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>>,
-  target: KeepalivedTarget = {},
+  target: RenderTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node, model);
