@@ -76,8 +76,9 @@ describe.skipIf(labSkipReason(SHAPE))(
       ] as const) {
         const rule = `rule family="ipv4" source address="${addr(peer)}" protocol value="vrrp" accept`;
         expect(await ssh(node, 'firewall-cmd --list-rich-rules; firewall-cmd --permanent --list-rich-rules')).toBe(`${rule}\n${rule}\n`);
+        // The lab's pair serves HTTPS too: its TLS port is opened beside the plain one.
         expect(await ssh(node, 'firewall-cmd --list-protocols; firewall-cmd --list-ports; firewall-cmd --permanent --list-ports')).toBe(
-          '\n80/tcp\n80/tcp\n',
+          '\n80/tcp 443/tcp\n80/tcp 443/tcp\n',
         );
       }
       expect(await httpFromHere(vip())).toBe('200');
