@@ -92,6 +92,9 @@ async function withPair<T>(
   });
 }
 
+/** `VIP a`, or `VIPs a, b` for an instance whose addresses moved together. */
+const vipWord = (m: { vip: string; vips?: string[] }) => (m.vips && m.vips.length > 1 ? `VIPs ${m.vips.join(', ')}` : `VIP ${m.vip}`);
+
 const refusedLine = (e: SwitchoverRefused) => `haops: refused: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`;
 
 export interface DrainFlags extends NodeFlags {
@@ -148,8 +151,8 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       for (const m of r.moved)
         out(
           m.to === null
-            ? `${m.instance}: VIP ${m.vip} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
-            : `${m.instance}: VIP ${m.vip} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
+            ? `${m.instance}: ${vipWord(m)} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
+            : `${m.instance}: ${vipWord(m)} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
         );
       if (r.handoff && r.moved.length)
         out(
@@ -161,7 +164,8 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       out(
         `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
       );
-      if (nobody.length) err(`warning: ${nobody.map((m) => m.vip).join(', ')} out of service until a node of the pair is undrained`);
+      if (nobody.length)
+        err(`warning: ${nobody.flatMap((m) => m.vips ?? [m.vip]).join(', ')} out of service until a node of the pair is undrained`);
     }
     return 0;
   });
@@ -176,7 +180,7 @@ export async function undrainCommand(file: string, node: string, flags: DrainFla
       if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
       for (const m of r.returned)
         out(
-          `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
+          `${m.instance}: ${vipWord(m)} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
         );
       for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
       if (r.hold) out(holdLine(r.hold));

@@ -212,14 +212,11 @@ function buildPair(
       note(a, ia.at, `vrrp_instance ${ia.name} has no virtual_ipaddress`, 'left out: an instance needs a VIP');
       continue;
     }
-    for (const extra of ia.vips.slice(1))
-      note(
-        a,
-        extra.at,
-        `second VIP ${extra.raw} in vrrp_instance ${ia.name}`,
-        'left out: an inventory instance has one VIP; the first deploy removes this address',
-      );
-    if (vip.dev && vip.dev !== iface) note(a, vip.at, `VIP ${vip.raw} on dev ${vip.dev}`, `written on ${iface}, the instance's interface`);
+    // Several addresses: written as vips:, in order; one on another interface keeps its dev.
+    const written = ia.vips.map((v) => {
+      const addr = v.prefix !== undefined ? `${v.address}/${v.prefix}` : v.address;
+      return v.dev && v.dev !== iface ? { address: addr, dev: v.dev } : addr;
+    });
     // Who would be master by configuration, and who holds the VIP now.
     const conf =
       ia.state === 'MASTER' || (ia.state !== 'BACKUP' && ib.state === 'BACKUP')
@@ -229,7 +226,25 @@ function buildPair(
           : ia.priority >= ib.priority
             ? 0
             : 1;
-    const heldBy = [a, b].filter((r) => holds(r, vip.address));
+    // An instance is held by the node holding every one of its VIPs.
+    const heldBy = [a, b].filter((r) => ia.vips.every((v) => holds(r, v.address)));
+    if (ia.vips.length > 1 && heldBy.length === 0 && ia.vips.some((v) => holds(a, v.address) || holds(b, v.address)))
+      note(
+        a,
+        vip.at,
+        `the VIPs of ${ia.name} are split between the nodes now (${ia.vips
+          .map(
+            (v) =>
+              `${v.address} on ${
+                [a, b]
+                  .filter((r) => holds(r, v.address))
+                  .map(hostName)
+                  .join(' and ') || 'nobody'
+              }`,
+          )
+          .join(', ')})`,
+        'master written from the configuration; the first deploy puts them all on it',
+      );
     if (heldBy.length === 2)
       note(
         a,
@@ -271,7 +286,7 @@ function buildPair(
     const inst: Record<string, unknown> = {
       name: safeName(ia.name, `vrrp${vrid}`),
       virtual_router_id: vrid,
-      vip: vip.prefix !== undefined ? `${vip.address}/${vip.prefix}` : vip.address,
+      ...(written.length > 1 || typeof written[0] !== 'string' ? { vips: written } : { vip: written[0] }),
       master: names[holderIdx],
       priorities: prio,
       ...(ia.advertInt !== undefined ? { advert_int: ia.advertInt } : {}),
@@ -406,7 +421,11 @@ function buildPair(
   for (const r of pairReadings) for (const u of r.keepalived.unsupported) note(r, u.at, u.what, u.handling);
 
   // nginx: the server fronting the VIPs, its upstreams; the rest listed.
-  const vipAddrs = instances.map((i) => addressOf(String(i.vip)));
+  const vipAddrs = instances.flatMap((i) =>
+    (Array.isArray(i.vips) ? i.vips : [i.vip]).map((v) =>
+      addressOf(String(typeof v === 'object' && v ? (v as { address: string }).address : v)),
+    ),
+  );
   const moveAside: Record<string, string[]> = {};
   let nginx: Record<string, unknown> | undefined;
   for (const r of pairReadings) {

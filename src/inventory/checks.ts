@@ -2,10 +2,11 @@
 // LAN segments without clashes (VRIDs, VIPs, node addresses, compared as numbers). Pure; the
 // failover math is the model's (model/checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
-import { addressOf, contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
+import { contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
 import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
+import { instanceVips } from './vips.js';
 
 /** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
 export function hostIp(h: HostSpec): string | undefined {
@@ -191,11 +192,6 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         'give every instance its own name',
       );
     names.set(inst.name, idx);
-    const vip = addressOf(inst.vip);
-    const vipBefore = vips.get(ipToNumber(vip));
-    if (vipBefore !== undefined)
-      add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
-    vips.set(ipToNumber(vip), idx);
     if (!pair.nodes.includes(inst.master)) {
       add(
         [...ip, 'master'],
@@ -203,21 +199,38 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         `set master: ${closest(inst.master, [...pair.nodes])}`,
       );
     }
-    if (!contains(net, ipToNumber(vip)))
-      add(
-        [...ip, 'vip'],
-        `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
-        `pick a free address inside ${pair.subnet}`,
-      );
-    const vipPrefix = inst.vip.includes('/') ? Number(inst.vip.split('/')[1]) : 32;
-    if (vipPrefix < net.prefix)
-      add(
-        [...ip, 'vip'],
-        `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${vipPrefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
-        `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
-      );
-    const edge = isNetworkOrBroadcast(vip, pair.subnet);
-    if (edge) add([...ip, 'vip'], `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
+    for (const v of instanceVips(inst)) {
+      const at: PathKey[] = [...ip, ...v.field];
+      const vip = v.address;
+      const before = vips.get(ipToNumber(vip));
+      if (before !== undefined)
+        add(
+          at,
+          `VIP ${vip} is used twice in pair ${pname} (${before === idx ? `twice in instance ${inst.name}` : `instances[${before}]`})`,
+          'every VIP belongs to one instance, once',
+        );
+      vips.set(ipToNumber(vip), idx);
+      if (v.dev !== undefined) {
+        const bad = interfaceProblem(v.dev);
+        if (bad) add([...ip, ...v.field.slice(0, 2), 'dev'], bad.problem, bad.fix);
+      }
+      // An address on another interface (dev:) is on another LAN: the pair's subnet does not hold it.
+      if (v.dev !== undefined && v.dev !== pair.interface) continue;
+      if (!contains(net, ipToNumber(vip)))
+        add(
+          at,
+          `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
+          `pick a free address inside ${pair.subnet}${inst.vips ? ', or give it the dev: it lives on' : ''}`,
+        );
+      if (v.prefixWritten && v.prefix < net.prefix)
+        add(
+          at,
+          `VIP ${v.written} is a /${v.prefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${v.prefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
+          `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
+        );
+      const edge = isNetworkOrBroadcast(vip, pair.subnet);
+      if (edge) add(at, `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
+    }
     if (inst.priorities !== 'derive') {
       const keys = Object.keys(inst.priorities);
       for (const k of keys)
@@ -281,18 +294,17 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
   for (const p of segment) {
     p.spec.instances.forEach((inst, idx) => {
       const path: PathKey[] = ['pairs', p.name, 'instances', idx];
-      const vip = addressOf(inst.vip);
-      const vipN = ipToNumber(vip);
-      const owner = nodeAt.get(vipN);
-      if (owner !== undefined) add([...path, 'vip'], `VIP ${vip} is ${owner}'s own address`, 'pick a free address that no node owns');
-      const vipClash = vipAt.get(vipN);
-      if (vipClash && vipClash.pair !== p.name)
-        add(
-          [...path, 'vip'],
-          `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`,
-          'every VIP belongs to one instance',
-        );
-      if (!vipClash) vipAt.set(vipN, { pair: p.name, instance: inst.name });
+      for (const v of instanceVips(inst)) {
+        const at: PathKey[] = [...path, ...v.field];
+        const vip = v.address;
+        const vipN = ipToNumber(vip);
+        const owner = nodeAt.get(vipN);
+        if (owner !== undefined) add(at, `VIP ${vip} is ${owner}'s own address`, 'pick a free address that no node owns');
+        const vipClash = vipAt.get(vipN);
+        if (vipClash && vipClash.pair !== p.name)
+          add(at, `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`, 'every VIP belongs to one instance');
+        if (!vipClash) vipAt.set(vipN, { pair: p.name, instance: inst.name });
+      }
       const vridClash = vridAt.get(inst.virtual_router_id);
       if (vridClash && vridClash.pair !== p && !p.spec.nodes.some((n) => vridClash.pair.spec.nodes.includes(n))) {
         add(
@@ -393,6 +405,20 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
 export const RESERVED_PREFIX = 'haops_';
 
 /**
+ * An interface name the schema lets through that is no device for a VIP: all, default (the
+ * kernel's sysctl trees), lo (VRRP needs a LAN; a VIP there never reaches a client).
+ */
+export function interfaceProblem(iface: string): { problem: string; fix: string } | undefined {
+  if (!['all', 'default'].includes(iface.toLowerCase()) && iface !== 'lo' && !iface.startsWith('lo:')) return undefined;
+  return {
+    problem: iface.startsWith('lo')
+      ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
+      : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
+    fix: "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
+  };
+}
+
+/**
  * Values the schema lets through that the node would not take: a check named like haops's own
  * trackers (keepalived 1.x keeps one of two blocks of one name, silently), an interface name that
  * is no device (all, default: the kernel's sysctl trees; lo: VRRP needs a LAN), and a notify
@@ -407,15 +433,8 @@ function checkNodeSide(pname: string, pair: PairSpec, add: Add): void {
       `check name ${pair.check.name} starts with ${RESERVED_PREFIX}, which haops keeps for its own trackers (haops_drain, haops_nginx)`,
       'name the check something else, like chk_nginx',
     );
-  const iface = pair.interface;
-  if (['all', 'default'].includes(iface.toLowerCase()) || iface === 'lo' || iface.startsWith('lo:'))
-    add(
-      [...base, 'interface'],
-      iface.startsWith('lo')
-        ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
-        : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
-      "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
-    );
+  const bad = interfaceProblem(pair.interface);
+  if (bad) add([...base, 'interface'], bad.problem, bad.fix);
   const script = pair.notify.script;
   const loops: [PathKey[], string | undefined, string][] = [
     [[...base, 'notify', 'sms', 'command'], pair.notify.sms?.command, 'notify.sms.command'],

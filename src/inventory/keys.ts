@@ -29,6 +29,7 @@ const BY_PATTERN: Record<string, string[]> = {
   'pairs.*': keys(pairSchema.shape),
   'pairs.*.instances.*': keys(instanceSchema.shape),
   'pairs.*.instances.*.authentication': keys(authSchema.shape),
+  'pairs.*.instances.*.vips.*': ['address', 'dev'],
   'pairs.*.check': keys(checkSchema.shape),
   'pairs.*.notify': keys(notifySchema.shape),
   'pairs.*.notify.email': keys(notifySchema.shape.email.unwrap().shape),

@@ -173,6 +173,43 @@ export const authSchema = z
   .strict()
   .describe('VRRP authentication (keepalived authentication block). e.g. { password_env: HAOPS_VRRP_PASSWORD }');
 
+/** A network interface name as Linux takes it (IFNAMSIZ 16, NUL included). */
+const interfaceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' });
+
+/**
+ * One entry of `vips:`: `addr[/prefix]`, or `{ address, dev }` for an address keepalived puts on
+ * another interface. A plain string reads as `{ address }`, so every entry has one shape after parse.
+ */
+export const vipItem = z.preprocess(
+  (v) => (typeof v === 'string' ? { address: v } : v),
+  z
+    .object({
+      address: ipv4MaybePrefix.describe('The address, with or without prefix length. e.g. 192.168.0.106/24'),
+      dev: interfaceName
+        .optional()
+        .describe("The interface keepalived puts it on (default: the pair's interface; another one lifts the subnet rule). e.g. eth1"),
+    })
+    .strict(),
+);
+export type VipItem = z.infer<typeof vipItem>;
+
+/** vip: or vips:, never both or neither (a refinement of each instance, so instanceSchema keeps its shape). */
+export function exactlyOneVip(inst: { name?: string; vip?: string; vips?: unknown[] }, ctx: z.RefinementCtx): void {
+  if (inst.vip !== undefined && inst.vips !== undefined)
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['vips'],
+      message: `instance ${inst.name ?? '(unnamed)'} has both vip: and vips:`,
+      params: { fix: "keep one: vip: for one address, or vips: listing every address (the first is the instance's primary VIP)" },
+    });
+  else if (inst.vip === undefined && inst.vips === undefined)
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `instance ${inst.name ?? '(unnamed)'} has no vip: or vips:`,
+      params: { fix: 'add vip: 10.0.0.100/24, or vips: [10.0.0.100/24, 10.0.0.101/24] for addresses that move together' },
+    });
+}
+
 export const instanceSchema = z
   .object({
     name: nameOf('instance name').describe('The vrrp_instance name. e.g. VI_1'),
@@ -182,7 +219,16 @@ export const instanceSchema = z
       .min(1, 'virtual_router_id must be 1..255')
       .max(255, 'virtual_router_id must be 1..255')
       .describe('VRRP router id, unique per LAN segment (validate checks it across pairs on one subnet). e.g. 51'),
-    vip: ipv4MaybePrefix.describe("The virtual IP, with or without prefix length (default: the subnet's). e.g. 192.168.0.105/24"),
+    vip: ipv4MaybePrefix
+      .optional()
+      .describe("The virtual IP, with or without prefix length (default: the subnet's); or vips: for several. e.g. 192.168.0.105/24"),
+    vips: z
+      .array(vipItem)
+      .min(1, 'vips needs at least one address')
+      .optional()
+      .describe(
+        'Several virtual IPs that move together (instead of vip:): each addr[/prefix], or { address, dev } for one on another interface. e.g. [192.168.0.105/24, { address: 10.1.0.5/24, dev: eth1 }]',
+      ),
     master: nameOf('master').describe('The node that holds the VIP when both are healthy. e.g. proxy101'),
     priorities: z
       .union([
@@ -545,15 +591,12 @@ export const pairSchema = z
       .array(nameOf('node'))
       .length(2, 'a pair has exactly two nodes')
       .describe('The two hosts of the pair. e.g. [proxy101, proxy102]'),
-    interface: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' })
-      .describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
+    interface: interfaceName.describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
     subnet: cidr.describe("The pair's LAN; both nodes and every VIP are in it. e.g. 192.168.0.0/24"),
     instances: z
-      .array(instanceSchema)
+      .array(instanceSchema.superRefine(exactlyOneVip))
       .min(1, 'a pair needs at least one VRRP instance')
-      .describe('The VRRP instances: one per VIP (two, each MASTER on one node: active-active).'),
+      .describe('The VRRP instances: each with its VIP or VIPs (two instances, each MASTER on one node: active-active).'),
     check: checkSchema.default({}),
     failover: failoverSchema.optional(),
     notify: notifySchema.default({}),

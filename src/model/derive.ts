@@ -3,6 +3,7 @@
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { addressOf } from '../core/ipv4.js';
 import { hostIp, own, probeFromOf } from '../inventory/checks.js';
+import { instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
@@ -10,6 +11,27 @@ import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
 export { hostIp } from '../inventory/checks.js';
+
+/** One address of an instance. */
+export interface Vip {
+  address: string;
+  /** As written, else the host prefix (32) keepalived takes. */
+  prefix: number;
+  /** Set only when the inventory names an interface for it (keepalived's `dev`). */
+  dev?: string;
+  /** As the inventory wrote it (addr or addr/prefix): what keepalived.conf carries, unchanged. */
+  written: string;
+}
+
+/** The instance's addresses as the model carries them. */
+export function vipsOf(spec: InstanceSpec): Vip[] {
+  return instanceVips(spec).map((v) => ({
+    address: v.address,
+    prefix: v.prefix,
+    ...(v.dev !== undefined ? { dev: v.dev } : {}),
+    written: v.written,
+  }));
+}
 
 export interface NodeInstance {
   name: string;
@@ -19,7 +41,10 @@ export interface NodeInstance {
   interface: string;
   srcIp: string;
   peerIp: string;
+  /** The primary VIP as the inventory wrote it (addr or addr/prefix): the first of vips. */
   vip: string;
+  /** Every address of the instance, in order; they move together. */
+  vips: Vip[];
   /** The instance's own advert_int; unset: the pair's profile decides (fitted at render). */
   advertInt?: number;
   nopreempt: boolean;
@@ -45,6 +70,10 @@ export interface NodeModel {
 
 export interface PairInstance {
   spec: InstanceSpec;
+  /** The primary VIP's address (the first of vips): what probes and reports ask through. */
+  vip: string;
+  /** Every address of the instance, in order: its holder holds them all. */
+  vips: Vip[];
   master: string;
   backup: string;
   priorities: Record<string, number>;
@@ -188,8 +217,11 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     const instances: PairInstance[] = spec.instances.map((i) => {
       const backup = pairNodes.find((n) => n !== i.master)!;
       const priorities = instancePriorities(i, pairNodes, weight, failover) ?? { [i.master]: 200, [backup]: 199 };
+      const vips = vipsOf(i);
       return {
         spec: i,
+        vip: vips[0]!.address,
+        vips,
         master: i.master,
         backup,
         priorities,
@@ -242,7 +274,8 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
             interface: spec.interface,
             srcIp: ip,
             peerIp: ipOf(peer),
-            vip: i.vip,
+            vip: pi.vips[0]!.written,
+            vips: pi.vips,
             advertInt: i.advert_int,
             nopreempt: i.nopreempt,
             garpMasterDelay: i.garp_master_delay,

@@ -1,7 +1,7 @@
 // The nginx site: upstreams of real servers and one reverse-proxying server. Pure; a typed
 // function, so a misspelt field is a compile error, never an empty line.
 import { parseNginx } from '../core/nginx-conf.js';
-import { vipAddress, type NodeModel } from '../model/derive.js';
+import type { NodeModel } from '../model/derive.js';
 
 /** While this file exists, every response of haops's locations says `Connection: close` and
  * nginx closes the connection after it (docs/keepalive.md): a drain raises it on the node giving
@@ -98,7 +98,7 @@ ${extra.map((e) => `    ${e}\n`).join('')}}
  * On the node that does not hold such a VIP, nginx starts only with net.ipv4.ip_nonlocal_bind=1.
  */
 export function vipListens(node: NodeModel): string[] {
-  const vips = new Set(node.instances.map((i) => vipAddress(i.vip)));
+  const vips = new Set(node.instances.flatMap((i) => i.vips.map((v) => v.address)));
   const out = new Set<string>();
   for (const line of node.nginx.extra) {
     const parsed = parseNginx(line);

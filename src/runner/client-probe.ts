@@ -4,7 +4,7 @@
 import { getOn, probeUrl } from './client-target.js';
 import { shellQuote } from '../core/quote.js';
 import { sleep } from '../core/poll.js';
-import { vipAddress, type HealthModel, type PairModel } from '../model/derive.js';
+import type { HealthModel, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 
 /** Why a request through the VIP failed, as a user would tell it. */
@@ -216,7 +216,7 @@ export async function askClients(
   connect: (host: string) => Promise<Host>,
   opts: { retry?: boolean; timeoutMs?: number } = {},
 ): Promise<ClientView | null> {
-  const vips = pair.instances.map((i) => vipAddress(i.spec.vip));
+  const vips = pair.instances.map((i) => i.vip);
   const timeoutMs = opts.timeoutMs ?? 2000;
   const from = pair.probeFrom;
   if (from.kind === 'none') return null;

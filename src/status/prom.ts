@@ -19,7 +19,10 @@ export interface PromNode {
 export interface PromInstance {
   pair: string;
   instance: string;
+  /** The primary VIP: the instance's series carry it as their vip label. */
   vip: string;
+  /** Every VIP and its holders (absent in older readings: the primary alone). */
+  vips?: { vip: string; holders: string[] }[];
   holders: string[];
   verdict: string;
   /**
@@ -143,7 +146,9 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
     }
     for (const i of p.instances) {
       const il = { pair: p.pair, iname: i.instance, vip: i.vip };
-      holders.samples.push({ labels: il, value: i.holders.length });
+      // One series per VIP: a VIP of the instance split off (or lost) shows as its own 0 or 2.
+      for (const v of i.vips?.length ? i.vips : [{ vip: i.vip, holders: i.holders }])
+        holders.samples.push({ labels: { ...il, vip: v.vip }, value: v.holders.length });
       // `from` tells apart files written from several places; no client answer, no sample (as before).
       if (i.client) client.samples.push({ labels: { ...il, from: i.client.from ?? 'local' }, value: b(i.client.ok) });
       nodeSide.samples.push({ labels: il, value: b(i.servedBy !== null) });

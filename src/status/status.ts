@@ -4,11 +4,10 @@
 import { serviceActive } from '../platforms/services.js';
 import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
-import { vipAddress } from '../model/derive.js';
 import { tlsPaths } from '../render/nginx.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
-import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
+import { instanceHolderProblem, instanceSightOf, parseVipProbe, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
 import {
   checkProblem,
@@ -53,14 +52,18 @@ export interface NodeStatus {
 export interface InstanceStatus {
   pair: string;
   instance: string;
+  /** The primary VIP (the instance's first): HTTP is asked through it. */
   vip: string;
+  /** Every VIP of the instance and who holds each, the primary first. */
+  vips: { vip: string; holders: string[] }[];
   master: string;
+  /** The nodes that hold every VIP of the instance. */
   holders: string[];
   /** The node that answered /haops-health through the VIP when asked from the nodes (second opinion). */
   servedBy: string | null;
   /** The user's path: health_path through the VIP, asked from this machine or the probe host. */
   client?: ClientProbe | null;
-  verdict: 'ok' | 'outage' | 'split brain' | 'unknown' | 'degraded';
+  verdict: 'ok' | 'outage' | 'split brain' | 'vips split' | 'unknown' | 'degraded';
   problem?: string;
 }
 
@@ -322,23 +325,33 @@ export function judgePair(
   }
 
   const instances = pair.instances.map((i): InstanceStatus => {
-    const vip = vipAddress(i.spec.vip);
-    const sight = sightOf(pair.nodes, vip, Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])));
+    const vip = i.vip;
+    const sight = instanceSightOf(
+      pair.nodes,
+      i.vips.map((v) => v.address),
+      Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])),
+    );
     const { holders, servedBy } = sight;
     const client = clients[vip];
     const base = {
       pair: pair.name,
       instance: i.spec.name,
       vip,
+      vips: sight.each,
       master: i.master,
       holders,
       servedBy,
       ...(client !== undefined ? { client } : {}),
     };
-    const trouble = holderProblem(vip, pair.nodes, sight);
+    const trouble = instanceHolderProblem(i.spec.name, pair.nodes, sight);
     if (trouble) return { ...base, ...trouble };
     const holder = nodes.find((n) => n.host === holders[0])!;
-    if (!holder.nginx) return { ...base, verdict: 'degraded', problem: `${holder.host} holds ${vip} but nginx is not running there` };
+    if (!holder.nginx)
+      return {
+        ...base,
+        verdict: 'degraded',
+        problem: `${holder.host} holds ${sight.each.map((e) => e.vip).join(', ')} but nginx is not running there`,
+      };
     if (client) {
       const wrong = clientProblem(vip, pair.health, client, servedBy);
       if (wrong) return { ...base, verdict: 'degraded', problem: wrong };
@@ -389,6 +402,11 @@ export async function pairStatus(
   };
 }
 
+/** `VIP a` for one address, `VIPs a, b` for an instance with several (older --json readers: vip alone). */
+export function vipsLabel(i: Pick<InstanceStatus, 'vip'> & { vips?: { vip: string }[] }): string {
+  return i.vips && i.vips.length > 1 ? `VIPs ${i.vips.map((v) => v.vip).join(', ')}` : `VIP ${i.vip}`;
+}
+
 export function formatStatus(pairs: PairStatus[]): string {
   const out: string[] = [];
   for (const p of pairs) {
@@ -428,7 +446,7 @@ export function formatStatus(pairs: PairStatus[]): string {
           ? `, HTTP answered by ${i.servedBy}`
           : '';
       out.push(
-        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
+        `  ${i.instance}: ${vipsLabel(i)} on ${i.holders.join(' and ') || (i.verdict === 'vips split' ? 'no one node' : 'nobody')}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
       );
     }
     for (const x of p.problems) out.push(`  PROBLEM: ${x}`);

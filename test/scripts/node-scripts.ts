@@ -60,7 +60,7 @@ export function commandScripts(): NodeScript[] {
   const pair = model.pairs[0]!;
   const n = model.nodes[0]!;
   const skeleton = wantedSkeleton(loadPlaybook(DEFAULT_PLAYBOOK), n, model);
-  const vips = pair.instances.map((i) => i.spec.vip.split('/')[0]!);
+  const vips = pair.instances.map((i) => i.vip);
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
