@@ -89,10 +89,10 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('two sites on the lab pair: www.lab
     ]);
     expect(api.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(api.stdout).toMatch(/^x-haops-node: node1\r?$/im);
-    expect(api.stdout).toMatch(/^backend\d\s*$/m);
+    expect(api.stdout).toMatch(/^backend \S+\s*$/m);
     const www = await run('curl', ['-sS', '--max-time', '5', '-D', '-', '-H', 'Host: www.lab.test', `http://${lab.vip}/`]);
     expect(www.stdout).toMatch(/^HTTP\/1\.1 200/);
-    expect(www.stdout).toMatch(/^backend\d\s*$/m);
+    expect(www.stdout).toMatch(/^backend \S+\s*$/m);
     // The default site answers a host no site names; haops's own health answers on the node.
     const other = await run('curl', ['-sS', '--max-time', '5', '-H', 'Host: nobody.lab.test', `http://${lab.vip}/haops-health`]);
     expect(other.stdout.trim()).toBe('node1');
@@ -107,7 +107,8 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('two sites on the lab pair: www.lab
     const r = await haops(['status', FILE, '--json', '--prom', prom]);
     const s = json(r);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const inst = s[0].instances[0];
+    expect(s.ok).toBe(true);
+    const inst = s.pairs[0].instances[0];
     expect(inst.verdict).toBe('ok');
     expect(inst.sites.map((x: any) => [x.site, x.client.ok, x.client.status])).toEqual([
       ['www', true, 200],
