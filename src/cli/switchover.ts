@@ -18,7 +18,7 @@ import {
   type SwitchoverRound,
 } from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
-import { limitOption, onePair } from './limit.js';
+import { limitOption, onePair, withSite } from './limit.js';
 import { writeReport } from './drill.js';
 import { checkOutputFile, numberFlag } from './options.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
@@ -26,6 +26,7 @@ import { KEPT_ALIVE_CONNECTIONS } from '../switchover/probe.js';
 
 export interface SwitchoverFlags extends NodeFlags {
   pair?: string;
+  site?: string;
   instance?: string;
   node?: string;
   rounds?: string;
@@ -224,7 +225,8 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       '--node and --instance exclude each other',
       '--node drains a whole node (every VIP it holds); --instance the holder of one VIP',
     );
-  const pick = (model: Model): PairModel => {
+  const pick = (model: Model): PairModel => withSite(pickPair(model), flags.site);
+  const pickPair = (model: Model): PairModel => {
     if (flags.node && !flags.pair && !flags.limit?.length) return pairOfNode(model, flags.node);
     const pair = onePair(model, flags.pair, flags.limit);
     if (flags.node && !pair.nodes.includes(flags.node))
@@ -387,6 +389,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
     )
     .argument('<inventory>')
     .option('--pair <name>', 'the pair (default: the first, or the pair of --node)')
+    .option('--site <name>', 'probe this site of nginx.sites (default: the default site)')
     .option('--instance <name>', 'move the holder of this instance (default: the first)')
     .option('--node <host>', 'drain this whole node: every VIP it holds moves to its peer and back')
     .option('--rounds <n>', 'repeat and report min/median/max', '1')

@@ -1,6 +1,6 @@
 // One failover drill from start to end: connect the pair, run the rounds, always restore the
 // fault and close, and turn the rounds into one report with its verdict.
-import { probeUrl } from '../runner/client-target.js';
+import { siteProbeUrl } from '../runner/client-target.js';
 import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { Drill, DrillRefused, type DrillReport, type FaultKind } from './drill.js';
@@ -38,7 +38,7 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
     fault,
     rounds: [],
     probedFrom: pair.probeFrom.kind === 'host' ? pair.probeFrom.host : 'this machine',
-    probeUrl: probeUrl((node ? pair.instances[0]! : instance).vip, pair.health.port, pair.health.tls, pair.health.path),
+    probeUrl: siteProbeUrl((node ? pair.instances[0]! : instance).vip, pair.health),
     problems: [],
   };
   const hosts: Record<string, Host> = {};

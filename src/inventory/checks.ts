@@ -7,6 +7,7 @@ import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
 import { instanceVips } from './vips.js';
+import { checkSites, type Site, sitesOf } from './sites.js';
 
 /** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
 export function hostIp(h: HostSpec): string | undefined {
@@ -364,9 +365,15 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
       );
     else upstreams.set(u.name, i);
   });
+  checkSites(pname, pair.nginx, add);
+  // Each site is a server block of its own: its extra lines meet haops's locations and listens there.
+  for (const site of sitesOf(pname, pair.nginx)) checkSiteExtra(site, pair.nginx.listen, add);
+}
+
+function checkSiteExtra(site: Site, port: number, add: Add): void {
   const locations = new Map<string, string>(RENDERED_LOCATIONS.map((l) => [l.key, `haops's own (${l.why})`]));
-  const listens = new Map<string, string>([[`*:${pair.nginx.listen}`, `nginx.listen: ${pair.nginx.listen}`]]);
-  pair.nginx.extra.forEach((line, i) => {
+  const listens = new Map<string, string>([[`*:${port}`, `nginx.listen: ${port}`]]);
+  site.extra.forEach((line, i) => {
     const parsed = parseNginx(line);
     if (!parsed.ok) return;
     for (const st of parsed.statements) {
@@ -377,7 +384,7 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
         const before = locations.get(key);
         if (before)
           add(
-            [...base, 'extra', i],
+            [...site.at, 'extra', i],
             `location ${args.join(' ')} is already in the server block: ${before}; nginx -t refuses a duplicate location`,
             key === 'prefix /'
               ? "set what you need for / with other extra directives at server level (they apply to haops's location / too), or proxy a narrower path"
@@ -391,7 +398,7 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
         const before = listens.get(key);
         if (before)
           add(
-            [...base, 'extra', i],
+            [...site.at, 'extra', i],
             `listen ${args[0]} binds ${key.replace('*', 'every address')}, as ${before} already does; nginx -t refuses a duplicate listen`,
             `remove it (the site already listens there), or listen on another port`,
           );

@@ -12,8 +12,10 @@ import {
   notifySchema,
   pairSchema,
   probeSchema,
+  siteSchema,
   secretSource,
   sshDefaults,
+  tlsSchema,
   upstreamSchema,
   urlSource,
 } from './schema.js';
@@ -40,6 +42,9 @@ const BY_PATTERN: Record<string, string[]> = {
   'el_archive.epel': keys(urlSource.innerType().shape),
   'pairs.*.nginx': keys(nginxSchema.shape),
   'pairs.*.nginx.upstreams.*': keys(upstreamSchema.shape),
+  'pairs.*.nginx.tls': keys(tlsSchema.innerType().shape),
+  'pairs.*.nginx.sites.*': keys(siteSchema.shape),
+  'pairs.*.nginx.sites.*.tls': keys(tlsSchema.innerType().shape),
   probe: keys(probeSchema.shape),
   'pairs.*.probe': keys(probeSchema.shape),
 };

@@ -9,6 +9,7 @@ import { formatPath, InventoryError, type InventoryIssue, type Locator, type Pat
 import { allowedKeys } from './keys.js';
 import { inventorySchema, type Inventory } from './schema.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
+import { topLevelSiteFields } from './sites.js';
 import { MAX_INVENTORY_BYTES, parseYaml } from './yaml.js';
 import { CIDR_RE, numberToIp, parseNetwork } from '../core/ipv4.js';
 
@@ -85,6 +86,8 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
       },
     ]);
   }
+  const siteFields = topLevelSiteFields(raw, locate);
+  if (siteFields.length > 0) throw new InventoryError(siteFields);
   const parsed = inventorySchema.safeParse(withDerivedSubnets(withoutExtensions(raw as Record<string, unknown>)));
   if (!parsed.success) throw new InventoryError(oneIssuePerTypo(parsed.error.issues.slice(0, 100)).flatMap((i) => zodIssue(i, locate)));
   const issues = checkInventory(parsed.data, locate);

@@ -427,6 +427,71 @@ export const tlsSchema = z
   });
 export type TlsSpec = z.infer<typeof tlsSchema>;
 
+/** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
+const healthPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, {
+    message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)',
+  })
+  .default('/');
+/** The answer that counts as healthy: one status like 200, or a range like 200-399. */
+const healthStatus = z
+  .union([z.number().int().min(100).max(599), z.string()])
+  .superRefine((v, ctx) => {
+    if (typeof v === 'number') return;
+    const m = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(v);
+    if (!m || Number(m[1]) > Number(m[2]))
+      refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
+  })
+  .default('200-399');
+/** Extra directives for the server block, one per line, as nginx reads them. */
+const nginxExtra = z
+  .array(
+    z.string().superRefine((v, ctx) => {
+      const bad = nginxExtraProblem(v);
+      if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
+    }),
+  )
+  .default([]);
+
+/** A site's host name: one real name (it reaches SNI, Host and the probe host's curl --resolve), never a wildcard. */
+export const SITE_NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
+const siteServerName = z.string().regex(SITE_NAME_RE, {
+  message: 'expected a host name like api.example.com (no wildcard, no _: the probes ask for each site by a real name)',
+});
+
+/** The fields of one site: at the top of nginx: (a pair with one site) or in each entry of nginx.sites. */
+export const SITE_FIELDS = ['server_name', 'health_path', 'health_status', 'extra', 'tls'] as const;
+
+/** One nginx site of several: its own host names, upstream, health path, TLS and extra directives. */
+export const siteSchema = z
+  .object({
+    name: nameOf('site name').describe('The site, by a name you choose: status and the drill (--site) name it. e.g. api'),
+    server_name: z
+      .union([siteServerName, z.array(siteServerName).min(1, 'give at least one host name')])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .describe('The host names the site answers (no wildcard); the probes ask for the first. e.g. [api.example.com, api2.example.com]'),
+    upstream: z.string().min(1).describe('The nginx.upstreams entry this site proxies to (by its name). e.g. api_backends'),
+    health_path: healthPath.describe(
+      'The path status, deploy and the drill ask through the VIP for this site (Host: its first name). e.g. /healthz',
+    ),
+    health_status: healthStatus.describe('The answer that counts as healthy for this site: one status or a range.'),
+    extra: nginxExtra.describe('Extra directives for this site\'s server block, one per entry. e.g. ["client_max_body_size 10m;"]'),
+    tls: tlsSchema
+      .optional()
+      .describe(
+        'TLS termination for this site, with its own certificate and key. e.g. { cert_file: certs/api.pem, key_file: ~/.haops/api.key }',
+      ),
+    default: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The site that answers a request for a host no site names (and the one the drill and switchover probe). At most one; none: the first site.',
+      ),
+  })
+  .strict();
+export type SiteInput = z.infer<typeof siteSchema>;
+
 export const nginxSchema = z
   .object({
     listen: port.default(80).describe('The port nginx listens on (on the VIP and the node).'),
@@ -442,38 +507,26 @@ export const nginxSchema = z
       .min(1, 'nginx needs at least one upstream')
       .describe('The backends nginx proxies to; the first is the default.'),
     /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
-    health_path: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, {
-        message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)',
-      })
-      .default('/')
-      .describe('The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it.'),
+    health_path: healthPath.describe(
+      'The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it.',
+    ),
     /** The answer that counts as healthy: one status like 200, or a range like 200-399. */
-    health_status: z
-      .union([z.number().int().min(100).max(599), z.string()])
-      .superRefine((v, ctx) => {
-        if (typeof v === 'number') return;
-        const m = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(v);
-        if (!m || Number(m[1]) > Number(m[2]))
-          refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
-      })
-      .default('200-399')
-      .describe('The answer that counts as healthy: one status or a range.'),
+    health_status: healthStatus.describe('The answer that counts as healthy: one status or a range.'),
     /** Extra directives for the server block, one per line, as nginx reads them. */
-    extra: z
-      .array(
-        z.string().superRefine((v, ctx) => {
-          const bad = nginxExtraProblem(v);
-          if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
-        }),
-      )
-      .default([])
-      .describe('Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]'),
+    extra: nginxExtra.describe(
+      'Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]',
+    ),
     tls: tlsSchema
       .optional()
       .describe(
         'TLS termination: nginx also listens with TLS, with a certificate and key pushed from this machine. e.g. { cert_file: certs/site.pem, key_file: ~/.haops/site.key }',
+      ),
+    sites: z
+      .array(siteSchema)
+      .min(1, 'sites: needs at least one site (or leave it out: the fields above are then the one site)')
+      .optional()
+      .describe(
+        'Several sites (server blocks), each with its host names, upstream, health path, extra and TLS; without it, server_name, health_path, health_status, extra and tls above are the one site (docs/sites.md). e.g. [{ name: api, server_name: api.example.com, upstream: api }]',
       ),
   })
   .strict()

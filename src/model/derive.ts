@@ -6,6 +6,7 @@ import { hostIp, own, probeFromOf } from '../inventory/checks.js';
 import { instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
+import { defaultSite, type Site, sitesOf } from '../inventory/sites.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
@@ -63,8 +64,10 @@ export interface NodeModel {
   failover: FailoverWanted;
   notify: NotifySpec;
   nginx: PairSpec['nginx'];
-  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets). */
+  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets); a pair without sites: only. */
   tls?: ResolvedTls;
+  /** The pair's sites (one, from the top-level fields, without nginx.sites), each with its TLS as read at load. */
+  sites: SiteModel[];
   scriptUser?: string;
 }
 
@@ -92,6 +95,10 @@ export interface ProbeTls {
 }
 
 export interface HealthModel {
+  /** The site asked (nginx.sites[].name); absent for a pair without sites. */
+  site?: string;
+  /** The Host header a plain-HTTP probe sends (the site's first name); absent: the VIP, as before sites. */
+  host?: string;
   path: string;
   port: number;
   min: number;
@@ -114,7 +121,12 @@ export interface PairModel {
   spec: PairSpec;
   failover: FailoverWanted;
   instances: PairInstance[];
+  /** The default site's: what the drill and the switchover probe (unless --site). */
   health: HealthModel;
+  /** Every site's, in the inventory's order (one, equal to health, for a pair without sites). */
+  sites: HealthModel[];
+  /** The sites themselves, each with its TLS as read at load (status reads each site's certificate). */
+  nginxSites: SiteModel[];
   /** Every upstream server of the pair's nginx, each once per upstream. */
   upstreams: UpstreamServer[];
   /** Where the user's path through the VIPs is asked from: this machine, a probe host, or nowhere. */
@@ -130,12 +142,32 @@ export function probeFromModel(from: string): ProbeFrom {
   return from === 'local' || from === 'none' ? { kind: from } : { kind: 'host', host: from };
 }
 
+/** A site with its TLS chain and key as read at load. */
+export interface SiteModel extends Site {
+  resolvedTls?: ResolvedTls;
+}
+
 export function healthOf(nginx: PairSpec['nginx'], tls?: ResolvedTls): HealthModel {
-  const s = nginx.health_status;
+  return siteHealth(defaultSite(sitesOf('pair', nginx)), nginx.listen, tls);
+}
+
+/**
+ * What probes ask of one site: its health path and statuses; a site of nginx.sites is asked by
+ * name (Host, and SNI over TLS: tls.server_name, else its first host name); the one site of a
+ * pair without sites as before (the VIP as Host; SNI tls.server_name, else the certificate's name).
+ */
+export function siteHealth(site: Site, port: number, tls?: ResolvedTls): HealthModel {
+  const s = site.healthStatus;
   const [min, max] = typeof s === 'number' ? [s, s] : s.split('-').map(Number);
-  const health: HealthModel = { path: nginx.health_path, port: nginx.listen, min: min!, max: max! };
-  const servername = nginx.tls?.server_name ?? tls?.facts.dnsNames[0];
-  if (nginx.tls && tls && servername) health.tls = { port: nginx.tls.listen, servername, ...(tls.ca ? { ca: tls.ca } : {}) };
+  const health: HealthModel = {
+    ...(site.implicit ? {} : { site: site.name, host: site.serverNames[0]! }),
+    path: site.healthPath,
+    port,
+    min: min!,
+    max: max!,
+  };
+  const servername = site.tls?.server_name ?? (site.implicit ? undefined : site.serverNames[0]) ?? tls?.facts.dnsNames[0];
+  if (site.tls && tls && servername) health.tls = { port: site.tls.listen, servername, ...(tls.ca ? { ca: tls.ca } : {}) };
   return health;
 }
 
@@ -233,13 +265,20 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         },
       };
     });
+    const sites: SiteModel[] = sitesOf(pairName, spec.nginx).map((site) => {
+      const resolvedTls = site.tls ? loaded.secrets.tls?.get(site.tlsKey) : undefined;
+      return { ...site, ...(resolvedTls ? { resolvedTls } : {}) };
+    });
+    const healths = sites.map((site) => siteHealth(site, spec.nginx.listen, site.resolvedTls));
     pairs.push({
       name: pairName,
       nodes: pairNodes,
       spec,
       failover,
       instances,
-      health: healthOf(spec.nginx, loaded.secrets.tls?.get(pairName)),
+      health: healths[sites.indexOf(defaultSite(sites) as SiteModel)]!,
+      sites: healths,
+      nginxSites: sites,
       upstreams: upstreamServers(spec.nginx),
       probeFrom: probeFromModel(probeFromOf(inv, spec)),
       ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
@@ -257,6 +296,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         failover,
         notify: resolvedNotify(spec.notify, pairName, urlAt),
         nginx: spec.nginx,
+        sites,
         ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
         scriptUser: spec.script_user,
         instances: instances.map((pi, idx) => {

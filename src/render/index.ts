@@ -40,28 +40,30 @@ export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, targe
       notify: [{ service: 'keepalived', action: 'reload' }],
       secrets: model.secrets,
     },
-    // TLS before the site: the key (0600), then the chain, tested in place by nginx -t with the
+    // TLS before the site, per site with tls: the key (0600), then the chain, tested in place by nginx -t with the
     // key beside it (a rotated chain always changes, so a rotation is always tested), then the site.
-    ...(node.tls
-      ? [
-          {
-            path: tlsPaths(node.pair).key,
-            content: node.tls.key,
-            mode: '0600',
-            makeDir: true,
-            notify: [{ service: 'nginx', action: 'reload' as const }],
-            secrets: model.secrets,
-          },
-          {
-            path: tlsPaths(node.pair).cert,
-            content: node.tls.cert,
-            mode: '0644',
-            makeDir: true,
-            validate: 'nginx' as const,
-            notify: [{ service: 'nginx', action: 'reload' as const }],
-          },
-        ]
-      : []),
+    ...node.sites.flatMap((site) =>
+      site.tls && site.resolvedTls
+        ? [
+            {
+              path: tlsPaths(site.tlsKey).key,
+              content: site.resolvedTls.key,
+              mode: '0600',
+              makeDir: true,
+              notify: [{ service: 'nginx', action: 'reload' as const }],
+              secrets: model.secrets,
+            },
+            {
+              path: tlsPaths(site.tlsKey).cert,
+              content: site.resolvedTls.cert,
+              mode: '0644',
+              makeDir: true,
+              validate: 'nginx' as const,
+              notify: [{ service: 'nginx', action: 'reload' as const }],
+            },
+          ]
+        : [],
+    ),
     {
       path: PATHS.nginxSite,
       content: renderNginxSite(node, target.nginxVersion),

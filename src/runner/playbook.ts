@@ -120,11 +120,12 @@ export function wantedSkeleton(
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
     else if ('service' in s) wanted.services.push(s.service);
     else if ('render' in s.file) {
-      // nginx.tls: the site's key and chain go just before it (renderNode's order: nginx -t sees them).
-      if (s.file.render === 'nginx-site' && node.tls) {
-        const tls = tlsPaths(node.pair);
-        wanted.files.push({ path: tls.key, content: '', mode: '0600' }, { path: tls.cert, content: '', mode: '0644' });
-      }
+      // Each TLS site's key and chain go just before it (renderNode's order: nginx -t sees them).
+      if (s.file.render === 'nginx-site')
+        for (const site of node.sites.filter((x) => x.tls && x.resolvedTls)) {
+          const tls = tlsPaths(site.tlsKey);
+          wanted.files.push({ path: tls.key, content: '', mode: '0600' }, { path: tls.cert, content: '', mode: '0644' });
+        }
       wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
     } else wanted.files.push(s.file as ManagedFile);
   }
