@@ -4,7 +4,7 @@ import { BACKEND_PORT } from './backend.js';
 import { LAB_SUDO_PASSWORD_ENV } from './kinds.js';
 import { SUDO_PASSWORD_FILE } from './paths.js';
 import type { LabInfo, LabNode, LabPair } from './plan.js';
-import { CA_CERT, LAB_CA_FILE } from './tls.js';
+import { CA_CERT, LAB_CA_FILE, LAB_SITE_NAME } from './tls.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
 
@@ -58,7 +58,7 @@ function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: s
     instances:
       - name: VI_${pair.name.toUpperCase()}
         virtual_router_id: ${pair.virtualRouterId}
-        vip: ${pair.vip}
+${pair.secondVip ? `        # Two addresses, moved together.\n        vips: [${pair.vip}, ${pair.secondVip}]` : `        vip: ${pair.vip}`}
         master: ${master}
         priorities: { ${master}: 200, ${backup}: 199 }
         advert_int: 1
@@ -97,17 +97,27 @@ ${
       upstreams:
         - name: backends
           servers: [${servers}]
+      # Two sites, asked by name: the default one (HTTPS too when the lab issued its certificate)
+      # answers every other name; a second one has a health path of its own.
+      sites:
+        - name: lab
+          server_name: ${LAB_SITE_NAME}
+          upstream: backends
+          default: true
 ${
   tls
-    ? `      # HTTPS too, with a certificate the lab CA signed: curl --cacert inventory/${LAB_CA_FILE} https://VIP/
-      tls:
-        cert_file: ${tls.certFile}
-        key_file: ${tls.keyFile}
-        ca_file: ${CA_CERT}
-        server_name: ${tls.serverName}
+    ? `          # curl --cacert inventory/${LAB_CA_FILE} https://VIP/
+          tls:
+            cert_file: ${tls.certFile}
+            key_file: ${tls.keyFile}
+            ca_file: ${CA_CERT}
 `
     : ''
-}`;
+}        - name: www
+          server_name: www.${LAB_SITE_NAME}
+          upstream: backends
+          health_path: /healthz
+`;
   if (!fast) return text;
   // VRRPv3 has no authentication, and the fast profile derives 254/253 and its own advert_int.
   return text.replace(/^ {8}(priorities|advert_int|authentication): .*\n/gm, '').replace(/^( {4}check:\n)/m, '    failover: fast\n$1');

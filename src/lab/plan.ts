@@ -33,6 +33,8 @@ export interface LabPair {
   activeActive?: { virtualRouterId: number; vip: string };
   /** CIDR form, e.g. 198.18.0.100/24. */
   vip: string;
+  /** The first pair's instance has a second address beside `vip` (CIDR form): the lab shows `vips:`. */
+  secondVip?: string;
 }
 
 export interface LabInfo {
@@ -71,6 +73,7 @@ export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = 
       // 53 is the active-active instance's.
       virtualRouterId: k < 2 ? 51 + k : 51 + k + 1,
       vip: `${ipAt(cidr, pairVipOffset(k))}/${cidr.prefix}`,
+      ...(k === 0 ? { secondVip: `${ipAt(cidr, OFFSET.secondVip)}/${cidr.prefix}` } : {}),
       ...(k === 0 && pairCount >= 2
         ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } }
         : {}),

@@ -57,7 +57,9 @@ async function ensureCa(): Promise<void> {
 
 /** Every address a client of the lab may put in an https:// URL: the VIPs, then the nodes. */
 export function labSiteAddresses(info: LabInfo): string[] {
-  const vips = info.pairs.flatMap((p) => [p.vip, ...(p.activeActive ? [p.activeActive.vip] : [])]).map((v) => v.split('/')[0]!);
+  const vips = info.pairs
+    .flatMap((p) => [p.vip, ...(p.secondVip ? [p.secondVip] : []), ...(p.activeActive ? [p.activeActive.vip] : [])])
+    .map((v) => v.split('/')[0]!);
   return [...vips, ...info.nodes.map((n) => n.address)];
 }
 

@@ -11,11 +11,11 @@ import { parse } from 'yaml';
 import { labSkipReason, useLab } from './shape.js';
 import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { haops, json } from './cli.js';
-import { LAB } from './net.js';
+import { LAB, firstVip } from './net.js';
 
 const exec = promisify(execFile);
 const addr = (name: string) => (parse(readFileSync(LAB, 'utf8')).hosts as Record<string, { address: string }>)[name]!.address;
-const vip = () => (parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0].vip as string).split('/')[0]!;
+const vip = () => firstVip(parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0]);
 const ssh = async (node: string, command: string) =>
   (
     await exec('ssh', [

@@ -9,21 +9,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { haops, json, switchoverClean } from './cli.js';
-import { LAB, re } from './net.js';
+import { LAB, re, firstVip } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 import { makeCerts } from '../tls-certs.js';
 
 interface LabYaml {
   hosts: Record<string, unknown>;
-  pairs: Record<string, { instances: { vip: string }[]; probe?: { from: string } }>;
+  pairs: Record<string, { instances: { vip?: string; vips?: string[] }[]; probe?: { from: string } }>;
   probe?: { from: string };
 }
 const lab = () => parse(readFileSync(LAB, 'utf8')) as LabYaml;
-const vips = () => lab().pairs.lab!.instances.map((i) => i.vip.split('/')[0]!);
+const vips = () => lab().pairs.lab!.instances.map((i) => firstVip(i));
 /** How status names the lab's site at a VIP: its HTTPS name and port (the lab serves TLS), else plain HTTP. */
 const siteUrl = (vip: string) => {
-  const tls = (lab().pairs.lab as { nginx?: { tls?: { server_name: string } } }).nginx?.tls;
-  return re(tls ? `https://${tls.server_name}:443/ (at ${vip})` : `http://${vip}:80/`);
+  const site = (lab().pairs.lab as { nginx?: { sites?: { server_name: string; tls?: object }[] } }).nginx?.sites?.[0];
+  return re(site?.tls ? `https://${site.server_name}:443/ (at ${vip})` : `http://${vip}:80/`);
 };
 
 /** The lab's first pair alone (the second pair's nodes stay bare), probed from `from`. */
@@ -144,6 +144,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
   it('a TLS site: the drill from node3 asks https://site.test:443/ through the VIP (curl --resolve, verified against ca_file) and passes', async () => {
     const certs = makeCerts();
     const inv = parse(readFileSync(fromNode3, 'utf8'));
+    // The one-site form (nginx.tls, no sites:), with a throwaway CA of its own.
+    delete inv.pairs.lab.nginx.sites;
     inv.pairs.lab.nginx.tls = {
       cert_file: join(certs.dir, 'chain.pem'),
       key_file: join(certs.dir, 'site.key'),

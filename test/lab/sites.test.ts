@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
 import { haops as cli, json, onLabNode } from './cli.js';
-import { LAB, NET } from './net.js';
+import { firstVip, LAB, NET } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
 const run = promisify(execFile);
@@ -20,7 +20,7 @@ const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
 const haops = (args: string[]) => cli(args, { env });
 const FILE = `${LAB}.sites-test.yaml`;
 
-/** The lab's inventory with two sites instead of its one. */
+/** The lab's inventory with two sites of this file's own (one with a throwaway CA's certificate) instead of the lab's. */
 function writeSitesInventory(certs: TestCerts): { vip: string; nodes: string[] } {
   const inv = parse(readFileSync(LAB, 'utf8'));
   writeFileSync(join(certs.dir, 'root-ca.pem'), certs.root);
@@ -49,7 +49,7 @@ function writeSitesInventory(certs: TestCerts): { vip: string; nodes: string[] }
   };
   writeFileSync(FILE, stringify(inv));
   return {
-    vip: (inv.pairs.lab.instances[0].vip as string).split('/')[0]!,
+    vip: firstVip(inv.pairs.lab.instances[0]),
     nodes: Object.values(inv.hosts).map((h) => (h as { address: string }).address),
   };
 }

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
 import { HAOPS_BIN, haops as cli, json, switchoverClean } from './cli.js';
-import { LAB } from './net.js';
+import { LAB, firstVip } from './net.js';
 
 const run = promisify(execFile);
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
@@ -23,7 +23,7 @@ function lab() {
   return {
     ssh: inv.ssh as { identity_file: string; known_hosts: string },
     ip: (n: string) => inv.hosts[n].address as string,
-    vip: (pair.instances[0].vip as string).split('/')[0]!,
+    vip: firstVip(pair.instances[0]),
   };
 }
 

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
 import { haops as cli, json, onLabNode } from './cli.js';
-import { LAB } from './net.js';
+import { LAB, firstVip } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
 const run = promisify(execFile);
@@ -21,6 +21,8 @@ const FILE = `${LAB}.tls-test.yaml`;
 function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<string, string> } {
   const inv = parse(readFileSync(LAB, 'utf8'));
   writeFileSync(join(certs.dir, 'root-ca.pem'), certs.root);
+  // The one-site form (nginx.tls, no sites:), with a CA of its own.
+  delete inv.pairs.lab.nginx.sites;
   inv.pairs.lab.nginx.tls = {
     cert_file: join(certs.dir, 'chain.pem'),
     key_file: join(certs.dir, 'site.key'),
@@ -29,7 +31,7 @@ function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<strin
   };
   writeFileSync(FILE, stringify(inv));
   return {
-    vip: (inv.pairs.lab.instances[0].vip as string).split('/')[0]!,
+    vip: firstVip(inv.pairs.lab.instances[0]),
     nodes: Object.fromEntries(Object.entries(inv.hosts).map(([n, h]) => [n, (h as { address: string }).address])),
   };
 }
@@ -46,11 +48,11 @@ describe.skipIf(labSkipReason({ nodes: 2 }))("the lab's own inventory: an HTTPS 
     const r = await haops(['deploy', LAB, '--json']);
     expect(json(r).ok, r.stderr + r.stdout).toBe(true);
     const inv = parse(readFileSync(LAB, 'utf8'));
-    const vip = (inv.pairs.lab.instances[0].vip as string).split('/')[0]!;
+    const vip = firstVip(inv.pairs.lab.instances[0]);
     const ca = join(dirname(LAB), 'lab-ca.pem');
     const byAddress = await run('curl', ['-sS', '--max-time', '5', '--cacert', ca, `https://${vip}/haops-health`]);
     expect(byAddress.stdout.trim()).toBe('node1');
-    const name = inv.pairs.lab.nginx.tls.server_name as string;
+    const name = inv.pairs.lab.nginx.sites[0].server_name as string;
     const byName = await run('curl', ['-sS', '--max-time', '5', '--cacert', ca, '--resolve', `${name}:443:${vip}`, `https://${name}/`]);
     expect(byName.stdout).toMatch(/backend be[12]/);
     // Without the lab CA the same request is refused: the certificate is the lab's, not a default one.
