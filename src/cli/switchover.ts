@@ -95,6 +95,7 @@ async function withPair<T>(
 
 /** `VIP a`, or `VIPs a, b` for an instance whose addresses moved together. */
 const vipWord = (m: { vip: string; vips?: string[] }) => (m.vips && m.vips.length > 1 ? `VIPs ${m.vips.join(', ')}` : `VIP ${m.vip}`);
+const isAre = (m: { vips?: string[] }) => (m.vips && m.vips.length > 1 ? 'are' : 'is');
 
 const refusedLine = (e: SwitchoverRefused) => `haops: refused: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`;
 
@@ -152,8 +153,8 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       for (const m of r.moved)
         out(
           m.to === null
-            ? `${m.instance}: ${vipWord(m)} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
-            : `${m.instance}: ${vipWord(m)} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
+            ? `${m.instance}: ${vipWord(m)} ${isAre(m)} held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
+            : `${m.instance}: ${vipWord(m)} ${m.seconds === null ? `${isAre(m)} on` : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
         );
       if (r.handoff && r.moved.length)
         out(

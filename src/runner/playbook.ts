@@ -96,7 +96,7 @@ export function elWanted(
     },
     firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
     // A TLS site listens on its TLS port as well (443 by default): clients reach both through the VIP.
-    listenPorts: [...new Set([node.nginx.listen, ...(node.nginx.tls ? [node.nginx.tls.listen] : [])])],
+    listenPorts: [...new Set([node.nginx.listen, ...node.sites.flatMap((s) => (s.tls ? [s.tls.listen] : []))])],
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
     // Before facts: the EL7+ default when the inventory names no check (planHost reads the rendered one).

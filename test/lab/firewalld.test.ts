@@ -67,7 +67,7 @@ describe.skipIf(labSkipReason(SHAPE))(
 
     it('deploy: one holder, clients on this machine served through the VIP, rules for the peer only; a second deploy, even after a firewall reload, changes nothing; the drill passes', async () => {
       const first = await haops(['deploy', LAB, '--json']);
-      expect(first.code, first.stderr).toBe(0);
+      expect(first.code, first.stderr + first.stdout).toBe(0);
       const report = json(first);
       expect(report.pairs[0].vips.map((v: { holders: string[] }) => v.holders)).toEqual([['node1']]);
       for (const [node, peer] of [

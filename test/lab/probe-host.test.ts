@@ -79,8 +79,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pair lab: healthy\n {2}clients' path asked from probe host node3\n/);
     const [a, b] = vips();
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(a!)} on node1, ${siteUrl(a!)} answered 200 by node1: ok`));
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(b!)} on node2, ${siteUrl(b!)} answered 200 by node2: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIPs? ${re(a!)}(, \\S+)? on node1, ${siteUrl(a!)} answered 200 by node1: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIPs? ${re(b!)}(, \\S+)? on node2, ${siteUrl(b!)} answered 200 by node2: ok`));
     const j = json(await haops(['status', fromNode3, '--json']));
     expect(j.pairs[0].probedFrom).toBe('node3');
     expect(j.pairs[0].instances[0].client).toMatchObject({ ok: true, from: 'node3', node: 'node1' });
@@ -90,7 +90,9 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     const r = await haops(['deploy', fromNode3]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`lab/VI_LAB: VIP ${re(vips()[0]!)} on node1, http://${re(vips()[0]!)}:80/ from probe host node3 answered 200 by node1`),
+      new RegExp(
+        `lab/VI_LAB: VIPs? ${re(vips()[0]!)}(, \\S+)? on node1, ${siteUrl(vips()[0]!)} from probe host node3 answered 200 by node1`,
+      ),
     );
     expect(r.stdout).toMatch(/converged: changed 0/);
     const here = await haops(['deploy', local]);
@@ -182,7 +184,7 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
       expect(r.code, r.stdout).toBe(1);
       expect(r.stdout).toMatch(
         new RegExp(
-          `nginx answers through ${re(a!)} on the node \\(node1\\), but clients cannot reach http://${re(a!)}:80/ from probe host node3 \\(connection reset\\): firewall\\?`,
+          `nginx answers through ${re(a!)} on the node \\(node1\\), but clients cannot reach ${siteUrl(a!)} from probe host node3 \\(connection reset\\): firewall\\?`,
         ),
       );
     } finally {
