@@ -1,7 +1,7 @@
 // The haops command line as a user runs it (a child process of bin/haops.js, which the global
 // setup has built from the current sources), for the lab tests; optionally sends SIGINT once
 // stderr shows a given line.
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KEY, KNOWN } from './net.js';
 
@@ -14,15 +14,35 @@ export interface CliRun {
   stderr: string;
 }
 
+/** haops processes still running: a file that ends (a test timed out) takes them with it. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+/**
+ * Runs haops and collects its output. A run that outlives `killAfterMs` (default 240 s) gets
+ * SIGINT (its own undo), then SIGKILL 15 s later, and resolves with what it printed so far and a
+ * line saying so: the test then fails with haops's own words instead of a bare timeout, and no
+ * orphan keeps holding the lab's notification ports for the files after it.
+ */
 export function haops(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number } } = {},
+  opts: { env?: NodeJS.ProcessEnv; signalAfter?: { text: RegExp; delayMs: number }; killAfterMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [HAOPS_BIN, ...args], { env: opts.env ?? process.env });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     let signalled = false;
+    const limit = opts.killAfterMs ?? 240_000;
+    const watchdog = setTimeout(() => {
+      stderr += `\n[test] haops ${args[0]} still running after ${limit / 1000} s: SIGINT, then SIGKILL\n`;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+    }, limit);
+    watchdog.unref();
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -31,7 +51,11 @@ export function haops(
         setTimeout(() => child.kill('SIGINT'), opts.signalAfter.delayMs);
       }
     });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(watchdog);
+      running.delete(child);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 

@@ -101,7 +101,7 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
   });
 
   it('failover-drill probes from node3: passes while this machine has no route to the VIP, every probe sent from node3', async () => {
-    const r = await haops(['failover-drill', fromNode3, '--json']);
+    const r = await haops(['failover-drill', fromNode3, '--json'], { killAfterMs: 150_000 });
     expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
     const report = json(r);
     expect(report.probedFrom).toBe('node3');
