@@ -77,7 +77,9 @@ ${site}    }
 ${extra.map((e) => `    ${e}\n`).join('')}}
 `;
   const header = `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.\n${upstreams}`;
-  if (!tls) return header + server([String(n.listen)], proxy, [], n.extra);
+  // `listen PORT` binds IPv4 only: a pair with an IPv6 VIP listens on [::]:PORT too (ipv6only, nginx's default).
+  const both = (l: string) => (node.instances.some((i) => i.family === 6) ? [l, `[::]:${l}`] : [l]);
+  if (!tls) return header + server(both(String(n.listen)), proxy, [], n.extra);
   const form = tls.http2 ? http2Form(nginxVersion) : 'none';
   const paths = tlsPaths(node.pair);
   const tlsListen = `${tls.listen} ssl${form === 'listen' ? ' http2' : ''}`;
@@ -87,9 +89,9 @@ ${extra.map((e) => `    ${e}\n`).join('')}}
     `ssl_certificate_key ${paths.key};`,
     'ssl_session_cache shared:haops_ssl:10m;',
   ];
-  if (!tls.redirect_http) return header + server([String(n.listen), tlsListen], proxy, tlsHead, n.extra);
+  if (!tls.redirect_http) return header + server([...both(String(n.listen)), ...both(tlsListen)], proxy, tlsHead, n.extra);
   // Plain HTTP answers 301 to https://, except /haops-health (keepalived's view, status and the drill read it).
-  return `${header}${server([String(n.listen)], redirect)}\n${server([tlsListen], proxy, tlsHead, n.extra)}`;
+  return `${header}${server(both(String(n.listen)), redirect)}\n${server(both(tlsListen), proxy, tlsHead, n.extra)}`;
 }
 
 /**
