@@ -1,6 +1,7 @@
 // HTTP through the VIP from where clients are (this machine, or the probe host the inventory
 // names, over SSH): the user's path, not nginx's own /haops-health on the node. Compared with the
 // node-side answer, it tells a firewall from an outage.
+import { urlHost } from '../core/ipv6.js';
 import { getOn, probeUrl } from './client-target.js';
 import { shellQuote } from '../core/quote.js';
 import { sleep } from '../core/poll.js';
@@ -85,7 +86,7 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
 export function clientProblem(vip: string, health: HealthModel, client: ClientProbe, nodeSide: string | null): string | null {
   if (client.ok) return null;
   // What was asked: https://NAME for a TLS site probed from here, else the VIP over plain HTTP.
-  const where = client.url || `http://${vip}:${health.port}${health.path}`;
+  const where = client.url || `http://${urlHost(vip)}:${health.port}${health.path}`;
   if (client.status !== undefined) {
     const by = client.node ? ` by ${client.node}` : '';
     const why = client.status === 502 || client.status === 504 ? ': nginx cannot reach its upstream servers' : '';
@@ -121,7 +122,7 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     'echo "tool $t"',
     'hp() {',
     '  case $t in',
-    `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+    `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
     `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
     '  *) out=; rc=127 ;;',
     '  esac',
@@ -130,7 +131,7 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     '}',
   ];
   for (const vip of vips) {
-    lines.push(`echo ${VIP_LINE} ${vip}`, `hp ${shellQuote(`http://${vip}:${health.port}${health.path}`)}`);
+    lines.push(`echo ${VIP_LINE} ${vip}`, `hp ${shellQuote(`http://${urlHost(vip)}:${health.port}${health.path}`)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -152,7 +153,7 @@ export function parseRemoteProbe(
     const vip = head!.trim();
     const text = rest.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));
     const rc = Number(/^rc (\d+)$/m.exec(block)?.[1] ?? -1);
-    const url = `http://${vip}:${health.port}${health.path}`;
+    const url = `http://${urlHost(vip)}:${health.port}${health.path}`;
     const statuses = text.map((l) => /^(?:< )? *HTTP\/[\d.]+ (\d{3})\b/.exec(l)?.[1]).filter(Boolean);
     const header = text.map((l) => /x-haops-node:\s*(\S+)/i.exec(l)?.[1]).find(Boolean);
     const node = header && NODE_RE.test(header) ? header : null;
@@ -245,7 +246,7 @@ export async function askClients(
     const probes: Record<string, ClientProbe> = {};
     for (const vip of which)
       probes[vip] = parsed.probes[vip] ?? {
-        url: `http://${vip}:${pair.health.port}${pair.health.path}`,
+        url: `http://${urlHost(vip)}:${pair.health.port}${pair.health.path}`,
         ok: false,
         node: null,
         ms: r.durationMs,
