@@ -96,7 +96,13 @@ export interface Handoff {
   why?: string;
   /** Packets of the old holder's connections it sent on (read when the handoff ended). */
   packets?: number;
+  /** On, but not for every VIP that moved: the IPv6 ones had none (NO_HANDOFF6). */
+  note?: string;
 }
+
+/** What a move of IPv6 VIPs does without a handoff, said where a handoff would be reported. */
+export const NO_HANDOFF6 =
+  'no handoff for IPv6 yet (its nftables rules are IPv4 only): a connection to an IPv6 VIP caught by the move between its handshake and its request is reset';
 
 function handoffWhy(node: string, f: DrainFacts['handoff']): string | undefined {
   if (f === 'yes') return undefined;
@@ -281,11 +287,14 @@ export class PairOps {
   }
 
   /** Starts a handoff on `node` towards its peer (the old holder) when the node can; says how it went. */
-  private async handOff(node: string, vips: string[], can: DrainFacts['handoff']): Promise<Handoff> {
+  private async handOff(node: string, moving: string[], can: DrainFacts['handoff']): Promise<Handoff> {
     const why = this.opts.handoff === false ? 'off (--no-handoff)' : handoffWhy(node, can);
-    if (why || !vips.length) return { on: false, node, ...(why ? { why } : {}) };
+    if (why || !moving.length) return { on: false, node, ...(why ? { why } : {}) };
+    // The handoff's rules are IPv4 (table ip, ip daddr, a dup to the peer's IPv4 address).
+    const vips = moving.filter((v) => !v.includes(':'));
+    if (!vips.length) return { on: false, node, why: NO_HANDOFF6 };
     const seconds = this.selfRemoveSeconds();
-    const handoff: Handoff = { on: true, node };
+    const handoff: Handoff = { on: true, node, ...(vips.length < moving.length ? { note: `IPv4 VIPs only: ${NO_HANDOFF6}` } : {}) };
     this.handing = handoff;
     const r = await this.hosts[node]!.exec(
       handoffScript(vips, this.ip(this.peerOf(node)), this.pair.spec.interface, randomBytes(6).toString('hex'), seconds),
