@@ -1,8 +1,8 @@
 // IPv6 VIPs on the lab pair (issue 26): the lab's own inventory plus each node's ip6, the pair's
 // subnet6 and an IPv6 instance (VRID 61, VIP ::100 on the lab's /64, MASTER node1). Deployed,
 // curl from the host answers through the IPv6 VIP, node1 holds it, the failover drill moves it to
-// node2 and back (unsolicited neighbour advertisements seen), a switchover moves both VIPs without
-// a failed request (the IPv6 VIP without a handoff: its rules are IPv4 only), and status is clean.
+// node2 and back (unsolicited neighbour advertisements seen), a switchover moves both VIPs (the
+// IPv6 one without a handoff: its nftables rules are IPv4 only), and status is clean.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,14 +112,39 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('IPv6 VIP on the lab pair (VRRPv3 b
     expect(json(await haops(['status', lab.file, '--json'])).ok).toBe(true);
   }, 180_000);
 
-  it('a switchover moves the IPv6 VIP to node2 and back without a failed request; its handoff covers IPv4 only and says so', async () => {
+  it('a switchover moves both VIPs to node2 and back; the IPv4 VIP loses nothing, the IPv6 one (no handoff for IPv6 yet, and it says so) at most a few kept-alive resets', async () => {
     const r = await haops(['switchover', lab.file, '--json']);
     const s = json(r);
-    expect(s.ok, JSON.stringify(s.problems) + r.stderr).toBe(true);
-    const text = JSON.stringify(s);
-    expect(text).toContain(lab.vip);
-    expect(text).toMatch(/no handoff for IPv6 yet/);
-    console.log(`IPv6 switchover: ${JSON.stringify(s.rounds?.map((x: { vips?: unknown }) => x.vips) ?? s).slice(0, 600)}`);
+    expect(JSON.stringify(s)).toMatch(/no handoff for IPv6 yet/);
+    const vips = s.rounds[0].vips as {
+      vip: string;
+      switchoverSeconds: number | null;
+      switchbackSeconds: number | null;
+      failedRequests: number;
+      failures: { error: string }[];
+    }[];
+    const v4 = vips.find((v) => !v.vip.includes(':'))!;
+    const v6 = vips.find((v) => v.vip === lab.vip)!;
+    expect(v6, JSON.stringify(vips)).toBeDefined();
+    console.log(
+      `IPv6 switchover: ${v6.switchoverSeconds} s there, ${v6.switchbackSeconds} s back, ${v6.failedRequests} failed (${v6.failures.map((f) => f.error).join(', ')}); IPv4 beside it: ${v4.failedRequests} failed`,
+    );
+    for (const v of [v4, v6]) {
+      expect(v.switchoverSeconds, JSON.stringify(s.problems)).not.toBeNull();
+      expect(v.switchoverSeconds).toBeLessThan(2);
+      expect(v.switchbackSeconds).not.toBeNull();
+    }
+    expect(v4.failedRequests, JSON.stringify(s.problems)).toBe(0);
+    // Without a handoff, a kept-alive connection idle at the move has its next request reset by the new holder.
+    expect(
+      v6.failures.every((f) => f.error === 'kept-alive: ECONNRESET'),
+      JSON.stringify(v6.failures),
+    ).toBe(true);
+    expect(v6.failedRequests).toBeLessThan(10);
+    expect(
+      s.problems.every((p: string) => p.includes(`${lab.vip}: `) && p.includes('kept-alive: ECONNRESET')),
+      JSON.stringify(s.problems),
+    ).toBe(true);
     expect((await run('curl', ['-g', '-sS', '--max-time', '5', `http://[${lab.vip}]/haops-health`])).stdout.trim()).toBe('node1');
     expect(json(await haops(['status', lab.file, '--json'])).ok).toBe(true);
   }, 240_000);
