@@ -258,29 +258,57 @@ export const HANDOFF_MINE_SIZE = 262144;
  * through its bridge. New connections stay here. Removes itself after `seconds` if haops vanishes.
  * Prints HANDOFF_MARK when the rules are in the kernel.
  */
-export function handoffScript(vips: string[], oldHolder: string, iface: string, token: string, seconds: number): string {
+export function handoffScript(
+  vips: string[],
+  oldHolder: string,
+  iface: string,
+  token: string,
+  seconds: number,
+  v6?: { vips: string[]; oldHolder: string },
+): string {
+  // IPv4 in `table ip`, IPv6 in its twin `table ip6` of the same name (nft keeps tables per family).
+  const families = [
+    ...(vips.length ? [{ family: 'ip', rules: handoffRules(vips, oldHolder, iface) }] : []),
+    ...(v6?.vips.length ? [{ family: 'ip6', rules: handoffRules6(v6.vips, v6.oldHolder, iface) }] : []),
+  ];
+  const deletes = families.map((f) => `nft delete table ${f.family} ${HANDOFF_TABLE}`).join('; ');
   return [
     `nft -f - <<'HAOPS_NFT' && echo ${HANDOFF_MARK}`,
-    `table ip ${HANDOFF_TABLE}`,
-    `delete table ip ${HANDOFF_TABLE}`,
-    handoffRules(vips, oldHolder, iface),
+    ...families.flatMap((f) => [`table ${f.family} ${HANDOFF_TABLE}`, `delete table ${f.family} ${HANDOFF_TABLE}`, f.rules]),
     'HAOPS_NFT',
     `echo ${token} > ${handoffMark}`,
-    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${handoffMark} 2>/dev/null)" = ${token} ] && { nft delete table ip ${HANDOFF_TABLE}; rm -f ${handoffMark}; }' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${handoffMark} 2>/dev/null)" = ${token} ] && { ${deletes}; rm -f ${handoffMark}; }' >/dev/null 2>&1 </dev/null &`,
     'true',
     '',
   ].join('\n');
 }
 
+/** handoffRules for IPv6 VIPs: the same chain in `table ip6`, ip6 addresses, a dup to the old holder's ip6. */
+export function handoffRules6(vips: string[], oldHolder6: string, iface: string): string {
+  return handoffRules(vips, oldHolder6, iface)
+    .replace(`table ip ${HANDOFF_TABLE}`, `table ip6 ${HANDOFF_TABLE}`)
+    .replace('type ipv4_addr . inet_service', 'type ipv6_addr . inet_service')
+    .replace('    ip daddr != {', '    ip6 daddr != {')
+    .replaceAll('{ ip saddr . tcp sport }', '{ ip6 saddr . tcp sport }')
+    .replace('    ip saddr . tcp sport @mine accept', '    ip6 saddr . tcp sport @mine accept');
+}
+
 /** Ends a handoff (connections still on the old holder are its own business now), printing how
  * many packets it handed on: `handed N`. */
 export function unhandoffScript(): string {
-  return `nft list chain ip ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table ip ${HANDOFF_TABLE} 2>/dev/null; rm -f ${handoffMark}; true\n`;
+  return ['ip', 'ip6']
+    .map(
+      (f) =>
+        `nft list chain ${f} ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table ${f} ${HANDOFF_TABLE} 2>/dev/null; `,
+    )
+    .join('')
+    .concat(`rm -f ${handoffMark}; true\n`);
 }
 
+/** The packets handed on, over both families' tables. */
 export function parseHanded(stdout: string): number | null {
-  const m = /^handed (\d+)$/m.exec(stdout);
-  return m ? Number(m[1]) : null;
+  const all = [...stdout.matchAll(/^handed (\d+)$/gm)];
+  return all.length ? all.reduce((n, m) => n + Number(m[1]), 0) : null;
 }
 
 /** Whether the node can hand off (nft with the socket expression), asked by the facts script. */

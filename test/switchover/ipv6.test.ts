@@ -1,6 +1,6 @@
 // A switchover of an IPv6 VIP (issue 26): the nodes' IPv6 addresses are read, the bridge holds a
-// /128 on lo, established connections are matched as ss prints them ([addr]:port); the handoff
-// rules stay IPv4 (an IPv6 VIP moves without one, and says so).
+// /128 on lo, established connections are matched as ss prints them ([addr]:port); without the old
+// holder's ip6 an IPv6 VIP moves without a handoff, and says so (handoff6.test.ts: the ip6 rules).
 import { describe, expect, it } from 'vitest';
 import {
   addressesScript,
@@ -34,7 +34,7 @@ describe('switchover node scripts with an IPv6 VIP', () => {
     expect(connectionsScript(['198.18.8.100', '2001:2:0:8::100'], 80)).toContain("want='198.18.8.100:80 [2001:2:0:8::100]:80'");
   });
 
-  it('says why an IPv6 VIP moves without a handoff', () => {
-    expect(NO_HANDOFF6).toMatch(/no handoff for IPv6 yet/);
+  it('says why an IPv6 VIP moves without a handoff (no ip6 for the old holder)', () => {
+    expect(NO_HANDOFF6).toMatch(/no handoff for IPv6 \(the old holder has no ip6/);
   });
 });
