@@ -4,7 +4,6 @@
 //   HAOPS_LAB_ID=N node --import tsx bench/switchover-mechanisms.ts [mechanism ...] [--rounds N]
 import { connector } from '../src/nodes/connector.js';
 import { loadModel } from '../src/cli/offline.js';
-import { vipAddress } from '../src/model/derive.js';
 import { SwitchoverProbe } from '../src/switchover/probe.js';
 import type { Host } from '../src/ssh/host.js';
 
@@ -50,7 +49,7 @@ const file = 'inventory/lab.yaml';
 const { inventory, model } = loadModel(file);
 const pair = model.pairs[0]!;
 const inst = pair.instances[0]!;
-const vip = vipAddress(inst.spec.vip);
+const vip = inst.vip;
 const conn = connector(inventory, file, {}, model.secrets, model.sudo);
 const from = await conn.get(inst.master);
 const to = await conn.get(inst.backup);
@@ -66,7 +65,7 @@ async function until(probe: SwitchoverProbe, node: string, t: number, ms = 20_00
 
 for (const name of chosen) {
   for (let r = 1; r <= rounds; r++) {
-    const m = MECHANISMS[name]!({ from, to, vip, prefix: inst.spec.vip, iface: pair.spec.interface, inst: inst.spec.name });
+    const m = MECHANISMS[name]!({ from, to, vip, prefix: inst.vips[0]!.written, iface: pair.spec.interface, inst: inst.spec.name });
     const probe = new SwitchoverProbe(vip, pair.spec.nginx.listen);
     probe.start();
     await sleep(500);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the built-in lab, from nothing: set-up, boot two Debian nodes, deploy the pair
-# to them, show that a second deploy changes nothing, then prove it: status and a failover drill.
+# to them, show that a second deploy changes nothing, then prove it: status, a client over HTTPS
+# through the VIP, and a failover drill (its probe asks the HTTPS site).
 # Run as root on Debian. The lab stays up afterwards; `node bin/haops.js lab down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +12,9 @@ haops deploy inventory/lab.yaml
 echo "--- a second deploy changes nothing:"
 haops deploy inventory/lab.yaml
 haops status inventory/lab.yaml
+echo "--- a client through the VIP, over HTTPS, trusting only the lab CA written beside the inventory:"
+vip=$(sed -n 's/^ *vip: \([0-9.]*\).*/\1/p' inventory/lab.yaml | head -1)
+echo "curl --cacert inventory/lab-ca.pem https://$vip/"
+curl -sS --max-time 5 --cacert inventory/lab-ca.pem "https://$vip/"
 haops notify-test inventory/lab.yaml
 haops failover-drill inventory/lab.yaml

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { fileURLToPath } from 'node:url';
-import { INVENTORY_FILE, labDown, labInventoryYaml, labStatus, labUp, type LabInfo } from '../src/lab/index.js';
+import { copyLabCa, INVENTORY_FILE, labDown, labInventoryYaml, labStatus, labUp, type LabInfo } from '../src/lab/index.js';
 import { STATE_FILE } from '../src/lab/paths.js';
 import { claimsOf, releaseSpareId } from './lab/spare.js';
 
@@ -92,6 +92,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const info = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as LabInfo;
     mkdirSync(`${repoRoot}/inventory`, { recursive: true });
     writeFileSync(`${repoRoot}/${INVENTORY_FILE}`, labInventoryYaml(info));
+    await copyLabCa(`${repoRoot}/inventory`);
     log(`using lab ${id}, already up; it stays up after the tests`);
     return async () => downSpares();
   }

@@ -18,7 +18,8 @@ export interface TestCerts {
   /** Paths of the above in dir: chain.pem, bad-chain.pem, site.key, other.key, root.pem */
 }
 
-export function makeCerts(days = 30): TestCerts {
+/** `name`: the site certificate's CN and DNS name (its SAN also holds IP:127.0.0.1). */
+export function makeCerts(days = 30, name = 'site.test'): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'haops-tls-'));
   const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const key = (name: string) => ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
@@ -44,7 +45,7 @@ export function makeCerts(days = 30): TestCerts {
     'keyUsage=critical,keyCertSign,cRLSign',
   );
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  writeFileSync(join(dir, 'site.ext'), 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:site.test,IP:127.0.0.1\n');
+  writeFileSync(join(dir, 'site.ext'), `basicConstraints=CA:FALSE\nsubjectAltName=DNS:${name},IP:127.0.0.1\n`);
   ossl('req', '-new', '-key', 'int.key', '-subj', '/CN=haops test intermediate', '-out', 'int.csr');
   ossl(
     'x509',
@@ -63,7 +64,7 @@ export function makeCerts(days = 30): TestCerts {
     '-out',
     'int.pem',
   );
-  ossl('req', '-new', '-key', 'site.key', '-subj', '/CN=site.test', '-out', 'site.csr');
+  ossl('req', '-new', '-key', 'site.key', '-subj', `/CN=${name}`, '-out', 'site.csr');
   ossl(
     'x509',
     '-req',

@@ -48,6 +48,7 @@ export function register(program: Command, io: CliIo): void {
     .description('break the VIP holder on purpose, measure the failover, restore, report')
     .argument('<inventory>')
     .option('--pair <name>', 'the pair to drill (default: the first)')
+    .option('--site <name>', 'probe this site of nginx.sites (default: the default site)')
     .option('--instance <name>', 'the VRRP instance whose holder is broken (default: the first)')
     .option('--node <host>', 'fail this whole node: every VIP it holds must land on its peer and come back')
     .option('--fault <kind>', 'nginx-stop (default), nginx-kill, keepalived-stop (default with --node) or node-isolate')

@@ -98,7 +98,7 @@ function summary(r: DeployReport): string {
           ? `, HTTP answered by ${v.servedBy}`
           : '';
       lines.push(
-        `${p.pair}/${v.instance}: VIP ${v.vip} on ${v.holders.join(' and ') || 'nobody'}${answered}${v.problem ? `  <- ${v.problem}` : ''}`,
+        `${p.pair}/${v.instance}: ${v.vips.length > 1 ? `VIPs ${v.vips.join(', ')}` : `VIP ${v.vip}`} on ${v.holders.join(' and ') || 'nobody'}${answered}${v.problem ? `  <- ${v.problem}` : ''}`,
       );
       for (const w of v.warnings ?? []) lines.push(`  warning: ${w}`);
     }

@@ -5,7 +5,7 @@ import { runDrill } from '../drill/run.js';
 import { UsageError } from '../core/errors.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import { withNodes } from './nodes.js';
-import { onePair } from './limit.js';
+import { onePair, withSite } from './limit.js';
 import { checkOutputFile, numberFlag } from './options.js';
 import { writeFileSync } from 'node:fs';
 import { maskText } from '../core/mask.js';
@@ -32,6 +32,7 @@ export function writeReport(file: string, html: string, err: (s: string) => void
 
 export interface DrillFlags extends NodeFlags {
   pair?: string;
+  site?: string;
   instance?: string;
   node?: string;
   fault?: string;
@@ -46,7 +47,7 @@ export interface DrillFlags extends NodeFlags {
 export async function drillCommand(file: string, flags: DrillFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   checkOutputFile('--report', flags.report);
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
-    const pair = onePair(model, flags.pair, flags.limit);
+    const pair = withSite(onePair(model, flags.pair, flags.limit), flags.site);
     const instance = flags.instance ? pair.instances.find((i) => i.spec.name === flags.instance) : pair.instances[0];
     if (!instance)
       throw new UsageError(

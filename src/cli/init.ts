@@ -47,11 +47,13 @@ export function answersFrom(flags: InitFlags): InitAnswers {
     if (!HOST_RE.test(n))
       throw new UsageError(`--nodes: ${JSON.stringify(n)} is not an address or host name`, 'write --nodes 10.0.0.11,10.0.0.12');
   const vip = flags.vip ?? '';
-  if (!CIDR_RE.test(vip))
-    throw new UsageError(
-      `--vip ${vip}: expected the VIP with its prefix, like 10.0.0.100/24`,
-      'the prefix is the LAN of the pair: haops derives the subnet from it',
-    );
+  // Several, comma-separated: one instance whose addresses move together (vips:).
+  for (const v of vip.split(','))
+    if (!CIDR_RE.test(v))
+      throw new UsageError(
+        `--vip ${vip}: expected the VIP with its prefix, like 10.0.0.100/24 (several: 10.0.0.100/24,10.0.0.101/24)`,
+        'the prefix is the LAN of the pair: haops derives the subnet from it',
+      );
   const iface = flags.interface ?? 'eth0';
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/.test(iface)) throw new UsageError(`--interface ${iface}: expected an interface name like eth0`);
   const upstreams = list(flags.upstreams);
@@ -68,6 +70,13 @@ function nodeNames(nodes: string[]): [string, string] {
   const label = (a: string) => (IPV4_RE.test(a) ? '' : a.split('.')[0]!);
   const [a, b] = nodes.map(label) as [string, string];
   return a && b && a !== b && NAME_RE.test(a) && NAME_RE.test(b) ? [a, b] : ['node1', 'node2'];
+}
+
+/** `vip: A` for one address; `vips: [A, B]` for several that move together. */
+function vipLine(vip: string): string {
+  const vips = vip.split(',');
+  if (vips.length === 1) return `vip: ${vip}${' '.repeat(Math.max(1, 19 - vip.length))}# the subnet is taken from its prefix`;
+  return `vips: [${vips.join(', ')}]   # they move together; the subnet is taken from the first's prefix`;
 }
 
 export function initInventoryYaml(a: InitAnswers): string {
@@ -90,7 +99,7 @@ ${a.os ? '' : '# os: centos7 (or el9, debian12, ...) on each host lets validate,
     instances:
       - name: VI_1
         virtual_router_id: 51   # 1..255, used by no other VRRP group on this LAN
-        vip: ${a.vip}${' '.repeat(Math.max(1, 19 - a.vip.length))}# the subnet is taken from its prefix
+        ${vipLine(a.vip)}
         master: ${n1}${' '.repeat(Math.max(1, 16 - n1.length))}# holds the VIP while both nodes are healthy
         authentication: { type: PASS, password_env: ${VRRP_PASSWORD_ENV} }
     # check: ${family ? `"${defaultCheckScript(family)}" on ${OS_HINTS[a.os!]!.platform}` : 'killall -0 nginx, or /usr/bin/pgrep -x nginx where SELinux confines keepalived (EL7+)'} (the default)
@@ -157,7 +166,9 @@ export async function initCommand(file: string, flags: InitFlags, out: (s: strin
       'pick a file in a directory you can write',
     );
   }
-  out(`wrote ${file}: pair web (${answers.nodes.join(', ')}), VIP ${answers.vip}${answers.os ? `, os ${answers.os}` : ''}`);
+  out(
+    `wrote ${file}: pair web (${answers.nodes.join(', ')}), ${answers.vip.includes(',') ? 'VIPs' : 'VIP'} ${answers.vip.split(',').join(', ')}${answers.os ? `, os ${answers.os}` : ''}`,
+  );
   out(`next: export ${VRRP_PASSWORD_ENV}=...  (the VRRP password: 1 to 8 letters, digits or _ . : @ % + , = / -)`);
   out(`      haops validate ${file} && haops plan ${file} && haops deploy ${file} --check --diff`);
   return 0;
@@ -169,7 +180,7 @@ export function registerInit(program: Command, io: { out: (s: string) => void; s
     .description('write a short, commented inventory for one pair (asks on a terminal when flags are missing)')
     .argument('<file>')
     .option('--nodes <addr,addr>', 'the two nodes: addresses or host names')
-    .option('--vip <addr/prefix>', 'the virtual IP with its prefix, like 10.0.0.100/24')
+    .option('--vip <addr/prefix>', 'the virtual IP with its prefix, like 10.0.0.100/24 (several that move together: comma-separated)')
     .option('--interface <if>', 'the interface that carries the VIP (default eth0)')
     .option('--upstreams <host:port,...>', 'the application servers nginx proxies to')
     .option('--os <family>', `the nodes' OS (${OS_HINT_NAMES.slice(0, 6).join(', ')}, ...)`)

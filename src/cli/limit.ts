@@ -87,3 +87,19 @@ export function onePair(model: Model, pairFlag: string | undefined, limit: strin
   if (!pair) throw new UsageError('the inventory has no pair');
   return pair;
 }
+
+/**
+ * `--site NAME`: the pair as the drill and the switchover see it, probing that site of
+ * nginx.sites instead of the default one. Without the flag, the pair as it is.
+ */
+export function withSite(pair: PairModel, site: string | undefined): PairModel {
+  if (site === undefined) return pair;
+  const names = pair.sites.flatMap((s) => (s.site ? [s.site] : []));
+  const health = pair.sites.find((s) => s.site === site);
+  if (!health)
+    throw new UsageError(
+      `--site ${site}: ${names.length ? `no such site in pair ${pair.name}` : `pair ${pair.name} has no nginx.sites`}`,
+      names.length ? `use one of: ${names.join(', ')}` : 'leave --site out: the pair has one site',
+    );
+  return { ...pair, health };
+}

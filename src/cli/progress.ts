@@ -113,7 +113,7 @@ export function listrProgress(pairs: string[], opts: { check?: boolean; concurre
             enabled: () => started.verify,
             task: async (_x: unknown, t2: Task) => {
               const e = await q.take(pair, 'vip-verified');
-              t2.title = `VIPs: ${e.vips.map((v) => `${v.vip} on ${v.holders.join('+') || 'nobody'}${v.client?.ok ? `, HTTP from ${v.client.from ? `probe host ${v.client.from}` : 'here'} answered by ${v.client.node ?? '?'}` : !v.client && v.servedBy ? `, HTTP served by ${v.servedBy}` : ''}`).join('; ')}`;
+              t2.title = `VIPs: ${e.vips.map((v) => `${v.vips.length > 1 ? v.vips.join('+') : v.vip} on ${v.holders.join('+') || 'nobody'}${v.client?.ok ? `, HTTP from ${v.client.from ? `probe host ${v.client.from}` : 'here'} answered by ${v.client.node ?? '?'}` : !v.client && v.servedBy ? `, HTTP served by ${v.servedBy}` : ''}`).join('; ')}`;
               if (!e.ok) throw new Error(e.problem);
             },
           },

@@ -18,7 +18,7 @@ import {
   type SwitchoverRound,
 } from '../switchover/switchover.js';
 import { withNodes } from './nodes.js';
-import { limitOption, onePair } from './limit.js';
+import { limitOption, onePair, withSite } from './limit.js';
 import { writeReport } from './drill.js';
 import { checkOutputFile, numberFlag } from './options.js';
 import { renderSwitchoverHtml } from '../switchover/report-html.js';
@@ -26,6 +26,7 @@ import { KEPT_ALIVE_CONNECTIONS } from '../switchover/probe.js';
 
 export interface SwitchoverFlags extends NodeFlags {
   pair?: string;
+  site?: string;
   instance?: string;
   node?: string;
   rounds?: string;
@@ -92,6 +93,10 @@ async function withPair<T>(
   });
 }
 
+/** `VIP a`, or `VIPs a, b` for an instance whose addresses moved together. */
+const vipWord = (m: { vip: string; vips?: string[] }) => (m.vips && m.vips.length > 1 ? `VIPs ${m.vips.join(', ')}` : `VIP ${m.vip}`);
+const isAre = (m: { vips?: string[] }) => (m.vips && m.vips.length > 1 ? 'are' : 'is');
+
 const refusedLine = (e: SwitchoverRefused) => `haops: refused: ${e.message}${e.hint ? `\n    fix: ${e.hint}` : ''}`;
 
 export interface DrainFlags extends NodeFlags {
@@ -148,8 +153,8 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       for (const m of r.moved)
         out(
           m.to === null
-            ? `${m.instance}: VIP ${m.vip} is held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
-            : `${m.instance}: VIP ${m.vip} ${m.seconds === null ? 'is on' : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
+            ? `${m.instance}: ${vipWord(m)} ${isAre(m)} held by NOBODY now${flags.force ? ' (--force: the peer is drained too)' : ''}`
+            : `${m.instance}: ${vipWord(m)} ${m.seconds === null ? `${isAre(m)} on` : 'moved to'} ${m.to}${m.seconds === null ? '' : ` in ${m.seconds.toFixed(2)} s`}`,
         );
       if (r.handoff && r.moved.length)
         out(
@@ -161,7 +166,8 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       out(
         `${node} is drained (method ${r.method}): it holds no VIP, keepalived and nginx keep running; the drain survives restarts, reboots and deploys. Undo with \`haops undrain ${file} ${node}\`.`,
       );
-      if (nobody.length) err(`warning: ${nobody.map((m) => m.vip).join(', ')} out of service until a node of the pair is undrained`);
+      if (nobody.length)
+        err(`warning: ${nobody.flatMap((m) => m.vips ?? [m.vip]).join(', ')} out of service until a node of the pair is undrained`);
     }
     return 0;
   });
@@ -176,7 +182,7 @@ export async function undrainCommand(file: string, node: string, flags: DrainFla
       if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
       for (const m of r.returned)
         out(
-          `${m.instance}: VIP ${m.vip} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
+          `${m.instance}: ${vipWord(m)} ${m.seconds === null ? `did NOT come back to ${node}` : `back on ${node} in ${m.seconds.toFixed(2)} s`}`,
         );
       for (const s of r.stayed) out(`${s}: nopreempt, the VIP stays on its current holder`);
       if (r.hold) out(holdLine(r.hold));
@@ -220,7 +226,8 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       '--node and --instance exclude each other',
       '--node drains a whole node (every VIP it holds); --instance the holder of one VIP',
     );
-  const pick = (model: Model): PairModel => {
+  const pick = (model: Model): PairModel => withSite(pickPair(model), flags.site);
+  const pickPair = (model: Model): PairModel => {
     if (flags.node && !flags.pair && !flags.limit?.length) return pairOfNode(model, flags.node);
     const pair = onePair(model, flags.pair, flags.limit);
     if (flags.node && !pair.nodes.includes(flags.node))
@@ -383,6 +390,7 @@ export function registerSwitchoverCommands(program: Command, io: { out: Out; err
     )
     .argument('<inventory>')
     .option('--pair <name>', 'the pair (default: the first, or the pair of --node)')
+    .option('--site <name>', 'probe this site of nginx.sites (default: the default site)')
     .option('--instance <name>', 'move the holder of this instance (default: the first)')
     .option('--node <host>', 'drain this whole node: every VIP it holds moves to its peer and back')
     .option('--rounds <n>', 'repeat and report min/median/max', '1')

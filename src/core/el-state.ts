@@ -7,8 +7,8 @@ export interface ElWanted {
   vrrp: { interface: string; peers: string[]; ah: boolean };
   /** haops opens the firewall for VRRP and the port (inventory `manage_firewall`, default true). */
   firewall: boolean;
-  /** nginx's listen port (TCP), reached by clients through the VIP. */
-  listenPort: number;
+  /** nginx's listen ports (TCP: the site's, then its TLS port), reached by clients through the VIP. */
+  listenPorts: number[];
   /** nginx proxies to upstream servers (needs httpd_can_network_connect under SELinux). */
   upstreams: boolean;
   /** keepalived's notify script: runs confined unless labelled or under /usr/libexec/keepalived/. */

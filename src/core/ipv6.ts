@@ -85,8 +85,8 @@ export function networksOverlap6(a: Network6, b: Network6): boolean {
 }
 
 /** The family of an address as written (with or without a prefix). */
-export function familyOf(text: string): Family {
-  return text.split('/')[0]!.includes(':') ? 6 : 4;
+export function familyOf(text: string | undefined): Family {
+  return (text ?? '').split('/')[0]!.includes(':') ? 6 : 4;
 }
 
 /** An address as a URL's host (and curl's, ssh's): IPv6 in brackets (RFC 3986), names and IPv4 as they are. */

@@ -69,6 +69,8 @@ export interface Facts {
   packages: Record<string, string | null>;
   /** keepalived's own version (from `keepalived -v`), null when not installed. */
   keepalivedVersion: string | null;
+  /** nginx's own version (from `nginx -v`), null when not installed; absent when nginx is not a wanted package. */
+  nginxVersion?: string | null;
   /** The container runtime the node runs in (systemd-detect-virt -c), null on a VM or bare metal. */
   container?: string | null;
   services: Record<string, ServiceFacts>;

@@ -5,7 +5,6 @@ import { serviceAction } from '../platforms/services.js';
 import { shellQuote } from '../core/quote.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
-import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { pairStatus } from '../status/status.js';
 import { HttpProbe, type ProbeMarks } from '../measure/http-probe.js';
@@ -43,7 +42,10 @@ export interface DrillOptions {
 /** One VIP's movement in a round. */
 export interface VipRound {
   instance: string;
+  /** The instance's primary VIP: HTTP is asked through it. */
   vip: string;
+  /** Every VIP of the instance (the primary first): the move is over when the last has arrived. */
+  vips: string[];
   from: string;
   to: string | null;
   vipGoneSeconds: number | null;
@@ -61,7 +63,7 @@ export interface VipRound {
 }
 
 /** A round: the fault on one node, and every VIP it held (one, or all of them for --node). */
-export interface RoundReport extends Omit<VipRound, 'instance' | 'vip'> {
+export interface RoundReport extends Omit<VipRound, 'instance' | 'vip' | 'vips'> {
   round: number;
   fault: FaultKind;
   vips: VipRound[];
@@ -228,6 +230,25 @@ export class Drill {
   }
 
   /**
+   * Every one of `vips` seen `kind` on `node` since `after`: the last of them (the moment the
+   * instance has moved whole), or null when one never came within the timeout.
+   */
+  private async waitForAll(vips: string[], node: string, kind: VipEvent['kind'], after: number, since: number): Promise<VipEvent | null> {
+    const seen = await Promise.all(
+      vips.map((vip) => this.waitFor((e) => e.vip === vip && e.node === node && e.kind === kind && e.at >= after, since)),
+    );
+    if (seen.some((e) => e === null)) return null;
+    return (seen as VipEvent[]).reduce((a, b) => (b.at > a.at ? b : a));
+  }
+
+  /** The first of `vips` seen `kind` on `node` since `after` (the instance is no longer whole there), if any yet. */
+  private firstOf(vips: string[], node: string, kind: VipEvent['kind'], after: number): VipEvent | undefined {
+    return this.events
+      .filter((e) => vips.includes(e.vip) && e.node === node && e.kind === kind && e.at >= after)
+      .sort((a, b) => a.at - b.at)[0];
+  }
+
+  /**
    * Every instance of the pair has exactly one healthy holder serving the user's path, and no
    * check already fails (it could not move the VIP); else why not.
    */
@@ -292,10 +313,10 @@ export class Drill {
     const other = this.pair.nodes.find((x) => x !== from)!;
     const targets = this.opts.node ? this.pair.instances.filter((i) => pre.holders[i.spec.name] === from) : [this.instance];
     if (!targets.length) throw new DrillRefused(`${from} holds no VIP: nothing would move`);
-    const vips = targets.map((t) => vipAddress(t.spec.vip));
+    const vips = targets.map((t) => t.vip);
     const macs = await this.macs(iface);
     this.events = [];
-    await this.watch(vips);
+    await this.watch(targets.flatMap((t) => t.vips.map((v) => v.address)));
     const notify = this.opts.nodes ? await NotifyWatch.start(this.opts.nodes, this.hosts) : null;
     const probes = await this.startProbes(vips, port);
     const startedAt = Date.now();
@@ -304,6 +325,7 @@ export class Drill {
     const rows: VipRound[] = targets.map((t, i) => ({
       instance: t.spec.name,
       vip: vips[i]!,
+      vips: t.vips.map((v) => v.address),
       from,
       to: null,
       vipGoneSeconds: null,
@@ -349,7 +371,7 @@ export class Drill {
   /** Puts the fault in place (its restore armed first); returns when it was put. */
   private async breakHolder(r: RoundRun, iface: string): Promise<number> {
     const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
-    this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.map((x) => x.vip).join(', ')})`);
+    this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.flatMap((x) => x.vips).join(', ')})`);
     const sentAt = Date.now();
     const clock = this.clocks[r.from];
     this.pending = { host: this.hosts[r.from]!, restore: cmd.restore };
@@ -373,8 +395,10 @@ export class Drill {
         // An isolated node's t0 is an estimate (sent + one way + its arming pause): its own stamp of
         // the VIP leaving may fall a few ms before it, and counts from when the fault was sent.
         const goneSince = this.opts.fault === 'node-isolate' ? t0 - ISOLATE_ARM_SECONDS * 1000 : t0;
-        const gone = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'del' && e.at >= goneSince, t0);
-        const arrived = await this.waitFor((e) => e.vip === row.vip && e.node === other && e.kind === 'add' && e.at >= t0, t0);
+        // Gone when the first of its VIPs left the holder; arrived when the last reached the peer.
+        const lastGone = await this.waitForAll(row.vips, from, 'del', goneSince, t0);
+        const gone = lastGone && this.firstOf(row.vips, from, 'del', goneSince);
+        const arrived = await this.waitForAll(row.vips, other, 'add', t0, t0);
         if (gone) row.vipGoneSeconds = seconds(Math.max(0, gone.at - t0));
         if (arrived) {
           row.to = other;
@@ -382,7 +406,12 @@ export class Drill {
           row.vipArrivedAt = new Date(arrived.at).toISOString();
           moves.push({ vip: row.vip, from, to: other, arrivedAt: arrived.at, ...(gone ? { goneAt: gone.at } : {}) });
           if (r.macs[other] && r.neighs[i]) row.gratuitousArp = r.neighs[i]!.movedTo(r.macs[other]!, arrived.at, 1000);
-        } else problems.push(`VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`);
+        } else
+          problems.push(
+            row.vips.length > 1
+              ? `VIPs ${row.vips.filter((v) => !this.firstOf([v], other, 'add', t0)).join(', ')} of ${row.instance} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`
+              : `VIP ${row.vip} did not arrive on ${other} within ${this.opts.timeoutSeconds ?? 30} s`,
+          );
         const served = await r.probes[i]!.firstSuccessAfter(t0, other, timeoutMs);
         row.httpRecoverySeconds = served === null ? null : seconds(served - t0);
         row.failedRequests = r.probes[i]!.failuresSince(t0);
@@ -395,7 +424,7 @@ export class Drill {
   /** With --node: every VIP of the pair should now sit on the survivor, the ones it already had included. */
   private async survivorHoldsAll(r: RoundRun): Promise<Record<string, string[]>> {
     const st = await pairStatus(this.pair, async (x) => this.hosts[x]!);
-    const duringFault = Object.fromEntries(st.instances.map((i) => [i.vip, i.holders]));
+    const duringFault = Object.fromEntries(st.instances.flatMap((i) => i.vips.map((v) => [v.vip, v.holders])));
     for (const [vip, holders] of Object.entries(duringFault)) {
       if (holders.join() !== r.other)
         r.problems.push(`while ${r.from} was down, VIP ${vip} was on ${holders.join(' and ') || 'nobody'}, not ${r.other}`);
@@ -417,14 +446,17 @@ export class Drill {
       rows.map(async (row, i) => {
         if (r.targets[i]!.math.nopreempt) {
           await sleep(5000);
-          row.stayed = !this.events.some((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
+          row.stayed = !this.firstOf(row.vips, other, 'del', tr);
           return;
         }
-        const back = await this.waitFor((e) => e.vip === row.vip && e.node === from && e.kind === 'add' && e.at >= tr, tr);
+        const back = await this.waitForAll(row.vips, from, 'add', tr, tr);
         row.failbackSeconds = back ? seconds(back.at - tr) : null;
-        if (!back) problems.push(`VIP ${row.vip} did not come back to ${from} after the restore`);
+        if (!back)
+          problems.push(
+            `${row.vips.length > 1 ? `VIPs ${row.vips.join(', ')} did` : `VIP ${row.vip} did`} not come back to ${from} after the restore`,
+          );
         else {
-          const left = this.events.find((e) => e.vip === row.vip && e.node === other && e.kind === 'del' && e.at >= tr);
+          const left = this.firstOf(row.vips, other, 'del', tr);
           moves.push({ vip: row.vip, from: other, to: from, arrivedAt: back.at, ...(left ? { goneAt: left.at } : {}) });
         }
       }),
@@ -450,7 +482,7 @@ export class Drill {
     const endedAsBegan = 'holders' in post && targets.every((t) => post.holders[t.spec.name] === expected[t.spec.name]);
     if (!endedAsBegan) {
       problems.push(
-        `after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.spec.vip} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`,
+        `after the drill: ${'refused' in post ? post.refused : targets.map((t) => `${t.vips.map((v) => v.address).join(', ')} on ${post.holders[t.spec.name]}, expected ${expected[t.spec.name]}`).join('; ')}`,
       );
     }
     const worst = rows.some((x) => x.failoverSeconds === null) ? null : Math.max(...rows.map((x) => x.failoverSeconds!));
@@ -484,7 +516,10 @@ export class Drill {
     const statesAtStart = Object.fromEntries(
       r.before.nodes.map((n) => [n.host, Object.fromEntries(Object.entries(n.instances).map(([k, v]) => [k, v.state]))]),
     );
-    const holdersAtStart = Object.fromEntries(vips.map((vip) => [vip, r.before.instances.find((i) => i.vip === vip)?.holders[0] ?? null]));
+    const allVips = r.rows.flatMap((x) => x.vips);
+    const holdersAtStart = Object.fromEntries(
+      allVips.map((vip) => [vip, r.before.instances.flatMap((i) => i.vips).find((v) => v.vip === vip)?.holders[0] ?? null]),
+    );
     vips.forEach((vip, i) => {
       const before = r.macs[holdersAtStart[vip] ?? ''] ?? null;
       for (const [node, mac] of Object.entries(r.macs))
@@ -497,11 +532,11 @@ export class Drill {
       restoreAt: r.restoreAt,
       holdersAtStart,
       statesAtStart,
-      vipEvents: this.events.filter((e) => vips.includes(e.vip) && e.at >= r.startedAt).map((e) => ({ ...e })),
+      vipEvents: this.events.filter((e) => allVips.includes(e.vip) && e.at >= r.startedAt).map((e) => ({ ...e })),
       states: states.sort((a, b) => a.at - b.at),
       garp: garp.sort((a, b) => a.at - b.at),
       probes: r.probes.flatMap((p) => p.marks()).filter((m) => m.sentAt <= endedAt),
-      instances: Object.fromEntries(r.rows.map((x) => [x.vip, x.instance])),
+      instances: Object.fromEntries(r.rows.flatMap((x) => x.vips.map((v) => [v, x.instance]))),
     };
   }
 
@@ -537,7 +572,7 @@ export class Drill {
 }
 
 /** A round's headline figures: the slowest VIP (a node fault is over when its last VIP moved). */
-function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip'> {
+function summarise(rows: VipRound[]): Omit<VipRound, 'instance' | 'vip' | 'vips'> {
   const worst = (pick: (r: VipRound) => number | null) =>
     rows.some((r) => pick(r) === null) ? null : Math.max(...rows.map((r) => pick(r)!));
   const first = rows[0]!;

@@ -8,12 +8,15 @@ const kinds = (f: VipRound['failures']) => {
   return parts.length ? ` (${parts.join(', ')})` : '';
 };
 
+/** A row's VIPs: its one address, or all of an instance's, which move together (a+b). */
+const vipsOf = (v: Pick<VipRound, 'vip'> & { vips?: string[] }) => (v.vips && v.vips.length > 1 ? v.vips.join('+') : v.vip);
+
 export function formatRound(r: RoundReport): string {
   const s = (x: number | null) => (x === null ? '-' : `${x.toFixed(2)} s`);
   return r.vips
     .map(
       (v) =>
-        `round ${r.round}: ${v.vip} ${v.from} -> ${v.to ?? 'nobody'}: VIP gone ${s(v.vipGoneSeconds)}, on new holder ${s(v.failoverSeconds)}, HTTP back ${s(v.httpRecoverySeconds)}, ${v.failedRequests} failed requests${kinds(v.failures)}, ${v.vip.includes(':') ? 'unsolicited NA' : 'GARP'} ${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}, ${v.stayed !== null ? (v.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(v.failbackSeconds)}`}`,
+        `round ${r.round}: ${vipsOf(v)} ${v.from} -> ${v.to ?? 'nobody'}: VIP gone ${s(v.vipGoneSeconds)}, on new holder ${s(v.failoverSeconds)}, HTTP back ${s(v.httpRecoverySeconds)}, ${v.failedRequests} failed requests${kinds(v.failures)}, ${v.vip.includes(':') ? 'unsolicited NA' : 'GARP'} ${v.gratuitousArp === null ? 'not observed' : v.gratuitousArp ? 'yes' : 'no'}, ${v.stayed !== null ? (v.stayed ? 'stayed (nopreempt)' : 'moved back') : `failback ${s(v.failbackSeconds)}`}`,
     )
     .join('\n');
 }
@@ -25,7 +28,7 @@ export function formatReport(r: DrillReport): string {
     ...r.rounds.flatMap((x) =>
       x.vips.map((v) => [
         String(x.round),
-        v.vip,
+        vipsOf(v),
         v.from,
         v.to ?? '-',
         s(v.vipGoneSeconds),
@@ -40,7 +43,7 @@ export function formatReport(r: DrillReport): string {
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = [
-    `failover drill: pair ${r.pair}, instance ${r.instance}, VIP ${r.vip}, fault ${r.fault}${r.probeUrl ? `; probe ${r.probeUrl} from ${r.probedFrom === 'this machine' || !r.probedFrom ? 'this machine' : `probe host ${r.probedFrom}`}` : ''}`,
+    `failover drill: pair ${r.pair}, instance ${r.instance}, VIP${r.vip.includes(',') ? 's' : ''} ${r.vip}, fault ${r.fault}${r.probeUrl ? `; probe ${r.probeUrl} from ${r.probedFrom === 'this machine' || !r.probedFrom ? 'this machine' : `probe host ${r.probedFrom}`}` : ''}`,
     ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),
   ];
   for (const x of r.rounds) {

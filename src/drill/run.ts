@@ -1,6 +1,6 @@
 // One failover drill from start to end: connect the pair, run the rounds, always restore the
 // fault and close, and turn the rounds into one report with its verdict.
-import { probeUrl } from '../runner/client-target.js';
+import { siteProbeUrl } from '../runner/client-target.js';
 import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { Drill, DrillRefused, type DrillReport, type FaultKind } from './drill.js';
@@ -34,11 +34,11 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
     ok: false,
     pair: pair.name,
     instance: node ? `node ${node} (every VIP it holds)` : instance.spec.name,
-    vip: node ? pair.instances.map((i) => i.spec.vip.split('/')[0]).join(', ') : instance.spec.vip.split('/')[0]!,
+    vip: (node ? pair.instances : [instance]).flatMap((i) => i.vips.map((v) => v.address)).join(', '),
     fault,
     rounds: [],
     probedFrom: pair.probeFrom.kind === 'host' ? pair.probeFrom.host : 'this machine',
-    probeUrl: probeUrl((node ? pair.instances[0]! : instance).spec.vip.split('/')[0]!, pair.health.port, pair.health.tls, pair.health.path),
+    probeUrl: siteProbeUrl((node ? pair.instances[0]! : instance).vip, pair.health),
     problems: [],
   };
   const hosts: Record<string, Host> = {};

@@ -56,7 +56,7 @@ export function elProbeLines(w: ElWanted, packages: string[] = []): string[] {
     runLine('secontext', LIBEXEC_KEEPALIVED_DIR),
     runLine('sebool', HTTPD_NETWORK_CONNECT),
   ];
-  if (!STOCK_HTTP_PORTS.includes(w.listenPort)) lines.push(runLine('seports'));
+  if (w.listenPorts.some((p) => !STOCK_HTTP_PORTS.includes(p))) lines.push(runLine('seports'));
   if (w.bindsVip) lines.push(runLine('sysctl', NONLOCAL_BIND));
   // With an archive mirror haops installs from its own repo file only: nothing to pre-flight.
   if (!w.archive) lines.push(runLine('repos', ...(w.nginx ? ['epel-release'] : []), ...packages));

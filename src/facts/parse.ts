@@ -23,6 +23,11 @@ export function parseKeepalivedVersion(output: string): string | null {
   return KEEPALIVED_VERSION.exec(output.trimStart())?.[1] ?? null;
 }
 
+/** nginx's version from `nginx -v` (stderr): `nginx version: nginx/1.20.1`, else null (not installed). */
+export function parseNginxVersion(output: string): string | null {
+  return /^nginx version: nginx\/(\d+\.\d+\.\d+)/.exec(output.trimStart())?.[1] ?? null;
+}
+
 export function parsePackageVersion(s: Section): string | null {
   const line = s.body.split('\n')[0]?.trim() ?? '';
   // dpkg-query: "install ok installed VERSION"; a package dpkg merely knows of (removed, or
@@ -104,6 +109,7 @@ export function parseFacts(stdout: string, wanted: WantedState): Facts {
     init,
     packages,
     keepalivedVersion: parseKeepalivedVersion(one('keepalived_version')?.body ?? ''),
+    ...(wanted.packages.includes('nginx') ? { nginxVersion: parseNginxVersion(one('nginx_version')?.body ?? '') } : {}),
     container: parseContainer(one('container')),
     services,
     files,

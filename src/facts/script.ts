@@ -18,6 +18,8 @@ const PROBES = [
     `{ if [ "$1" = curl ] && ! rpm -q curl >/dev/null 2>&1 && rpm -q curl-minimal >/dev/null 2>&1; then set -- curl-minimal; fi; ` +
     `rpm -q --qf '%{VERSION}-%{RELEASE}\\n' "$1"; }; fi; }`,
   `probe_keepalived_version() { keepalived -v 2>&1 | head -1; }`,
+  // The site's forms follow the nginx installed (HTTP/2: a listen flag from 1.9.5, `http2 on;` from 1.25.1).
+  `probe_nginx_version() { nginx -v 2>&1 | head -1; }`,
   // A container with its own network namespace gets no proc events (track_process cannot work).
   `probe_container() { if command -v systemd-detect-virt >/dev/null 2>&1; then systemd-detect-virt --container; else echo none; fi; }`,
   // Debian without systemd has no chkconfig: its rc links are printed in chkconfig's format.
@@ -50,6 +52,7 @@ export function factsScript(wanted: WantedState): string {
       runLine('init'),
       ...wanted.packages.map((p) => runLine('package', p)),
       runLine('keepalived_version'),
+      ...(wanted.packages.includes('nginx') ? [runLine('nginx_version')] : []),
       runLine('container'),
       ...wanted.services.flatMap((s) => [runLine('enabled', s.name), runLine('active', s.name)]),
       ...wanted.files.map((f) => runLine('file', f.path)),

@@ -6,7 +6,8 @@ import { addressOf, contains, ipToNumber, numberToIp, maskOf, parseNetwork } fro
 import { UsageError } from '../core/errors.js';
 import { nameProblem, vrrpPasswordProblem } from '../inventory/rules.js';
 import type { KaInstance, KaScript } from './keepalived-model.js';
-import { frontingServer, type NgServer } from './nginx-conf.js';
+import { frontingServer, type NginxModel, type NgServer } from './nginx-conf.js';
+import { SITE_NAME_RE } from '../inventory/schema.js';
 import { KEEPALIVED_MAIN, type NodeReading } from './read.js';
 
 /** How import reached a node: what the written inventory's hosts: entry says. */
@@ -212,14 +213,11 @@ function buildPair(
       note(a, ia.at, `vrrp_instance ${ia.name} has no virtual_ipaddress`, 'left out: an instance needs a VIP');
       continue;
     }
-    for (const extra of ia.vips.slice(1))
-      note(
-        a,
-        extra.at,
-        `second VIP ${extra.raw} in vrrp_instance ${ia.name}`,
-        'left out: an inventory instance has one VIP; the first deploy removes this address',
-      );
-    if (vip.dev && vip.dev !== iface) note(a, vip.at, `VIP ${vip.raw} on dev ${vip.dev}`, `written on ${iface}, the instance's interface`);
+    // Several addresses: written as vips:, in order; one on another interface keeps its dev.
+    const written = ia.vips.map((v) => {
+      const addr = v.prefix !== undefined ? `${v.address}/${v.prefix}` : v.address;
+      return v.dev && v.dev !== iface ? { address: addr, dev: v.dev } : addr;
+    });
     // Who would be master by configuration, and who holds the VIP now.
     const conf =
       ia.state === 'MASTER' || (ia.state !== 'BACKUP' && ib.state === 'BACKUP')
@@ -229,7 +227,25 @@ function buildPair(
           : ia.priority >= ib.priority
             ? 0
             : 1;
-    const heldBy = [a, b].filter((r) => holds(r, vip.address));
+    // An instance is held by the node holding every one of its VIPs.
+    const heldBy = [a, b].filter((r) => ia.vips.every((v) => holds(r, v.address)));
+    if (ia.vips.length > 1 && heldBy.length === 0 && ia.vips.some((v) => holds(a, v.address) || holds(b, v.address)))
+      note(
+        a,
+        vip.at,
+        `the VIPs of ${ia.name} are split between the nodes now (${ia.vips
+          .map(
+            (v) =>
+              `${v.address} on ${
+                [a, b]
+                  .filter((r) => holds(r, v.address))
+                  .map(hostName)
+                  .join(' and ') || 'nobody'
+              }`,
+          )
+          .join(', ')})`,
+        'master written from the configuration; the first deploy puts them all on it',
+      );
     if (heldBy.length === 2)
       note(
         a,
@@ -271,7 +287,7 @@ function buildPair(
     const inst: Record<string, unknown> = {
       name: safeName(ia.name, `vrrp${vrid}`),
       virtual_router_id: vrid,
-      vip: vip.prefix !== undefined ? `${vip.address}/${vip.prefix}` : vip.address,
+      ...(written.length > 1 || typeof written[0] !== 'string' ? { vips: written } : { vip: written[0] }),
       master: names[holderIdx],
       priorities: prio,
       ...(ia.advertInt !== undefined ? { advert_int: ia.advertInt } : {}),
@@ -406,7 +422,11 @@ function buildPair(
   for (const r of pairReadings) for (const u of r.keepalived.unsupported) note(r, u.at, u.what, u.handling);
 
   // nginx: the server fronting the VIPs, its upstreams; the rest listed.
-  const vipAddrs = instances.map((i) => addressOf(String(i.vip)));
+  const vipAddrs = instances.flatMap((i) =>
+    (Array.isArray(i.vips) ? i.vips : [i.vip]).map((v) =>
+      addressOf(String(typeof v === 'object' && v ? (v as { address: string }).address : v)),
+    ),
+  );
   const moveAside: Record<string, string[]> = {};
   let nginx: Record<string, unknown> | undefined;
   for (const r of pairReadings) {
@@ -422,7 +442,69 @@ function buildPair(
     }
     const front = frontingServer(r.nginx, vipAddrs);
     const seen = new Set<NgServer>();
-    if (front) {
+    const sited = front ? namedSites(r.nginx, front) : [];
+    if (front && sited.length >= 2) {
+      // Several server blocks, each naming its hosts and proxying to an upstream: nginx.sites.
+      const plainPort = front.listens.find((l) => !l.ssl)!.port;
+      const upNames = [...new Set(sited.map((x) => x.proxyTo!))];
+      const taken = new Set<string>();
+      const def = sited.find((x) => x.listens.some((l) => l.defaultServer && !l.ssl)) ?? (sited.includes(front) ? front : sited[0]!);
+      const sites = sited.map((x, i) => {
+        seen.add(x);
+        const names = x.serverNames.filter((n) => SITE_NAME_RE.test(n));
+        for (const n of x.serverNames.filter((n) => !SITE_NAME_RE.test(n)))
+          note(
+            r,
+            x.at,
+            `server_name ${n}`,
+            'left out of the site: a site names real hosts (no wildcard, no _); the default site answers the rest',
+          );
+        let name = safeName(names[0]!.split('.')[0]!, `site${i + 1}`);
+        for (let k = 2; taken.has(name); k++) name = `${safeName(names[0]!.split('.')[0]!, 'site')}${k}`;
+        taken.add(name);
+        for (const o of x.others)
+          note(
+            r,
+            o.at,
+            `${o.name} ${o.args.join(' ')} in the server of ${names[0]}`.trim(),
+            `left out: add it under the site's extra (site ${name}) if you need it`,
+          );
+        for (const l of x.listens.filter((y) => y.ssl))
+          note(
+            r,
+            x.at,
+            `listen ${l.raw} (TLS) of ${names[0]}`,
+            `left out: copy its certificate and key to this machine and add tls: to site ${name}`,
+          );
+        return {
+          name,
+          server_name: names.length === 1 ? names[0]! : names,
+          upstream: safeName(x.proxyTo!, 'backends'),
+          ...(x === def ? { default: true } : {}),
+        };
+      });
+      nginx ??= {
+        listen: plainPort,
+        upstreams: upNames.map((n) => ({ name: safeName(n, 'backends'), servers: r.nginx!.upstreams.find((u) => u.name === n)!.servers })),
+        sites,
+      };
+      for (const n of upNames)
+        for (const o of r.nginx.upstreams.find((u) => u.name === n)!.others)
+          note(r, o.at, `${o.text} in upstream ${n}`, 'left out: haops writes plain servers');
+      // A file is moved aside when haops's sites replace every server block in it.
+      for (const file of new Set(sited.map((x) => x.at.file))) {
+        if (file === '/etc/nginx/conf.d/haops.conf') continue;
+        const rest = r.nginx.servers.filter((x) => x.at.file === file && !seen.has(x));
+        if (rest.length)
+          note(
+            r,
+            { file, line: 0 },
+            `${file} holds imported sites and ${rest.length} other server block(s)`,
+            "not moved aside: remove the imported server blocks from it by hand before deploying (haops' sites define the same upstreams)",
+          );
+        else moveAside[hostName(r)]!.push(file);
+      }
+    } else if (front) {
       seen.add(front);
       const up = r.nginx.upstreams.find((u) => u.name === front.proxyTo)!;
       const listen = front.listens.find((l) => !l.ssl)!;
@@ -477,7 +559,7 @@ function buildPair(
           : "left running as it is (haops' site answers every Host name before a default server)",
       );
     }
-    for (const u of r.nginx.upstreams.filter((x) => x.name !== front?.proxyTo))
+    for (const u of r.nginx.upstreams.filter((x) => x.name !== front?.proxyTo && !sited.some((y) => y.proxyTo === x.name)))
       note(r, u.at, `upstream ${u.name} not used by the server fronting the VIP`, 'left as it is');
   }
   nginx ??= { listen: 80, upstreams: [{ name: 'backends', servers: ['127.0.0.1:8080'] }] };
@@ -492,6 +574,21 @@ function buildPair(
     nginx,
   };
   return { name: pairName, spec, adopted: { name: pairName, nodes: names, holders, moveAside } };
+}
+
+/**
+ * The server blocks that become nginx.sites: on the fronting server's plain port, proxying
+ * `location /` to an upstream nginx defines, naming at least one real host (no wildcard, no _).
+ */
+function namedSites(m: NginxModel, front: NgServer): NgServer[] {
+  const port = front.listens.find((l) => !l.ssl)?.port;
+  return m.servers.filter(
+    (x) =>
+      x.proxyTo &&
+      m.upstreams.some((u) => u.name === x.proxyTo) &&
+      x.listens.some((l) => !l.ssl && l.port === port) &&
+      x.serverNames.some((n) => SITE_NAME_RE.test(n)),
+  );
 }
 
 export function buildInventory(readings: NodeReading[], targets: ImportTarget[], opts: BuildOptions): ImportResult {

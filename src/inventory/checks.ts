@@ -2,11 +2,13 @@
 // LAN segments without clashes (VRIDs, VIPs, node addresses, compared as numbers). Pure; the
 // failover math is the model's (model/checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
-import { addressOf, contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
+import { contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
 import { canonical6, contains6, isIpv6, familyOf, ip6ToBigint, networksOverlap6, parseNetwork6, plainAddress } from '../core/ipv6.js';
 import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
+import { instanceVips } from './vips.js';
+import { checkSites, type Site, sitesOf } from './sites.js';
 
 /** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
 export function hostIp(h: HostSpec): string | undefined {
@@ -202,11 +204,6 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         'give every instance its own name',
       );
     names.set(inst.name, idx);
-    const vip = plainAddress(inst.vip);
-    const vipBefore = vips.get(vip);
-    if (vipBefore !== undefined)
-      add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
-    vips.set(vip, idx);
     if (!pair.nodes.includes(inst.master)) {
       add(
         [...ip, 'master'],
@@ -214,22 +211,48 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         `set master: ${closest(inst.master, [...pair.nodes])}`,
       );
     }
-    if (familyOf(vip) === 6) checkVip6(inv, pname, pair, idx, add);
-    else if (!contains(net, ipToNumber(vip)))
-      add(
-        [...ip, 'vip'],
-        `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
-        `pick a free address inside ${pair.subnet}`,
-      );
-    const vipPrefix = inst.vip.includes('/') ? Number(inst.vip.split('/')[1]) : 32;
-    if (familyOf(vip) === 4 && vipPrefix < net.prefix)
-      add(
-        [...ip, 'vip'],
-        `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${vipPrefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
-        `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
-      );
-    const edge = familyOf(vip) === 4 ? isNetworkOrBroadcast(vip, pair.subnet) : undefined;
-    if (edge) add([...ip, 'vip'], `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
+    const only6 = inst.vip !== undefined && familyOf(inst.vip) === 6;
+    if (only6) {
+      // An IPv6 instance (its vip: has a colon): VRRPv3 on the pair's subnet6 (checkVip6).
+      const vip = plainAddress(inst.vip!);
+      const vipBefore = vips.get(vip);
+      if (vipBefore !== undefined)
+        add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
+      vips.set(vip, idx);
+      checkVip6(inv, pname, pair, idx, add);
+    }
+    for (const v of only6 ? [] : instanceVips(inst)) {
+      const at: PathKey[] = [...ip, ...v.field];
+      const vip = v.address;
+      const before = vips.get(vip);
+      if (before !== undefined)
+        add(
+          at,
+          `VIP ${vip} is used twice in pair ${pname} (${before === idx ? `twice in instance ${inst.name}` : `instances[${before}]`})`,
+          'every VIP belongs to one instance, once',
+        );
+      vips.set(vip, idx);
+      if (v.dev !== undefined) {
+        const bad = interfaceProblem(v.dev);
+        if (bad) add([...ip, ...v.field.slice(0, 2), 'dev'], bad.problem, bad.fix);
+      }
+      // An address on another interface (dev:) is on another LAN: the pair's subnet does not hold it.
+      if (v.dev !== undefined && v.dev !== pair.interface) continue;
+      if (!contains(net, ipToNumber(vip)))
+        add(
+          at,
+          `VIP ${vip} is outside ${pair.interface}'s subnet ${pair.subnet}: VRRP is first-hop redundancy on one LAN segment`,
+          `pick a free address inside ${pair.subnet}${inst.vips ? ', or give it the dev: it lives on' : ''}`,
+        );
+      if (v.prefixWritten && v.prefix < net.prefix)
+        add(
+          at,
+          `VIP ${v.written} is a /${v.prefix}, wider than pair ${pname}'s subnet ${pair.subnet}: its holder would take the whole /${v.prefix} as on-link on ${pair.interface} and lose its routes to the rest of it`,
+          `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /32)`,
+        );
+      const edge = isNetworkOrBroadcast(vip, pair.subnet);
+      if (edge) add(at, `VIP ${vip} is the ${edge} address of ${pair.subnet}`, 'pick a host address inside the subnet');
+    }
     if (inst.priorities !== 'derive') {
       const keys = Object.keys(inst.priorities);
       for (const k of keys)
@@ -250,7 +273,7 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
 function checkVip6(inv: Inventory, pname: string, pair: PairSpec, idx: number, add: Add): void {
   const inst = pair.instances[idx]!;
   const at: PathKey[] = ['pairs', pname, 'instances', idx, 'vip'];
-  const vip = plainAddress(inst.vip);
+  const vip = plainAddress(inst.vip!);
   let complete = true;
   if (pair.subnet6 === undefined) {
     complete = false;
@@ -284,7 +307,7 @@ function checkVip6(inv: Inventory, pname: string, pair: PairSpec, idx: number, a
       `VIP ${vip} is the Subnet-Router anycast address of ${pair.subnet6} (RFC 4291 §2.6.1)`,
       'pick a host address inside the subnet',
     );
-  const vipPrefix = inst.vip.includes('/') ? Number(inst.vip.split('/')[1]) : 128;
+  const vipPrefix = inst.vip!.includes('/') ? Number(inst.vip!.split('/')[1]) : 128;
   if (vipPrefix < net.prefix)
     add(
       at,
@@ -341,7 +364,7 @@ function checkSegments6(inv: Inventory, pairs: [string, PairSpec][], add: Add): 
     p.instances.forEach((inst, idx) => {
       if (familyOf(inst.vip) !== 6) return;
       const path: PathKey[] = ['pairs', pname, 'instances', idx];
-      const vip = plainAddress(inst.vip);
+      const vip = plainAddress(inst.vip!);
       const owner = nodeAt.get(vip);
       if (owner && !p.nodes.includes(owner.node) && same(owner.net))
         add([...path, 'vip'], `VIP ${vip} is ${owner.node}'s own ip6`, 'pick a free address that no node owns');
@@ -413,20 +436,19 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
   const vipAt = new Map<number, { pair: string; instance: string }>();
   for (const p of segment) {
     p.spec.instances.forEach((inst, idx) => {
-      if (familyOf(inst.vip) === 6) return; // checkSegments6
+      if (inst.vip !== undefined && familyOf(inst.vip) === 6) return; // checkSegments6
       const path: PathKey[] = ['pairs', p.name, 'instances', idx];
-      const vip = addressOf(inst.vip);
-      const vipN = ipToNumber(vip);
-      const owner = nodeAt.get(vipN);
-      if (owner !== undefined) add([...path, 'vip'], `VIP ${vip} is ${owner}'s own address`, 'pick a free address that no node owns');
-      const vipClash = vipAt.get(vipN);
-      if (vipClash && vipClash.pair !== p.name)
-        add(
-          [...path, 'vip'],
-          `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`,
-          'every VIP belongs to one instance',
-        );
-      if (!vipClash) vipAt.set(vipN, { pair: p.name, instance: inst.name });
+      for (const v of instanceVips(inst)) {
+        const at: PathKey[] = [...path, ...v.field];
+        const vip = v.address;
+        const vipN = ipToNumber(vip);
+        const owner = nodeAt.get(vipN);
+        if (owner !== undefined) add(at, `VIP ${vip} is ${owner}'s own address`, 'pick a free address that no node owns');
+        const vipClash = vipAt.get(vipN);
+        if (vipClash && vipClash.pair !== p.name)
+          add(at, `VIP ${vip} is also pair ${vipClash.pair}'s (instance ${vipClash.instance})`, 'every VIP belongs to one instance');
+        if (!vipClash) vipAt.set(vipN, { pair: p.name, instance: inst.name });
+      }
       const vridClash = vridAt.get(inst.virtual_router_id);
       if (vridClash && vridClash.pair !== p && !p.spec.nodes.some((n) => vridClash.pair.spec.nodes.includes(n))) {
         add(
@@ -488,12 +510,18 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
       );
     else upstreams.set(u.name, i);
   });
+  checkSites(pname, pair.nginx, add);
+  // Each site is a server block of its own: its extra lines meet haops's locations and listens there.
+  const v6 = pair.instances.some((i) => i.vip !== undefined && familyOf(i.vip) === 6);
+  for (const site of sitesOf(pname, pair.nginx)) checkSiteExtra(site, pair.nginx.listen, v6, add);
+}
+
+function checkSiteExtra(site: Site, port: number, v6: boolean, add: Add): void {
   const locations = new Map<string, string>(RENDERED_LOCATIONS.map((l) => [l.key, `haops's own (${l.why})`]));
-  const listens = new Map<string, string>([[`*:${pair.nginx.listen}`, `nginx.listen: ${pair.nginx.listen}`]]);
+  const listens = new Map<string, string>([[`*:${port}`, `nginx.listen: ${port}`]]);
   // A pair with an IPv6 VIP listens on [::]:PORT too (render/nginx.ts).
-  if (pair.instances.some((i) => familyOf(i.vip) === 6))
-    listens.set(`[::]:${pair.nginx.listen}`, `nginx.listen: ${pair.nginx.listen} (on IPv6, for the IPv6 VIP)`);
-  pair.nginx.extra.forEach((line, i) => {
+  if (v6) listens.set(`[::]:${port}`, `nginx.listen: ${port} (on IPv6, for the IPv6 VIP)`);
+  site.extra.forEach((line, i) => {
     const parsed = parseNginx(line);
     if (!parsed.ok) return;
     for (const st of parsed.statements) {
@@ -504,7 +532,7 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
         const before = locations.get(key);
         if (before)
           add(
-            [...base, 'extra', i],
+            [...site.at, 'extra', i],
             `location ${args.join(' ')} is already in the server block: ${before}; nginx -t refuses a duplicate location`,
             key === 'prefix /'
               ? "set what you need for / with other extra directives at server level (they apply to haops's location / too), or proxy a narrower path"
@@ -518,7 +546,7 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
         const before = listens.get(key);
         if (before)
           add(
-            [...base, 'extra', i],
+            [...site.at, 'extra', i],
             `listen ${args[0]} binds ${key.replace('*', 'every address')}, as ${before} already does; nginx -t refuses a duplicate listen`,
             `remove it (the site already listens there), or listen on another port`,
           );
@@ -530,6 +558,20 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
 
 /** Names haops gives its own keepalived scripts and trackers (haops_drain, haops_nginx, and any it adds). */
 export const RESERVED_PREFIX = 'haops_';
+
+/**
+ * An interface name the schema lets through that is no device for a VIP: all, default (the
+ * kernel's sysctl trees), lo (VRRP needs a LAN; a VIP there never reaches a client).
+ */
+export function interfaceProblem(iface: string): { problem: string; fix: string } | undefined {
+  if (!['all', 'default'].includes(iface.toLowerCase()) && iface !== 'lo' && !iface.startsWith('lo:')) return undefined;
+  return {
+    problem: iface.startsWith('lo')
+      ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
+      : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
+    fix: "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
+  };
+}
 
 /**
  * Values the schema lets through that the node would not take: a check named like haops's own
@@ -546,15 +588,8 @@ function checkNodeSide(pname: string, pair: PairSpec, add: Add): void {
       `check name ${pair.check.name} starts with ${RESERVED_PREFIX}, which haops keeps for its own trackers (haops_drain, haops_nginx)`,
       'name the check something else, like chk_nginx',
     );
-  const iface = pair.interface;
-  if (['all', 'default'].includes(iface.toLowerCase()) || iface === 'lo' || iface.startsWith('lo:'))
-    add(
-      [...base, 'interface'],
-      iface.startsWith('lo')
-        ? `interface ${iface} is the loopback: VRRP adverts on it never reach the peer, so both nodes would hold the VIP`
-        : `interface ${iface} is not a network device: Linux keeps "all" and "default" for settings of every interface (/proc/sys/net/ipv4/conf/${iface})`,
-      "name the NIC on the pair's LAN, as `ip -br addr` shows it on the node (like eth0 or ens192)",
-    );
+  const bad = interfaceProblem(pair.interface);
+  if (bad) add([...base, 'interface'], bad.problem, bad.fix);
   const script = pair.notify.script;
   const loops: [PathKey[], string | undefined, string][] = [
     [[...base, 'notify', 'sms', 'command'], pair.notify.sms?.command, 'notify.sms.command'],

@@ -12,8 +12,10 @@ import {
   notifySchema,
   pairSchema,
   probeSchema,
+  siteSchema,
   secretSource,
   sshDefaults,
+  tlsSchema,
   upstreamSchema,
   urlSource,
 } from './schema.js';
@@ -29,6 +31,7 @@ const BY_PATTERN: Record<string, string[]> = {
   'pairs.*': keys(pairSchema.shape),
   'pairs.*.instances.*': keys(instanceSchema.shape),
   'pairs.*.instances.*.authentication': keys(authSchema.shape),
+  'pairs.*.instances.*.vips.*': ['address', 'dev'],
   'pairs.*.check': keys(checkSchema.shape),
   'pairs.*.notify': keys(notifySchema.shape),
   'pairs.*.notify.email': keys(notifySchema.shape.email.unwrap().shape),
@@ -39,6 +42,9 @@ const BY_PATTERN: Record<string, string[]> = {
   'el_archive.epel': keys(urlSource.innerType().shape),
   'pairs.*.nginx': keys(nginxSchema.shape),
   'pairs.*.nginx.upstreams.*': keys(upstreamSchema.shape),
+  'pairs.*.nginx.tls': keys(tlsSchema.innerType().shape),
+  'pairs.*.nginx.sites.*': keys(siteSchema.shape),
+  'pairs.*.nginx.sites.*.tls': keys(tlsSchema.innerType().shape),
   probe: keys(probeSchema.shape),
   'pairs.*.probe': keys(probeSchema.shape),
 };

@@ -9,6 +9,7 @@ import { formatPath, InventoryError, type InventoryIssue, type Locator, type Pat
 import { allowedKeys } from './keys.js';
 import { inventorySchema, type Inventory } from './schema.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
+import { topLevelSiteFields } from './sites.js';
 import { MAX_INVENTORY_BYTES, parseYaml } from './yaml.js';
 import { CIDR_RE, numberToIp, parseNetwork } from '../core/ipv4.js';
 
@@ -85,6 +86,8 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
       },
     ]);
   }
+  const siteFields = topLevelSiteFields(raw, locate);
+  if (siteFields.length > 0) throw new InventoryError(siteFields);
   const parsed = inventorySchema.safeParse(withDerivedSubnets(withoutExtensions(raw as Record<string, unknown>)));
   if (!parsed.success) throw new InventoryError(oneIssuePerTypo(parsed.error.issues.slice(0, 100)).flatMap((i) => zodIssue(i, locate)));
   const issues = checkInventory(parsed.data, locate);
@@ -107,7 +110,8 @@ function withoutExtensions(raw: Record<string, unknown>): Record<string, unknown
 
 /**
  * A pair without `subnet:` takes it from its first VIP written with a prefix (`vip: 10.0.0.100/24`
- * gives 10.0.0.0/24). Without one, the schema says the subnet is missing (with this way out).
+ * gives 10.0.0.0/24; so does a `vips:` entry without dev:). Without one, the schema says the
+ * subnet is missing (with this way out).
  */
 function withDerivedSubnets(raw: Record<string, unknown>): Record<string, unknown> {
   const pairs = raw.pairs;
@@ -117,9 +121,15 @@ function withDerivedSubnets(raw: Record<string, unknown>): Record<string, unknow
   for (const [name, pair] of Object.entries(pairs)) {
     out[name] = pair;
     if (!isRecord(pair) || pair.subnet !== undefined || !Array.isArray(pair.instances)) continue;
-    const vip = pair.instances.map((i) => (isRecord(i) ? i.vip : undefined)).find((v) => typeof v === 'string' && CIDR_RE.test(v)) as
-      | string
-      | undefined;
+    // vips: items count too, in order (a plain address, or { address } on the pair's interface).
+    const written = pair.instances.flatMap((i) =>
+      !isRecord(i)
+        ? []
+        : Array.isArray(i.vips)
+          ? i.vips.map((v) => (isRecord(v) ? (v.dev === undefined ? v.address : undefined) : v))
+          : [i.vip],
+    );
+    const vip = written.find((v) => typeof v === 'string' && CIDR_RE.test(v)) as string | undefined;
     if (!vip) continue;
     const net = parseNetwork(vip);
     out[name] = { ...pair, subnet: `${numberToIp(net.base)}/${net.prefix}` };

@@ -36,6 +36,7 @@ const ipv6 = z.string().superRefine((v, ctx) => {
 const cidr6 = z.string().superRefine((v, ctx) => {
   if (!isCidr6(v)) refuse(ctx, `${JSON.stringify(v.slice(0, 60))} is not an IPv6 network`, 'write it like 2001:db8::/64');
 });
+const ipv4MaybePrefix = z.string().regex(IPV4_MAYBE_PREFIX_RE, { message: IPV4_MAYBE_PREFIX_MESSAGE });
 /** A VIP of either family: IPv4 (the message it always had), or IPv6 when it holds a colon. */
 const vipAddressSchema = z.string().superRefine((v, ctx) => {
   if (!v.includes(':')) {
@@ -194,6 +195,43 @@ export const authSchema = z
   .strict()
   .describe('VRRP authentication (keepalived authentication block). e.g. { password_env: HAOPS_VRRP_PASSWORD }');
 
+/** A network interface name as Linux takes it (IFNAMSIZ 16, NUL included). */
+const interfaceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' });
+
+/**
+ * One entry of `vips:`: `addr[/prefix]`, or `{ address, dev }` for an address keepalived puts on
+ * another interface. A plain string reads as `{ address }`, so every entry has one shape after parse.
+ */
+export const vipItem = z.preprocess(
+  (v) => (typeof v === 'string' ? { address: v } : v),
+  z
+    .object({
+      address: ipv4MaybePrefix.describe('The address, with or without prefix length. e.g. 192.168.0.106/24'),
+      dev: interfaceName
+        .optional()
+        .describe("The interface keepalived puts it on (default: the pair's interface; another one lifts the subnet rule). e.g. eth1"),
+    })
+    .strict(),
+);
+export type VipItem = z.infer<typeof vipItem>;
+
+/** vip: or vips:, never both or neither (a refinement of each instance, so instanceSchema keeps its shape). */
+export function exactlyOneVip(inst: { name?: string; vip?: string; vips?: unknown[] }, ctx: z.RefinementCtx): void {
+  if (inst.vip !== undefined && inst.vips !== undefined)
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['vips'],
+      message: `instance ${inst.name ?? '(unnamed)'} has both vip: and vips:`,
+      params: { fix: "keep one: vip: for one address, or vips: listing every address (the first is the instance's primary VIP)" },
+    });
+  else if (inst.vip === undefined && inst.vips === undefined)
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `instance ${inst.name ?? '(unnamed)'} has no vip: or vips:`,
+      params: { fix: 'add vip: 10.0.0.100/24, or vips: [10.0.0.100/24, 10.0.0.101/24] for addresses that move together' },
+    });
+}
+
 export const instanceSchema = z
   .object({
     name: nameOf('instance name').describe('The vrrp_instance name. e.g. VI_1'),
@@ -203,9 +241,18 @@ export const instanceSchema = z
       .min(1, 'virtual_router_id must be 1..255')
       .max(255, 'virtual_router_id must be 1..255')
       .describe('VRRP router id, unique per LAN segment (validate checks it across pairs on one subnet). e.g. 51'),
-    vip: vipAddressSchema.describe(
-      "The virtual IP, IPv4 or IPv6, with or without prefix length (default: the subnet's); an IPv6 VIP makes a VRRPv3 instance and needs subnet6 and both nodes' ip6. e.g. 192.168.0.105/24",
-    ),
+    vip: vipAddressSchema
+      .optional()
+      .describe(
+        "The virtual IP, IPv4 or IPv6, with or without prefix length (default: the subnet's); an IPv6 VIP makes a VRRPv3 instance and needs subnet6 and both nodes' ip6; or vips: for several (IPv4). e.g. 192.168.0.105/24",
+      ),
+    vips: z
+      .array(vipItem)
+      .min(1, 'vips needs at least one address')
+      .optional()
+      .describe(
+        'Several virtual IPs that move together (instead of vip:): each addr[/prefix], or { address, dev } for one on another interface. e.g. [192.168.0.105/24, { address: 10.1.0.5/24, dev: eth1 }]',
+      ),
     master: nameOf('master').describe('The node that holds the VIP when both are healthy. e.g. proxy101'),
     priorities: z
       .union([
@@ -404,6 +451,71 @@ export const tlsSchema = z
   });
 export type TlsSpec = z.infer<typeof tlsSchema>;
 
+/** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
+const healthPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, {
+    message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)',
+  })
+  .default('/');
+/** The answer that counts as healthy: one status like 200, or a range like 200-399. */
+const healthStatus = z
+  .union([z.number().int().min(100).max(599), z.string()])
+  .superRefine((v, ctx) => {
+    if (typeof v === 'number') return;
+    const m = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(v);
+    if (!m || Number(m[1]) > Number(m[2]))
+      refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
+  })
+  .default('200-399');
+/** Extra directives for the server block, one per line, as nginx reads them. */
+const nginxExtra = z
+  .array(
+    z.string().superRefine((v, ctx) => {
+      const bad = nginxExtraProblem(v);
+      if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
+    }),
+  )
+  .default([]);
+
+/** A site's host name: one real name (it reaches SNI, Host and the probe host's curl --resolve), never a wildcard. */
+export const SITE_NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
+const siteServerName = z.string().regex(SITE_NAME_RE, {
+  message: 'expected a host name like api.example.com (no wildcard, no _: the probes ask for each site by a real name)',
+});
+
+/** The fields of one site: at the top of nginx: (a pair with one site) or in each entry of nginx.sites. */
+export const SITE_FIELDS = ['server_name', 'health_path', 'health_status', 'extra', 'tls'] as const;
+
+/** One nginx site of several: its own host names, upstream, health path, TLS and extra directives. */
+export const siteSchema = z
+  .object({
+    name: nameOf('site name').describe('The site, by a name you choose: status and the drill (--site) name it. e.g. api'),
+    server_name: z
+      .union([siteServerName, z.array(siteServerName).min(1, 'give at least one host name')])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .describe('The host names the site answers (no wildcard); the probes ask for the first. e.g. [api.example.com, api2.example.com]'),
+    upstream: z.string().min(1).describe('The nginx.upstreams entry this site proxies to (by its name). e.g. api_backends'),
+    health_path: healthPath.describe(
+      'The path status, deploy and the drill ask through the VIP for this site (Host: its first name). e.g. /healthz',
+    ),
+    health_status: healthStatus.describe('The answer that counts as healthy for this site: one status or a range.'),
+    extra: nginxExtra.describe('Extra directives for this site\'s server block, one per entry. e.g. ["client_max_body_size 10m;"]'),
+    tls: tlsSchema
+      .optional()
+      .describe(
+        'TLS termination for this site, with its own certificate and key. e.g. { cert_file: certs/api.pem, key_file: ~/.haops/api.key }',
+      ),
+    default: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The site that answers a request for a host no site names (and the one the drill and switchover probe). At most one; none: the first site.',
+      ),
+  })
+  .strict();
+export type SiteInput = z.infer<typeof siteSchema>;
+
 export const nginxSchema = z
   .object({
     listen: port.default(80).describe('The port nginx listens on (on the VIP and the node).'),
@@ -419,38 +531,26 @@ export const nginxSchema = z
       .min(1, 'nginx needs at least one upstream')
       .describe('The backends nginx proxies to; the first is the default.'),
     /** The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it. */
-    health_path: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~\/%?=&+,:@-]{0,200}$/, {
-        message: 'health_path is a URL path like / or /healthz?full=1 (letters, digits and . _ ~ / % ? = & + , : @ - only)',
-      })
-      .default('/')
-      .describe('The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it.'),
+    health_path: healthPath.describe(
+      'The path a client asks through the VIP (reaching the upstreams): status, deploy and the drill request it.',
+    ),
     /** The answer that counts as healthy: one status like 200, or a range like 200-399. */
-    health_status: z
-      .union([z.number().int().min(100).max(599), z.string()])
-      .superRefine((v, ctx) => {
-        if (typeof v === 'number') return;
-        const m = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(v);
-        if (!m || Number(m[1]) > Number(m[2]))
-          refuse(ctx, `health_status ${JSON.stringify(v)} is not a status or a range`, 'write one status like 200 or a range like 200-399');
-      })
-      .default('200-399')
-      .describe('The answer that counts as healthy: one status or a range.'),
+    health_status: healthStatus.describe('The answer that counts as healthy: one status or a range.'),
     /** Extra directives for the server block, one per line, as nginx reads them. */
-    extra: z
-      .array(
-        z.string().superRefine((v, ctx) => {
-          const bad = nginxExtraProblem(v);
-          if (bad) refuse(ctx, `this nginx directive ${bad.problem}`, bad.fix);
-        }),
-      )
-      .default([])
-      .describe('Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]'),
+    extra: nginxExtra.describe(
+      'Extra directives for the server block, one per entry, as nginx reads them. e.g. ["client_max_body_size 10m;"]',
+    ),
     tls: tlsSchema
       .optional()
       .describe(
         'TLS termination: nginx also listens with TLS, with a certificate and key pushed from this machine. e.g. { cert_file: certs/site.pem, key_file: ~/.haops/site.key }',
+      ),
+    sites: z
+      .array(siteSchema)
+      .min(1, 'sites: needs at least one site (or leave it out: the fields above are then the one site)')
+      .optional()
+      .describe(
+        'Several sites (server blocks), each with its host names, upstream, health path, extra and TLS; without it, server_name, health_path, health_status, extra and tls above are the one site (docs/sites.md). e.g. [{ name: api, server_name: api.example.com, upstream: api }]',
       ),
   })
   .strict()
@@ -568,10 +668,7 @@ export const pairSchema = z
       .array(nameOf('node'))
       .length(2, 'a pair has exactly two nodes')
       .describe('The two hosts of the pair. e.g. [proxy101, proxy102]'),
-    interface: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected an interface name like eth0 or em1' })
-      .describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
+    interface: interfaceName.describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
     subnet: cidr.describe("The pair's LAN; both nodes and every VIP are in it. e.g. 192.168.0.0/24"),
     subnet6: cidr6
       .optional()
@@ -579,9 +676,9 @@ export const pairSchema = z
         "The pair's LAN in IPv6 (needed when an instance has an IPv6 VIP); both nodes' ip6 and every IPv6 VIP are in it. e.g. 2001:db8::/64",
       ),
     instances: z
-      .array(instanceSchema)
+      .array(instanceSchema.superRefine(exactlyOneVip))
       .min(1, 'a pair needs at least one VRRP instance')
-      .describe('The VRRP instances: one per VIP (two, each MASTER on one node: active-active).'),
+      .describe('The VRRP instances: each with its VIP or VIPs (two instances, each MASTER on one node: active-active).'),
     check: checkSchema.default({}),
     failover: failoverSchema.optional(),
     notify: notifySchema.default({}),

@@ -9,6 +9,7 @@ import { MIN_URL_CREDENTIAL, urlCredentials } from '../core/url-credentials.js';
 import { MIN_MASKABLE } from '../core/mask.js';
 import { formatPath, type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import { sudoPasswordProblem, vrrpPasswordProblem } from './rules.js';
+import { sitesOf } from './sites.js';
 import { certBlocks, judgeTls, keySecrets, type TlsFacts } from './tls.js';
 import { type Inventory, mirrorUrl, type SecretSource, url as httpUrl, type UrlSource } from './schema.js';
 
@@ -28,7 +29,7 @@ export interface Secrets {
   urls: Map<string, string>;
   /** Every resolved value (passwords, the credentials inside URLs, TLS keys), for masking output. */
   values: string[];
-  /** Per pair with nginx.tls: the chain and key as read at load, judged (see tls.ts). */
+  /** Per site with tls, by its tlsKey (the pair's name without sites): the chain and key as read at load, judged (see tls.ts). */
   tls: Map<string, ResolvedTls>;
 }
 
@@ -252,10 +253,10 @@ function resolveUrls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, is
 function resolveTls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, issues: InventoryIssue[]): Map<string, ResolvedTls> {
   const out = new Map<string, ResolvedTls>();
   const read = (file: string) => readFileSync(resolve(dirname(locate.file), file.replace(/^~(?=\/)/, env.HOME ?? '~')), 'utf8');
-  for (const [name, pair] of Object.entries(inv.pairs)) {
-    const t = pair.nginx.tls;
+  for (const site of Object.entries(inv.pairs).flatMap(([name, pair]) => sitesOf(name, pair.nginx))) {
+    const t = site.tls;
     if (!t) continue;
-    const at = ['pairs', name, 'nginx', 'tls'];
+    const at = [...site.at, 'tls'];
     let cert: string;
     try {
       cert = read(t.cert_file);
@@ -328,8 +329,15 @@ function resolveTls(inv: Inventory, locate: Locator, env: NodeJS.ProcessEnv, iss
     if (!key) continue;
     const judged = judgeTls(cert, key);
     for (const p of judged.problems)
-      issues.push(issueAt(locate, [...at, p.field === 'cert' ? 'cert_file' : keyField], `nginx.tls: ${p.message}`, p.fix));
-    if (!judged.problems.length && judged.facts) out.set(name, { cert, key, facts: judged.facts, ...(ca ? { ca } : {}) });
+      issues.push(
+        issueAt(
+          locate,
+          [...at, p.field === 'cert' ? 'cert_file' : keyField],
+          `${site.implicit ? 'nginx.tls' : `site ${site.name} tls`}: ${p.message}`,
+          p.fix,
+        ),
+      );
+    if (!judged.problems.length && judged.facts) out.set(site.tlsKey, { cert, key, facts: judged.facts, ...(ca ? { ca } : {}) });
   }
   return out;
 }

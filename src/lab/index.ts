@@ -6,3 +6,4 @@ export { INVENTORY_FILE, labInventoryYaml } from './inventory.js';
 export { DEFAULT_NODES, DEFAULT_SUBNET, planLab } from './plan.js';
 export type { LabInfo, LabMember, LabPair } from './plan.js';
 export { IDENTITY_FILE, KNOWN_HOSTS, STATE_DIR } from './paths.js';
+export { copyLabCa, LAB_CA_FILE, LAB_SITE_NAME } from './tls.js';

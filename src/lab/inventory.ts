@@ -4,6 +4,7 @@ import { BACKEND_PORT } from './backend.js';
 import { LAB_SUDO_PASSWORD_ENV } from './kinds.js';
 import { SUDO_PASSWORD_FILE } from './paths.js';
 import type { LabInfo, LabNode, LabPair } from './plan.js';
+import { CA_CERT, LAB_CA_FILE, LAB_SITE_NAME } from './tls.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
 
@@ -29,7 +30,7 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
     'hosts:\n',
     hosts,
     'pairs:\n',
-    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast')),
+    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast', info.tls)),
   ].join('');
 }
 
@@ -48,7 +49,7 @@ function hostYaml(n: LabNode): string {
 export const LAB_WEBHOOK_PORT = 8025;
 export const LAB_SMTP_PORT = 2525;
 
-function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean): string {
+function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean, tls: LabInfo['tls']): string {
   const [master, backup] = pair.nodes;
   const text = `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
     nodes: [${master}, ${backup}]
@@ -57,7 +58,7 @@ function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: s
     instances:
       - name: VI_${pair.name.toUpperCase()}
         virtual_router_id: ${pair.virtualRouterId}
-        vip: ${pair.vip}
+${pair.secondVip ? `        # Two addresses, moved together.\n        vips: [${pair.vip}, ${pair.secondVip}]` : `        vip: ${pair.vip}`}
         master: ${master}
         priorities: { ${master}: 200, ${backup}: 199 }
         advert_int: 1
@@ -96,6 +97,26 @@ ${
       upstreams:
         - name: backends
           servers: [${servers}]
+      # Two sites, asked by name: the default one (HTTPS too when the lab issued its certificate)
+      # answers every other name; a second one has a health path of its own.
+      sites:
+        - name: lab
+          server_name: ${LAB_SITE_NAME}
+          upstream: backends
+          default: true
+${
+  tls
+    ? `          # curl --cacert inventory/${LAB_CA_FILE} https://VIP/
+          tls:
+            cert_file: ${tls.certFile}
+            key_file: ${tls.keyFile}
+            ca_file: ${CA_CERT}
+`
+    : ''
+}        - name: www
+          server_name: www.${LAB_SITE_NAME}
+          upstream: backends
+          health_path: /healthz
 `;
   if (!fast) return text;
   // VRRPv3 has no authentication, and the fast profile derives 254/253 and its own advert_int.

@@ -7,6 +7,7 @@ import { BACKEND_PORT, startBackend } from './backend.js';
 import { ensureBase } from './base.js';
 import { LabError } from './errors.js';
 import { INVENTORY_FILE, labInventoryYaml } from './inventory.js';
+import { issueLabSite, LAB_SITE_CERT, LAB_SITE_KEY, LAB_SITE_NAME } from './tls.js';
 import { ensureClientKey, writeKnownHosts } from './keys.js';
 import { attachNamespace, createSwitch, hostRoutesAndAddresses, hostRoutesAndAddresses6 } from './network.js';
 import { boot, isAlive, mountOverlay, personalize, readPid } from './node.js';
@@ -73,9 +74,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     const layers = new Map<NodeKind, string | undefined>();
     for (const kind of new Set(info.nodes.map((n) => n.kind))) layers.set(kind, await ensureLayer(kind, log));
     await start(info, layers, log);
-    await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
     const inventory = resolve(opts.workDir, opts.inventoryFile ?? INVENTORY_FILE);
     await mkdir(dirname(inventory), { recursive: true });
+    await issueLabSite(info, dirname(inventory));
+    info.tls = { certFile: LAB_SITE_CERT, keyFile: LAB_SITE_KEY, serverName: LAB_SITE_NAME };
+    await writeFile(STATE_FILE, JSON.stringify(info, null, 2));
     await writeFile(inventory, labInventoryYaml(info, { failover: opts.failover }));
     await waitUntilReachable(info, opts.bootTimeoutMs ?? 120_000, log);
   } catch (e) {

@@ -35,6 +35,8 @@ export interface LabPair {
   activeActive?: { virtualRouterId: number; vip: string };
   /** CIDR form, e.g. 198.18.0.100/24. */
   vip: string;
+  /** The first pair's instance has a second address beside `vip` (CIDR form): the lab shows `vips:`. */
+  secondVip?: string;
 }
 
 export interface LabInfo {
@@ -49,6 +51,8 @@ export interface LabInfo {
   pairs: LabPair[];
   identityFile: string;
   knownHosts: string;
+  /** The lab's HTTPS site (src/lab/tls.ts): its chain and key on this machine; unset in a lab booted by an older haops. */
+  tls?: { certFile: string; keyFile: string; serverName: string };
 }
 
 /** The lab's IPv6 /64, from its id. */
@@ -83,6 +87,7 @@ export function planLab(
       // 53 is the active-active instance's.
       virtualRouterId: k < 2 ? 51 + k : 51 + k + 1,
       vip: `${ipAt(cidr, pairVipOffset(k))}/${cidr.prefix}`,
+      ...(k === 0 ? { secondVip: `${ipAt(cidr, OFFSET.secondVip)}/${cidr.prefix}` } : {}),
       ...(k === 0 && pairCount >= 2
         ? { activeActive: { virtualRouterId: 53, vip: `${ipAt(cidr, OFFSET.activeActiveVip)}/${cidr.prefix}` } }
         : {}),

@@ -3,8 +3,8 @@ import { accessSync, constants } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { LabError } from './errors.js';
 
-const INSTALL = 'apt-get install -y debootstrap systemd-container dpkg-dev openssh-client iproute2';
-const TOOLS = ['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ssh-keygen', 'ip', 'mount', 'chroot'];
+const INSTALL = 'apt-get install -y debootstrap systemd-container dpkg-dev openssh-client iproute2 openssl';
+const TOOLS = ['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ssh-keygen', 'ip', 'mount', 'chroot', 'openssl'];
 
 export function checkHost(): void {
   if (process.platform !== 'linux') throw new LabError(`the lab needs Linux with systemd-nspawn; this is ${process.platform}`);

@@ -21,6 +21,8 @@ export const OFFSET = {
   vips: [100, 101],
   moreVips: 105,
   activeActiveVip: 104,
+  /** The first pair's instance carries a second address (vips:), moved with its first. */
+  secondVip: 102,
 } as const;
 export const MAX_NODES = 40;
 

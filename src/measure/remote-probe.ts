@@ -28,7 +28,8 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
       ]
     : [];
   // --resolve: curl 7.21.3 and later (not CentOS 6's 7.19.7).
-  const curlTls = tls ? ` --resolve "$r"${tls.ca ? ' --cacert "$c"' : ''}` : '';
+  // A plain site of nginx.sites: asked by its name (Host) at the VIP.
+  const curlTls = tls ? ` --resolve "$r"${tls.ca ? ' --cacert "$c"' : ''}` : health.host ? ` -H ${shellQuote(`Host: ${health.host}`)}` : '';
   const t = (timeoutMs / 1000).toFixed(3);
   const max = Math.ceil((maxSeconds * 1000) / intervalMs);
   return [

@@ -3,13 +3,36 @@
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { type Family, familyOf, plainAddress } from '../core/ipv6.js';
 import { hostIp, hostIp6, own, probeFromOf } from '../inventory/checks.js';
+import { instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
+import { defaultSite, type Site, sitesOf } from '../inventory/sites.js';
 import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSpec } from '../inventory/schema.js';
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
 export { hostIp } from '../inventory/checks.js';
+
+/** One address of an instance. */
+export interface Vip {
+  address: string;
+  /** As written, else the host prefix (32) keepalived takes. */
+  prefix: number;
+  /** Set only when the inventory names an interface for it (keepalived's `dev`). */
+  dev?: string;
+  /** As the inventory wrote it (addr or addr/prefix): what keepalived.conf carries, unchanged. */
+  written: string;
+}
+
+/** The instance's addresses as the model carries them. */
+export function vipsOf(spec: InstanceSpec): Vip[] {
+  return instanceVips(spec).map((v) => ({
+    address: v.address,
+    prefix: v.prefix,
+    ...(v.dev !== undefined ? { dev: v.dev } : {}),
+    written: v.written,
+  }));
+}
 
 export interface NodeInstance {
   name: string;
@@ -21,7 +44,10 @@ export interface NodeInstance {
   interface: string;
   srcIp: string;
   peerIp: string;
+  /** The primary VIP as the inventory wrote it (addr or addr/prefix): the first of vips. */
   vip: string;
+  /** Every address of the instance, in order; they move together. */
+  vips: Vip[];
   /** The instance's own advert_int; unset: the pair's profile decides (fitted at render). */
   advertInt?: number;
   nopreempt: boolean;
@@ -42,14 +68,20 @@ export interface NodeModel {
   failover: FailoverWanted;
   notify: NotifySpec;
   nginx: PairSpec['nginx'];
-  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets). */
+  /** nginx.tls with its chain and key as read at load (the key is in the model's secrets); a pair without sites: only. */
   tls?: ResolvedTls;
+  /** The pair's sites (one, from the top-level fields, without nginx.sites), each with its TLS as read at load. */
+  sites: SiteModel[];
   scriptUser?: string;
 }
 
 export interface PairInstance {
   spec: InstanceSpec;
   family: Family;
+  /** The primary VIP's address (the first of vips): what probes and reports ask through. */
+  vip: string;
+  /** Every address of the instance, in order: its holder holds them all. */
+  vips: Vip[];
   master: string;
   backup: string;
   priorities: Record<string, number>;
@@ -68,6 +100,10 @@ export interface ProbeTls {
 }
 
 export interface HealthModel {
+  /** The site asked (nginx.sites[].name); absent for a pair without sites. */
+  site?: string;
+  /** The Host header a plain-HTTP probe sends (the site's first name); absent: the VIP, as before sites. */
+  host?: string;
   path: string;
   port: number;
   min: number;
@@ -90,7 +126,12 @@ export interface PairModel {
   spec: PairSpec;
   failover: FailoverWanted;
   instances: PairInstance[];
+  /** The default site's: what the drill and the switchover probe (unless --site). */
   health: HealthModel;
+  /** Every site's, in the inventory's order (one, equal to health, for a pair without sites). */
+  sites: HealthModel[];
+  /** The sites themselves, each with its TLS as read at load (status reads each site's certificate). */
+  nginxSites: SiteModel[];
   /** Every upstream server of the pair's nginx, each once per upstream. */
   upstreams: UpstreamServer[];
   /** Where the user's path through the VIPs is asked from: this machine, a probe host, or nowhere. */
@@ -106,12 +147,32 @@ export function probeFromModel(from: string): ProbeFrom {
   return from === 'local' || from === 'none' ? { kind: from } : { kind: 'host', host: from };
 }
 
+/** A site with its TLS chain and key as read at load. */
+export interface SiteModel extends Site {
+  resolvedTls?: ResolvedTls;
+}
+
 export function healthOf(nginx: PairSpec['nginx'], tls?: ResolvedTls): HealthModel {
-  const s = nginx.health_status;
+  return siteHealth(defaultSite(sitesOf('pair', nginx)), nginx.listen, tls);
+}
+
+/**
+ * What probes ask of one site: its health path and statuses; a site of nginx.sites is asked by
+ * name (Host, and SNI over TLS: tls.server_name, else its first host name); the one site of a
+ * pair without sites as before (the VIP as Host; SNI tls.server_name, else the certificate's name).
+ */
+export function siteHealth(site: Site, port: number, tls?: ResolvedTls): HealthModel {
+  const s = site.healthStatus;
   const [min, max] = typeof s === 'number' ? [s, s] : s.split('-').map(Number);
-  const health: HealthModel = { path: nginx.health_path, port: nginx.listen, min: min!, max: max! };
-  const servername = nginx.tls?.server_name ?? tls?.facts.dnsNames[0];
-  if (nginx.tls && tls && servername) health.tls = { port: nginx.tls.listen, servername, ...(tls.ca ? { ca: tls.ca } : {}) };
+  const health: HealthModel = {
+    ...(site.implicit ? {} : { site: site.name, host: site.serverNames[0]! }),
+    path: site.healthPath,
+    port,
+    min: min!,
+    max: max!,
+  };
+  const servername = site.tls?.server_name ?? (site.implicit ? undefined : site.serverNames[0]) ?? tls?.facts.dnsNames[0];
+  if (site.tls && tls && servername) health.tls = { port: site.tls.listen, servername, ...(tls.ca ? { ca: tls.ca } : {}) };
   return health;
 }
 
@@ -196,10 +257,13 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     const instances: PairInstance[] = spec.instances.map((i) => {
       const backup = pairNodes.find((n) => n !== i.master)!;
       const priorities = instancePriorities(i, pairNodes, weight, failover) ?? { [i.master]: 200, [backup]: 199 };
-      const family = familyOf(i.vip);
+      const family = familyOf(i.vip ?? '');
+      const vips = vipsOf(i);
       return {
         spec: i,
         family,
+        vip: vips[0]!.address,
+        vips,
         master: i.master,
         backup,
         priorities,
@@ -211,13 +275,20 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         },
       };
     });
+    const sites: SiteModel[] = sitesOf(pairName, spec.nginx).map((site) => {
+      const resolvedTls = site.tls ? loaded.secrets.tls?.get(site.tlsKey) : undefined;
+      return { ...site, ...(resolvedTls ? { resolvedTls } : {}) };
+    });
+    const healths = sites.map((site) => siteHealth(site, spec.nginx.listen, site.resolvedTls));
     pairs.push({
       name: pairName,
       nodes: pairNodes,
       spec,
       failover,
       instances,
-      health: healthOf(spec.nginx, loaded.secrets.tls?.get(pairName)),
+      health: healths[sites.indexOf(defaultSite(sites) as SiteModel)]!,
+      sites: healths,
+      nginxSites: sites,
       upstreams: upstreamServers(spec.nginx),
       probeFrom: probeFromModel(probeFromOf(inv, spec)),
       ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
@@ -237,6 +308,7 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         failover,
         notify: resolvedNotify(spec.notify, pairName, urlAt),
         nginx: spec.nginx,
+        sites,
         ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
         scriptUser: spec.script_user,
         instances: instances.map((pi, idx) => {
@@ -255,7 +327,8 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
             interface: spec.interface,
             srcIp: ipFor(host, pi.family),
             peerIp: ipFor(peer, pi.family),
-            vip: i.vip,
+            vip: pi.vips[0]!.written,
+            vips: pi.vips,
             advertInt: i.advert_int,
             nopreempt: i.nopreempt,
             garpMasterDelay: i.garp_master_delay,

@@ -1,7 +1,6 @@
 // `haops plan`: for every instance, each combination of check results with each node's
 // effective priority and the VIP's holder, as a table or as data.
 import type { Model } from './derive.js';
-import { vipAddress } from './derive.js';
 import { scenarios, smallestFixes, type ScenarioResult } from './failover.js';
 import { type ExpectedFailover, expectedFailover, formatRange, timingOf } from './expected.js';
 import { describeVersion, ASSUMED_KEEPALIVED } from './keepalived-versions.js';
@@ -10,7 +9,10 @@ import { fitFailover, NGINX_DOWN_FLAG, type KeepalivedTarget } from './profile.j
 export interface PlanInstance {
   pair: string;
   instance: string;
+  /** The primary VIP's address. */
   vip: string;
+  /** Every VIP as written (`addr[/prefix]`, `dev X` on another interface), the primary first. */
+  vips: string[];
   master: string;
   backup: string;
   priorities: Record<string, number>;
@@ -42,7 +44,8 @@ export function planData(model: Model, targets: PlanTarget = {}): PlanInstance[]
       return {
         pair: p.name,
         instance: i.spec.name,
-        vip: vipAddress(i.spec.vip),
+        vip: i.vip,
+        vips: i.vips.map((v) => v.written + (v.dev !== undefined ? ` dev ${v.dev}` : '')),
         master: i.master,
         backup: i.backup,
         priorities: i.priorities,
@@ -76,7 +79,7 @@ export function formatPlan(model: Model, json: boolean, target: PlanTarget = {})
   const out: string[] = [];
   for (const d of data) {
     out.push(
-      `pair ${d.pair}, instance ${d.instance}: VIP ${d.vip}, MASTER ${d.master} (${d.priorities[d.master]}), BACKUP ${d.backup} (${d.priorities[d.backup]}), check weight ${d.weight}${d.nopreempt ? ', nopreempt' : ''}`,
+      `pair ${d.pair}, instance ${d.instance}: ${d.vips.length > 1 ? `VIPs ${d.vips.join(', ')}` : `VIP ${d.vip}`}, MASTER ${d.master} (${d.priorities[d.master]}), BACKUP ${d.backup} (${d.priorities[d.backup]}), check weight ${d.weight}${d.nopreempt ? ', nopreempt' : ''}`,
     );
     const rows = [
       ['checks', d.master, d.backup, 'VIP on', ''],

@@ -66,7 +66,7 @@ export function planEl(w: ElWanted, facts: ElFacts, family: OsFamily, opts: { no
   if (fw) plan.system.push(fw);
   if (w.firewall && facts.firewall.kind === 'none' && facts.firewall.stopped === 'firewalld')
     plan.notes.push(
-      `firewall: firewalld is installed but not running, so nothing is opened now; before you start it, let in VRRP from ${w.vrrp.peers.join(', ')} and TCP ${w.listenPort} (or start it and deploy again: haops opens them then)`,
+      `firewall: firewalld is installed but not running, so nothing is opened now; before you start it, let in VRRP from ${w.vrrp.peers.join(', ')} and TCP ${tcpPorts(w)} (or start it and deploy again: haops opens them then)`,
     );
   if (family !== 'debian') planSelinux(plan, w, facts, family, opts.notifyChanging ?? false);
   const sysctl = planSysctl(w, facts, family);
@@ -244,9 +244,12 @@ function iptablesAllows(lines: string[], match: (o: Map<string, string>) => bool
 const proto = (o: Map<string, string>, name: string) => o.get('-p') === name || o.get('-p') === PROTO_NUMBERS[name];
 const fromPeer = (o: Map<string, string>, peer: string) => o.get('-s') === peer || o.get('-s') === `${peer}/32`;
 
+/** The TCP ports clients reach, as a note says them: `80`, `80 and 443`. */
+const tcpPorts = (w: ElWanted) => w.listenPorts.join(' and ');
+
 export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | null {
   const protocols: ('vrrp' | 'ah')[] = w.vrrp.ah ? ['vrrp', 'ah'] : ['vrrp'];
-  const what = `${protocols.map((p) => p.toUpperCase()).join(' and ')} from ${w.vrrp.peers.join(', ')} and TCP ${w.listenPort}`;
+  const what = `${protocols.map((p) => p.toUpperCase()).join(' and ')} from ${w.vrrp.peers.join(', ')} and TCP ${tcpPorts(w)}`;
   const commands: string[] = [];
   if (fw.kind === 'firewalld') {
     for (const [flag, zone] of [
@@ -258,7 +261,7 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
         for (const p of protocols)
           if (!zoneAllows(zone, richRule(peer, p), p)) commands.push(`${cmd} ${q(`--add-rich-rule=${richRule(peer, p)}`)}`);
       }
-      if (!zoneAllowsPort(zone, w.listenPort)) commands.push(`${cmd} --add-port=${w.listenPort}/tcp`);
+      for (const port of w.listenPorts) if (!zoneAllowsPort(zone, port)) commands.push(`${cmd} --add-port=${port}/tcp`);
     }
     return commands.length
       ? {
@@ -278,10 +281,10 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
           (o) => proto(o, p) && fromPeer(o, peer),
         ]),
       ),
-      [
-        `iptables -I INPUT -p tcp --dport ${w.listenPort} -j ACCEPT`,
-        (o) => proto(o, 'tcp') && o.get('--dport') === String(w.listenPort) && !o.has('-s'),
-      ],
+      ...w.listenPorts.map((port): [string, (o: Map<string, string>) => boolean] => [
+        `iptables -I INPUT -p tcp --dport ${port} -j ACCEPT`,
+        (o) => proto(o, 'tcp') && o.get('--dport') === String(port) && !o.has('-s'),
+      ]),
     ];
     for (const [command, match] of wanted) {
       if (!iptablesAllows(fw.live, match)) {
@@ -351,12 +354,12 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el6' | 
     commands.push(`setsebool -P ${HTTPD_NETWORK_CONNECT} 1`);
     why.push(`${HTTPD_NETWORK_CONNECT} on (nginx connects to its upstreams)`);
   }
-  if (!STOCK_HTTP_PORTS.includes(w.listenPort)) {
-    const types = se.portTypes?.[w.listenPort] ?? [];
+  for (const port of w.listenPorts.filter((p) => !STOCK_HTTP_PORTS.includes(p))) {
+    const types = se.portTypes?.[port] ?? [];
     if (!types.includes('http_port_t')) {
       // -a refuses a port another type already lists ("already defined"): modify it instead.
-      commands.push(`semanage port ${types.length ? '-m' : '-a'} -t http_port_t -p tcp ${w.listenPort}`);
-      why.push(`tcp/${w.listenPort} as http_port_t (nginx may bind only http ports)`);
+      commands.push(`semanage port ${types.length ? '-m' : '-a'} -t http_port_t -p tcp ${port}`);
+      why.push(`tcp/${port} as http_port_t (nginx may bind only http ports)`);
       needsSemanage = true;
     }
   }
@@ -408,8 +411,8 @@ export function elIntent(w: ElWanted): string[] {
   const protocols = w.vrrp.ah ? 'VRRP and AH' : 'VRRP';
   const lines = [
     w.firewall
-      ? `firewall, where firewalld or the EL6 iptables service runs: ${protocols} from ${w.vrrp.peers.join(', ')} only, and TCP ${w.listenPort}, runtime and permanent`
-      : 'firewall: left to you (manage_firewall: false); it must let in VRRP from the peer and TCP ' + w.listenPort,
+      ? `firewall, where firewalld or the EL6 iptables service runs: ${protocols} from ${w.vrrp.peers.join(', ')} only, and TCP ${tcpPorts(w)}, runtime and permanent`
+      : `firewall: left to you (manage_firewall: false); it must let in VRRP from the peer and TCP ${tcpPorts(w)}`,
   ];
   if (w.checkScript !== null && signalsNginx(w.checkScript)) {
     lines.push(
@@ -420,7 +423,7 @@ export function elIntent(w: ElWanted): string[] {
   if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED))
     se.push(`label ${w.notifyScript} ${UNCONFINED_SCRIPT_TYPE} where the policy confines keepalived (EL7+)`);
   if (w.upstreams) se.push(`${HTTPD_NETWORK_CONNECT} on`);
-  if (!STOCK_HTTP_PORTS.includes(w.listenPort)) se.push(`tcp/${w.listenPort} as http_port_t`);
+  for (const port of w.listenPorts.filter((p) => !STOCK_HTTP_PORTS.includes(p))) se.push(`tcp/${port} as http_port_t`);
   if (se.length) lines.push(`SELinux enforcing or permissive: ${se.join('; ')}`);
   if (w.nginx) {
     lines.push(

@@ -17,12 +17,10 @@ export type RenderedFile = ManagedFile;
 const [keepalivedConf, nginxSite] = MANAGED_PATHS;
 export const PATHS = { keepalived: keepalivedConf, nginxSite } as const;
 
-/** `nginxVersion`: the node's nginx when known (decides the HTTP/2 form); unset, the form 1.9.5 and later read. */
-export function renderNode(
-  node: NodeModel,
-  model: Pick<Model, 'secrets'>,
-  target: KeepalivedTarget & { nginxVersion?: string } = {},
-): RenderedFile[] {
+/** What a node's files are fitted to: its keepalived, and its nginx (`nginxVersion`: deploy's installed one; unset, the forms 1.9.5 and later read). */
+export type RenderTarget = KeepalivedTarget & { nginxVersion?: string };
+
+export function renderNode(node: NodeModel, model: Pick<Model, 'secrets'>, target: RenderTarget = {}): RenderedFile[] {
   const conf = renderKeepalived(node, target);
   // On a known keepalived (deploy's installed one), what it would not run as written stops the node here.
   if (target.version) {
@@ -42,28 +40,30 @@ export function renderNode(
       notify: [{ service: 'keepalived', action: 'reload' }],
       secrets: model.secrets,
     },
-    // TLS before the site: the key (0600), then the chain, tested in place by nginx -t with the
+    // TLS before the site, per site with tls: the key (0600), then the chain, tested in place by nginx -t with the
     // key beside it (a rotated chain always changes, so a rotation is always tested), then the site.
-    ...(node.tls
-      ? [
-          {
-            path: tlsPaths(node.pair).key,
-            content: node.tls.key,
-            mode: '0600',
-            makeDir: true,
-            notify: [{ service: 'nginx', action: 'reload' as const }],
-            secrets: model.secrets,
-          },
-          {
-            path: tlsPaths(node.pair).cert,
-            content: node.tls.cert,
-            mode: '0644',
-            makeDir: true,
-            validate: 'nginx' as const,
-            notify: [{ service: 'nginx', action: 'reload' as const }],
-          },
-        ]
-      : []),
+    ...node.sites.flatMap((site) =>
+      site.tls && site.resolvedTls
+        ? [
+            {
+              path: tlsPaths(site.tlsKey).key,
+              content: site.resolvedTls.key,
+              mode: '0600',
+              makeDir: true,
+              notify: [{ service: 'nginx', action: 'reload' as const }],
+              secrets: model.secrets,
+            },
+            {
+              path: tlsPaths(site.tlsKey).cert,
+              content: site.resolvedTls.cert,
+              mode: '0644',
+              makeDir: true,
+              validate: 'nginx' as const,
+              notify: [{ service: 'nginx', action: 'reload' as const }],
+            },
+          ]
+        : [],
+    ),
     {
       path: PATHS.nginxSite,
       content: renderNginxSite(node, target.nginxVersion),

@@ -159,7 +159,7 @@ function vrrpInstance(
       i.family === 4 &&
       lines('    authentication {', `        auth_type ${i.auth.type}`, `        auth_pass ${i.auth.password}`, '    }'),
     '    virtual_ipaddress {',
-    `        ${i.vip}`,
+    ...i.vips.map((v) => `        ${v.written}${v.dev !== undefined ? ` dev ${v.dev}` : ''}`),
     '    }',
     f.track === 'file'
       ? drain.trackScript && lines('    track_script {', `        ${drain.trackScript}`, '    }')

@@ -2,10 +2,10 @@
 // names, over SSH): the user's path, not nginx's own /haops-health on the node. Compared with the
 // node-side answer, it tells a firewall from an outage.
 import { urlHost } from '../core/ipv6.js';
-import { getOn, probeUrl } from './client-target.js';
+import { getOn, siteProbeUrl } from './client-target.js';
 import { shellQuote } from '../core/quote.js';
 import { sleep } from '../core/poll.js';
-import { vipAddress, type HealthModel, type PairModel } from '../model/derive.js';
+import type { HealthModel, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 
 /** Why a request through the VIP failed, as a user would tell it. */
@@ -47,7 +47,9 @@ export const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /** One GET of the inventory's health_path through the VIP; never rejects. */
 export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Promise<ClientProbe> {
-  const url = probeUrl(vip, health.port, health.tls, health.path);
+  // A site of nginx.sites over plain HTTP is asked by its name (Host), at the VIP.
+  const named = health.host && !health.tls ? health.host : undefined;
+  const url = siteProbeUrl(vip, health);
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -60,7 +62,7 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
       vip,
       health.port,
       health.tls,
-      { path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status' } },
+      { path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status', ...(named ? { host: named } : {}) } },
       (res) => {
         const status = res.statusCode ?? 0;
         const h = res.headers[NODE_HEADER];
@@ -113,6 +115,7 @@ const VIP_LINE = '@@haops-client';
  */
 export function remoteProbeScript(vips: readonly string[], health: HealthModel, timeoutMs = 2000): string {
   const secs = Math.max(1, Math.round(timeoutMs / 1000));
+  const tls = health.tls;
   const lines = [
     // A proxy or a ~/.curlrc on the probe host would answer instead of the VIP: neither is used.
     'unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
@@ -120,18 +123,40 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     // GNU wget retries 20 times unless told; BusyBox's has no -t.
     "wt=; [ $t = wget ] && wget --version 2>/dev/null | grep -q 'GNU Wget' && wt='-t 1'",
     'echo "tool $t"',
+    // A TLS site: the inventory's CA in a file there for the run (a CA is no secret), removed at the end.
+    ...(tls?.ca ? ['c=$(mktemp) || exit 1', `trap 'rm -f "$c"' EXIT`, `cat > "$c" <<'HAOPS_CA'`, tls.ca.trim(), 'HAOPS_CA'] : []),
+    // $1 the URL; $2 (HTTPS) the site's name:port:VIP for curl --resolve, so SNI and Host are the site's.
     'hp() {',
     '  case $t in',
-    `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
-    `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
+    ...(tls
+      ? [
+          `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe \${2:+--resolve "$2"} ${tls.ca ? '--cacert "$c" ' : ''}-w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+          // wget has no --resolve: it asks the VIP itself and checks the certificate names it.
+          `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt ${tls.ca ? '--ca-certificate="$c" ' : ''}-U haops-probe "\${3:-$1}" 2>&1); rc=$? ;;`,
+        ]
+      : health.host
+        ? [
+            // A site of nginx.sites: asked by its name ($2, the Host header), at the VIP.
+            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -H "Host: $2" -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+            `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe --header="Host: $2" "$1" 2>&1); rc=$? ;;`,
+          ]
+        : [
+            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+            `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
+          ]),
     '  *) out=; rc=127 ;;',
     '  esac',
-    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
+    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|certificate|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
     '  echo "rc $rc"',
     '}',
   ];
   for (const vip of vips) {
-    lines.push(`echo ${VIP_LINE} ${vip}`, `hp ${shellQuote(`http://${urlHost(vip)}:${health.port}${health.path}`)}`);
+    lines.push(
+      `echo ${VIP_LINE} ${vip}`,
+      tls
+        ? `hp ${shellQuote(`https://${tls.servername}:${tls.port}${health.path}`)} ${shellQuote(`${tls.servername}:${tls.port}:${vip}`)} ${shellQuote(`https://${urlHost(vip)}:${tls.port}${health.path}`)}`
+        : `hp ${shellQuote(`http://${urlHost(vip)}:${health.port}${health.path}`)}${health.host ? ` ${shellQuote(health.host)}` : ''}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -153,7 +178,7 @@ export function parseRemoteProbe(
     const vip = head!.trim();
     const text = rest.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));
     const rc = Number(/^rc (\d+)$/m.exec(block)?.[1] ?? -1);
-    const url = `http://${urlHost(vip)}:${health.port}${health.path}`;
+    const url = siteProbeUrl(vip, health);
     const statuses = text.map((l) => /^(?:< )? *HTTP\/[\d.]+ (\d{3})\b/.exec(l)?.[1]).filter(Boolean);
     const header = text.map((l) => /x-haops-node:\s*(\S+)/i.exec(l)?.[1]).find(Boolean);
     const node = header && NODE_RE.test(header) ? header : null;
@@ -207,7 +232,7 @@ export async function askClients(
   connect: (host: string) => Promise<Host>,
   opts: { retry?: boolean; timeoutMs?: number } = {},
 ): Promise<ClientView | null> {
-  const vips = pair.instances.map((i) => vipAddress(i.spec.vip));
+  const vips = pair.instances.map((i) => i.vip);
   const timeoutMs = opts.timeoutMs ?? 2000;
   const from = pair.probeFrom;
   if (from.kind === 'none') return null;

@@ -4,7 +4,7 @@
 import { urlHost } from '../core/ipv6.js';
 import http from 'node:http';
 import https from 'node:https';
-import type { ProbeTls } from '../model/derive.js';
+import type { HealthModel, ProbeTls } from '../model/derive.js';
 
 export type { ProbeTls };
 
@@ -34,6 +34,12 @@ export function getOn(
 /** A kept-alive agent for the scheme the target speaks. */
 export function keptAliveAgent(tls: ProbeTls | undefined): http.Agent {
   return tls ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+}
+
+/** How a report names what a probe of this site asks: a plain site of nginx.sites by its name (Host), at the VIP. */
+export function siteProbeUrl(vip: string, health: HealthModel): string {
+  if (health.host && !health.tls) return `http://${health.host}:${health.port}${health.path} (at ${vip})`;
+  return probeUrl(vip, health.port, health.tls, health.path);
 }
 
 /** How a probe report names the scheme: `https://NAME:PORT` or `http://VIP:PORT`. */

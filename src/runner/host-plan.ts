@@ -67,7 +67,9 @@ export function planDeployHost(spec: HostSpec, facts: Facts): HostPlan {
   const first = planNode({ ...spec.skeleton, services: [], files: repoFiles }, facts);
   const target = targetOf(facts.keepalivedVersion, facts.container, facts.init, facts.os.family);
   const r = spec.render;
-  const wanted = r ? wantedState(r.playbook, r.node, r.model, target) : spec.skeleton;
+  // The site fits the nginx installed (planned again after the install phase, so a fresh node's too).
+  const nginx = facts.nginxVersion ? { nginxVersion: facts.nginxVersion } : {};
+  const wanted = r ? wantedState(r.playbook, r.node, r.model, { ...target, ...nginx }) : spec.skeleton;
   // Only when keepalived is there to fit to; a failover setting it cannot take fails in render.
   const notes = r && facts.keepalivedVersion ? fitNode(r.node, target).fallbacks : [];
   const { changes, systemNotes } = planNode(wanted, facts);

@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Model, NodeModel } from '../model/derive.js';
-import { renderNode, PATHS } from '../render/index.js';
+import { renderNode, PATHS, type RenderTarget } from '../render/index.js';
 import { NGINX_TRACK_DROPIN } from '../render/nginx-track.js';
 import { tlsPaths, vipListens } from '../render/nginx.js';
-import type { KeepalivedTarget } from '../render/keepalived.js';
 import { NOTIFY_WRAPPER_DIR, notifyWrapperPath, WRAPPED_STATES } from '../render/notify-wrappers.js';
 import type { ManagedFile, WantedState } from '../core/state.js';
 import { UsageError } from '../core/errors.js';
@@ -96,7 +95,8 @@ export function elWanted(
       ah: node.instances.some((i) => i.auth?.type === 'AH'),
     },
     firewall: model.pairs?.find((p) => p.name === node.pair)?.spec.manage_firewall ?? true,
-    listenPort: node.nginx.listen,
+    // A TLS site listens on its TLS port as well (443 by default): clients reach both through the VIP.
+    listenPorts: [...new Set([node.nginx.listen, ...node.sites.flatMap((s) => (s.tls ? [s.tls.listen] : []))])],
     upstreams: node.nginx.upstreams.length > 0,
     notifyScript: node.notify.script,
     // Before facts: the EL7+ default when the inventory names no check (planHost reads the rendered one).
@@ -120,11 +120,12 @@ export function wantedSkeleton(
     if ('packages' in s) wanted.packages.push(...s.packages.filter((p) => !wanted.packages.includes(p)));
     else if ('service' in s) wanted.services.push(s.service);
     else if ('render' in s.file) {
-      // nginx.tls: the site's key and chain go just before it (renderNode's order: nginx -t sees them).
-      if (s.file.render === 'nginx-site' && node.tls) {
-        const tls = tlsPaths(node.pair);
-        wanted.files.push({ path: tls.key, content: '', mode: '0600' }, { path: tls.cert, content: '', mode: '0644' });
-      }
+      // Each TLS site's key and chain go just before it (renderNode's order: nginx -t sees them).
+      if (s.file.render === 'nginx-site')
+        for (const site of node.sites.filter((x) => x.tls && x.resolvedTls)) {
+          const tls = tlsPaths(site.tlsKey);
+          wanted.files.push({ path: tls.key, content: '', mode: '0600' }, { path: tls.cert, content: '', mode: '0644' });
+        }
       wanted.files.push({ path: RENDER_KEY[s.file.render]!(node), content: '', mode: '0644' });
     } else wanted.files.push(s.file as ManagedFile);
   }
@@ -150,7 +151,7 @@ export function wantedState(
   playbook: Playbook,
   node: NodeModel,
   model: Pick<Model, 'secrets'> & Partial<Pick<Model, 'elArchive' | 'elNginxStream' | 'pairs'>>,
-  target: KeepalivedTarget = {},
+  target: RenderTarget = {},
 ): WantedState {
   const rendered = renderNode(node, model, target);
   const wanted = wantedSkeleton(playbook, node, model);

@@ -1,7 +1,7 @@
 // One node's converge, wrapped so that a change which would reload nginx (or restart keepalived,
 // or upgrade either) under a VIP's clients is applied with the node drained: its VIPs move to
 // the peer first and come back after (docs/keepalive.md). Kept apart from deploy.ts's loop.
-import { vipAddress, type PairModel } from '../model/derive.js';
+import type { PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import type { HostRun } from './engine.js';
 import { reloadDecision, type ReloadDecision, type ReloadGuard } from './reload-safety.js';
@@ -15,7 +15,7 @@ export function decideFor(pair: PairModel, run: HostRun & { probe?: VipProbe | n
   const changes = run.plan?.changes;
   if (!changes) return null;
   const on = new Set(run.probe?.addresses ?? []);
-  const held = pair.instances.map((i) => vipAddress(i.spec.vip)).filter((v) => on.has(v));
+  const held = pair.instances.flatMap((i) => i.vips.map((v) => v.address)).filter((v) => on.has(v));
   return reloadDecision(changes, held);
 }
 

@@ -2,7 +2,6 @@
 // (so a no-op run stays one round trip per host) and its parser.
 import { urlHost } from '../core/ipv6.js';
 import type { PairModel } from '../model/derive.js';
-import { vipAddress } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_PROBE } from '../render/drain.js';
 
@@ -30,7 +29,7 @@ export function vipProbeScript(pair: PairModel, opts: { upstreams?: boolean } = 
   if (pair.instances.some((i) => i.family === 6))
     lines.splice(2, 0, 'ip -o -6 addr show | awk \'!/ tentative| dadfailed/ {print "addr " $4}\'');
   for (const i of pair.instances) {
-    const vip = vipAddress(i.spec.vip);
+    const vip = i.vip;
     const url = shellQuote(`http://${urlHost(vip)}:${port}/haops-health`);
     lines.push(`printf 'http ${vip} %s\\n' "$(curl -g -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
   }
@@ -59,7 +58,10 @@ export function parseVipProbe(text: string): VipProbe {
 export interface VipVerdict {
   pair: string;
   instance: string;
+  /** The primary VIP (the instance's first): HTTP is asked through it. */
   vip: string;
+  /** Every VIP of the instance, the primary first. */
+  vips: string[];
   expected: string | null;
   holders: string[];
   servedBy: string | null;
@@ -109,6 +111,51 @@ export function holderProblem(
   return { verdict: 'outage', problem: `OUTAGE: nobody holds VIP ${vip}` };
 }
 
+/** One instance's VIPs as the nodes see them: each on its own, and the nodes that hold every one. */
+export interface InstanceSight extends VipSight {
+  each: { vip: string; holders: string[] }[];
+}
+
+/** `holders`: the nodes holding all the instance's VIPs (they move together); `servedBy` through the primary. */
+export function instanceSightOf(
+  nodes: readonly string[],
+  vips: readonly string[],
+  probes: Record<string, Pick<VipProbe, 'addresses' | 'http'> | null>,
+): InstanceSight {
+  const each = vips.map((vip) => ({ vip, ...sightOf(nodes, vip, probes) }));
+  return {
+    holders: nodes.filter((n) => each.every((e) => e.holders.includes(n))),
+    servedBy: each[0]?.servedBy ?? null,
+    unseen: nodes.filter((n) => !probes[n]),
+    each: each.map((e) => ({ vip: e.vip, holders: e.holders })),
+  };
+}
+
+/**
+ * Holder trouble of an instance with all its VIPs: as holderProblem for one VIP; with several, one
+ * held twice is split brain, none held an outage, and any other spread (one node holds some, the
+ * other the rest, or one is missing) names where each VIP is.
+ */
+export function instanceHolderProblem(
+  instance: string,
+  nodes: readonly string[],
+  sight: InstanceSight,
+): { verdict: 'split brain' | 'outage' | 'unknown' | 'vips split'; problem: string } | null {
+  if (sight.each.length <= 1) {
+    const only = sight.each[0];
+    return only ? holderProblem(only.vip, nodes, sight) : null;
+  }
+  const twice = sight.each.find((e) => e.holders.length > 1);
+  if (twice) return holderProblem(twice.vip, nodes, { ...sight, holders: twice.holders });
+  if (sight.holders.length === 1) return null;
+  const all = sight.each.map((e) => e.vip).join(', ');
+  if (sight.unseen.length === nodes.length) return { verdict: 'unknown', problem: `cannot tell who holds VIPs ${all}: no node answered` };
+  const where = sight.each.map((e) => `${e.vip} on ${e.holders[0] ?? 'nobody'}`).join(', ');
+  if (sight.unseen.length) return { verdict: 'unknown', problem: `${instance}: ${where}; ${sight.unseen.join(', ')} did not answer` };
+  if (sight.each.every((e) => e.holders.length === 0)) return { verdict: 'outage', problem: `OUTAGE: nobody holds VIPs ${all}` };
+  return { verdict: 'vips split', problem: `VIPS SPLIT: ${instance}: ${where} (they move together; one node should hold them all)` };
+}
+
 /** Upstream trouble as the nodes see it: all down everywhere is a problem, some down a warning. */
 export function upstreamTrouble(probes: Record<string, Pick<VipProbe, 'upstreams'> | null>): { problem?: string; warnings: string[] } {
   const seen = Object.entries(probes).filter(([, p]) => p?.upstreams?.length) as [string, { upstreams: UpstreamResult[] }][];
@@ -137,14 +184,19 @@ export function judgeVips(
 ): VipVerdict[] {
   const upstream = upstreamTrouble(probes);
   return pair.instances.map((i) => {
-    const vip = vipAddress(i.spec.vip);
+    const vip = i.vip;
     const want = expected(i.master);
-    const sight = sightOf(pair.nodes, vip, probes);
+    const sight = instanceSightOf(
+      pair.nodes,
+      i.vips.map((v) => v.address),
+      probes,
+    );
     const { holders, servedBy } = sight;
     const client = clients[vip];
     const warnings = [...upstream.warnings];
-    let problem = holderProblem(vip, pair.nodes, sight)?.problem;
-    if (!problem && want && holders[0] !== want) problem = `VIP ${vip} is on ${holders[0]}, expected ${want}`;
+    let problem = instanceHolderProblem(i.spec.name, pair.nodes, sight)?.problem;
+    if (!problem && want && holders[0] !== want)
+      problem = `${i.vips.length > 1 ? `VIPs ${i.vips.map((v) => v.address).join(', ')} are` : `VIP ${vip} is`} on ${holders[0]}, expected ${want}`;
     else if (!problem && client) {
       problem = clientProblem(vip, pair.health, client, servedBy) ?? undefined;
       if (!problem && !servedBy) warnings.push(`clients reach ${vip}, but the nodes cannot ask their own VIP`);
@@ -155,6 +207,7 @@ export function judgeVips(
       pair: pair.name,
       instance: i.spec.name,
       vip,
+      vips: i.vips.map((v) => v.address),
       expected: want,
       holders,
       servedBy,

@@ -1,7 +1,6 @@
 // `haops soak`: watch a pair that nobody touches and count every VRRP transition, VIP move and
 // notification; on an idle pair each one is unplanned (a flapping profile is worse than a slow one).
 import type { NodeModel, PairModel } from '../model/derive.js';
-import { vipAddress } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { parseMonitorLine } from '../measure/clock.js';
 
@@ -57,7 +56,7 @@ export class Soak {
   }
 
   async start(): Promise<void> {
-    const vips = this.pair.instances.map((i) => vipAddress(i.spec.vip));
+    const vips = this.pair.instances.flatMap((i) => i.vips.map((v) => v.address));
     for (const name of this.pair.nodes) {
       const host = this.hosts[name]!;
       const notifyLog = this.nodes.find((n) => n.host === name)?.notify.log;

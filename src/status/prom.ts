@@ -14,12 +14,17 @@ export interface PromNode {
   checks?: { name: string; ok: boolean | null }[];
   /** nginx.tls: the served certificate's notAfter (ms since the epoch), null when unknown or absent. */
   tls?: { notAfter: number | null };
+  /** nginx.sites: the same per TLS site, by the site's name (a `site` label). */
+  siteTls?: Record<string, { notAfter: number | null }>;
 }
 
 export interface PromInstance {
   pair: string;
   instance: string;
+  /** The primary VIP: the instance's series carry it as their vip label. */
   vip: string;
+  /** Every VIP and its holders (absent in older readings: the primary alone). */
+  vips?: { vip: string; holders: string[] }[];
   holders: string[];
   verdict: string;
   /**
@@ -29,6 +34,8 @@ export interface PromInstance {
   client?: { ok: boolean; from?: string } | null;
   /** Through the VIP from the nodes themselves (the second opinion). */
   servedBy: string | null;
+  /** nginx.sites: each site asked through the VIP by its name. */
+  sites?: { site: string; client: { ok: boolean; from?: string } | null }[];
 }
 
 export interface PromPair {
@@ -98,12 +105,16 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
     'haops_vip_http_ok',
     'Whether HTTP through the VIP answered as expected from where clients are; from is local (the machine running haops) or the probe host.',
   );
+  const siteOk = fam(
+    'haops_site_http_ok',
+    'Whether a site of nginx.sites, asked by its name through the VIP, answered as its health_status says; from as for haops_vip_http_ok.',
+  );
   const nodeSide = fam('haops_vip_http_node_ok', "Whether HTTP through the VIP answered when asked from the pair's nodes.");
   const instOk = fam('haops_instance_ok', 'Whether haops judges the instance healthy (1) or not (0); verdict label says why.');
   const pairOk = fam('haops_pair_healthy', 'Whether haops status judges the whole pair healthy.');
   const certEnd = fam(
     'haops_tls_cert_not_after_seconds',
-    "When the TLS certificate the node serves expires (its notAfter, Unix time, seconds); the pair label names the site's pair.",
+    "When the TLS certificate the node serves expires (its notAfter, Unix time, seconds); the pair label names the site's pair, the site label the site of nginx.sites (absent for a pair without sites).",
   );
   const last = fam('haops_status_last_run_timestamp_seconds', 'When haops status took this reading (Unix time, seconds).');
 
@@ -117,6 +128,8 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
       up.samples.push({ labels: nl, value: b(n.keepalived) });
       nginx.samples.push({ labels: nl, value: b(n.nginx) });
       if (n.tls && typeof n.tls.notAfter === 'number') certEnd.samples.push({ labels: nl, value: Math.floor(n.tls.notAfter / 1000) });
+      for (const [site, t] of Object.entries(n.siteTls ?? {}))
+        if (typeof t.notAfter === 'number') certEnd.samples.push({ labels: { ...nl, site }, value: Math.floor(t.notAfter / 1000) });
       for (const [iname, st] of Object.entries(n.instances)) {
         const meta = ctx.instances[p.pair]?.[iname];
         const state = st.state === null ? undefined : VRRP_STATE[st.state];
@@ -143,15 +156,36 @@ export function statusToProm(pairs: PromPair[], ctx: PromContext): string {
     }
     for (const i of p.instances) {
       const il = { pair: p.pair, iname: i.instance, vip: i.vip };
-      holders.samples.push({ labels: il, value: i.holders.length });
+      // One series per VIP: a VIP of the instance split off (or lost) shows as its own 0 or 2.
+      for (const v of i.vips?.length ? i.vips : [{ vip: i.vip, holders: i.holders }])
+        holders.samples.push({ labels: { ...il, vip: v.vip }, value: v.holders.length });
       // `from` tells apart files written from several places; no client answer, no sample (as before).
       if (i.client) client.samples.push({ labels: { ...il, from: i.client.from ?? 'local' }, value: b(i.client.ok) });
+      for (const x of i.sites ?? [])
+        if (x.client) siteOk.samples.push({ labels: { ...il, site: x.site, from: x.client.from ?? 'local' }, value: b(x.client.ok) });
       nodeSide.samples.push({ labels: il, value: b(i.servedBy !== null) });
       instOk.samples.push({ labels: { ...il, verdict: i.verdict }, value: b(i.verdict === 'ok') });
     }
   }
   last.samples.push({ labels: {}, value: Math.round(ctx.takenAt / 1000) });
-  return renderFamilies([up, vrrp, prio, want, reach, nginx, check, upstream, holders, client, nodeSide, instOk, pairOk, certEnd, last]);
+  return renderFamilies([
+    up,
+    vrrp,
+    prio,
+    want,
+    reach,
+    nginx,
+    check,
+    upstream,
+    holders,
+    client,
+    siteOk,
+    nodeSide,
+    instOk,
+    pairOk,
+    certEnd,
+    last,
+  ]);
 }
 
 /**

@@ -4,11 +4,10 @@
 import { serviceActive } from '../platforms/services.js';
 import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
-import { vipAddress } from '../model/derive.js';
 import { tlsPaths } from '../render/nginx.js';
 import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
-import { holderProblem, parseVipProbe, sightOf, vipProbeScript, VIP_MARK } from '../runner/vip.js';
+import { instanceHolderProblem, instanceSightOf, parseVipProbe, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
 import {
   checkProblem,
@@ -48,19 +47,35 @@ export interface NodeStatus {
    * null fields: the file is absent.
    */
   tls?: { sha256: string | null; notAfter: number | null };
+  /** nginx.sites: the same, per TLS site, by the site's name. */
+  siteTls?: Record<string, { sha256: string | null; notAfter: number | null }>;
 }
 
 export interface InstanceStatus {
   pair: string;
   instance: string;
+  /** The primary VIP (the instance's first): HTTP is asked through it. */
   vip: string;
+  /** Every VIP of the instance and who holds each, the primary first. */
+  vips: { vip: string; holders: string[] }[];
   master: string;
+  /** The nodes that hold every VIP of the instance. */
   holders: string[];
   /** The node that answered /haops-health through the VIP when asked from the nodes (second opinion). */
   servedBy: string | null;
   /** The user's path: health_path through the VIP, asked from this machine or the probe host. */
   client?: ClientProbe | null;
-  verdict: 'ok' | 'outage' | 'split brain' | 'unknown' | 'degraded';
+  verdict: 'ok' | 'outage' | 'split brain' | 'vips split' | 'unknown' | 'degraded';
+  /** nginx.sites: every site's answer through the VIP (the default site's is `client` too). */
+  sites?: SiteAnswer[];
+  problem?: string;
+}
+
+/** One site of nginx.sites asked through one VIP with its Host (and SNI): what answered, and what is wrong. */
+export interface SiteAnswer {
+  site: string;
+  /** null: not asked (probe: none, or the probe host could not ask). */
+  client: ClientProbe | null;
   problem?: string;
 }
 
@@ -148,40 +163,68 @@ export function statusScript(pair: PairModel): string {
       checkProofScript(pair.spec.check, pair.spec.script_user),
       // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
       `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,
-      ...(pair.spec.nginx.tls ? [tlsScript(tlsPaths(pair.name).cert)] : []),
+      ...tlsSites(pair).map((t) => tlsScript(tlsPaths(t.tlsKey).cert, t.tag)),
       vipProbeScript(pair),
     ].join('\n') + '\n'
   );
 }
 
-/** The served certificate: its file's hash and, where the node has openssl, its notAfter. */
-export function tlsScript(cert: string): string {
+/**
+ * The pair's TLS sites as status reads them: the one site of a pair without sites (tag `tls`, as
+ * before), or each TLS site of nginx.sites (tag `tls@NAME`), with the chain the inventory holds.
+ */
+function tlsSites(pair: PairModel): { site?: string; tag: string; tlsKey: string; facts?: { sha256: string; notAfter: number } }[] {
+  const sites = pair.nginxSites ?? [];
+  if (!sites.some((s) => !s.implicit))
+    return pair.spec.nginx.tls ? [{ tag: 'tls', tlsKey: pair.name, ...(pair.tls ? { facts: pair.tls.facts } : {}) }] : [];
+  return sites
+    .filter((s) => s.tls)
+    .map((s) => ({ site: s.name, tag: `tls@${s.name}`, tlsKey: s.tlsKey, ...(s.resolvedTls ? { facts: s.resolvedTls.facts } : {}) }));
+}
+
+/** The served certificate: its file's hash and, where the node has openssl, its notAfter; each line starts with `tag`. */
+export function tlsScript(cert: string, tag = 'tls'): string {
   return [
     `if [ -r ${cert} ]; then`,
-    `  echo "tls sha256 $(sha256sum < ${cert} | cut -d' ' -f1)"`,
-    `  command -v openssl >/dev/null 2>&1 && openssl x509 -enddate -noout -in ${cert} 2>/dev/null | sed 's/^/tls /'`,
-    `else echo 'tls absent'; fi`,
+    `  echo "${tag} sha256 $(sha256sum < ${cert} | cut -d' ' -f1)"`,
+    `  command -v openssl >/dev/null 2>&1 && openssl x509 -enddate -noout -in ${cert} 2>/dev/null | sed 's/^/${tag} /'`,
+    `else echo '${tag} absent'; fi`,
   ].join('\n');
 }
 
-function parseTls(pair: PairModel, text: string): NodeStatus['tls'] {
-  if (!pair.spec.nginx.tls) return undefined;
-  const hash = /^tls sha256 ([0-9a-f]{64})$/m.exec(text)?.[1] ?? null;
-  const end = /^tls notAfter=(.+)$/m.exec(text)?.[1];
+function parseTls(text: string, tag: string, facts?: { sha256: string; notAfter: number }): NonNullable<NodeStatus['tls']> {
+  const t = tag.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const hash = new RegExp(`^${t} sha256 ([0-9a-f]{64})$`, 'm').exec(text)?.[1] ?? null;
+  const end = new RegExp(`^${t} notAfter=(.+)$`, 'm').exec(text)?.[1];
   let notAfter = end ? Date.parse(end.replace(/\s+/g, ' ')) : Number.NaN;
   // No openssl on the node: the file is the inventory's chain (same hash), so its date is known.
-  if (!Number.isFinite(notAfter)) notAfter = hash && pair.tls && hash === pair.tls.facts.sha256 ? pair.tls.facts.notAfter : Number.NaN;
+  if (!Number.isFinite(notAfter)) notAfter = hash && facts && hash === facts.sha256 ? facts.notAfter : Number.NaN;
   return { sha256: hash, notAfter: Number.isFinite(notAfter) ? notAfter : null };
 }
 
 /** Certificates that expire within `warnDays`, or that differ between the nodes. */
 export function tlsWarnings(pair: PairModel, nodes: NodeStatus[], warnDays: number, now: number = Date.now()): string[] {
-  if (!pair.spec.nginx.tls) return [];
+  return tlsSites(pair).flatMap((site) => {
+    const served = (n: NodeStatus) => (site.site === undefined ? n.tls : n.siteTls?.[site.site]);
+    const facts = site.facts;
+    const warnings = siteTlsWarnings(site.tlsKey, facts, nodes, served, warnDays, now);
+    return site.site === undefined ? warnings : warnings.map((w) => `site ${site.site}: ${w}`);
+  });
+}
+
+function siteTlsWarnings(
+  tlsKey: string,
+  facts: { sha256: string } | undefined,
+  nodes: NodeStatus[],
+  served: (n: NodeStatus) => NodeStatus['tls'],
+  warnDays: number,
+  now: number,
+): string[] {
   const out: string[] = [];
-  const seen = nodes.filter((n) => n.reachable && n.tls);
+  const seen = nodes.filter((n) => n.reachable && served(n));
   for (const n of seen) {
-    const t = n.tls!;
-    if (t.sha256 === null) out.push(`${n.host}: no TLS certificate at ${tlsPaths(pair.name).cert} (deploy pushes it)`);
+    const t = served(n)!;
+    if (t.sha256 === null) out.push(`${n.host}: no TLS certificate at ${tlsPaths(tlsKey).cert} (deploy pushes it)`);
     else if (t.notAfter === null)
       out.push(`${n.host}: the TLS certificate's expiry could not be read (no openssl on the node, and not the inventory's chain)`);
     else {
@@ -193,13 +236,13 @@ export function tlsWarnings(pair: PairModel, nodes: NodeStatus[], warnDays: numb
             : `${n.host}: the TLS certificate expires in ${days.toFixed(1)} days (${new Date(t.notAfter).toISOString().slice(0, 10)}; warned under ${warnDays})`,
         );
     }
-    if (t.sha256 && pair.tls && t.sha256 !== pair.tls.facts.sha256)
+    if (t.sha256 && facts && t.sha256 !== facts.sha256)
       out.push(`${n.host}: serves a TLS certificate other than the inventory's cert_file (haops deploy pushes it)`);
   }
-  const hashes = new Set(seen.map((n) => n.tls!.sha256).filter((h) => h !== null));
+  const hashes = new Set(seen.map((n) => served(n)!.sha256).filter((h) => h !== null));
   if (hashes.size > 1)
     out.push(
-      `the nodes serve different TLS certificates: ${seen.map((n) => `${n.host} sha256 ${n.tls!.sha256?.slice(0, 12) ?? 'none'}`).join(', ')}`,
+      `the nodes serve different TLS certificates: ${seen.map((n) => `${n.host} sha256 ${served(n)!.sha256?.slice(0, 12) ?? 'none'}`).join(', ')}`,
     );
   return out;
 }
@@ -226,8 +269,12 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
     ...(probe.drained ? { drained: true } : {}),
     upstreams: parseUpstreams(before),
     check: trustedProof(parseCheckProof(pair.spec.check, before), /svc nginx up/.test(text) && /svc nginx-after up/.test(text)),
-    ...(pair.spec.nginx.tls ? { tls: parseTls(pair, before) } : {}),
   };
+  for (const t of tlsSites(pair)) {
+    const served = parseTls(before, t.tag, t.facts);
+    if (t.site === undefined) node.tls = served;
+    else (node.siteTls ??= {})[t.site] = served;
+  }
   for (const i of pair.instances)
     node.instances[i.spec.name] = {
       state: null,
@@ -279,6 +326,8 @@ export function judgePair(
   nodes: NodeStatus[],
   clients: Record<string, ClientProbe | null> = {},
   certWarnDays: number = CERT_WARN_DAYS,
+  /** nginx.sites: per site name, per VIP, the site's answer (asked with its Host and SNI). */
+  siteClients: Record<string, Record<string, ClientProbe | null>> = {},
 ): PairStatus {
   const problems: string[] = [];
   const warnings: string[] = tlsWarnings(pair, nodes, certWarnDays);
@@ -322,28 +371,49 @@ export function judgePair(
   }
 
   const instances = pair.instances.map((i): InstanceStatus => {
-    const vip = vipAddress(i.spec.vip);
-    const sight = sightOf(pair.nodes, vip, Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])));
+    const vip = i.vip;
+    const sight = instanceSightOf(
+      pair.nodes,
+      i.vips.map((v) => v.address),
+      Object.fromEntries(nodes.map((n) => [n.host, n.reachable ? n : null])),
+    );
     const { holders, servedBy } = sight;
     const client = clients[vip];
     const base = {
       pair: pair.name,
       instance: i.spec.name,
       vip,
+      vips: sight.each,
       master: i.master,
       holders,
       servedBy,
       ...(client !== undefined ? { client } : {}),
     };
-    const trouble = holderProblem(vip, pair.nodes, sight);
+    // Every site of nginx.sites, asked by name through this VIP: one that is not served degrades the instance.
+    const sites: SiteAnswer[] = (pair.sites ?? [])
+      .filter((h) => h.site !== undefined && siteClients[h.site] !== undefined)
+      .map((h) => {
+        const c = siteClients[h.site!]![vip] ?? null;
+        const problem = c ? clientProblem(vip, h, c, servedBy) : null;
+        return { site: h.site!, client: c, ...(problem ? { problem } : {}) };
+      });
+    if (sites.length) Object.assign(base, { sites });
+    const trouble = instanceHolderProblem(i.spec.name, pair.nodes, sight);
     if (trouble) return { ...base, ...trouble };
     const holder = nodes.find((n) => n.host === holders[0])!;
-    if (!holder.nginx) return { ...base, verdict: 'degraded', problem: `${holder.host} holds ${vip} but nginx is not running there` };
+    if (!holder.nginx)
+      return {
+        ...base,
+        verdict: 'degraded',
+        problem: `${holder.host} holds ${sight.each.map((e) => e.vip).join(', ')} but nginx is not running there`,
+      };
     if (client) {
       const wrong = clientProblem(vip, pair.health, client, servedBy);
       if (wrong) return { ...base, verdict: 'degraded', problem: wrong };
       if (!servedBy) warnings.push(`clients reach ${vip}, but the nodes cannot ask their own VIP (no curl or wget on them?)`);
     } else if (!servedBy) return { ...base, verdict: 'degraded', problem: `HTTP through ${vip}:${pair.spec.nginx.listen} does not answer` };
+    const badSite = sites.find((x) => x.problem);
+    if (badSite) return { ...base, verdict: 'degraded', problem: `site ${badSite.site}: ${badSite.problem}` };
     const down = nodes.filter((n) => !n.reachable || !n.keepalived || !n.nginx).map((n) => n.host);
     if (down.length)
       return { ...base, verdict: 'degraded', problem: `no standby: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not healthy` };
@@ -370,6 +440,11 @@ export async function pairStatus(
 ): Promise<PairStatus> {
   // The user's path is asked while the nodes run their scripts: same moment, no added wait.
   const clientsP: Promise<ClientView | null> = opts.client === false ? Promise.resolve(null) : askClients(pair, connect, { retry: true });
+  // nginx.sites: every site asked by its name too (the default site's answer is the one above).
+  const named = opts.client === false ? [] : (pair.sites ?? []).filter((h) => h.site !== undefined);
+  const sitesP = Promise.all(
+    named.map((h) => (h === pair.health ? clientsP : askClients({ ...pair, health: h }, connect, { retry: true }))),
+  );
   const nodes = await Promise.all(
     pair.nodes.map(async (n) => {
       try {
@@ -380,13 +455,20 @@ export async function pairStatus(
     }),
   );
   const view = await clientsP;
-  const judged = judgePair(pair, nodes, view?.probes ?? {}, opts.certWarnDays);
+  const siteViews = await sitesP;
+  const siteClients = Object.fromEntries(named.map((h, i) => [h.site!, siteViews[i]?.probes ?? {}]));
+  const judged = judgePair(pair, nodes, view?.probes ?? {}, opts.certWarnDays, siteClients);
   if (view?.warning) judged.warnings.push(view.warning);
   return {
     ...judged,
     probedFrom: opts.client === false ? undefined : (view?.from ?? (view ? 'this machine' : 'none')),
     ...(view?.warning ? { probeFailed: true } : {}),
   };
+}
+
+/** `VIP a` for one address, `VIPs a, b` for an instance with several (older --json readers: vip alone). */
+export function vipsLabel(i: Pick<InstanceStatus, 'vip'> & { vips?: { vip: string }[] }): string {
+  return i.vips && i.vips.length > 1 ? `VIPs ${i.vips.map((v) => v.vip).join(', ')}` : `VIP ${i.vip}`;
 }
 
 export function formatStatus(pairs: PairStatus[]): string {
@@ -416,8 +498,15 @@ export function formatStatus(pairs: PairStatus[]): string {
           : n.tls.sha256
             ? '; TLS certificate expiry unknown'
             : '; TLS certificate MISSING';
+      const siteCerts = Object.entries(n.siteTls ?? {})
+        .map(([site, t]) =>
+          t.notAfter !== null
+            ? `; site ${site} TLS certificate until ${new Date(t.notAfter).toISOString().slice(0, 10)} (${((t.notAfter - Date.now()) / 86_400_000).toFixed(1)} days)`
+            : `; site ${site} TLS certificate ${t.sha256 ? 'expiry unknown' : 'MISSING'}`,
+        )
+        .join('');
       out.push(
-        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}${ups}${chk}${cert}`,
+        `  ${n.host}: ${n.drained ? 'DRAINED (holds no VIP until `haops undrain`), ' : ''}keepalived ${n.keepalived ? 'running' : 'STOPPED'}, nginx ${n.nginx ? 'running' : 'STOPPED'}; ${inst}${ups}${chk}${cert}${siteCerts}`,
       );
     }
     for (const i of p.instances) {
@@ -428,8 +517,18 @@ export function formatStatus(pairs: PairStatus[]): string {
           ? `, HTTP answered by ${i.servedBy}`
           : '';
       out.push(
-        `  ${i.instance}: VIP ${i.vip} on ${i.holders.join(' and ') || 'nobody'}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
+        `  ${i.instance}: ${vipsLabel(i)} on ${i.holders.join(' and ') || (i.verdict === 'vips split' ? 'no one node' : 'nobody')}${answered}: ${i.verdict === 'ok' ? 'ok' : i.problem}`,
       );
+      for (const s of i.sites ?? [])
+        out.push(
+          `    site ${s.site}: ${
+            !s.client
+              ? 'not asked'
+              : s.client.status !== undefined
+                ? `${s.client.url} answered ${s.client.status}${s.client.node ? ` by ${s.client.node}` : ''}`
+                : `${s.client.url} did not answer`
+          }: ${s.problem ?? (s.client?.ok ? 'ok' : 'unknown')}`,
+        );
     }
     for (const x of p.problems) out.push(`  PROBLEM: ${x}`);
     for (const w of p.warnings) out.push(`  warning: ${w}`);

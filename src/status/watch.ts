@@ -17,7 +17,9 @@ function facts(p: PairStatus): Map<string, string> {
     if (n.check && n.check.ok !== null) f.set(`${n.host} check ${n.check.name}`, n.check.ok ? 'passes' : 'FAILS');
   }
   for (const i of p.instances) {
-    f.set(`VIP ${i.vip} holder`, i.holders.join(' and ') || 'nobody');
+    // Each VIP its own line: a VIP moving without the others shows.
+    for (const v of i.vips?.length ? i.vips : [{ vip: i.vip, holders: i.holders }])
+      f.set(`VIP ${v.vip} holder`, v.holders.join(' and ') || 'nobody');
     if (i.client)
       f.set(
         `VIP ${i.vip} from ${i.client.from ? `probe host ${i.client.from}` : 'here'}`,

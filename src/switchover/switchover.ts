@@ -3,7 +3,7 @@
 // the peer holds the VIP); every exit path undoes a drain this run started and did not finish.
 import { randomBytes } from 'node:crypto';
 import { hostIp6 } from '../inventory/checks.js';
-import { hostIp, vipAddress, type Model, type PairInstance, type PairModel } from '../model/derive.js';
+import { hostIp, type Model, type PairInstance, type PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { pairStatus, type PairStatus } from '../status/status.js';
 import { notifyLogStates, parseMonitorLine, stats } from '../measure/clock.js';
@@ -54,7 +54,10 @@ export class SwitchoverRefused extends Error {
 
 export interface VipMoveResult {
   instance: string;
+  /** The instance's primary VIP. */
   vip: string;
+  /** Every VIP of the instance, when it has several: they move together, `seconds` is the last's. */
+  vips?: string[];
   /** null: nobody holds it (a forced drain while the peer is drained too). */
   to: string | null;
   /** From the flag to the VIP on the new holder, as polled on the nodes. */
@@ -386,7 +389,7 @@ export class PairOps {
       const state = ps.instances[i.spec.name]?.state ?? null;
       if (state !== 'BACKUP')
         return {
-          why: `the peer ${peer} is ${state ?? 'in an unknown state'} for ${i.spec.name}, not BACKUP: it could not take ${i.spec.vip} cleanly`,
+          why: `the peer ${peer} is ${state ?? 'in an unknown state'} for ${i.spec.name}, not BACKUP: it could not take ${addressesOf([i]).join(', ')} cleanly`,
         };
     }
     if (mine.peerHttp !== peer)
@@ -454,7 +457,8 @@ export class PairOps {
     const held = this.held(status, node);
     const no = await this.refusal(node, status, mine, held, opts.force, theirs);
     if (no) throw new SwitchoverRefused(no.why, no.hint);
-    const vips = held.map((i) => vipAddress(i.spec.vip));
+    // Every address of every held instance: the drain, bridge and handoff cover them all.
+    const vips = addressesOf(held);
     // A lease never runs out during the hold: the node would take its VIPs back mid-hold.
     const asked = opts.leaseSeconds ?? (opts.keep ? DRAIN_LEASE_SECONDS : undefined);
     const leaseSeconds = asked === undefined ? undefined : Math.max(asked, Math.ceil(this.holdMs() / 1000 + this.timeoutMs() / 1000) + 5);
@@ -500,14 +504,14 @@ export class PairOps {
       `${node}: drain flag up${leaseSeconds ? ` (lease ${leaseSeconds} s: the node lifts it by itself if haops vanishes first)` : ''}; waiting for the VIPs on ${peer}`,
     );
     // Where each VIP went (to null: nobody took it) and how long after the flag it arrived.
-    const drained = (to: (vip: string) => { to: string | null; seconds: number | null }) => ({
+    const drained = (to: (i: PairInstance) => { to: string | null; seconds: number | null }) => ({
       node,
       peer,
       method: mine.method,
       alreadyDrained: false,
       flagAt: t0,
       ...(handoff ? { handoff } : {}),
-      moved: held.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, ...to(vips[k]!) })),
+      moved: held.map((i) => ({ instance: i.spec.name, vip: i.vip, ...(i.vips.length > 1 ? { vips: addressesOf([i]) } : {}), ...to(i) })),
     });
     if (peerDrained) {
       // --force with the peer drained: nobody takes the VIPs; say so instead of waiting for them.
@@ -530,7 +534,8 @@ export class PairOps {
     const hold = await this.hold(node, vips);
     await Promise.all([this.unbridge(), this.endHandoff()]);
     // Still pending for a switchover round: it undoes the drain on any exit.
-    return { ...drained((vip) => ({ to: peer, seconds: secs(arrived[vip]!) })), hold };
+    // An instance has moved when its last VIP has arrived.
+    return { ...drained((i) => ({ to: peer, seconds: secs(Math.max(...addressesOf([i]).map((v) => arrived[v]!))) })), hold };
   }
 
   /** The drain is the wanted end state (haops drain): the lease goes, no undo on exit. */
@@ -549,13 +554,14 @@ export class PairOps {
   private async finish(node: string, method: DrainMethod): Promise<DrainResult> {
     const peer = this.peerOf(node);
     await this.keepDrain(node);
-    const vips = this.pair.instances.map((i) => vipAddress(i.spec.vip));
+    const vips = addressesOf(this.pair.instances);
     const on = await this.until(peer, vips, true, Date.now(), this.timeoutMs());
     await this.hosts[node]!.exec(unbridgeScript(vips, this.pair.spec.interface), { timeoutMs: 10_000 });
-    const moved = this.pair.instances.map((i, k) => ({
+    const moved = this.pair.instances.map((i) => ({
       instance: i.spec.name,
-      vip: vips[k]!,
-      to: on[vips[k]!] === null ? null : peer,
+      vip: i.vip,
+      ...(i.vips.length > 1 ? { vips: addressesOf([i]) } : {}),
+      to: addressesOf([i]).some((v) => on[v] === null) ? null : peer,
       seconds: null,
     }));
     return { node, peer, method, alreadyDrained: false, finished: true, moved };
@@ -566,7 +572,7 @@ export class PairOps {
     const iface = this.pair.spec.interface;
     const comeBack = this.pair.instances.filter((i) => i.master === node && !i.math.nopreempt);
     const stayed = this.pair.instances.filter((i) => i.master === node && i.math.nopreempt).map((i) => i.spec.name);
-    const vips = comeBack.map((i) => vipAddress(i.spec.vip));
+    const vips = addressesOf(comeBack);
     // The preempting node sends its advert a moment before its gratuitous ARP: the peer keeps
     // answering on lo meanwhile, as the drained node did on the way out (lab: 1 s SYN retries without it).
     const peer = this.peerOf(node);
@@ -579,10 +585,7 @@ export class PairOps {
     // And this node sends the peer's connections on to it, as the peer did on the way out.
     const handoff = wait && peerHeld.length ? await this.handOff(node, peerHeld, mine.handoff) : undefined;
     const t0 = Date.now();
-    const script = undrainScript(
-      this.pair.instances.map((i) => vipAddress(i.spec.vip)),
-      iface,
-    );
+    const script = undrainScript(addressesOf(this.pair.instances), iface);
     let r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
     // Idempotent: once more when the node's answer went missing (seen on the lab), then give up.
     for (let attempt = 0; attempt < 2 && !r.stdout.includes(UNDRAINED_MARK); attempt++)
@@ -609,7 +612,13 @@ export class PairOps {
       wasDrained: true,
       ...(handoff ? { handoff } : {}),
       ...(hold ? { hold } : {}),
-      returned: comeBack.map((i, k) => ({ instance: i.spec.name, vip: vips[k]!, to: node, seconds: secs(back[vips[k]!]!) })),
+      returned: comeBack.map((i) => ({
+        instance: i.spec.name,
+        vip: i.vip,
+        ...(i.vips.length > 1 ? { vips: addressesOf([i]) } : {}),
+        to: node,
+        seconds: secs(Math.max(...addressesOf([i]).map((v) => back[v]!))),
+      })),
       stayed,
       flagAt: t0,
     };
@@ -694,7 +703,7 @@ export class PairOps {
       }),
     );
     const holdersAtStart = Object.fromEntries(
-      vips.map(({ vip }) => [vip, before.instances.find((i) => i.vip === vip)?.holders[0] ?? null]),
+      vips.map(({ vip }) => [vip, before.instances.flatMap((i) => i.vips).find((v) => v.vip === vip)?.holders[0] ?? null]),
     );
     const garp: RoundTrace['garp'] = [];
     vips.forEach(({ vip }, i) => {
@@ -770,8 +779,8 @@ export class PairOps {
     const moving = this.held(before, from);
     if (!moving.length) throw new SwitchoverRefused(`${from} holds no VIP: nothing would move`);
     const port = this.pair.spec.nginx.listen;
-    const watch = target.trace ? await this.traceStart(moving.map((i) => vipAddress(i.spec.vip))) : null;
-    const probes = await this.startProbes(moving.map((i) => vipAddress(i.spec.vip))).catch((e: unknown) => {
+    const watch = target.trace ? await this.traceStart(addressesOf(moving)) : null;
+    const probes = await this.startProbes(moving.map((i) => i.vip)).catch((e: unknown) => {
       for (const s of watch?.streams ?? []) s.stop();
       for (const nw of watch?.neighs ?? []) nw?.stop();
       throw e;
@@ -789,12 +798,12 @@ export class PairOps {
       const here = this.probeHost() ? `probe host ${this.probeHost()!.name}` : 'this machine';
       if (mute.length)
         throw new SwitchoverRefused(
-          `HTTP through ${mute.map((i) => vipAddress(i.spec.vip)).join(', ')}:${port} does not answer from ${here}; the switchover is measured from there`,
+          `HTTP through ${mute.map((i) => i.vip).join(', ')}:${port} does not answer from ${here}; the switchover is measured from there`,
           this.probeHost()
             ? undefined
             : 'from a machine off the clients\' LAN, name a probe host on it: probe: { from: HOST } (README, "Where the user\'s path is asked from")',
         );
-      this.opts.log(`round ${n}: draining ${from} (holder of ${moving.map((i) => vipAddress(i.spec.vip)).join(', ')})`);
+      this.opts.log(`round ${n}: draining ${from} (holder of ${addressesOf(moving).join(', ')})`);
       const t0 = Date.now();
       // If haops vanishes mid-round, the node undrains itself: a round takes a few seconds.
       const drained = await this.drain(from, { leaseSeconds: target.leaseSeconds ?? SELF_UNDRAIN_SECONDS });
@@ -813,9 +822,9 @@ export class PairOps {
       await Promise.all(probes.map((p) => p.stop()));
       const vips = moving.map((i, k): SwitchoverVip => {
         const f = probes[k]!.figures(t0);
-        const vip = vipAddress(i.spec.vip);
-        const arrived = drained.moved.find((m) => m.vip === vip);
-        if (!arrived || arrived.seconds === null) problems.push(`${vip} did not arrive on ${to}`);
+        const vip = i.vip;
+        const arrived = drained.moved.find((m) => m.instance === i.spec.name);
+        if (!arrived || arrived.seconds === null) problems.push(`${addressesOf([i]).join(', ')} did not arrive on ${to}`);
         if (answered[k] === null) problems.push(`HTTP through ${vip} was never answered by ${to}`);
         if (!i.math.nopreempt && back[k] === null) problems.push(`HTTP through ${vip} was not answered by ${from} again after the undrain`);
         if (f.failedRequests)
@@ -845,7 +854,7 @@ export class PairOps {
         trace = await this.traceEnd(
           watch,
           before,
-          moving.map((i) => ({ vip: vipAddress(i.spec.vip), instance: i.spec.name })),
+          moving.flatMap((i) => addressesOf([i]).map((vip) => ({ vip, instance: i.spec.name }))),
           startedAt,
           flagAt,
           t1,
@@ -905,7 +914,9 @@ export class PairOps {
         const drained = now.nodes.filter((x) => x.drained).map((x) => x.host);
         if (!wrong.length && !drained.length) return { ok: true };
         why = [
-          ...wrong.map((i) => `${i.vip} on ${i.holders.join(' and ') || 'nobody'}${i.problem ? ` (${i.problem})` : ''}`),
+          ...wrong.map(
+            (i) => `${i.vips.map((v) => v.vip).join(', ')} on ${i.holders.join(' and ') || 'nobody'}${i.problem ? ` (${i.problem})` : ''}`,
+          ),
           ...drained.map((d) => `${d} still drained`),
         ].join('; ');
       }
@@ -923,6 +934,11 @@ async function firstAnswer(probe: RoundProbe, node: string, since: number, timeo
     if (Date.now() >= since + timeoutMs) return null;
     await sleep(20);
   }
+}
+
+/** Every address of these instances, in order: what the node scripts and watches cover. */
+export function addressesOf(instances: readonly PairInstance[]): string[] {
+  return instances.flatMap((i) => i.vips.map((v) => v.address));
 }
 
 export function summarise(rounds: SwitchoverRound[]): SwitchoverReport['stats'] {

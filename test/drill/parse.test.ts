@@ -129,6 +129,7 @@ describe('the drill line per round', () => {
     const v = {
       instance: 'VI_1',
       vip: '10.9.0.100',
+      vips: ['10.9.0.100'],
       from: 'a1',
       to: 'a2',
       vipGoneSeconds: 4.3,

@@ -11,11 +11,11 @@ import { parse } from 'yaml';
 import { labSkipReason, useLab } from './shape.js';
 import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { haops, json } from './cli.js';
-import { LAB } from './net.js';
+import { LAB, firstVip } from './net.js';
 
 const exec = promisify(execFile);
 const addr = (name: string) => (parse(readFileSync(LAB, 'utf8')).hosts as Record<string, { address: string }>)[name]!.address;
-const vip = () => (parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0].vip as string).split('/')[0]!;
+const vip = () => firstVip(parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0]);
 const ssh = async (node: string, command: string) =>
   (
     await exec('ssh', [
@@ -67,7 +67,7 @@ describe.skipIf(labSkipReason(SHAPE))(
 
     it('deploy: one holder, clients on this machine served through the VIP, rules for the peer only; a second deploy, even after a firewall reload, changes nothing; the drill passes', async () => {
       const first = await haops(['deploy', LAB, '--json']);
-      expect(first.code, first.stderr).toBe(0);
+      expect(first.code, first.stderr + first.stdout).toBe(0);
       const report = json(first);
       expect(report.pairs[0].vips.map((v: { holders: string[] }) => v.holders)).toEqual([['node1']]);
       for (const [node, peer] of [
@@ -76,8 +76,9 @@ describe.skipIf(labSkipReason(SHAPE))(
       ] as const) {
         const rule = `rule family="ipv4" source address="${addr(peer)}" protocol value="vrrp" accept`;
         expect(await ssh(node, 'firewall-cmd --list-rich-rules; firewall-cmd --permanent --list-rich-rules')).toBe(`${rule}\n${rule}\n`);
+        // The lab's pair serves HTTPS too: its TLS port is opened beside the plain one.
         expect(await ssh(node, 'firewall-cmd --list-protocols; firewall-cmd --list-ports; firewall-cmd --permanent --list-ports')).toBe(
-          '\n80/tcp\n80/tcp\n',
+          '\n80/tcp 443/tcp\n80/tcp 443/tcp\n',
         );
       }
       expect(await httpFromHere(vip())).toBe('200');

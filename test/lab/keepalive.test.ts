@@ -8,12 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KeptAliveLoad } from '../../src/switchover/kept-alive.js';
 import { labSkipReason, useLab } from './shape.js';
 import { haops as cli, json } from './cli.js';
+import { firstVip } from './net.js';
 
 const run = promisify(execFile);
 const LAB = 'inventory/lab.yaml';
 const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
 const haops = (args: string[]) => cli(args, { env });
-const vip = () => (parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0].vip as string).split('/')[0]!;
+const vip = () => firstVip(parse(readFileSync(LAB, 'utf8')).pairs.lab.instances[0]);
 const hasWrk = await run('wrk', ['--version']).then(
   () => true,
   (e: { stdout?: string }) => /^wrk\b/.test(e.stdout ?? ''),

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { IDENTITY_FILE, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
+import { CA_CERT, labSiteAddresses } from '../../src/lab/tls.js';
+import { IDENTITY_FILE, LAB_SITE_NAME, KNOWN_HOSTS, LabError, labInventoryYaml, labStatus, labUp, planLab } from '../../src/lab/index.js';
 import { findClash, labSubnet } from '../../src/lab/subnet.js';
 import { mirrorFromSources } from '../../src/lab/base.js';
 import { parseKinds } from '../../src/lab/kinds.js';
@@ -46,8 +47,30 @@ describe('lab plan and inventory', () => {
     expect(doc.hosts).toEqual({ node1: { address: '198.18.0.11' }, node2: { address: '198.18.0.12' } });
     expect(doc.ssh.identity_file).toBe(IDENTITY_FILE);
     expect(Object.keys(doc.pairs)).toEqual(['lab']);
-    expect(doc.pairs.lab.instances[0]).toMatchObject({ virtual_router_id: 51, vip: '198.18.0.100/24', master: 'node1' });
+    // The first instance shows vips: (two addresses moved together); the nginx part, two sites.
+    expect(doc.pairs.lab.instances[0]).toMatchObject({
+      virtual_router_id: 51,
+      vips: ['198.18.0.100/24', '198.18.0.102/24'],
+      master: 'node1',
+    });
+    expect(doc.pairs.lab.nginx.sites.map((s: { name: string; server_name: string }) => [s.name, s.server_name])).toEqual([
+      ['lab', 'lab.haops.test'],
+      ['www', 'www.lab.haops.test'],
+    ]);
     expect(doc.pairs.lab.nginx.upstreams[0].servers).toEqual(['198.18.0.21:8080', '198.18.0.22:8080']);
+  });
+
+  it("serves HTTPS with the lab CA's certificate when the lab issued one; the certificate names every VIP", () => {
+    const info = planLab(4, '10.9.8.0/24');
+    expect(parse(labInventoryYaml(info)).pairs.lab.nginx.sites[0].tls).toBeUndefined();
+    info.tls = { certFile: '/s/site.pem', keyFile: '/s/site.key', serverName: LAB_SITE_NAME };
+    const doc = parse(labInventoryYaml(info));
+    expect(doc.pairs.lab2.nginx.sites[0]).toMatchObject({
+      server_name: 'lab.haops.test',
+      tls: { cert_file: '/s/site.pem', key_file: '/s/site.key', ca_file: CA_CERT },
+    });
+    expect(doc.pairs.lab2.nginx.sites[1].tls).toBeUndefined();
+    expect(labSiteAddresses(info).slice(0, 4)).toEqual(['10.9.8.100', '10.9.8.102', '10.9.8.104', '10.9.8.101']);
   });
 
   it('adds a second pair on node3/node4 with four nodes', () => {
@@ -60,7 +83,7 @@ describe('lab plan and inventory', () => {
   it('with four nodes the first pair is active-active (each node MASTER of one VIP) and the inventory validates', () => {
     const text = labInventoryYaml(planLab(4, '10.9.8.0/24'));
     const doc = parse(text);
-    expect(doc.pairs.lab.instances.map((i: { master: string; vip: string }) => [i.master, i.vip])).toEqual([
+    expect(doc.pairs.lab.instances.map((i: { master: string; vip?: string; vips?: string[] }) => [i.master, i.vip ?? i.vips![0]])).toEqual([
       ['node1', '10.9.8.100/24'],
       ['node2', '10.9.8.104/24'],
     ]);

@@ -15,3 +15,9 @@ export const KNOWN = KNOWN_HOSTS;
 export const netns = netnsOf;
 /** A literal address pattern for a RegExp, e.g. 198\.18\.0\.100. */
 export const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** An instance's first VIP without its prefix, whether the inventory writes `vip:` or `vips:`. */
+export function firstVip(instance: { vip?: string; vips?: (string | { address: string })[] }): string {
+  const v = instance.vip ?? instance.vips?.[0];
+  return (typeof v === 'string' ? v : (v?.address ?? '')).split('/')[0]!;
+}

@@ -86,13 +86,13 @@ describe.skipIf(labSkipReason(LAB_SHAPE))('deploy on the lab pair (real Debian 1
     const file = variant((t) =>
       t
         .replace(`servers: [${NET}.21:8080, ${NET}.22:8080]`, `servers: [${NET}.22:8080]`)
-        .replace(`vip: ${NET}.100/24`, `vip: ${NET}.102/24`),
+        .replace(`vips: [${NET}.100/24,`, `vips: [${NET}.103/24,`),
     );
     const report = json(await haops(['deploy', file, '--json']));
     expect(report.ok, JSON.stringify(report.pairs)).toBe(true);
     for (const h of ['node1', 'node2']) expect(stepsOf(report, h)).toEqual(['update /etc/keepalived/keepalived.conf', 'reload keepalived']);
     expect([(await pids('node1'))[1], (await pids('node2'))[1]]).toEqual(nginxBefore);
-    expect(report.pairs[0].vips[0]).toMatchObject({ vip: `${NET}.102`, holders: ['node1'] });
+    expect(report.pairs[0].vips[0]).toMatchObject({ vip: `${NET}.103`, holders: ['node1'] });
     // Back to the lab's own inventory: exactly the two files again.
     const back = json(await haops(['deploy', LAB, '--json']));
     expect(back.ok).toBe(true);
@@ -107,7 +107,9 @@ describe.skipIf(labSkipReason(LAB_SHAPE))('deploy on the lab pair (real Debian 1
   it('an invalid nginx directive is refused by nginx -t on the node: nothing goes live, both services keep running, the error names host, file and message', async () => {
     const siteBefore = await onNode('node2', 'sha256sum /etc/nginx/conf.d/haops.conf');
     const before = await pids('node2');
-    const file = variant((t) => t.replace('      listen: 80\n', '      listen: 80\n      extra: ["bogus_directive on;"]\n'));
+    const file = variant((t) =>
+      t.replace('          default: true\n', '          default: true\n          extra: ["bogus_directive on;"]\n'),
+    );
     const r = await haops(['deploy', file]);
     expect(r.code).toBe(1);
     const out = r.stdout + r.stderr;
@@ -142,7 +144,7 @@ describe.skipIf(labSkipReason(LAB_SHAPE))('deploy on the lab pair (real Debian 1
 
   it('secrets never appear in any output mode (progress, --json, --check --diff)', async () => {
     // A VIP change: its diff hunk reaches the authentication block just above it.
-    const file = variant((t) => t.replace(`vip: ${NET}.100/24`, `vip: ${NET}.103/24`));
+    const file = variant((t) => t.replace(`vips: [${NET}.100/24,`, `vips: [${NET}.103/24,`));
     const outputs = [
       await haops(['deploy', file, '--check', '--diff']),
       await haops(['deploy', file, '--check', '--diff', '--json']),

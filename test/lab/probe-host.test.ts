@@ -9,17 +9,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { haops, json, switchoverClean } from './cli.js';
-import { LAB, re } from './net.js';
+import { LAB, re, firstVip } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 import { makeCerts } from '../tls-certs.js';
 
 interface LabYaml {
   hosts: Record<string, unknown>;
-  pairs: Record<string, { instances: { vip: string }[]; probe?: { from: string } }>;
+  pairs: Record<string, { instances: { vip?: string; vips?: string[] }[]; probe?: { from: string } }>;
   probe?: { from: string };
 }
 const lab = () => parse(readFileSync(LAB, 'utf8')) as LabYaml;
-const vips = () => lab().pairs.lab!.instances.map((i) => i.vip.split('/')[0]!);
+const vips = () => lab().pairs.lab!.instances.map((i) => firstVip(i));
+/** How status names the lab's site at a VIP: its HTTPS name and port (the lab serves TLS), else plain HTTP. */
+const siteUrl = (vip: string) => {
+  const site = (lab().pairs.lab as { nginx?: { sites?: { server_name: string; tls?: object }[] } }).nginx?.sites?.[0];
+  return re(site?.tls ? `https://${site.server_name}:443/ (at ${vip})` : `http://${vip}:80/`);
+};
 
 /** The lab's first pair alone (the second pair's nodes stay bare), probed from `from`. */
 function inventoryProbedFrom(from: string | null): string {
@@ -64,7 +69,7 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     for (const v of vips())
       expect(r.stdout).toMatch(
         new RegExp(
-          `nginx answers through ${re(v)} on the node \\(node\\d\\), but clients cannot reach http://${re(v)}:80/ from here \\(.*EHOSTUNREACH.*\\): firewall\\? or is this machine off the clients' LAN\\? \\(probe: \\{ from: HOST \\}`,
+          `nginx answers through ${re(v)} on the node \\(node\\d\\), but clients cannot reach ${siteUrl(v)} from here \\(.*EHOSTUNREACH.*\\): firewall\\? or is this machine off the clients' LAN\\? \\(probe: \\{ from: HOST \\}`,
         ),
       );
   });
@@ -74,8 +79,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pair lab: healthy\n {2}clients' path asked from probe host node3\n/);
     const [a, b] = vips();
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(a!)} on node1, http://${re(a!)}:80/ answered 200 by node1: ok`));
-    expect(r.stdout).toMatch(new RegExp(`VIP ${re(b!)} on node2, http://${re(b!)}:80/ answered 200 by node2: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIPs? ${re(a!)}(, \\S+)? on node1, ${siteUrl(a!)} answered 200 by node1: ok`));
+    expect(r.stdout).toMatch(new RegExp(`VIPs? ${re(b!)}(, \\S+)? on node2, ${siteUrl(b!)} answered 200 by node2: ok`));
     const j = json(await haops(['status', fromNode3, '--json']));
     expect(j.pairs[0].probedFrom).toBe('node3');
     expect(j.pairs[0].instances[0].client).toMatchObject({ ok: true, from: 'node3', node: 'node1' });
@@ -85,7 +90,9 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
     const r = await haops(['deploy', fromNode3]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`lab/VI_LAB: VIP ${re(vips()[0]!)} on node1, http://${re(vips()[0]!)}:80/ from probe host node3 answered 200 by node1`),
+      new RegExp(
+        `lab/VI_LAB: VIPs? ${re(vips()[0]!)}(, \\S+)? on node1, ${siteUrl(vips()[0]!)} from probe host node3 answered 200 by node1`,
+      ),
     );
     expect(r.stdout).toMatch(/converged: changed 0/);
     const here = await haops(['deploy', local]);
@@ -139,6 +146,8 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
   it('a TLS site: the drill from node3 asks https://site.test:443/ through the VIP (curl --resolve, verified against ca_file) and passes', async () => {
     const certs = makeCerts();
     const inv = parse(readFileSync(fromNode3, 'utf8'));
+    // The one-site form (nginx.tls, no sites:), with a throwaway CA of its own.
+    delete inv.pairs.lab.nginx.sites;
     inv.pairs.lab.nginx.tls = {
       cert_file: join(certs.dir, 'chain.pem'),
       key_file: join(certs.dir, 'site.key'),
@@ -175,7 +184,7 @@ describe.skipIf(labSkipReason({ nodes: 4 }))('a probe host on the clients’ LAN
       expect(r.code, r.stdout).toBe(1);
       expect(r.stdout).toMatch(
         new RegExp(
-          `nginx answers through ${re(a!)} on the node \\(node1\\), but clients cannot reach http://${re(a!)}:80/ from probe host node3 \\(connection reset\\): firewall\\?`,
+          `nginx answers through ${re(a!)} on the node \\(node1\\), but clients cannot reach ${siteUrl(a!)} from probe host node3 \\(connection reset\\): firewall\\?`,
         ),
       );
     } finally {

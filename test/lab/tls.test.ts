@@ -4,13 +4,13 @@
 // rotated certificate goes live under 16 kept-alive HTTPS clients (wrk) without a client error.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
 import { haops as cli, json, onLabNode } from './cli.js';
-import { LAB } from './net.js';
+import { LAB, firstVip } from './net.js';
 import { labSkipReason, useLab } from './shape.js';
 
 const run = promisify(execFile);
@@ -21,6 +21,8 @@ const FILE = `${LAB}.tls-test.yaml`;
 function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<string, string> } {
   const inv = parse(readFileSync(LAB, 'utf8'));
   writeFileSync(join(certs.dir, 'root-ca.pem'), certs.root);
+  // The one-site form (nginx.tls, no sites:), with a CA of its own.
+  delete inv.pairs.lab.nginx.sites;
   inv.pairs.lab.nginx.tls = {
     cert_file: join(certs.dir, 'chain.pem'),
     key_file: join(certs.dir, 'site.key'),
@@ -29,7 +31,7 @@ function writeTlsInventory(certs: TestCerts): { vip: string; nodes: Record<strin
   };
   writeFileSync(FILE, stringify(inv));
   return {
-    vip: (inv.pairs.lab.instances[0].vip as string).split('/')[0]!,
+    vip: firstVip(inv.pairs.lab.instances[0]),
     nodes: Object.fromEntries(Object.entries(inv.hosts).map(([n, h]) => [n, (h as { address: string }).address])),
   };
 }
@@ -38,6 +40,26 @@ const onNode = onLabNode;
 
 /** A line from the middle of a PEM key: what must never be printed. */
 const keyBody = (pem: string) => pem.split('\n').find((l) => l.length > 40 && !l.startsWith('-----'))!;
+
+describe.skipIf(labSkipReason({ nodes: 2 }))("the lab's own inventory: an HTTPS site signed by the lab CA beside it", () => {
+  useLab({ nodes: 2 });
+
+  it('curl --cacert inventory/lab-ca.pem https://VIP/ answers through the VIP, by address and by name', async () => {
+    const r = await haops(['deploy', LAB, '--json']);
+    expect(json(r).ok, r.stderr + r.stdout).toBe(true);
+    const inv = parse(readFileSync(LAB, 'utf8'));
+    const vip = firstVip(inv.pairs.lab.instances[0]);
+    const ca = join(dirname(LAB), 'lab-ca.pem');
+    const byAddress = await run('curl', ['-sS', '--max-time', '5', '--cacert', ca, `https://${vip}/haops-health`]);
+    expect(byAddress.stdout.trim()).toBe('node1');
+    const name = inv.pairs.lab.nginx.sites[0].server_name as string;
+    const byName = await run('curl', ['-sS', '--max-time', '5', '--cacert', ca, '--resolve', `${name}:443:${vip}`, `https://${name}/`]);
+    expect(byName.stdout).toMatch(/backend be[12]/);
+    // Without the lab CA the same request is refused: the certificate is the lab's, not a default one.
+    const untrusted = spawnSync('curl', ['-sS', '--max-time', '5', `https://${vip}/`], { encoding: 'utf8' });
+    expect(untrusted.status).toBe(60);
+  }, 120_000);
+});
 
 describe.skipIf(labSkipReason({ nodes: 2 }))('TLS on the lab pair (a throwaway CA, a certificate for site.test)', () => {
   useLab({ nodes: 2 });

@@ -1,16 +1,18 @@
 // A TLS site is probed over HTTPS from this machine: the site's name as SNI and Host, verified
 // against the CA the inventory names (tls.ca_file), else the certificate's first DNS name and
 // Node's CAs. Against a local HTTPS server on 127.0.0.1 with throwaway certificates (no network).
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { HttpProbe } from '../../src/measure/http-probe.js';
 import { RemoteHttpProbe } from '../../src/measure/remote-probe.js';
-import { clientProblem, probeVip } from '../../src/runner/client-probe.js';
+import { clientProblem, parseRemoteProbe, probeVip, remoteProbeScript } from '../../src/runner/client-probe.js';
 import { simulatedProbeHost } from '../sim/probe-host.js';
 import { buildModel, type HealthModel } from '../../src/model/derive.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
@@ -143,5 +145,26 @@ describe('the model: which scheme, name and CA the probes use', () => {
     expect(() => model('{ cert_file: chain.pem, key_file: site.key, ca_file: missing.pem }')).toThrow(
       /inv\.yaml:12:\d+: pairs\.web\.nginx\.tls\.ca_file: cannot read ca_file \(ENOENT\)/,
     );
+  });
+});
+
+describe("status from a probe host on a TLS site (the probe host's script run by bash here, with the real curl)", () => {
+  const tls = () => ({ port, servername: 'site.test', ca: certs.root });
+  // Asynchronously: the HTTPS server answering it runs in this process.
+  const askAt = async (health: HealthModel) => {
+    const r = await promisify(execFile)('bash', ['-c', remoteProbeScript(['127.0.0.1'], health)], { encoding: 'utf8' });
+    return parseRemoteProbe(r.stdout, health, 'probe1').probes['127.0.0.1']!;
+  };
+
+  it("asks https://site.test through the VIP with the site's SNI and Host, verified against the inventory's CA", async () => {
+    const answer = await askAt({ path: '/haops-health', port: 1, min: 200, max: 200, tls: tls() });
+    expect(answer).toMatchObject({ ok: true, status: 200, node: 'node1', url: `https://site.test:${port}/haops-health (at 127.0.0.1)` });
+    expect(seen.at(-1)).toEqual({ host: `site.test:${port}`, sni: 'site.test' });
+  });
+
+  it('a certificate the named CA did not sign is a failure that says so', async () => {
+    const answer = await askAt({ path: '/haops-health', port: 1, min: 200, max: 200, tls: { ...tls(), ca: makeCerts(30).root } });
+    expect(answer.ok).toBe(false);
+    expect(answer.error).toMatch(/certificate/i);
   });
 });

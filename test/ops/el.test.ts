@@ -14,7 +14,7 @@ import { elIntent, planEl, planFirewall, planSysctl, renderedCheckScript } from 
 const wanted: ElWanted = {
   vrrp: { interface: 'eth0', peers: ['10.0.0.2'], ah: false },
   firewall: true,
-  listenPort: 80,
+  listenPorts: [80],
   upstreams: true,
   notifyScript: '/usr/local/bin/keepalived_notify.sh',
   checkScript: '/usr/bin/pgrep -x nginx',
@@ -266,12 +266,21 @@ describe('planEl', () => {
   });
 
   it('the same EL6 policy with a non-stock listen port installs policycoreutils-python for semanage port', () => {
-    const p = planEl({ ...wanted, listenPort: 8081 }, facts({ selinux: selinux({ contexts: UNCONFINED, portTypes: {} }) }), 'el6');
+    const p = planEl({ ...wanted, listenPorts: [8081] }, facts({ selinux: selinux({ contexts: UNCONFINED, portTypes: {} }) }), 'el6');
     expect(p.packages).toEqual(['policycoreutils-python']);
     expect(p.system[0]?.kind === 'system' && p.system[0].commands).toEqual([
       'setsebool -P httpd_can_network_connect 1',
       'semanage port -a -t http_port_t -p tcp 8081',
     ]);
+  });
+
+  it('a TLS site on a port the policy does not give http (8444): labelled http_port_t like the plain port; 443 is stock', () => {
+    const p = planEl({ ...wanted, listenPorts: [80, 8444] }, facts({ selinux: selinux({ contexts: UNCONFINED, portTypes: {} }) }), 'el6');
+    expect(p.system[0]?.kind === 'system' && p.system[0].commands).toEqual([
+      'setsebool -P httpd_can_network_connect 1',
+      'semanage port -a -t http_port_t -p tcp 8444',
+    ]);
+    expect(elIntent({ ...wanted, listenPorts: [80, 443] }).join('\n')).not.toContain('http_port_t');
   });
 
   it('a policy that confines keepalived but lacks the unconfined script type: no label it cannot give, a note why', () => {
@@ -427,7 +436,7 @@ describe('EL facts from the probe sections', () => {
 
 describe('elIntent (haops plan, before any node is seen)', () => {
   it('says per area where it applies: firewall for the peer only, SELinux labels and boolean, EPEL', () => {
-    expect(elIntent({ ...wanted, checkScript: 'killall -0 nginx', listenPort: 8080 })).toEqual([
+    expect(elIntent({ ...wanted, checkScript: 'killall -0 nginx', listenPorts: [8080] })).toEqual([
       'firewall, where firewalld or the EL6 iptables service runs: VRRP from 10.0.0.2 only, and TCP 8080, runtime and permanent',
       'SELinux enforcing (EL7+): deploy refuses check "killall -0 nginx", which cannot signal nginx there (use /usr/bin/pgrep -x nginx)',
       'SELinux enforcing or permissive: label /usr/local/bin/keepalived_notify.sh keepalived_unconfined_script_exec_t where the policy confines keepalived (EL7+); httpd_can_network_connect on; tcp/8080 as http_port_t',

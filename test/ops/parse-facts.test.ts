@@ -44,6 +44,7 @@ describe('parseFacts', () => {
       section('package keepalived', 'package keepalived is not installed', 1) +
       section('package nginx', 'package nginx is not installed', 1) +
       section('keepalived_version', 'bash: keepalived: command not found') +
+      section('nginx_version', 'bash: nginx: command not found') +
       section('enabled keepalived', 'error reading information on service keepalived: No such file or directory', 1) +
       section('active keepalived', 'keepalived: unrecognized service', 1) +
       section('enabled nginx', 'error reading information on service nginx: No such file or directory', 1) +
@@ -55,6 +56,7 @@ describe('parseFacts', () => {
       init: 'sysv',
       packages: { keepalived: null, nginx: null },
       keepalivedVersion: null,
+      nginxVersion: null,
       container: null,
       services: { keepalived: { exists: false, enabled: false, active: false }, nginx: { exists: false, enabled: false, active: false } },
       files: { [KEEPALIVED_PATH]: { exists: false }, [SITE_PATH]: { exists: false } },
@@ -71,6 +73,7 @@ describe('parseFacts', () => {
       section('package keepalived', '1.2.13-5.el6_6') +
       section('package nginx', '1.10.3-1.el6') +
       section('keepalived_version', 'Keepalived v1.2.13 (03/19,2015)') +
+      section('nginx_version', 'nginx version: nginx/1.10.3') +
       section('enabled keepalived', 'keepalived     \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off') +
       section('active keepalived', 'keepalived (pid  1925) is running...') +
       section('enabled nginx', 'nginx          \t0:off\t1:off\t2:off\t3:off\t4:off\t5:off\t6:off') +
@@ -78,7 +81,7 @@ describe('parseFacts', () => {
       presentFiles;
     const facts = parseFacts(out, wanted);
     expect(facts.packages).toEqual({ keepalived: '1.2.13-5.el6_6', nginx: '1.10.3-1.el6' });
-    expect(facts.keepalivedVersion).toBe('1.2.13');
+    expect([facts.keepalivedVersion, facts.nginxVersion]).toEqual(['1.2.13', '1.10.3']);
     expect(facts.services).toEqual({
       keepalived: { exists: true, enabled: true, active: true },
       nginx: { exists: true, enabled: false, active: false },
@@ -125,6 +128,7 @@ describe('parseFacts', () => {
       section('package keepalived', '2.2.8-6.el9') +
       section('package nginx', '1.20.1-14.el9_2.1') +
       section('keepalived_version', 'Keepalived v2.2.8 (04/04,2023), git commit v2.2.7-154-g292b299e+') +
+      section('nginx_version', 'nginx version: nginx/1.20.1') +
       section('enabled keepalived', 'enabled') +
       section('active keepalived', 'active') +
       section('enabled nginx', 'enabled') +
@@ -132,7 +136,7 @@ describe('parseFacts', () => {
       presentFiles;
     const facts = parseFacts(out, wanted);
     expect(facts.os).toMatchObject({ family: 'el9', id: 'rocky', version: '9.3' });
-    expect([facts.packageManager, facts.keepalivedVersion]).toEqual(['dnf', '2.2.8']);
+    expect([facts.packageManager, facts.keepalivedVersion, facts.nginxVersion]).toEqual(['dnf', '2.2.8', '1.20.1']);
     expect(facts.services.nginx).toEqual({ exists: true, enabled: true, active: false });
   });
 
@@ -169,7 +173,7 @@ describe('factsScript', () => {
     const { execFileSync } = await import('node:child_process');
     for (const sh of ['dash', 'bash']) {
       const out = execFileSync(sh, ['-c', factsScript(wanted)], { encoding: 'utf8' });
-      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 1 + 4 + 2 + 1); // ... keepalived version, container, ...
+      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 1 + 1 + 4 + 2 + 1); // ... keepalived and nginx versions, container, ...
       expect(out).toMatch(/^@@haops init\n(systemd|sysv)\n\n@@haops rc 0$/m);
     }
   });

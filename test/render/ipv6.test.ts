@@ -58,9 +58,11 @@ describe('IPv6 instances rendered', () => {
     const site = renderNginxSite(model(pair({ v6: true, ip6: true })).nodes[0]!);
     expect(site).toContain('    listen 80;\n    listen [::]:80;\n');
     const node = model(pair({ v6: true, ip6: true })).nodes[0]!;
+    const tlsSpec = { cert_file: 'c', key_file: 'k', listen: 443, redirect_http: false, http2: false };
     const tls = renderNginxSite({
       ...node,
-      nginx: { ...node.nginx, tls: { cert_file: 'c', key_file: 'k', listen: 443, redirect_http: false, http2: false } },
+      nginx: { ...node.nginx, tls: tlsSpec },
+      sites: [{ ...node.sites[0]!, tls: tlsSpec }],
       tls: {} as never,
     });
     expect(tls).toContain('    listen 80;\n    listen [::]:80;\n    listen 443 ssl;\n    listen [::]:443 ssl;\n');

@@ -1,6 +1,9 @@
 // What an inventory asks of an EL node's system: whether nginx binds a VIP itself (so the node
 // that does not hold it needs ip_nonlocal_bind), and the nginx module stream, from the YAML.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeCerts } from '../tls-certs.js';
 import { parseModel } from '../../src/model/load.js';
 import { loadPlaybook, elWanted } from '../../src/runner/playbook.js';
 
@@ -48,5 +51,25 @@ describe('el_nginx_stream', () => {
     expect(() => parseModel(inv([], 'el_nginx_stream: 1.20\n'), 'inv.yaml')).toThrow(
       /el_nginx_stream: YAML reads this as the number 1\.2, not a stream/,
     );
+  });
+});
+
+describe('the ports the EL firewall and SELinux open', () => {
+  it("every TLS site's port beside the plain one, also with nginx.sites (a site on 8443 of its own)", () => {
+    const c = makeCerts(30, 'api.example.com');
+    writeFileSync(join(c.dir, 'site.key'), c.siteKey, { mode: 0o600 });
+    const sites = inv([]).replace(
+      '      extra: []\n',
+      `      sites:
+        - { name: www, server_name: www.example.com, upstream: be }
+        - name: api
+          server_name: api.example.com
+          upstream: be
+          tls: { cert_file: ${join(c.dir, 'chain.pem')}, key_file: ${join(c.dir, 'site.key')}, listen: 8443 }
+`,
+    );
+    const { model } = parseModel(sites, 'inv.yaml');
+    expect(elWanted(playbook, model.nodes[0]!, model)!.listenPorts).toEqual([80, 8443]);
+    expect(wanted([]).listenPorts).toEqual([80]);
   });
 });

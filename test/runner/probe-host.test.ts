@@ -75,7 +75,14 @@ const health = (path = '/', p = port) => ({ path, port: p, min: 200, max: 399 })
 const pairAt = (h: ReturnType<typeof health>): PairModel => {
   const base = webPair();
   const i = base.instances[0]!;
-  return { ...base, health: h, probeFrom: { kind: 'host', host: 'probe1' }, instances: [{ ...i, spec: { ...i.spec, vip: '127.0.0.1' } }] };
+  return {
+    ...base,
+    health: h,
+    probeFrom: { kind: 'host', host: 'probe1' },
+    instances: [
+      { ...i, vip: '127.0.0.1', vips: [{ address: '127.0.0.1', prefix: 32, written: '127.0.0.1' }], spec: { ...i.spec, vip: '127.0.0.1' } },
+    ],
+  };
 };
 
 describe.each([

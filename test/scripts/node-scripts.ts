@@ -60,7 +60,7 @@ export function commandScripts(): NodeScript[] {
   const pair = model.pairs[0]!;
   const n = model.nodes[0]!;
   const skeleton = wantedSkeleton(loadPlaybook(DEFAULT_PLAYBOOK), n, model);
-  const vips = pair.instances.map((i) => i.spec.vip.split('/')[0]!);
+  const vips = pair.instances.map((i) => i.vip);
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
@@ -70,6 +70,13 @@ export function commandScripts(): NodeScript[] {
     ['upstream check', upstreamScript(pair.upstreams, pair.health.path)],
     ['VIP probe', vipProbeScript(pair, { upstreams: true })],
     ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
+    [
+      'client probe from a probe host, HTTPS site with a CA',
+      remoteProbeScript(vips, {
+        ...pair.health,
+        tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+      }),
+    ],
     ['status', statusScript(pair)],
     [
       'put file (validated before)',

@@ -20,7 +20,7 @@ function elWanted(over: Partial<ElWanted> = {}): WantedState {
   const el: ElWanted = {
     vrrp: { interface: 'eth0', peers: [PEER], ah: false },
     firewall: true,
-    listenPort: 80,
+    listenPorts: [80],
     upstreams: true,
     notifyScript: NOTIFY,
     checkScript: '/usr/bin/pgrep -x nginx',
@@ -181,7 +181,7 @@ describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated st
   it.runIf(os === 'rocky9')(
     'a listen port another SELinux type holds (8080, http_cache_port_t) is modified, not added; firewalld opens 8080',
     async () => {
-      const { report } = await converge(host, elWanted({ listenPort: 8080 }));
+      const { report } = await converge(host, elWanted({ listenPorts: [8080] }));
       expect([report.ok, report.error]).toEqual([true, undefined]);
       expect(sim.commands).toContain(
         system(

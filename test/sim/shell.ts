@@ -52,6 +52,8 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
       return sys.run(['rpm', '-q', '--qf', '%{VERSION}-%{RELEASE}\\n', arg]);
     case 'keepalived_version':
       return ok(merged(sys.run(['keepalived', '-v'])).split('\n')[0] + '\n');
+    case 'nginx_version':
+      return ok(merged(sys.run(['nginx', '-v'])).split('\n')[0] + '\n');
     case 'enabled':
       return sys.run(systemd ? ['systemctl', 'is-enabled', arg] : ['chkconfig', '--list', arg]);
     case 'active':

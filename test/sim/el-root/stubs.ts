@@ -236,7 +236,7 @@ esac`),
       'usr/sbin/nginx': sh(`
 case "$*" in
   *-t*) echo "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok" >&2; echo "nginx: configuration file /etc/nginx/nginx.conf test is successful" >&2; exit 0 ;;
-  *-v*) echo "nginx version: nginx/1.20.1" >&2 ;;
+  *-v*) echo "nginx version: nginx/${p.available.nginx!.v.split('-')[0]}" >&2 ;;
 esac`),
     },
     'epel-release': {
