@@ -22,6 +22,8 @@ const env = { ...process.env, HAOPS_VRRP_PASSWORD: 'Sw1tchOv' };
 const haops = (args: string[]) => cli(args, { env });
 
 interface Lab6 {
+  /** The IPv6 instance's name. */
+  name: string;
   file: string;
   dir: string;
   vip: string;
@@ -39,20 +41,24 @@ function writeIpv6Inventory(): Lab6 {
     nodes[n.name] = { address: n.address, address6: n.address6! };
   }
   expect(inv.hosts.node1.address).toBe(`${NET}.11`);
-  const vip = ip6At(info.subnet6, 100);
+  // The lab's own inventory carries an IPv6 instance (VI_LAB_V6) when the lab has IPv6; one
+  // written by an older haops gets it here.
+  const own = inv.pairs.lab.instances.find((i: { vip?: string }) => String(i.vip ?? '').includes(':'));
+  const vip = own ? String(own.vip).split('/')[0]! : ip6At(info.subnet6, 100);
   inv.pairs.lab.subnet6 = info.subnet6;
-  inv.pairs.lab.instances.push({
-    name: 'VI_LAB6',
-    virtual_router_id: 61,
-    vip: `${vip}/64`,
-    master: 'node1',
-    priorities: { node1: 200, node2: 199 },
-    advert_int: 1,
-  });
+  if (!own)
+    inv.pairs.lab.instances.push({
+      name: 'VI_LAB6',
+      virtual_router_id: 61,
+      vip: `${vip}/64`,
+      master: 'node1',
+      priorities: { node1: 200, node2: 199 },
+      advert_int: 1,
+    });
   const dir = mkdtempSync(join(tmpdir(), 'haops-ipv6-'));
   const file = join(dir, 'lab-ipv6.yaml');
   writeFileSync(file, stringify(inv));
-  return { file, dir, vip, nodes };
+  return { file, dir, vip, nodes, name: own ? String(own.name) : 'VI_LAB6' };
 }
 
 /** One GET /haops-health on an open connection: the answering node's name. */
@@ -111,7 +117,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('IPv6 VIP on the lab pair (VRRPv3 b
     expect(await addrs6(lab.nodes.node2!.address)).not.toContain(lab.vip);
     const conf = await onLabNode(lab.nodes.node1!.address, 'cat /etc/keepalived/keepalived.conf');
     expect(conf).toContain(`unicast_src_ip ${lab.nodes.node1!.address6}`);
-    expect(conf).toMatch(/vrrp_instance VI_LAB6 \{\n[^}]*version 3/);
+    expect(conf).toMatch(new RegExp(`vrrp_instance ${lab.name} \\{\\n[^}]*version 3`));
   });
 
   it('status over IPv6 is clean: every VIP on its master, the user path answered through [VIP]', async () => {
@@ -123,7 +129,7 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('IPv6 VIP on the lab pair (VRRPv3 b
   });
 
   it('the failover drill on the IPv6 instance passes: its VIP moves to node2 and back, neighbour advertisements seen', async () => {
-    const r = await haops(['failover-drill', lab.file, '--instance', 'VI_LAB6', '--json']);
+    const r = await haops(['failover-drill', lab.file, '--instance', lab.name, '--json']);
     const d = json(r);
     expect(d.ok, JSON.stringify(d.problems) + r.stderr).toBe(true);
     const v = d.rounds[0].vips.find((x: { vip: string }) => x.vip === lab.vip);
