@@ -52,6 +52,6 @@ export function ipv4Only(file: string): string {
     }
   if (!changed) return file;
   const out = join(mkdtempSync(join(tmpdir(), 'haops-v4-')), basename(file));
-  writeFileSync(out, doc.toString());
+  writeFileSync(out, doc.toString({ flowCollectionPadding: false, lineWidth: 0 }));
   return out;
 }
