@@ -159,7 +159,7 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
       if (r.handoff && r.moved.length)
         out(
           r.handoff.on
-            ? `handoff: ${r.handoff.node} sent ${r.handoff.packets ?? '?'} packets of connections opened on ${node} on to it while they finished`
+            ? `handoff: ${r.handoff.node} sent ${r.handoff.packets ?? '?'} packets of connections opened on ${node} on to it while they finished${r.handoff.note ? ` (${r.handoff.note})` : ''}`
             : `no handoff: ${r.handoff.why}`,
         );
       if (r.hold) out(holdLine(r.hold));
@@ -332,7 +332,7 @@ export function formatReport(r: SwitchoverReport): string {
     `switchover: pair ${r.pair}, ${r.target}, method ${r.method ?? '?'}${r.bridge ? ' (drained node answers on lo until the peer holds the VIP)' : ''}; ${r.probe.scheme === 'https' ? 'HTTPS' : 'HTTP'} probe from ${r.probedFrom === 'this machine' ? 'this machine' : `probe host ${r.probedFrom}`}: a new connection every ${r.probe.intervalMs} ms${r.probedFrom === 'this machine' && r.probe.keptAliveConnections ? ` and ${r.probe.keptAliveConnections} kept-alive connections per VIP` : ''}, failed = error, reset, non-2xx or no answer in ${r.probe.timeoutSeconds} s`,
     ...r.handoff.map((h) =>
       h.on
-        ? `  handoff on ${h.node}: packets of connections opened on the old holder are sent on to it until the bridge ends (${h.packets ?? '?'} packets handed on)`
+        ? `  handoff on ${h.node}: packets of connections opened on the old holder are sent on to it until the bridge ends (${h.packets ?? '?'} packets handed on)${h.note ? `; ${h.note}` : ''}`
         : `  no handoff on ${h.node}: ${h.why}`,
     ),
     ...rows.map((row) => '  ' + row.map((c, i) => c.padEnd(w[i]!)).join('  ')),

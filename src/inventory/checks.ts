@@ -3,6 +3,7 @@
 // failover math is the model's (model/checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
 import { contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
+import { canonical6, contains6, isIpv6, familyOf, ip6ToBigint, networksOverlap6, parseNetwork6, plainAddress } from '../core/ipv6.js';
 import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
@@ -12,6 +13,11 @@ import { checkSites, type Site, sitesOf } from './sites.js';
 /** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
 export function hostIp(h: HostSpec): string | undefined {
   return h.ip ?? (isIpv4(h.address) ? h.address : undefined);
+}
+
+/** The node's IPv6 address on the LAN (`ip6`), canonical, or undefined. */
+export function hostIp6(h: HostSpec): string | undefined {
+  return h.ip6 === undefined ? undefined : canonical6(h.ip6);
 }
 
 /** Lookups by a user-given name: own entries only, never Object.prototype's. */
@@ -28,10 +34,12 @@ export function hostForms(inv: Pick<Inventory, 'hosts'>, name: string): Set<stri
   const lower = name.toLowerCase();
   for (const [hname, h] of Object.entries(inv.hosts)) {
     const ip = hostIp(h);
-    if (hname.toLowerCase() === lower || h.address.toLowerCase() === lower || ip === name) {
+    const ip6 = hostIp6(h);
+    if (hname.toLowerCase() === lower || h.address.toLowerCase() === lower || ip === name || (ip6 !== undefined && ip6 === lower)) {
       forms.add(hname.toLowerCase());
       forms.add(h.address.toLowerCase());
       if (ip) forms.add(ip);
+      if (ip6) forms.add(ip6);
     }
   }
   return forms;
@@ -79,6 +87,7 @@ export function checkInventory(inv: Inventory, locate: Locator): InventoryIssue[
     );
   }
   checkSegments(inv, goodPairs, add);
+  checkSegments6(inv, goodPairs, add);
   checkProbes(inv, add);
   return issues;
 }
@@ -172,19 +181,21 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
       'give each node its own address on the LAN',
     );
   }
-  const vrids = new Map<number, number>();
+  // VRIDs are per address family (RFC 5798 §5.2.3; keepalived takes one VRID for an IPv4 and an IPv6 instance).
+  const vrids = new Map<string, number>();
   const names = new Map<string, number>();
-  const vips = new Map<number, number>();
+  const vips = new Map<string, number>();
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
-    const vridBefore = vrids.get(inst.virtual_router_id);
+    const vridKey = `${familyOf(inst.vip)}/${inst.virtual_router_id}`;
+    const vridBefore = vrids.get(vridKey);
     if (vridBefore !== undefined)
       add(
         [...ip, 'virtual_router_id'],
         `virtual_router_id ${inst.virtual_router_id} is used twice in pair ${pname} (instances[${vridBefore}])`,
         'give every instance its own virtual_router_id',
       );
-    vrids.set(inst.virtual_router_id, idx);
+    vrids.set(vridKey, idx);
     const nameBefore = names.get(inst.name);
     if (nameBefore !== undefined)
       add(
@@ -200,17 +211,27 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         `set master: ${closest(inst.master, [...pair.nodes])}`,
       );
     }
-    for (const v of instanceVips(inst)) {
+    const only6 = inst.vip !== undefined && familyOf(inst.vip) === 6;
+    if (only6) {
+      // An IPv6 instance (its vip: has a colon): VRRPv3 on the pair's subnet6 (checkVip6).
+      const vip = plainAddress(inst.vip!);
+      const vipBefore = vips.get(vip);
+      if (vipBefore !== undefined)
+        add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
+      vips.set(vip, idx);
+      checkVip6(inv, pname, pair, idx, add);
+    }
+    for (const v of only6 ? [] : instanceVips(inst)) {
       const at: PathKey[] = [...ip, ...v.field];
       const vip = v.address;
-      const before = vips.get(ipToNumber(vip));
+      const before = vips.get(vip);
       if (before !== undefined)
         add(
           at,
           `VIP ${vip} is used twice in pair ${pname} (${before === idx ? `twice in instance ${inst.name}` : `instances[${before}]`})`,
           'every VIP belongs to one instance, once',
         );
-      vips.set(ipToNumber(vip), idx);
+      vips.set(vip, idx);
       if (v.dev !== undefined) {
         const bad = interfaceProblem(v.dev);
         if (bad) add([...ip, ...v.field.slice(0, 2), 'dev'], bad.problem, bad.fix);
@@ -243,6 +264,127 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
     }
   });
   return ok;
+}
+
+/**
+ * An IPv6 instance: keepalived runs it as VRRPv3 from the nodes' IPv6 addresses, so both nodes
+ * need ip6 and the pair subnet6; the VIP lies inside subnet6, no wider, and is no node's address.
+ */
+function checkVip6(inv: Inventory, pname: string, pair: PairSpec, idx: number, add: Add): void {
+  const inst = pair.instances[idx]!;
+  const at: PathKey[] = ['pairs', pname, 'instances', idx, 'vip'];
+  const vip = plainAddress(inst.vip!);
+  let complete = true;
+  if (pair.subnet6 === undefined) {
+    complete = false;
+    add(
+      at,
+      `VIP ${vip} is IPv6, but pair ${pname} has no subnet6: haops cannot check the VIP is on ${pair.interface}'s IPv6 LAN`,
+      `add subnet6: <the IPv6 network of ${pair.interface}> to pair ${pname}, like subnet6: 2001:db8::/64`,
+    );
+  }
+  for (const n of pair.nodes) {
+    if (!hostIp6(own(inv.hosts, n)!)) {
+      complete = false;
+      add(
+        at,
+        `VIP ${vip} is IPv6, but ${n} has no ip6: keepalived sends IPv6 adverts from each node's IPv6 address (unicast_src_ip, unicast_peer)`,
+        `add ip6: <${n}'s IPv6 address on ${pair.interface}> under hosts.${n}, like ip6: 2001:db8::11`,
+      );
+    }
+  }
+  if (!complete) return;
+  const net = parseNetwork6(pair.subnet6!);
+  if (!contains6(net, ip6ToBigint(vip)))
+    add(
+      at,
+      `VIP ${vip} is outside ${pair.interface}'s IPv6 subnet ${pair.subnet6}: VRRP is first-hop redundancy on one LAN segment`,
+      `pick a free address inside ${pair.subnet6}`,
+    );
+  else if (ip6ToBigint(vip) === net.base)
+    add(
+      at,
+      `VIP ${vip} is the Subnet-Router anycast address of ${pair.subnet6} (RFC 4291 §2.6.1)`,
+      'pick a host address inside the subnet',
+    );
+  const vipPrefix = inst.vip!.includes('/') ? Number(inst.vip!.split('/')[1]) : 128;
+  if (vipPrefix < net.prefix)
+    add(
+      at,
+      `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet6 ${pair.subnet6}`,
+      `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /128)`,
+    );
+  for (const n of pair.nodes)
+    if (hostIp6(own(inv.hosts, n)!) === vip) add(at, `VIP ${vip} is ${n}'s own ip6`, 'pick a free address that no node owns');
+}
+
+/** The nodes' ip6 of a pair with subnet6: inside it, and two different addresses. */
+function checkNodes6(inv: Inventory, pname: string, pair: PairSpec, add: Add): void {
+  if (pair.subnet6 === undefined) return;
+  const net = parseNetwork6(pair.subnet6);
+  const seen = new Map<string, string>();
+  for (const n of pair.nodes) {
+    const ip6 = hostIp6(own(inv.hosts, n)!);
+    if (!ip6) continue;
+    if (!contains6(net, ip6ToBigint(ip6)))
+      add(
+        ['hosts', n, 'ip6'],
+        `${n}'s ip6 ${ip6} is outside pair ${pname}'s subnet6 ${pair.subnet6}`,
+        `fix subnet6, or give ${n} its IPv6 address on ${pair.interface}`,
+      );
+    const other = seen.get(ip6);
+    if (other)
+      add(
+        ['hosts', n, 'ip6'],
+        `${other} and ${n} have the same ip6 ${ip6}: each would be its own unicast_peer`,
+        'give each node its own IPv6 address on the LAN',
+      );
+    seen.set(ip6, n);
+  }
+}
+
+/**
+ * Pairs whose subnet6 overlap share an IPv6 segment: a VIP there may be no node's ip6 and belongs
+ * to one pair; VRIDs of IPv6 instances are unique between pairs without a common node.
+ */
+function checkSegments6(inv: Inventory, pairs: [string, PairSpec][], add: Add): void {
+  const with6 = pairs.filter(([, p]) => p.subnet6 !== undefined);
+  for (const [pname, pair] of with6) checkNodes6(inv, pname, pair, add);
+  const nodeAt = new Map<string, { node: string; net: string }>();
+  for (const [, p] of with6)
+    for (const n of p.nodes) {
+      const ip6 = hostIp6(own(inv.hosts, n)!);
+      if (ip6) nodeAt.set(ip6, { node: n, net: p.subnet6! });
+    }
+  const vipAt = new Map<string, { pair: string; instance: string; net: string }>();
+  const vridAt: { pair: string; spec: PairSpec; instance: string; vrid: number }[] = [];
+  for (const [pname, p] of with6) {
+    const net = parseNetwork6(p.subnet6!);
+    const same = (other: string) => networksOverlap6(net, parseNetwork6(other));
+    p.instances.forEach((inst, idx) => {
+      if (familyOf(inst.vip) !== 6) return;
+      const path: PathKey[] = ['pairs', pname, 'instances', idx];
+      const vip = plainAddress(inst.vip!);
+      const owner = nodeAt.get(vip);
+      if (owner && !p.nodes.includes(owner.node) && same(owner.net))
+        add([...path, 'vip'], `VIP ${vip} is ${owner.node}'s own ip6`, 'pick a free address that no node owns');
+      const clash = vipAt.get(vip);
+      if (clash && clash.pair !== pname && same(clash.net))
+        add([...path, 'vip'], `VIP ${vip} is also pair ${clash.pair}'s (instance ${clash.instance})`, 'every VIP belongs to one instance');
+      if (!clash) vipAt.set(vip, { pair: pname, instance: inst.name, net: p.subnet6! });
+      const vrid = vridAt.find(
+        (v) =>
+          v.vrid === inst.virtual_router_id && v.pair !== pname && same(v.spec.subnet6!) && !p.nodes.some((n) => v.spec.nodes.includes(n)),
+      );
+      if (vrid)
+        add(
+          [...path, 'virtual_router_id'],
+          `virtual_router_id ${inst.virtual_router_id} is also used by pair ${vrid.pair}'s IPv6 instance ${vrid.instance} on the same segment ${vrid.spec.subnet6}`,
+          'every VRRP group on one LAN needs its own virtual_router_id',
+        );
+      vridAt.push({ pair: pname, spec: p, instance: inst.name, vrid: inst.virtual_router_id });
+    });
+  }
 }
 
 interface SegmentPair {
@@ -294,6 +436,7 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
   const vipAt = new Map<number, { pair: string; instance: string }>();
   for (const p of segment) {
     p.spec.instances.forEach((inst, idx) => {
+      if (inst.vip !== undefined && familyOf(inst.vip) === 6) return; // checkSegments6
       const path: PathKey[] = ['pairs', p.name, 'instances', idx];
       for (const v of instanceVips(inst)) {
         const at: PathKey[] = [...path, ...v.field];
@@ -342,6 +485,8 @@ function locationKey(args: string[]): string | undefined {
 /** What a listen binds, as nginx compares them: wildcard and 0.0.0.0 are one address, port 80 by default. */
 function listenKey(arg: string): string | undefined {
   if (/^\d+$/.test(arg)) return `*:${arg}`;
+  const v6 = /^\[([0-9A-Fa-f:]+)\](?::(\d+))?$/.exec(arg);
+  if (v6) return isIpv6(v6[1]!) ? `[${canonical6(v6[1]!)}]:${v6[2] ?? '80'}` : undefined;
   const m = /^(\*|[0-9.]+)(?::(\d+))?$/.exec(arg);
   if (!m) return undefined;
   return `${m[1] === '0.0.0.0' ? '*' : m[1]}:${m[2] ?? '80'}`;
@@ -367,12 +512,15 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
   });
   checkSites(pname, pair.nginx, add);
   // Each site is a server block of its own: its extra lines meet haops's locations and listens there.
-  for (const site of sitesOf(pname, pair.nginx)) checkSiteExtra(site, pair.nginx.listen, add);
+  const v6 = pair.instances.some((i) => i.vip !== undefined && familyOf(i.vip) === 6);
+  for (const site of sitesOf(pname, pair.nginx)) checkSiteExtra(site, pair.nginx.listen, v6, add);
 }
 
-function checkSiteExtra(site: Site, port: number, add: Add): void {
+function checkSiteExtra(site: Site, port: number, v6: boolean, add: Add): void {
   const locations = new Map<string, string>(RENDERED_LOCATIONS.map((l) => [l.key, `haops's own (${l.why})`]));
   const listens = new Map<string, string>([[`*:${port}`, `nginx.listen: ${port}`]]);
+  // A pair with an IPv6 VIP listens on [::]:PORT too (render/nginx.ts).
+  if (v6) listens.set(`[::]:${port}`, `nginx.listen: ${port} (on IPv6, for the IPv6 VIP)`);
   site.extra.forEach((line, i) => {
     const parsed = parseNginx(line);
     if (!parsed.ok) return;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { OS_HINT_NAMES, OS_HINTS } from '../core/os-hints.js';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';
+import { isCidr6, isIpv6, isIpv6MaybePrefix } from '../core/ipv6.js';
 import { HOST_RE, nameProblem, nginxExtraProblem, type NodePathKind, nodePathProblem, portProblem, probeFromProblem } from './rules.js';
 
 /** A refusal with its fix, carried in the issue's params to the message (load.ts). */
@@ -26,8 +27,27 @@ const nodePath = (kind: NodePathKind, example: string) =>
 
 const ipv4 = z.string().regex(IPV4_RE, { message: 'expected an IPv4 address like 192.168.0.101 (four numbers 0..255, no leading zeros)' });
 const cidr = z.string().regex(CIDR_RE, { message: 'expected an IPv4 network like 192.168.0.0/24 (no leading zeros)' });
-const ipv4MaybePrefix = z.string().regex(IPV4_MAYBE_PREFIX_RE, {
-  message: 'expected an IPv4 address, optionally with a prefix length, like 192.168.0.105 or 192.168.0.105/24 (no leading zeros)',
+const IPV4_MAYBE_PREFIX_MESSAGE =
+  'expected an IPv4 address, optionally with a prefix length, like 192.168.0.105 or 192.168.0.105/24 (no leading zeros)';
+const ipv6 = z.string().superRefine((v, ctx) => {
+  if (!isIpv6(v))
+    refuse(ctx, `${JSON.stringify(v.slice(0, 60))} is not an IPv6 address`, 'write one address like 2001:db8::11 (no prefix, no zone)');
+});
+const cidr6 = z.string().superRefine((v, ctx) => {
+  if (!isCidr6(v)) refuse(ctx, `${JSON.stringify(v.slice(0, 60))} is not an IPv6 network`, 'write it like 2001:db8::/64');
+});
+const ipv4MaybePrefix = z.string().regex(IPV4_MAYBE_PREFIX_RE, { message: IPV4_MAYBE_PREFIX_MESSAGE });
+/** A VIP of either family: IPv4 (the message it always had), or IPv6 when it holds a colon. */
+const vipAddressSchema = z.string().superRefine((v, ctx) => {
+  if (!v.includes(':')) {
+    if (!IPV4_MAYBE_PREFIX_RE.test(v))
+      ctx.addIssue({ code: z.ZodIssueCode.invalid_string, validation: 'regex', message: IPV4_MAYBE_PREFIX_MESSAGE });
+  } else if (!isIpv6MaybePrefix(v))
+    refuse(
+      ctx,
+      `${JSON.stringify(v.slice(0, 60))} is not an IPv6 address with an optional prefix length`,
+      'write it like 2001:db8::100 or 2001:db8::100/64',
+    );
 });
 const hostName = (what: string, example: string) =>
   z.string().regex(HOST_RE, { message: `expected ${what} like ${example} (letters, digits, . and -, not starting with -)` });
@@ -152,6 +172,8 @@ export const hostSchema = z
     ip: ipv4
       .optional()
       .describe("The node's address on the pair's LAN (default: address, when that is an IPv4 address). e.g. 192.168.0.101"),
+    /** The node's IPv6 address on the pair's LAN: needed by every IPv6 instance of its pair. */
+    ip6: ipv6.optional().describe("The node's IPv6 address on the pair's LAN (needed when its pair has an IPv6 VIP). e.g. 2001:db8::11"),
     ...sshSettings,
   })
   .strict();
@@ -219,9 +241,11 @@ export const instanceSchema = z
       .min(1, 'virtual_router_id must be 1..255')
       .max(255, 'virtual_router_id must be 1..255')
       .describe('VRRP router id, unique per LAN segment (validate checks it across pairs on one subnet). e.g. 51'),
-    vip: ipv4MaybePrefix
+    vip: vipAddressSchema
       .optional()
-      .describe("The virtual IP, with or without prefix length (default: the subnet's); or vips: for several. e.g. 192.168.0.105/24"),
+      .describe(
+        "The virtual IP, IPv4 or IPv6, with or without prefix length (default: the subnet's); an IPv6 VIP makes a VRRPv3 instance and needs subnet6 and both nodes' ip6; or vips: for several (IPv4). e.g. 192.168.0.105/24",
+      ),
     vips: z
       .array(vipItem)
       .min(1, 'vips needs at least one address')
@@ -646,6 +670,11 @@ export const pairSchema = z
       .describe('The two hosts of the pair. e.g. [proxy101, proxy102]'),
     interface: interfaceName.describe('The LAN interface the VIP lives on, on both nodes. e.g. eth0'),
     subnet: cidr.describe("The pair's LAN; both nodes and every VIP are in it. e.g. 192.168.0.0/24"),
+    subnet6: cidr6
+      .optional()
+      .describe(
+        "The pair's LAN in IPv6 (needed when an instance has an IPv6 VIP); both nodes' ip6 and every IPv6 VIP are in it. e.g. 2001:db8::/64",
+      ),
     instances: z
       .array(instanceSchema.superRefine(exactlyOneVip))
       .min(1, 'a pair needs at least one VRRP instance')

@@ -1,13 +1,13 @@
 // The addresses of one VRRP instance, however the inventory wrote them (`vip:` or `vips:`), in
 // order: the first is the instance's primary VIP. Named for the address, not its family. Pure.
-import { addressOf } from '../core/ipv4.js';
+import { familyOf, plainAddress } from '../core/ipv6.js';
 import type { PathKey } from './errors.js';
 import type { InstanceSpec } from './schema.js';
 
 export interface InstanceVip {
   /** The address alone, as nodes list it (`ip addr`). */
   address: string;
-  /** The prefix length; when the inventory wrote none, the host prefix keepalived takes (32). */
+  /** The prefix length; when the inventory wrote none, the host prefix keepalived takes (32; IPv6 128). */
   prefix: number;
   /** Whether the inventory wrote the prefix. */
   prefixWritten: boolean;
@@ -26,8 +26,9 @@ export function instanceVips(inst: Pick<InstanceSpec, 'vip' | 'vips'>): Instance
   const one = (written: string, field: PathKey[], dev?: string): InstanceVip => {
     const slash = written.indexOf('/');
     return {
-      address: addressOf(written),
-      prefix: slash < 0 ? HOST_PREFIX : Number(written.slice(slash + 1)),
+      // IPv6 in canonical form, so two spellings of one address compare equal.
+      address: plainAddress(written),
+      prefix: slash < 0 ? (familyOf(written) === 6 ? 128 : HOST_PREFIX) : Number(written.slice(slash + 1)),
       prefixWritten: slash >= 0,
       written,
       ...(dev !== undefined ? { dev } : {}),

@@ -4,9 +4,12 @@ import { BACKEND_PORT } from './backend.js';
 import { LAB_SUDO_PASSWORD_ENV } from './kinds.js';
 import { SUDO_PASSWORD_FILE } from './paths.js';
 import type { LabInfo, LabNode, LabPair } from './plan.js';
+import { ip6At, OFFSET } from './subnet.js';
 import { CA_CERT, LAB_CA_FILE, LAB_SITE_NAME } from './tls.js';
 
 export const INVENTORY_FILE = 'inventory/lab.yaml';
+/** The virtual_router_id of the lab's IPv6 instance (VRIDs are per family: it could be 51 too, but a distinct one reads better). */
+export const LAB_V6_VRID = 61;
 
 export interface LabInventoryOptions {
   /** `fast`: the pairs use the fast failover profile (VRRPv3 has no authentication; priorities derived). */
@@ -30,13 +33,17 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
     'hosts:\n',
     hosts,
     'pairs:\n',
-    ...info.pairs.map((p) => pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast', info.tls)),
+    ...info.pairs.map((p, k) =>
+      pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast', info.tls, k === 0 && info.nodes[0]?.address6 ? info.subnet6 : undefined),
+    ),
   ].join('');
 }
 
 /** A host entry; a node of another kind than plain systemd says how to log in to it. */
 function hostYaml(n: LabNode): string {
   const lines = [`  ${n.name}:`, `    address: ${n.address}`];
+  // Quoted: a bare IPv6 address is a YAML plain scalar, but quotes read the same everywhere.
+  if (n.address6) lines.push(`    ip6: "${n.address6}"`);
   // A lab booted by an older haops has no kind or user in its state: a plain root node.
   if (n.kind && n.kind !== 'systemd') lines.push(`    # kind: ${n.kind}`);
   if (n.user && n.user !== 'root') lines.push(`    user: ${n.user}`);
@@ -49,13 +56,22 @@ function hostYaml(n: LabNode): string {
 export const LAB_WEBHOOK_PORT = 8025;
 export const LAB_SMTP_PORT = 2525;
 
-function pairYaml(pair: LabPair, subnet: string, servers: string, hostAddress: string, fast: boolean, tls: LabInfo['tls']): string {
+function pairYaml(
+  pair: LabPair,
+  subnet: string,
+  servers: string,
+  hostAddress: string,
+  fast: boolean,
+  tls: LabInfo['tls'],
+  /** The first pair of a lab with IPv6: an IPv6 instance too (VRRPv3, derived from its VIP's family). */
+  subnet6?: string,
+): string {
   const [master, backup] = pair.nodes;
   const text = `  ${pair.name}:${pair.kind === 'systemd' ? '' : `  # ${pair.kind} nodes`}
     nodes: [${master}, ${backup}]
     interface: eth0
     subnet: ${subnet}
-    instances:
+${subnet6 ? `    subnet6: "${subnet6}"\n` : ''}    instances:
       - name: VI_${pair.name.toUpperCase()}
         virtual_router_id: ${pair.virtualRouterId}
 ${pair.secondVip ? `        # Two addresses, moved together.\n        vips: [${pair.vip}, ${pair.secondVip}]` : `        vip: ${pair.vip}`}
@@ -73,6 +89,17 @@ ${
         priorities: { ${backup}: 200, ${master}: 199 }
         advert_int: 1
         authentication: { type: PASS, password_env: HAOPS_VRRP_PASSWORD, default: labpass }
+`
+    : ''
+}${
+  subnet6
+    ? `      # An IPv6 VIP: haops makes it a VRRPv3 instance between the nodes' ip6 addresses.
+      - name: VI_${pair.name.toUpperCase()}_V6
+        virtual_router_id: ${LAB_V6_VRID}
+        vip: "${ip6At(subnet6, OFFSET.vips[0])}/64"
+        master: ${master}
+        priorities: { ${master}: 200, ${backup}: 199 }
+        advert_int: 1
 `
     : ''
 }    check:

@@ -9,16 +9,16 @@ import { LabError } from './errors.js';
 import { INVENTORY_FILE, labInventoryYaml } from './inventory.js';
 import { issueLabSite, LAB_SITE_CERT, LAB_SITE_KEY, LAB_SITE_NAME } from './tls.js';
 import { ensureClientKey, writeKnownHosts } from './keys.js';
-import { attachNamespace, createSwitch, hostRoutesAndAddresses } from './network.js';
+import { attachNamespace, createSwitch, hostRoutesAndAddresses, hostRoutesAndAddresses6 } from './network.js';
 import { boot, isAlive, mountOverlay, personalize, readPid } from './node.js';
 import { LAB_SUDO_PASSWORD, type NodeKind } from './kinds.js';
 import { ensureLayer } from './layer.js';
 import { HOST_LINK, STATE_FILE, SUDO_PASSWORD_FILE, logFile } from './paths.js';
-import { type LabInfo, type LabMember, planLab } from './plan.js';
+import { DEFAULT_SUBNET6, type LabInfo, type LabMember, planLab } from './plan.js';
 import { checkHost, checkPrerequisites, ensureInotifyRoom } from './prereq.js';
 import { httpBody, sshAnswers, waitFor } from './probe.js';
 import { ensureRepo } from './repo.js';
-import { findClash, labSubnet } from './subnet.js';
+import { findClash, findClash6, labSubnet } from './subnet.js';
 import { teardown } from './teardown.js';
 
 export interface LabOptions {
@@ -63,7 +63,7 @@ const quiet = () => {};
 export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
   const log = opts.log ?? quiet;
   checkPrerequisites();
-  const info = planLab(opts.nodes, opts.subnet, opts.kinds);
+  const info = planLab(opts.nodes, opts.subnet, opts.kinds, await freeSubnet6(log));
   await refuseClash(info.subnet);
   await teardown(log);
   try {
@@ -125,16 +125,37 @@ async function refuseClash(subnet: string): Promise<void> {
   }
 }
 
+/**
+ * The lab's IPv6 /64 when the host can give it: IPv6 on, and no route or address of the host's
+ * covering it (default routes aside). Else the lab runs IPv4 only, and says why.
+ */
+async function freeSubnet6(log: (s: string) => void): Promise<string | null> {
+  if (!existsSync('/proc/sys/net/ipv6')) {
+    log('no IPv6 on this host: the lab runs IPv4 only');
+    return null;
+  }
+  const { routes, addrs } = await hostRoutesAndAddresses6();
+  const clash = findClash6(DEFAULT_SUBNET6, routes, addrs, HOST_LINK);
+  if (clash) {
+    log(`the lab's IPv6 subnet ${DEFAULT_SUBNET6} overlaps the host's "${clash}": the lab runs IPv4 only`);
+    return null;
+  }
+  return DEFAULT_SUBNET6;
+}
+
 async function start(info: LabInfo, layers: Map<NodeKind, string | undefined>, log: (s: string) => void): Promise<void> {
   const rootPublicKey = await ensureClientKey();
   const rsaPublicKey = info.nodes.some((n) => n.kind === 'legacy-ssh') ? await ensureClientKey('rsa') : rootPublicKey;
   if (info.nodes.some((n) => n.sudoPassword)) await writeFile(SUDO_PASSWORD_FILE, `${LAB_SUDO_PASSWORD}\n`, { mode: 0o600 });
   const cidr = (address: string) => `${address}/${info.prefix}`;
-  log(`wiring the lab network ${info.subnet} (host ${HOST_LINK} ${info.hostAddress})`);
-  await createSwitch(cidr(info.hostAddress));
+  const cidr6 = (address6: string | undefined) => address6 && `${address6}/${info.subnet6!.split('/')[1]}`;
+  log(
+    `wiring the lab network ${info.subnet}${info.subnet6 ? ` and ${info.subnet6}` : ''} (host ${HOST_LINK} ${info.hostAddress}${info.hostAddress6 ? ` ${info.hostAddress6}` : ''})`,
+  );
+  await createSwitch(cidr(info.hostAddress), cidr6(info.hostAddress6));
   const hostKeys = [];
   for (const node of info.nodes) {
-    const netns = await attachNamespace(node.name, cidr(node.address));
+    const netns = await attachNamespace(node.name, cidr(node.address), cidr6(node.address6));
     await mountOverlay(node.name, layers.get(node.kind));
     const clientPublicKey = node.kind === 'legacy-ssh' ? rsaPublicKey : rootPublicKey;
     const setup = { name: node.name, kind: node.kind, user: node.user, netns, clientPublicKey, rootPublicKey };

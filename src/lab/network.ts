@@ -11,7 +11,27 @@ export async function hostRoutesAndAddresses(): Promise<{ routes: string[]; addr
   return { routes: lines(await ip('-4', 'route', 'show')), addrs: lines(await ip('-4', '-o', 'addr', 'show')) };
 }
 
-export async function createSwitch(hostAddress: string): Promise<void> {
+/** Host IPv6 routes and addresses, for the IPv6 clash check (empty where the host has no IPv6). */
+export async function hostRoutesAndAddresses6(): Promise<{ routes: string[]; addrs: string[] }> {
+  const lines = (s: string) => s.split('\n').filter((l) => l.trim());
+  const quiet = (p: Promise<string>) => p.catch(() => '');
+  return { routes: lines(await quiet(ip('-6', 'route', 'show'))), addrs: lines(await quiet(ip('-6', '-o', 'addr', 'show'))) };
+}
+
+/**
+ * An IPv6 address (CIDR form) on an interface, usable at once: `nodad` skips duplicate address
+ * detection (the lab plans its addresses; a tentative address would not answer for a second or two).
+ * `ns`: in that namespace, else on the host.
+ */
+async function addAddress6(ns: string | undefined, dev: string, address6: string): Promise<void> {
+  // A fresh namespace takes IPv6 unless the host's defaults disable it: ask for it explicitly.
+  const sysctl = ['sysctl', '-qw', `net.ipv6.conf.${dev}.disable_ipv6=0`];
+  if (ns) await succeeds('ip', ['netns', 'exec', ns, ...sysctl]);
+  else await succeeds(sysctl[0]!, sysctl.slice(1));
+  await ip(...(ns ? ['-n', ns] : []), '-6', 'addr', 'add', address6, 'dev', dev, 'nodad');
+}
+
+export async function createSwitch(hostAddress: string, hostAddress6?: string): Promise<void> {
   await ip('netns', 'add', SWITCH_NETNS);
   await ip('-n', SWITCH_NETNS, 'link', 'set', 'lo', 'up');
   // VRRP adverts go to 224.0.0.18; no snooping means the bridge floods them like ARP.
@@ -21,6 +41,8 @@ export async function createSwitch(hostAddress: string): Promise<void> {
   await ip('link', 'add', HOST_LINK, 'type', 'veth', 'peer', 'name', 'p-host', 'netns', SWITCH_NETNS);
   await plugIntoBridge('p-host');
   await ip('addr', 'add', hostAddress, 'dev', HOST_LINK);
+  // The host reaches the nodes and the IPv6 VIPs on the lab's /64 (the tests curl through them).
+  if (hostAddress6) await addAddress6(undefined, HOST_LINK, hostAddress6);
   await ip('link', 'set', HOST_LINK, 'up');
 }
 
@@ -37,7 +59,7 @@ async function plugIntoBridge(port: string): Promise<void> {
 }
 
 /** A namespace `haops-NAME` whose eth0 sits on the bridge with `address` (CIDR form). */
-export async function attachNamespace(name: string, address: string): Promise<string> {
+export async function attachNamespace(name: string, address: string, address6?: string): Promise<string> {
   const ns = `${NETNS_PREFIX}${name}`;
   const port = `p-${name}`.slice(0, 15);
   await ip('netns', 'add', ns);
@@ -45,6 +67,7 @@ export async function attachNamespace(name: string, address: string): Promise<st
   await ip('-n', SWITCH_NETNS, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
   await plugIntoBridge(port);
   await ip('-n', ns, 'addr', 'add', address, 'dev', 'eth0');
+  if (address6) await addAddress6(ns, 'eth0', address6);
   await ip('-n', ns, 'link', 'set', 'eth0', 'up');
   return ns;
 }

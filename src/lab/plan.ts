@@ -3,7 +3,7 @@
 import { IDENTITY_FILE, KNOWN_HOSTS, LAB_ID, RSA_IDENTITY_FILE } from './paths.js';
 import { LabError } from './errors.js';
 import { type NodeKind, SUDO_NOPASSWD_USER, SUDO_PASSWORD_USER } from './kinds.js';
-import { MAX_NODES, OFFSET, formatCidr, ipAt, labSubnet, nodeOffset, pairVipOffset } from './subnet.js';
+import { MAX_NODES, OFFSET, formatCidr, ip6At, ipAt, labSubnet, labSubnet6, nodeOffset, pairVipOffset } from './subnet.js';
 
 export const DEFAULT_SUBNET = `198.18.${LAB_ID || '0'}.0/24`;
 export const DEFAULT_NODES = 2;
@@ -12,6 +12,8 @@ export interface LabMember {
   name: string;
   /** Plain address, e.g. 198.18.0.11. */
   address: string;
+  /** Plain IPv6 address on the lab's /64, e.g. 2001:2:0:0::11 (absent in a lab from before IPv6). */
+  address6?: string;
 }
 
 export interface LabNode extends LabMember {
@@ -41,6 +43,9 @@ export interface LabInfo {
   subnet: string;
   prefix: number;
   hostAddress: string;
+  /** The lab's IPv6 /64 (2001:2:0:N::/64) and the host's address on it; absent when the lab has no IPv6. */
+  subnet6?: string;
+  hostAddress6?: string;
   nodes: LabNode[];
   backends: LabMember[];
   pairs: LabPair[];
@@ -50,7 +55,15 @@ export interface LabInfo {
   tls?: { certFile: string; keyFile: string; serverName: string };
 }
 
-export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = DEFAULT_SUBNET, kinds: NodeKind[] = ['systemd']): LabInfo {
+/** The lab's IPv6 /64, from its id. */
+export const DEFAULT_SUBNET6 = labSubnet6(LAB_ID);
+
+export function planLab(
+  nodeCount: number = DEFAULT_NODES,
+  subnetText: string = DEFAULT_SUBNET,
+  kinds: NodeKind[] = ['systemd'],
+  subnet6: string | null = DEFAULT_SUBNET6,
+): LabInfo {
   if (!Number.isInteger(nodeCount) || nodeCount < 2 || nodeCount > MAX_NODES || nodeCount % 2 !== 0) {
     throw new LabError(`--nodes must be an even number from 2 to ${MAX_NODES} (every two nodes form a pair), got ${nodeCount}`);
   }
@@ -60,6 +73,7 @@ export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = 
   const nodes = Array.from({ length: nodeCount }, (_, i): LabNode => {
     const kind = kindOf(Math.floor(i / 2));
     const node: LabNode = { name: `node${i + 1}`, address: ipAt(cidr, nodeOffset(i)), kind, user: 'root' };
+    if (subnet6) node.address6 = ip6At(subnet6, nodeOffset(i));
     if (kind === 'sudo') Object.assign(node, i % 2 === 0 ? { user: SUDO_PASSWORD_USER, sudoPassword: true } : { user: SUDO_NOPASSWD_USER });
     if (kind === 'legacy-ssh') node.identityFile = RSA_IDENTITY_FILE;
     return node;
@@ -83,6 +97,7 @@ export function planLab(nodeCount: number = DEFAULT_NODES, subnetText: string = 
     subnet: formatCidr(cidr),
     prefix: cidr.prefix,
     hostAddress: ipAt(cidr, OFFSET.host),
+    ...(subnet6 ? { subnet6, hostAddress6: ip6At(subnet6, OFFSET.host) } : {}),
     nodes,
     backends: OFFSET.backends.map((o, i) => ({ name: `be${i + 1}`, address: ipAt(cidr, o) })),
     pairs,

@@ -1,5 +1,6 @@
 // IPv4 arithmetic for the lab subnet (pure): parse a CIDR, place the lab's addresses in it,
 // and find host routes or addresses that overlap it.
+import { contains6, isCidr6, networksOverlap6, parseNetwork6 } from '../core/ipv6.js';
 import { LabError } from './errors.js';
 
 export interface Cidr {
@@ -83,6 +84,48 @@ export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], 
     .find(({ line, prefix }) => {
       if (!prefix || prefix === 'default' || own(line)) return false;
       return overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`));
+    })
+    ?.line.trim()
+    .replace(/\s+/g, ' ');
+}
+
+/**
+ * The lab's IPv6 segment: a /64 of the benchmarking prefix 2001:2::/48 (RFC 5180, the IPv6 twin
+ * of 198.18.0.0/15), one per lab id: 2001:2:0:N::/64.
+ */
+export function labSubnet6(labId: string): string {
+  return `2001:2:0:${labId || '0'}::/64`;
+}
+
+/**
+ * A member's IPv6 address: the IPv4 offset's digits as the last group (node1 .11 is ::11, the VIP
+ * .100 is ::100), so the two families read alike. Offsets stay below 1000: four hex digits at most.
+ */
+export function ip6At(subnet6: string, offset: number): string {
+  return `${subnet6.split('/')[0]}${offset}`;
+}
+
+/** The first line of `ip -6 route` / `ip -6 -o addr` output whose prefix overlaps `lab` (default routes and the lab's own link ignored). */
+export function findClash6(lab: string, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
+  const own = (line: string) => new RegExp(`\\b(dev )?${ownLink}\\b`).test(line);
+  const net = parseNetwork6(lab);
+  const fromRoute = (line: string) =>
+    line
+      .trim()
+      .split(/\s+/)
+      .find((t) => !ROUTE_TYPES.has(t));
+  const fromAddr = (line: string) => /\binet6 (\S+)/.exec(line)?.[1];
+  const candidates = [
+    ...routeLines.map((l) => ({ line: l, prefix: fromRoute(l) })),
+    ...addrLines.map((l) => ({ line: l, prefix: fromAddr(l) })),
+  ];
+  return candidates
+    .find(({ line, prefix }) => {
+      if (!prefix || prefix === 'default' || own(line)) return false;
+      const cidr = prefix.includes('/') ? prefix : `${prefix}/128`;
+      if (!isCidr6(cidr)) return false;
+      const other = parseNetwork6(cidr);
+      return networksOverlap6(net, other) || contains6(other, net.base);
     })
     ?.line.trim()
     .replace(/\s+/g, ' ');

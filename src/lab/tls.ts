@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { run, succeeds } from './exec.js';
 import { CACHE_DIR, STATE_DIR } from './paths.js';
 import type { LabInfo } from './plan.js';
+import { ip6At, OFFSET } from './subnet.js';
 
 /** The name the lab's HTTPS site answers to (SNI, Host); `.test` never resolves outside. */
 export const LAB_SITE_NAME = 'lab.haops.test';
@@ -60,7 +61,9 @@ export function labSiteAddresses(info: LabInfo): string[] {
   const vips = info.pairs
     .flatMap((p) => [p.vip, ...(p.secondVip ? [p.secondVip] : []), ...(p.activeActive ? [p.activeActive.vip] : [])])
     .map((v) => v.split('/')[0]!);
-  return [...vips, ...info.nodes.map((n) => n.address)];
+  // The IPv6 VIP of the first pair too (src/lab/inventory.ts), when the lab has IPv6.
+  const v6 = info.subnet6 && info.nodes[0]?.address6 ? [ip6At(info.subnet6, OFFSET.vips[0])] : [];
+  return [...vips, ...v6, ...info.nodes.map((n) => n.address)];
 }
 
 /**

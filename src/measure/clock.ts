@@ -3,11 +3,16 @@
 // min/median/max of a run's rounds.
 import type { RoundTrace } from './trace.js';
 
-/** `ip [-ts] -o monitor address` lines: "[TS] 3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...". */
+/**
+ * `ip [-ts] -o monitor address` lines: "[TS] 3: eth0    inet 198.18.0.100/24 ..." and "Deleted 3: eth0 ...";
+ * an IPv6 VIP as "inet6 2001:2::100/64 scope global nodad ..." (`vip` in canonical form, as ip prints it).
+ * A tentative IPv6 address (duplicate address detection running) does not answer yet: not an add.
+ */
 export function parseMonitorLine(line: string, vip: string): 'add' | 'del' | null {
-  const m = /^(?:\[[^\]]+\]\s*)?(Deleted\s+)?\d+:\s+\S+\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
-  if (!m || m[2] !== vip) return null;
-  return m[1] ? 'del' : 'add';
+  const m = /^(?:\[[^\]]+\]\s*)?(Deleted\s+)?\d+:\s+\S+\s+inet(6?)\s+([0-9A-Fa-f.:]+)\/\d+(.*)$/.exec(line.trim());
+  if (!m || m[3] !== vip) return null;
+  if (m[1]) return 'del';
+  return m[2] && /\b(tentative|dadfailed)\b/.test(m[4]!) ? null : 'add';
 }
 
 /** The node's own time of an `ip -ts` line (its local time, with its `date +%z` offset), or null. */

@@ -1,6 +1,7 @@
 // The drill's HTTP probe run on the inventory's probe host: a shell loop there starts one curl
 // every interval (in the background, so a hung request does not delay the next) and streams one
 // line per request over a single SSH channel; each mark is put on this machine's clock.
+import { urlHost } from '../core/ipv6.js';
 import { shellQuote } from '../core/quote.js';
 import type { HealthModel } from '../model/derive.js';
 import { NODE_RE, probeFailure, type ProbeFailure } from '../runner/client-probe.js';
@@ -15,7 +16,9 @@ import type { ProbeMark } from './trace.js';
  */
 export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
   const tls = health.tls;
-  const url = shellQuote(tls ? `https://${tls.servername}:${tls.port}${health.path}` : `http://${vip}:${health.port}${health.path}`);
+  const url = shellQuote(
+    tls ? `https://${tls.servername}:${tls.port}${health.path}` : `http://${urlHost(vip)}:${health.port}${health.path}`,
+  );
   // A TLS site: the site's name resolved to the VIP (SNI and Host as a client sends them), verified
   // against the inventory's CA, written to a file there (a CA is no secret) and removed at the end.
   const tlsSetup = tls
@@ -41,7 +44,7 @@ export function probeLoopScript(vip: string, health: HealthModel, intervalMs: nu
     '  i=$((i+1))',
     '  (',
     // -v tells refused from unroutable in the same request (curl 7.88 says only "Couldn't connect"); all in the shell, no extra process.
-    `    o=$(curl -q -sv -o /dev/null -m ${t} -A haops-drill${curlTls} -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
+    `    o=$(curl -q -g -sv -o /dev/null -m ${t} -A haops-drill${curlTls} -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
     // Stamped when curl is done: on a busy host curl may start well after the loop forked it,
     // so its start is this stamp less its own time_total.
     '    e=${EPOCHREALTIME:-$(date +%s.%N)}',

@@ -1,6 +1,7 @@
 // The failover math as inventory problems: priorities that cannot be derived, and instances
 // whose VIP would not move (or would move wrongly) for some combination of check results.
 // `haops plan` shows the same math as a table instead. Pure.
+import { familyOf } from '../core/ipv6.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from '../inventory/errors.js';
 import type { Inventory } from '../inventory/schema.js';
 import { hostIp, own } from '../inventory/checks.js';
@@ -74,7 +75,9 @@ function profileIssues(pair: Inventory['pairs'][string], base: PathKey[], locate
   }
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
-    if (inst.advert_int !== undefined && !v3 && inst.advert_int < 1) {
+    // An IPv6 instance is VRRPv3 whatever the pair's profile (keepalived: IPv6 needs v3).
+    const v6 = familyOf(inst.vip) === 6;
+    if (inst.advert_int !== undefined && !v3 && !v6 && inst.advert_int < 1) {
       issues.push(
         issueAt(
           locate,
@@ -84,7 +87,7 @@ function profileIssues(pair: Inventory['pairs'][string], base: PathKey[], locate
         ),
       );
     }
-    if (inst.advert_int !== undefined && v3 && inst.advert_int > 40.95) {
+    if (inst.advert_int !== undefined && (v3 || v6) && inst.advert_int > 40.95) {
       issues.push(
         issueAt(
           locate,
@@ -94,7 +97,16 @@ function profileIssues(pair: Inventory['pairs'][string], base: PathKey[], locate
         ),
       );
     }
-    if (inst.authentication && v3) {
+    if (inst.authentication && v6 && !v3) {
+      issues.push(
+        issueAt(
+          locate,
+          [...ip, 'authentication'],
+          `instance ${inst.name}: its VIP is IPv6, so keepalived runs it as VRRPv3, which has no authentication (keepalived silently ignores the block, so it would protect nothing)`,
+          'remove authentication: from this instance; haops emits vrrp_check_unicast_src for a pair with an IPv6 instance (keepalived 1.2.20+: adverts only from the unicast peer)',
+        ),
+      );
+    } else if (inst.authentication && v3) {
       issues.push(
         issueAt(
           locate,

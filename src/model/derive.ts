@@ -1,8 +1,8 @@
 // From one pair description to each node's VRRP settings: state, priority, router_id,
 // unicast_src_ip and unicast_peer are computed here, never typed twice. Pure: secrets arrive
 // resolved with the loaded inventory; nothing here reads the environment or a file.
-import { addressOf } from '../core/ipv4.js';
-import { hostIp, own, probeFromOf } from '../inventory/checks.js';
+import { type Family, familyOf, plainAddress } from '../core/ipv6.js';
+import { hostIp, hostIp6, own, probeFromOf } from '../inventory/checks.js';
 import { instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
@@ -36,6 +36,8 @@ export function vipsOf(spec: InstanceSpec): Vip[] {
 
 export interface NodeInstance {
   name: string;
+  /** The VIP's address family: an IPv6 instance is VRRPv3 between the nodes' ip6 addresses. */
+  family: Family;
   state: 'MASTER' | 'BACKUP';
   priority: number;
   virtualRouterId: number;
@@ -58,6 +60,8 @@ export interface NodeModel {
   pair: string;
   routerId: string;
   ip: string;
+  /** The node's IPv6 address on the LAN (ip6), canonical; set when the inventory gives it. */
+  ip6?: string;
   peer: string;
   instances: NodeInstance[];
   check: CheckSpec;
@@ -73,6 +77,7 @@ export interface NodeModel {
 
 export interface PairInstance {
   spec: InstanceSpec;
+  family: Family;
   /** The primary VIP's address (the first of vips): what probes and reports ask through. */
   vip: string;
   /** Every address of the instance, in order: its holder holds them all. */
@@ -201,7 +206,8 @@ export interface Model {
   elNginxStream?: string;
 }
 
-export const vipAddress = addressOf;
+/** The VIP without its prefix; IPv6 in canonical form (as `ip -6 addr` prints it). */
+export const vipAddress = plainAddress;
 
 /** notify: with every webhook and SMS URL as resolved at load (inline, url_env or url_file). */
 function resolvedNotify(n: NotifyInput, pairName: string, urlAt: (path: string) => string | undefined): NotifySpec {
@@ -240,6 +246,8 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
   const secretAt = (path: string) => loaded.secrets.byPath.get(path)?.value;
   const urlAt = (path: string) => loaded.secrets.urls.get(path);
   const ipOf = (name: string) => hostIp(own(inv.hosts, name)!)!;
+  // An IPv6 instance speaks VRRP between the nodes' ip6 (validate refuses one without them).
+  const ipFor = (name: string, family: Family) => (family === 6 ? (hostIp6(own(inv.hosts, name)!) ?? '') : ipOf(name));
   const pairs: PairModel[] = [];
   const nodes: NodeModel[] = [];
   for (const [pairName, spec] of Object.entries(inv.pairs)) {
@@ -249,17 +257,19 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     const instances: PairInstance[] = spec.instances.map((i) => {
       const backup = pairNodes.find((n) => n !== i.master)!;
       const priorities = instancePriorities(i, pairNodes, weight, failover) ?? { [i.master]: 200, [backup]: 199 };
+      const family = familyOf(i.vip ?? '');
       const vips = vipsOf(i);
       return {
         spec: i,
+        family,
         vip: vips[0]!.address,
         vips,
         master: i.master,
         backup,
         priorities,
         math: {
-          master: { name: i.master, priority: priorities[i.master]!, ip: ipOf(i.master) },
-          backup: { name: backup, priority: priorities[backup]!, ip: ipOf(backup) },
+          master: { name: i.master, priority: priorities[i.master]!, ip: ipFor(i.master, family) },
+          backup: { name: backup, priority: priorities[backup]!, ip: ipFor(backup, family) },
           weight,
           nopreempt: i.nopreempt,
         },
@@ -286,11 +296,13 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     for (const host of pairNodes) {
       const peer = pairNodes.find((n) => n !== host)!;
       const ip = ipOf(host);
+      const ip6 = hostIp6(own(inv.hosts, host)!);
       nodes.push({
         host,
         pair: pairName,
         routerId: host,
         ip,
+        ...(ip6 ? { ip6 } : {}),
         peer,
         check: spec.check,
         failover,
@@ -307,13 +319,14 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
           };
           return {
             name: i.name,
+            family: pi.family,
             // nopreempt only works when every node starts as BACKUP (keepalived.conf(5)).
             state: i.nopreempt || host !== i.master ? 'BACKUP' : 'MASTER',
             priority: pi.priorities[host]!,
             virtualRouterId: i.virtual_router_id,
             interface: spec.interface,
-            srcIp: ip,
-            peerIp: ipOf(peer),
+            srcIp: ipFor(host, pi.family),
+            peerIp: ipFor(peer, pi.family),
             vip: pi.vips[0]!.written,
             vips: pi.vips,
             advertInt: i.advert_int,

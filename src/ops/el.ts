@@ -206,8 +206,9 @@ function planModule(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el8' | '
 
 // ---- firewall -------------------------------------------------------------------------------
 
+/** An IPv6 instance's peer is the node's ip6: firewalld's rich rule names its family. */
 const richRule = (peer: string, protocol: 'vrrp' | 'ah') =>
-  `rule family="ipv4" source address="${peer}" protocol value="${protocol}" accept`;
+  `rule family="${peer.includes(':') ? 'ipv6' : 'ipv4'}" source address="${peer}" protocol value="${protocol}" accept`;
 
 /** A zone lets `rule` in already: the rule itself, the protocol for everyone, or an ACCEPT target. */
 function zoneAllows(z: ZoneFacts, rule: string, protocol: string): boolean {

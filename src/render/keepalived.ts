@@ -1,11 +1,18 @@
 // keepalived.conf for one node, from its derived model. Pure and deterministic. A typed
 // function, not a template: a misspelt field is a compile error, never an empty line.
 import type { NodeInstance, NodeModel } from '../model/derive.js';
-import { ASSUMED_KEEPALIVED, describeVersion } from '../model/keepalived-versions.js';
+import { ASSUMED_KEEPALIVED, describeVersion, SINCE } from '../model/keepalived-versions.js';
 import { knows } from '../model/keepalived-syntax.js';
 import { notifyWrapperPath, usesNotifyWrappers } from './notify-wrappers.js';
 import { drainKeepalived, drainMethod, type DrainConf } from './drain.js';
-import { fitFailover, NGINX_DOWN_FLAG, NGINX_TRACK, type FittedFailover, type KeepalivedTarget } from '../model/profile.js';
+import {
+  FailoverFitError,
+  fitFailover,
+  NGINX_DOWN_FLAG,
+  NGINX_TRACK,
+  type FittedFailover,
+  type KeepalivedTarget,
+} from '../model/profile.js';
 
 export type { KeepalivedTarget } from '../model/profile.js';
 
@@ -39,7 +46,7 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean | 'absent', f: Fitt
         '    enable_script_security',
       ),
     f.versionKeyword === 'global' && '    vrrp_version 3',
-    f.checkUnicastSrc &&
+    (f.checkUnicastSrc || checkUnicastSrc6(node, version)) &&
       lines('    # VRRPv3 has no authentication: accept adverts from the unicast peer only.', '    vrrp_check_unicast_src'),
     f.garpMasterDelay !== undefined && `    vrrp_garp_master_delay ${f.garpMasterDelay}`,
     f.garpMasterRepeat !== undefined && `    vrrp_garp_master_repeat ${f.garpMasterRepeat}`,
@@ -61,6 +68,26 @@ function globalDefs(node: NodeModel, scriptSecurity: boolean | 'absent', f: Fitt
       ),
     '}',
   );
+}
+
+/** An IPv6 instance is VRRPv3 even in a v2 pair: adverts only from the unicast peer, where keepalived can. */
+function checkUnicastSrc6(node: NodeModel, version: string): boolean {
+  return node.instances.some((i) => i.family === 6) && knows(version, 'global_defs', 'vrrp_check_unicast_src');
+}
+
+/**
+ * keepalived runs an IPv6 instance as VRRPv3 (vrrp.c: IPv6 with VRRP version 2 is not allowed);
+ * haops says so in the instance unless global_defs already does. Before `version` (1.2.17): refused.
+ */
+function instanceVersion(i: NodeInstance, f: FittedFailover, version: string): string | undefined {
+  if (i.family !== 6) return f.versionKeyword === 'instance' ? '    version 3' : undefined;
+  if (f.versionKeyword === 'global') return undefined;
+  if (!knows(version, 'vrrp_instance', 'version'))
+    throw new FailoverFitError(
+      `instance ${i.name}: an IPv6 VIP needs VRRPv3, which keepalived ${describeVersion(version)} does not have`,
+      `upgrade keepalived to ${SINCE.vrrpv3Instance} or later, or use an IPv4 VIP`,
+    );
+  return lines('    # An IPv6 VIP: keepalived speaks VRRPv3 for it (VRRPv2 is IPv4 only).', '    version 3');
 }
 
 function vrrpScript(node: NodeModel, f: FittedFailover, version: string | null | undefined): string {
@@ -114,7 +141,7 @@ function vrrpInstance(
   const wrapped = usesNotifyWrappers(version);
   return lines(
     `vrrp_instance ${i.name} {`,
-    f.versionKeyword === 'instance' && '    version 3',
+    instanceVersion(i, f, version),
     `    state ${i.state}`,
     `    interface ${i.interface}`,
     `    virtual_router_id ${i.virtualRouterId}`,
@@ -128,7 +155,9 @@ function vrrpInstance(
     '    unicast_peer {',
     `        ${i.peerIp}`,
     '    }',
-    i.auth && lines('    authentication {', `        auth_type ${i.auth.type}`, `        auth_pass ${i.auth.password}`, '    }'),
+    i.auth &&
+      i.family === 4 &&
+      lines('    authentication {', `        auth_type ${i.auth.type}`, `        auth_pass ${i.auth.password}`, '    }'),
     '    virtual_ipaddress {',
     ...i.vips.map((v) => `        ${v.written}${v.dev !== undefined ? ` dev ${v.dev}` : ''}`),
     '    }',

@@ -71,7 +71,9 @@ ${body}    }
 ${body}    }
 ${extra.map((e) => `    ${e}\n`).join('')}}
 `;
-  if (!tls) return server([String(n.listen)], proxy, [], site.extra);
+  // `listen PORT` binds IPv4 only: a pair with an IPv6 VIP listens on [::]:PORT too (ipv6only, nginx's default).
+  const both = (l: string) => (node.instances.some((i) => i.family === 6) ? [l, `[::]:${l}`] : [l]);
+  if (!tls) return server(both(String(n.listen)), proxy, [], site.extra);
   const form = tls.http2 ? http2Form(nginxVersion) : 'none';
   const paths = tlsPaths(site.tlsKey);
   const tlsListen = `${tls.listen} ssl${form === 'listen' ? ' http2' : ''}`;
@@ -81,9 +83,9 @@ ${extra.map((e) => `    ${e}\n`).join('')}}
     `ssl_certificate_key ${paths.key};`,
     'ssl_session_cache shared:haops_ssl:10m;',
   ];
-  if (!tls.redirect_http) return server([String(n.listen), tlsListen], proxy, tlsHead, site.extra);
+  if (!tls.redirect_http) return server([...both(String(n.listen)), ...both(tlsListen)], proxy, tlsHead, site.extra);
   // Plain HTTP answers 301 to https://, except /haops-health (keepalived's view, status and the drill read it).
-  return `${server([String(n.listen)], redirect)}\n${server([tlsListen], proxy, tlsHead, site.extra)}`;
+  return `${server(both(String(n.listen)), redirect)}\n${server(both(tlsListen), proxy, tlsHead, site.extra)}`;
 }
 
 /**

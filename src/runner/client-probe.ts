@@ -1,6 +1,7 @@
 // HTTP through the VIP from where clients are (this machine, or the probe host the inventory
 // names, over SSH): the user's path, not nginx's own /haops-health on the node. Compared with the
 // node-side answer, it tells a firewall from an outage.
+import { urlHost } from '../core/ipv6.js';
 import { getOn, siteProbeUrl } from './client-target.js';
 import { shellQuote } from '../core/quote.js';
 import { sleep } from '../core/poll.js';
@@ -87,7 +88,7 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
 export function clientProblem(vip: string, health: HealthModel, client: ClientProbe, nodeSide: string | null): string | null {
   if (client.ok) return null;
   // What was asked: https://NAME for a TLS site probed from here, else the VIP over plain HTTP.
-  const where = client.url || `http://${vip}:${health.port}${health.path}`;
+  const where = client.url || `http://${urlHost(vip)}:${health.port}${health.path}`;
   if (client.status !== undefined) {
     const by = client.node ? ` by ${client.node}` : '';
     const why = client.status === 502 || client.status === 504 ? ': nginx cannot reach its upstream servers' : '';
@@ -129,18 +130,18 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     '  case $t in',
     ...(tls
       ? [
-          `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe \${2:+--resolve "$2"} ${tls.ca ? '--cacert "$c" ' : ''}-w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+          `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe \${2:+--resolve "$2"} ${tls.ca ? '--cacert "$c" ' : ''}-w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
           // wget has no --resolve: it asks the VIP itself and checks the certificate names it.
           `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt ${tls.ca ? '--ca-certificate="$c" ' : ''}-U haops-probe "\${3:-$1}" 2>&1); rc=$? ;;`,
         ]
       : health.host
         ? [
             // A site of nginx.sites: asked by its name ($2, the Host header), at the VIP.
-            `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe -H "Host: $2" -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -H "Host: $2" -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
             `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe --header="Host: $2" "$1" 2>&1); rc=$? ;;`,
           ]
         : [
-            `  curl) out=$(curl -q -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
+            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
             `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
           ]),
     '  *) out=; rc=127 ;;',
@@ -153,8 +154,8 @@ export function remoteProbeScript(vips: readonly string[], health: HealthModel, 
     lines.push(
       `echo ${VIP_LINE} ${vip}`,
       tls
-        ? `hp ${shellQuote(`https://${tls.servername}:${tls.port}${health.path}`)} ${shellQuote(`${tls.servername}:${tls.port}:${vip}`)} ${shellQuote(`https://${vip}:${tls.port}${health.path}`)}`
-        : `hp ${shellQuote(`http://${vip}:${health.port}${health.path}`)}${health.host ? ` ${shellQuote(health.host)}` : ''}`,
+        ? `hp ${shellQuote(`https://${tls.servername}:${tls.port}${health.path}`)} ${shellQuote(`${tls.servername}:${tls.port}:${vip}`)} ${shellQuote(`https://${urlHost(vip)}:${tls.port}${health.path}`)}`
+        : `hp ${shellQuote(`http://${urlHost(vip)}:${health.port}${health.path}`)}${health.host ? ` ${shellQuote(health.host)}` : ''}`,
     );
   }
   return lines.join('\n') + '\n';
@@ -270,7 +271,7 @@ export async function askClients(
     const probes: Record<string, ClientProbe> = {};
     for (const vip of which)
       probes[vip] = parsed.probes[vip] ?? {
-        url: `http://${vip}:${pair.health.port}${pair.health.path}`,
+        url: `http://${urlHost(vip)}:${pair.health.port}${pair.health.path}`,
         ok: false,
         node: null,
         ms: r.durationMs,

@@ -1,6 +1,7 @@
 // Where a probe from this machine (status and deploy's VIP check, the drill, the switchover) sends its requests: the VIP on the site's port, over plain
 // HTTP or, for a pair with nginx.tls, over HTTPS with the site's name (SNI and Host) and
 // verified against the CA the inventory names (tls.ca_file; Node's own CAs without it).
+import { urlHost } from '../core/ipv6.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { HealthModel, ProbeTls } from '../model/derive.js';
@@ -43,5 +44,5 @@ export function siteProbeUrl(vip: string, health: HealthModel): string {
 
 /** How a probe report names the scheme: `https://NAME:PORT` or `http://VIP:PORT`. */
 export function probeUrl(vip: string, port: number, tls: ProbeTls | undefined, path: string): string {
-  return tls ? `https://${tls.servername}:${tls.port}${path} (at ${vip})` : `http://${vip}:${port}${path}`;
+  return tls ? `https://${tls.servername}:${tls.port}${path} (at ${vip})` : `http://${urlHost(vip)}:${port}${path}`;
 }

@@ -1,5 +1,6 @@
 // Who holds each VIP and whether HTTP through it answers: a probe appended to the facts script
 // (so a no-op run stays one round trip per host) and its parser.
+import { urlHost } from '../core/ipv6.js';
 import type { PairModel } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
 import { DRAIN_PROBE } from '../render/drain.js';
@@ -24,10 +25,13 @@ export interface VipProbe {
 export function vipProbeScript(pair: PairModel, opts: { upstreams?: boolean } = {}): string {
   const port = pair.spec.nginx.listen;
   const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\'', DRAIN_PROBE];
+  // An IPv6 VIP counts once usable: a tentative (DAD) or dadfailed address does not answer yet.
+  if (pair.instances.some((i) => i.family === 6))
+    lines.splice(2, 0, 'ip -o -6 addr show | awk \'!/ tentative| dadfailed/ {print "addr " $4}\'');
   for (const i of pair.instances) {
     const vip = i.vip;
-    const url = shellQuote(`http://${vip}:${port}/haops-health`);
-    lines.push(`printf 'http ${vip} %s\\n' "$(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
+    const url = shellQuote(`http://${urlHost(vip)}:${port}/haops-health`);
+    lines.push(`printf 'http ${vip} %s\\n' "$(curl -g -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
   }
   return lines.join('\n') + '\n' + (opts.upstreams ? upstreamScript(pair.upstreams, pair.health.path) : '');
 }

@@ -32,6 +32,12 @@ export interface DrainFacts {
   handoff: 'yes' | 'no-nft' | 'no-socket';
 }
 
+/** IPv6 addresses a node can answer on (a tentative or dadfailed one cannot yet), as `addr A/P` lines. */
+const ADDR6_LINES = 'ip -o -6 addr show 2>/dev/null | awk \'!/ tentative| dadfailed/ {print "addr " $4}\'';
+
+/** A host route for an address of either family on lo (a bridge). */
+const hostRoute = (vip: string) => `${vip}/${vip.includes(':') ? 128 : 32}`;
+
 export function factsScript(peerIp: string, port: number): string {
   const url = shellQuote(`http://${peerIp}:${port}/haops-health`);
   return [
@@ -41,6 +47,7 @@ export function factsScript(peerIp: string, port: number): string {
     DRAIN_PROBE,
     `[ -e ${LEASE} ] && echo 'lease yes'`,
     'ip -o -4 addr show | awk \'{print "addr " $4}\'',
+    ADDR6_LINES,
     HANDOFF_PROBE,
     `echo "peerhttp $(curl -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`,
     'true',
@@ -57,7 +64,7 @@ export function parseFacts(stdout: string): DrainFacts {
     hook: Boolean(hook),
     drained: /^drained yes$/m.test(stdout),
     leased: /^lease yes$/m.test(stdout),
-    addresses: [...stdout.matchAll(/^addr (\d+\.\d+\.\d+\.\d+)\//gm)].map((m) => m[1]!),
+    addresses: parseAddresses(stdout),
     peerHttp: peer && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(peer) ? peer : null,
     handoff: (/^handoff (yes|no-nft|no-socket)$/m.exec(stdout)?.[1] as DrainFacts['handoff'] | undefined) ?? 'no-nft',
   };
@@ -164,9 +171,9 @@ export function bridgeScript(vips: string[], iface: string, token = 'b', seconds
       ]
     : [];
   const lines = vips.flatMap((vip) => [
-    `ip addr add ${vip}/32 dev lo 2>/dev/null`,
+    `ip addr add ${hostRoute(vip)} dev lo 2>/dev/null`,
     `echo ${token} > ${bridgeMark(vip)}`,
-    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${vip}/32 dev lo && rm -f ${bridgeMark(vip)} ${CLOSING_FLAG}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${bridgeMark(vip)} 2>/dev/null)" = ${token} ] && ip addr del ${hostRoute(vip)} dev lo && rm -f ${bridgeMark(vip)} ${CLOSING_FLAG}; ${arpRestore(dev)}' >/dev/null 2>&1 </dev/null &`,
   ]);
   return [...lines, ...arp, 'true'].map((l) => l + '\n').join('');
 }
@@ -175,7 +182,7 @@ export function bridgeScript(vips: string[], iface: string, token = 'b', seconds
 export function unbridgeScript(vips: string[], iface: string): string {
   return (
     vips
-      .map((vip) => `ip addr del ${vip}/32 dev lo 2>/dev/null; rm -f ${bridgeMark(vip)}`)
+      .map((vip) => `ip addr del ${hostRoute(vip)} dev lo 2>/dev/null; rm -f ${bridgeMark(vip)}`)
       .concat(`rm -f ${CLOSING_FLAG}`, arpRestore(deviceOf(iface)), 'true')
       .join('\n') + '\n'
   );
@@ -190,7 +197,7 @@ export function closingScript(): string {
 /** Established TCP connections on this node whose local end is one of the VIPs at `port`: what
  * a hold waits for. Prints `conns N`. */
 export function connectionsScript(vips: string[], port: number): string {
-  const want = vips.map((v) => `${v}:${port}`).join(' ');
+  const want = vips.map((v) => `${v.includes(':') ? `[${v}]` : v}:${port}`).join(' ');
   return `ss -Htn state established '( sport = :${port} )' 2>/dev/null | awk -v want=${shellQuote(want)} 'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ok[w[i]] = 1 } ok[$3] { c++ } END { print "conns " c + 0 }'\n`;
 }
 
@@ -251,29 +258,57 @@ export const HANDOFF_MINE_SIZE = 262144;
  * through its bridge. New connections stay here. Removes itself after `seconds` if haops vanishes.
  * Prints HANDOFF_MARK when the rules are in the kernel.
  */
-export function handoffScript(vips: string[], oldHolder: string, iface: string, token: string, seconds: number): string {
+export function handoffScript(
+  vips: string[],
+  oldHolder: string,
+  iface: string,
+  token: string,
+  seconds: number,
+  v6?: { vips: string[]; oldHolder: string },
+): string {
+  // IPv4 in `table ip`, IPv6 in its twin `table ip6` of the same name (nft keeps tables per family).
+  const families = [
+    ...(vips.length ? [{ family: 'ip', rules: handoffRules(vips, oldHolder, iface) }] : []),
+    ...(v6?.vips.length ? [{ family: 'ip6', rules: handoffRules6(v6.vips, v6.oldHolder, iface) }] : []),
+  ];
+  const deletes = families.map((f) => `nft delete table ${f.family} ${HANDOFF_TABLE}`).join('; ');
   return [
     `nft -f - <<'HAOPS_NFT' && echo ${HANDOFF_MARK}`,
-    `table ip ${HANDOFF_TABLE}`,
-    `delete table ip ${HANDOFF_TABLE}`,
-    handoffRules(vips, oldHolder, iface),
+    ...families.flatMap((f) => [`table ${f.family} ${HANDOFF_TABLE}`, `delete table ${f.family} ${HANDOFF_TABLE}`, f.rules]),
     'HAOPS_NFT',
     `echo ${token} > ${handoffMark}`,
-    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${handoffMark} 2>/dev/null)" = ${token} ] && { nft delete table ip ${HANDOFF_TABLE}; rm -f ${handoffMark}; }' >/dev/null 2>&1 </dev/null &`,
+    `nohup sh -c 'sleep ${seconds}; [ "$(cat ${handoffMark} 2>/dev/null)" = ${token} ] && { ${deletes}; rm -f ${handoffMark}; }' >/dev/null 2>&1 </dev/null &`,
     'true',
     '',
   ].join('\n');
 }
 
+/** handoffRules for IPv6 VIPs: the same chain in `table ip6`, ip6 addresses, a dup to the old holder's ip6. */
+export function handoffRules6(vips: string[], oldHolder6: string, iface: string): string {
+  return handoffRules(vips, oldHolder6, iface)
+    .replace(`table ip ${HANDOFF_TABLE}`, `table ip6 ${HANDOFF_TABLE}`)
+    .replace('type ipv4_addr . inet_service', 'type ipv6_addr . inet_service')
+    .replace('    ip daddr != {', '    ip6 daddr != {')
+    .replaceAll('{ ip saddr . tcp sport }', '{ ip6 saddr . tcp sport }')
+    .replace('    ip saddr . tcp sport @mine accept', '    ip6 saddr . tcp sport @mine accept');
+}
+
 /** Ends a handoff (connections still on the old holder are its own business now), printing how
  * many packets it handed on: `handed N`. */
 export function unhandoffScript(): string {
-  return `nft list chain ip ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table ip ${HANDOFF_TABLE} 2>/dev/null; rm -f ${handoffMark}; true\n`;
+  return ['ip', 'ip6']
+    .map(
+      (f) =>
+        `nft list chain ${f} ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table ${f} ${HANDOFF_TABLE} 2>/dev/null; `,
+    )
+    .join('')
+    .concat(`rm -f ${handoffMark}; true\n`);
 }
 
+/** The packets handed on, over both families' tables. */
 export function parseHanded(stdout: string): number | null {
-  const m = /^handed (\d+)$/m.exec(stdout);
-  return m ? Number(m[1]) : null;
+  const all = [...stdout.matchAll(/^handed (\d+)$/gm)];
+  return all.length ? all.reduce((n, m) => n + Number(m[1]), 0) : null;
 }
 
 /** Whether the node can hand off (nft with the socket expression), asked by the facts script. */
@@ -294,9 +329,10 @@ export function undrainScript(vips: string[], iface: string): string {
 
 /** The addresses on one interface (no lo: a bridge is not holding the VIP). */
 export function addressesScript(iface: string): string {
-  return `ip -o -4 addr show dev ${shellQuote(iface)} | awk '{print "addr " $4}'`;
+  return `ip -o -4 addr show dev ${shellQuote(iface)} | awk '{print "addr " $4}'; ip -o -6 addr show dev ${shellQuote(iface)} 2>/dev/null | awk '!/ tentative| dadfailed/ {print "addr " $4}'`;
 }
 
+/** `addr A/P` lines of either family (ip prints IPv6 in canonical form, as haops compares it). */
 export function parseAddresses(stdout: string): string[] {
-  return [...stdout.matchAll(/^addr (\d+\.\d+\.\d+\.\d+)\//gm)].map((m) => m[1]!);
+  return [...stdout.matchAll(/^addr (\d+\.\d+\.\d+\.\d+|[0-9a-f:]*:[0-9a-f:]*)\//gm)].map((m) => m[1]!);
 }

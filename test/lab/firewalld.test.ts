@@ -11,7 +11,10 @@ import { parse } from 'yaml';
 import { labSkipReason, useLab } from './shape.js';
 import { IDENTITY_FILE, KNOWN_HOSTS } from '../../src/lab/index.js';
 import { haops, json } from './cli.js';
-import { LAB, firstVip } from './net.js';
+import { firstVip, ipv4Only, LAB as LAB_FILE } from './net.js';
+
+/** The lab's inventory without its IPv6 instance (the firewall's IPv6 rules: unit tests and ipv6.test.ts). */
+const LAB = ipv4Only(LAB_FILE);
 
 const exec = promisify(execFile);
 const addr = (name: string) => (parse(readFileSync(LAB, 'utf8')).hosts as Record<string, { address: string }>)[name]!.address;

@@ -43,8 +43,24 @@ function ssh(address: string, command: string) {
 
 describe('lab plan and inventory', () => {
   it('writes the lab pair in the inventory shape', () => {
-    const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24')));
-    expect(doc.hosts).toEqual({ node1: { address: '198.18.0.11' }, node2: { address: '198.18.0.12' } });
+    const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24', ['systemd'], '2001:2:0:0::/64')));
+    expect(doc.hosts).toEqual({
+      node1: { address: '198.18.0.11', ip6: '2001:2:0:0::11' },
+      node2: { address: '198.18.0.12', ip6: '2001:2:0:0::12' },
+    });
+    // IPv6: the pair's /64 and an instance whose VIP is IPv6 (haops makes it VRRPv3).
+    expect(doc.pairs.lab.subnet6).toBe('2001:2:0:0::/64');
+    expect(doc.pairs.lab.instances.at(-1)).toMatchObject({
+      name: 'VI_LAB_V6',
+      virtual_router_id: 61,
+      vip: '2001:2:0:0::100/64',
+      master: 'node1',
+    });
+    // A lab without IPv6 (the host routes the /64 already): no IPv6 in its inventory.
+    const v4 = parse(labInventoryYaml(planLab(2, '198.18.0.0/24', ['systemd'], null)));
+    expect(v4.hosts.node1).toEqual({ address: '198.18.0.11' });
+    expect(v4.pairs.lab.subnet6).toBeUndefined();
+    expect(v4.pairs.lab.instances).toHaveLength(1);
     expect(doc.ssh.identity_file).toBe(IDENTITY_FILE);
     expect(Object.keys(doc.pairs)).toEqual(['lab']);
     // The first instance shows vips: (two addresses moved together); the nginx part, two sites.
@@ -81,7 +97,7 @@ describe('lab plan and inventory', () => {
   });
 
   it('with four nodes the first pair is active-active (each node MASTER of one VIP) and the inventory validates', () => {
-    const text = labInventoryYaml(planLab(4, '10.9.8.0/24'));
+    const text = labInventoryYaml(planLab(4, '10.9.8.0/24', ['systemd'], null));
     const doc = parse(text);
     expect(doc.pairs.lab.instances.map((i: { master: string; vip?: string; vips?: string[] }) => [i.master, i.vip ?? i.vips![0]])).toEqual([
       ['node1', '10.9.8.100/24'],
@@ -114,7 +130,7 @@ describe('lab plan and inventory', () => {
   });
 
   it('pairs every two nodes of a 40-node lab: 20 pairs, unique addresses, VIPs and router ids, and the inventory validates', () => {
-    const info = planLab(40, '198.18.0.0/24');
+    const info = planLab(40, '198.18.0.0/24', ['systemd'], null);
     expect(info.pairs).toHaveLength(20);
     expect(info.pairs.flatMap((p) => p.nodes)).toEqual(info.nodes.map((n) => n.name));
     const addresses = [
@@ -134,7 +150,7 @@ describe('lab plan and inventory', () => {
   });
 
   it('gives each pair its kind in order, repeating; sudo and legacy-ssh hosts say how to log in', () => {
-    const info = planLab(8, '198.18.0.0/24', parseKinds('sysv,legacy-ssh,sudo'));
+    const info = planLab(8, '198.18.0.0/24', parseKinds('sysv,legacy-ssh,sudo'), null);
     expect(info.pairs.map((p) => p.kind)).toEqual(['sysv', 'legacy-ssh', 'sudo', 'sysv']);
     const doc = parse(labInventoryYaml(info));
     expect(doc.hosts.node1).toEqual({ address: '198.18.0.11' });

@@ -22,6 +22,7 @@ export const LAB_FILE_SHAPES: Record<string, LabShape> = {
   'nginx-grammar.test.ts': { nodes: 2 },
   'truth.test.ts': { nodes: 2 },
   'profile-fast.test.ts': { nodes: 2 },
+  'ipv6.test.ts': { nodes: 2 },
   'fleet.test.ts': { nodes: 4 },
   'probe-host.test.ts': { nodes: 4 },
   'kinds.test.ts': { nodes: 6, kinds: ['sysv', 'legacy-ssh', 'sudo'] },
@@ -50,6 +51,7 @@ export const LAB_FILE_ORDER = [
   'nginx-grammar.test.ts',
   'truth.test.ts',
   'profile-fast.test.ts',
+  'ipv6.test.ts',
   'fleet40.test.ts',
 ];
 

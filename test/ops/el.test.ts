@@ -100,6 +100,16 @@ describe('firewall operation', () => {
     ]);
   });
 
+  it("an IPv6 instance's peer (its ip6) gets a rich rule of family ipv6", () => {
+    const c = planFirewall({ ...wanted, vrrp: { ...wanted.vrrp, peers: ['10.0.0.2', '2001:db8::2'] } }, firewalld());
+    expect(c?.commands).toContain(
+      `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv6" source address="2001:db8::2" protocol value="vrrp" accept'`,
+    );
+    expect(c?.commands).toContain(
+      `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" protocol value="vrrp" accept'`,
+    );
+  });
+
   it('adds nothing a zone already lets in: the rule, protocol vrrp for all, the http service for port 80, or a trusted zone', () => {
     expect(
       planFirewall(
