@@ -25,9 +25,15 @@ export async function hostRoutesAndAddresses6(): Promise<{ routes: string[]; add
  */
 async function addAddress6(ns: string | undefined, dev: string, address6: string): Promise<void> {
   // A fresh namespace takes IPv6 unless the host's defaults disable it: ask for it explicitly.
-  const sysctl = ['sysctl', '-qw', `net.ipv6.conf.${dev}.disable_ipv6=0`];
-  if (ns) await succeeds('ip', ['netns', 'exec', ns, ...sysctl]);
-  else await succeeds(sysctl[0]!, sysctl.slice(1));
+  // keep_addr_on_down: a static address survives its link going down and up (`ip link set eth0
+  // down` in a test), as a configured server's would come back; the kernel drops it otherwise.
+  for (const sysctl of [
+    ['sysctl', '-qw', `net.ipv6.conf.${dev}.disable_ipv6=0`],
+    ['sysctl', '-qw', `net.ipv6.conf.${dev}.keep_addr_on_down=1`],
+  ]) {
+    if (ns) await succeeds('ip', ['netns', 'exec', ns, ...sysctl]);
+    else await succeeds(sysctl[0]!, sysctl.slice(1));
+  }
   await ip(...(ns ? ['-n', ns] : []), '-6', 'addr', 'add', address6, 'dev', dev, 'nodad');
 }
 

@@ -12,7 +12,7 @@ export interface LabMember {
   name: string;
   /** Plain address, e.g. 198.18.0.11. */
   address: string;
-  /** Plain IPv6 address on the lab's /64, e.g. 2001:2:0:0::11 (absent in a lab from before IPv6). */
+  /** Plain IPv6 address on the lab's /64, e.g. 2001:2::11 (absent in a lab from before IPv6). */
   address6?: string;
 }
 

@@ -94,7 +94,8 @@ export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], 
  * of 198.18.0.0/15), one per lab id: 2001:2:0:N::/64.
  */
 export function labSubnet6(labId: string): string {
-  return `2001:2:0:${labId || '0'}::/64`;
+  // Canonical form (2001:2::/64 for the default lab): what `ip -6 addr` and keepalived print.
+  return labId ? `2001:2:0:${labId}::/64` : '2001:2::/64';
 }
 
 /**

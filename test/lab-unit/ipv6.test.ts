@@ -6,7 +6,7 @@ import { findClash6, ip6At, labSubnet6 } from '../../src/lab/subnet.js';
 
 describe('the lab on IPv6', () => {
   it('one /64 of 2001:2::/48 per lab id; members read like their IPv4 twins', () => {
-    expect(labSubnet6('')).toBe('2001:2:0:0::/64');
+    expect(labSubnet6('')).toBe('2001:2::/64');
     expect(labSubnet6('8')).toBe('2001:2:0:8::/64');
     expect(ip6At('2001:2:0:8::/64', 100)).toBe('2001:2:0:8::100');
     const info = planLab(4, '198.18.8.0/24', ['systemd'], '2001:2:0:8::/64');

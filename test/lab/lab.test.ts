@@ -43,17 +43,17 @@ function ssh(address: string, command: string) {
 
 describe('lab plan and inventory', () => {
   it('writes the lab pair in the inventory shape', () => {
-    const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24', ['systemd'], '2001:2:0:0::/64')));
+    const doc = parse(labInventoryYaml(planLab(2, '198.18.0.0/24', ['systemd'], '2001:2::/64')));
     expect(doc.hosts).toEqual({
-      node1: { address: '198.18.0.11', ip6: '2001:2:0:0::11' },
-      node2: { address: '198.18.0.12', ip6: '2001:2:0:0::12' },
+      node1: { address: '198.18.0.11', ip6: '2001:2::11' },
+      node2: { address: '198.18.0.12', ip6: '2001:2::12' },
     });
     // IPv6: the pair's /64 and an instance whose VIP is IPv6 (haops makes it VRRPv3).
-    expect(doc.pairs.lab.subnet6).toBe('2001:2:0:0::/64');
+    expect(doc.pairs.lab.subnet6).toBe('2001:2::/64');
     expect(doc.pairs.lab.instances.at(-1)).toMatchObject({
       name: 'VI_LAB_V6',
       virtual_router_id: 61,
-      vip: '2001:2:0:0::100/64',
+      vip: '2001:2::100/64',
       master: 'node1',
     });
     // A lab without IPv6 (the host routes the /64 already): no IPv6 in its inventory.
