@@ -34,7 +34,15 @@ export function labInventoryYaml(info: LabInfo, opts: LabInventoryOptions = {}):
     hosts,
     'pairs:\n',
     ...info.pairs.map((p, k) =>
-      pairYaml(p, info.subnet, servers, info.hostAddress, opts.failover === 'fast', info.tls, k === 0 && info.nodes[0]?.address6 ? info.subnet6 : undefined),
+      pairYaml(
+        p,
+        info.subnet,
+        servers,
+        info.hostAddress,
+        opts.failover === 'fast',
+        info.tls,
+        k === 0 && info.nodes[0]?.address6 ? info.subnet6 : undefined,
+      ),
     ),
   ].join('');
 }
