@@ -7,7 +7,7 @@ import { canonical6, contains6, isIpv6, familyOf, ip6ToBigint, networksOverlap6,
 import { parseNginx } from '../core/nginx-conf.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from './errors.js';
 import type { HostSpec, Inventory, PairSpec } from './schema.js';
-import { instanceVips } from './vips.js';
+import { familiesOf, instanceVips } from './vips.js';
 import { checkSites, type Site, sitesOf } from './sites.js';
 
 /** The node's LAN address: `ip`, else the address when it is an IPv4 literal. */
@@ -187,15 +187,18 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
   const vips = new Map<string, number>();
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
-    const vridKey = `${familyOf(inst.vip)}/${inst.virtual_router_id}`;
-    const vridBefore = vrids.get(vridKey);
-    if (vridBefore !== undefined)
-      add(
-        [...ip, 'virtual_router_id'],
-        `virtual_router_id ${inst.virtual_router_id} is used twice in pair ${pname} (instances[${vridBefore}])`,
-        'give every instance its own virtual_router_id',
-      );
-    vrids.set(vridKey, idx);
+    // Router ids are per address family (an instance with both families is two: one of each).
+    for (const family of familiesOf(inst)) {
+      const vridKey = `${family}/${inst.virtual_router_id}`;
+      const vridBefore = vrids.get(vridKey);
+      if (vridBefore !== undefined)
+        add(
+          [...ip, 'virtual_router_id'],
+          `virtual_router_id ${inst.virtual_router_id} is used twice in pair ${pname} (instances[${vridBefore}])`,
+          'give every instance its own virtual_router_id',
+        );
+      vrids.set(vridKey, idx);
+    }
     const nameBefore = names.get(inst.name);
     if (nameBefore !== undefined)
       add(
@@ -211,17 +214,7 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
         `set master: ${closest(inst.master, [...pair.nodes])}`,
       );
     }
-    const only6 = inst.vip !== undefined && familyOf(inst.vip) === 6;
-    if (only6) {
-      // An IPv6 instance (its vip: has a colon): VRRPv3 on the pair's subnet6 (checkVip6).
-      const vip = plainAddress(inst.vip!);
-      const vipBefore = vips.get(vip);
-      if (vipBefore !== undefined)
-        add([...ip, 'vip'], `VIP ${vip} is used twice in pair ${pname} (instances[${vipBefore}])`, 'every VIP belongs to one instance');
-      vips.set(vip, idx);
-      checkVip6(inv, pname, pair, idx, add);
-    }
-    for (const v of only6 ? [] : instanceVips(inst)) {
+    for (const v of instanceVips(inst)) {
       const at: PathKey[] = [...ip, ...v.field];
       const vip = v.address;
       const before = vips.get(vip);
@@ -232,6 +225,11 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
           'every VIP belongs to one instance, once',
         );
       vips.set(vip, idx);
+      // An IPv6 address: VRRPv3 on the pair's subnet6 (checkVip6).
+      if (familyOf(vip) === 6) {
+        checkVip6(inv, pname, pair, v.written, at, add);
+        continue;
+      }
       if (v.dev !== undefined) {
         const bad = interfaceProblem(v.dev);
         if (bad) add([...ip, ...v.field.slice(0, 2), 'dev'], bad.problem, bad.fix);
@@ -270,10 +268,8 @@ function checkPair(inv: Inventory, pname: string, pair: PairSpec, add: Add, host
  * An IPv6 instance: keepalived runs it as VRRPv3 from the nodes' IPv6 addresses, so both nodes
  * need ip6 and the pair subnet6; the VIP lies inside subnet6, no wider, and is no node's address.
  */
-function checkVip6(inv: Inventory, pname: string, pair: PairSpec, idx: number, add: Add): void {
-  const inst = pair.instances[idx]!;
-  const at: PathKey[] = ['pairs', pname, 'instances', idx, 'vip'];
-  const vip = plainAddress(inst.vip!);
+function checkVip6(inv: Inventory, pname: string, pair: PairSpec, written: string, at: PathKey[], add: Add): void {
+  const vip = plainAddress(written);
   let complete = true;
   if (pair.subnet6 === undefined) {
     complete = false;
@@ -307,11 +303,11 @@ function checkVip6(inv: Inventory, pname: string, pair: PairSpec, idx: number, a
       `VIP ${vip} is the Subnet-Router anycast address of ${pair.subnet6} (RFC 4291 §2.6.1)`,
       'pick a host address inside the subnet',
     );
-  const vipPrefix = inst.vip!.includes('/') ? Number(inst.vip!.split('/')[1]) : 128;
+  const vipPrefix = written.includes('/') ? Number(written.split('/')[1]) : 128;
   if (vipPrefix < net.prefix)
     add(
       at,
-      `VIP ${inst.vip} is a /${vipPrefix}, wider than pair ${pname}'s subnet6 ${pair.subnet6}`,
+      `VIP ${written} is a /${vipPrefix}, wider than pair ${pname}'s subnet6 ${pair.subnet6}`,
       `write the VIP as ${vip}/${net.prefix} (the subnet's prefix) or ${vip} (a /128)`,
     );
   for (const n of pair.nodes)
@@ -362,16 +358,20 @@ function checkSegments6(inv: Inventory, pairs: [string, PairSpec][], add: Add): 
     const net = parseNetwork6(p.subnet6!);
     const same = (other: string) => networksOverlap6(net, parseNetwork6(other));
     p.instances.forEach((inst, idx) => {
-      if (familyOf(inst.vip) !== 6) return;
+      if (!familiesOf(inst).has(6)) return;
       const path: PathKey[] = ['pairs', pname, 'instances', idx];
-      const vip = plainAddress(inst.vip!);
-      const owner = nodeAt.get(vip);
-      if (owner && !p.nodes.includes(owner.node) && same(owner.net))
-        add([...path, 'vip'], `VIP ${vip} is ${owner.node}'s own ip6`, 'pick a free address that no node owns');
-      const clash = vipAt.get(vip);
-      if (clash && clash.pair !== pname && same(clash.net))
-        add([...path, 'vip'], `VIP ${vip} is also pair ${clash.pair}'s (instance ${clash.instance})`, 'every VIP belongs to one instance');
-      if (!clash) vipAt.set(vip, { pair: pname, instance: inst.name, net: p.subnet6! });
+      for (const v of instanceVips(inst)) {
+        if (familyOf(v.address) !== 6) continue;
+        const vip = v.address;
+        const at: PathKey[] = [...path, ...v.field];
+        const owner = nodeAt.get(vip);
+        if (owner && !p.nodes.includes(owner.node) && same(owner.net))
+          add(at, `VIP ${vip} is ${owner.node}'s own ip6`, 'pick a free address that no node owns');
+        const clash = vipAt.get(vip);
+        if (clash && clash.pair !== pname && same(clash.net))
+          add(at, `VIP ${vip} is also pair ${clash.pair}'s (instance ${clash.instance})`, 'every VIP belongs to one instance');
+        if (!clash) vipAt.set(vip, { pair: pname, instance: inst.name, net: p.subnet6! });
+      }
       const vrid = vridAt.find(
         (v) =>
           v.vrid === inst.virtual_router_id && v.pair !== pname && same(v.spec.subnet6!) && !p.nodes.some((n) => v.spec.nodes.includes(n)),
@@ -436,9 +436,10 @@ function checkSegment(inv: Inventory, segment: SegmentPair[], add: Add): void {
   const vipAt = new Map<number, { pair: string; instance: string }>();
   for (const p of segment) {
     p.spec.instances.forEach((inst, idx) => {
-      if (inst.vip !== undefined && familyOf(inst.vip) === 6) return; // checkSegments6
+      if (!familiesOf(inst).has(4)) return; // IPv6 only: checkSegments6
       const path: PathKey[] = ['pairs', p.name, 'instances', idx];
       for (const v of instanceVips(inst)) {
+        if (familyOf(v.address) === 6) continue; // checkSegments6
         const at: PathKey[] = [...path, ...v.field];
         const vip = v.address;
         const vipN = ipToNumber(vip);
@@ -512,7 +513,7 @@ function checkNginx(pname: string, pair: PairSpec, add: Add): void {
   });
   checkSites(pname, pair.nginx, add);
   // Each site is a server block of its own: its extra lines meet haops's locations and listens there.
-  const v6 = pair.instances.some((i) => i.vip !== undefined && familyOf(i.vip) === 6);
+  const v6 = pair.instances.some((i) => familiesOf(i).has(6));
   for (const site of sitesOf(pname, pair.nginx)) checkSiteExtra(site, pair.nginx.listen, v6, add);
 }
 

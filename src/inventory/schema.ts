@@ -36,7 +36,6 @@ const ipv6 = z.string().superRefine((v, ctx) => {
 const cidr6 = z.string().superRefine((v, ctx) => {
   if (!isCidr6(v)) refuse(ctx, `${JSON.stringify(v.slice(0, 60))} is not an IPv6 network`, 'write it like 2001:db8::/64');
 });
-const ipv4MaybePrefix = z.string().regex(IPV4_MAYBE_PREFIX_RE, { message: IPV4_MAYBE_PREFIX_MESSAGE });
 /** A VIP of either family: IPv4 (the message it always had), or IPv6 when it holds a colon. */
 const vipAddressSchema = z.string().superRefine((v, ctx) => {
   if (!v.includes(':')) {
@@ -206,7 +205,9 @@ export const vipItem = z.preprocess(
   (v) => (typeof v === 'string' ? { address: v } : v),
   z
     .object({
-      address: ipv4MaybePrefix.describe('The address, with or without prefix length. e.g. 192.168.0.106/24'),
+      address: vipAddressSchema.describe(
+        'The address, IPv4 or IPv6, with or without prefix length; an instance with both families is two keepalived instances (NAME and NAME_V6). e.g. 192.168.0.106/24',
+      ),
       dev: interfaceName
         .optional()
         .describe("The interface keepalived puts it on (default: the pair's interface; another one lifts the subnet rule). e.g. eth1"),

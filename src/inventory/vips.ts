@@ -43,3 +43,27 @@ export function instanceVips(inst: Pick<InstanceSpec, 'vip' | 'vips'>): Instance
 export function primaryVip(inst: Pick<InstanceSpec, 'vip' | 'vips'>): string {
   return instanceVips(inst)[0]?.address ?? '';
 }
+
+/** The address families an instance's VIPs belong to. */
+export function familiesOf(inst: Pick<InstanceSpec, 'vip' | 'vips'>): Set<4 | 6> {
+  return new Set(instanceVips(inst).map((v) => familyOf(v.address)));
+}
+
+/**
+ * keepalived runs one address family per VRRP instance: an instance whose vips: hold both is two,
+ * the IPv4 one as written and NAME_V6 with its IPv6 addresses (same router id, master and
+ * priorities; VRRPv3, so no authentication). The user writes the instance once.
+ */
+export function instancesByFamily(inst: InstanceSpec): InstanceSpec[] {
+  if (!inst.vips || familiesOf(inst).size < 2) return [inst];
+  const v4 = inst.vips.filter((v) => familyOf(v.address) === 4);
+  const v6 = inst.vips.filter((v) => familyOf(v.address) === 6);
+  const { authentication: _auth, ...rest } = inst;
+  return [
+    { ...inst, vips: v4 },
+    { ...rest, name: v6InstanceName(inst.name), vips: v6 },
+  ];
+}
+
+/** The name of the IPv6 instance derived from an instance with VIPs of both families. */
+export const v6InstanceName = (name: string) => `${name}_V6`;

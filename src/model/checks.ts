@@ -1,7 +1,7 @@
 // The failover math as inventory problems: priorities that cannot be derived, and instances
 // whose VIP would not move (or would move wrongly) for some combination of check results.
 // `haops plan` shows the same math as a table instead. Pure.
-import { familyOf } from '../core/ipv6.js';
+import { familiesOf } from '../inventory/vips.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from '../inventory/errors.js';
 import type { Inventory } from '../inventory/schema.js';
 import { hostIp, own } from '../inventory/checks.js';
@@ -75,8 +75,9 @@ function profileIssues(pair: Inventory['pairs'][string], base: PathKey[], locate
   }
   pair.instances.forEach((inst, idx) => {
     const ip: PathKey[] = [...base, 'instances', idx];
-    // An IPv6 instance is VRRPv3 whatever the pair's profile (keepalived: IPv6 needs v3).
-    const v6 = familyOf(inst.vip) === 6;
+    // An IPv6 instance is VRRPv3 whatever the pair's profile (keepalived: IPv6 needs v3). One with
+    // both families keeps its authentication for the IPv4 part (the derived NAME_V6 has none).
+    const v6 = !familiesOf(inst).has(4);
     if (inst.advert_int !== undefined && !v3 && !v6 && inst.advert_int < 1) {
       issues.push(
         issueAt(

@@ -3,7 +3,7 @@
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { type Family, familyOf, plainAddress } from '../core/ipv6.js';
 import { hostIp, hostIp6, own, probeFromOf } from '../inventory/checks.js';
-import { instanceVips } from '../inventory/vips.js';
+import { instancesByFamily, instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
 import { defaultSite, type Site, sitesOf } from '../inventory/sites.js';
@@ -76,7 +76,10 @@ export interface NodeModel {
 }
 
 export interface PairInstance {
+  /** The instance as written; for one with VIPs of both families, each family's half (NAME, NAME_V6). */
   spec: InstanceSpec;
+  /** Its place in the inventory's instances list (where its authentication secret is). */
+  index: number;
   family: Family;
   /** The primary VIP's address (the first of vips): what probes and reports ask through. */
   vip: string;
@@ -254,13 +257,16 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
     const pairNodes = spec.nodes as [string, string];
     const failover = resolveFailover(spec.failover);
     const weight = trackWeight(failover, spec.check);
-    const instances: PairInstance[] = spec.instances.map((i) => {
+    // keepalived runs one family per instance: one with VIPs of both is two (NAME, NAME_V6).
+    const written = spec.instances.flatMap((i, index) => instancesByFamily(i).map((half) => ({ i: half, index })));
+    const instances: PairInstance[] = written.map(({ i, index }) => {
       const backup = pairNodes.find((n) => n !== i.master)!;
       const priorities = instancePriorities(i, pairNodes, weight, failover) ?? { [i.master]: 200, [backup]: 199 };
-      const family = familyOf(i.vip ?? '');
       const vips = vipsOf(i);
+      const family = familyOf(vips[0]?.address);
       return {
         spec: i,
+        index,
         family,
         vip: vips[0]!.address,
         vips,
@@ -311,11 +317,11 @@ export function buildModel(loaded: Pick<LoadedInventory, 'inventory' | 'secrets'
         sites,
         ...(loaded.secrets.tls?.has(pairName) ? { tls: loaded.secrets.tls.get(pairName)! } : {}),
         scriptUser: spec.script_user,
-        instances: instances.map((pi, idx) => {
+        instances: instances.map((pi) => {
           const i = pi.spec;
           const auth: NodeInstance['auth'] = i.authentication && {
             type: i.authentication.type,
-            password: secretAt(`pairs.${pairName}.instances[${idx}].authentication`) ?? '',
+            password: secretAt(`pairs.${pairName}.instances[${pi.index}].authentication`) ?? '',
           };
           return {
             name: i.name,
