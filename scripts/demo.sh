@@ -13,8 +13,12 @@ echo "--- a second deploy changes nothing:"
 haops deploy inventory/lab.yaml
 haops status inventory/lab.yaml
 echo "--- a client through the VIP, over HTTPS, trusting only the lab CA written beside the inventory:"
-vip=$(sed -n 's/^ *vip: \([0-9.]*\).*/\1/p' inventory/lab.yaml | head -1)
-echo "curl --cacert inventory/lab-ca.pem https://$vip/"
-curl -sS --max-time 5 --cacert inventory/lab-ca.pem "https://$vip/"
+mapfile -t vips < <(node scripts/lab-vips.mjs inventory/lab.yaml)
+for vip in "${vips[@]}"; do
+  url="https://$vip/"
+  [[ $vip == *:* ]] && url="https://[$vip]/"
+  echo "curl --cacert inventory/lab-ca.pem $url"
+  curl -sS -g --max-time 5 --cacert inventory/lab-ca.pem "$url"
+done
 haops notify-test inventory/lab.yaml
 haops failover-drill inventory/lab.yaml
