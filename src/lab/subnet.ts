@@ -65,28 +65,39 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat']);
 
 /**
- * The first line of `ip -4 route` / `ip -4 -o addr` output whose prefix overlaps `lab`,
- * ignoring default routes and the lab's own host link.
+ * The first line of `ip route` / `ip -o addr` output whose prefix (per `overlapsLab`: the family's
+ * own parse and overlap test; false for what it cannot read) overlaps the lab, ignoring default
+ * routes and the lab's own host link. `inet`: the address keyword of that family's `ip addr`.
  */
-export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
+function firstClash(
+  routeLines: string[],
+  addrLines: string[],
+  ownLink: string,
+  inet: 'inet' | 'inet6',
+  overlapsLab: (prefix: string) => boolean,
+): string | undefined {
   const own = (line: string) => new RegExp(`\\b(dev )?${ownLink}\\b`).test(line);
   const fromRoute = (line: string) =>
     line
       .trim()
       .split(/\s+/)
       .find((t) => !ROUTE_TYPES.has(t));
-  const fromAddr = (line: string) => /\binet (\S+)/.exec(line)?.[1];
+  const fromAddr = (line: string) => new RegExp(`\\b${inet} (\\S+)`).exec(line)?.[1];
   const candidates = [
     ...routeLines.map((l) => ({ line: l, prefix: fromRoute(l) })),
     ...addrLines.map((l) => ({ line: l, prefix: fromAddr(l) })),
   ];
   return candidates
-    .find(({ line, prefix }) => {
-      if (!prefix || prefix === 'default' || own(line)) return false;
-      return overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`));
-    })
+    .find(({ line, prefix }) => prefix !== undefined && prefix !== 'default' && !own(line) && overlapsLab(prefix))
     ?.line.trim()
     .replace(/\s+/g, ' ');
+}
+
+/** The first `ip -4 route` / `ip -4 -o addr` line whose prefix overlaps `lab` (default routes and the lab's own link ignored). */
+export function findClash(lab: Cidr, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
+  return firstClash(routeLines, addrLines, ownLink, 'inet', (prefix) =>
+    overlaps(lab, parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`)),
+  );
 }
 
 /**
@@ -106,28 +117,13 @@ export function ip6At(subnet6: string, offset: number): string {
   return `${subnet6.split('/')[0]}${offset}`;
 }
 
-/** The first line of `ip -6 route` / `ip -6 -o addr` output whose prefix overlaps `lab` (default routes and the lab's own link ignored). */
+/** The first `ip -6 route` / `ip -6 -o addr` line whose prefix overlaps `lab` (default routes and the lab's own link ignored). */
 export function findClash6(lab: string, routeLines: string[], addrLines: string[], ownLink: string): string | undefined {
-  const own = (line: string) => new RegExp(`\\b(dev )?${ownLink}\\b`).test(line);
   const net = parseNetwork6(lab);
-  const fromRoute = (line: string) =>
-    line
-      .trim()
-      .split(/\s+/)
-      .find((t) => !ROUTE_TYPES.has(t));
-  const fromAddr = (line: string) => /\binet6 (\S+)/.exec(line)?.[1];
-  const candidates = [
-    ...routeLines.map((l) => ({ line: l, prefix: fromRoute(l) })),
-    ...addrLines.map((l) => ({ line: l, prefix: fromAddr(l) })),
-  ];
-  return candidates
-    .find(({ line, prefix }) => {
-      if (!prefix || prefix === 'default' || own(line)) return false;
-      const cidr = prefix.includes('/') ? prefix : `${prefix}/128`;
-      if (!isCidr6(cidr)) return false;
-      const other = parseNetwork6(cidr);
-      return networksOverlap6(net, other) || contains6(other, net.base);
-    })
-    ?.line.trim()
-    .replace(/\s+/g, ' ');
+  return firstClash(routeLines, addrLines, ownLink, 'inet6', (prefix) => {
+    const cidr = prefix.includes('/') ? prefix : `${prefix}/128`;
+    if (!isCidr6(cidr)) return false;
+    const other = parseNetwork6(cidr);
+    return networksOverlap6(net, other) || contains6(other, net.base);
+  });
 }
