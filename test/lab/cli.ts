@@ -2,6 +2,7 @@
 // setup has built from the current sources), for the lab tests; optionally sends SIGINT once
 // stderr shows a given line.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { KEY, KNOWN } from './net.js';
 
@@ -76,4 +77,33 @@ export function switchoverClean(report: { ok: boolean; handoff?: { on: boolean }
 export async function onLabNode(address: string, command: string): Promise<string> {
   const opts = ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
   return (await promisify(execFile)('ssh', [...opts, `root@${address}`, command])).stdout;
+}
+
+/** One HTTP/1.1 request on a kept-alive socket: the body of the answer, or the socket's error
+ * (no answer in 5 s is one too: a request the network lost). */
+export function askOn(sock: Socket, close = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const timer = setTimeout(() => done(() => reject(new Error('no answer in 5 s'))), 5000);
+    const done = (f: () => void) => {
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('error', onError);
+      sock.off('close', onClose);
+      f();
+    };
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      const text = got.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? NaN);
+      if (end >= 0 && got.length >= end + 4 + length) done(() => resolve(text.slice(end + 4, end + 4 + length).trim()));
+    };
+    const onError = (e: Error) => done(() => reject(e));
+    const onClose = () => done(() => reject(new Error('connection closed')));
+    sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('close', onClose);
+    sock.write(`GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
+  });
 }

@@ -5,7 +5,7 @@
 // a failed request, a connection caught by a drain is handed on over IPv6, and status is clean.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ip6At } from '../../src/lab/subnet.js';
-import { haops as cli, json, onLabNode, switchoverClean } from './cli.js';
+import { askOn, haops as cli, json, onLabNode, switchoverClean } from './cli.js';
 import { LAB, NET } from './net.js';
 import { currentLab, labSkipReason, useLab } from './shape.js';
 
@@ -59,34 +59,6 @@ function writeIpv6Inventory(): Lab6 {
   const file = join(dir, 'lab-ipv6.yaml');
   writeFileSync(file, stringify(inv));
   return { file, dir, vip, nodes, name: own ? String(own.name) : 'VI_LAB6' };
-}
-
-/** One GET /haops-health on an open connection: the answering node's name. */
-function askOn(sock: Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => done(() => reject(new Error('no answer in 5 s'))), 5000);
-    const done = (f: () => void) => {
-      clearTimeout(timer);
-      sock.off('data', onData);
-      sock.off('error', onError);
-      sock.off('close', onClose);
-      f();
-    };
-    const onData = (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      const text = got.toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? Number.NaN);
-      if (end >= 0 && got.length >= end + 4 + length) done(() => resolve(text.slice(end + 4, end + 4 + length).trim()));
-    };
-    const onError = (e: Error) => done(() => reject(e));
-    const onClose = () => done(() => reject(new Error('connection closed')));
-    sock.on('data', onData);
-    sock.on('error', onError);
-    sock.on('close', onClose);
-    sock.write('GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n\r\n');
-  });
 }
 
 /** The node's IPv6 addresses on eth0, as `ip -6 addr` shows them (tentative ones marked). */

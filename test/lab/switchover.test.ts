@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, useLab } from './shape.js';
-import { HAOPS_BIN, haops as cli, json, switchoverClean } from './cli.js';
+import { askOn, HAOPS_BIN, haops as cli, json, switchoverClean } from './cli.js';
 import { LAB, firstVip } from './net.js';
 
 const run = promisify(execFile);
@@ -52,35 +52,6 @@ async function statusWhen(done: (status: any) => boolean, seconds: number): Prom
     if (done(status) || Date.now() > until) return status;
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-/** One HTTP/1.1 request on a kept-alive socket: the body of the answer, or the socket's error
- * (no answer in 5 s is one too: a request the network lost). */
-function askOn(sock: Socket, close = false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => done(() => reject(new Error('no answer in 5 s'))), 5000);
-    const done = (f: () => void) => {
-      clearTimeout(timer);
-      sock.off('data', onData);
-      sock.off('error', onError);
-      sock.off('close', onClose);
-      f();
-    };
-    const onData = (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      const text = got.toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? NaN);
-      if (end >= 0 && got.length >= end + 4 + length) done(() => resolve(text.slice(end + 4, end + 4 + length).trim()));
-    };
-    const onError = (e: Error) => done(() => reject(e));
-    const onClose = () => done(() => reject(new Error('connection closed')));
-    sock.on('data', onData);
-    sock.on('error', onError);
-    sock.on('close', onClose);
-    sock.write(`GET /haops-health HTTP/1.1\r\nHost: haops-test\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
-  });
 }
 
 const holders = (status: any, vip: string) => status.pairs[0].instances.find((i: any) => i.vip === vip).holders;
