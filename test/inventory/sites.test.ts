@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
 
 let c: TestCerts;
 beforeAll(() => {
@@ -17,20 +18,7 @@ beforeAll(() => {
 });
 
 /** A pair with two upstreams and the nginx lines given (indented under nginx:). */
-const yaml = (nginx: string[]) => `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams:
-        - { name: www_be, servers: [10.9.0.21:8080] }
-        - { name: api_be, servers: [10.9.0.22:8080] }
-${nginx.map((l) => `      ${l}\n`).join('')}`;
+const yaml = (nginx: string[]) => webPairYaml({ upstreams: TWO_UPSTREAMS, nginx });
 
 const TWO_SITES = [
   'sites:',

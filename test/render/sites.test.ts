@@ -10,7 +10,7 @@ import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';
 import { renderNginxSite } from '../../src/render/nginx.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { webPairYaml } from '../web-pair.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
 
 let c: TestCerts;
 beforeAll(() => {
@@ -49,29 +49,21 @@ describe('a pair without sites renders what it rendered before sites', () => {
   });
 });
 
-const TWO_SITES = (c: TestCerts) => `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams:
-        - { name: www_be, servers: [10.9.0.21:8080] }
-        - { name: api_be, servers: [10.9.0.22:8080] }
-      sites:
-        - { name: www, server_name: [www.example.com, example.com], upstream: www_be, extra: ["client_max_body_size 10m;"] }
-        - name: api
-          server_name: api.example.com
-          upstream: api_be
-          health_path: /healthz
-          default: true
-          extra: ["proxy_read_timeout 30s;"]
-          tls: { cert_file: ${c.dir}/chain.pem, key_file: ${c.dir}/site.key, http2: true }
-`;
+const TWO_SITES = (c: TestCerts) =>
+  webPairYaml({
+    upstreams: TWO_UPSTREAMS,
+    nginx: [
+      'sites:',
+      '  - { name: www, server_name: [www.example.com, example.com], upstream: www_be, extra: ["client_max_body_size 10m;"] }',
+      '  - name: api',
+      '    server_name: api.example.com',
+      '    upstream: api_be',
+      '    health_path: /healthz',
+      '    default: true',
+      '    extra: ["proxy_read_timeout 30s;"]',
+      `    tls: { cert_file: ${c.dir}/chain.pem, key_file: ${c.dir}/site.key, http2: true }`,
+    ],
+  });
 
 /** The server blocks of the file: listens, names, proxy_pass of location /, extra directives, and whether /haops-health is there. */
 function servers(text: string) {

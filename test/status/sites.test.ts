@@ -15,6 +15,7 @@ import { askClients } from '../../src/runner/client-probe.js';
 import { statusToProm } from '../../src/status/prom.js';
 import { formatStatus, judgePair, type NodeStatus, parseStatus, STATUS_MARK, statusScript, tlsScript } from '../../src/status/status.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
 
 let c: TestCerts;
 let plain: http.Server;
@@ -44,29 +45,20 @@ beforeAll(async () => {
     res.end();
   });
   const [p, t] = await Promise.all([listen(plain), listen(tls)]);
-  const yaml = `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }]
-    nginx:
-      listen: ${p}
-      upstreams:
-        - { name: www_be, servers: [10.9.0.21:8080] }
-        - { name: api_be, servers: [10.9.0.22:8080] }
-      sites:
-        - { name: www, server_name: www.example.com, upstream: www_be }
-        - name: api
-          server_name: api.example.com
-          upstream: api_be
-          health_path: /healthz
-          health_status: 204
-          tls: { cert_file: chain.pem, key_file: site.key, ca_file: root.pem, listen: ${t} }
-`;
+  const yaml = webPairYaml({
+    upstreams: TWO_UPSTREAMS,
+    nginx: [
+      `listen: ${p}`,
+      'sites:',
+      '  - { name: www, server_name: www.example.com, upstream: www_be }',
+      '  - name: api',
+      '    server_name: api.example.com',
+      '    upstream: api_be',
+      '    health_path: /healthz',
+      '    health_status: 204',
+      `    tls: { cert_file: chain.pem, key_file: site.key, ca_file: root.pem, listen: ${t} }`,
+    ],
+  });
   const base = parseModel(yaml, join(c.dir, 'x.yaml'), {}).model.pairs[0]!;
   // The VIP is this machine, where the servers listen.
   pair = {
