@@ -67,26 +67,15 @@ export class HttpProbe extends ProbeMarks {
       settled = true;
       this.samples.push({ vip, sentAt, at: Date.now(), ...m });
     };
-    const req = getOn(
-      vip,
-      health.port,
-      health.tls,
-      {
-        path: health.path,
-        agent: false,
-        timeout: this.timeoutMs,
-        ...(health.host && !health.tls ? { headers: { host: health.host } } : {}),
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        const h = res.headers[NODE_HEADER];
-        const node = typeof h === 'string' && NODE_RE.test(h) ? h : null;
-        res.resume();
-        const ok = status >= health.min && status <= health.max;
-        res.on('end', () => done({ ok, node, status, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) }));
-        res.on('error', (e) => done({ ok: false, node, status, failure: probeFailure(e as NodeJS.ErrnoException) ?? 'other' }));
-      },
-    );
+    const req = getOn(vip, health, { path: health.path, agent: false, timeout: this.timeoutMs }, (res) => {
+      const status = res.statusCode ?? 0;
+      const h = res.headers[NODE_HEADER];
+      const node = typeof h === 'string' && NODE_RE.test(h) ? h : null;
+      res.resume();
+      const ok = status >= health.min && status <= health.max;
+      res.on('end', () => done({ ok, node, status, ...(ok ? {} : { failure: probeFailure(null, status) ?? 'other' }) }));
+      res.on('error', (e) => done({ ok: false, node, status, failure: probeFailure(e as NodeJS.ErrnoException) ?? 'other' }));
+    });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, node: null, failure: probeFailure(e) ?? 'other' }));
   }

@@ -47,8 +47,6 @@ export const NODE_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 
 /** One GET of the inventory's health_path through the VIP; never rejects. */
 export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Promise<ClientProbe> {
-  // A site of nginx.sites over plain HTTP is asked by its name (Host), at the VIP.
-  const named = health.host && !health.tls ? health.host : undefined;
   const url = siteProbeUrl(vip, health);
   const started = Date.now();
   return new Promise((resolve) => {
@@ -60,9 +58,8 @@ export function probeVip(vip: string, health: HealthModel, timeoutMs = 2000): Pr
     };
     const req = getOn(
       vip,
-      health.port,
-      health.tls,
-      { path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status', ...(named ? { host: named } : {}) } },
+      health,
+      { path: health.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'haops-status' } },
       (res) => {
         const status = res.statusCode ?? 0;
         const h = res.headers[NODE_HEADER];

@@ -8,15 +8,21 @@ import type { HealthModel, ProbeTls } from '../model/derive.js';
 
 export type { ProbeTls };
 
-/** One GET to the VIP (HTTPS when `tls`), as http.get takes its options. */
+/** Where a GET goes: the site's port, and its TLS (HTTPS) or, for a plain site of nginx.sites, its name (Host). */
+export type SiteTarget = Pick<HealthModel, 'port' | 'tls' | 'host'>;
+
+/** One GET to the VIP as a client of the site asks it (HTTPS when `tls`), as http.get takes its options. */
 export function getOn(
   vip: string,
-  port: number,
-  tls: ProbeTls | undefined,
+  site: SiteTarget,
   options: Omit<http.RequestOptions, 'host' | 'port'>,
   onResponse: (res: http.IncomingMessage) => void,
 ): http.ClientRequest {
-  if (!tls) return http.get({ ...options, host: vip, port }, onResponse);
+  const tls = site.tls;
+  if (!tls) {
+    const headers = site.host ? { ...options.headers, host: site.host } : options.headers;
+    return http.get({ ...options, ...(headers ? { headers } : {}), host: vip, port: site.port }, onResponse);
+  }
   return https.get(
     {
       ...options,

@@ -77,7 +77,7 @@ export class KeptAliveLoad {
       this.samples.push({ sentAt, at: Date.now(), ok, reused, ...(error ? { error } : {}) });
       setTimeout(() => this.next(agent), ok ? this.gapMs : 50);
     };
-    const req = getOn(this.vip, this.port, this.tls, { path: this.path, agent }, (res) => {
+    const req = getOn(this.vip, { port: this.port, tls: this.tls }, { path: this.path, agent }, (res) => {
       res.resume();
       res.on('end', () =>
         end(res.statusCode !== undefined && res.statusCode < 300, res.statusCode! < 300 ? undefined : `HTTP ${res.statusCode}`),

@@ -82,19 +82,24 @@ export class SwitchoverProbe implements RoundProbe {
       clearTimeout(limit);
       done(ok, node, error);
     };
-    const req = getOn(this.vip, this.port, this.tls, { path: '/haops-health', agent: false, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () =>
-        end(
-          res.statusCode === 200,
-          res.statusCode === 200 ? body.trim() : null,
-          res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`,
-        ),
-      );
-      res.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
-    });
+    const req = getOn(
+      this.vip,
+      { port: this.port, tls: this.tls },
+      { path: '/haops-health', agent: false, headers: { connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () =>
+          end(
+            res.statusCode === 200,
+            res.statusCode === 200 ? body.trim() : null,
+            res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`,
+          ),
+        );
+        res.on('error', (e) => end(false, null, (e as NodeJS.ErrnoException).code ?? e.message));
+      },
+    );
     // The whole request, connect included, must finish in timeoutMs (a lost SYN retried after 1 s still counts if it makes it).
     const limit = setTimeout(() => {
       end(false, null, `no answer in ${this.timeoutMs / 1000} s`);
