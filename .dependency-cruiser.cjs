@@ -8,6 +8,7 @@ const LAYERS = [
   ['src/core', 0], // state vocabulary, shell quoting and sections, polling: imports nothing of ours
   ['src/ssh', 1], // one connection, its channels, sudo, host keys
   ['src/inventory', 1], // load, schema, cross-checks
+  ['src/protocol', 1], // the node protocol: every node-side script as an asset with its parser
   ['src/model', 2], // nodes and pairs derived from the inventory, failover math
   ['src/nodes', 3], // one SSH connection per inventory host (connector, prompts)
   ['src/render', 3], // keepalived.conf, nginx site, notify script, drain hook: text from the model

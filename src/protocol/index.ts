@@ -1,0 +1,7 @@
+// The protocol room: every script haops runs on a node or writes onto one, each an asset
+// (protocol/script.ts) with the parser of what it prints. SCRIPTS lists them all: the shellcheck
+// test lints each one bound to its example values. A new script is added here, or it is not linted.
+
+import type { NodeScript } from './script.js';
+
+export const SCRIPTS: readonly NodeScript[] = [];
