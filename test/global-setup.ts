@@ -46,9 +46,15 @@ function mtime(dir: string, suffix: string, pick: (a: number, b: number) => numb
  */
 export function buildCli(): void {
   const built = mtime(`${repoRoot}/dist`, '.js', Math.min);
-  if (built > 0 && existsSync(`${repoRoot}/dist/cli/main.js`) && mtime(`${repoRoot}/src`, '.ts', Math.max) < built) return;
+  const fresh = existsSync(`${repoRoot}/dist/cli/main.js`) && existsSync(`${repoRoot}/dist/bundle/haops.mjs`);
+  if (
+    built > 0 &&
+    fresh &&
+    mtime(`${repoRoot}/src`, '.ts', Math.max) < Math.min(built, statSync(`${repoRoot}/dist/bundle/haops.mjs`).mtimeMs)
+  )
+    return;
   log('building dist/ for the lab tests (a source is newer than the build)');
-  execFileSync(`${repoRoot}/node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 /** A file that booted a spare lab takes it down itself; after a crash or Ctrl-C, the run's global teardown does. */

@@ -29,10 +29,11 @@ describe('the npm package', () => {
       'playbooks',
       'test',
       'bench',
+      'scripts',
     ])
       cpSync(join(ROOT, f), join(copy, f), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: copy });
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: copy });
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: copy, encoding: 'utf8' });
     const r = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
     tarball = join(work, r[0]!.filename);
@@ -43,6 +44,7 @@ describe('the npm package', () => {
     const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
     expect(top).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'playbooks']);
     expect(files).toContain('dist/cli/main.js');
+    expect(files).toContain('dist/bundle/haops.mjs');
     expect(files).toContain('bin/haops.js');
     expect(files).toContain('playbooks/keepalived-nginx.yaml');
     expect(files.filter((f) => /\.ts$|^test\/|^bench\/|^\.ci/.test(f))).toEqual([]);
@@ -51,7 +53,7 @@ describe('the npm package', () => {
   it('declares an OSI license and builds before packing, not on install', () => {
     expect(pkg.license).toBe('MIT');
     expect(readFileSync('LICENSE', 'utf8')).toMatch(/^MIT License/);
-    expect(pkg.scripts.prepack).toMatch(/tsc/);
+    expect(pkg.scripts.prepack).toMatch(/scripts\/build\.mjs/);
     for (const s of ['prepare', 'preinstall', 'install', 'postinstall']) expect(pkg.scripts[s]).toBeUndefined();
   });
 
