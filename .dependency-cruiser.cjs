@@ -33,6 +33,7 @@ const above = (rank) => LAYERS.filter(([, r]) => r > rank).map(([f]) => path(f))
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
+  LAYERS,
   forbidden: [
     {
       name: 'no-circular',
