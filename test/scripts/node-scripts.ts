@@ -35,7 +35,7 @@ export interface NodeScript {
   text: string;
 }
 
-/** The notify script of the seed's first node and of variants: SMS by URL and by command, webhooks, email, the fast profile. */
+/** The notify asset (protocol/notify.ts) bound to the seed's first node and to variants: SMS by URL and by command, webhooks, email, hooks, the fast profile. */
 export function notifyScripts(): NodeScript[] {
   const variants: [string, Model][] = [
     ['seed (email)', seedModel()],
@@ -49,6 +49,10 @@ export function notifyScripts(): NodeScript[] {
       ),
     ],
     ['no channel', seedModel('      log: /var/log/keepalived.notify.log\n')],
+    [
+      'your own hooks',
+      seedModel('      hooks: [{ on: master, run: /etc/keepalived/to_master.sh up }, { on: any, run: /etc/keepalived/any.sh }]\n'),
+    ],
     ['fast profile', seedModel(null, '    failover: fast\n')],
   ];
   return variants.map(([name, model]) => ({ name: `notify script, ${name}`, text: renderNotifyScript(model.nodes[0]!) }));
