@@ -3,6 +3,7 @@
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
 import { NOTIFY, NOTIFY_WRAPPER } from './notify.js';
+import { PUT } from './put.js';
 import type { NodeScript } from './script.js';
 
-export const SCRIPTS: readonly NodeScript[] = [NOTIFY, NOTIFY_WRAPPER];
+export const SCRIPTS: readonly NodeScript[] = [NOTIFY, NOTIFY_WRAPPER, PUT];

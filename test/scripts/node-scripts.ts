@@ -8,7 +8,6 @@ import { renderNotifyScript } from '../../src/render/notify.js';
 import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { factsScript } from '../../src/facts/script.js';
 import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
-import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { vipProbeScript } from '../../src/runner/vip.js';
@@ -82,26 +81,6 @@ export function commandScripts(): NodeScript[] {
       }),
     ],
     ['status', statusScript(pair)],
-    [
-      'put file (validated before)',
-      putScript(
-        {
-          path: '/etc/keepalived/keepalived.conf',
-          mode: '0640',
-          validateBefore: 'keepalived -t -f "$t"',
-          pending: ['keepalived.reload'],
-          makeDir: true,
-        },
-        '/etc/keepalived/.keepalived.conf.haops-abc123',
-      ),
-    ],
-    [
-      'put file (validated in place)',
-      putScript(
-        { path: '/etc/nginx/conf.d/haops.conf', mode: '0644', validateInPlace: 'nginx -t' },
-        '/etc/nginx/conf.d/.haops.conf.haops-abc123',
-      ),
-    ],
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
     ['notify test', notifyTestCommand(n, 't1', 3000)],
     ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
