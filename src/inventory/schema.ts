@@ -388,8 +388,9 @@ export const notifySchema = z
           .describe('Phone numbers. e.g. [+8613800000000]'),
         template: z
           .string()
-          .regex(/^[^\n\r`$\\"']*$/, {
-            message: 'template may not hold newlines, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})',
+          .regex(/^[^\n\r\0`$\\"']*$/, {
+            message:
+              'template may not hold newlines, NUL, quotes, backslashes, ` or $ (placeholders are {host} {instance} {state} {priority})',
           })
           .default('[haops] {host} {instance} is now {state} (priority {priority})')
           .describe('The text; {host} {instance} {state} {priority} are filled in.'),

@@ -1,10 +1,13 @@
 // Operations, I/O half: carries out one planned Change on a host in one exec and reports the
 // outcome as a value (host, file and the tool's own message on failure, plus a hint).
 
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import type { ExecResult, Host } from '../ssh/host.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
-import { PENDING_DIR, parsePutOutput, putScript, tempPathFor, type PutPlan } from './file-script.js';
+import { PENDING_DIR, PUT, parsePut, type PutValidation } from '../protocol/put.js';
+import { bind } from '../protocol/script.js';
 import type { Change, ChangeOutcome, Facts } from '../core/state.js';
 
 type FileChange = Extract<Change, { kind: 'file' }>;
@@ -24,28 +27,36 @@ async function run(host: Host, command: string, what: string, done: string): Pro
   return { ok: true, summary: done };
 }
 
+/** The temp file a put writes first: beside the target, so the final mv is atomic. */
+export function tempPathFor(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.haops-${randomBytes(3).toString('hex')}`);
+}
+
 async function putFile(change: FileChange, host: Host, facts: Facts, platform: Platform): Promise<ChangeOutcome> {
   const { file } = change;
   const warnings: string[] = [];
   const tmp = tempPathFor(file.path);
-  const plan: PutPlan = {
-    path: file.path,
-    mode: file.mode,
-    makeDir: file.makeDir,
-    pending: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [],
-  };
+  let validate: PutValidation = '';
   let validator = '';
   if (file.validate === 'keepalived') {
     // The engine gathers facts again after installing packages: the version here is the installed one.
     const v = platform.validateKeepalived(tmp, facts.keepalivedVersion);
     if (v.command === null) warnings.push(`${file.path}: ${v.reason}`);
-    else plan.validateBefore = validator = v.command;
+    else [validate, validator] = ['keepalived', v.command];
   } else if (file.validate === 'nginx') {
-    plan.validateInPlace = validator = platform.validateNginx();
+    [validate, validator] = ['nginx', platform.validateNginx()];
   }
 
-  const r = await host.exec(putScript(plan, tmp), { stdin: file.content });
-  const out = parsePutOutput(r.stdout);
+  const script = bind(PUT, {
+    FILE: file.path,
+    TEMP: tmp,
+    MODE: file.mode,
+    MAKE_DIR: file.makeDir ?? false,
+    VALIDATE: validate,
+    PENDING: change.contentChanged ? (file.notify ?? []).map((n) => `${n.service}.${n.action}`) : [],
+  });
+  const r = await host.exec(script, { stdin: file.content });
+  const out = parsePut(r.stdout);
   if (out.failed?.step === 'validate') {
     return failure(host, `${file.path}: ${file.validate} -t`, r, { ...r, command: validator, code: out.failed.code });
   }

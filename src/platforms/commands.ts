@@ -1,8 +1,11 @@
 // The command vocabulary of each OS family: how to install, enable, start and reload a
-// service and how to test a config file. Pure: every function returns a command string.
+// service and how to test a config file. Pure: every function returns a command string (a single
+// command, or a protocol asset bound to its values where one command is not enough).
 
 import { shellQuote } from '../core/quote.js';
-import { waitGone } from './services.js';
+import { waitGone } from '../protocol/service.js';
+import { APT_INSTALL } from '../protocol/packages.js';
+import { bind } from '../protocol/script.js';
 import type { OsFamily } from '../core/state.js';
 
 export interface Validation {
@@ -67,12 +70,8 @@ const sysv = {
   reload: (s: string) => `service ${shellQuote(s)} reload`,
 };
 
-// apt-get needs fresh lists on a new machine; refresh them when missing or older than a day.
-const aptInstall = (pkgs: string[]) =>
-  `if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mtime -1 2>/dev/null | head -1)" ]; ` +
-  `then apt-get update -q; fi && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)} || ` +
-  // Lists from another source (or a stale mirror) do not know the package: refresh once, retry.
-  `{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${words(pkgs)}; }; }`;
+// apt-get is a script of its own (protocol/packages.ts): lists refreshed when stale, one retry.
+const aptInstall = (pkgs: string[]) => bind(APT_INSTALL, { PACKAGES: pkgs });
 
 const yumInstall = (p: string[], onlyRepos?: string) =>
   `yum -y ${onlyRepos ? `--disablerepo='*' ${shellQuote(`--enablerepo=${onlyRepos}`)} ` : ''}install ${words(p)}`;

@@ -2,6 +2,10 @@
 // (protocol/script.ts) with the parser of what it prints. SCRIPTS lists them all: the shellcheck
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
+import { NOTIFY, NOTIFY_WRAPPER } from './notify.js';
+import { APT_INSTALL } from './packages.js';
+import { PUT } from './put.js';
+import { SERVICE } from './service.js';
 import type { NodeScript } from './script.js';
 
-export const SCRIPTS: readonly NodeScript[] = [];
+export const SCRIPTS: readonly NodeScript[] = [NOTIFY, NOTIFY_WRAPPER, PUT, APT_INSTALL, SERVICE];

@@ -6,7 +6,8 @@
 import type { NodeInstance, NodeModel } from '../model/derive.js';
 import type { ManagedFile } from '../core/state.js';
 import { compareVersions } from '../model/keepalived-versions.js';
-import { shellQuote } from '../core/quote.js';
+import { NOTIFY_WRAPPER } from '../protocol/notify.js';
+import { bind } from '../protocol/script.js';
 
 /** Root-owned and not writable by others, as 1.3+'s enable_script_security wants every directory above a script. */
 export const NOTIFY_WRAPPER_DIR = '/etc/keepalived/haops-notify';
@@ -26,21 +27,15 @@ export function notifyWrapperPath(instance: string, state: WrappedState): string
   return `${NOTIFY_WRAPPER_DIR}/${instance}.${state.toLowerCase()}`;
 }
 
-/**
- * Calls the notify script twice, as 2.x's two hooks do: `notify_master` (the write-up's log line),
- * then `notify INSTANCE NAME STATE PRIORITY` (log line and every channel). 1.x passes a per-state
- * script no arguments, so the priority is the configured one, not the effective one.
- */
+/** The wrapper keepalived 1.x runs on STATE of instance `i` (the protocol room's asset, bound). */
 export function renderNotifyWrapper(node: NodeModel, i: NodeInstance, state: WrappedState): string {
-  const s = shellQuote(node.notify.script);
-  return [
-    '#!/bin/sh',
-    `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`,
-    `# keepalived 1.x runs this on ${state} of ${i.name}: its generic notify cannot pass arguments.`,
-    `${s} notify_${state.toLowerCase()}`,
-    `exec ${s} notify INSTANCE ${shellQuote(i.name)} ${state} ${i.priority}`,
-    '',
-  ].join('\n');
+  return bind(NOTIFY_WRAPPER, {
+    SCRIPT: node.notify.script,
+    HOOK: `notify_${state.toLowerCase()}`,
+    INSTANCE: i.name,
+    STATE: state,
+    PRIORITY: i.priority,
+  });
 }
 
 export function notifyWrapperFiles(node: NodeModel, version: string): ManagedFile[] {

@@ -8,7 +8,6 @@ import { renderNotifyScript } from '../../src/render/notify.js';
 import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { factsScript } from '../../src/facts/script.js';
 import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
-import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { vipProbeScript } from '../../src/runner/vip.js';
@@ -35,7 +34,7 @@ export interface NodeScript {
   text: string;
 }
 
-/** The notify script of the seed's first node and of variants: SMS by URL and by command, webhooks, email, the fast profile. */
+/** The notify asset (protocol/notify.ts) bound to the seed's first node and to variants: SMS by URL and by command, webhooks, email, hooks, the fast profile. */
 export function notifyScripts(): NodeScript[] {
   const variants: [string, Model][] = [
     ['seed (email)', seedModel()],
@@ -49,6 +48,10 @@ export function notifyScripts(): NodeScript[] {
       ),
     ],
     ['no channel', seedModel('      log: /var/log/keepalived.notify.log\n')],
+    [
+      'your own hooks',
+      seedModel('      hooks: [{ on: master, run: /etc/keepalived/to_master.sh up }, { on: any, run: /etc/keepalived/any.sh }]\n'),
+    ],
     ['fast profile', seedModel(null, '    failover: fast\n')],
   ];
   return variants.map(([name, model]) => ({ name: `notify script, ${name}`, text: renderNotifyScript(model.nodes[0]!) }));
@@ -78,26 +81,6 @@ export function commandScripts(): NodeScript[] {
       }),
     ],
     ['status', statusScript(pair)],
-    [
-      'put file (validated before)',
-      putScript(
-        {
-          path: '/etc/keepalived/keepalived.conf',
-          mode: '0640',
-          validateBefore: 'keepalived -t -f "$t"',
-          pending: ['keepalived.reload'],
-          makeDir: true,
-        },
-        '/etc/keepalived/.keepalived.conf.haops-abc123',
-      ),
-    ],
-    [
-      'put file (validated in place)',
-      putScript(
-        { path: '/etc/nginx/conf.d/haops.conf', mode: '0644', validateInPlace: 'nginx -t' },
-        '/etc/nginx/conf.d/.haops.conf.haops-abc123',
-      ),
-    ],
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
     ['notify test', notifyTestCommand(n, 't1', 3000)],
     ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
@@ -132,7 +115,8 @@ export function commandScripts(): NodeScript[] {
     const f = faultCommand(kind, iface, 8);
     scripts.push([`drill fault ${kind}`, f.fault], [`drill restore ${kind}`, f.restore]);
   }
-  for (const family of ['debian', 'el7', 'el9'] as const) {
+  // Debian's install is the APT_INSTALL asset (linted from SCRIPTS); yum and dnf install in one command.
+  for (const family of ['el7', 'el9'] as const) {
     const p = platformFor(family, family === 'el7' ? 'sysv' : 'systemd');
     scripts.push([`install (${family})`, p.install(['keepalived', 'nginx'])]);
   }

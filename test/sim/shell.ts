@@ -3,6 +3,7 @@
 // from the SimSystem, and refuses anything else loudly so a test notices a new command.
 
 import { posix } from 'node:path';
+import { PUT, PUT_HEADER } from '../../src/protocol/put.js';
 import { ok, type Output, type SimSystem } from './system.js';
 
 /** Splits one command line into words: bare, '…' and "…" (with $var from env). */
@@ -22,7 +23,7 @@ const merged = (o: Output) => o.stdout + o.stderr;
 export function runCommand(sys: SimSystem, command: string, stdin: string): Output {
   const first = command.split('\n')[0];
   if (first === '# haops facts v1' || first === '# haops contents v1') return probes(sys, command);
-  if (first === '# haops put v1') return put(sys, command, stdin);
+  if (first === PUT_HEADER) return put(sys, command, stdin);
   if (first === '# haops system v1') return system(sys, command);
   // A start or handler also clears the markers of handlers the service owed.
   const settled = /^(.*) && rm -f \/var\/lib\/haops\/pending\/([A-Za-z0-9_.@-]+)\.\*$/.exec(command);
@@ -127,12 +128,22 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-// The put script's steps, as file-script.ts writes them, with the values of f, t and b.
+/** The values a bound protocol asset assigns after its header (protocol/script.ts bind), by name. */
+export function boundValues(script: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of script.split('\n').slice(1)) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!m) break;
+    values[m[1]!] = words(m[2]!)[0] ?? '';
+  }
+  return values;
+}
+
+// The put asset (protocol/put.ts) carried out on the simulated node, from its bound values.
 function put(sys: SimSystem, script: string, stdin: string): Output {
-  const lines = script.split('\n').filter(Boolean);
-  const header = /^f=(\S+) t=(\S+) b=(\S+)$/.exec(lines[1] ?? '');
-  if (!header) return { stdout: '', stderr: 'sim: put script without f= t= b= header\n', code: 2 };
-  const [, f, t, b] = header.map((x) => words(x)[0]!) as [string, string, string, string];
+  if (!script.endsWith(PUT.text)) return { stdout: '', stderr: 'sim: a put script that is not the PUT asset\n', code: 2 };
+  const v = boundValues(script);
+  const [f, t, b] = [v.FILE!, v.TEMP!, `${v.FILE}.haops-bak`];
   const out: Output = { stdout: '', stderr: '', code: 0 };
   const emit = (o: Output) => ((out.stdout += o.stdout), (out.stderr += o.stderr));
   const fail = (step: string, rc = 1) => {
@@ -140,55 +151,40 @@ function put(sys: SimSystem, script: string, stdin: string): Output {
     out.stdout += `@@haops failed ${step} ${rc}\n`;
     throw new Exit(1);
   };
-  const validate = /^(.*); rc=\$\?; (.*)$/;
   try {
-    for (const line of lines.slice(2)) {
-      if (line.startsWith('fail() {')) continue;
-      if (line === `(umask 077 && cat > "$t") || fail upload`) {
-        if (!sys.dirs.has(posix.dirname(t))) {
-          out.stderr += `sh: ${t}: No such file or directory\n`;
-          fail('upload');
-        }
-        sys.files.set(t, { content: stdin, mode: '600', owner: 'root:root' });
-      } else if (/^chmod (\S+) "\$t" && chown root:root "\$t" \|\| fail mode$/.test(line)) {
-        sys.files.get(t)!.mode = words(line)[1]!.replace(/^0(?=\d{3})/, '');
-      } else if (line === `if [ -e "$f" ]; then cp -p "$f" "$b" || fail backup; else rm -f "$b"; fi`) {
-        const live = sys.files.get(f);
-        if (live) sys.files.set(b, { ...live });
-        else sys.files.delete(b);
-      } else if (line === `mv -f "$t" "$f" || fail install`) {
-        // A new inode: SELinux labels it by its directory, not by the old file's label.
-        sys.el.labels.delete(f);
-        sys.files.set(f, sys.files.get(t)!);
-        sys.files.delete(t);
-      } else if (validate.test(line)) {
-        const [, command, rest] = validate.exec(line)!;
-        const o = sys.run(words(command!));
-        emit(o);
-        if (rest === `case $rc in 0) ;; 143) echo '@@haops unvalidated 143' ;; *) fail validate $rc ;; esac`) {
-          if (o.code === 143) out.stdout += '@@haops unvalidated 143\n';
-          else if (o.code !== 0) fail('validate', o.code);
-        } else if (rest === `[ $rc -eq 0 ] || { if [ -e "$b" ]; then mv -f "$b" "$f"; else rm -f "$f"; fi; fail validate $rc; }`) {
-          if (o.code !== 0) {
-            const backup = sys.files.get(b);
-            if (backup) sys.files.set(f, backup), sys.files.delete(b);
-            else sys.files.delete(f);
-            fail('validate', o.code);
-          }
-        } else return { stdout: '', stderr: `sim: unsupported validation step: ${line}\n`, code: 2 };
-      } else if (/^mkdir -p \S+ \|\| fail mkdir$/.test(line)) {
-        // makeDir: the directory and its parents.
-        for (let d = line.split(' ')[2]!.replace(/^'|'$/g, ''); d !== '/'; d = posix.dirname(d)) sys.dirs.add(d);
-      } else if (line.startsWith('mkdir -p /var/lib/haops/pending && touch ')) {
-        for (const w of line
-          .replace(/ \|\| fail pending$/, '')
-          .split(' ')
-          .slice(5))
-          pendingOf(sys).add(w.split('/').pop()!);
-      } else if (line === `echo '@@haops done'`) {
-        out.stdout += '@@haops done\n';
-      } else return { stdout: '', stderr: `sim: unsupported put step: ${line}\n`, code: 2 };
+    // MAKE_DIR: the directory and its parents.
+    if (v.MAKE_DIR) for (let d = posix.dirname(f); d !== '/'; d = posix.dirname(d)) sys.dirs.add(d);
+    if (!sys.dirs.has(posix.dirname(t))) {
+      out.stderr += `sh: ${t}: No such file or directory\n`;
+      fail('upload');
     }
+    sys.files.set(t, { content: stdin, mode: '600', owner: 'root:root' });
+    sys.files.get(t)!.mode = v.MODE!.replace(/^0(?=\d{3})/, '');
+    if (v.VALIDATE === 'keepalived') {
+      const o = sys.run(['keepalived', '-t', '-f', t]);
+      emit(o);
+      if (o.code === 143) out.stdout += '@@haops unvalidated 143\n';
+      else if (o.code !== 0) fail('validate', o.code);
+    }
+    const live = sys.files.get(f);
+    if (live) sys.files.set(b, { ...live });
+    else sys.files.delete(b);
+    // A new inode: SELinux labels it by its directory, not by the old file's label.
+    sys.el.labels.delete(f);
+    sys.files.set(f, sys.files.get(t)!);
+    sys.files.delete(t);
+    if (v.VALIDATE === 'nginx') {
+      const o = sys.run(['nginx', '-t']);
+      emit(o);
+      if (o.code !== 0) {
+        const backup = sys.files.get(b);
+        if (backup) sys.files.set(f, backup), sys.files.delete(b);
+        else sys.files.delete(f);
+        fail('validate', o.code);
+      }
+    }
+    for (const h of (v.PENDING ?? '').split(' ').filter(Boolean)) pendingOf(sys).add(h);
+    out.stdout += '@@haops done\n';
   } catch (e) {
     if (e instanceof Exit) return { ...out, code: e.code };
     throw e;

@@ -3,9 +3,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePutOutput, putScript, tempPathFor } from '../../src/ops/file-script.js';
+import { tempPathFor } from '../../src/ops/apply.js';
+import { PUT, parsePut, type PutValidation } from '../../src/protocol/put.js';
+import { bind } from '../../src/protocol/script.js';
 
-// The put script run by this machine's real dash and bash, with stub nginx/keepalived on PATH.
+// The put asset run by this machine's real dash and bash, with stub nginx/keepalived on PATH.
+
+const put = (file: string, mode: string, validate: PutValidation) =>
+  bind(PUT, { FILE: file, TEMP: tempPathFor(file), MODE: mode, MAKE_DIR: false, VALIDATE: validate, PENDING: [] });
 const isRoot = process.getuid?.() === 0;
 
 function sandbox() {
@@ -25,14 +30,14 @@ function sandbox() {
 
 function run(sh: string, script: string, stdin: string, bin: string) {
   const r = spawnSync(sh, ['-c', script], { input: stdin, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-  return { ...r, parsed: parsePutOutput(r.stdout) };
+  return { ...r, parsed: parsePut(r.stdout) };
 }
 
 describe.runIf(isRoot).each(['dash', 'bash'])('put script under %s', (sh) => {
   it('replaces the live file atomically and keeps the old one as .haops-bak', () => {
     const s = sandbox();
     writeFileSync(s.live, 'old\n');
-    const r = run(sh, putScript({ path: s.live, mode: '0640', validateInPlace: 'nginx -t' }, tempPathFor(s.live)), 'new\n', s.bin);
+    const r = run(sh, put(s.live, '0640', 'nginx'), 'new\n', s.bin);
     expect(r.parsed).toEqual({ done: true, failed: undefined, unvalidated: undefined });
     expect(readFileSync(s.live, 'utf8')).toBe('new\n');
     expect(readFileSync(`${s.live}.haops-bak`, 'utf8')).toBe('old\n');
@@ -42,12 +47,7 @@ describe.runIf(isRoot).each(['dash', 'bash'])('put script under %s', (sh) => {
   it('puts the live file back when nginx -t fails, leaving no temp file', () => {
     const s = sandbox();
     writeFileSync(s.live, 'old\n');
-    const r = run(
-      sh,
-      putScript({ path: s.live, mode: '0644', validateInPlace: 'nginx -t' }, tempPathFor(s.live)),
-      'server {\ninvalid;\n}\n',
-      s.bin,
-    );
+    const r = run(sh, put(s.live, '0644', 'nginx'), 'server {\ninvalid;\n}\n', s.bin);
     expect(r.status).toBe(1);
     expect(r.parsed.failed).toEqual({ step: 'validate', code: 1 });
     expect(r.stderr).toContain(`[emerg] unknown directive "invalid" in ${s.live}:2`);
@@ -57,15 +57,22 @@ describe.runIf(isRoot).each(['dash', 'bash'])('put script under %s', (sh) => {
 
   it('removes a new file that fails nginx -t when there was none before', () => {
     const s = sandbox();
-    const r = run(sh, putScript({ path: s.live, mode: '0644', validateInPlace: 'nginx -t' }, tempPathFor(s.live)), 'invalid;\n', s.bin);
+    const r = run(sh, put(s.live, '0644', 'nginx'), 'invalid;\n', s.bin);
     expect(r.parsed.failed?.step).toBe('validate');
     expect(readdirSync(s.conf)).toEqual([]);
   });
 
+  it('makes the directory first when asked', () => {
+    const s = sandbox();
+    const deep = join(s.dir, 'a/b/site.conf');
+    const text = bind(PUT, { FILE: deep, TEMP: tempPathFor(deep), MODE: '0644', MAKE_DIR: true, VALIDATE: '', PENDING: [] });
+    expect(run(sh, text, 'x\n', s.bin).parsed).toEqual({ done: true, failed: undefined, unvalidated: undefined });
+    expect(readFileSync(deep, 'utf8')).toBe('x\n');
+  });
+
   it('goes on with a warning marker when keepalived -t is terminated (2.2.7, exit 143)', () => {
     const s = sandbox();
-    const tmp = tempPathFor(s.live);
-    const r = run(sh, putScript({ path: s.live, mode: '0644', validateBefore: `keepalived -t -f ${tmp}` }, tmp), 'global_defs {}\n', s.bin);
+    const r = run(sh, put(s.live, '0644', 'keepalived'), 'global_defs {}\n', s.bin);
     expect(r.parsed).toEqual({ done: true, failed: undefined, unvalidated: 143 });
     expect(existsSync(s.live)).toBe(true);
   });
