@@ -1,7 +1,6 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, stamped on the node; HTTP through the VIP every
 // 20 ms), restore, and report the figures. Every exit path restores the fault first.
-import { serviceAction } from '../platforms/services.js';
 import { shellQuote } from '../core/quote.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
@@ -17,9 +16,8 @@ import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 import type { ExpectedFailover } from '../model/expected.js';
 import type { PairStatus } from '../status/status.js';
 import { failuresByKind, type ProbeFailure, type RoundTrace } from '../measure/trace.js';
-
-export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
-export type FaultKind = (typeof FAULTS)[number];
+import { bind } from '../protocol/script.js';
+import { DRILL_FAULT, DRILL_RESTORE, ISOLATE_ARM_SECONDS, faultStamp, type FaultKind } from '../protocol/drill-fault.js';
 
 export interface DrillOptions {
   fault: FaultKind;
@@ -102,36 +100,6 @@ interface VipEvent {
   at: number;
 }
 
-export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
-  switch (kind) {
-    // Each fault first prints the node's clock (T0_MARK): the failover is timed from the fault on the node.
-    case 'nginx-stop':
-      return { fault: `${STAMP}; ${serviceAction('stop', 'nginx')}`, restore: serviceAction('start', 'nginx') };
-    case 'nginx-kill':
-      return { fault: `${STAMP}; pkill -9 -x nginx || killall -9 nginx`, restore: serviceAction('start', 'nginx') };
-    case 'keepalived-stop':
-      return { fault: `${STAMP}; ${serviceAction('stop', 'keepalived')}`, restore: serviceAction('start', 'keepalived') };
-    case 'node-isolate':
-      // The node heals itself even if haops vanishes: the restore is armed before the cut.
-      return {
-        fault: `nohup sh -c 'sleep ${isolateSeconds}; ip link set ${iface} up' >/dev/null 2>&1 </dev/null & sleep ${ISOLATE_ARM_SECONDS}; ip link set ${iface} down`,
-        restore: `ip link set ${iface} up`,
-      };
-  }
-}
-
-/** The node's clock in nanoseconds, printed by every fault command just before it breaks anything. */
-export const T0_MARK = '@@haops-t0 ';
-const STAMP = `date +'${T0_MARK}%s%N'`;
-/** node-isolate waits this long on the node (its self-heal armed) before it cuts the link. */
-const ISOLATE_ARM_SECONDS = 0.2;
-
-/** The node-clock time (ms) a fault command printed, or null. */
-export function faultStamp(stdout: string): number | null {
-  const m = new RegExp(`^${T0_MARK}(\\d{10,})$`, 'm').exec(stdout);
-  return m ? Number(m[1]) / 1e6 : null;
-}
-
 /** What one round works with, from set-up to verdict. */
 interface RoundRun {
   n: number;
@@ -156,7 +124,8 @@ const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 10
 export class Drill {
   private events: VipEvent[] = [];
   private streams: StreamHandle[] = [];
-  private pending: { host: Host; restore: string } | null = null;
+  /** The fault in place: its restore script, and the command a user runs by hand when haops cannot. */
+  private pending: { host: Host; restore: string; byHand: string } | null = null;
   /** Per node: its clock minus ours, and half a round trip (measured as each round starts). */
   private clocks: Record<string, { offsetMs: number; oneWayMs: number } | null> = {};
 
@@ -182,7 +151,7 @@ export class Drill {
       (ok) => ok === true,
       { until: Date.now() + 20_000, everyMs: 1000 },
     );
-    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
+    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.byHand}`);
   }
 
   async close(): Promise<void> {
@@ -370,11 +339,17 @@ export class Drill {
 
   /** Puts the fault in place (its restore armed first); returns when it was put. */
   private async breakHolder(r: RoundRun, iface: string): Promise<number> {
-    const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
+    const fault = this.opts.fault;
+    const cmd = {
+      fault: bind(DRILL_FAULT, { FAULT: fault, IFACE: iface, ISOLATE_SECONDS: this.opts.isolateSeconds ?? 8 }),
+      restore: bind(DRILL_RESTORE, { FAULT: fault, IFACE: iface }),
+    };
+    const service = fault === 'keepalived-stop' ? 'keepalived' : 'nginx';
+    const byHand = fault === 'node-isolate' ? `ip link set ${iface} up` : `systemctl start ${service} (SysV: service ${service} start)`;
     this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.flatMap((x) => x.vips).join(', ')})`);
     const sentAt = Date.now();
     const clock = this.clocks[r.from];
-    this.pending = { host: this.hosts[r.from]!, restore: cmd.restore };
+    this.pending = { host: this.hosts[r.from]!, restore: cmd.restore, byHand };
     const faultRun = this.hosts[r.from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
     // An isolated node cannot answer: its fault command's end is never awaited; the cut comes
     // one way-delay plus its arming pause after we sent it.

@@ -2,6 +2,32 @@
 // (protocol/script.ts) with the parser of what it prints. SCRIPTS lists them all: the shellcheck
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
+import { BRIDGE, CONNECTIONS, UNBRIDGE } from './bridge.js';
+import { DRILL_FAULT, DRILL_RESTORE } from './drill-fault.js';
+import { ADDRESSES, BRIDGE_BACK, DRAIN, DRAIN_FACTS, KEEP, UNDRAIN } from './drain.js';
+import { DRAIN_HOOK, DRAINED } from './drain-flag.js';
+import { LOCK_PAIR, UNLOCK_PAIR } from './drain-lock.js';
+import { HANDOFF, UNHANDOFF } from './handoff.js';
 import type { NodeScript } from './script.js';
 
-export const SCRIPTS: readonly NodeScript[] = [];
+export const SCRIPTS: readonly NodeScript[] = [
+  // drain, undrain and switchover (src/switchover)
+  DRAIN_FACTS,
+  DRAIN,
+  KEEP,
+  UNDRAIN,
+  ADDRESSES,
+  DRAIN_HOOK,
+  DRAINED,
+  LOCK_PAIR,
+  UNLOCK_PAIR,
+  BRIDGE,
+  BRIDGE_BACK,
+  UNBRIDGE,
+  CONNECTIONS,
+  HANDOFF,
+  UNHANDOFF,
+  // the drill (src/drill)
+  DRILL_FAULT,
+  DRILL_RESTORE,
+];

@@ -10,35 +10,27 @@ import { notifyLogStates, parseMonitorLine, stats } from '../measure/clock.js';
 import { NeighbourWatch } from '../measure/neighbour.js';
 import type { RoundTrace } from '../measure/trace.js';
 import { shellQuote } from '../core/quote.js';
-import { DRAIN_FLAG, type DrainMethod } from '../render/drain.js';
+import { drainMethod } from '../render/drain.js';
+import { PATHS } from '../render/index.js';
+import { bind } from '../protocol/script.js';
+import { DRAIN_FLAG, DRAINED, parseDrained, type DrainMethod } from '../protocol/drain-flag.js';
 import {
+  ADDRESSES,
+  BRIDGE_BACK,
+  DRAIN,
+  DRAIN_FACTS,
   DRAINED_MARK,
-  DRAINED_PROBE,
+  KEEP,
   KEPT_MARK,
-  LOCK,
-  LOCKED_MARK,
+  UNDRAIN,
   UNDRAINED_MARK,
-  addressesScript,
-  keepScript,
-  lockScript,
-  unlockScript,
-  bridgeScript,
-  drainScript,
-  factsScript,
   parseAddresses,
-  parseFacts,
-  unbridgeScript,
-  undrainScript,
-  handoffScript,
-  unhandoffScript,
-  parseHanded,
-  closingScript,
-  connectionsScript,
-  parseConnections,
-  HANDOFF_MARK,
-  BRIDGE_SELF_REMOVE_SECONDS,
-  type DrainFacts,
-} from './node.js';
+  parseDrainFacts,
+  type DrainFacts as NodeDrainFacts,
+} from '../protocol/drain.js';
+import { LOCK, LOCK_PAIR, UNLOCK_PAIR, parseLocked } from '../protocol/drain-lock.js';
+import { BRIDGE_SELF_REMOVE_SECONDS, CONNECTIONS, UNBRIDGE, parseConnections } from '../protocol/bridge.js';
+import { HANDOFF, HANDOFF_MARK, UNHANDOFF, parseHandedOn } from '../protocol/handoff.js';
 import { KEPT_ALIVE_CONNECTIONS, probeHostOffset, RemoteSwitchoverProbe, SwitchoverProbe, type RoundProbe } from './probe.js';
 import type { KeptAliveFigures } from './kept-alive.js';
 
@@ -107,6 +99,9 @@ export interface Handoff {
 /** What a move of IPv6 VIPs does without a handoff (the old holder has no ip6 in the inventory), said where a handoff would be reported. */
 export const NO_HANDOFF6 =
   'no handoff for IPv6 (the old holder has no ip6 to send the packets on to): a connection to an IPv6 VIP caught by the move between its handshake and its request is reset';
+
+/** A node's drain facts, with the method its drain runs by: the hook deployed, else what its version allows. */
+export type DrainFacts = NodeDrainFacts & { method: DrainMethod };
 
 function handoffWhy(node: string, f: DrainFacts['handoff']): string | undefined {
   if (f === 'yes') return undefined;
@@ -279,7 +274,9 @@ export class PairOps {
     const awaited = this.handing?.on && this.handing6 ? vips : vips.filter((v) => !v.includes(':'));
     for (;;) {
       const r = awaited.length
-        ? await this.hosts[node]!.exec(connectionsScript(awaited, this.pair.spec.nginx.listen), { timeoutMs: 5000 }).catch(() => null)
+        ? await this.hosts[node]!.exec(bind(CONNECTIONS, { VIPS: awaited, PORT: this.pair.spec.nginx.listen }), { timeoutMs: 5000 }).catch(
+            () => null,
+          )
         : { stdout: 'conns 0\n' };
       left = r ? parseConnections(r.stdout) : null;
       if (left === 0 || Date.now() - t0 >= limit) break;
@@ -313,14 +310,15 @@ export class PairOps {
     this.handing = handoff;
     this.handing6 = vips6.length > 0;
     const r = await this.hosts[node]!.exec(
-      handoffScript(
-        vips,
-        this.ip(this.peerOf(node)),
-        this.pair.spec.interface,
-        randomBytes(6).toString('hex'),
-        seconds,
-        vips6.length ? { vips: vips6, oldHolder: peer6! } : undefined,
-      ),
+      bind(HANDOFF, {
+        VIPS: vips,
+        OLD_HOLDER: this.ip(this.peerOf(node)),
+        VIPS6: vips6,
+        OLD_HOLDER6: vips6.length ? peer6! : '',
+        IFACE: this.pair.spec.interface,
+        TOKEN: randomBytes(6).toString('hex'),
+        LIFE_SECONDS: seconds,
+      }),
       { timeoutMs: 10_000 },
     );
     if (r.stdout.includes(HANDOFF_MARK)) return handoff;
@@ -334,14 +332,21 @@ export class PairOps {
     if (!h) return;
     this.handing = null;
     this.handing6 = false;
-    const r = await this.hosts[h.node]!.exec(unhandoffScript(), { timeoutMs: 10_000 }).catch(() => null);
-    const n = r ? parseHanded(r.stdout) : null;
+    const r = await this.hosts[h.node]!.exec(bind(UNHANDOFF, {}), { timeoutMs: 10_000 }).catch(() => null);
+    const n = r ? parseHandedOn(r.stdout) : null;
     if (n !== null) h.packets = n;
   }
 
   async facts(node: string): Promise<DrainFacts> {
-    const r = await this.hosts[node]!.exec(factsScript(this.ip(this.peerOf(node)), this.pair.spec.nginx.listen), { timeoutMs: 15_000 });
-    return parseFacts(r.stdout);
+    const r = await this.hosts[node]!.exec(
+      bind(DRAIN_FACTS, {
+        KEEPALIVED_CONF: PATHS.keepalived,
+        PEER_URL: `http://${this.ip(this.peerOf(node))}:${this.pair.spec.nginx.listen}/haops-health`,
+      }),
+      { timeoutMs: 15_000 },
+    );
+    const f = parseDrainFacts(r.stdout);
+    return { ...f, method: f.hook ?? drainMethod(f.keepalivedVersion) };
   }
 
   async status(): Promise<PairStatus> {
@@ -409,7 +414,7 @@ export class PairOps {
   ): Promise<Record<string, number | null>> {
     const seen: Record<string, number | null> = Object.fromEntries(vips.map((v) => [v, null]));
     while (Date.now() < since + timeoutMs && Object.values(seen).some((x) => x === null)) {
-      const r = await this.hosts[node]!.exec(addressesScript(this.pair.spec.interface), { timeoutMs: 5000 }).catch(() => null);
+      const r = await this.hosts[node]!.exec(bind(ADDRESSES, { IFACE: this.pair.spec.interface }), { timeoutMs: 5000 }).catch(() => null);
       const on = r ? parseAddresses(r.stdout) : [];
       for (const v of vips) if (seen[v] === null && r && on.includes(v) === holds) seen[v] = Date.now() - since;
       await sleep(50);
@@ -431,8 +436,8 @@ export class PairOps {
     // A lock is held for a few round trips; one older than 20 s belongs to a haops that vanished.
     const until = Date.now() + 25_000;
     for (;;) {
-      const r = await lockHost.exec(lockScript(token, 20), { timeoutMs: 10_000 });
-      if (r.stdout.includes(LOCKED_MARK)) break;
+      const r = await lockHost.exec(bind(LOCK_PAIR, { TOKEN: token, STALE_SECONDS: 20 }), { timeoutMs: 10_000 });
+      if (parseLocked(r.stdout)) break;
       if (Date.now() > until)
         throw new SwitchoverRefused(
           `another haops is draining or undraining a node of pair ${this.pair.name} (lock ${LOCK} on ${this.pair.nodes[0]}, ${r.stdout.trim() || 'held'})`,
@@ -443,7 +448,7 @@ export class PairOps {
     try {
       return await work();
     } finally {
-      await lockHost.exec(unlockScript(token), { timeoutMs: 10_000 }).catch(() => undefined);
+      await lockHost.exec(bind(UNLOCK_PAIR, { TOKEN: token }), { timeoutMs: 10_000 }).catch(() => undefined);
     }
   }
 
@@ -467,7 +472,7 @@ export class PairOps {
     let handoff: Handoff | undefined;
     const t0 = await this.locked(async () => {
       // Checked again under the lock: another haops may have drained the peer since the facts.
-      peerDrained = (await this.hosts[peer]!.exec(DRAINED_PROBE, { timeoutMs: 10_000 })).stdout.includes('drained yes');
+      peerDrained = parseDrained((await this.hosts[peer]!.exec(bind(DRAINED, {}), { timeoutMs: 10_000 })).stdout);
       if (peerDrained && !opts.force)
         throw new SwitchoverRefused(
           `the peer ${peer} is drained itself: draining ${node} too would leave nobody to hold the VIPs`,
@@ -478,12 +483,18 @@ export class PairOps {
       // The peer is ready for the old holder's connections before the VIPs move.
       if (!peerDrained) handoff = await this.handOff(peer, vips, theirs?.handoff ?? 'no-nft');
       const at = Date.now();
-      const lease = leaseSeconds ? { token: randomBytes(6).toString('hex'), seconds: leaseSeconds } : undefined;
+      // One token for the lease and the bridge: a bridge's timer and the lease's are the same run's.
+      const token = randomBytes(6).toString('hex');
       const r = await this.hosts[node]!.exec(
-        drainScript(peerDrained ? [] : vips, this.pair.spec.interface, lease, this.selfRemoveSeconds()),
-        {
-          timeoutMs: 15_000,
-        },
+        bind(DRAIN, {
+          VIPS: peerDrained ? [] : vips,
+          IFACE: this.pair.spec.interface,
+          TOKEN: token,
+          BRIDGE_SECONDS: this.selfRemoveSeconds(),
+          LEASE_TOKEN: leaseSeconds ? token : '',
+          LEASE_SECONDS: leaseSeconds ?? 0,
+        }),
+        { timeoutMs: 15_000 },
       );
       // An exec whose exit status went missing has been seen on the lab: ask the node itself.
       if (
@@ -540,7 +551,7 @@ export class PairOps {
 
   /** The drain is the wanted end state (haops drain): the lease goes, no undo on exit. */
   private async keepDrain(node: string): Promise<void> {
-    const r = await this.hosts[node]!.exec(keepScript(), { timeoutMs: 10_000 });
+    const r = await this.hosts[node]!.exec(bind(KEEP, {}), { timeoutMs: 10_000 });
     if (!r.stdout.includes(KEPT_MARK))
       throw new SwitchoverRefused(
         `${node}: the drain flag is gone before haops could confirm it (its lease ran out, or someone undrained it)`,
@@ -556,7 +567,7 @@ export class PairOps {
     await this.keepDrain(node);
     const vips = addressesOf(this.pair.instances);
     const on = await this.until(peer, vips, true, Date.now(), this.timeoutMs());
-    await this.hosts[node]!.exec(unbridgeScript(vips, this.pair.spec.interface), { timeoutMs: 10_000 });
+    await this.hosts[node]!.exec(bind(UNBRIDGE, { VIPS: vips, IFACE: this.pair.spec.interface }), { timeoutMs: 10_000 });
     const moved = this.pair.instances.map((i) => ({
       instance: i.spec.name,
       vip: i.vip,
@@ -579,13 +590,18 @@ export class PairOps {
     const peerHeld = mine.drained ? vips : [];
     if (peerHeld.length)
       await this.hosts[peer]!.exec(
-        unhandoffScript() + bridgeScript(peerHeld, iface, randomBytes(6).toString('hex'), this.selfRemoveSeconds()) + closingScript(),
+        bind(BRIDGE_BACK, {
+          VIPS: peerHeld,
+          IFACE: iface,
+          TOKEN: randomBytes(6).toString('hex'),
+          BRIDGE_SECONDS: this.selfRemoveSeconds(),
+        }),
         { timeoutMs: 10_000 },
       );
     // And this node sends the peer's connections on to it, as the peer did on the way out.
     const handoff = wait && peerHeld.length ? await this.handOff(node, peerHeld, mine.handoff) : undefined;
     const t0 = Date.now();
-    const script = undrainScript(addressesOf(this.pair.instances), iface);
+    const script = bind(UNDRAIN, { VIPS: addressesOf(this.pair.instances), IFACE: iface });
     let r = await this.hosts[node]!.exec(script, { timeoutMs: 15_000 });
     // Idempotent: once more when the node's answer went missing (seen on the lab), then give up.
     for (let attempt = 0; attempt < 2 && !r.stdout.includes(UNDRAINED_MARK); attempt++)
@@ -603,7 +619,7 @@ export class PairOps {
     if (peerHeld.length) {
       hold = await this.hold(peer, peerHeld);
       await Promise.all([
-        this.hosts[peer]!.exec(unbridgeScript(peerHeld, iface), { timeoutMs: 10_000 }).catch(() => undefined),
+        this.hosts[peer]!.exec(bind(UNBRIDGE, { VIPS: peerHeld, IFACE: iface }), { timeoutMs: 10_000 }).catch(() => undefined),
         this.endHandoff(),
       ]);
     }
@@ -627,7 +643,7 @@ export class PairOps {
   private async unbridge(): Promise<void> {
     const b = this.bridges;
     if (!b) return;
-    await this.hosts[b.node]!.exec(unbridgeScript(b.vips, this.pair.spec.interface), { timeoutMs: 10_000 });
+    await this.hosts[b.node]!.exec(bind(UNBRIDGE, { VIPS: b.vips, IFACE: this.pair.spec.interface }), { timeoutMs: 10_000 });
     this.bridges = null;
   }
 
@@ -642,7 +658,7 @@ export class PairOps {
     // A lost connection does not come back (no reconnect): a few tries, then the honest message.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const r = await this.hosts[p.node]!.exec(undrainScript(p.vips, this.pair.spec.interface), { timeoutMs: 10_000 });
+        const r = await this.hosts[p.node]!.exec(bind(UNDRAIN, { VIPS: p.vips, IFACE: this.pair.spec.interface }), { timeoutMs: 10_000 });
         if (r.stdout.includes(UNDRAINED_MARK)) return;
       } catch {
         /* connection lost: try again */
