@@ -1,7 +1,6 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, stamped on the node; HTTP through the VIP every
 // 20 ms), restore, and report the figures. Every exit path restores the fault first.
-import { shellQuote } from '../core/quote.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
@@ -18,6 +17,7 @@ import type { PairStatus } from '../status/status.js';
 import { failuresByKind, type ProbeFailure, type RoundTrace } from '../measure/trace.js';
 import { bind } from '../protocol/script.js';
 import { DRILL_FAULT, DRILL_RESTORE, ISOLATE_ARM_SECONDS, faultStamp, type FaultKind } from '../protocol/drill-fault.js';
+import { NODE_CLOCK, NODE_MAC, NOTIFY_LOG_TAIL, STAMPED_ADDRESS_MONITOR, parseMac, parseNodeClock } from '../protocol/watch.js';
 
 export interface DrillOptions {
   fault: FaultKind;
@@ -163,12 +163,8 @@ export class Drill {
     const samples = [];
     for (let i = 0; i < 3; i++) {
       const sentAt = Date.now();
-      const r = await this.hosts[name]!.exec('date +%s%N').catch(() => null);
-      samples.push({
-        sentAt,
-        receivedAt: Date.now(),
-        nodeMs: r && r.code === 0 && /^\d{10,}$/.test(r.stdout.trim()) ? Number(r.stdout.trim()) / 1e6 : NaN,
-      });
+      const r = await this.hosts[name]!.exec(bind(NODE_CLOCK, {})).catch(() => null);
+      samples.push({ sentAt, receivedAt: Date.now(), nodeMs: (r && r.code === 0 && parseNodeClock(r.stdout)) || NaN });
     }
     this.clocks[name] = clockFrom(samples);
   }
@@ -179,16 +175,13 @@ export class Drill {
       const offset = this.clocks[name]?.offsetMs;
       // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
       let tz: string | undefined;
-      const handle = await this.hosts[name]!.stream(
-        "date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address",
-        (line, receivedAt) => {
-          if (line.startsWith('tz ')) tz = line.slice(3).trim();
-          for (const vip of vips) {
-            const kind = parseMonitorLine(line, vip);
-            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz), offset) });
-          }
-        },
-      );
+      const handle = await this.hosts[name]!.stream(bind(STAMPED_ADDRESS_MONITOR, {}), (line, receivedAt) => {
+        if (line.startsWith('tz ')) tz = line.slice(3).trim();
+        for (const vip of vips) {
+          const kind = parseMonitorLine(line, vip);
+          if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz), offset) });
+        }
+      });
       this.streams.push(handle);
     }
     await sleep(300); // the monitors subscribe before anything is broken
@@ -480,7 +473,7 @@ export class Drill {
     await Promise.all(
       this.pair.nodes.map(async (node) => {
         try {
-          const out = await this.hosts[node]!.exec(`tail -n 400 ${shellQuote(log)} 2>/dev/null`, { timeoutMs: 10_000 });
+          const out = await this.hosts[node]!.exec(bind(NOTIFY_LOG_TAIL, { LOG: log }), { timeoutMs: 10_000 });
           states.push(...notifyLogStates(node, out.stdout, r.startedAt - 1000, endedAt));
         } catch {
           /* the report draws what it has */
@@ -537,10 +530,8 @@ export class Drill {
   private async macs(iface: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const n of this.pair.nodes) {
-      // sysfs shows the host's interfaces inside nspawn nodes: read the MAC with ip (field notes).
-      const r = await this.hosts[n]!.exec(`ip -o link show dev ${iface}`);
-      const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
-      if (m) out[n] = m[1]!;
+      const mac = parseMac((await this.hosts[n]!.exec(bind(NODE_MAC, { IFACE: iface }))).stdout);
+      if (mac) out[n] = mac;
     }
     return out;
   }

@@ -8,6 +8,7 @@ import { ADDRESSES, BRIDGE_BACK, DRAIN, DRAIN_FACTS, KEEP, UNDRAIN } from './dra
 import { DRAIN_HOOK, DRAINED } from './drain-flag.js';
 import { LOCK_PAIR, UNLOCK_PAIR } from './drain-lock.js';
 import { HANDOFF, UNHANDOFF } from './handoff.js';
+import { ADDRESS_MONITOR, NODE_CLOCK, NODE_MAC, NOTIFY_LOG_TAIL, STAMPED_ADDRESS_MONITOR } from './watch.js';
 import type { NodeScript } from './script.js';
 
 export const SCRIPTS: readonly NodeScript[] = [
@@ -30,4 +31,10 @@ export const SCRIPTS: readonly NodeScript[] = [
   // the drill (src/drill)
   DRILL_FAULT,
   DRILL_RESTORE,
+  // what a measured move reads besides (src/drill, src/switchover)
+  NODE_CLOCK,
+  NODE_MAC,
+  ADDRESS_MONITOR,
+  STAMPED_ADDRESS_MONITOR,
+  NOTIFY_LOG_TAIL,
 ];

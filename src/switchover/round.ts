@@ -1,7 +1,8 @@
 // One measured switchover round: the user's path probed every 20 ms (from here or the probe host),
 // the holder drained and undrained (drain.ts), the pair awaited until it is as it began, the
 // figures per VIP, and on request the round's trace (VIP moves, GARP, notify states) for the page.
-import { shellQuote } from '../core/quote.js';
+import { bind } from '../protocol/script.js';
+import { ADDRESS_MONITOR, NODE_MAC, NOTIFY_LOG_TAIL, parseMac } from '../protocol/watch.js';
 import type { PairInstance } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import type { PairStatus } from '../status/status.js';
@@ -84,12 +85,10 @@ export class Rounds {
     const macs: Record<string, string> = {};
     const streams = await Promise.all(
       this.nodes.pair.nodes.map(async (node) => {
-        const r = await this.nodes
-          .host(node)
-          .exec(`ip -o link show dev ${shellQuote(this.nodes.pair.spec.interface)}`, { timeoutMs: 5000 });
-        const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
-        if (m) macs[node] = m[1]!;
-        return this.nodes.host(node).stream('exec ip -o monitor address', (line, at) => {
+        const r = await this.nodes.host(node).exec(bind(NODE_MAC, { IFACE: this.nodes.pair.spec.interface }), { timeoutMs: 5000 });
+        const mac = parseMac(r.stdout);
+        if (mac) macs[node] = mac;
+        return this.nodes.host(node).stream(bind(ADDRESS_MONITOR, {}), (line, at) => {
           for (const vip of vips) {
             const kind = parseMonitorLine(line, vip);
             // The bridge on lo is not holding the VIP: only the pair's interface counts.
@@ -118,7 +117,7 @@ export class Rounds {
       this.nodes.pair.nodes.map(async (node) => {
         const out = await this.nodes
           .host(node)
-          .exec(`tail -n 400 ${shellQuote(this.nodes.pair.spec.notify.log)} 2>/dev/null`, {
+          .exec(bind(NOTIFY_LOG_TAIL, { LOG: this.nodes.pair.spec.notify.log }), {
             timeoutMs: 10_000,
           })
           .catch(() => null);
