@@ -25,7 +25,7 @@ export class SwitchoverRefused extends Error {
  * holder; a hold ends as soon as no connection is left there. */
 export const HOLD_LIMIT_SECONDS = 30;
 
-export interface PairOpsOptions {
+export interface PairOptions {
   log: (s: string) => void;
   /** The most a hold lasts: after the peer holds the VIPs, the old holder answers on lo (and
    * the peer hands its connections' packets on) until no connection is left there, or this long. */
@@ -54,7 +54,7 @@ export class PairNodes {
     readonly pair: PairModel,
     readonly model: Pick<Model, 'hosts'>,
     readonly hosts: Record<string, Host>,
-    readonly opts: PairOpsOptions,
+    readonly opts: PairOptions,
   ) {}
 
   host(node: string): Host {

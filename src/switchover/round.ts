@@ -185,6 +185,8 @@ export class Rounds {
     return probes;
   }
 
+  /** Round n: drain the holder (or `target`), undrain it, the user's path probed throughout; the
+   * drain is undone on any exit before the undrain. */
   async round(n: number, target: RoundTarget): Promise<SwitchoverRound> {
     const before = await this.nodes.status();
     const sick = before.nodes
