@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { SwitchoverReport } from '../src/switchover/switchover.js';
+import type { SwitchoverReport } from '../src/switchover/report.js';
 
 export interface SwitchoverBench {
   target: string;

@@ -1,5 +1,6 @@
 // `haops failover-drill`: pick the pair and instance, run the rounds, always restore, report.
-import { FAULTS, type Drill, type FaultKind } from '../drill/drill.js';
+import type { Drill } from '../drill/drill.js';
+import { FAULTS, type FaultKind } from '../protocol/drill-fault.js';
 import { formatReport } from '../drill/format.js';
 import { runDrill } from '../drill/run.js';
 import { UsageError } from '../core/errors.js';

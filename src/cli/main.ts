@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { LabError } from '../lab/errors.js';
 import { FailoverFitError } from '../model/profile.js';
 import { DrillRefused } from '../drill/drill.js';
-import { SwitchoverRefused } from '../switchover/switchover.js';
+import { SwitchoverRefused } from '../switchover/pair.js';
 import { FactsError } from '../facts/parse.js';
 import { RefusalError } from '../ops/plan.js';
 import { CollectorError } from '../notify/collector.js';

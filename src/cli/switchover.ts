@@ -6,17 +6,11 @@ import { UsageError } from '../core/errors.js';
 import type { Model, PairModel } from '../model/derive.js';
 import type { NodeFlags } from '../nodes/connector.js';
 import type { Host } from '../ssh/host.js';
-import {
-  DRAIN_LEASE_SECONDS,
-  HOLD_LIMIT_SECONDS,
-  PairOps,
-  SELF_UNDRAIN_SECONDS,
-  SwitchoverRefused,
-  summarise,
-  type HoldResult,
-  type SwitchoverReport,
-  type SwitchoverRound,
-} from '../switchover/switchover.js';
+import { HOLD_LIMIT_SECONDS, PairNodes, SwitchoverRefused } from '../switchover/pair.js';
+import { DRAIN_LEASE_SECONDS, Drains, allReturned } from '../switchover/drain.js';
+import type { HoldResult } from '../switchover/bridge.js';
+import { SELF_UNDRAIN_SECONDS, type SwitchoverRound } from '../switchover/round.js';
+import { runSwitchover, type SwitchoverReport } from '../switchover/report.js';
 import { withNodes } from './nodes.js';
 import { limitOption, onePair, withSite } from './limit.js';
 import { writeReport } from './drill.js';
@@ -53,17 +47,17 @@ async function withPair<T>(
   flags: NodeFlags & { hold?: string; handoff?: boolean; connections?: string },
   pick: (model: Model) => PairModel,
   err: Out,
-  work: (ops: PairOps) => Promise<T>,
+  work: (drains: Drains) => Promise<T>,
   /** Also connect the pair's probe host (probe: { from: HOST }): switchover probes from there. */
   withProbeHost = false,
 ): Promise<T> {
   const holdSeconds = holdOf(flags.hold);
   return withNodes(file, flags, async ({ model, connect, closeAll }) => {
     const pair = pick(model);
-    let ops: PairOps | null = null;
+    let drains: Drains | null = null;
     const onSignal = (sig: NodeJS.Signals) => {
       err(`\n${sig}: undoing the drain in progress before exit...`);
-      void (ops?.undo() ?? Promise.resolve()).finally(async () => {
+      void (drains?.undo() ?? Promise.resolve()).finally(async () => {
         await closeAll();
         process.exit(130);
       });
@@ -77,16 +71,18 @@ async function withPair<T>(
         hosts[pair.probeFrom.host] = await connect(pair.probeFrom.host);
         err(`HTTP through the VIPs is probed from probe host ${pair.probeFrom.host}`);
       }
-      ops = new PairOps(pair, model, hosts, {
-        log: err,
-        inventory: file,
-        bridgeHoldMs: Math.round(holdSeconds * 1000),
-        handoff: flags.handoff !== false,
-        connections: connectionsOf(flags.connections),
-      });
-      return await work(ops);
+      drains = new Drains(
+        new PairNodes(pair, model, hosts, {
+          log: err,
+          inventory: file,
+          bridgeHoldMs: Math.round(holdSeconds * 1000),
+          handoff: flags.handoff !== false,
+          connections: connectionsOf(flags.connections),
+        }),
+      );
+      return await work(drains);
     } finally {
-      await ops?.undo();
+      await drains?.undo();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
@@ -143,8 +139,8 @@ function leaseOf(flag: string | undefined, fallback: number): number {
 
 export async function drainCommand(file: string, node: string, flags: DrainFlags, out: Out, err: Out): Promise<number> {
   const leaseSeconds = leaseOf(flags.lease, DRAIN_LEASE_SECONDS);
-  return pairCommand(file, node, flags, out, err, async (ops) => {
-    const r = await ops.drain(node, { keep: true, force: flags.force, leaseSeconds });
+  return pairCommand(file, node, flags, out, err, async (drains) => {
+    const r = await drains.drain(node, { keep: true, force: flags.force, leaseSeconds });
     const nobody = r.moved.filter((m) => m.to === null);
     if (flags.json) out(JSON.stringify({ ok: true, ...r }, null, 2));
     else if (r.alreadyDrained) out(`${node} was already drained (method ${r.method}); nothing moved`);
@@ -174,10 +170,10 @@ export async function drainCommand(file: string, node: string, flags: DrainFlags
 }
 
 export async function undrainCommand(file: string, node: string, flags: DrainFlags, out: Out, err: Out): Promise<number> {
-  return pairCommand(file, node, flags, out, err, async (ops) => {
-    const r = await ops.undrain(node);
-    const missing = r.returned.filter((x) => x.seconds === null);
-    if (flags.json) out(JSON.stringify({ ok: missing.length === 0, ...r }, null, 2));
+  return pairCommand(file, node, flags, out, err, async (drains) => {
+    const r = await drains.undrain(node);
+    const ok = allReturned(r);
+    if (flags.json) out(JSON.stringify({ ok, ...r }, null, 2));
     else {
       if (!r.wasDrained) out(`${node} was not drained; the flag is gone either way`);
       for (const m of r.returned)
@@ -188,7 +184,7 @@ export async function undrainCommand(file: string, node: string, flags: DrainFla
       if (r.hold) out(holdLine(r.hold));
       out(`${node} is in service again`);
     }
-    return missing.length ? 1 : 0;
+    return ok ? 0 : 1;
   });
 }
 
@@ -205,7 +201,7 @@ async function pairCommand(
   flags: DrainFlags,
   out: Out,
   err: Out,
-  work: (ops: PairOps) => Promise<number>,
+  work: (drains: Drains) => Promise<number>,
 ): Promise<number> {
   try {
     return await withPair(file, flags, (m) => pairOfNode(m, node), err, work);
@@ -239,54 +235,24 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
       );
     return pair;
   };
+  connectionsOf(flags.connections); // a bad --connections is told before anything connects
   const log = flags.json ? () => {} : err;
-  const report: SwitchoverReport = {
-    ok: false,
-    pair: '',
-    target: '',
-    method: null,
-    bridge: true,
-    handoff: [],
-    probe: { intervalMs: 20, timeoutSeconds: 2, newConnectionEach: true, keptAliveConnections: connectionsOf(flags.connections) },
-    probedFrom: 'this machine',
-    rounds: [],
-    problems: [],
-  };
-  await withPair(
+  const report = await withPair(
     file,
     flags,
     pick,
     log,
-    async (ops) => {
-      const instance = flags.instance ? ops.pair.instances.find((i) => i.spec.name === flags.instance) : undefined;
-      report.pair = ops.pair.name;
-      report.probedFrom = ops.pair.probeFrom.kind === 'host' ? ops.pair.probeFrom.host : 'this machine';
-      // A TLS site is probed over HTTPS, from this machine or the probe host.
-      report.probe.scheme = ops.pair.health.tls ? 'https' : 'http';
-      report.target = flags.node ? `node ${flags.node} (every VIP it holds)` : `instance ${(instance ?? ops.pair.instances[0]!).spec.name}`;
-      report.method = (await ops.facts(ops.pair.nodes[0])).method;
-      try {
-        for (let r = 1; r <= rounds; r++) {
-          const round = await ops.round(r, { node: flags.node, instance, leaseSeconds, trace: Boolean(flags.report) });
-          report.rounds.push(round);
-          log(formatRound(round));
-        }
-      } catch (e) {
-        if (!(e instanceof SwitchoverRefused)) throw e;
-        report.problems.push(`refused: ${e.message}${e.hint ? ` (fix: ${e.hint})` : ''}`);
-      }
-    },
+    (drains) =>
+      runSwitchover(drains, {
+        rounds,
+        node: flags.node,
+        instance: flags.instance,
+        leaseSeconds,
+        trace: Boolean(flags.report),
+        onRound: (round) => log(formatRound(round)),
+      }),
     true,
   );
-  if (rounds > 1 && report.rounds.length) report.stats = summarise(report.rounds);
-  // One line per node that took VIPs: whether it handed off, and how many packets over all rounds.
-  for (const h of report.rounds.flatMap((r) => r.handoff)) {
-    const seen = report.handoff.find((x) => x.node === h.node && x.on === h.on);
-    if (!seen) report.handoff.push({ ...h });
-    else if (h.packets !== undefined) seen.packets = (seen.packets ?? 0) + h.packets;
-  }
-  report.problems.push(...report.rounds.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)));
-  report.ok = report.problems.length === 0 && report.rounds.length === rounds;
   let failed: UsageError | undefined;
   if (flags.report) {
     const nodes = [...new Set(report.rounds.flatMap((r) => [r.from, r.to ?? '']).filter(Boolean))];
@@ -294,7 +260,7 @@ export async function switchoverCommand(file: string, flags: SwitchoverFlags, ou
     // The page holds the traces; --json stays the figures.
     for (const r of report.rounds) delete r.trace;
   }
-  out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  out(flags.json ? JSON.stringify(report, null, 2) : formatSwitchoverReport(report));
   if (failed) throw failed;
   return report.ok ? 0 : 1;
 }
@@ -311,7 +277,7 @@ function formatRound(r: SwitchoverRound): string {
   return `round ${r.round}: ${r.from} -> ${r.to ?? 'nobody'} in ${s2(r.switchoverSeconds)} s, back in ${s2(r.switchbackSeconds)} s; ${r.failedRequests} failed of ${r.requests} requests, worst ${s2(r.worstLatencySeconds)} s; ${kept}${holds ? `; ${holds}` : ''}`;
 }
 
-export function formatReport(r: SwitchoverReport): string {
+export function formatSwitchoverReport(r: SwitchoverReport): string {
   const rows = [
     ['round', 'from', 'to', 'switchover s', 'failed req', 'of', 'worst latency s', 'switchback s', 'kept-alive failed', 'ended as began'],
     ...r.rounds.map((x) => [

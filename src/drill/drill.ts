@@ -1,8 +1,6 @@
 // `haops failover-drill`: break the VIP's holder on purpose, watch the VIP move as it happens
 // (a streaming `ip monitor address` per node, stamped on the node; HTTP through the VIP every
 // 20 ms), restore, and report the figures. Every exit path restores the fault first.
-import { serviceAction } from '../platforms/services.js';
-import { shellQuote } from '../core/quote.js';
 import { poll, pollFor, sleep } from '../core/poll.js';
 import type { PairModel, PairInstance } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
@@ -17,9 +15,9 @@ import type { NotifyTimeline, VipMove } from '../notify/timeline.js';
 import type { ExpectedFailover } from '../model/expected.js';
 import type { PairStatus } from '../status/status.js';
 import { failuresByKind, type ProbeFailure, type RoundTrace } from '../measure/trace.js';
-
-export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
-export type FaultKind = (typeof FAULTS)[number];
+import { bind } from '../protocol/script.js';
+import { DRILL_FAULT, DRILL_RESTORE, ISOLATE_ARM_SECONDS, faultStamp, type FaultKind } from '../protocol/drill-fault.js';
+import { NODE_CLOCK, NODE_MAC, NOTIFY_LOG_TAIL, STAMPED_ADDRESS_MONITOR, parseMac, parseNodeClock } from '../protocol/watch.js';
 
 export interface DrillOptions {
   fault: FaultKind;
@@ -102,36 +100,6 @@ interface VipEvent {
   at: number;
 }
 
-export function faultCommand(kind: FaultKind, iface: string, isolateSeconds: number): { fault: string; restore: string } {
-  switch (kind) {
-    // Each fault first prints the node's clock (T0_MARK): the failover is timed from the fault on the node.
-    case 'nginx-stop':
-      return { fault: `${STAMP}; ${serviceAction('stop', 'nginx')}`, restore: serviceAction('start', 'nginx') };
-    case 'nginx-kill':
-      return { fault: `${STAMP}; pkill -9 -x nginx || killall -9 nginx`, restore: serviceAction('start', 'nginx') };
-    case 'keepalived-stop':
-      return { fault: `${STAMP}; ${serviceAction('stop', 'keepalived')}`, restore: serviceAction('start', 'keepalived') };
-    case 'node-isolate':
-      // The node heals itself even if haops vanishes: the restore is armed before the cut.
-      return {
-        fault: `nohup sh -c 'sleep ${isolateSeconds}; ip link set ${iface} up' >/dev/null 2>&1 </dev/null & sleep ${ISOLATE_ARM_SECONDS}; ip link set ${iface} down`,
-        restore: `ip link set ${iface} up`,
-      };
-  }
-}
-
-/** The node's clock in nanoseconds, printed by every fault command just before it breaks anything. */
-export const T0_MARK = '@@haops-t0 ';
-const STAMP = `date +'${T0_MARK}%s%N'`;
-/** node-isolate waits this long on the node (its self-heal armed) before it cuts the link. */
-const ISOLATE_ARM_SECONDS = 0.2;
-
-/** The node-clock time (ms) a fault command printed, or null. */
-export function faultStamp(stdout: string): number | null {
-  const m = new RegExp(`^${T0_MARK}(\\d{10,})$`, 'm').exec(stdout);
-  return m ? Number(m[1]) / 1e6 : null;
-}
-
 /** What one round works with, from set-up to verdict. */
 interface RoundRun {
   n: number;
@@ -156,7 +124,8 @@ const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 10
 export class Drill {
   private events: VipEvent[] = [];
   private streams: StreamHandle[] = [];
-  private pending: { host: Host; restore: string } | null = null;
+  /** The fault in place: its restore script, and the command a user runs by hand when haops cannot. */
+  private pending: { host: Host; restore: string; byHand: string } | null = null;
   /** Per node: its clock minus ours, and half a round trip (measured as each round starts). */
   private clocks: Record<string, { offsetMs: number; oneWayMs: number } | null> = {};
 
@@ -182,7 +151,7 @@ export class Drill {
       (ok) => ok === true,
       { until: Date.now() + 20_000, everyMs: 1000 },
     );
-    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.restore}`);
+    if (!restored) this.opts.log(`could not restore ${p.host.name}: run on it: ${p.byHand}`);
   }
 
   async close(): Promise<void> {
@@ -194,12 +163,8 @@ export class Drill {
     const samples = [];
     for (let i = 0; i < 3; i++) {
       const sentAt = Date.now();
-      const r = await this.hosts[name]!.exec('date +%s%N').catch(() => null);
-      samples.push({
-        sentAt,
-        receivedAt: Date.now(),
-        nodeMs: r && r.code === 0 && /^\d{10,}$/.test(r.stdout.trim()) ? Number(r.stdout.trim()) / 1e6 : NaN,
-      });
+      const r = await this.hosts[name]!.exec(bind(NODE_CLOCK, {})).catch(() => null);
+      samples.push({ sentAt, receivedAt: Date.now(), nodeMs: (r && r.code === 0 && parseNodeClock(r.stdout)) || NaN });
     }
     this.clocks[name] = clockFrom(samples);
   }
@@ -210,16 +175,13 @@ export class Drill {
       const offset = this.clocks[name]?.offsetMs;
       // -ts stamps each line on the node (older iproute has no -ts: plain lines then).
       let tz: string | undefined;
-      const handle = await this.hosts[name]!.stream(
-        "date +'tz %z'; ip -ts -o monitor address 2>/dev/null || exec ip -o monitor address",
-        (line, receivedAt) => {
-          if (line.startsWith('tz ')) tz = line.slice(3).trim();
-          for (const vip of vips) {
-            const kind = parseMonitorLine(line, vip);
-            if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz), offset) });
-          }
-        },
-      );
+      const handle = await this.hosts[name]!.stream(bind(STAMPED_ADDRESS_MONITOR, {}), (line, receivedAt) => {
+        if (line.startsWith('tz ')) tz = line.slice(3).trim();
+        for (const vip of vips) {
+          const kind = parseMonitorLine(line, vip);
+          if (kind) this.events.push({ node: name, vip, kind, at: eventTime(receivedAt, monitorTime(line, tz), offset) });
+        }
+      });
       this.streams.push(handle);
     }
     await sleep(300); // the monitors subscribe before anything is broken
@@ -370,11 +332,17 @@ export class Drill {
 
   /** Puts the fault in place (its restore armed first); returns when it was put. */
   private async breakHolder(r: RoundRun, iface: string): Promise<number> {
-    const cmd = faultCommand(this.opts.fault, iface, this.opts.isolateSeconds ?? 8);
+    const fault = this.opts.fault;
+    const cmd = {
+      fault: bind(DRILL_FAULT, { FAULT: fault, IFACE: iface, ISOLATE_SECONDS: this.opts.isolateSeconds ?? 8 }),
+      restore: bind(DRILL_RESTORE, { FAULT: fault, IFACE: iface }),
+    };
+    const service = fault === 'keepalived-stop' ? 'keepalived' : 'nginx';
+    const byHand = fault === 'node-isolate' ? `ip link set ${iface} up` : `systemctl start ${service} (SysV: service ${service} start)`;
     this.opts.log(`round ${r.n}: ${this.opts.fault} on ${r.from} (holder of ${r.rows.flatMap((x) => x.vips).join(', ')})`);
     const sentAt = Date.now();
     const clock = this.clocks[r.from];
-    this.pending = { host: this.hosts[r.from]!, restore: cmd.restore };
+    this.pending = { host: this.hosts[r.from]!, restore: cmd.restore, byHand };
     const faultRun = this.hosts[r.from]!.exec(cmd.fault, { timeoutMs: 15_000 }).catch(() => null);
     // An isolated node cannot answer: its fault command's end is never awaited; the cut comes
     // one way-delay plus its arming pause after we sent it.
@@ -505,7 +473,7 @@ export class Drill {
     await Promise.all(
       this.pair.nodes.map(async (node) => {
         try {
-          const out = await this.hosts[node]!.exec(`tail -n 400 ${shellQuote(log)} 2>/dev/null`, { timeoutMs: 10_000 });
+          const out = await this.hosts[node]!.exec(bind(NOTIFY_LOG_TAIL, { LOG: log }), { timeoutMs: 10_000 });
           states.push(...notifyLogStates(node, out.stdout, r.startedAt - 1000, endedAt));
         } catch {
           /* the report draws what it has */
@@ -562,10 +530,8 @@ export class Drill {
   private async macs(iface: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const n of this.pair.nodes) {
-      // sysfs shows the host's interfaces inside nspawn nodes: read the MAC with ip (field notes).
-      const r = await this.hosts[n]!.exec(`ip -o link show dev ${iface}`);
-      const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
-      if (m) out[n] = m[1]!;
+      const mac = parseMac((await this.hosts[n]!.exec(bind(NODE_MAC, { IFACE: iface }))).stdout);
+      if (mac) out[n] = mac;
     }
     return out;
   }

@@ -3,7 +3,8 @@
 import { siteProbeUrl } from '../runner/client-target.js';
 import type { NodeModel, PairInstance, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
-import { Drill, DrillRefused, type DrillReport, type FaultKind } from './drill.js';
+import { Drill, DrillRefused, type DrillReport } from './drill.js';
+import type { FaultKind } from '../protocol/drill-fault.js';
 import { stats } from '../measure/clock.js';
 import { formatRound } from './format.js';
 import { parseContainer, parseKeepalivedVersion } from '../facts/parse.js';

@@ -1,16 +1,8 @@
-// The drain flag (haops drain, src/switchover): one file on the node's disk that keepalived
-// watches (track_file, weight 0) or polls (a flag-file vrrp_script on keepalived 1.x). Present =
+// The drain flag's keepalived.conf pieces (haops drain, src/switchover): keepalived watches the
+// flag file (track_file, weight 0) or polls it (a flag-file vrrp_script on keepalived 1.x). Present =
 // drained: every instance on the node goes FAULT, sends a priority-0 advert and holds no VIP,
-// also after a restart or reboot. Pure, low in the layers: render, runner and status read it.
-
-/** On disk, so a drain survives a keepalived restart and a reboot. The directory must exist
- * before keepalived starts (track_file watches it with inotify); deploy's handler bookkeeping
- * (/var/lib/haops/pending) creates it whenever keepalived.conf changes. */
-export const DRAIN_FLAG = '/var/lib/haops/drain';
-export const DRAIN_TRACK = 'haops_drain';
-
-/** How keepalived learns of the flag: by version (track_file 2.0.0 as vrrp_track_file, renamed 2.1.0). */
-export type DrainMethod = 'track_file' | 'vrrp_track_file' | 'vrrp_script';
+// also after a restart or reboot. The flag, its hook and its probe are protocol/drain-flag.ts.
+import { DRAIN_FLAG, DRAIN_HOOK, DRAIN_TRACK, type DrainMethod } from '../protocol/drain-flag.js';
 
 export function versionAtLeast(version: string | null | undefined, want: [number, number, number]): boolean {
   if (!version) return false;
@@ -21,7 +13,8 @@ export function versionAtLeast(version: string | null | undefined, want: [number
   return true;
 }
 
-/** Unknown version: the flag-file script, which every keepalived runs. */
+/** How keepalived learns of the flag, by version (track_file 2.0.0 as vrrp_track_file, renamed
+ * 2.1.0). Unknown version: the flag-file script, which every keepalived runs. */
 export function drainMethod(version: string | null | undefined): DrainMethod {
   if (versionAtLeast(version, [2, 1, 0])) return 'track_file';
   if (versionAtLeast(version, [2, 0, 0])) return 'vrrp_track_file';
@@ -41,14 +34,13 @@ export function drainKeepalived(version: string | null | undefined): DrainConf {
   const method = drainMethod(version);
   if (method === 'vrrp_script') {
     // No track_file here: a script that fails while the flag exists. weight 0 means FAULT, as
-    // with track_file; interval 1, fall 1 means the drain is seen within a second. No `!` in
-    // the command: keepalived's parser reads it as a comment.
+    // with track_file; interval 1, fall 1 means the drain is seen within a second.
     return {
       method,
       block: [
         `# Drain (haops drain): while ${DRAIN_FLAG} exists this node holds no VIP (FAULT).`,
         `vrrp_script ${DRAIN_TRACK} {`,
-        `    script "/bin/sh -c '[ -e ${DRAIN_FLAG} ] && exit 1 || exit 0'"`,
+        `    script "/bin/sh -c '${DRAIN_HOOK.text.trimEnd()}'"`,
         '    interval 1',
         '    weight 0',
         '    fall 1',
@@ -71,6 +63,3 @@ export function drainKeepalived(version: string | null | undefined): DrainConf {
     trackFile: DRAIN_TRACK,
   };
 }
-
-/** A line for a node-side probe script: says `drained yes` when the flag is there. */
-export const DRAIN_PROBE = `[ -e ${DRAIN_FLAG} ] && echo 'drained yes'`;

@@ -2,13 +2,8 @@
 // function, so a misspelt field is a compile error, never an empty line.
 import { parseNginx } from '../core/nginx-conf.js';
 import type { NodeModel, SiteModel } from '../model/derive.js';
+import { CLOSING_FLAG } from '../protocol/bridge.js';
 
-/** While this file exists, every response of haops's locations says `Connection: close` and
- * nginx closes the connection after it (docs/keepalive.md): a drain raises it on the node giving
- * up the VIPs, so kept-alive clients finish their request and reconnect to the new holder. Read
- * per request (`if (-f)`), so no reload: a reload closes idle kept-alive connections at once,
- * racing the client's next request. In /run: a reboot clears it. */
-export const CLOSING_FLAG = '/run/haops-closing';
 /** The status code that sends a request to its closing twin (never sent to a client). */
 const CLOSING_CODE = 599;
 

@@ -51,7 +51,7 @@ export function reloadDecision(changes: Change[], heldVips: string[]): ReloadDec
   return { way: 'drained', why: `${disturbing.join(', ')} on the holder of ${heldVips.join(', ')}: its VIPs move to the peer first` };
 }
 
-/** Drains a node before its changes and undrains it after (the switchover's PairOps). */
+/** Drains a node before its changes and undrains it after (the switchover's Drains). */
 export interface ReloadGuard {
   /** Moves the node's VIPs to its peer; a string says why it could not (then the change goes in place). */
   drain(pair: string, node: string, hosts: Record<string, Host>): Promise<{ ok: true } | { ok: false; why: string }>;

@@ -3,7 +3,7 @@
 import { urlHost } from '../core/ipv6.js';
 import type { PairModel } from '../model/derive.js';
 import { shellQuote } from '../core/quote.js';
-import { DRAIN_PROBE } from '../render/drain.js';
+import { DRAIN_PROBE } from '../protocol/drain-flag.js';
 
 import { clientProblem, type ClientProbe } from './client-probe.js';
 import { parseUpstreams, upstreamScript, type UpstreamResult } from '../facts/checks.js';

@@ -3,16 +3,17 @@
 import type { Model } from '../model/derive.js';
 import type { ReloadGuard } from '../runner/reload-safety.js';
 import type { Host } from '../ssh/host.js';
-import { PairOps, SwitchoverRefused } from './switchover.js';
+import { PairNodes, SwitchoverRefused } from './pair.js';
+import { Drains } from './drain.js';
 
 /** A deploy's drain lifts itself if haops vanishes: long enough for a package upgrade. */
 export const DEPLOY_DRAIN_LEASE_SECONDS = 600;
 
 export function deployGuard(model: Model, inventory: string, log: (s: string) => void = () => {}): ReloadGuard {
-  const ops = new Map<string, PairOps>();
+  const ops = new Map<string, Drains>();
   const opsFor = (pair: string, hosts: Record<string, Host>) => {
     const p = model.pairs.find((x) => x.name === pair)!;
-    const o = new PairOps(p, model, hosts, { log, inventory });
+    const o = new Drains(new PairNodes(p, model, hosts, { log, inventory }));
     ops.set(pair, o);
     return o;
   };

@@ -8,6 +8,8 @@ import { RemoteHttpProbe } from '../measure/remote-probe.js';
 import type { ProbeMark } from '../measure/trace.js';
 import { probeFailure } from '../runner/client-probe.js';
 import type { Host } from '../ssh/host.js';
+import { bind } from '../protocol/script.js';
+import { NODE_CLOCK, parseNodeClock } from '../protocol/watch.js';
 import { KeptAliveLoad, type KeptAliveFigures } from './kept-alive.js';
 
 export interface ProbeSample {
@@ -193,9 +195,8 @@ export async function probeHostOffset(host: Host): Promise<number | null> {
   const samples = [];
   for (let i = 0; i < 3; i++) {
     const sentAt = Date.now();
-    const r = await host.exec('date +%s%N', { root: false, timeoutMs: 10_000 }).catch(() => null);
-    const out = r?.stdout.trim() ?? '';
-    samples.push({ sentAt, receivedAt: Date.now(), nodeMs: r && r.code === 0 && /^\d{10,}$/.test(out) ? Number(out) / 1e6 : NaN });
+    const r = await host.exec(bind(NODE_CLOCK, {}), { root: false, timeoutMs: 10_000 }).catch(() => null);
+    samples.push({ sentAt, receivedAt: Date.now(), nodeMs: (r && r.code === 0 && parseNodeClock(r.stdout)) || NaN });
   }
   return clockFrom(samples)?.offsetMs ?? null;
 }

@@ -1,7 +1,8 @@
 // `haops switchover --report FILE.html`: the drill's page, drawn from switchover rounds: the drain
 // at t = 0, the VIP moving to the peer, every probe, the undrain and the move back. Pure.
 import { renderDrillHtml, type ReportInput, type ReportRound } from '../measure/report-html.js';
-import type { SwitchoverReport, SwitchoverRound } from './switchover.js';
+import type { SwitchoverReport } from './report.js';
+import type { SwitchoverRound } from './round.js';
 
 function reportRound(r: SwitchoverRound): ReportRound {
   return {

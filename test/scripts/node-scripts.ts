@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
-import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { factsScript } from '../../src/facts/script.js';
 import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
 import { systemScript } from '../../src/ops/apply.js';
@@ -16,8 +15,6 @@ import { DEFAULT_PLAYBOOK, loadPlaybook, wantedSkeleton } from '../../src/runner
 import { statusScript } from '../../src/status/status.js';
 import { notifyTestCommand } from '../../src/notify/notify-test.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
-import { FAULTS, faultCommand } from '../../src/drill/drill.js';
-import * as node from '../../src/switchover/node.js';
 
 export const SEED = join(import.meta.dirname, '../../inventory/seed.yaml');
 
@@ -64,8 +61,6 @@ export function commandScripts(): NodeScript[] {
   const n = model.nodes[0]!;
   const skeleton = wantedSkeleton(loadPlaybook(DEFAULT_PLAYBOOK), n, model);
   const vips = pair.instances.map((i) => i.vip);
-  const iface = pair.spec.interface;
-  const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
     ['facts (deploy)', factsScript(skeleton)],
     ['check proof, inventory check', checkProofScript(pair.spec.check, undefined, '')],
@@ -94,27 +89,7 @@ export function commandScripts(): NodeScript[] {
         60,
       ),
     ],
-    ['drain hook (keepalived 1.x vrrp_script)', drainHook],
-    ['drain probe', DRAIN_PROBE],
-    ['switchover facts', node.factsScript('192.168.0.102', 80)],
-    ['drain', node.drainScript(vips, iface, { token: 'tok1', seconds: 30 })],
-    ['drain for good', node.drainScript(vips, iface)],
-    ['keep drain', node.keepScript()],
-    ['lock', node.lockScript('tok1')],
-    ['unlock', node.unlockScript('tok1')],
-    ['drained probe', node.DRAINED_PROBE],
-    ['bridge', node.bridgeScript(vips, iface, 'tok1')],
-    ['unbridge', node.unbridgeScript(vips, iface)],
-    ['handoff', node.handoffScript(vips, '192.168.0.101', iface, 'tok1', 20)],
-    ['unhandoff', node.unhandoffScript()],
-    ['handoff probe', node.HANDOFF_PROBE],
-    ['undrain', node.undrainScript(vips, iface)],
-    ['addresses', node.addressesScript(iface)],
   ];
-  for (const kind of FAULTS) {
-    const f = faultCommand(kind, iface, 8);
-    scripts.push([`drill fault ${kind}`, f.fault], [`drill restore ${kind}`, f.restore]);
-  }
   // Debian's install is the APT_INSTALL asset (linted from SCRIPTS); yum and dnf install in one command.
   for (const family of ['el7', 'el9'] as const) {
     const p = platformFor(family, family === 'el7' ? 'sysv' : 'systemd');

@@ -10,7 +10,7 @@ import { connector } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy } from '../../src/runner/deploy.js';
-import { DRAIN_FLAG } from '../../src/render/drain.js';
+import { DRAIN_FLAG } from '../../src/protocol/drain-flag.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 import { soundKeyPair } from './keys.js';
 import type { SimOs } from './profiles.js';

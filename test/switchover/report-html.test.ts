@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeMark } from '../../src/measure/trace.js';
 import { renderSwitchoverHtml } from '../../src/switchover/report-html.js';
-import type { SwitchoverReport, SwitchoverRound } from '../../src/switchover/switchover.js';
+import type { SwitchoverReport } from '../../src/switchover/report.js';
+import type { SwitchoverRound } from '../../src/switchover/round.js';
 import { CHROMIUM, measureLayout } from '../browser.js';
 
 const T0 = Date.UTC(2026, 10, 25, 18, 0, 0);
