@@ -13,7 +13,7 @@ import { attachNamespace, createSwitch, hostRoutesAndAddresses, hostRoutesAndAdd
 import { boot, isAlive, mountOverlay, personalize, readPid } from './node.js';
 import { LAB_SUDO_PASSWORD, type NodeKind } from './kinds.js';
 import { ensureLayer } from './layer.js';
-import { HOST_LINK, STATE_FILE, SUDO_PASSWORD_FILE, logFile } from './paths.js';
+import { HOST_LINK, STATE_FILE, SUDO_PASSWORD_FILE, labIdProblem, logFile } from './paths.js';
 import { DEFAULT_SUBNET6, type LabInfo, type LabMember, planLab } from './plan.js';
 import { checkHost, checkPrerequisites, ensureInotifyRoom } from './prereq.js';
 import { httpBody, sshAnswers, waitFor } from './probe.js';
@@ -61,6 +61,7 @@ export interface LabStatus {
 const quiet = () => {};
 
 export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
+  refuseBadLabId();
   const log = opts.log ?? quiet;
   checkPrerequisites();
   const info = planLab(opts.nodes, opts.subnet, opts.kinds, await freeSubnet6(log));
@@ -90,11 +91,13 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
 }
 
 export async function labDown(opts: LabOptions): Promise<void> {
+  refuseBadLabId();
   checkHost();
   await teardown(opts.log ?? quiet);
 }
 
 export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
+  refuseBadLabId();
   checkHost();
   if (!existsSync(STATE_FILE)) return { up: false, nodes: [], backends: [] };
   const info = JSON.parse(await readFile(STATE_FILE, 'utf8')) as LabInfo;
@@ -185,4 +188,10 @@ async function waitForSsh(node: LabMember, timeoutMs: number): Promise<void> {
   const pid = await readPid(node.name);
   const why = pid && isAlive(pid) ? `sshd did not answer on ${node.address}:22 within ${timeoutMs / 1000} s` : 'it stopped while booting';
   throw new LabError(`${node.name}: ${why}: see ${logFile(node.name)}`);
+}
+
+/** Before anything is booted, stopped or read: a HAOPS_LAB_ID that names no lab. */
+function refuseBadLabId(): void {
+  const problem = labIdProblem();
+  if (problem) throw new LabError(problem);
 }

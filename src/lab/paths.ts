@@ -7,6 +7,15 @@
  */
 export const LAB_ID = /^[1-9]$/.test(process.env.HAOPS_LAB_ID ?? '') ? process.env.HAOPS_LAB_ID! : '';
 
+/**
+ * Why HAOPS_LAB_ID cannot be used, or null. Any other value would silently mean the default lab,
+ * and `lab down` would take down a lab someone else is using: lab commands refuse instead.
+ */
+export function labIdProblem(value = process.env.HAOPS_LAB_ID): string | null {
+  if (value === undefined || value === '' || /^[1-9]$/.test(value)) return null;
+  return `HAOPS_LAB_ID=${JSON.stringify(value).slice(1, -1)} is not a lab id: use 1 to 9 (a lab of its own), or unset it for the default lab`;
+}
+
 export const CACHE_DIR = '/var/cache/haops/lab';
 export const BASE_DIR = `${CACHE_DIR}/base`;
 export const BASE_STAMP = `${CACHE_DIR}/base.stamp`;
