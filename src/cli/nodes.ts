@@ -2,7 +2,7 @@
 // demand, mask the inventory's secrets in everything printed, and always close and unmask.
 import type { Inventory } from '../inventory/schema.js';
 import type { Model } from '../model/derive.js';
-import { connector, type Connector, type NodeFlags } from '../nodes/connector.js';
+import { hostConnections, type Connector, type NodeFlags } from '../nodes/connector.js';
 import { refuseProbeHostsThatAreNodes } from '../nodes/probe-hosts.js';
 import type { LoadModelOptions } from '../model/load.js';
 import { loadModelAndWarn } from './load.js';
@@ -26,7 +26,7 @@ export async function withNodes<T>(
   numberFlag('--connect-timeout', flags.connectTimeout, 10, { min: 1, max: 600, unit: 'seconds' });
   const { inventory, model } = loadModelAndWarn(file, process.env, load);
   await refuseProbeHostsThatAreNodes(inventory, file, flags, model);
-  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
+  const hosts = hostConnections(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
   try {
     return await fn({ inventory, model, connect: hosts.get, closeAll: hosts.closeAll });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
@@ -37,7 +37,7 @@ async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record
   const loaded = loadInventory(file, env);
   const inv = loaded.inventory;
   const model = buildModel(loaded);
-  const hosts = connector(inv, file, {});
+  const hosts = hostConnections(inv, file, {});
   try {
     return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {

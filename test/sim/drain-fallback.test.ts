@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy } from '../../src/runner/deploy.js';
@@ -40,7 +40,7 @@ async function deployTo(os: SimOs): Promise<string[]> {
   const loaded = loadInventory(file, {});
   const { inventory } = loaded;
   const model = buildModel(loaded);
-  const hosts = connector(inventory, file, {});
+  const hosts = hostConnections(inventory, file, {});
   try {
     const report = await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false });
     expect(report.ok, JSON.stringify(report.hosts.map((h) => h.error))).toBe(true);

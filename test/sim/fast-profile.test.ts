@@ -11,7 +11,7 @@ import { type SimHost, startSimHost } from './server.js';
 import { SIM_PLAYBOOK } from './wanted.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 
@@ -34,7 +34,7 @@ async function deployFast(os: SimOs) {
   }).replace('    nginx:', '    failover: fast\n    nginx:');
   writeFileSync(file, yaml);
   const loaded = loadInventory(file, {});
-  const hosts = connector(loaded.inventory, file, {});
+  const hosts = hostConnections(loaded.inventory, file, {});
   try {
     const report = await deploy(buildModel(loaded), { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false });
     const conf = sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content ?? '';

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { KILLALL_CHECK, OS_HINTS, defaultCheckScript } from '../../src/core/os-hints.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { keepalivedMayRun } from './el-system.js';
 import { soundKeyPair } from './keys.js';
@@ -93,7 +93,7 @@ describe('haops init --os centos7 on two simulated stock CentOS 7 hosts (SELinux
     expect((await cli(['plan', file])).code).toBe(0);
 
     const loaded = loadInventory(file, ENV);
-    const hosts = connector(loaded.inventory, file, {});
+    const hosts = hostConnections(loaded.inventory, file, {});
     let report: Awaited<ReturnType<typeof deploy>>;
     try {
       report = await deploy(buildModel(loaded), { playbook: PLAYBOOK, connect: hosts.get, verify: false });

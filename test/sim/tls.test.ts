@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
@@ -54,7 +54,7 @@ function writeCerts(certs: TestCerts) {
 async function run(file: string, extra: Partial<DeployOptions> = {}) {
   const loaded = loadInventory(file, {});
   const model = buildModel(loaded);
-  const hosts = connector(loaded.inventory, file, {});
+  const hosts = hostConnections(loaded.inventory, file, {});
   try {
     return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {
