@@ -3,7 +3,7 @@
 // the warnings this returns.
 import { InventoryError, type InventoryIssue } from '../inventory/errors.js';
 import { type LoadedInventory, loadInventory, parseInventory } from '../inventory/load.js';
-import { failoverIssues } from './checks.js';
+import { failoverIssues } from './failover-checks.js';
 import { buildModel, type Model } from './derive.js';
 
 export interface LoadModelOptions {
