@@ -2,7 +2,7 @@
 // unicast_src_ip and unicast_peer are computed here, never typed twice. Pure: secrets arrive
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { type Family, familyOf, plainAddress } from '../core/ipv6.js';
-import { hostIp, hostIp6, own, probeFromOf } from '../inventory/checks.js';
+import { hostIp, hostIp6, own, probeFromOf } from '../inventory/cross-checks.js';
 import { instancesByFamily, instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
@@ -11,7 +11,7 @@ import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSp
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
-export { hostIp } from '../inventory/checks.js';
+export { hostIp } from '../inventory/cross-checks.js';
 
 /** One address of an instance. */
 export interface Vip {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Inventory } from '../inventory/schema.js';
 import type { SudoModel } from '../model/derive.js';
-import { own } from '../inventory/checks.js';
+import { own } from '../inventory/cross-checks.js';
 import { connect, type ConnectOptions, type SshTarget } from '../ssh/connect.js';
 import type { Host } from '../ssh/host.js';
 import { canPrompt, memo, promptHidden } from './prompt.js';

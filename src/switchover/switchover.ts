@@ -2,7 +2,7 @@
 // holds to its healthy peer with no window without a holder (the drained node answers on lo until
 // the peer holds the VIP); every exit path undoes a drain this run started and did not finish.
 import { randomBytes } from 'node:crypto';
-import { hostIp6 } from '../inventory/checks.js';
+import { hostIp6 } from '../inventory/cross-checks.js';
 import { hostIp, type Model, type PairInstance, type PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
 import { pairStatus, type PairStatus } from '../status/status.js';
