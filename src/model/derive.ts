@@ -91,8 +91,7 @@ export interface PairInstance {
   math: InstanceMath;
 }
 
-/** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
-/** How probes from this machine reach a TLS site (src/measure/target.ts). */
+/** How probes from this machine reach a TLS site (src/runner/client-target.ts). */
 export interface ProbeTls {
   /** The TLS port (nginx.tls.listen). */
   port: number;
@@ -102,6 +101,7 @@ export interface ProbeTls {
   ca?: string;
 }
 
+/** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
 export interface HealthModel {
   /** The site asked (nginx.sites[].name); absent for a pair without sites. */
   site?: string;
@@ -111,7 +111,7 @@ export interface HealthModel {
   port: number;
   min: number;
   max: number;
-  /** A pair with nginx.tls: probes from this machine speak HTTPS to the site (src/measure/target.ts). */
+  /** A pair with nginx.tls: probes from this machine speak HTTPS to the site (src/runner/client-target.ts). */
   tls?: ProbeTls;
 }
 

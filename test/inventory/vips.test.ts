@@ -7,7 +7,7 @@ import { renderKeepalived } from '../../src/render/keepalived.js';
 import { formatPlan } from '../../src/model/plan-table.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
 
-/** The shared web pair with its instance's vip line replaced by `vipLines` (flow mapping fields). */
+/** The shared web pair with its instance's vip line replaced by `fields` (flow mapping fields). */
 const withVips = (fields: string) => webPairYaml().replace('vip: 10.9.0.100/24, ', fields ? `${fields}, ` : '');
 const modelOf = (text: string) => parseModel(text, 'inv.yaml', {}).model;
 
