@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 import { main } from '../../src/cli/main.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';

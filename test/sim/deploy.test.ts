@@ -17,7 +17,8 @@ import { webPairYaml } from '../fixtures/web-pair.js';
 let sims: SimHost[];
 let dir: string;
 
-function inventory(): string {
+/** The web pair on the two simulated hosts, with `nginx` lines under its nginx:. */
+function inventory(nginx: string[] = []): string {
   const key = soundKeyPair();
   writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
   writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
@@ -28,6 +29,7 @@ function inventory(): string {
       head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
       hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
       instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }',
+      nginx,
     }),
   );
   return file;
@@ -124,8 +126,7 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
   });
 
   it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
-    const file = inventory();
-    writeFileSync(file, readFileSync(file, 'utf8').replace('nginx: { upstreams:', 'nginx: { extra: ["invalid on;"], upstreams:'));
+    const file = inventory(['extra: ["invalid on;"]']);
     const report = await run(file);
     expect(report.ok).toBe(false);
     const [a1, a2] = report.hosts;

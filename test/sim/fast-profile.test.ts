@@ -31,7 +31,8 @@ async function deployFast(os: SimOs) {
   const yaml = webPairYaml({
     head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
     hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-  }).replace('    nginx:', '    failover: fast\n    nginx:');
+    pair: ['failover: fast'],
+  });
   writeFileSync(file, yaml);
   const loaded = loadInventory(file, {});
   const hosts = hostConnections(loaded.inventory, file, {});
