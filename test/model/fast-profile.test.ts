@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { agrees, expectedFailover, type ExpectedFailover } from '../../src/model/expected.js';
 import { planData } from '../../src/model/plan-table.js';
 import { FailoverFitError } from '../../src/model/profile.js';
 import { renderKeepalived } from '../../src/render/keepalived.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 const inv = (failover: string | null, instanceExtra = '') => `hosts:
   a1: { address: 10.9.0.11 }
@@ -28,16 +28,6 @@ pairs:
         master: a1${instanceExtra}
 ${failover === null ? '' : `    failover: ${failover}\n`}    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
 `;
-
-function issuesOf(text: string): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml');
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 const a1 = (text: string) => parseModel(text, 'inv.yaml').model.nodes.find((n) => n.host === 'a1')!;
 const rendered = (text: string, version: string, container?: string, systemd?: boolean) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 /** The web pair with two upstreams (one by name) and `extra` lines under its nginx:. */
 const withNginx = (...extra: string[]) =>
@@ -10,13 +10,9 @@ const withNginx = (...extra: string[]) =>
     nginx: extra,
   });
 const refusal = (text: string) => {
-  try {
-    parseModel(text, 'inv.yaml', {});
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues[0]!;
-    throw e;
-  }
-  throw new Error('accepted');
+  const [first] = issuesOf(text);
+  if (!first) throw new Error('accepted');
+  return first;
 };
 
 describe('the user path: health_path, health_status and the upstream servers in the model', () => {
