@@ -5,13 +5,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { parseModel } from '../../src/model/load.js';
 import { agrees, expectedFailover, type ExpectedFailover } from '../../src/model/expected.js';
 import { planData } from '../../src/model/plan-table.js';
 import { FailoverFitError } from '../../src/model/profile.js';
 import { renderKeepalived } from '../../src/render/keepalived.js';
 import { issuesOf } from '../fixtures/issues.js';
+import { haops } from '../fixtures/cli.js';
 
 const inv = (failover: string | null, instanceExtra = '') => `hosts:
   a1: { address: 10.9.0.11 }
@@ -40,18 +40,12 @@ const rendered = (text: string, version: string, container?: string, systemd?: b
 const conf = (text: string, version: string, container?: string, systemd?: boolean) =>
   rendered(text, version, container, systemd).replace(/^\s*#.*\n/gm, '');
 
-async function cli(args: string[], text: string): Promise<{ code: number; out: string; err: string }> {
+/** haops with `text` as the inventory file INV. */
+async function cli(args: string[], text: string) {
   const dir = mkdtempSync(join(tmpdir(), 'haops-fast-'));
   const file = join(dir, 'inv.yaml');
   writeFileSync(file, text);
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    ['node', 'haops', ...args.map((a) => (a === 'INV' ? file : a))],
-    (s) => out.push(s),
-    (s) => err.push(s),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return haops(args.map((a) => (a === 'INV' ? file : a)));
 }
 
 describe('inventory: failover profiles and VRRP version limits', () => {
