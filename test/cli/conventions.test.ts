@@ -11,6 +11,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { haops } from '../fixtures/cli.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 const TWO_PAIRS = `hosts:
   web-1: { address: 10.9.0.11 }
@@ -208,19 +209,11 @@ describe('haops completion', () => {
 
 describe('colour: only on a terminal, never with NO_COLOR', () => {
   // A deploy to two closed local ports: listr2 draws the failure, in red where colour is on.
-  const inv = `ssh: { user: root }
-hosts:
-  a1: { address: 127.0.0.1, port: 1, ip: 10.9.0.11 }
-  a2: { address: 127.0.0.2, port: 1, ip: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1, authentication: { password_env: CONV_PW } }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
+  const inv = webPairYaml({
+    head: 'ssh: { user: root }\n',
+    hosts: '  a1: { address: 127.0.0.1, port: 1, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.2, port: 1, ip: 10.9.0.12 }\n',
+    instanceExtra: 'authentication: { password_env: CONV_PW }',
+  });
   const COLOUR = /\x1b\[(?:3[0-7]|9[0-7]|39)m/;
   const run = (tty: boolean, env: Record<string, string | undefined>) => {
     const cmd = `node --import tsx test/cli/run-cli.ts deploy ${file(inv)} --check --connect-timeout 2`;

@@ -10,29 +10,15 @@ import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
-import { soundKeyPair } from './keys.js';
 import { SIM_PLAYBOOK } from './wanted.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[];
 let dir: string;
 
 /** The web pair on the two simulated hosts, with `nginx` lines under its nginx:. */
 function inventory(nginx: string[] = []): string {
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
-  const file = join(dir, 'inv.yaml');
-  writeFileSync(
-    file,
-    webPairYaml({
-      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-      instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }',
-      nginx,
-    }),
-  );
-  return file;
+  return writeSimPair(dir, sims, { instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }', nginx });
 }
 
 async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record<string, string> = { SIM_VRRP_PW: 'vrrpSec1' }) {

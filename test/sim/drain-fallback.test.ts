@@ -11,11 +11,10 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { DRAIN_FLAG } from '../../src/render/drain.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
-import { soundKeyPair } from './keys.js';
 import type { SimOs } from './profiles.js';
 import { startSimHost, type SimHost } from './server.js';
 import { KEEPALIVED_PATH, SIM_PLAYBOOK } from './wanted.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[] = [];
 afterEach(async () => {
@@ -26,17 +25,7 @@ afterEach(async () => {
 async function deployTo(os: SimOs): Promise<string[]> {
   sims = [await startSimHost(os), await startSimHost(os)];
   const dir = mkdtempSync(join(tmpdir(), 'haops-sim-drain-'));
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
-  const file = join(dir, 'inv.yaml');
-  writeFileSync(
-    file,
-    webPairYaml({
-      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-    }),
-  );
+  const file = writeSimPair(dir, sims);
   const loaded = loadInventory(file, {});
   const { inventory } = loaded;
   const model = buildModel(loaded);
