@@ -6,27 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haops } from '../fixtures/cli.js';
+import { closedPairYaml } from '../fixtures/web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-bounds-'));
 const file = join(dir, 'inv.yaml');
 // Nodes on a closed loopback port and no client probe: nothing leaves the machine.
-writeFileSync(
-  file,
-  `ssh: { user: root }
-probe: { from: none }
-hosts:
-  a1: { address: 127.0.0.1, port: 1, ip: 127.9.0.11 }
-  a2: { address: 127.0.0.1, port: 1, ip: 127.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 127.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 127.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [127.9.0.21:8080] }]
-`,
-);
+writeFileSync(file, closedPairYaml());
 
 /** haops, and how long it took (a bound must fail fast, not after a timer). */
 async function timed(...args: string[]) {
