@@ -17,15 +17,15 @@ const LAYERS = [
   ['src/ops', 5], // plan (pure: wanted + facts -> changes) and apply (one change through a Host)
   ['src/import', 5], // haops import: reads a running pair; deploy --check compares its keepalived.conf
   ['src/runner', 6], // deploy: host-plan.ts (pure), engine.ts (one host), deploy.ts (the fleet)
-  ['src/status', 7],
+  ['src/status', 7], // haops status: who holds each VIP, the daemons, HTTP through the VIP
   ['src/measure', 7], // the measuring room: HTTP probes, VIP and neighbour watches, the clock, traces and the HTML report
-  ['src/drill', 8],
-  ['src/notify', 7],
-  ['src/soak', 8], // watches an idle pair with the drill's VIP monitor parser
-  ['src/switchover', 8],
-  ['src/lab', 8],
-  ['src/cli', 9],
-  ['bench', 10],
+  ['src/notify', 7], // notification channels, the collector, notify-test
+  ['src/drill', 8], // the failover drill
+  ['src/soak', 8], // watches an idle pair with the measuring room's VIP monitor parser
+  ['src/switchover', 8], // drain, undrain, switchover
+  ['src/lab', 8], // the lab: nodes under systemd-nspawn on this machine
+  ['src/cli', 9], // one file per command: parse flags, call a part, print
+  ['bench', 10], // benchmarks and their simulated fleet (the hosts themselves are test/sim/'s)
 ];
 
 const path = (folder) => `^${folder}/`;

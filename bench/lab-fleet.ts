@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connector } from '../src/nodes/connector.js';
+import { hostConnections } from '../src/nodes/connector.js';
 import { gatherFacts } from '../src/facts/gather.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { CGROUP_NAME, KNOWN_HOSTS, LAB_ID } from '../src/lab/paths.js';
@@ -182,7 +182,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
   const noVerify: number[] = [];
   const withVerify: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const hosts = connector(inventory, file, {}, model.secrets, model.sudo);
+    const hosts = hostConnections(inventory, file, {}, model.secrets, model.sudo);
     try {
       const [h, open] = await timed(() => Promise.all(names.map(hosts.get)));
       handshake.push(h);
@@ -206,7 +206,7 @@ async function whereTimeGoes(root: string, file: string, haops: string, env: Nod
       [false, noVerify],
       [true, withVerify],
     ] as const) {
-      const c = connector(inventory, file, {}, model.secrets, model.sudo);
+      const c = hostConnections(inventory, file, {}, model.secrets, model.sudo);
       try {
         into.push((await timed(() => deploy(model, { playbook, connect: c.get, verify })))[0]);
       } finally {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { connector } from '../src/nodes/connector.js';
+import { hostConnections } from '../src/nodes/connector.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { buildModel } from '../src/model/derive.js';
 import { deploy, type DeployReport } from '../src/runner/deploy.js';
@@ -199,9 +199,9 @@ async function fleetOnce(n: number, args: Args): Promise<FleetResult> {
     const loaded = loadInventory(file, SIM_ENV);
     const { inventory } = loaded;
     const model = buildModel(loaded);
-    // The same shape as `haops deploy`: one connector for the run, every connection closed at the end.
+    // The same shape as `haops deploy`: one hostConnections for the run, every connection closed at the end.
     const run = async () => {
-      const hosts = connector(inventory, file, {});
+      const hosts = hostConnections(inventory, file, {});
       try {
         return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, concurrency: args.concurrency });
       } finally {

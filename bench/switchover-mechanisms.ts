@@ -2,8 +2,8 @@
 // up, deployed, and keepalived.conf on both nodes of the first pair carrying the drain track_file
 // (`track_file haops_drain { file "/var/lib/haops/drain"; weight 0 }`). Prints one line a move.
 //   HAOPS_LAB_ID=N node --import tsx bench/switchover-mechanisms.ts [mechanism ...] [--rounds N]
-import { connector } from '../src/nodes/connector.js';
-import { loadModel } from '../src/cli/offline.js';
+import { hostConnections } from '../src/nodes/connector.js';
+import { loadModelAndWarn } from '../src/cli/load.js';
 import { SwitchoverProbe } from '../src/switchover/probe.js';
 import type { Host } from '../src/ssh/host.js';
 
@@ -46,11 +46,11 @@ const ri = args.indexOf('--rounds');
 const rounds = ri >= 0 ? Number(args.splice(ri, 2)[1]) : 3;
 const chosen = args.length ? args : Object.keys(MECHANISMS);
 const file = 'inventory/lab.yaml';
-const { inventory, model } = loadModel(file);
+const { inventory, model } = loadModelAndWarn(file);
 const pair = model.pairs[0]!;
 const inst = pair.instances[0]!;
 const vip = inst.vip;
-const conn = connector(inventory, file, {}, model.secrets, model.sudo);
+const conn = hostConnections(inventory, file, {}, model.secrets, model.sudo);
 const from = await conn.get(inst.master);
 const to = await conn.get(inst.backup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { maskText } from '../core/mask.js';
 import type { Inventory } from '../inventory/schema.js';
-import { connector, type NodeFlags } from '../nodes/connector.js';
+import { hostConnections, type NodeFlags } from '../nodes/connector.js';
 import { parseAnsibleInventory } from '../import/ansible.js';
 import { buildInventory, type Finding, type ImportTarget } from '../import/adopt.js';
 import { readNode, type NodeReading } from '../import/read.js';
@@ -72,7 +72,7 @@ function targetsOf(dests: string[], flags: ImportFlags, err: (s: string) => void
   return targets;
 }
 
-/** The connector wants an inventory: the targets as its hosts. */
+/** hostConnections wants an inventory: the targets as its hosts. */
 function inventoryOf(targets: ImportTarget[]): Inventory {
   const hosts: Inventory['hosts'] = {};
   for (const t of targets)
@@ -97,7 +97,7 @@ export async function importCommand(
   if (flags.secrets !== 'file' && flags.secrets !== 'env') throw new UsageError(`--secrets ${flags.secrets}: expected file or env`);
   const targets = targetsOf(dests, flags, err);
   // Relative key paths of an Ansible inventory are relative to where ansible runs (here).
-  const hosts = connector(
+  const hosts = hostConnections(
     inventoryOf(targets),
     join(process.cwd(), 'import'),
     flags,

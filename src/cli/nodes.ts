@@ -2,10 +2,10 @@
 // demand, mask the inventory's secrets in everything printed, and always close and unmask.
 import type { Inventory } from '../inventory/schema.js';
 import type { Model } from '../model/derive.js';
-import { connector, type Connector, type NodeFlags } from '../nodes/connector.js';
+import { hostConnections, type Connector, type NodeFlags } from '../nodes/connector.js';
 import { refuseProbeHostsThatAreNodes } from '../nodes/probe-hosts.js';
 import type { LoadModelOptions } from '../model/load.js';
-import { loadModel } from './offline.js';
+import { loadModelAndWarn } from './load.js';
 import { masked } from './mask.js';
 import { numberFlag } from './options.js';
 
@@ -24,9 +24,9 @@ export async function withNodes<T>(
   load: LoadModelOptions = {},
 ): Promise<T> {
   numberFlag('--connect-timeout', flags.connectTimeout, 10, { min: 1, max: 600, unit: 'seconds' });
-  const { inventory, model } = loadModel(file, process.env, load);
+  const { inventory, model } = loadModelAndWarn(file, process.env, load);
   await refuseProbeHostsThatAreNodes(inventory, file, flags, model);
-  const hosts = connector(inventory, file, flags, model.secrets, model.sudo);
+  const hosts = hostConnections(inventory, file, flags, model.secrets, model.sudo);
   const restore = masked(model.secrets);
   try {
     return await fn({ inventory, model, connect: hosts.get, closeAll: hosts.closeAll });

@@ -16,8 +16,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { formatIssue } from '../inventory/errors.js';
-import { type LoadModelOptions, loadModel as loadModelPure, type LoadedModel } from '../model/load.js';
+import type { LoadedModel } from '../model/load.js';
+import { loadModelAndWarn } from './load.js';
 import { formatPlan, planData } from '../model/plan-table.js';
 import { renderNode } from '../render/index.js';
 import { UsageError } from '../core/errors.js';
@@ -30,23 +30,6 @@ import { elIntent } from '../ops/el.js';
 import { renderKeepalived } from '../render/keepalived.js';
 import { versionRefusals as checkVersion } from '../render/version-check.js';
 import { DEFAULT_PLAYBOOK, elWanted, loadPlaybook } from '../runner/playbook.js';
-
-/** Every command loads through here: a secret that fell back to its default is said on stderr, each time. */
-export function loadModel(
-  file: string,
-  env = process.env,
-  opts: LoadModelOptions = {},
-  warn: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
-): LoadedModel {
-  const loaded = loadModelPure(file, env, opts);
-  for (const w of loaded.warnings) {
-    // Allowed by the inventory (the lab's): one line; else the full warning with its fix.
-    if (loaded.inventory.allow_default_secrets) warn(`note: ${formatIssue({ ...w, fix: undefined })} (allow_default_secrets: true)`);
-    else warn(`warning: ${formatIssue(w)}`);
-  }
-  for (const c of loaded.cautions) warn(`warning: ${formatIssue(c)}`);
-  return loaded;
-}
 
 /** The keepalived an offline command fits to: --keepalived-version, else the assumed one (said on stderr). */
 export function offlineTarget(
@@ -167,7 +150,7 @@ function checkOsFlag(flags: OfflineFlags): void {
 
 export function validateCommand(file: string, out: (s: string) => void, err?: (s: string) => void, flags: OfflineFlags = {}): number {
   checkOsFlag(flags);
-  const { model } = loadModel(file, process.env, {}, err);
+  const { model } = loadModelAndWarn(file, process.env, {}, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   offlineTarget(flags.keepalivedVersion, flags.container, () => {}, false);
   sayTargets(model, flags, warn, 'assuming');
@@ -205,7 +188,7 @@ export function planCommand(
   flags: OfflineFlags = {},
 ): number {
   checkOsFlag(flags);
-  const { model } = loadModel(file, process.env, { failoverMath: false }, err);
+  const { model } = loadModelAndWarn(file, process.env, { failoverMath: false }, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   offlineTarget(flags.keepalivedVersion, flags.container, () => {}, false);
   if (!json) sayTargets(model, flags, warn, 'assuming');
@@ -247,7 +230,7 @@ export function renderCommand(
   if (!toStdout) checkOutRoot(root, outDir);
   const all: OfflineFlags = { ...flags, ...(keepalivedVersion !== undefined ? { keepalivedVersion } : {}) };
   checkOsFlag(all);
-  const { model } = loadModel(file, process.env, {}, err);
+  const { model } = loadModelAndWarn(file, process.env, {}, err);
   const warn = err ?? ((s: string) => process.stderr.write(`${s}\n`));
   offlineTarget(all.keepalivedVersion, all.container, () => {}, false);
   // Each node's files as deploy would push them to a node of that keepalived and family.

@@ -5,7 +5,7 @@ import type { OsFamily } from './state.js';
 
 export interface OsHint {
   family: OsFamily;
-  /** The keepalived the family's own repositories install (shared/field-notes.md "Versions"). */
+  /** The keepalived the family's own repositories install (docs/el-transcripts.md C6-2, C7-2, R9-2; EL 8: AppStream's 2.1.5). */
   keepalived: string;
   platform: string;
   /** Whether systemd runs its services (CentOS 6: SysV init). */

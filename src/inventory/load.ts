@@ -4,7 +4,7 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { closest } from 'fastest-levenshtein';
 import type { ZodIssue } from 'zod';
-import { checkInventory } from './checks.js';
+import { checkInventory } from './cross-checks.js';
 import { formatPath, InventoryError, type InventoryIssue, type Locator, type PathKey, printable } from './errors.js';
 import { allowedKeys } from './keys.js';
 import { inventorySchema, type Inventory } from './schema.js';

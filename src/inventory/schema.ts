@@ -1,6 +1,6 @@
 // The inventory's shape, in zod: what a user may write, with the checks that need only one
 // value at a time (the rules themselves live in rules.ts). Checks across values (pairs, segments)
-// live in checks.ts; the failover math in model/.
+// live in cross-checks.ts; the failover math in model/failover-checks.ts.
 import { z } from 'zod';
 import { OS_HINT_NAMES, OS_HINTS } from '../core/os-hints.js';
 import { CIDR_RE, IPV4_MAYBE_PREFIX_RE, IPV4_RE } from '../core/ipv4.js';

@@ -46,13 +46,13 @@ export function registerLabCommands(program: Command): void {
     .action((o: { json?: boolean }) =>
       guard(async () => {
         const status = await labStatus({ workDir: workDir() });
-        console.log(o.json ? JSON.stringify({ ok: status.up, ...status }, null, 2) : formatStatus(status));
+        console.log(o.json ? JSON.stringify({ ok: status.up, ...status }, null, 2) : formatLabStatus(status));
         if (!status.up) process.exitCode = 1;
       }),
     );
 }
 
-export function formatStatus(s: LabStatus): string {
+export function formatLabStatus(s: LabStatus): string {
   if (!s.nodes.length) return 'lab is down';
   const yes = (b: boolean, word: string) => (b ? word : `no ${word}`);
   return [

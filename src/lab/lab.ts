@@ -40,7 +40,7 @@ export interface LabUpOptions extends LabOptions {
   inventoryFile?: string;
 }
 
-export interface NodeStatus extends LabMember {
+export interface LabNodeStatus extends LabMember {
   /** Absent in the state of a lab from before node kinds. */
   kind?: NodeKind;
   running: boolean;
@@ -54,7 +54,7 @@ export interface BackendStatus extends LabMember {
 export interface LabStatus {
   up: boolean;
   subnet?: string;
-  nodes: NodeStatus[];
+  nodes: LabNodeStatus[];
   backends: BackendStatus[];
 }
 
@@ -101,7 +101,7 @@ export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
   checkHost();
   if (!existsSync(STATE_FILE)) return { up: false, nodes: [], backends: [] };
   const info = JSON.parse(await readFile(STATE_FILE, 'utf8')) as LabInfo;
-  const nodes = await Promise.all(info.nodes.map(nodeStatus));
+  const nodes = await Promise.all(info.nodes.map(labNodeStatus));
   const backends = await Promise.all(
     info.backends.map(async (b) => ({ ...b, http: (await httpBody(b.address, BACKEND_PORT)) !== undefined })),
   );
@@ -109,7 +109,7 @@ export async function labStatus(_opts: LabOptions): Promise<LabStatus> {
   return { up, subnet: info.subnet, nodes, backends };
 }
 
-async function nodeStatus(node: LabMember & { kind?: NodeKind }): Promise<NodeStatus> {
+async function labNodeStatus(node: LabMember & { kind?: NodeKind }): Promise<LabNodeStatus> {
   const pid = await readPid(node.name);
   return {
     name: node.name,

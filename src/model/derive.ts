@@ -2,7 +2,7 @@
 // unicast_src_ip and unicast_peer are computed here, never typed twice. Pure: secrets arrive
 // resolved with the loaded inventory; nothing here reads the environment or a file.
 import { type Family, familyOf, plainAddress } from '../core/ipv6.js';
-import { hostIp, hostIp6, own, probeFromOf } from '../inventory/checks.js';
+import { hostIp, hostIp6, own, probeFromOf } from '../inventory/cross-checks.js';
 import { instancesByFamily, instanceVips } from '../inventory/vips.js';
 import type { LoadedInventory } from '../inventory/load.js';
 import type { ResolvedTls } from '../inventory/secrets.js';
@@ -11,7 +11,7 @@ import type { CheckSpec, HostSpec, InstanceSpec, NotifyInput, NotifySpec, PairSp
 import { derivePriorities, type InstanceMath } from './failover.js';
 import { type FailoverWanted, resolveFailover, trackWeight } from './profile.js';
 
-export { hostIp } from '../inventory/checks.js';
+export { hostIp } from '../inventory/cross-checks.js';
 
 /** One address of an instance. */
 export interface Vip {
@@ -91,8 +91,7 @@ export interface PairInstance {
   math: InstanceMath;
 }
 
-/** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
-/** How probes from this machine reach a TLS site (src/measure/target.ts). */
+/** How probes from this machine reach a TLS site (src/runner/client-target.ts). */
 export interface ProbeTls {
   /** The TLS port (nginx.tls.listen). */
   port: number;
@@ -102,6 +101,7 @@ export interface ProbeTls {
   ca?: string;
 }
 
+/** What a client's request through the VIP must get: path, port and the statuses that count as healthy. */
 export interface HealthModel {
   /** The site asked (nginx.sites[].name); absent for a pair without sites. */
   site?: string;
@@ -111,7 +111,7 @@ export interface HealthModel {
   port: number;
   min: number;
   max: number;
-  /** A pair with nginx.tls: probes from this machine speak HTTPS to the site (src/measure/target.ts). */
+  /** A pair with nginx.tls: probes from this machine speak HTTPS to the site (src/runner/client-target.ts). */
   tls?: ProbeTls;
 }
 

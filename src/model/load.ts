@@ -1,8 +1,9 @@
 // From an inventory file to the model every command works on: load and check the inventory,
-// check the failover math, derive the model. The one entry point for commands.
+// check the failover math, derive the model. Commands load through cli/load.ts, which also says
+// the warnings this returns.
 import { InventoryError, type InventoryIssue } from '../inventory/errors.js';
 import { type LoadedInventory, loadInventory, parseInventory } from '../inventory/load.js';
-import { failoverIssues } from './checks.js';
+import { failoverIssues } from './failover-checks.js';
 import { buildModel, type Model } from './derive.js';
 
 export interface LoadModelOptions {

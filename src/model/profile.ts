@@ -41,7 +41,7 @@ export interface FailoverWanted extends VrrpTuning {
 export type PairFailoverOverrides = Exclude<PairSpec['failover'], undefined>;
 
 /**
- * The fast profile's defaults. advert_int 0.2 was chosen on the lab (README, "Fast failover"):
+ * The fast profile's defaults. advert_int 0.2 was chosen on the lab (docs/failover.md, "Fast failover"):
  * crash detection ≈ 0.5 s, and a loaded 2-core host still never missed 3 adverts in a row.
  */
 export const FAST: Omit<FailoverWanted, 'profile' | 'explicit'> = {

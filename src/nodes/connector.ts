@@ -1,10 +1,11 @@
 // One SSH connection per inventory host for a whole command, opened on first use: the
-// inventory's ssh settings become connect options, prompts for secrets are asked once.
+// inventory's ssh settings become connect options, prompts for secrets are asked once. A
+// Connector is what parts are handed: a host's name in, its open connection out.
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Inventory } from '../inventory/schema.js';
 import type { SudoModel } from '../model/derive.js';
-import { own } from '../inventory/checks.js';
+import { own } from '../inventory/cross-checks.js';
 import { connect, type ConnectOptions, type SshTarget } from '../ssh/connect.js';
 import type { Host } from '../ssh/host.js';
 import { canPrompt, memo, promptHidden } from './prompt.js';
@@ -62,9 +63,23 @@ export function inventoryHostNamed(inv: Pick<Inventory, 'hosts'>, name: string):
   return Object.keys(inv.hosts).find((h) => h.toLowerCase() === lower);
 }
 
-/** One connection per host for the whole run, opened on first use. */
-/** `secrets` collects what the user types at a prompt, so output masks it too. */
-export function connector(inv: Inventory, file: string, flags: NodeFlags, secrets: string[] = [], sudo: Record<string, SudoModel> = {}) {
+/** The connections of one command: `get` is its Connector; `closeAll` ends every one opened. */
+export interface HostConnections {
+  get: Connector;
+  closeAll: () => Promise<void>;
+}
+
+/**
+ * One connection per host for the whole run, opened on first use. `secrets` collects what the
+ * user types at a prompt, so output masks it too.
+ */
+export function hostConnections(
+  inv: Inventory,
+  file: string,
+  flags: NodeFlags,
+  secrets: string[] = [],
+  sudo: Record<string, SudoModel> = {},
+): HostConnections {
   const open = new Map<string, Promise<Host>>();
   // One options object for the run: a key's passphrase is asked once, whatever the host count.
   const ask = canPrompt()

@@ -2,7 +2,7 @@
 // old holder on to it (nftables, protocol/handoff.ts) until the hold ends. Started before the VIPs
 // move; its undo (end) reads how many packets it handed on.
 import { randomBytes } from 'node:crypto';
-import { hostIp6 } from '../inventory/checks.js';
+import { hostIp6 } from '../inventory/cross-checks.js';
 import { bind } from '../protocol/script.js';
 import { HANDOFF, HANDOFF_MARK, UNHANDOFF, parseHandedOn, type HandoffAbility } from '../protocol/handoff.js';
 import type { PairNodes } from './pair.js';

@@ -5,39 +5,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { haops } from '../fixtures/cli.js';
+import { closedPairYaml } from '../fixtures/web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-bounds-'));
 const file = join(dir, 'inv.yaml');
 // Nodes on a closed loopback port and no client probe: nothing leaves the machine.
-writeFileSync(
-  file,
-  `ssh: { user: root }
-probe: { from: none }
-hosts:
-  a1: { address: 127.0.0.1, port: 1, ip: 127.9.0.11 }
-  a2: { address: 127.0.0.1, port: 1, ip: 127.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 127.9.0.0/24
-    instances: [{ name: VI_1, virtual_router_id: 51, vip: 127.9.0.100/24, master: a1 }]
-    nginx:
-      upstreams: [{ name: be, servers: [127.9.0.21:8080] }]
-`,
-);
+writeFileSync(file, closedPairYaml());
 
-async function haops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
+/** haops, and how long it took (a bound must fail fast, not after a timer). */
+async function timed(...args: string[]) {
   const started = Date.now();
-  const code = await main(
-    ['node', 'haops', ...args],
-    (s) => out.push(s),
-    (s) => err.push(s),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - started };
+  const r = await haops(args);
+  return { ...r, ms: Date.now() - started };
 }
 
 const CASES: [string[], RegExp][] = [
@@ -64,7 +44,7 @@ const CASES: [string[], RegExp][] = [
 
 describe('numeric flags and output files are checked before anything runs', () => {
   it.each(CASES)('%j', async (args, message) => {
-    const r = await haops(...args);
+    const r = await timed(...args);
     expect(r.code, r.err).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).toMatch(/fix: /);
@@ -75,7 +55,7 @@ describe('numeric flags and output files are checked before anything runs', () =
 
 describe('a --prom file that cannot be written does not lose the reading', () => {
   it('status --json prints the whole reading, then exits 2 naming the file', async () => {
-    const r = await haops('status', file, '--json', '--prom', '/proc/haops-test.prom');
+    const r = await timed('status', file, '--json', '--prom', '/proc/haops-test.prom');
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.out);
     expect(doc.pairs[0].pair).toBe('web');

@@ -6,28 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { onePair, selectHosts } from '../../src/cli/limit.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    const code = await main(
-      ['node', 'haops', ...args],
-      (s) => out.push(s),
-      (s) => err.push(s),
-    );
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
-}
+import { haops } from '../fixtures/cli.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 const TWO_PAIRS = `hosts:
   web-1: { address: 10.9.0.11 }
@@ -61,35 +45,35 @@ const model = () => buildModel(parseInventory(TWO_PAIRS, 'inv.yaml', { CONV_PW: 
 
 describe('help and exit codes', () => {
   it('bare `haops` prints the help on stdout and exits 0', async () => {
-    const r = await cli([]);
+    const r = await haops([]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: haops');
-    expect(r.stderr).toBe('');
+    expect(r.out).toContain('Usage: haops');
+    expect(r.err).toBe('');
   });
 
   it('--help lists the four exit codes', async () => {
-    const r = await cli(['--help']);
+    const r = await haops(['--help']);
     expect(r.code).toBe(0);
-    const codes = [...r.stdout.matchAll(/^ {2}([0-3]) {2}\S/gm)].map((m) => m[1]);
+    const codes = [...r.out.matchAll(/^ {2}([0-3]) {2}\S/gm)].map((m) => m[1]);
     expect(codes).toEqual(['0', '1', '2', '3']);
   });
 
   it('an unknown flag is bad input: exit 2', async () => {
-    expect((await cli(['validate', 'x.yaml', '--no-such-flag'])).code).toBe(2);
+    expect((await haops(['validate', 'x.yaml', '--no-such-flag'])).code).toBe(2);
   });
 });
 
 describe('--json: valid JSON with an ok field', () => {
   it('validate --json on a good inventory: ok true and the counts', async () => {
-    const r = await cli(['validate', file(TWO_PAIRS), '--json'], { CONV_PW: PW });
+    const r = await haops(['validate', file(TWO_PAIRS), '--json'], { CONV_PW: PW });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, nodes: 4, pairs: 2, instances: 2 });
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, nodes: 4, pairs: 2, instances: 2 });
   });
 
   it('validate --json on a bad inventory: ok false, the problem with line and column, exit 2', async () => {
-    const r = await cli(['validate', file(TWO_PAIRS.replace('interface: eth0', 'interfce: eth0')), '--json'], { CONV_PW: PW });
+    const r = await haops(['validate', file(TWO_PAIRS.replace('interface: eth0', 'interfce: eth0')), '--json'], { CONV_PW: PW });
     expect(r.code).toBe(2);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.out);
     expect(j.ok).toBe(false);
     expect(j.exitCode).toBe(2);
     const typo = j.problems.find((p: { path: string }) => p.path.includes('interfce'));
@@ -97,18 +81,18 @@ describe('--json: valid JSON with an ok field', () => {
   });
 
   it('plan --json: ok and one entry per VRRP instance', async () => {
-    const r = await cli(['plan', file(TWO_PAIRS), '--json'], { CONV_PW: PW });
+    const r = await haops(['plan', file(TWO_PAIRS), '--json'], { CONV_PW: PW });
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.out);
     expect(j.ok).toBe(true);
     expect(j.instances.map((i: { instance: string }) => i.instance)).toEqual(['VI_W', 'VI_D']);
   });
 
   it('render --json: ok and every file written, with its mode', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'haops-conv-out-'));
-    const r = await cli(['render', file(TWO_PAIRS), '--out', dir, '--json'], { CONV_PW: PW });
+    const r = await haops(['render', file(TWO_PAIRS), '--out', dir, '--json'], { CONV_PW: PW });
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.out);
     expect(j.ok).toBe(true);
     const conf = j.files.find((f: { host: string; path: string }) => f.host === 'web-1' && f.path === '/etc/keepalived/keepalived.conf');
     expect(existsSync(conf.file)).toBe(true);
@@ -118,18 +102,18 @@ describe('--json: valid JSON with an ok field', () => {
 
 describe('render --out -', () => {
   it('prints every file to stdout under a header, with the VRRP password masked', async () => {
-    const r = await cli(['render', file(TWO_PAIRS), '--out', '-'], { CONV_PW: PW });
+    const r = await haops(['render', file(TWO_PAIRS), '--out', '-'], { CONV_PW: PW });
     expect(r.code).toBe(0);
-    const headers = [...r.stdout.matchAll(/^==> ([^:]+):(\S+) \(0[0-7]+\) <==$/gm)].map((m) => `${m[1]}:${m[2]}`);
+    const headers = [...r.out.matchAll(/^==> ([^:]+):(\S+) \(0[0-7]+\) <==$/gm)].map((m) => `${m[1]}:${m[2]}`);
     expect(headers).toContain('web-1:/etc/keepalived/keepalived.conf');
     expect(headers).toContain('db-2:/etc/keepalived/keepalived.conf');
-    expect(r.stdout).not.toContain(PW);
-    expect(r.stdout).toContain('auth_pass ********');
+    expect(r.out).not.toContain(PW);
+    expect(r.out).toContain('auth_pass ********');
   });
 
   it('--out DIR still writes the real password (the node needs it), mode 0600 or tighter', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'haops-conv-out-'));
-    expect((await cli(['render', file(TWO_PAIRS), '--out', dir], { CONV_PW: PW })).code).toBe(0);
+    expect((await haops(['render', file(TWO_PAIRS), '--out', dir], { CONV_PW: PW })).code).toBe(0);
     expect(readFileSync(join(dir, 'web-1/etc/keepalived/keepalived.conf'), 'utf8')).toContain(PW);
   });
 });
@@ -168,15 +152,15 @@ describe('--limit: host names, pair names and globs (one matcher for every comma
     ['notify-test', []],
     ['switchover', []],
   ])('%s takes --limit; one that matches nothing exits 2 before any connection', async (cmd, pre) => {
-    const r = await cli([cmd, ...pre, file(TWO_PAIRS), '--limit', 'nope*'], { CONV_PW: PW });
-    expect(r.stderr).toContain('--limit nope*: matches no host and no pair');
+    const r = await haops([cmd, ...pre, file(TWO_PAIRS), '--limit', 'nope*'], { CONV_PW: PW });
+    expect(r.err).toContain('--limit nope*: matches no host and no pair');
     expect(r.code).toBe(2);
   });
 });
 
 describe('haops completion', () => {
   it('bash: completes commands, then the flags of the command typed', async () => {
-    const script = (await cli(['completion', 'bash'])).stdout;
+    const script = (await haops(['completion', 'bash'])).out;
     const complete = (words: string[]) =>
       execFileSync(
         'bash',
@@ -197,7 +181,7 @@ describe('haops completion', () => {
   const have = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
 
   it.skipIf(!have('fish'))('fish: completes commands and the flags of the command typed', async () => {
-    const f = file((await cli(['completion', 'fish'])).stdout, 'haops.fish');
+    const f = file((await haops(['completion', 'fish'])).out, 'haops.fish');
     const complete = (line: string) =>
       execFileSync('fish', ['-c', `source ${f}; complete -C '${line}'`], { encoding: 'utf8' })
         .split('\n')
@@ -209,7 +193,7 @@ describe('haops completion', () => {
   });
 
   it.skipIf(!have('zsh'))('zsh: the script parses and registers _haops for haops (with a fake compdef)', async () => {
-    const f = file((await cli(['completion', 'zsh'])).stdout, 'haops.zsh');
+    const f = file((await haops(['completion', 'zsh'])).out, 'haops.zsh');
     expect(spawnSync('zsh', ['-n', f]).status).toBe(0);
     // compinit's own compdef, faked: what the script registers, without scanning zsh's fpath.
     const r = execFileSync('zsh', ['-c', `compdef() { print -r -- "$@" }; source ${f}`], { encoding: 'utf8' });
@@ -217,27 +201,19 @@ describe('haops completion', () => {
   });
 
   it('an unknown shell is bad input: exit 2', async () => {
-    const r = await cli(['completion', 'tcsh']);
+    const r = await haops(['completion', 'tcsh']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('use one of: bash, zsh, fish');
+    expect(r.err).toContain('use one of: bash, zsh, fish');
   });
 });
 
 describe('colour: only on a terminal, never with NO_COLOR', () => {
   // A deploy to two closed local ports: listr2 draws the failure, in red where colour is on.
-  const inv = `ssh: { user: root }
-hosts:
-  a1: { address: 127.0.0.1, port: 1, ip: 10.9.0.11 }
-  a2: { address: 127.0.0.2, port: 1, ip: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1, authentication: { password_env: CONV_PW } }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
+  const inv = webPairYaml({
+    head: 'ssh: { user: root }\n',
+    hosts: '  a1: { address: 127.0.0.1, port: 1, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.2, port: 1, ip: 10.9.0.12 }\n',
+    instanceExtra: 'authentication: { password_env: CONV_PW }',
+  });
   const COLOUR = /\x1b\[(?:3[0-7]|9[0-7]|39)m/;
   const run = (tty: boolean, env: Record<string, string | undefined>) => {
     const cmd = `node --import tsx test/cli/run-cli.ts deploy ${file(inv)} --check --connect-timeout 2`;

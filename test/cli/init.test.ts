@@ -4,25 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../src/cli/main.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    ['node', 'haops', ...args],
-    (s) => out.push(s),
-    (s) => err.push(s),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { haops } from '../fixtures/cli.js';
 
 const FLAGS = ['--nodes', '10.0.0.11,10.0.0.12', '--vip', '10.0.0.100/24', '--upstreams', '10.0.0.21:8080,10.0.0.22:8080'];
 
 describe('haops init', () => {
   it('writes one pair that validates as written, the VRRP password as password_env, and says to export it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'haops-init-')), 'my.yaml');
-    const r = await cli(['init', file, ...FLAGS, '--os', 'el9']);
+    const r = await haops(['init', file, ...FLAGS, '--os', 'el9']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/export HAOPS_VRRP_PASSWORD=/);
     const inv = parse(readFileSync(file, 'utf8'));
@@ -32,8 +21,8 @@ describe('haops init', () => {
     expect(readFileSync(file, 'utf8').split('\n').length).toBeLessThan(40);
     process.env.HAOPS_VRRP_PASSWORD = 'abc123';
     try {
-      expect((await cli(['validate', file])).code).toBe(0);
-      expect((await cli(['plan', file])).code).toBe(0);
+      expect((await haops(['validate', file])).code).toBe(0);
+      expect((await haops(['plan', file])).code).toBe(0);
     } finally {
       delete process.env.HAOPS_VRRP_PASSWORD;
     }
@@ -42,25 +31,25 @@ describe('haops init', () => {
   it('refuses to overwrite an existing file (exit 2) unless --force', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'haops-init-')), 'my.yaml');
     writeFileSync(file, 'mine\n');
-    const r = await cli(['init', file, ...FLAGS]);
+    const r = await haops(['init', file, ...FLAGS]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/exists.*--force/s);
     expect(readFileSync(file, 'utf8')).toBe('mine\n');
-    expect((await cli(['init', file, ...FLAGS, '--force'])).code).toBe(0);
+    expect((await haops(['init', file, ...FLAGS, '--force'])).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toMatch(/^# One keepalived \+ nginx pair/);
   });
 
   it('without a terminal and without --nodes/--vip: exit 2 with the usage', async () => {
-    const r = await cli(['init', join(mkdtempSync(join(tmpdir(), 'haops-init-')), 'x.yaml')]);
+    const r = await haops(['init', join(mkdtempSync(join(tmpdir(), 'haops-init-')), 'x.yaml')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/usage: haops init FILE --nodes ADDR,ADDR --vip ADDR\/PREFIX/);
   });
 
   it("a VIP without its prefix, or outside the nodes' LAN, is a usage error and writes nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'haops-init-'));
-    const noPrefix = await cli(['init', join(dir, 'a.yaml'), '--nodes', '10.0.0.11,10.0.0.12', '--vip', '10.0.0.100']);
+    const noPrefix = await haops(['init', join(dir, 'a.yaml'), '--nodes', '10.0.0.11,10.0.0.12', '--vip', '10.0.0.100']);
     expect([noPrefix.code, noPrefix.err]).toEqual([2, expect.stringMatching(/--vip 10\.0\.0\.100: expected the VIP with its prefix/)]);
-    const outside = await cli(['init', join(dir, 'b.yaml'), '--nodes', '10.0.1.11,10.0.1.12', '--vip', '10.0.0.100/24']);
+    const outside = await haops(['init', join(dir, 'b.yaml'), '--nodes', '10.0.1.11,10.0.1.12', '--vip', '10.0.0.100/24']);
     expect(outside.code).toBe(2);
     expect(outside.err).toMatch(/outside pair web's subnet 10\.0\.0\.0\/24/);
     expect(() => readFileSync(join(dir, 'b.yaml'))).toThrow();

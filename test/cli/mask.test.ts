@@ -8,25 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MASK, maskOutput, maskText } from '../../src/core/mask.js';
 import { fileDiff } from '../../src/ops/diff.js';
+import { closedPairYaml } from '../fixtures/web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-mask-'));
 
 /** Two nodes on a closed loopback port (nothing answers, nothing leaves the machine). */
-const inventory = (sudo: string, vrrp: string) => `ssh: { user: root, sudo: { password: ${JSON.stringify(sudo)} } }
-probe: { from: none }
-hosts:
-  a1: { address: 127.0.0.1, port: 1, ip: 127.9.0.11 }
-  a2: { address: 127.0.0.1, port: 1, ip: 127.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 127.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 127.9.0.100/24, master: a1, authentication: { password: ${JSON.stringify(vrrp)} } }
-    nginx:
-      upstreams: [{ name: be, servers: [127.9.0.21:8080] }]
-`;
+const inventory = (sudo: string, vrrp: string) =>
+  closedPairYaml({
+    ssh: `ssh: { user: root, sudo: { password: ${JSON.stringify(sudo)} } }`,
+    instanceExtra: `authentication: { password: ${JSON.stringify(vrrp)} }`,
+  });
 
 /** main() writing to the real process.stdout (where the masking sits), captured. */
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,8 +2,8 @@
 // comes from `vip: X/NN`, a typo is one problem with its suggestion, shared defaults through an
 // `x-` anchor block and `<<:` merges.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 const PAIR = `hosts:
   a1: { address: 10.9.0.11 }
@@ -16,16 +16,6 @@ pairs:
       - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
     nginx: { upstreams: [{ name: be, servers: ['10.9.0.21:8080'] }] }
 `;
-
-function issuesOf(text: string): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml', {});
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 describe('inventory ergonomics', () => {
   it('failover: { down_timer_adverts } without profile tunes the classic profile (VRRPv2, 200/199), never fast', () => {

@@ -1,8 +1,9 @@
 // IPv6 VIPs in the inventory (issue 26): hosts' ip6 and pairs' subnet6 make an instance with an
 // IPv6 VIP valid; without them, or with a VIP outside subnet6, validate refuses with file:line:col.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
+import type { InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 const inv = (
   o: { vip6?: string; a1?: string; a2?: string; subnet6?: string | null; extra?: string; auth?: boolean; vrid6?: number } = {},
@@ -23,16 +24,6 @@ ${o.subnet6 === null ? '' : `    subnet6: "${o.subnet6 ?? '2001:db8::/64'}"\n`} 
 ${o.auth ? '        authentication: { type: PASS, password: secret1 }\n' : ''}${o.extra ?? ''}    nginx:
       upstreams: [{ name: be, servers: [10.9.0.21:8080] }]
 `;
-
-function issuesOf(text: string): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml', {});
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 

@@ -1,22 +1,12 @@
 // probe: { from: ... } — where the user's path through the VIPs is asked from: validated like every
 // other field (file:line, field, fix), and resolved per pair (a pair's own setting wins).
 import { describe, expect, it } from 'vitest';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { sshTarget } from '../../src/nodes/connector.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 const HOSTS = '  a1: { address: 10.9.0.11 }\n  a2: { address: 10.9.0.12 }\n  probe1: { address: probe1.example.com, user: ops }\n';
-
-function issuesOf(text: string): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml', {});
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 const withProbe = (top: string, pair = '', hosts = HOSTS) =>
   webPairYaml({ head: top, hosts }).replace('    interface: eth0\n', `    interface: eth0\n${pair}`);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../fixtures/web-pair.js';
 
 let c: TestCerts;
 beforeAll(() => {

@@ -5,12 +5,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { webPairYaml } from '../web-pair.js';
-import { main } from '../../src/cli/main.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';
 import { parseNginx } from '../../src/core/nginx-conf.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
+import { haops } from '../fixtures/cli.js';
 
 let c: TestCerts;
 beforeAll(() => {
@@ -23,23 +23,6 @@ afterEach(() => vi.useRealTimers());
 
 const inventory = (tls: string) => webPairYaml({ nginx: [`tls: ${tls}`] });
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    const code = await main(
-      ['node', 'haops', ...args],
-      (s) => out.push(s),
-      (s) => err.push(s),
-    );
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
-}
-
 const write = (tls: string) => {
   const f = join(c.dir, `inv-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(f, inventory(tls));
@@ -48,13 +31,13 @@ const write = (tls: string) => {
 
 describe('validate: nginx.tls', () => {
   it('accepts a matching chain and key (key_file), exit 0', async () => {
-    const r = await cli(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
-    expect(r.stderr).not.toMatch(/tls/);
+    const r = await haops(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
+    expect(r.err).not.toMatch(/tls/);
     expect(r.code).toBe(0);
   });
 
   it('accepts the key from key_env', async () => {
-    const r = await cli(['validate', write('{ cert_file: chain.pem, key_env: TLS_TEST_KEY }')], { TLS_TEST_KEY: c.siteKey });
+    const r = await haops(['validate', write('{ cert_file: chain.pem, key_env: TLS_TEST_KEY }')], { TLS_TEST_KEY: c.siteKey });
     expect(r.code).toBe(0);
   });
 
@@ -79,29 +62,29 @@ describe('validate: nginx.tls', () => {
   for (const [what, tls, message, field] of refusals) {
     it(`refuses ${what}: exit 2, file:line:col, a fix, never the key`, async () => {
       const f = write(tls);
-      const r = await cli(['validate', f]);
+      const r = await haops(['validate', f]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(message);
+      expect(r.err).toMatch(message);
       // The tls: mapping is on line 12 of the inventory.
-      expect(r.stderr).toContain(`${f}:12:`);
-      if (field) expect(r.stderr).toContain(field);
-      expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
-      for (const line of c.siteKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'))) expect(r.stderr).not.toContain(line);
+      expect(r.err).toContain(`${f}:12:`);
+      if (field) expect(r.err).toContain(field);
+      expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+      for (const line of c.siteKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'))) expect(r.err).not.toContain(line);
     });
   }
 
   it('refuses an expired certificate (the clock 60 days on)', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60 * 86_400_000 });
-    const r = await cli(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
+    const r = await haops(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the site certificate \(CN=site.test\) expired on \d{4}-\d\d-\d\d/);
+    expect(r.err).toMatch(/the site certificate \(CN=site.test\) expired on \d{4}-\d\d-\d\d/);
   });
 
   it('refuses a certificate not valid yet (the clock a day back)', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 86_400_000 });
-    const r = await cli(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
+    const r = await haops(['validate', write('{ cert_file: chain.pem, key_file: site.key }')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/is not valid before/);
+    expect(r.err).toMatch(/is not valid before/);
   });
 });
 
@@ -180,12 +163,12 @@ describe('render: nginx.tls', () => {
 
 describe('render --out -: the key is masked', () => {
   it('shows the files and their modes, never a line of the key', async () => {
-    const r = await cli(['render', write('{ cert_file: chain.pem, key_file: site.key }'), '--out', '-']);
+    const r = await haops(['render', write('{ cert_file: chain.pem, key_file: site.key }'), '--out', '-']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^==> a1:\/etc\/nginx\/haops\/tls\/web\.key \(0600\) <==$/m);
-    expect(r.stdout).toMatch(/^==> a2:\/etc\/nginx\/haops\/tls\/web\.crt \(0644\) <==$/m);
-    for (const line of c.siteKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'))) expect(r.stdout).not.toContain(line);
+    expect(r.out).toMatch(/^==> a1:\/etc\/nginx\/haops\/tls\/web\.key \(0600\) <==$/m);
+    expect(r.out).toMatch(/^==> a2:\/etc\/nginx\/haops\/tls\/web\.crt \(0644\) <==$/m);
+    for (const line of c.siteKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'))) expect(r.out).not.toContain(line);
     // The chain is public: it is shown.
-    expect(r.stdout).toContain(c.chain.split('\n')[1]);
+    expect(r.out).toContain(c.chain.split('\n')[1]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { main } from '../../src/cli/main.js';
+import { issuesOf } from '../fixtures/issues.js';
 
 const GOOD = `ssh:
   user: root
@@ -35,16 +35,6 @@ pairs:
         - name: be
           servers: [10.9.0.21:8080]
 `;
-
-function issuesOf(text: string, env: NodeJS.ProcessEnv = {}): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml', env);
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 /** Expects exactly the problem described: message, field path and line. */
 function expectIssue(text: string, want: { message: RegExp; path?: string; line?: number; fix?: RegExp }, env: NodeJS.ProcessEnv = {}) {

@@ -1,25 +1,15 @@
 // Several VIPs per instance (vips:): what validate accepts and refuses, what the model carries,
 // what keepalived.conf and haops plan say. Pure: no host.
 import { describe, expect, it } from 'vitest';
-import { InventoryError, type InventoryIssue } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderKeepalived } from '../../src/render/keepalived.js';
 import { formatPlan } from '../../src/model/plan-table.js';
 import { webPairYaml } from '../fixtures/web-pair.js';
+import { issuesOf } from '../fixtures/issues.js';
 
-/** The shared web pair with its instance's vip line replaced by `vipLines` (flow mapping fields). */
+/** The shared web pair with its instance's vip line replaced by `fields` (flow mapping fields). */
 const withVips = (fields: string) => webPairYaml().replace('vip: 10.9.0.100/24, ', fields ? `${fields}, ` : '');
 const modelOf = (text: string) => parseModel(text, 'inv.yaml', {}).model;
-
-function issuesOf(text: string): InventoryIssue[] {
-  try {
-    parseModel(text, 'inv.yaml', {});
-  } catch (e) {
-    if (e instanceof InventoryError) return e.issues;
-    throw e;
-  }
-  return [];
-}
 
 describe('vips: several addresses per instance', () => {
   it('takes a list of addresses, with or without prefix, and { address, dev }; the model keeps them in order', () => {

@@ -16,7 +16,7 @@ import { clientProblem, parseRemoteProbe, probeVip, remoteProbeScript } from '..
 import { simulatedProbeHost } from '../sim/probe-host.js';
 import { buildModel, type HealthModel } from '../../src/model/derive.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 let certs: TestCerts;
 let server: Server;

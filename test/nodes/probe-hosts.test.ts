@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { refuseProbeHostsThatAreNodes } from '../../src/nodes/probe-hosts.js';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-probe-'));
 const config = join(dir, 'ssh_config');
@@ -15,7 +15,7 @@ writeFileSync(config, 'Host watcher\n  HostName 10.9.0.11\nHost client-box\n  Ho
 const file = join(dir, 'inv.yaml');
 
 function setup(from: string) {
-  const loaded = parseInventory(webPairYaml({ top: `ssh: { user: root }\nprobe: { from: ${from} }` }), file, {});
+  const loaded = parseInventory(webPairYaml({ head: `ssh: { user: root }\nprobe: { from: ${from} }\n` }), file, {});
   return { inventory: loaded.inventory, model: buildModel(loaded) };
 }
 

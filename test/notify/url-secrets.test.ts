@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { maskUrl, urlCredentials } from '../../src/core/url-credentials.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
@@ -15,6 +14,7 @@ import { archiveRepoFile } from '../../src/ops/el.js';
 import { renderNode } from '../../src/render/index.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
 import { LocalHost, modelWith, run, tempDir, until, writeScript } from './helpers.js';
+import { haops } from '../fixtures/cli.js';
 
 const TOKEN = 'Zq8hooktoken';
 const API_KEY = 'K3yK3yK3yZ';
@@ -34,15 +34,6 @@ ${notify}
     nginx:
       upstreams: [{ name: app, servers: [10.0.0.21:8080] }]
 `;
-
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const w = (s: string) => {
-    out += `${s}\n`;
-  };
-  const code = await main(['node', 'haops', ...args], w, w);
-  return { code, out };
-}
 
 function writeInv(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'haops-url-'));
@@ -102,26 +93,26 @@ describe('URL credentials in the inventory', () => {
   });
 
   it('refuses an unset url_env, a bad URL from a file and a too-short credential: exit 2, the field named, the value never shown', async () => {
-    const unset = await cli(['validate', writeInv(inventory('      webhooks: [{ url_env: HAOPS_TEST_UNSET_URL }]'))]);
+    const unset = await haops(['validate', writeInv(inventory('      webhooks: [{ url_env: HAOPS_TEST_UNSET_URL }]'))]);
     expect(unset.code).toBe(2);
-    expect(unset.out).toMatch(/inv\.yaml:\d+:\d+: pairs\.web\.notify\.webhooks\[0\]\.url_env: .*HAOPS_TEST_UNSET_URL is not set/);
+    expect(unset.all).toMatch(/inv\.yaml:\d+:\d+: pairs\.web\.notify\.webhooks\[0\]\.url_env: .*HAOPS_TEST_UNSET_URL is not set/);
 
     const dir = mkdtempSync(join(tmpdir(), 'haops-url-'));
     writeFileSync(join(dir, 'bad.url'), `http://hook:${TOKEN}@10.0.0.5/a b"c\n`);
     const f = join(dir, 'inv.yaml');
     writeFileSync(f, inventory('      webhooks: [{ url_file: bad.url }]'));
-    const bad = await cli(['validate', f]);
+    const bad = await haops(['validate', f]);
     expect(bad.code).toBe(2);
-    expect(bad.out).toMatch(/webhooks\[0\]\.url_file: .*not one haops accepts/);
-    expect(bad.out).not.toContain(TOKEN);
+    expect(bad.all).toMatch(/webhooks\[0\]\.url_file: .*not one haops accepts/);
+    expect(bad.all).not.toContain(TOKEN);
 
-    const short = await cli(['validate', writeInv(inventory('      webhooks: ["http://u:0@10.0.0.5/h"]'))]);
+    const short = await haops(['validate', writeInv(inventory('      webhooks: ["http://u:0@10.0.0.5/h"]'))]);
     expect(short.code).toBe(2);
-    expect(short.out).toMatch(/webhooks\[0\]: .*shorter than 4 characters/);
+    expect(short.all).toMatch(/webhooks\[0\]: .*shorter than 4 characters/);
 
-    const both = await cli(['validate', writeInv(inventory('      webhooks: [{ url_env: A, url_file: b }]'))]);
+    const both = await haops(['validate', writeInv(inventory('      webhooks: [{ url_env: A, url_file: b }]'))]);
     expect(both.code).toBe(2);
-    expect(both.out).toMatch(/exactly one of url_env/);
+    expect(both.all).toMatch(/exactly one of url_env/);
   });
 });
 

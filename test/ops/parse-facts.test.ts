@@ -4,7 +4,7 @@ import { parsePackageVersion } from '../../src/facts/parse.js';
 import { sha256 } from '../../src/ops/index.js';
 import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
-// Output of the facts script as each system prints it (shared/platforms/el-transcripts.md).
+// Output of the facts script as each system prints it (docs/el-transcripts.md).
 const section = (kind: string, body: string, rc = 0) => `@@haops ${kind}\n${body}\n@@haops rc ${rc}\n`;
 const wanted = wantedState();
 const missingFiles = section(`file ${KEEPALIVED_PATH}`, 'missing') + section(`file ${SITE_PATH}`, 'missing');

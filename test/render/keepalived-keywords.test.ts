@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { KEYWORD_TAGS } from '../../src/model/keepalived-keywords.js';
 import { directives, syntaxProblems } from '../../src/model/keepalived-syntax.js';
 import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';
+import { haops } from '../fixtures/cli.js';
 
 const SEED = readFileSync('inventory/seed.yaml', 'utf8');
 
@@ -114,18 +114,12 @@ describe('notifications on keepalived 1.x go through per-state scripts without a
   });
 });
 
-async function cli(args: string[], text: string): Promise<{ code: number; out: string; err: string }> {
+/** haops with `text` as the inventory file INV (and OUT a directory beside it). */
+async function cli(args: string[], text: string) {
   const dir = mkdtempSync(join(tmpdir(), 'haops-kw-'));
   const file = join(dir, 'inv.yaml');
   writeFileSync(file, text);
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    ['node', 'haops', ...args.map((a) => (a === 'INV' ? file : a === 'OUT' ? join(dir, 'out') : a))],
-    (s) => out.push(s),
-    (s) => err.push(s),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return haops(args.map((a) => (a === 'INV' ? file : a === 'OUT' ? join(dir, 'out') : a)));
 }
 
 describe('validate refuses, per keepalived version, values that version would change', () => {

@@ -3,7 +3,7 @@
 // test/lab/nginx-grammar.test.ts); with it as the judge, any entry validate accepts renders to
 // exactly its own statements inside haops's server block, and nothing reaches http level.
 import { describe, expect, it } from 'vitest';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 import { type NgxStatement, parseNginx } from '../../src/core/nginx-conf.js';
 import { InventoryError } from '../../src/inventory/errors.js';
 import { parseModel } from '../../src/model/load.js';

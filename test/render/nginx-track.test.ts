@@ -7,20 +7,9 @@ import { targetOf } from '../../src/model/profile.js';
 import { planHost, sha256 } from '../../src/ops/index.js';
 import { NGINX_TRACK_DROPIN } from '../../src/render/nginx-track.js';
 import { loadPlaybook, wantedState } from '../../src/runner/playbook.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
-const inv = (failover: string) => `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    failover: ${failover}
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
+const inv = (failover: string) => webPairYaml({ pair: [`failover: ${failover}`] });
 
 const playbook = loadPlaybook();
 const wanted = (failover: string, container: string | null, init: 'systemd' | 'sysv') => {

@@ -10,7 +10,7 @@ import { parseModel } from '../../src/model/load.js';
 import { renderNode } from '../../src/render/index.js';
 import { renderNginxSite } from '../../src/render/nginx.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../fixtures/web-pair.js';
 
 let c: TestCerts;
 beforeAll(() => {

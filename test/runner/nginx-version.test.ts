@@ -11,7 +11,7 @@ import { planDeployHost } from '../../src/runner/host-plan.js';
 import { loadPlaybook, wantedSkeleton } from '../../src/runner/playbook.js';
 import { nginxTest, type OpensslGeneration } from '../sim/nginx-t.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 let c: TestCerts;
 beforeAll(() => {

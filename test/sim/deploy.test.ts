@@ -4,40 +4,28 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
 import { loadPlaybook } from '../../src/runner/playbook.js';
 import { startSimHost, type SimHost } from './server.js';
-import { soundKeyPair } from './keys.js';
 import { SIM_PLAYBOOK } from './wanted.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[];
 let dir: string;
 
-function inventory(): string {
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
-  const file = join(dir, 'inv.yaml');
-  writeFileSync(
-    file,
-    webPairYaml({
-      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-      instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }',
-    }),
-  );
-  return file;
+/** The web pair on the two simulated hosts, with `nginx` lines under its nginx:. */
+function inventory(nginx: string[] = []): string {
+  return writeSimPair(dir, sims, { instanceExtra: 'authentication: { password_env: SIM_VRRP_PW }', nginx });
 }
 
 async function run(file: string, extra: Partial<DeployOptions> = {}, env: Record<string, string> = { SIM_VRRP_PW: 'vrrpSec1' }) {
   const loaded = loadInventory(file, env);
   const inv = loaded.inventory;
   const model = buildModel(loaded);
-  const hosts = connector(inv, file, {});
+  const hosts = hostConnections(inv, file, {});
   try {
     return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {
@@ -124,8 +112,7 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
   });
 
   it('a BACKUP that fails half-way leaves the MASTER untouched, so the pair keeps a healthy holder', async () => {
-    const file = inventory();
-    writeFileSync(file, readFileSync(file, 'utf8').replace('nginx: { upstreams:', 'nginx: { extra: ["invalid on;"], upstreams:'));
+    const file = inventory(['extra: ["invalid on;"]']);
     const report = await run(file);
     expect(report.ok).toBe(false);
     const [a1, a2] = report.hosts;

@@ -6,16 +6,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { DRAIN_FLAG } from '../../src/protocol/drain-flag.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
-import { soundKeyPair } from './keys.js';
 import type { SimOs } from './profiles.js';
 import { startSimHost, type SimHost } from './server.js';
 import { KEEPALIVED_PATH, SIM_PLAYBOOK } from './wanted.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[] = [];
 afterEach(async () => {
@@ -26,21 +25,11 @@ afterEach(async () => {
 async function deployTo(os: SimOs): Promise<string[]> {
   sims = [await startSimHost(os), await startSimHost(os)];
   const dir = mkdtempSync(join(tmpdir(), 'haops-sim-drain-'));
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
-  const file = join(dir, 'inv.yaml');
-  writeFileSync(
-    file,
-    webPairYaml({
-      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-    }),
-  );
+  const file = writeSimPair(dir, sims);
   const loaded = loadInventory(file, {});
   const { inventory } = loaded;
   const model = buildModel(loaded);
-  const hosts = connector(inventory, file, {});
+  const hosts = hostConnections(inventory, file, {});
   try {
     const report = await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false });
     expect(report.ok, JSON.stringify(report.hosts.map((h) => h.error))).toBe(true);

@@ -12,19 +12,9 @@ import type { Host } from '../../src/ssh/host.js';
 import { knownHostsLine } from '../../src/ssh/known-hosts.js';
 import { makeHome, startSimSshd } from '../ssh/sim-sshd.js';
 import { SimElRoot, simRootAvailable } from './el-root/host.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
-const INVENTORY = `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
+const INVENTORY = webPairYaml();
 
 // CentOS 6.7's stock sudoers (requiretty on, as before 6.8) with a NOPASSWD deploy user.
 const SUDOERS_C6 =

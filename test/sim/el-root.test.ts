@@ -10,22 +10,11 @@ import { loadPlaybook } from '../../src/runner/playbook.js';
 import type { ExecOptions, Host } from '../../src/ssh/host.js';
 import { SimElRoot, type SimRootOptions, simRootAvailable } from './el-root/host.js';
 import { type ElFamily, FAMILIES } from './el-root/stubs.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
-const INVENTORY = `hosts:
-  a1: { address: 10.9.0.11 }
-  a2: { address: 10.9.0.12 }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    notify:
-      webhooks: [http://10.9.0.5:8080/hook]
-      sms: { to: ['+15550100'], url: http://10.9.0.5:8080/sms }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
-`;
+const INVENTORY = webPairYaml({
+  pair: ['notify:', '  webhooks: [http://10.9.0.5:8080/hook]', "  sms: { to: ['+15550100'], url: http://10.9.0.5:8080/sms }"],
+});
 
 const model = () => parseModel(INVENTORY, 'inv.yaml').model;
 const addr = (h: string) => `2: eth0    inet ${h === 'a1' ? '10.9.0.11' : '10.9.0.12'}/24 brd 10.9.0.255 scope global eth0`;

@@ -2,7 +2,7 @@
 // REJECT ruleset, firewalld's public zone on CentOS 7 / Rocky 8 / Rocky 9, SELinux enforcing
 // everywhere (CentOS 6's policy does not confine keepalived) with labels, booleans and port types,
 // EPEL absent (6, 7), and an end-of-life mirror list on demand.
-// Outputs follow shared/platforms/el-transcripts.md §EL-extras (tags there say which are verbatim).
+// Outputs follow docs/el-transcripts-extra.md (its tags say which are verbatim).
 
 /** One command's answer (the same shape as system.ts's Output; kept here so the two do not import each other). */
 export interface Output {
@@ -280,7 +280,7 @@ function semanage(el: ElState, args: string[]): Output {
   return fail(`sim: semanage ${args.join(' ')} is not simulated\n`, 2);
 }
 
-/** CentOS 7's yum once its mirror list is gone (verbatim, see el-transcripts.md §EL-3). */
+/** CentOS 7's yum once its mirror list is gone (verbatim, docs/el-transcripts-extra.md EX-3). */
 export function eolYumFailure(el6: boolean): Output {
   if (el6) {
     return {
@@ -301,7 +301,7 @@ export function eolYumFailure(el6: boolean): Output {
 
 /**
  * Whether keepalived, started by its service, may run a check under this node's SELinux policy
- * (shared/field-notes.md "EL nodes", keepalived.te): keepalived_t may exec bin_t and read every
+ * (fedora-selinux/selinux-policy, keepalived.te): keepalived_t may exec bin_t and read every
  * /proc, but signal only itself and init, so a check that signals nginx (httpd_t) is denied under
  * enforcing where the policy confines keepalived. CentOS 6's policy has no keepalived domain.
  */

@@ -1,5 +1,5 @@
 // EL nodes beyond packages against simulated CentOS 6.10 / 7.9 / Rocky 8.9 / Rocky 9 (ssh2 Server
-// playing each from shared/platforms/el-transcripts.md and docs/el-transcripts-extra.md): firewall,
+// playing each from docs/el-transcripts.md and docs/el-transcripts-extra.md): firewall,
 // SELinux, EPEL, nginx module streams, the mirror pre-flight and ip_nonlocal_bind.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ElWanted } from '../../src/facts/el.js';

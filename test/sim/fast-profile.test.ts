@@ -1,19 +1,18 @@
 // The fast failover profile deployed to simulated CentOS 6 and CentOS 7 hosts (ssh2's in-process
 // Server playing each OS, with its keepalived -v): each gets a keepalived.conf its version takes,
 // and the report says what fell back.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { soundKeyPair } from './keys.js';
 import type { SimOs } from './profiles.js';
 import { type SimHost, startSimHost } from './server.js';
 import { SIM_PLAYBOOK } from './wanted.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { deploy } from '../../src/runner/deploy.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[] = [];
 afterEach(async () => {
@@ -24,17 +23,9 @@ afterEach(async () => {
 async function deployFast(os: SimOs) {
   sims = [await startSimHost(os), await startSimHost(os)];
   const dir = mkdtempSync(join(tmpdir(), 'haops-sim-fast-'));
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
-  const file = join(dir, 'inv.yaml');
-  const yaml = webPairYaml({
-    head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-    hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-  }).replace('    nginx:', '    failover: fast\n    nginx:');
-  writeFileSync(file, yaml);
+  const file = writeSimPair(dir, sims, { pair: ['failover: fast'] });
   const loaded = loadInventory(file, {});
-  const hosts = connector(loaded.inventory, file, {});
+  const hosts = hostConnections(loaded.inventory, file, {});
   try {
     const report = await deploy(buildModel(loaded), { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false });
     const conf = sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content ?? '';

@@ -6,16 +6,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { KILLALL_CHECK, OS_HINTS, defaultCheckScript } from '../../src/core/os-hints.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { deploy } from '../../src/runner/deploy.js';
 import { keepalivedMayRun } from './el-system.js';
 import { soundKeyPair } from './keys.js';
 import { startSimHost, type SimHost } from './server.js';
 import { KEEPALIVED_PATH, SIM_PLAYBOOK, SITE_PATH } from './wanted.js';
+import { haops } from '../fixtures/cli.js';
 
 const ENV = { HAOPS_VRRP_PASSWORD: 'vrrpSec1' };
 const NOTIFY = '/usr/local/bin/keepalived_notify.sh';
@@ -30,22 +30,8 @@ afterEach(async () => {
   sims = [];
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const saved = process.env.HAOPS_VRRP_PASSWORD;
-  process.env.HAOPS_VRRP_PASSWORD = ENV.HAOPS_VRRP_PASSWORD;
-  try {
-    const code = await main(
-      ['node', 'haops', ...args],
-      (s) => lines.push(s),
-      (s) => lines.push(s),
-    );
-    return { code, out: lines.join('\n') };
-  } finally {
-    if (saved === undefined) delete process.env.HAOPS_VRRP_PASSWORD;
-    else process.env.HAOPS_VRRP_PASSWORD = saved;
-  }
-}
+/** haops with the inventory's VRRP password in the environment; what it printed, both streams in order. */
+const cli = (args: string[]) => haops(args, { HAOPS_VRRP_PASSWORD: ENV.HAOPS_VRRP_PASSWORD });
 
 describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated stock %s (SELinux as installed)', (os) => {
   it('the default check is one keepalived may run under the stock policy; killall -0 stays the default where it may', async () => {
@@ -79,7 +65,7 @@ describe('haops init --os centos7 on two simulated stock CentOS 7 hosts (SELinux
       'centos7',
     ]);
     expect(init.code).toBe(0);
-    expect(init.out).toMatch(/export HAOPS_VRRP_PASSWORD=/);
+    expect(init.all).toMatch(/export HAOPS_VRRP_PASSWORD=/);
     // Point the written hosts at the simulated nodes (the LAN addresses stay as init wrote them).
     const key = soundKeyPair();
     writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
@@ -93,7 +79,7 @@ describe('haops init --os centos7 on two simulated stock CentOS 7 hosts (SELinux
     expect((await cli(['plan', file])).code).toBe(0);
 
     const loaded = loadInventory(file, ENV);
-    const hosts = connector(loaded.inventory, file, {});
+    const hosts = hostConnections(loaded.inventory, file, {});
     let report: Awaited<ReturnType<typeof deploy>>;
     try {
       report = await deploy(buildModel(loaded), { playbook: PLAYBOOK, connect: hosts.get, verify: false });
@@ -128,7 +114,7 @@ describe('haops init --os centos7 on two simulated stock CentOS 7 hosts (SELinux
     writeFileSync(file, readFileSync(file, 'utf8').replace('    nginx:\n', '    check: { script: killall -0 nginx }\n    nginx:\n'));
     const r = await cli(['validate', file]);
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/check "killall -0 nginx" can never pass on node1 \(os: centos7\)/);
+    expect(r.all).toMatch(/check "killall -0 nginx" can never pass on node1 \(os: centos7\)/);
     // The same file without os: (Debian 12 assumed) is fine: killall -0 is allowed there.
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll(', os: centos7', ''));
     expect((await cli(['validate', file])).code).toBe(0);

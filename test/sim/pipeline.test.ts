@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployEvent, type DeployOptions } from '../../src/runner/deploy.js';
@@ -46,10 +46,10 @@ async function twoPairs(os: SimOs, stock = false): Promise<string> {
   return file;
 }
 
-/** Deploys with the real connector; `wrap` may stand between deploy and each opened host. */
+/** Deploys over the real hostConnections; `wrap` may stand between deploy and each opened host. */
 async function run(file: string, extra: Partial<DeployOptions> = {}, wrap: (h: Host) => Host = (h) => h) {
   const loaded = loadInventory(file, { SIM_VRRP_PW: 'vrrpSec1' });
-  const hosts = connector(loaded.inventory, file, {});
+  const hosts = hostConnections(loaded.inventory, file, {});
   const wrapped = new Map<string, Host>();
   const connect = async (name: string) => {
     const h = await hosts.get(name);

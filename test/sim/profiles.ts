@@ -1,4 +1,4 @@
-// What each simulated system ships and prints, from shared/platforms/el-transcripts.md.
+// What each simulated system ships and prints, from docs/el-transcripts.md (and docs/el-transcripts-extra.md).
 
 export type SimOs = 'centos6' | 'centos7' | 'rocky8' | 'rocky9';
 

@@ -7,17 +7,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connector } from '../../src/nodes/connector.js';
+import { hostConnections } from '../../src/nodes/connector.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { buildModel } from '../../src/model/derive.js';
 import { deploy, type DeployOptions } from '../../src/runner/deploy.js';
 import { startSimHost, type SimHost } from './server.js';
 import type { SimOs } from './profiles.js';
-import { soundKeyPair } from './keys.js';
 import type { Playbook } from '../../src/runner/playbook.js';
 import { SIM_PLAYBOOK } from './wanted.js';
-import { webPairYaml } from '../fixtures/web-pair.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
+import { writeSimPair } from './pair.js';
 
 let sims: SimHost[];
 let dir: string;
@@ -27,22 +26,8 @@ const CERT = '/etc/nginx/haops/tls/web.crt';
 const SITE = '/etc/nginx/conf.d/haops.conf';
 
 function inventory(certs: TestCerts): string {
-  const key = soundKeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), sims.map((s) => `[127.0.0.1]:${s.port} ${s.hostKey}\n`).join(''));
   writeCerts(certs);
-  const file = join(dir, 'inv.yaml');
-  writeFileSync(
-    file,
-    webPairYaml({
-      head: 'ssh: { user: root, identity_file: id, known_hosts: known_hosts }\n',
-      hosts: `  a1: { address: 127.0.0.1, port: ${sims[0]!.port}, ip: 10.9.0.11 }\n  a2: { address: 127.0.0.1, port: ${sims[1]!.port}, ip: 10.9.0.12 }\n`,
-    }).replace(
-      'nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }',
-      'nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }], tls: { cert_file: chain.pem, key_file: site.key, redirect_http: true, http2: true } }',
-    ),
-  );
-  return file;
+  return writeSimPair(dir, sims, { nginx: ['tls: { cert_file: chain.pem, key_file: site.key, redirect_http: true, http2: true }'] });
 }
 
 /** A rotation keeps the names: the same cert_file and key_file, new contents. */
@@ -54,7 +39,7 @@ function writeCerts(certs: TestCerts) {
 async function run(file: string, extra: Partial<DeployOptions> = {}) {
   const loaded = loadInventory(file, {});
   const model = buildModel(loaded);
-  const hosts = connector(loaded.inventory, file, {});
+  const hosts = hostConnections(loaded.inventory, file, {});
   try {
     return await deploy(model, { playbook: SIM_PLAYBOOK, connect: hosts.get, verify: false, ...extra });
   } finally {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { sshTarget } from '../../src/nodes/connector.js';
 import { resolveTarget } from '../../src/ssh/ssh-config.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haops-jump-'));
 const config = join(dir, 'ssh_config');
@@ -15,20 +16,13 @@ writeFileSync(config, 'Host bastion Bastion\n  HostName 203.0.113.66\n  User evi
 
 const inv = (jump: string) =>
   parseInventory(
-    `ssh: { user: root }
-hosts:
-  bastion: { address: 10.9.0.5, user: ops, port: 2200, identity_file: /keys/bastion_ed25519 }
+    webPairYaml({
+      head: 'ssh: { user: root }\n',
+      hosts: `  bastion: { address: 10.9.0.5, user: ops, port: 2200, identity_file: /keys/bastion_ed25519 }
   a1: { address: 10.9.0.11, jump: ${jump} }
   a2: { address: 10.9.0.12, jump: ${jump} }
-pairs:
-  web:
-    nodes: [a1, a2]
-    interface: eth0
-    subnet: 10.9.0.0/24
-    instances:
-      - { name: VI_1, virtual_router_id: 51, vip: 10.9.0.100/24, master: a1 }
-    nginx: { upstreams: [{ name: be, servers: [10.9.0.21:8080] }] }
 `,
+    }),
     join(dir, 'inv.yaml'),
     {},
   ).inventory;

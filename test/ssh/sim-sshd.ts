@@ -44,7 +44,7 @@ export interface SimSshd {
   close(): Promise<void>;
 }
 
-// sudo 1.8 as seen without a tty (el-transcripts §0.6): prompt on stderr without newline,
+// sudo 1.8 as seen without a tty (docs/el-transcripts.md §0.6): prompt on stderr without newline,
 // password read from stdin, "Sorry, try again." and 3 attempts; requiretty refuses first.
 const FAKE_SUDO = `#!/bin/sh
 prompt='[sudo] password: '; nonint=0

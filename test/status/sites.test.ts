@@ -15,7 +15,7 @@ import { askClients } from '../../src/runner/client-probe.js';
 import { statusToProm } from '../../src/status/prom.js';
 import { formatStatus, judgePair, type NodeStatus, parseStatus, STATUS_MARK, statusScript, tlsScript } from '../../src/status/status.js';
 import { makeCerts, type TestCerts } from '../tls-certs.js';
-import { TWO_UPSTREAMS, webPairYaml } from '../web-pair.js';
+import { TWO_UPSTREAMS, webPairYaml } from '../fixtures/web-pair.js';
 
 let c: TestCerts;
 let plain: http.Server;

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { webPairYaml } from '../web-pair.js';
+import { webPairYaml } from '../fixtures/web-pair.js';
 import { parseModel } from '../../src/model/load.js';
 import type { Model } from '../../src/model/derive.js';
 import { judgePair, parseStatus, STATUS_MARK, tlsScript, type NodeStatus } from '../../src/status/status.js';

@@ -1,6 +1,6 @@
 // The commands a simulated EL host answers with, as POSIX sh scripts: they keep the node's state
 // in files under /var/lib/sim (inside the host's throwaway root) and answer, with exit codes, as
-// the transcripts in shared/platforms/el-transcripts.md and docs/el-transcripts-extra.md show.
+// the transcripts in docs/el-transcripts.md and docs/el-transcripts-extra.md show.
 // Package-provided commands (keepalived, nginx, killall) sit in a pool until `yum`/`dnf` installs them.
 
 export type ElFamily = 'centos6' | 'centos7' | 'rocky8' | 'rocky9';

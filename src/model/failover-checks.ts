@@ -4,7 +4,7 @@
 import { familiesOf } from '../inventory/vips.js';
 import { type InventoryIssue, issueAt, type Locator, type PathKey } from '../inventory/errors.js';
 import type { Inventory } from '../inventory/schema.js';
-import { hostIp, own } from '../inventory/checks.js';
+import { hostIp, own } from '../inventory/cross-checks.js';
 import { instancePriorities } from './derive.js';
 import { scenarios, smallestFixes } from './failover.js';
 import { resolveFailover, trackWeight } from './profile.js';

@@ -1,6 +1,6 @@
 // Checks across values, once the schema has passed: hosts that exist, one pair per host, and
 // LAN segments without clashes (VRIDs, VIPs, node addresses, compared as numbers). Pure; the
-// failover math is the model's (model/checks.ts), secrets are secrets.ts's.
+// failover math is the model's (model/failover-checks.ts), secrets are secrets.ts's.
 import { closest } from 'fastest-levenshtein';
 import { contains, ipToNumber, isIpv4, isNetworkOrBroadcast, type Network, networkSize, parseNetwork } from '../core/ipv4.js';
 import { canonical6, contains6, isIpv6, familyOf, ip6ToBigint, networksOverlap6, parseNetwork6, plainAddress } from '../core/ipv6.js';
