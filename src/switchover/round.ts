@@ -224,7 +224,7 @@ export class Rounds {
           `HTTP through ${mute.map((i) => i.vip).join(', ')}:${port} does not answer from ${here}; the switchover is measured from there`,
           this.probeHost()
             ? undefined
-            : 'from a machine off the clients\' LAN, name a probe host on it: probe: { from: HOST } (README, "Where the user\'s path is asked from")',
+            : 'from a machine off the clients\' LAN, name a probe host on it: probe: { from: HOST } (docs/monitoring.md, "Where the user\'s path is asked from")',
         );
       this.nodes.opts.log(`round ${n}: draining ${from} (holder of ${addressesOf(moving).join(', ')})`);
       const t0 = Date.now();

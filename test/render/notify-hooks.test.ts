@@ -16,9 +16,11 @@ const hook = (name: string) => {
   return path;
 };
 
+/** The hook's whole line: the shell creates the file before it writes to it, so an empty file is not an answer yet. */
 async function eventually(path: string): Promise<string> {
-  for (let i = 0; i < 40 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50));
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const line = () => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  for (let i = 0; i < 100 && !line().endsWith('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+  return line();
 }
 
 describe('notify.hooks', () => {

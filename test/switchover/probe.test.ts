@@ -66,9 +66,11 @@ describe('switchover probe (local HTTP server)', () => {
 describe('kept-alive load (local HTTP server)', () => {
   // A server that, once told to, answers every request with Connection: close (as nginx does while
   // the drain's closing flag is up), or cuts its kept-alive connections (as a reload does).
-  function keptServer(): Promise<{ port: number; closing: () => void; cut: () => void }> {
+  function keptServer(): Promise<{ port: number; closing: () => void; cut: () => void; answered: () => number }> {
     let closing = false;
+    let answered = 0;
     const s = http.createServer((_req, res) => {
+      answered++;
       res.setHeader('X-Haops-Node', 'n1');
       if (closing) res.setHeader('Connection', 'close');
       res.end('n1\n');
@@ -81,6 +83,7 @@ describe('kept-alive load (local HTTP server)', () => {
           port: (s.address() as AddressInfo).port,
           closing: () => (closing = true),
           cut: () => s.closeAllConnections(),
+          answered: () => answered,
         }),
       ),
     );
@@ -107,7 +110,8 @@ describe('kept-alive load (local HTTP server)', () => {
     const probe = new SwitchoverProbe('127.0.0.1', srv.port, 4, 1000, 2000);
     const t0 = Date.now();
     probe.start();
-    await sleep(200);
+    // Cut only once the clients are talking (a loaded machine may take longer than 200 ms to start them).
+    for (let i = 0; i < 100 && srv.answered() < 20; i++) await sleep(20);
     for (let i = 0; i < 10; i++, await sleep(20)) srv.cut();
     await sleep(200);
     await probe.stop();
