@@ -103,7 +103,9 @@ describe("the probe host's curl loop on a TLS site (real curl in a local bash st
       1000,
     );
     await p.start();
-    await new Promise((r) => setTimeout(r, 800));
+    // Six marks at least: about 0.8 s on an idle machine, longer when curl's TLS start is slow under load.
+    for (let waited = 0; waited < 800 || (p.marks().length < 6 && waited < 6000); waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
     p.stop();
     await new Promise((r) => setTimeout(r, 300));
     return p.marks();

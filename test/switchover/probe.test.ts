@@ -42,7 +42,9 @@ describe('switchover probe (local HTTP server)', () => {
     await probe.stop();
     const f = probe.figures(t0);
     expect(f.failedRequests).toBeGreaterThan(3);
-    expect(f.failures[0]!.error).toBe('ECONNREFUSED');
+    // Refused while nobody listens; a request in flight when the server closed may be reset instead.
+    expect(f.failures.some((x) => x.error === 'ECONNREFUSED')).toBe(true);
+    expect(f.failures.every((x) => x.error === 'ECONNREFUSED' || x.error === 'ECONNRESET')).toBe(true);
     expect(probe.firstAnswerAt('new', t0)).not.toBeNull();
     expect(probe.answeredBy('old', t0 + 150)).toBe(false);
     expect(f.worstLatencySeconds).toBeLessThan(0.5);
