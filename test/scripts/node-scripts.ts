@@ -6,14 +6,12 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
 import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
-import { factsScript } from '../../src/facts/script.js';
 import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
 import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { vipProbeScript } from '../../src/runner/vip.js';
 import { remoteProbeScript } from '../../src/runner/client-probe.js';
-import { DEFAULT_PLAYBOOK, loadPlaybook, wantedSkeleton } from '../../src/runner/playbook.js';
 import { statusScript } from '../../src/status/status.js';
 import { notifyTestCommand } from '../../src/notify/notify-test.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
@@ -59,12 +57,10 @@ export function commandScripts(): NodeScript[] {
   const model = seedModel();
   const pair = model.pairs[0]!;
   const n = model.nodes[0]!;
-  const skeleton = wantedSkeleton(loadPlaybook(DEFAULT_PLAYBOOK), n, model);
   const vips = pair.instances.map((i) => i.vip);
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
-    ['facts (deploy)', factsScript(skeleton)],
     ['check proof, inventory check', checkProofScript(pair.spec.check, undefined, '')],
     ['check proof, deployed check as script_user', checkProofScript(pair.spec.check, 'keepalived_script')],
     ['upstream check', upstreamScript(pair.upstreams, pair.health.path)],
