@@ -120,6 +120,8 @@ if [ -n "$EL" ]; then
   [ -z "$REPOS" ] || run repos $REPOS
   [ -z "$MODULE" ] || run module "$MODULE"
 fi
+# The scripts that follow in the same exec (ownership, check proof, VIP probe) glob as usual.
+set +f
 `;
 
 export const FACTS = nodeScript(

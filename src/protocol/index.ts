@@ -2,7 +2,11 @@
 // (protocol/script.ts) with the parser of what it prints. SCRIPTS lists them all: the shellcheck
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
+import { CHECK_PROOF } from './check-proof.js';
+import { CONTENTS } from './contents.js';
 import { FACTS } from './facts.js';
+import { OWNERSHIP } from './ownership.js';
+import { UPSTREAMS } from './upstreams.js';
 import type { NodeScript } from './script.js';
 
-export const SCRIPTS: readonly NodeScript[] = [FACTS as NodeScript];
+export const SCRIPTS: readonly NodeScript[] = [FACTS, CONTENTS, OWNERSHIP, CHECK_PROOF, UPSTREAMS] as NodeScript[];

@@ -6,7 +6,8 @@ import { shellQuote } from '../core/quote.js';
 import { DRAIN_PROBE } from '../render/drain.js';
 
 import { clientProblem, type ClientProbe } from './client-probe.js';
-import { parseUpstreams, upstreamScript, type UpstreamResult } from '../facts/checks.js';
+import { bind } from '../protocol/script.js';
+import { parseUpstreams, UPSTREAMS, upstreamValues, type UpstreamResult } from '../protocol/upstreams.js';
 
 export const VIP_MARK = '@@haops-vip-probe@@';
 
@@ -33,7 +34,7 @@ export function vipProbeScript(pair: PairModel, opts: { upstreams?: boolean } = 
     const url = shellQuote(`http://${urlHost(vip)}:${port}/haops-health`);
     lines.push(`printf 'http ${vip} %s\\n' "$(curl -g -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
   }
-  return lines.join('\n') + '\n' + (opts.upstreams ? upstreamScript(pair.upstreams, pair.health.path) : '');
+  return lines.join('\n') + '\n' + (opts.upstreams ? bind(UPSTREAMS, upstreamValues(pair.upstreams, pair.health.path)) : '');
 }
 
 export function splitVipProbe(stdout: string): { before: string; probe: VipProbe | null } {

@@ -9,16 +9,9 @@ import type { Host } from '../ssh/host.js';
 import { shellQuote } from '../core/quote.js';
 import { instanceHolderProblem, instanceSightOf, parseVipProbe, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
-import {
-  checkProblem,
-  checkProofScript,
-  expectedPriority,
-  parseCheckProof,
-  parseUpstreams,
-  upstreamScript,
-  type CheckProof,
-  type UpstreamResult,
-} from '../facts/checks.js';
+import { checkProblem, checkProofScript, expectedPriority, parseCheckProof, type CheckProof } from '../facts/check-proof.js';
+import { bind } from '../protocol/script.js';
+import { parseUpstreams, UPSTREAMS, upstreamValues, type UpstreamResult } from '../protocol/upstreams.js';
 
 export interface NodeStatus {
   host: string;
@@ -159,7 +152,7 @@ export function statusScript(pair: PairModel): string {
       ),
       // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
       keepalivedDumpScript(),
-      upstreamScript(pair.upstreams, pair.health.path),
+      bind(UPSTREAMS, upstreamValues(pair.upstreams, pair.health.path)),
       checkProofScript(pair.spec.check, pair.spec.script_user),
       // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
       `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,

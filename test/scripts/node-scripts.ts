@@ -6,7 +6,6 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
 import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
-import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
 import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
@@ -61,9 +60,6 @@ export function commandScripts(): NodeScript[] {
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
-    ['check proof, inventory check', checkProofScript(pair.spec.check, undefined, '')],
-    ['check proof, deployed check as script_user', checkProofScript(pair.spec.check, 'keepalived_script')],
-    ['upstream check', upstreamScript(pair.upstreams, pair.health.path)],
     ['VIP probe', vipProbeScript(pair, { upstreams: true })],
     ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
     [

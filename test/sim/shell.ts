@@ -22,7 +22,7 @@ const merged = (o: Output) => o.stdout + o.stderr;
 export function runCommand(sys: SimSystem, command: string, stdin: string): Output {
   const first = command.split('\n')[0];
   if (first === '# haops facts v2') return facts(sys, command);
-  if (first === '# haops contents v1') return probes(sys, command);
+  if (first === '# haops contents v2') return contents(sys, command);
   if (first === '# haops put v1') return put(sys, command, stdin);
   if (first === '# haops system v1') return system(sys, command);
   // A start or handler also clears the markers of handlers the service owed.
@@ -199,15 +199,13 @@ function facts(sys: SimSystem, script: string): Output {
   return ok(out);
 }
 
-function probes(sys: SimSystem, script: string): Output {
-  let stdout = '';
-  for (const line of script.split('\n')) {
-    if (!line.startsWith('run ')) continue;
-    const [, kind, ...args] = words(line);
-    const o = probe(sys, kind!, args.join(' '));
-    stdout += `@@haops ${[kind, ...args].join(' ')}\n${merged(o)}\n@@haops rc ${o.code}\n`;
-  }
-  return ok(stdout);
+// The contents script (src/protocol/contents.ts): one section per path of PATHS.
+function contents(sys: SimSystem, script: string): Output {
+  return ok(
+    list(assigned(script).PATHS)
+      .map((p) => section(`content ${p}`, probe(sys, 'content', p)))
+      .join(''),
+  );
 }
 
 class Exit {
