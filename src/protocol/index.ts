@@ -6,7 +6,20 @@ import { CHECK_PROOF } from './check-proof.js';
 import { CONTENTS } from './contents.js';
 import { FACTS } from './facts.js';
 import { OWNERSHIP } from './ownership.js';
+import { NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS } from './status.js';
 import { UPSTREAMS } from './upstreams.js';
+import { VIP_PROBE } from './vip.js';
 import type { NodeScript } from './script.js';
 
-export const SCRIPTS: readonly NodeScript[] = [FACTS, CONTENTS, OWNERSHIP, CHECK_PROOF, UPSTREAMS] as NodeScript[];
+export const SCRIPTS: readonly NodeScript[] = [
+  FACTS,
+  CONTENTS,
+  OWNERSHIP,
+  CHECK_PROOF,
+  UPSTREAMS,
+  VIP_PROBE,
+  STATUS,
+  STATE_DUMP,
+  NGINX_AGAIN,
+  SERVED_CERTS,
+] as NodeScript[];

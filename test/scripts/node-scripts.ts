@@ -9,9 +9,7 @@ import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
-import { vipProbeScript } from '../../src/runner/vip.js';
 import { remoteProbeScript } from '../../src/runner/client-probe.js';
-import { statusScript } from '../../src/status/status.js';
 import { notifyTestCommand } from '../../src/notify/notify-test.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { FAULTS, faultCommand } from '../../src/drill/drill.js';
@@ -60,7 +58,6 @@ export function commandScripts(): NodeScript[] {
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
-    ['VIP probe', vipProbeScript(pair, { upstreams: true })],
     ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
     [
       'client probe from a probe host, HTTPS site with a CA',
@@ -69,7 +66,6 @@ export function commandScripts(): NodeScript[] {
         tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
       }),
     ],
-    ['status', statusScript(pair)],
     [
       'put file (validated before)',
       putScript(
