@@ -5,6 +5,8 @@
 import { CHECK_PROOF } from './check-proof.js';
 import { CONTENTS } from './contents.js';
 import { FACTS } from './facts.js';
+import { IMPORT_READ } from './import-read.js';
+import { NOTIFY_TEST } from './notify-test.js';
 import { OWNERSHIP } from './ownership.js';
 import { NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS } from './status.js';
 import { UPSTREAMS } from './upstreams.js';
@@ -22,4 +24,6 @@ export const SCRIPTS: readonly NodeScript[] = [
   STATE_DUMP,
   NGINX_AGAIN,
   SERVED_CERTS,
+  IMPORT_READ,
+  NOTIFY_TEST,
 ] as NodeScript[];

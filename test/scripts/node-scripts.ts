@@ -10,7 +10,6 @@ import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
 import { remoteProbeScript } from '../../src/runner/client-probe.js';
-import { notifyTestCommand } from '../../src/notify/notify-test.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { FAULTS, faultCommand } from '../../src/drill/drill.js';
 import * as node from '../../src/switchover/node.js';
@@ -53,7 +52,6 @@ export function notifyScripts(): NodeScript[] {
 export function commandScripts(): NodeScript[] {
   const model = seedModel();
   const pair = model.pairs[0]!;
-  const n = model.nodes[0]!;
   const vips = pair.instances.map((i) => i.vip);
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
@@ -87,7 +85,6 @@ export function commandScripts(): NodeScript[] {
       ),
     ],
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
-    ['notify test', notifyTestCommand(n, 't1', 3000)],
     ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
     [
       'drill probe loop, HTTPS site with a CA',
