@@ -3,6 +3,7 @@
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
 import { CHECK_PROOF } from './check-proof.js';
+import { CLIENT_PROBE } from './client-probe.js';
 import { CONTENTS } from './contents.js';
 import { FACTS } from './facts.js';
 import { IMPORT_READ } from './import-read.js';
@@ -26,4 +27,5 @@ export const SCRIPTS: readonly NodeScript[] = [
   SERVED_CERTS,
   IMPORT_READ,
   NOTIFY_TEST,
+  CLIENT_PROBE,
 ] as NodeScript[];

@@ -9,7 +9,6 @@ import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
-import { remoteProbeScript } from '../../src/runner/client-probe.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { FAULTS, faultCommand } from '../../src/drill/drill.js';
 import * as node from '../../src/switchover/node.js';
@@ -56,14 +55,6 @@ export function commandScripts(): NodeScript[] {
   const iface = pair.spec.interface;
   const drainHook = drainKeepalived('1.3.5').block.match(/script "(.*)"/)![1]!;
   const scripts: [string, string][] = [
-    ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
-    [
-      'client probe from a probe host, HTTPS site with a CA',
-      remoteProbeScript(vips, {
-        ...pair.health,
-        tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
-      }),
-    ],
     [
       'put file (validated before)',
       putScript(
