@@ -9,6 +9,7 @@ import { FACTS } from './facts.js';
 import { IMPORT_READ } from './import-read.js';
 import { NOTIFY_TEST } from './notify-test.js';
 import { OWNERSHIP } from './ownership.js';
+import { PROBE_LOOP } from './probe-loop.js';
 import { NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS } from './status.js';
 import { UPSTREAMS } from './upstreams.js';
 import { VIP_PROBE } from './vip.js';
@@ -28,4 +29,5 @@ export const SCRIPTS: readonly NodeScript[] = [
   IMPORT_READ,
   NOTIFY_TEST,
   CLIENT_PROBE,
+  PROBE_LOOP,
 ] as NodeScript[];

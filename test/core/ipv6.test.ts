@@ -43,7 +43,10 @@ describe('IPv6 addresses', () => {
     expect(probeUrl('2001:db8::100', 80, undefined, '/health')).toBe('http://[2001:db8::100]:80/health');
     expect(probeUrl('10.0.0.100', 80, undefined, '/')).toBe('http://10.0.0.100:80/');
     expect(withFakeCurl(remoteProbeScript(['2001:db8::100'], health)).calls.map((c) => c.at(-1))).toEqual(['http://[2001:db8::100]:80/']);
-    expect(probeLoopScript('2001:db8::100', health, 20, 1000, 60)).toContain("u='http://[2001:db8::100]:80/'");
+    // The drill's loop, stopped after one request: curl was asked the bracketed URL.
+    expect(withFakeCurl(probeLoopScript('2001:db8::100', health, 20, 1000, 0.02)).calls.map((c) => c.at(-1))).toEqual([
+      'http://[2001:db8::100]:80/',
+    ]);
   });
 
   it('the VIP monitor reads inet6 lines, and a tentative address is not yet an arrival', () => {

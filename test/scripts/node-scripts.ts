@@ -9,7 +9,6 @@ import { drainKeepalived, DRAIN_PROBE } from '../../src/render/drain.js';
 import { putScript } from '../../src/ops/file-script.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
-import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { FAULTS, faultCommand } from '../../src/drill/drill.js';
 import * as node from '../../src/switchover/node.js';
 
@@ -76,17 +75,6 @@ export function commandScripts(): NodeScript[] {
       ),
     ],
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
-    ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
-    [
-      'drill probe loop, HTTPS site with a CA',
-      probeLoopScript(
-        vips[0]!,
-        { ...pair.health, tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
-        20,
-        500,
-        60,
-      ),
-    ],
     ['drain hook (keepalived 1.x vrrp_script)', drainHook],
     ['drain probe', DRAIN_PROBE],
     ['switchover facts', node.factsScript('192.168.0.102', 80)],
