@@ -1,8 +1,8 @@
 // Facts an EL node needs beyond packages: which firewall runs and what it lets in, the SELinux
-// mode with the labels, booleans and ports haops cares about, EPEL, and a sysctl. Probes ride in
-// the one facts script (sections.ts framing); parsers are pure and read each tool's own output.
+// mode with the labels, booleans and ports haops cares about, EPEL, and a sysctl. The questions ride
+// in the one facts script (protocol/facts.ts); parsers are pure and read each tool's own output.
 
-import { runLine, type Section } from '../core/sections.js';
+import type { Section } from '../core/sections.js';
 import type { ElFacts, ElWanted, FirewallFacts, ModuleFacts, RepoFacts, ZoneFacts } from '../core/el-state.js';
 
 export type { ElFacts, ElWanted, FirewallFacts, ModuleFacts, RepoFacts, SelinuxFacts, ZoneFacts } from '../core/el-state.js';
@@ -21,47 +21,21 @@ export const HTTPD_NETWORK_CONNECT = 'httpd_can_network_connect';
 /** Ports the stock policy already labels http_port_t (keepalived.te / selinux-policy). */
 export const STOCK_HTTP_PORTS = [80, 81, 443, 488, 8008, 8009, 8443, 9000];
 
-export const EL_PROBES = [
-  // firewalld first (EL7+), then the EL6 iptables service; both answer only when running.
-  `probe_firewall() { if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then ` +
-    `z=$(firewall-cmd --get-zone-of-interface="$1" 2>/dev/null) || z=$(firewall-cmd --get-default-zone); echo "firewalld $z"; ` +
-    `firewall-cmd --zone="$z" --list-all; echo '@@permanent'; firewall-cmd --permanent --zone="$z" --list-all; ` +
-    // The iptables service: EL6's init script, or EL7+'s iptables-services (its init helper in /usr/libexec).
-    `elif { [ -x /etc/init.d/iptables ] || [ -x /usr/libexec/iptables/iptables.init ]; } && service iptables status >/dev/null 2>&1; then echo iptables; iptables -S INPUT; echo '@@saved'; cat /etc/sysconfig/iptables; ` +
-    // firewalld installed but stopped (--state exits 252, "not running"): nothing filters now, but its zone will when started.
-    `elif command -v firewall-cmd >/dev/null 2>&1; then echo 'none firewalld-stopped'; else echo none; fi; }`,
-  `probe_selinux() { if command -v getenforce >/dev/null 2>&1; then getenforce; else echo Disabled; fi; command -v semanage; true; }`,
-  `probe_secontext() { if [ -e "$1" ]; then stat -c %C "$1"; else echo missing; fi; matchpathcon -n "$1"; }`,
-  `probe_sebool() { getsebool "$1"; }`,
-  `probe_seports() { semanage port -l; }`,
-  // The running value, then every line of the two files that persist it (grep -H: FILE:LINE).
-  `probe_sysctl() { sysctl -n "$1" || return 1; grep -sH "^[[:space:]]*$1[[:space:]]*=" ${SYSCTL_CONF} ${SYSCTL_FILE}; return 0; }`,
-  // The mirror pre-flight: only where yum (not dnf) installs and a wanted package is missing.
-  // stdout is dropped (the repo table); yum's own error lines and exit code are the answer.
-  `probe_repos() { if command -v dnf >/dev/null 2>&1 || ! command -v yum >/dev/null 2>&1; then echo skipped; return 0; fi; ` +
-    `for p in "$@"; do if ! rpm -q "$p" >/dev/null 2>&1; then { yum -q repolist >/dev/null; } 2>&1; return $?; fi; done; echo skipped; }`,
-  // nginx's module stream (EL8/9): the installed package's MODULARITYLABEL, else the streams on offer.
-  `probe_module() { if ! command -v dnf >/dev/null 2>&1; then echo none; return 0; fi; ` +
-    `if l=$(rpm -q --qf '%{MODULARITYLABEL}' "$1" 2>/dev/null); then echo "installed $l"; return 0; fi; dnf -q module list "$1" 2>&1; }`,
-];
-
-/** The probe lines for one node (on Debian the SELinux and EPEL ones answer "none"); `packages`: the wanted ones. */
-export function elProbeLines(w: ElWanted, packages: string[] = []): string[] {
-  const lines = [
-    runLine('firewall', w.vrrp.interface),
-    runLine('selinux'),
-    runLine('package', 'epel-release'),
-    runLine('secontext', w.notifyScript),
-    runLine('secontext', KEEPALIVED_BIN),
-    runLine('secontext', LIBEXEC_KEEPALIVED_DIR),
-    runLine('sebool', HTTPD_NETWORK_CONNECT),
-  ];
-  if (w.listenPorts.some((p) => !STOCK_HTTP_PORTS.includes(p))) lines.push(runLine('seports'));
-  if (w.bindsVip) lines.push(runLine('sysctl', NONLOCAL_BIND));
-  // With an archive mirror haops installs from its own repo file only: nothing to pre-flight.
-  if (!w.archive) lines.push(runLine('repos', ...(w.nginx ? ['epel-release'] : []), ...packages));
-  if (w.nginx) lines.push(runLine('module', 'nginx'));
-  return lines;
+/** The EL questions of the facts script (protocol/facts.ts) for one node; on Debian the SELinux and EPEL ones answer "none". */
+export function elFactsValues(wanted: { el?: ElWanted; packages: string[] }) {
+  const w = wanted.el;
+  return {
+    EL: Boolean(w),
+    IFACE: w?.vrrp.interface ?? '',
+    SECONTEXT: w ? [w.notifyScript, KEEPALIVED_BIN, LIBEXEC_KEEPALIVED_DIR] : [],
+    SEBOOL: HTTPD_NETWORK_CONNECT,
+    SEPORTS: Boolean(w?.listenPorts.some((p) => !STOCK_HTTP_PORTS.includes(p))),
+    SYSCTL: w?.bindsVip ? NONLOCAL_BIND : '',
+    SYSCTL_FILES: [SYSCTL_CONF, SYSCTL_FILE],
+    // With an archive mirror haops installs from its own repo file only: nothing to pre-flight.
+    REPOS: w && !w.archive ? [...(w.nginx ? ['epel-release'] : []), ...wanted.packages] : [],
+    MODULE: w?.nginx ? 'nginx' : '',
+  };
 }
 
 /** `firewall-cmd --list-all` (0.6 on EL7 to 1.3 on EL9): "  key: value" lines, rich rules one per line after "rich rules:". */

@@ -4,7 +4,8 @@ import type { Host } from '../ssh/host.js';
 import type { Facts, WantedState } from '../core/state.js';
 import { FactsError, parseFacts } from './parse.js';
 import { factsScript } from './script.js';
-import { RUN_FUNCTION, runLine, splitSections } from '../core/sections.js';
+import { CONTENTS, parseContents } from '../protocol/contents.js';
+import { bind } from '../protocol/script.js';
 
 export async function gatherFacts(host: Host, wanted: WantedState): Promise<Facts> {
   const r = await host.exec(factsScript(wanted));
@@ -16,25 +17,13 @@ export async function gatherFacts(host: Host, wanted: WantedState): Promise<Fact
   }
 }
 
-export const CONTENTS_HEADER = '# haops contents v1';
-
 /** Current content of each path (null when absent), in one exec. Used only to show diffs. */
 export async function fetchContents(host: Host, paths: string[]): Promise<Record<string, string | null>> {
-  const script =
-    [
-      CONTENTS_HEADER,
-      RUN_FUNCTION,
-      `probe_content() { if [ -e "$1" ]; then cat "$1"; else echo missing; return 2; fi; }`,
-      ...paths.map((p) => runLine('content', p)),
-    ].join('\n') + '\n';
-  const r = await host.exec(script);
+  const r = await host.exec(bind(CONTENTS, { PATHS: paths }));
   const out: Record<string, string | null> = {};
-  const sections = splitSections(r.stdout);
-  for (const p of paths) {
-    const s = sections.find((x) => x.kind === 'content' && x.arg === p);
-    if (!s || s.code === 2) out[p] = null;
-    else if (s.code !== 0) throw new FactsError(`cannot read ${p}: ${s.body.trim()}`, host.name);
-    else out[p] = s.body;
+  for (const [p, c] of Object.entries(parseContents(r.stdout, paths))) {
+    if ('error' in c) throw new FactsError(`cannot read ${p}: ${c.error}`, host.name);
+    out[p] = c.text;
   }
   return out;
 }

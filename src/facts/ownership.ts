@@ -1,16 +1,11 @@
 // Who could replace what keepalived runs as root: the notify script, its log, the check's
 // program, and every directory above them must be root's and writable by root alone. One
-// section of the facts round trip (a stat per path), parsed into a refusal with the fix. Pure.
+// section of the facts round trip (protocol/ownership.ts), judged into a refusal with the fix. Pure.
 import { shellQuote } from '../core/quote.js';
+import { OWNERSHIP, type PathOwner } from '../protocol/ownership.js';
+import { bind } from '../protocol/script.js';
 
-export const OWN_MARK = '@@haops-own@@';
-
-export interface PathOwner {
-  uid: number;
-  /** Permission bits, octal as stat prints them (e.g. 755, 1777). */
-  mode: number;
-  type: 'file' | 'dir' | 'link' | 'other';
-}
+export { OWN_MARK, parseOwnership, type PathOwner } from '../protocol/ownership.js';
 
 /** The path and every directory above it, the path first. */
 export function withAncestors(path: string): string[] {
@@ -30,34 +25,9 @@ export function checkProgram(script: string): string | null {
   return first.startsWith('/') ? first : null;
 }
 
-/** One line per path: `own PATH UID MODE TYPE`, or `own PATH missing`. A link's target is stat'ed too. */
+/** The ownership question (protocol/ownership.ts) for these paths and every directory above them. */
 export function ownershipScript(paths: string[]): string {
-  const all = [...new Set(paths.flatMap(withAncestors))];
-  return [
-    `echo ${OWN_MARK}`,
-    `for p in ${all.map(shellQuote).join(' ')}; do`,
-    '  if [ -L "$p" ]; then s=$(stat -c "%u %a link" "$p" 2>/dev/null); t=$(stat -L -c "%u %a %F" "$p" 2>/dev/null); echo "own $p $s"; [ -n "$t" ] && echo "own $p -> $t";',
-    '  elif [ -e "$p" ]; then echo "own $p $(stat -c "%u %a %F" "$p" 2>/dev/null)";',
-    '  else echo "own $p missing"; fi',
-    'done',
-    '',
-  ].join('\n');
-}
-
-const typeOf = (t: string): PathOwner['type'] =>
-  t === 'directory' ? 'dir' : t === 'link' ? 'link' : t.startsWith('regular') ? 'file' : 'other';
-
-/** Per path: what stat said (a link's target under `PATH ->`); missing paths are absent. */
-export function parseOwnership(stdout: string): Map<string, PathOwner> {
-  const out = new Map<string, PathOwner>();
-  const at = stdout.indexOf(`${OWN_MARK}\n`);
-  if (at < 0) return out;
-  for (const line of stdout.slice(at).split('\n')) {
-    const m = /^own (\/\S*)( ->)? (\d+) ([0-7]+) (.+)$/.exec(line);
-    if (!m) continue;
-    out.set(m[2] ? `${m[1]} ->` : m[1]!, { uid: Number(m[3]), mode: Number.parseInt(m[4]!, 8), type: typeOf(m[5]!.trim()) });
-  }
-  return out;
+  return bind(OWNERSHIP, { PATHS: [...new Set(paths.flatMap(withAncestors))] });
 }
 
 /**

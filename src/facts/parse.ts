@@ -3,7 +3,8 @@
 import type { Facts, FileFacts, Ownership, ServiceFacts, WantedState } from '../core/state.js';
 import { ownedPaths } from './script.js';
 import { detectOs } from './os.js';
-import { splitSections, type Section } from '../core/sections.js';
+import type { Section } from '../core/sections.js';
+import { factsSections } from '../protocol/facts.js';
 import { parseElFacts } from './el.js';
 
 export class FactsError extends Error {
@@ -84,7 +85,7 @@ function parseOwnership(sections: Section[], paths: string[]): Record<string, Ow
 const DEFAULT_PM = { el6: 'yum', el7: 'yum', el8: 'dnf', el9: 'dnf', debian: 'apt-get' } as const;
 
 export function parseFacts(stdout: string, wanted: WantedState): Facts {
-  const sections = splitSections(stdout);
+  const sections = factsSections(stdout, { services: wanted.services.map((s) => s.name), files: wanted.files.map((f) => f.path) });
   const one = (kind: string, arg = '') => sections.find((s) => s.kind === kind && s.arg === arg);
   const text = (s: Section | undefined) => (s && s.code === 0 ? s.body : null);
 

@@ -1,7 +1,9 @@
 // What import reads on a node, in one round trip: keepalived.conf and every file it includes (the
 // include closure is followed on the node), the notify scripts it names, `nginx -T`, versions,
-// the OS, its IPv4 addresses and whether the daemons run. An asset (the script) plus its parser.
-import { RUN_FUNCTION, runLine, splitSections, type Section } from '../core/sections.js';
+// the OS, its IPv4 addresses and whether the daemons run: the asset (protocol/import-read.ts), read.
+import { splitSections, type Section } from '../core/sections.js';
+import { IMPORT_READ, KEEPALIVED_MAIN } from '../protocol/import-read.js';
+import { bind } from '../protocol/script.js';
 import type { Facts } from '../core/state.js';
 import { detectOs } from '../facts/os.js';
 import { parseKeepalivedVersion } from '../facts/parse.js';
@@ -10,61 +12,9 @@ import { parseKeepalivedConf, type ParsedConf } from './keepalived-conf.js';
 import { keepalivedModel, type KaModel } from './keepalived-model.js';
 import { nginxModel, type NginxModel } from './nginx-conf.js';
 
-export const READ_HEADER = '# haops import v1';
-export const KEEPALIVED_MAIN = '/etc/keepalived/keepalived.conf';
-/** Files larger than this are cut: a keepalived.conf or notify script is a few KiB. */
-const MAX_BYTES = 262144;
+export { KEEPALIVED_MAIN, READ_HEADER } from '../protocol/import-read.js';
 
-const PROBES = [
-  `probe_os_release() { cat /etc/os-release; }`,
-  `probe_redhat_release() { cat /etc/redhat-release; }`,
-  `probe_keepalived_version() { keepalived -v 2>&1 | head -n 1; }`,
-  `probe_nginx_version() { nginx -v 2>&1 | head -n 1; }`,
-  `probe_kafile() { if [ -f "$1" ]; then head -c ${MAX_BYTES} "$1"; else return 2; fi; }`,
-  `probe_script() { if [ -f "$1" ]; then head -c ${MAX_BYTES} "$1"; else return 2; fi; }`,
-  `probe_nginx_t() { nginx -T 2>&1; }`,
-  `probe_addr() { ip -o -4 addr show; }`,
-  `probe_running() { pidof "$1"; }`,
-];
-
-/**
- * The include closure, followed on the node (POSIX sh): a queue of paths, each read once; the
- * `include` words of each file are globbed relative to its directory, as keepalived does.
- */
-const INCLUDE_LOOP = [
-  `kq=${KEEPALIVED_MAIN}; ks=' '; kn=0`,
-  `while [ -n "$kq" ] && [ $kn -lt 64 ]; do`,
-  `  set -f; set -- $kq; set +f; kf=$1; shift; kq="$*"`,
-  `  case "$ks" in *" $kf "*) continue ;; esac`,
-  `  ks="$ks$kf "; kn=$((kn + 1)); run kafile "$kf"; [ -f "$kf" ] || continue`,
-  `  kd=$(dirname "$kf"); set -f`,
-  `  for kp in $(sed -n 's/^[[:space:]]*include[[:space:]][[:space:]]*\\([^#!]*\\).*/\\1/p' "$kf"); do`,
-  `    case $kp in /*) ;; *) kp="$kd/$kp" ;; esac; set +f`,
-  `    for kg in $kp; do [ -f "$kg" ] && kq="$kq $kg"; done; set -f`,
-  `  done; set +f`,
-  `done`,
-  // The scripts keepalived runs on a state change (the first word of each notify line).
-  `for kf in $ks; do sed -n 's/^[[:space:]]*notify[a-z_]*[[:space:]][[:space:]]*"\\{0,1\\}\\(\\/[^"[:space:]]*\\).*/\\1/p' "$kf"; done | sort -u | while read -r kp; do run script "$kp"; done`,
-].join('\n');
-
-export function readScript(): string {
-  return (
-    [
-      READ_HEADER,
-      RUN_FUNCTION,
-      ...PROBES,
-      runLine('os_release'),
-      runLine('redhat_release'),
-      runLine('keepalived_version'),
-      runLine('nginx_version'),
-      runLine('running', 'keepalived'),
-      runLine('running', 'nginx'),
-      runLine('addr'),
-      INCLUDE_LOOP,
-      runLine('nginx_t'),
-    ].join('\n') + '\n'
-  );
-}
+export const readScript = (): string => bind(IMPORT_READ, { ALL: true });
 
 export interface NodeAddress {
   dev: string;
@@ -131,9 +81,7 @@ export function parseReading(name: string, stdout: string): NodeReading {
 }
 
 /** keepalived.conf and its includes only (deploy --check compares it with the config it would write). */
-export function keepalivedScript(): string {
-  return [READ_HEADER, RUN_FUNCTION, ...PROBES, INCLUDE_LOOP].join('\n') + '\n';
-}
+export const keepalivedScript = (): string => bind(IMPORT_READ, { ALL: false });
 
 export async function readKeepalived(host: Host): Promise<KaModel> {
   const r = await host.exec(keepalivedScript(), { timeoutMs: 60_000 });

@@ -1,68 +1,28 @@
 // The drill's HTTP probe run on the inventory's probe host: a shell loop there starts one curl
 // every interval (in the background, so a hung request does not delay the next) and streams one
 // line per request over a single SSH channel; each mark is put on this machine's clock.
-import { urlHost } from '../core/ipv6.js';
-import { shellQuote } from '../core/quote.js';
+import { PROBE_LOOP } from '../protocol/probe-loop.js';
+import { bind } from '../protocol/script.js';
 import type { HealthModel } from '../model/derive.js';
 import { NODE_RE, probeFailure, type ProbeFailure } from '../runner/client-probe.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { ProbeMarks } from './http-probe.js';
 import type { ProbeMark } from './trace.js';
 
-/**
- * The loop: bash's $EPOCHREALTIME stamps a request without a fork (date elsewhere); one curl per
- * request, its verbose output read by the shell's own pattern matching. It ends when the channel
- * closes (its next write fails), or after `maxSeconds` worth of requests if the close never reaches it.
- */
+/** The loop (protocol/probe-loop.ts) for one VIP and the site's health path. */
 export function probeLoopScript(vip: string, health: HealthModel, intervalMs: number, timeoutMs: number, maxSeconds: number): string {
   const tls = health.tls;
-  const url = shellQuote(
-    tls ? `https://${tls.servername}:${tls.port}${health.path}` : `http://${urlHost(vip)}:${health.port}${health.path}`,
-  );
-  // A TLS site: the site's name resolved to the VIP (SNI and Host as a client sends them), verified
-  // against the inventory's CA, written to a file there (a CA is no secret) and removed at the end.
-  const tlsSetup = tls
-    ? [
-        `r=${shellQuote(`${tls.servername}:${tls.port}:${vip}`)}`,
-        ...(tls.ca ? ['c=$(mktemp) || exit 1', `trap 'rm -f "$c"' EXIT`, `cat > "$c" <<'HAOPS_CA'`, tls.ca.trim(), 'HAOPS_CA'] : []),
-      ]
-    : [];
-  // --resolve: curl 7.21.3 and later (not CentOS 6's 7.19.7).
-  // A plain site of nginx.sites: asked by its name (Host) at the VIP.
-  const curlTls = tls ? ` --resolve "$r"${tls.ca ? ' --cacert "$c"' : ''}` : health.host ? ` -H ${shellQuote(`Host: ${health.host}`)}` : '';
-  const t = (timeoutMs / 1000).toFixed(3);
-  const max = Math.ceil((maxSeconds * 1000) / intervalMs);
-  return [
-    'LC_ALL=C; export LC_ALL; unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
-    "command -v curl >/dev/null 2>&1 || { echo 'nocurl'; exit 0; }",
-    `u=${url}; i=0`,
-    ...tlsSetup,
-    // bash waits on a FIFO nobody writes (read -t, a builtin): no sleep process per request.
-    `if [ -n "$BASH_VERSION" ] && f=$(mktemp -u) && mkfifo "$f" 2>/dev/null && exec 9<>"$f"; then rm -f "$f"; nap() { read -r -t ${(intervalMs / 1000).toFixed(3)} -u 9 _; }; else nap() { sleep ${(intervalMs / 1000).toFixed(3)}; }; fi`,
-    'echo ready',
-    `while [ $i -lt ${max} ]; do`,
-    '  i=$((i+1))',
-    '  (',
-    // -v tells refused from unroutable in the same request (curl 7.88 says only "Couldn't connect"); all in the shell, no extra process.
-    `    o=$(curl -q -g -sv -o /dev/null -m ${t} -A haops-drill${curlTls} -w '\\nhaops-w %{http_code} %{time_total}\\n' "$u" 2>&1); rc=$?`,
-    // Stamped when curl is done: on a busy host curl may start well after the loop forked it,
-    // so its start is this stamp less its own time_total.
-    '    e=${EPOCHREALTIME:-$(date +%s.%N)}',
-    '    n=-',
-    '    case $o in *[Xx]-[Hh]aops-[Nn]ode:*) n=${o#*[Xx]-[Hh]aops-[Nn]ode: }; n=${n%%[!A-Za-z0-9_.-]*} ;; esac',
-    // -w @... would read a file: the mark starts with a word.
-    '    case $o in *haops-w\\ *) r=${o##*haops-w }; r=${r%%[!0-9. ]*} ;; *) r="000 0" ;; esac',
-    '    w=',
-    "    case $o in *onnection\\ refused*) w='connection refused' ;; *o\\ route\\ to\\ host*) w='no route to host' ;; *is\\ unreachable*) w=unreachable ;; esac",
-    '    echo "m $e $rc ${n:--} $r $w"',
-    '  ) &',
-    // The loop's own heartbeat: once haops closes the channel (sshd ignores its KILL signal request,
-    // OpenSSH 9.2 on the lab) this write fails and the loop ends; without it the loop, which wrote
-    // nothing itself, forked curl for maxSeconds more, every round adding one (lab: load over 500).
-    '  echo . || exit 0',
-    '  nap',
-    'done',
-  ].join('\n');
+  return bind(PROBE_LOOP, {
+    VIP: vip,
+    PORT: tls ? tls.port : health.port,
+    HEALTH_PATH: health.path,
+    SERVERNAME: tls?.servername ?? '',
+    CA: tls?.ca?.trim() ?? '',
+    HOST: !tls && health.host ? health.host : '',
+    INTERVAL: (intervalMs / 1000).toFixed(3),
+    TIMEOUT: (timeoutMs / 1000).toFixed(3),
+    MAX: Math.ceil((maxSeconds * 1000) / intervalMs),
+  });
 }
 
 /** One streamed line: a mark with its end and duration on the probe host's clock (seconds); null for anything else. */

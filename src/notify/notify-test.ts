@@ -5,7 +5,8 @@ import type { Model, NodeModel } from '../model/derive.js';
 import { notifyJobs } from '../render/notify.js';
 import { notifyWrapperPath } from '../render/notify-wrappers.js';
 import type { Host } from '../ssh/host.js';
-import { shellQuote } from '../core/quote.js';
+import { NOTIFY_TEST, parseTestOutput } from '../protocol/notify-test.js';
+import { bind } from '../protocol/script.js';
 import type { ChannelName, Collector, NotificationEvent, RefusedSender } from './collector.js';
 import { listenForNodes, listenKey, localAddresses, newRunToken, nodeAddresses, type Listener } from './listen.js';
 import { watchableChannels } from './channels.js';
@@ -78,64 +79,19 @@ export const SLOW_SCRIPT_MS = 500;
 
 /** The one remote command per node: run the script as keepalived would, then wait for its channels' outcomes. */
 export function notifyTestCommand(node: NodeModel, testId: string, waitMs: number): string {
-  const q = shellQuote;
   const instance = node.instances[0]?.name ?? 'HAOPS_TEST';
-  const expected = notifyJobs(node, { test: true }).length;
-  const tries = Math.max(1, Math.ceil(waitMs / 200));
-  const tag = `test=${testId}`;
-  return [
-    'TOKEN=; IFS= read -r TOKEN || true',
-    `S=${q(node.notify.script)}; L=${q(node.notify.log)}; W=${q(notifyWrapperPath(instance, 'MASTER'))}`,
-    'if [ ! -x "$S" ]; then echo "@@noscript"; exit 0; fi',
-    // keepalived 1.x runs the per-state wrapper deploy installed there: so does the test.
-    `if [ -x "$W" ]; then echo "@@via $W"; set -- "$W"; else set -- "$S" notify INSTANCE ${q(instance)} MASTER 0; fi`,
-    't0=$(date +%s%N 2>/dev/null)',
-    // The run's token comes on stdin (see notifyTestStdin), not on a command line ps shows.
-    `HAOPS_NOTIFY_TEST=1 HAOPS_NOTIFY_TEST_ID=${q(testId)} HAOPS_NOTIFY_TOKEN="$TOKEN" "$@" </dev/null >/dev/null 2>&1; rc=$?`,
-    't1=$(date +%s%N 2>/dev/null)',
-    'case "$t0$t1" in *[!0-9]*|"") ms=- ;; *) ms=$(( (t1 - t0) / 1000000 )) ;; esac',
-    'echo "@@rc $rc $ms"',
-    'i=0',
-    `while [ $i -lt ${tries} ]; do`,
-    `  n=$(grep -F ${q(tag)} "$L" 2>/dev/null | grep -c " channel=")`,
-    `  [ "\${n:-0}" -ge ${expected} ] && break`,
-    '  sleep 0.2; i=$((i + 1))',
-    'done',
-    'echo "@@log"',
-    `grep -F ${q(tag)} "$L" 2>/dev/null | tail -n 100`,
-    'echo "@@tail"',
-    'tail -n 5 "$L" 2>/dev/null',
-    'echo "@@end"',
-  ].join('\n');
+  return bind(NOTIFY_TEST, {
+    SCRIPT: node.notify.script,
+    LOG: node.notify.log,
+    WRAPPER: notifyWrapperPath(instance, 'MASTER'),
+    INSTANCE: instance,
+    TEST_ID: testId,
+    EXPECTED: notifyJobs(node, { test: true }).length,
+    TRIES: Math.max(1, Math.ceil(waitMs / 200)),
+  });
 }
 
-export interface ParsedOutput {
-  noScript: boolean;
-  /** The per-state wrapper run instead of the script (keepalived 1.x nodes). */
-  via?: string;
-  exitCode: number | null;
-  scriptMs: number | null;
-  lines: string[];
-  tail: string[];
-}
-
-export function parseTestOutput(stdout: string): ParsedOutput {
-  const out: ParsedOutput = { noScript: false, exitCode: null, scriptMs: null, lines: [], tail: [] };
-  let section: 'lines' | 'tail' | null = null;
-  for (const line of stdout.split('\n')) {
-    if (line === '@@noscript') out.noScript = true;
-    else if (line.startsWith('@@via ')) out.via = line.slice(6);
-    else if (line.startsWith('@@rc ')) {
-      const [, rc, ms] = line.split(' ');
-      out.exitCode = Number(rc);
-      out.scriptMs = ms && /^\d+$/.test(ms) ? Number(ms) : null;
-    } else if (line === '@@log') section = 'lines';
-    else if (line === '@@tail') section = 'tail';
-    else if (line === '@@end') section = null;
-    else if (section && line !== '') out[section].push(line);
-  }
-  return out;
-}
+export { parseTestOutput, type ParsedOutput } from '../protocol/notify-test.js';
 
 export interface Outcome {
   channel: string;

@@ -3,19 +3,45 @@
 // test lints each one bound to its example values. A new script is added here, or it is not linted.
 
 import { BRIDGE, CONNECTIONS, UNBRIDGE } from './bridge.js';
-import { DRILL_FAULT, DRILL_RESTORE } from './drill-fault.js';
-import { ADDRESSES, BRIDGE_BACK, DRAIN, DRAIN_FACTS, KEEP, UNDRAIN } from './drain.js';
+import { CHECK_PROOF } from './check-proof.js';
+import { CLIENT_PROBE } from './client-probe.js';
+import { CONTENTS } from './contents.js';
 import { DRAIN_HOOK, DRAINED } from './drain-flag.js';
 import { LOCK_PAIR, UNLOCK_PAIR } from './drain-lock.js';
+import { ADDRESSES, BRIDGE_BACK, DRAIN, DRAIN_FACTS, KEEP, UNDRAIN } from './drain.js';
+import { DRILL_FAULT, DRILL_RESTORE } from './drill-fault.js';
+import { FACTS } from './facts.js';
 import { HANDOFF, UNHANDOFF } from './handoff.js';
+import { IMPORT_READ } from './import-read.js';
+import { NOTIFY_TEST } from './notify-test.js';
 import { NOTIFY, NOTIFY_WRAPPER } from './notify.js';
+import { OWNERSHIP } from './ownership.js';
 import { APT_INSTALL } from './packages.js';
+import { PROBE_LOOP } from './probe-loop.js';
 import { PUT } from './put.js';
 import { SERVICE } from './service.js';
+import { NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS } from './status.js';
+import { UPSTREAMS } from './upstreams.js';
+import { VIP_PROBE } from './vip.js';
 import { ADDRESS_MONITOR, NODE_CLOCK, NODE_MAC, NOTIFY_LOG_TAIL, STAMPED_ADDRESS_MONITOR } from './watch.js';
 import type { NodeScript } from './script.js';
 
 export const SCRIPTS: readonly NodeScript[] = [
+  // what deploy, status and import read on a node (src/facts, src/runner, src/status, src/import, src/notify)
+  FACTS,
+  CONTENTS,
+  OWNERSHIP,
+  CHECK_PROOF,
+  UPSTREAMS,
+  VIP_PROBE,
+  STATUS,
+  STATE_DUMP,
+  NGINX_AGAIN,
+  SERVED_CERTS,
+  IMPORT_READ,
+  NOTIFY_TEST,
+  CLIENT_PROBE,
+  PROBE_LOOP,
   // what deploy writes onto a node and runs there (src/ops, src/render)
   NOTIFY,
   NOTIFY_WRAPPER,
@@ -47,4 +73,4 @@ export const SCRIPTS: readonly NodeScript[] = [
   ADDRESS_MONITOR,
   STAMPED_ADDRESS_MONITOR,
   NOTIFY_LOG_TAIL,
-];
+] as NodeScript[];

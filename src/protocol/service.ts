@@ -3,10 +3,8 @@
 // one shell: SERVICE_FUNCTIONS for an asset's fixed text, and the one-line builders for scripts
 // not yet assets (a name there is a shell word, quoted by the caller).
 
+import { IS_SYSTEMD as SYSTEMD } from './init.js';
 import { nodeScript } from './script.js';
-
-/** True on a node booted with systemd (the test systemd itself documents for sd_booted). */
-const SYSTEMD = '[ -d /run/systemd/system ]';
 
 /**
  * Shell functions: `service_action start|stop NAME` (a unit that failed, after a drill's kill, is

@@ -3,7 +3,8 @@
 // node-side answer, it tells a firewall from an outage.
 import { urlHost } from '../core/ipv6.js';
 import { getOn, siteProbeUrl } from './client-target.js';
-import { shellQuote } from '../core/quote.js';
+import { CLIENT_MARK, CLIENT_PROBE } from '../protocol/client-probe.js';
+import { bind } from '../protocol/script.js';
 import { sleep } from '../core/poll.js';
 import type { HealthModel, PairModel } from '../model/derive.js';
 import type { Host } from '../ssh/host.js';
@@ -103,59 +104,19 @@ export function clientProblem(vip: string, health: HealthModel, client: ClientPr
 
 const fromWhere = (c: Pick<ClientProbe, 'from'>) => (c.from ? `probe host ${c.from}` : 'here');
 
-/** Marks the start of the probe host's answer for one VIP. */
-const VIP_LINE = '@@haops-client';
-
-/**
- * The script a probe host runs: per VIP one GET of health_path with curl (else wget), keeping only
- * the status line, haops's node header, error lines and curl's timing — never the body.
- */
+/** The probe host's script (protocol/client-probe.ts) for these VIPs and the site's health path. */
 export function remoteProbeScript(vips: readonly string[], health: HealthModel, timeoutMs = 2000): string {
-  const secs = Math.max(1, Math.round(timeoutMs / 1000));
   const tls = health.tls;
-  const lines = [
-    // A proxy or a ~/.curlrc on the probe host would answer instead of the VIP: neither is used.
-    'unset http_proxy HTTP_PROXY all_proxy ALL_PROXY',
-    'if command -v curl >/dev/null 2>&1; then t=curl; elif command -v wget >/dev/null 2>&1; then t=wget; else t=none; fi',
-    // GNU wget retries 20 times unless told; BusyBox's has no -t.
-    "wt=; [ $t = wget ] && wget --version 2>/dev/null | grep -q 'GNU Wget' && wt='-t 1'",
-    'echo "tool $t"',
-    // A TLS site: the inventory's CA in a file there for the run (a CA is no secret), removed at the end.
-    ...(tls?.ca ? ['c=$(mktemp) || exit 1', `trap 'rm -f "$c"' EXIT`, `cat > "$c" <<'HAOPS_CA'`, tls.ca.trim(), 'HAOPS_CA'] : []),
-    // $1 the URL; $2 (HTTPS) the site's name:port:VIP for curl --resolve, so SNI and Host are the site's.
-    'hp() {',
-    '  case $t in',
-    ...(tls
-      ? [
-          `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe \${2:+--resolve "$2"} ${tls.ca ? '--cacert "$c" ' : ''}-w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
-          // wget has no --resolve: it asks the VIP itself and checks the certificate names it.
-          `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt ${tls.ca ? '--ca-certificate="$c" ' : ''}-U haops-probe "\${3:-$1}" 2>&1); rc=$? ;;`,
-        ]
-      : health.host
-        ? [
-            // A site of nginx.sites: asked by its name ($2, the Host header), at the VIP.
-            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -H "Host: $2" -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
-            `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe --header="Host: $2" "$1" 2>&1); rc=$? ;;`,
-          ]
-        : [
-            `  curl) out=$(curl -q -g -sSv -o /dev/null -m ${secs} -A haops-probe -w 'haops-ms %{time_total}\\n' "$1" 2>&1); rc=$? ;;`,
-            `  wget) out=$(wget -S -O /dev/null -T ${secs} $wt -U haops-probe "$1" 2>&1); rc=$? ;;`,
-          ]),
-    '  *) out=; rc=127 ;;',
-    '  esac',
-    `  printf '%s\\n' "$out" | grep -iE '^(< )? *HTTP/[0-9.]+ [0-9]{3}|x-haops-node:|fail|error|refused|reset|timed out|unreachable|no route|certificate|^haops-ms ' | head -n 20 | sed 's/^/| /'`,
-    '  echo "rc $rc"',
-    '}',
-  ];
-  for (const vip of vips) {
-    lines.push(
-      `echo ${VIP_LINE} ${vip}`,
-      tls
-        ? `hp ${shellQuote(`https://${tls.servername}:${tls.port}${health.path}`)} ${shellQuote(`${tls.servername}:${tls.port}:${vip}`)} ${shellQuote(`https://${urlHost(vip)}:${tls.port}${health.path}`)}`
-        : `hp ${shellQuote(`http://${urlHost(vip)}:${health.port}${health.path}`)}${health.host ? ` ${shellQuote(health.host)}` : ''}`,
-    );
-  }
-  return lines.join('\n') + '\n';
+  return bind(CLIENT_PROBE, {
+    VIPS: vips,
+    MODE: tls ? 'tls' : health.host ? 'host' : 'plain',
+    PORT: tls ? tls.port : health.port,
+    HEALTH_PATH: health.path,
+    SERVERNAME: tls?.servername ?? '',
+    HOST: health.host ?? '',
+    CA: tls?.ca?.trim() ?? '',
+    SECS: Math.max(1, Math.round(timeoutMs / 1000)),
+  });
 }
 
 /** The probe host's tool: none means it cannot ask at all. */
@@ -170,7 +131,7 @@ export function parseRemoteProbe(
 ): { tool: ProbeTool; probes: Record<string, ClientProbe> } {
   const tool = (/^tool (curl|wget|none)$/m.exec(stdout)?.[1] ?? 'none') as ProbeTool;
   const probes: Record<string, ClientProbe> = {};
-  for (const block of stdout.split(`${VIP_LINE} `).slice(1)) {
+  for (const block of stdout.split(`${CLIENT_MARK} `).slice(1)) {
     const [head, ...rest] = block.split('\n');
     const vip = head!.trim();
     const text = rest.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));

@@ -4,7 +4,7 @@
 // --json and tests are renderers of the events. deploy.ts decides the order across hosts.
 import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/index.js';
 import { OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOwnership } from '../facts/ownership.js';
-import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/checks.js';
+import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/check-proof.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
 import { serviceActive } from '../platforms/services.js';
 import type { Change, Facts, HandlerAction, OsFamily, WantedState } from '../core/state.js';

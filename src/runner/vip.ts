@@ -1,58 +1,24 @@
-// Who holds each VIP and whether HTTP through it answers: a probe appended to the facts script
-// (so a no-op run stays one round trip per host) and its parser.
-import { urlHost } from '../core/ipv6.js';
+// Who holds each VIP and whether HTTP through it answers: the VIP probe (protocol/vip.ts), appended
+// to the facts script so a no-op run stays one round trip per host, bound to a pair and judged.
 import type { PairModel } from '../model/derive.js';
-import { shellQuote } from '../core/quote.js';
-import { DRAIN_PROBE } from '../protocol/drain-flag.js';
+import { DRAIN_FLAG } from '../protocol/drain-flag.js';
+import { VIP_PROBE, type VipProbe } from '../protocol/vip.js';
 
 import { clientProblem, type ClientProbe } from './client-probe.js';
-import { parseUpstreams, upstreamScript, type UpstreamResult } from '../facts/checks.js';
+import { bind } from '../protocol/script.js';
+import { UPSTREAMS, upstreamValues, type UpstreamResult } from '../protocol/upstreams.js';
 
-export const VIP_MARK = '@@haops-vip-probe@@';
+export { parseVipProbe, splitVipProbe, VIP_MARK, type VipProbe } from '../protocol/vip.js';
 
-export interface VipProbe {
-  /** IPv4 addresses on the node's interfaces, without prefix. */
-  addresses: string[];
-  /** Per VIP: the node name that answered /haops-health through it, or null. */
-  http: Record<string, string | null>;
-  /** The node is drained (haops drain): it should hold no VIP. */
-  drained?: boolean;
-  /** The upstream servers as this node reaches them (when asked for). */
-  upstreams?: UpstreamResult[];
-}
-
-/** `upstreams`: also check the pair's upstream servers from the node (deploy's VIP check). */
+/** The VIP probe for a pair (protocol/vip.ts); `upstreams`: also check its upstream servers from the node (deploy's VIP check). */
 export function vipProbeScript(pair: PairModel, opts: { upstreams?: boolean } = {}): string {
-  const port = pair.spec.nginx.listen;
-  const lines = [`echo ${VIP_MARK}`, 'ip -o -4 addr show | awk \'{print "addr " $4}\'', DRAIN_PROBE];
-  // An IPv6 VIP counts once usable: a tentative (DAD) or dadfailed address does not answer yet.
-  if (pair.instances.some((i) => i.family === 6))
-    lines.splice(2, 0, 'ip -o -6 addr show | awk \'!/ tentative| dadfailed/ {print "addr " $4}\'');
-  for (const i of pair.instances) {
-    const vip = i.vip;
-    const url = shellQuote(`http://${urlHost(vip)}:${port}/haops-health`);
-    lines.push(`printf 'http ${vip} %s\\n' "$(curl -g -s -m 2 ${url} 2>/dev/null || wget -q -T 2 -O - ${url} 2>/dev/null)"`);
-  }
-  return lines.join('\n') + '\n' + (opts.upstreams ? upstreamScript(pair.upstreams, pair.health.path) : '');
-}
-
-export function splitVipProbe(stdout: string): { before: string; probe: VipProbe | null } {
-  const at = stdout.indexOf(`${VIP_MARK}\n`);
-  if (at < 0) return { before: stdout, probe: null };
-  return { before: stdout.slice(0, at), probe: parseVipProbe(stdout.slice(at + VIP_MARK.length + 1)) };
-}
-
-export function parseVipProbe(text: string): VipProbe {
-  const probe: VipProbe = { addresses: [], http: {} };
-  for (const line of text.split('\n')) {
-    const [kind, a, b] = line.trim().split(/\s+/);
-    if (kind === 'addr' && a) probe.addresses.push(a.split('/')[0]!);
-    if (kind === 'http' && a) probe.http[a] = b && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(b) ? b : null;
-    if (kind === 'drained' && a === 'yes') probe.drained = true;
-  }
-  const upstreams = parseUpstreams(text);
-  if (upstreams.length) probe.upstreams = upstreams;
-  return probe;
+  const probe = bind(VIP_PROBE, {
+    VIPS: pair.instances.map((i) => i.vip),
+    PORT: pair.spec.nginx.listen,
+    IPV6: pair.instances.some((i) => i.family === 6),
+    DRAIN_FLAG,
+  });
+  return probe + (opts.upstreams ? bind(UPSTREAMS, upstreamValues(pair.upstreams, pair.health.path)) : '');
 }
 
 export interface VipVerdict {

@@ -1,24 +1,16 @@
 // `haops status`: per pair and instance, who holds the VIP, keepalived's state and effective
 // priority against the model's, nginx, its upstream servers and the tracked check on each node
 // (one exec per node), and the user's path through the VIP asked from this machine or the probe host.
-import { serviceActive } from '../platforms/services.js';
 import { trackWeight } from '../model/profile.js';
 import type { Model, PairModel } from '../model/derive.js';
 import { tlsPaths } from '../render/nginx.js';
 import type { Host } from '../ssh/host.js';
-import { shellQuote } from '../core/quote.js';
 import { instanceHolderProblem, instanceSightOf, parseVipProbe, vipProbeScript, VIP_MARK } from '../runner/vip.js';
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
-import {
-  checkProblem,
-  checkProofScript,
-  expectedPriority,
-  parseCheckProof,
-  parseUpstreams,
-  upstreamScript,
-  type CheckProof,
-  type UpstreamResult,
-} from '../facts/checks.js';
+import { checkProblem, checkProofScript, expectedPriority, parseCheckProof, type CheckProof } from '../facts/check-proof.js';
+import { bind } from '../protocol/script.js';
+import { DUMP_TRUSTED, KEEPALIVED_DUMP, NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS, STATUS_MARK } from '../protocol/status.js';
+import { parseUpstreams, UPSTREAMS, upstreamValues, type UpstreamResult } from '../protocol/upstreams.js';
 
 export interface NodeStatus {
   host: string;
@@ -94,79 +86,27 @@ export interface PairStatus {
   ok: boolean;
 }
 
-export const STATUS_MARK = '@@haops-status@@';
+export { DUMP_TRUSTED, KEEPALIVED_DUMP, STATUS_MARK } from '../protocol/status.js';
 
-/** Where keepalived's pid is, and where it dumps its state on SIGUSR1 (its own private /tmp under systemd's PrivateTmp). */
-export const KEEPALIVED_DUMP = {
-  pidFiles: ['/run/keepalived.pid', '/var/run/keepalived.pid'],
-  dumps: ['/tmp/keepalived.data', '/tmp/systemd-private-*-keepalived.service-*/tmp/keepalived.data'],
-};
-
-/** Marks the dump lines that follow as read from a file keepalived (root) wrote after this run's signal. */
-export const DUMP_TRUSTED = 'dump trusted';
-
-/**
- * keepalived's state dump, read only from a file root wrote after our signal: /tmp is
- * world-writable, so any local user can plant a keepalived.data (or a symlink, or a whole
- * systemd-private-* tree) saying MASTER. A candidate counts only if it is a regular file, not a
- * symlink, owned by uid 0, with one link, modified no earlier than the second of the signal; the
- * signal goes only to a process named keepalived. Anything else is said (`dump skipped`), not read.
- */
+/** keepalived's state dump (protocol/status.ts STATE_DUMP) from these places. */
 export function keepalivedDumpScript(where = KEEPALIVED_DUMP): string {
-  const first = shellQuote(where.dumps[0]!);
-  // The globs stay unquoted: they name keepalived's private /tmp, which only systemd knows.
-  const candidates = where.dumps.map((d, i) => (i === 0 || !/[*?]/.test(d) ? shellQuote(d) : d)).join(' ');
-  return [
-    `p=$(cat ${where.pidFiles.map(shellQuote).join(' ')} 2>/dev/null | head -n 1)`,
-    "case $p in ''|*[!0-9]*) p= ;; esac",
-    '[ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" != keepalived ] && { echo "dump skipped pid $p is not keepalived"; p=; }',
-    'if [ -n "$p" ]; then',
-    `  rm -f ${first}`,
-    '  t0=$(date +%s)',
-    '  kill -USR1 "$p" 2>/dev/null; sleep 0.2',
-    // A loaded node writes late: look again for up to 2 s before saying what was wrong.
-    '  f=; n=0',
-    '  while [ -z "$f" ]; do',
-    '    why=',
-    `    for c in ${candidates}; do`,
-    '      [ -e "$c" ] || [ -L "$c" ] || continue',
-    '      if [ -L "$c" ] || [ ! -f "$c" ]; then why="$why\\ndump skipped $c: not a regular file"; continue; fi',
-    '      m=$(stat -c "%u %h %Y" "$c" 2>/dev/null)',
-    '      set -- $m',
-    '      if [ "${1:-x}" = 0 ] && [ "${2:-x}" = 1 ] && [ "${3:-0}" -ge "$t0" ]; then f=$c; break; fi',
-    '      why="$why\\ndump skipped $c: owner uid ${1:-?}, ${2:-?} links, written ${3:-?} (signal at $t0)"',
-    '    done',
-    '    n=$((n + 1)); [ -n "$f" ] || [ $n -ge 10 ] && break',
-    '    sleep 0.2',
-    '  done',
-    '  [ -n "$f" ] || printf "%b\\n" "$why" | grep -v "^$"',
-    `  [ -n "$f" ] && echo '${DUMP_TRUSTED}' && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'`,
-    'fi',
-  ].join('\n');
+  return bind(STATE_DUMP, { PID_FILES: where.pidFiles, DUMP_FILE: where.dumps[0]!, DUMP_GLOBS: where.dumps.slice(1).join(' ') });
 }
 
-/** keepalived writes its state on SIGUSR1 (see keepalivedDumpScript); the notify log says the last transition. */
+/** The served certificate: its file's hash and, where the node has openssl, its notAfter; each line starts with `tag`. */
+export const tlsScript = (cert: string, tag = 'tls') => bind(SERVED_CERTS, { TLS: [`${tag},${cert}`] });
+
+/** One exec per node: services and the notify log, keepalived's dump, upstreams, the check, nginx again, certificates, VIPs. */
 export function statusScript(pair: PairModel): string {
-  const active = (svc: string) => `${serviceActive(svc)} && echo 'svc ${svc} up' || echo 'svc ${svc} down'`;
-  return (
-    [
-      `echo ${STATUS_MARK}`,
-      active('keepalived'),
-      active('nginx'),
-      // The notify log's last line per instance holds the state and priority of the last transition.
-      ...pair.instances.map(
-        (i) => `grep -h 'instance=${i.spec.name} ' ${pair.spec.notify.log} 2>/dev/null | tail -n 1 | sed 's/^/notify /'`,
-      ),
-      // keepalived's own view: SIGUSR1 dumps the running state, with the effective priority.
-      keepalivedDumpScript(),
-      upstreamScript(pair.upstreams, pair.health.path),
-      checkProofScript(pair.spec.check, pair.spec.script_user),
-      // nginx again: a check that failed because nginx was stopping meanwhile proves nothing.
-      `${serviceActive('nginx')} && echo 'svc nginx-after up' || echo 'svc nginx-after down'`,
-      ...tlsSites(pair).map((t) => tlsScript(tlsPaths(t.tlsKey).cert, t.tag)),
-      vipProbeScript(pair),
-    ].join('\n') + '\n'
-  );
+  return [
+    bind(STATUS, { INSTANCES: pair.instances.map((i) => i.spec.name), NOTIFY_LOG: pair.spec.notify.log }),
+    keepalivedDumpScript(),
+    bind(UPSTREAMS, upstreamValues(pair.upstreams, pair.health.path)),
+    checkProofScript(pair.spec.check, pair.spec.script_user),
+    bind(NGINX_AGAIN, {}),
+    bind(SERVED_CERTS, { TLS: tlsSites(pair).map((t) => `${t.tag},${tlsPaths(t.tlsKey).cert}`) }),
+    vipProbeScript(pair),
+  ].join('');
 }
 
 /**
@@ -180,16 +120,6 @@ function tlsSites(pair: PairModel): { site?: string; tag: string; tlsKey: string
   return sites
     .filter((s) => s.tls)
     .map((s) => ({ site: s.name, tag: `tls@${s.name}`, tlsKey: s.tlsKey, ...(s.resolvedTls ? { facts: s.resolvedTls.facts } : {}) }));
-}
-
-/** The served certificate: its file's hash and, where the node has openssl, its notAfter; each line starts with `tag`. */
-export function tlsScript(cert: string, tag = 'tls'): string {
-  return [
-    `if [ -r ${cert} ]; then`,
-    `  echo "${tag} sha256 $(sha256sum < ${cert} | cut -d' ' -f1)"`,
-    `  command -v openssl >/dev/null 2>&1 && openssl x509 -enddate -noout -in ${cert} 2>/dev/null | sed 's/^/${tag} /'`,
-    `else echo '${tag} absent'; fi`,
-  ].join('\n');
 }
 
 function parseTls(text: string, tag: string, facts?: { sha256: string; notAfter: number }): NonNullable<NodeStatus['tls']> {

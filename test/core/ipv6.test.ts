@@ -7,6 +7,7 @@ import { probeUrl } from '../../src/runner/client-target.js';
 import { remoteProbeScript } from '../../src/runner/client-probe.js';
 import { probeLoopScript } from '../../src/measure/remote-probe.js';
 import { parseVipProbe } from '../../src/runner/vip.js';
+import { withFakeCurl } from '../protocol/fake-curl.js';
 
 const health = { path: '/', port: 80, min: 200, max: 399 };
 
@@ -41,8 +42,11 @@ describe('IPv6 addresses', () => {
     expect(urlHost('api.example.com')).toBe('api.example.com');
     expect(probeUrl('2001:db8::100', 80, undefined, '/health')).toBe('http://[2001:db8::100]:80/health');
     expect(probeUrl('10.0.0.100', 80, undefined, '/')).toBe('http://10.0.0.100:80/');
-    expect(remoteProbeScript(['2001:db8::100'], health)).toContain("hp 'http://[2001:db8::100]:80/'");
-    expect(probeLoopScript('2001:db8::100', health, 20, 1000, 60)).toContain("u='http://[2001:db8::100]:80/'");
+    expect(withFakeCurl(remoteProbeScript(['2001:db8::100'], health)).calls.map((c) => c.at(-1))).toEqual(['http://[2001:db8::100]:80/']);
+    // The drill's loop, stopped after one request: curl was asked the bracketed URL.
+    expect(withFakeCurl(probeLoopScript('2001:db8::100', health, 20, 1000, 0.02)).calls.map((c) => c.at(-1))).toEqual([
+      'http://[2001:db8::100]:80/',
+    ]);
   });
 
   it('the VIP monitor reads inet6 lines, and a tentative address is not yet an arrival', () => {

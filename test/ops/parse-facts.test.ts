@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { factsScript, parseFacts } from '../../src/facts/index.js';
 import { parsePackageVersion } from '../../src/facts/parse.js';
+import { factsSections } from '../../src/protocol/facts.js';
 import { sha256 } from '../../src/ops/index.js';
 import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from '../sim/wanted.js';
 
@@ -169,13 +170,70 @@ describe('parseFacts', () => {
 });
 
 describe('factsScript', () => {
-  it('is one POSIX sh script that dash and bash both run, framing every probe', async () => {
+  it('is one POSIX sh script that dash and bash both run, and both read the same', async () => {
     const { execFileSync } = await import('node:child_process');
-    for (const sh of ['dash', 'bash']) {
-      const out = execFileSync(sh, ['-c', factsScript(wanted)], { encoding: 'utf8' });
-      expect(out.match(/^@@haops rc \d+$/gm)).toHaveLength(4 + 2 + 1 + 1 + 1 + 4 + 2 + 1); // ... keepalived and nginx versions, container, ...
-      expect(out).toMatch(/^@@haops init\n(systemd|sysv)\n\n@@haops rc 0$/m);
-    }
+    const asked = { ...wanted, packages: [...wanted.packages, 'haops-no-such-package'] };
+    const [dash, bash] = ['dash', 'bash'].map((sh) =>
+      parseFacts(execFileSync(sh, ['-c', factsScript(asked)], { encoding: 'utf8' }), asked),
+    );
+    expect(dash).toEqual(bash);
+    expect(Object.keys(dash!.packages)).toEqual(asked.packages);
+    expect(dash!.packages['haops-no-such-package']).toBeNull();
+    expect(Object.keys(dash!.services)).toEqual(wanted.services.map((s) => s.name));
+    expect(['systemd', 'sysv']).toContain(dash!.init);
+  });
+});
+
+describe('the batch answers, one section per question (protocol/facts.ts)', () => {
+  const services = ['nginx', 'keepalived'];
+  const files = ['/etc/a.conf', '/etc/b.conf', '/etc/c.conf'];
+  const split = (out: string) => factsSections(out, { services, files });
+  const of = (out: string, kind: string, arg: string) => split(out).find((s) => s.kind === kind && s.arg === arg);
+
+  it('dpkg-query for every package: each as a query of it alone reads', () => {
+    const out = section(
+      'packages keepalived nginx psmisc',
+      'dpkg-query: no packages found matching nginx\nkeepalived install ok installed 1:2.2.7-1+b2\npsmisc deinstall ok config-files 23.6-1',
+      1,
+    );
+    expect(['keepalived', 'nginx', 'psmisc'].map((p) => parsePackageVersion(of(out, 'package', p)!))).toEqual(['1:2.2.7-1+b2', null, null]);
+  });
+
+  it('rpm for every package: "package X is not installed" is null; curl-minimal stands in for curl (EL9)', () => {
+    const out = section(
+      'packages keepalived nginx curl',
+      'keepalived 2.2.8-3.el9\npackage nginx is not installed\npackage curl is not installed\ncurl-minimal 7.76.1-26.el9',
+      2,
+    );
+    expect(['keepalived', 'nginx', 'curl'].map((p) => parsePackageVersion(of(out, 'package', p)!))).toEqual([
+      '2.2.8-3.el9',
+      null,
+      '7.76.1-26.el9',
+    ]);
+  });
+
+  it('one systemctl for every service: one word per service, in order, with its own exit status', () => {
+    const out = section('units is-enabled', 'enabled\ndisabled') + section('units is-active', 'inactive\nactive');
+    expect(split(out).map((s) => `${s.kind} ${s.arg} ${s.body} ${s.code}`)).toEqual([
+      'enabled nginx enabled 0',
+      'enabled keepalived disabled 1',
+      'active nginx inactive 3',
+      'active keepalived active 0',
+    ]);
+  });
+
+  it('one sha256sum and one stat for every file: missing, read, or what the tools said', () => {
+    const hash = 'a'.repeat(64);
+    const out = section(
+      'files',
+      `missing /etc/b.conf\n${hash}  /etc/a.conf\nsha256sum: /etc/c.conf: Permission denied\n644 root:root /etc/a.conf\n600 root:root /etc/c.conf`,
+      1,
+    );
+    expect(split(out).map((s) => [s.arg, s.body, s.code])).toEqual([
+      ['/etc/a.conf', `${hash}  /etc/a.conf\n644 root:root`, 0],
+      ['/etc/b.conf', 'missing', 0],
+      ['/etc/c.conf', 'sha256sum: /etc/c.conf: Permission denied', 1],
+    ]);
   });
 });
 

@@ -12,6 +12,7 @@ import { askClients, parseRemoteProbe, remoteProbeScript } from '../../src/runne
 import type { Host } from '../../src/ssh/host.js';
 import { formatStatus, judgePair, pairStatus } from '../../src/status/status.js';
 import { webPair } from '../fixtures/web-pair.js';
+import { withFakeCurl } from '../protocol/fake-curl.js';
 
 const which = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
 
@@ -167,9 +168,10 @@ describe('probe host trouble (simulated probe host)', () => {
     );
   });
 
-  it('the script quotes the URL as one shell word and asks each VIP once', () => {
-    const script = remoteProbeScript(['10.9.0.100', '10.9.0.101'], { path: "/h?a=1&b='x'", port: 8080, min: 200, max: 399 });
-    expect(script).toContain(`hp 'http://10.9.0.100:8080/h?a=1&b='\\''x'\\'''`);
-    expect(script.match(/^hp /gm)).toHaveLength(2);
+  it('the script asks each VIP once, the health path as written (quotes, ? and & included)', () => {
+    const health = { path: "/h?a=1&b='x'", port: 8080, min: 200, max: 399 };
+    const { stdout, calls } = withFakeCurl(remoteProbeScript(['10.9.0.100', '10.9.0.101'], health));
+    expect(calls.map((c) => c.at(-1))).toEqual(["http://10.9.0.100:8080/h?a=1&b='x'", "http://10.9.0.101:8080/h?a=1&b='x'"]);
+    expect(Object.keys(parseRemoteProbe(stdout, health, 'probe1').probes)).toEqual(['10.9.0.100', '10.9.0.101']);
   });
 });

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
-import { factsScript } from '../../src/facts/script.js';
-import { checkProofScript, upstreamScript } from '../../src/facts/checks.js';
 import { systemScript } from '../../src/ops/apply.js';
 import { platformFor } from '../../src/platforms/commands.js';
-import { vipProbeScript } from '../../src/runner/vip.js';
-import { remoteProbeScript } from '../../src/runner/client-probe.js';
-import { DEFAULT_PLAYBOOK, loadPlaybook, wantedSkeleton } from '../../src/runner/playbook.js';
-import { statusScript } from '../../src/status/status.js';
-import { notifyTestCommand } from '../../src/notify/notify-test.js';
-import { probeLoopScript } from '../../src/measure/remote-probe.js';
 
 export const SEED = join(import.meta.dirname, '../../inventory/seed.yaml');
 
@@ -54,41 +46,10 @@ export function notifyScripts(): NodeScript[] {
   return variants.map(([name, model]) => ({ name: `notify script, ${name}`, text: renderNotifyScript(model.nodes[0]!) }));
 }
 
-/** Every other script haops sends to a node, with the seed's values. */
+/** The scripts not yet assets of the protocol room, with the seed's values: EL system steps and yum/dnf installs. */
 export function commandScripts(): NodeScript[] {
-  const model = seedModel();
-  const pair = model.pairs[0]!;
-  const n = model.nodes[0]!;
-  const skeleton = wantedSkeleton(loadPlaybook(DEFAULT_PLAYBOOK), n, model);
-  const vips = pair.instances.map((i) => i.vip);
   const scripts: [string, string][] = [
-    ['facts (deploy)', factsScript(skeleton)],
-    ['check proof, inventory check', checkProofScript(pair.spec.check, undefined, '')],
-    ['check proof, deployed check as script_user', checkProofScript(pair.spec.check, 'keepalived_script')],
-    ['upstream check', upstreamScript(pair.upstreams, pair.health.path)],
-    ['VIP probe', vipProbeScript(pair, { upstreams: true })],
-    ['client probe from a probe host', remoteProbeScript(vips, pair.health)],
-    [
-      'client probe from a probe host, HTTPS site with a CA',
-      remoteProbeScript(vips, {
-        ...pair.health,
-        tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
-      }),
-    ],
-    ['status', statusScript(pair)],
     ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
-    ['notify test', notifyTestCommand(n, 't1', 3000)],
-    ['drill probe loop', probeLoopScript(vips[0]!, pair.health, 20, 500, 60)],
-    [
-      'drill probe loop, HTTPS site with a CA',
-      probeLoopScript(
-        vips[0]!,
-        { ...pair.health, tls: { port: 443, servername: 'site.test', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
-        20,
-        500,
-        60,
-      ),
-    ],
   ];
   // Debian's install is the APT_INSTALL asset (linted from SCRIPTS); yum and dnf install in one command.
   for (const family of ['el7', 'el9'] as const) {

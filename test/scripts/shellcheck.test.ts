@@ -11,10 +11,8 @@ import { commandScripts, notifyScripts, type NodeScript } from './node-scripts.j
 
 /** Findings a script has on purpose, each with its reason. */
 const ON_PURPOSE: Record<string, { codes: string[]; why: string }> = {
-  // The loop naps with bash's `read -t` and EPOCHREALTIME only where $BASH_VERSION says bash runs
-  // it; dash (Debian's sh) takes the `sleep` and `date` fallbacks.
-  'drill probe loop': { codes: ['SC3045', 'SC3028'], why: 'bash-only paths behind a $BASH_VERSION test' },
-  'drill probe loop, HTTPS site with a CA': { codes: ['SC3045', 'SC3028'], why: 'bash-only paths behind a $BASH_VERSION test' },
+  // None now: an asset says its own with a shellcheck directive where it means it (the drill probe
+  // loop's bash-only paths behind a $BASH_VERSION test).
 };
 
 function shellcheck(s: NodeScript): string[] {

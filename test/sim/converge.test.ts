@@ -9,7 +9,7 @@ import type { SimOs } from './profiles.js';
 import { startSimHost, type SimHost } from './server.js';
 import { KEEPALIVED_PATH, SITE, SITE_PATH, keepalivedConf, wantedState } from './wanted.js';
 
-const FACTS = /^# haops facts v1\n/;
+const FACTS = /^# haops facts v2\n/;
 const PUT_SCRIPT = /^# haops put v1\n/;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** The put of PATH (protocol/put.ts) and how it is checked, as its bound values say. */
@@ -158,7 +158,7 @@ describe.each(['centos6', 'centos7', 'rocky8', 'rocky9'] as const)('simulated %s
     expect(steps).toEqual([]);
     expect(report.ok).toBe(true);
     expect(sim.commands).toHaveLength(1);
-    expect(sim.commands[0]).toMatch(/^# haops facts v1\n/);
+    expect(sim.commands[0]).toMatch(/^# haops facts v2\n/);
   });
 
   it('a changed keepalived.conf is put in place and keepalived reloaded once; the old file is kept as .haops-bak', async () => {

@@ -66,10 +66,10 @@ describe('deploy runner against simulated CentOS 6 hosts', () => {
     // After both gathered facts, a2 (BACKUP) ran every change and its confirmation before a1 (MASTER) got one.
     const firstA1Change = order.findIndex((c, i) => i >= 2 && c.startsWith('a1 '));
     const lastA2 = order.map((c) => c.startsWith('a2 ')).lastIndexOf(true);
-    expect(order.slice(0, 2).sort()).toEqual(['a1 # haops facts v1', 'a2 # haops facts v1']);
+    expect(order.slice(0, 2).sort()).toEqual(['a1 # haops facts v2', 'a2 # haops facts v2']);
     expect(order[firstA1Change]).toBe('a1 yum -y install keepalived nginx');
     expect(lastA2).toBeLessThan(firstA1Change);
-    expect(order[lastA2]).toBe('a2 # haops facts v1');
+    expect(order[lastA2]).toBe('a2 # haops facts v2');
     expect(sims[0]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state MASTER[\s\S]*priority 200/);
     expect(sims[1]!.state.files.get('/etc/keepalived/keepalived.conf')?.content).toMatch(/state BACKUP[\s\S]*priority 199/);
 

@@ -91,7 +91,7 @@ describe.skipIf(!available).each(['centos6', 'centos7', 'rocky8', 'rocky9'] as c
 describe.skipIf(!available)('the simulated root runs what haops sends (mutation)', () => {
   it('a facts script whose probe bodies are `exit 99` makes deploy on simulated CentOS 7 fail', async () => {
     // Every `probe_NAME() { ...; }` definition of the facts script, body replaced in-process.
-    const mutate = (cmd: string) => (cmd.startsWith('# haops facts v1') ? cmd.replace(/^(probe_\w+\(\) \{).*\}$/gm, '$1 exit 99; }') : cmd);
+    const mutate = (cmd: string) => (cmd.startsWith('# haops facts v2') ? cmd.replace(/^(probe_\w+\(\) \{).*\}$/gm, '$1 exit 99; }') : cmd);
     const f = fleet('centos7', mutate);
     cleanup = f.close;
     const report = await run(f.connect);

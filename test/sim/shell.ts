@@ -22,7 +22,8 @@ const merged = (o: Output) => o.stdout + o.stderr;
 
 export function runCommand(sys: SimSystem, command: string, stdin: string): Output {
   const first = command.split('\n')[0];
-  if (first === '# haops facts v1' || first === '# haops contents v1') return probes(sys, command);
+  if (first === '# haops facts v2') return facts(sys, command);
+  if (first === '# haops contents v2') return contents(sys, command);
   if (first === PUT_HEADER) return put(sys, command, stdin);
   if (first === '# haops system v1') return system(sys, command);
   // A start or handler also clears the markers of handlers the service owed.
@@ -42,15 +43,26 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
   const systemd = sys.profile.systemd;
   switch (kind) {
     case 'os_release':
-      return sys.run(['cat', '/etc/os-release']);
-    case 'redhat_release':
-      return sys.run(['cat', '/etc/redhat-release']);
+    case 'redhat_release': {
+      // lines(): the file's lines by the shell's read, each ending in a newline.
+      const path = kind === 'os_release' ? '/etc/os-release' : '/etc/redhat-release';
+      const f = sys.files.get(path);
+      return f
+        ? ok(f.content.endsWith('\n') || f.content === '' ? f.content : `${f.content}\n`)
+        : { stdout: `cannot read ${path}\n`, stderr: '', code: 1 };
+    }
+    case 'container':
+      // systemd-detect-virt on a VM (EL7+); CentOS 6 has none, and the script says none itself.
+      return systemd ? { stdout: 'none\n', stderr: '', code: 1 } : ok('none\n');
+    case 'owner': {
+      const f = sys.files.get(arg);
+      if (!f) return ok('missing\n');
+      return ok(/Managed by haops/.test(f.content.split('\n').slice(0, 3).join('\n')) ? 'haops\n' : 'foreign\n');
+    }
     case 'pm':
       return ok(sys.profile.packageManager === 'dnf' ? '/usr/bin/dnf\n' : '/usr/bin/yum\n');
     case 'init':
       return ok(systemd ? 'systemd\n' : 'sysv\n');
-    case 'package':
-      return sys.run(['rpm', '-q', '--qf', '%{VERSION}-%{RELEASE}\\n', arg]);
     case 'keepalived_version':
       return ok(merged(sys.run(['keepalived', '-v'])).split('\n')[0] + '\n');
     case 'nginx_version':
@@ -113,15 +125,88 @@ function probe(sys: SimSystem, kind: string, arg: string): Output {
   }
 }
 
-function probes(sys: SimSystem, script: string): Output {
-  let stdout = '';
+/** The values a bound script assigns before its text (protocol/script.ts: `NAME='value'` lines). */
+function assigned(script: string): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const line of script.split('\n')) {
-    if (!line.startsWith('run ')) continue;
-    const [, kind, ...args] = words(line);
-    const o = probe(sys, kind!, args.join(' '));
-    stdout += `@@haops ${[kind, ...args].join(' ')}\n${merged(o)}\n@@haops rc ${o.code}\n`;
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = words(m[2]!)[0] ?? '';
   }
-  return ok(stdout);
+  return out;
+}
+
+const section = (kind: string, o: Output) => `@@haops ${kind}\n${merged(o)}\n@@haops rc ${o.code}\n`;
+const list = (v: string | undefined) => (v ?? '').split(' ').filter(Boolean);
+
+/** is-enabled and is-active words whose exit status the facts script knows: their batch answer stands. */
+const KNOWN_WORDS: Record<string, string[]> = {
+  'is-enabled': ['enabled', 'disabled'],
+  'is-active': ['active', 'inactive', 'failed', 'unknown'],
+};
+
+// The facts script (src/protocol/facts.ts) as it runs on this system, from the values bound to it.
+function facts(sys: SimSystem, script: string): Output {
+  const v = assigned(script);
+  const systemd = sys.profile.systemd;
+  let out = '';
+  const ask = (kind: string, arg = '') => (out += section(arg ? `${kind} ${arg}` : kind, probe(sys, kind, arg)));
+  ask('os_release');
+  ask('redhat_release');
+  ask('pm');
+  ask('init');
+  const packages = list(v.PACKAGES);
+  if (packages.length) {
+    // rpm's branch (no dpkg-query on EL): curl-minimal asked beside curl.
+    const names = packages.includes('curl') ? [...packages, 'curl-minimal'] : packages;
+    out += section(`packages ${packages.join(' ')}`, sys.run(['rpm', '-q', '--qf', '%{NAME} %{VERSION}-%{RELEASE}\\n', ...names]));
+  }
+  ask('keepalived_version');
+  if (v.NGINX) ask('nginx_version');
+  ask('container');
+  const services = list(v.SERVICES);
+  for (const [verb, kind] of [
+    ['is-enabled', 'enabled'],
+    ['is-active', 'active'],
+  ] as const) {
+    const batch = systemd && services.length ? sys.run(['systemctl', verb, ...services]) : null;
+    const said = batch ? merged(batch).split(/\s+/).filter(Boolean) : [];
+    if (batch && said.length === services.length && said.every((w) => KNOWN_WORDS[verb]!.includes(w)))
+      out += section(`units ${verb}`, ok(`${said.join('\n')}\n`));
+    else for (const s of services) ask(kind, s);
+  }
+  const files = list(v.FILES);
+  if (files.length) {
+    const present = files.filter((f) => sys.files.has(f));
+    const body = [
+      ...files.filter((f) => !sys.files.has(f)).map((f) => `missing ${f}\n`),
+      ...present.map((f) => sys.sha256sum(f).stdout),
+      ...present.map((f) => `${sys.files.get(f)!.mode} ${sys.files.get(f)!.owner} ${f}\n`),
+    ];
+    out += section('files', ok(body.join('')));
+  }
+  for (const p of list(v.OWNED)) ask('owner', p);
+  ask('pending');
+  if (v.EL) {
+    ask('firewall', v.IFACE);
+    ask('selinux');
+    // getenforce is on every simulated EL system: the SELinux questions are asked.
+    for (const p of list(v.SECONTEXT)) ask('secontext', p);
+    ask('sebool', v.SEBOOL);
+    if (v.SEPORTS) ask('seports');
+    if (v.SYSCTL) ask('sysctl', v.SYSCTL);
+    if (v.REPOS) ask('repos', v.REPOS);
+    if (v.MODULE) ask('module', v.MODULE);
+  }
+  return ok(out);
+}
+
+// The contents script (src/protocol/contents.ts): one section per path of PATHS.
+function contents(sys: SimSystem, script: string): Output {
+  return ok(
+    list(assigned(script).PATHS)
+      .map((p) => section(`content ${p}`, probe(sys, 'content', p)))
+      .join(''),
+  );
 }
 
 class Exit {

@@ -132,19 +132,29 @@ export class SimSystem {
     return f ? ok(f.content) : { stdout: '', stderr: `cat: ${path}: No such file or directory\n`, code: 1 };
   }
 
+  /** `rpm -q [--qf FORMAT] NAME...`: one answer per name, in order; exits with the number not installed. */
   private rpm(args: string[]): Output {
-    const name = args.at(-1)!;
-    const v = this.packages.get(name);
-    if (!v) return { stdout: `package ${name} is not installed\n`, stderr: '', code: 1 };
     const qf = args.indexOf('--qf');
-    return ok(
-      qf >= 0
-        ? args[qf + 1]!.replace('%{VERSION}', v.split('-')[0]!)
-            .replace('%{RELEASE}', v.split('-').slice(1).join('-'))
-            .replace('%{MODULARITYLABEL}', this.modularity.get(name) ?? '(none)')
-            .replace(/\\n/g, '\n')
-        : `${name}-${v}.x86_64\n`,
-    );
+    const names = args.filter((a, i) => a !== '-q' && i !== qf && i !== qf + 1);
+    let stdout = '';
+    let missing = 0;
+    for (const name of names) {
+      const v = this.packages.get(name);
+      if (!v) {
+        stdout += `package ${name} is not installed\n`;
+        missing++;
+        continue;
+      }
+      stdout +=
+        qf >= 0
+          ? args[qf + 1]!.replace('%{NAME}', name)
+              .replace('%{VERSION}', v.split('-')[0]!)
+              .replace('%{RELEASE}', v.split('-').slice(1).join('-'))
+              .replace('%{MODULARITYLABEL}', this.modularity.get(name) ?? '(none)')
+              .replace(/\\n/g, '\n')
+          : `${name}-${v}.x86_64\n`;
+    }
+    return { stdout, stderr: '', code: missing };
   }
 
   /**
@@ -353,12 +363,31 @@ export class SimSystem {
     const unitPath = `/usr/lib/systemd/system/${name}.service`;
     const wants = `/etc/systemd/system/multi-user.target.wants/${name}.service`;
     switch (verb) {
-      case 'is-enabled':
-        if (!svc) return { stdout: '', stderr: `Failed to get unit file state for ${name}.service: No such file or directory\n`, code: 1 };
-        return svc.enabled ? ok('enabled\n') : { stdout: 'disabled\n', stderr: '', code: 1 };
-      case 'is-active':
-        if (svc?.active) return ok('active\n');
-        return { stdout: el7 && !svc?.loaded ? 'unknown\n' : 'inactive\n', stderr: '', code: 3 };
+      // One line per unit, in order, exit 0 when any is enabled; a unit it cannot read ends the list.
+      case 'is-enabled': {
+        let stdout = '';
+        let any = false;
+        for (const u of args.slice(1)) {
+          const one = this.services.get(u.replace(/\.service$/, ''));
+          if (!one)
+            return {
+              stdout,
+              stderr: `Failed to get unit file state for ${u.replace(/\.service$/, '')}.service: No such file or directory\n`,
+              code: 1,
+            };
+          stdout += one.enabled ? 'enabled\n' : 'disabled\n';
+          any ||= one.enabled;
+        }
+        return { stdout, stderr: '', code: any ? 0 : 1 };
+      }
+      // One line per unit, in order, exit 0 when any is active.
+      case 'is-active': {
+        const states = args.slice(1).map((u) => {
+          const one = this.services.get(u.replace(/\.service$/, ''));
+          return one?.active ? 'active' : el7 && !one?.loaded ? 'unknown' : 'inactive';
+        });
+        return { stdout: states.map((st) => `${st}\n`).join(''), stderr: '', code: states.includes('active') ? 0 : 3 };
+      }
       case 'enable':
         if (!svc)
           return {

@@ -134,7 +134,8 @@ describe('status asks every site through the VIP', () => {
 
 describe("status reads each TLS site's certificate", () => {
   it('the status script reads /etc/nginx/haops/tls/<pair>/<site>.crt under its own tag; expiry per site; prom labels it', () => {
-    expect(statusScript(pair)).toContain('echo "tls@api sha256 $(sha256sum < /etc/nginx/haops/tls/web/api.crt | cut -d\' \' -f1)"');
+    // The site's certificate is asked under its own tag (protocol/status.ts SERVED_CERTS: TAG,CERT).
+    expect(statusScript(pair)).toMatch(/^TLS=.*\btls@api,\/etc\/nginx\/haops\/tls\/web\/api\.crt\b/m);
     const lines = execFileSync('sh', ['-c', tlsScript(join(c.dir, 'chain.pem'), 'tls@api')], { encoding: 'utf8' });
     const n = parseStatus('a1', pair, `${STATUS_MARK}\nsvc keepalived up\nsvc nginx up\n${lines}`);
     expect(n.tls).toBeUndefined();

@@ -150,7 +150,7 @@ for n in $names; do
     case $qf in
       '') echo "$n-$vr.x86_64" ;;
       *MODULARITYLABEL*) case $vr in *module*) echo "nginx:1.14:8040020210127:522a0ee4:x86_64" ;; *) printf '(none)' ;; esac ;;
-      *) printf "$(printf %s "$qf" | sed "s/%{VERSION}/\${vr%%-*}/; s/%{RELEASE}/\${vr#*-}/")" ;;
+      *) printf "$(printf %s "$qf" | sed "s/%{NAME}/$n/; s/%{VERSION}/\${vr%%-*}/; s/%{RELEASE}/\${vr#*-}/")" ;;
     esac
   else echo "package $n is not installed"; rc=1; fi
 done
@@ -312,9 +312,11 @@ known() { [ -f "$S/units/$(unit "$1")" ]; }
 verb=$1; shift; set -- "$verb" $(for a in "$@"; do case $a in --*) ;; *) printf '%s ' "$a" ;; esac; done)
 case $1 in
   daemon-reload) exit 0 ;;
-  is-enabled) n=$(unit "$2"); known "$n" || { echo "Failed to get unit file state for $n.service: No such file or directory" >&2; exit 1; }; [ -f "$S/svc/$n.enabled" ] && echo enabled || { echo disabled; exit 1; } ;;
+  # One line per unit, in order; exit 0 when any is enabled. A unit it cannot read ends the list.
+  is-enabled) shift; rc=1; for u in "$@"; do n=$(unit "$u"); known "$n" || { echo "Failed to get unit file state for $n.service: No such file or directory" >&2; exit 1; }; if [ -f "$S/svc/$n.enabled" ]; then echo enabled; rc=0; else echo disabled; fi; done; exit $rc ;;
   status) n=$(unit "$2"); known "$n" || { echo "Unit $n.service could not be found." >&2; exit 4; }; if [ -f "$S/svc/$n.running" ]; then echo "   Active: active (exited)"; else echo "   Active: inactive (dead)"; exit 3; fi ;;
-  is-active) n=$(unit "$2"); [ -f "$S/svc/$n.running" ] && echo active || { echo inactive; exit 3; } ;;
+  # One line per unit, in order; exit 0 when any is active.
+  is-active) shift; rc=3; for u in "$@"; do n=$(unit "$u"); if [ -f "$S/svc/$n.running" ]; then echo active; rc=0; else echo inactive; fi; done; exit $rc ;;
   enable|disable|start|stop|restart|reload|try-restart)
     a=$1; shift; for u in "$@"; do case $u in --*) continue ;; esac; n=$(unit "$u")
       known "$n" || { echo "Failed to $a $n.service: Unit not found." >&2; exit 5; }

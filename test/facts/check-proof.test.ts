@@ -7,14 +7,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeVip, clientProblem } from '../../src/runner/client-probe.js';
-import {
-  checkProblem,
-  checkProofScript,
-  expectedPriority,
-  parseCheckProof,
-  parseUpstreams,
-  upstreamScript,
-} from '../../src/facts/checks.js';
+import { checkProblem, checkProofScript, expectedPriority, parseCheckProof } from '../../src/facts/check-proof.js';
+import { bind } from '../../src/protocol/script.js';
+import { parseUpstreams, UPSTREAMS, upstreamValues } from '../../src/protocol/upstreams.js';
+
+const upstreamScript = (servers: Parameters<typeof upstreamValues>[0], path?: string) => bind(UPSTREAMS, upstreamValues(servers, path));
 
 // These run the node-side script fragments with this machine's own sh, curl and pidof: real
 // programs, local addresses instead of a node's upstream servers.
