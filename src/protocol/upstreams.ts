@@ -16,7 +16,34 @@ const TEXT = `echo '${UPSTREAM_MARK}'
 hu() { if command -v curl >/dev/null 2>&1; then s=$(curl -s -o /dev/null --connect-timeout 2 -m 2 -w "%{http_code}" "http://$2$3" 2>/dev/null); c=$?; elif command -v bash >/dev/null 2>&1; then timeout 2 bash -c "exec 3<>/dev/tcp/$4/$5" 2>/dev/null && c=0 || c=7; s=tcp; else c=x; s=-; fi; echo "upstream $1 $2 $c \${s:--}"; }
 # Each server is UPSTREAM,SERVER,HOST,PORT.
 set -f
-for u in $SERVERS; do IFS=,; set -- $u; unset IFS; hu "$1" "$2" "$HEALTH_PATH" "$3" "$4"; done
+# One curl asks every server in turn (a no-op deploy asks this on every node: one process, not one
+# per server); it prints one status per server, 000 for one that did not answer, which is asked
+# again alone for curl's reason. A path with a space, or a count that does not add up: one by one.
+nl='
+'
+codes=
+if command -v curl >/dev/null 2>&1 && [ "\${HEALTH_PATH#* }" = "$HEALTH_PATH" ]; then
+  urls=
+  for u in $SERVERS; do IFS=,; set -- $u; unset IFS; urls="$urls -o /dev/null http://$2$HEALTH_PATH"; done
+  # shellcheck disable=SC2086 # one word per output file and URL
+  codes=$(curl -s --connect-timeout 2 -m 2 -w '%{http_code}\\n' $urls 2>/dev/null)
+  rest=$codes
+  for u in $SERVERS; do
+    l=\${rest%%"$nl"*}
+    case $l in [0-9][0-9][0-9]) ;; *) codes= ;; esac
+    case $rest in *"$nl"*) rest=\${rest#*"$nl"} ;; *) rest= ;; esac
+  done
+  [ -z "$rest" ] || codes=
+fi
+for u in $SERVERS; do
+  IFS=,; set -- $u; unset IFS
+  if [ -n "$codes" ]; then
+    s=\${codes%%"$nl"*}
+    case $codes in *"$nl"*) codes=\${codes#*"$nl"} ;; *) codes= ;; esac
+    if [ "$s" != 000 ]; then echo "upstream $1 $2 0 $s"; continue; fi
+  fi
+  hu "$1" "$2" "$HEALTH_PATH" "$3" "$4"
+done
 set +f
 `;
 

@@ -8,7 +8,7 @@ export const VIP_MARK = '@@haops-vip-probe@@';
 export interface VipProbe {
   /** IPv4 addresses on the node's interfaces, without prefix. */
   addresses: string[];
-  /** Per VIP: the node name that answered /haops-health through it, or null. */
+  /** Per VIP: the node name that answered /haops-health through it, or null (asked only where the VIP is held). */
   http: Record<string, string | null>;
   /** The node is drained (haops drain): it should hold no VIP. */
   drained?: boolean;
@@ -17,12 +17,19 @@ export interface VipProbe {
 }
 
 const TEXT = `echo '${VIP_MARK}'
-ip -o -4 addr show | awk '{print "addr " $4}'
+a=$(ip -o -4 addr show | awk '{print "addr " $4}')
 # An IPv6 VIP counts once usable: a tentative (DAD) or dadfailed address does not answer yet.
-[ -z "$IPV6" ] || ip -o -6 addr show | awk '!/ tentative| dadfailed/ {print "addr " $4}'
+[ -z "$IPV6" ] || a="$a
+$(ip -o -6 addr show | awk '!/ tentative| dadfailed/ {print "addr " $4}')"
+printf '%s\\n' "$a"
 [ -e "$DRAIN_FLAG" ] && echo 'drained yes'
+nl='
+'
 set -f
 for v in $VIPS; do
+  # Only a node that holds the VIP asks through it: its answer is the pair's, and a curl on every
+  # other node (on every no-op deploy) would cross the LAN to the same nginx.
+  case "$nl$a$nl" in *"\${nl}addr $v/"*) ;; *) echo "http $v"; continue ;; esac
   case $v in *:*) u="http://[$v]:$PORT/haops-health" ;; *) u="http://$v:$PORT/haops-health" ;; esac
   printf 'http %s %s\\n' "$v" "$(curl -g -s -m 2 "$u" 2>/dev/null || wget -q -T 2 -O - "$u" 2>/dev/null)"
 done

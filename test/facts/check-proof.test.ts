@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -49,6 +49,33 @@ describe('upstream servers, checked from the node (local sh and curl)', () => {
     expect(parseUpstreams(await shAsync(upstreamScript(servers.slice(0, 1), '/broken')))).toEqual([
       { upstream: 'be', server: `127.0.0.1:${port}`, up: false, error: 'answered 503' },
     ]);
+  });
+
+  it('servers that answer are asked by one curl (one process per node, not one per server); one that does not is asked again alone', async () => {
+    // A curl that counts its runs, then is the real one.
+    const dir = mkdtempSync(join(tmpdir(), 'haops-curl-count-'));
+    const real = execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'curl'), `#!/bin/sh\necho run >> ${dir}/runs\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const counted = async (script: string) => {
+      rmSync(join(dir, 'runs'), { force: true });
+      const out = (await promisify(execFile)('sh', ['-c', `PATH=${dir}:$PATH; ${script}`], { encoding: 'utf8', timeout: 20_000 })).stdout;
+      return { results: parseUpstreams(out), runs: readFileSync(join(dir, 'runs'), 'utf8').trim().split('\n').length };
+    };
+    const up = () => ({ upstream: 'be', server: `127.0.0.1:${port}`, host: '127.0.0.1', port });
+    const three = [up(), up(), up()];
+    expect(await counted(upstreamScript(three))).toEqual({
+      results: three.map(({ upstream, server }) => ({ upstream, server, up: true })),
+      runs: 1,
+    });
+    const withDown = [up(), { upstream: 'be', server: `127.0.0.1:${closedPort}`, host: '127.0.0.1', port: closedPort }, up()];
+    expect(await counted(upstreamScript(withDown))).toEqual({
+      results: [
+        { upstream: 'be', server: `127.0.0.1:${port}`, up: true },
+        { upstream: 'be', server: `127.0.0.1:${closedPort}`, up: false, error: 'connection refused' },
+        { upstream: 'be', server: `127.0.0.1:${port}`, up: true },
+      ],
+      runs: 2,
+    });
   });
 });
 
