@@ -11,6 +11,8 @@ import { parseContainer, parseKeepalivedVersion } from '../facts/parse.js';
 import { agrees, expectedFailover, timingOf } from '../model/expected.js';
 import { describeVersion } from '../model/keepalived-versions.js';
 import { fitFailover, targetOf } from '../model/profile.js';
+import { bind } from '../protocol/script.js';
+import { KEEPALIVED_TARGET, splitKeepalivedTarget } from '../protocol/watch.js';
 
 export interface DrillRun {
   pair: PairModel;
@@ -98,10 +100,10 @@ export async function runDrill(run: DrillRun, connect: (host: string) => Promise
  * the node that takes over (its version, and whether it runs in a container), as `haops plan` does.
  */
 async function expectedFor(run: DrillRun, taker: Host) {
-  const r = await taker.exec('keepalived -v 2>&1 | head -1; echo @@; systemd-detect-virt --container 2>/dev/null || echo none');
-  const [v, c] = r.stdout.split('@@\n');
-  const version = parseKeepalivedVersion(v ?? '');
-  const container = parseContainer({ kind: 'container', arg: '', body: c ?? '', code: 0 });
+  const r = await taker.exec(bind(KEEPALIVED_TARGET, {}));
+  const { version: v, container: c } = splitKeepalivedTarget(r.stdout);
+  const version = parseKeepalivedVersion(v);
+  const container = parseContainer({ kind: 'container', arg: '', body: c, code: 0 });
   const { pair, instance } = run;
   const fitted = fitFailover(
     pair.failover,

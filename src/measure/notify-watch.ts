@@ -9,22 +9,13 @@ import { listenForNodes, localAddresses, newRunToken, nodeAddresses } from '../n
 import { notifyTimeline, type NotifyTimeline, type VipMove } from '../notify/timeline.js';
 import { NOTIFY_TOKEN_FILE } from '../render/notify.js';
 import type { Host } from '../ssh/host.js';
-import { shellQuote } from '../core/quote.js';
-
-const q = shellQuote;
-const TOKEN_DIR = NOTIFY_TOKEN_FILE.replace(/\/[^/]+$/, '');
+import { bind } from '../protocol/script.js';
+import { REMOVE_NOTIFY_TOKEN, WRITE_NOTIFY_TOKEN } from '../protocol/watch.js';
 
 /** Writes the token (read from stdin) where the notify script looks for it: a root-only directory under /run. */
-export const writeTokenCommand = [
-  'umask 077',
-  `d=${q(TOKEN_DIR)}`,
-  '[ -L "$d" ] && rm -f "$d"',
-  'mkdir -p "$d" && chown root:root "$d" && chmod 0700 "$d" || exit 1',
-  `t=${q(NOTIFY_TOKEN_FILE)}.$$`,
-  `cat > "$t" && mv -f "$t" ${q(NOTIFY_TOKEN_FILE)}`,
-].join('\n');
+export const writeTokenCommand = bind(WRITE_NOTIFY_TOKEN, { TOKEN_FILE: NOTIFY_TOKEN_FILE });
 
-export const removeTokenCommand = `rm -f ${q(NOTIFY_TOKEN_FILE)}`;
+export const removeTokenCommand = bind(REMOVE_NOTIFY_TOKEN, { TOKEN_FILE: NOTIFY_TOKEN_FILE });
 
 export class NotifyWatch {
   private constructor(

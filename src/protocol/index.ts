@@ -23,7 +23,18 @@ import { SERVICE } from './service.js';
 import { NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS } from './status.js';
 import { UPSTREAMS } from './upstreams.js';
 import { VIP_PROBE } from './vip.js';
-import { ADDRESS_MONITOR, NODE_CLOCK, NODE_MAC, NOTIFY_LOG_TAIL, STAMPED_ADDRESS_MONITOR } from './watch.js';
+import {
+  ADDRESS_MONITOR,
+  KEEPALIVED_LOG_FOLLOW,
+  KEEPALIVED_TARGET,
+  NODE_CLOCK,
+  NODE_MAC,
+  NOTIFY_LOG_FOLLOW,
+  NOTIFY_LOG_TAIL,
+  REMOVE_NOTIFY_TOKEN,
+  STAMPED_ADDRESS_MONITOR,
+  WRITE_NOTIFY_TOKEN,
+} from './watch.js';
 import type { NodeScript } from './script.js';
 
 export const SCRIPTS: readonly NodeScript[] = [
@@ -73,4 +84,10 @@ export const SCRIPTS: readonly NodeScript[] = [
   ADDRESS_MONITOR,
   STAMPED_ADDRESS_MONITOR,
   NOTIFY_LOG_TAIL,
+  KEEPALIVED_TARGET,
+  WRITE_NOTIFY_TOKEN,
+  REMOVE_NOTIFY_TOKEN,
+  // the soak (src/soak)
+  KEEPALIVED_LOG_FOLLOW,
+  NOTIFY_LOG_FOLLOW,
 ] as NodeScript[];

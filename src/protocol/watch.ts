@@ -30,3 +30,47 @@ export const STAMPED_ADDRESS_MONITOR = nodeScript(
 
 /** The notify log's last lines (clock.ts: notifyLogStates reads them); nothing when there is none. */
 export const NOTIFY_LOG_TAIL = nodeScript('notify log tail', { LOG: '/var/log/keepalived.notify.log' }, 'tail -n 400 "$LOG" 2>/dev/null');
+
+/** keepalived's log as it is written: the journal on a systemd node, else syslog's file. */
+export const KEEPALIVED_LOG_FOLLOW = nodeScript(
+  'keepalived log follow',
+  {},
+  'if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then exec journalctl -f -n 0 -o short-iso -u keepalived; else exec tail -n 0 -F /var/log/messages; fi',
+);
+
+/** The notify log's new lines as they are written (the soak counts the notifications). */
+export const NOTIFY_LOG_FOLLOW = nodeScript(
+  'notify log follow',
+  { LOG: '/var/log/keepalived.notify.log' },
+  'exec tail -n 0 -F "$LOG" 2>/dev/null',
+);
+
+/** The keepalived a node runs and whether it runs in a container: what the drill fits its expected failover to. */
+export const KEEPALIVED_TARGET = nodeScript(
+  'keepalived version and container',
+  {},
+  'keepalived -v 2>&1 | head -1\necho @@\nsystemd-detect-virt --container 2>/dev/null || echo none',
+);
+
+/** Its answer: keepalived's first line, and systemd-detect-virt's. */
+export function splitKeepalivedTarget(stdout: string): { version: string; container: string } {
+  const [version, container] = stdout.split('@@\n');
+  return { version: version ?? '', container: container ?? '' };
+}
+
+/**
+ * Writes the drill's token (read from stdin) where the notify script looks for it: a root-only
+ * directory under /run, a symlink there removed first; written aside, then moved into place.
+ */
+export const WRITE_NOTIFY_TOKEN = nodeScript(
+  'notify token write',
+  { TOKEN_FILE: '/run/haops/notify.token' },
+  `umask 077
+d=\${TOKEN_FILE%/*}
+[ -L "$d" ] && rm -f "$d"
+mkdir -p "$d" && chown root:root "$d" && chmod 0700 "$d" || exit 1
+t="$TOKEN_FILE.$$"
+cat > "$t" && mv -f "$t" "$TOKEN_FILE"`,
+);
+
+export const REMOVE_NOTIFY_TOKEN = nodeScript('notify token remove', { TOKEN_FILE: '/run/haops/notify.token' }, 'rm -f "$TOKEN_FILE"');

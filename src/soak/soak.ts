@@ -3,6 +3,8 @@
 import type { NodeModel, PairModel } from '../model/derive.js';
 import type { Host, StreamHandle } from '../ssh/host.js';
 import { parseMonitorLine } from '../measure/clock.js';
+import { bind } from '../protocol/script.js';
+import { ADDRESS_MONITOR, KEEPALIVED_LOG_FOLLOW, NOTIFY_LOG_FOLLOW } from '../protocol/watch.js';
 
 export type SoakEventKind = 'transition' | 'vip' | 'notification' | 'timer';
 
@@ -35,9 +37,6 @@ export function isLateTimer(line: string): boolean {
   return /thread timer expired|scheduling delayed|timer.*expired.*late|Delay detected/i.test(line);
 }
 
-const LOG_COMMAND =
-  'if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then exec journalctl -f -n 0 -o short-iso -u keepalived; else exec tail -n 0 -F /var/log/messages; fi';
-
 export class Soak {
   private streams: StreamHandle[] = [];
   readonly events: SoakEvent[] = [];
@@ -61,20 +60,19 @@ export class Soak {
       const host = this.hosts[name]!;
       const notifyLog = this.nodes.find((n) => n.host === name)?.notify.log;
       this.streams.push(
-        await host.stream(LOG_COMMAND, (line, at) => {
+        await host.stream(bind(KEEPALIVED_LOG_FOLLOW, {}), (line, at) => {
           if (!/keepalived/i.test(line)) return;
           if (transitionOf(line)) this.push(name, 'transition', line, at);
           else if (isLateTimer(line)) this.push(name, 'timer', line, at);
         }),
-        await host.stream('exec ip -o monitor address', (line, at) => {
+        await host.stream(bind(ADDRESS_MONITOR, {}), (line, at) => {
           if (vips.some((v) => parseMonitorLine(line, v))) this.push(name, 'vip', line, at);
         }),
       );
-      // The notify log path is validated by the inventory rules (plain absolute path).
       if (notifyLog)
         this.streams.push(
           await host.stream(
-            `exec tail -n 0 -F ${notifyLog} 2>/dev/null`,
+            bind(NOTIFY_LOG_FOLLOW, { LOG: notifyLog }),
             // One line per notification in the rendered notify script's words; channel results are not counted.
             (line, at) => /state transition: notify/.test(line) && this.push(name, 'notification', line, at),
           ),
