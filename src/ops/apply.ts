@@ -6,8 +6,10 @@ import { posix } from 'node:path';
 import type { ExecResult, Host } from '../ssh/host.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
-import { PENDING_DIR, PUT, parsePut, type PutValidation } from '../protocol/put.js';
+import { DAEMON_RELOAD, settled } from '../protocol/commands.js';
+import { PUT, parsePut, type PutValidation } from '../protocol/put.js';
 import { bind } from '../protocol/script.js';
+import { systemScript } from '../protocol/system.js';
 import type { Change, ChangeOutcome, Facts } from '../core/state.js';
 
 type FileChange = Extract<Change, { kind: 'file' }>;
@@ -69,16 +71,6 @@ async function putFile(change: FileChange, host: Host, facts: Facts, platform: P
   return { ok: true, summary: `${change.before.exists ? 'updated' : 'created'} ${file.path}`, ...(warnings.length ? { warnings } : {}) };
 }
 
-export const SYSTEM_HEADER = '# haops system v1';
-
-/** One exec for a system change: its commands in order, stopping at the first that fails. */
-export function systemScript(commands: string[]): string {
-  return [SYSTEM_HEADER, 'set -e', ...commands].join('\n') + '\n';
-}
-
-/** A service that (re)started or reloaded has read its files: it owes no handler any more. */
-const settled = (command: string, service: string) => `${command} && rm -f ${PENDING_DIR}/${service}.*`;
-
 export async function applyChange(change: Change, host: Host, facts: Facts): Promise<ChangeOutcome> {
   const platform = platformFor(facts.os.family, facts.init);
   switch (change.kind) {
@@ -93,8 +85,7 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
     case 'start':
       return run(host, settled(platform.start(change.service), change.service), `starting ${change.service}`, `started ${change.service}`);
     case 'handler': {
-      if (change.action === 'daemon-reload')
-        return run(host, settled('systemctl daemon-reload', 'systemd'), 'systemctl daemon-reload', 'reloaded systemd units');
+      if (change.action === 'daemon-reload') return run(host, settled(DAEMON_RELOAD, 'systemd'), DAEMON_RELOAD, 'reloaded systemd units');
       const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
       return run(
         host,

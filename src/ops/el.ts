@@ -1,7 +1,8 @@
 // Operations for what EL nodes need beyond packages (issue 17), pyinfra style: pure functions of
-// (wanted, facts) that yield commands, nothing when the node is already right. The commands are
-// the ones the tools document (firewall-cmd(1), iptables(8), semanage(8), dnf module); real EL
-// outputs they are read from are in docs/el-transcripts-extra.md.
+// (wanted, facts) that yield commands, nothing when the node is already right. This file decides;
+// each command line is built in the protocol room (protocol/system.ts, which also frames a step
+// into the script that runs). Real EL outputs the facts are read from are in
+// docs/el-transcripts-extra.md.
 //
 //   repos    a mirror pre-flight (refuse before any change when yum cannot reach its repositories),
 //            EPEL before nginx on EL6/7, an archive mirror for end-of-life CentOS when asked, the
@@ -22,7 +23,23 @@ import {
   normaliseRichRule,
 } from '../facts/el.js';
 import { EOL_MIRROR, EOL_MIRROR_HINT } from '../platforms/hints.js';
-import { shellQuote } from '../core/quote.js';
+import {
+  IPTABLES_SAVE,
+  dnfModuleEnable,
+  dnfModuleReset,
+  firewalldAddPort,
+  firewalldAddRichRule,
+  iptablesAcceptFrom,
+  iptablesAcceptPort,
+  peerRichRule,
+  restorecon,
+  semanageFcontext,
+  semanagePort,
+  setsebool,
+  sysctlDrop,
+  sysctlSet,
+  writeLine,
+} from '../protocol/system.js';
 import { urlCredentials } from '../core/url-credentials.js';
 import { PGREP_CHECK, signalsNginx } from '../core/os-hints.js';
 import type { Change, ManagedFile, OsFamily } from '../core/state.js';
@@ -50,8 +67,6 @@ export { SYSCTL_FILE };
 export const UNCONFINED_SCRIPT_TYPE = 'keepalived_unconfined_script_exec_t';
 /** Scripts here are labelled keepalived_unconfined_script_exec_t by the policy itself. */
 export const LIBEXEC_KEEPALIVED = '/usr/libexec/keepalived/';
-
-const q = shellQuote;
 
 /** The check command a rendered keepalived.conf runs (null: none, e.g. track_process). */
 export function renderedCheckScript(keepalivedConf: string): string | null {
@@ -196,19 +211,12 @@ function planModule(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el8' | '
   }
   if (enabled?.stream === want) return;
   // `module enable` refuses while another stream of the module is enabled: reset first.
-  const commands = [
-    ...(enabled || m.streams.some((s) => s.disabled) ? ['dnf -y module reset nginx'] : []),
-    `dnf -y module enable ${q(`nginx:${want}`)}`,
-  ];
+  const commands = [...(enabled || m.streams.some((s) => s.disabled) ? [dnfModuleReset('nginx')] : []), dnfModuleEnable('nginx', want)];
   plan.pre.push({ kind: 'system', area: 'repos', title: `repositories: enable module stream nginx:${want} (${setting})`, commands });
   plan.notes.push(`repositories: nginx from module stream nginx:${want} (${setting}), enabled before the install`);
 }
 
 // ---- firewall -------------------------------------------------------------------------------
-
-/** An IPv6 instance's peer is the node's ip6: firewalld's rich rule names its family. */
-const richRule = (peer: string, protocol: 'vrrp' | 'ah') =>
-  `rule family="${peer.includes(':') ? 'ipv6' : 'ipv4'}" source address="${peer}" protocol value="${protocol}" accept`;
 
 /** A zone lets `rule` in already: the rule itself, the protocol for everyone, or an ACCEPT target. */
 function zoneAllows(z: ZoneFacts, rule: string, protocol: string): boolean {
@@ -252,16 +260,15 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
   const what = `${protocols.map((p) => p.toUpperCase()).join(' and ')} from ${w.vrrp.peers.join(', ')} and TCP ${tcpPorts(w)}`;
   const commands: string[] = [];
   if (fw.kind === 'firewalld') {
-    for (const [flag, zone] of [
-      ['', fw.runtime],
-      ['--permanent ', fw.permanent],
+    for (const [permanent, zone] of [
+      [false, fw.runtime],
+      [true, fw.permanent],
     ] as const) {
-      const cmd = `firewall-cmd ${flag}--zone=${q(fw.zone)}`;
       for (const peer of w.vrrp.peers) {
         for (const p of protocols)
-          if (!zoneAllows(zone, richRule(peer, p), p)) commands.push(`${cmd} ${q(`--add-rich-rule=${richRule(peer, p)}`)}`);
+          if (!zoneAllows(zone, peerRichRule(peer, p), p)) commands.push(firewalldAddRichRule(fw.zone, permanent, peerRichRule(peer, p)));
       }
-      for (const port of w.listenPorts) if (!zoneAllowsPort(zone, port)) commands.push(`${cmd} --add-port=${port}/tcp`);
+      for (const port of w.listenPorts) if (!zoneAllowsPort(zone, port)) commands.push(firewalldAddPort(fw.zone, permanent, port));
     }
     return commands.length
       ? {
@@ -277,12 +284,12 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
     const wanted: [string, (o: Map<string, string>) => boolean][] = [
       ...w.vrrp.peers.flatMap((peer) =>
         protocols.map((p): [string, (o: Map<string, string>) => boolean] => [
-          `iptables -I INPUT -p ${PROTO_NUMBERS[p]} -s ${q(peer)} -j ACCEPT`,
+          iptablesAcceptFrom(Number(PROTO_NUMBERS[p]), peer),
           (o) => proto(o, p) && fromPeer(o, peer),
         ]),
       ),
       ...w.listenPorts.map((port): [string, (o: Map<string, string>) => boolean] => [
-        `iptables -I INPUT -p tcp --dport ${port} -j ACCEPT`,
+        iptablesAcceptPort(port),
         (o) => proto(o, 'tcp') && o.get('--dport') === String(port) && !o.has('-s'),
       ]),
     ];
@@ -293,7 +300,7 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
       } else if (!iptablesAllows(fw.saved, match)) save = true;
     }
     // The iptables service loads /etc/sysconfig/iptables at boot: save what runs now.
-    if (save) commands.push('service iptables save');
+    if (save) commands.push(IPTABLES_SAVE);
     return commands.length
       ? { kind: 'system', area: 'firewall', title: `firewall: allow ${what} in the iptables service (before its REJECT, saved)`, commands }
       : null;
@@ -302,9 +309,6 @@ export function planFirewall(w: ElWanted, fw: FirewallFacts): SystemChange | nul
 }
 
 // ---- SELinux --------------------------------------------------------------------------------
-
-/** semanage's own regex for one path: dots escaped, anchored by semanage itself. */
-const fcontextSpec = (path: string) => path.replace(/[.[\]()*+?^$|\\{}]/g, '\\$&');
 
 /**
  * Whether the node's policy confines keepalived: its binary is keepalived_exec_t (EL7+). CentOS 6's
@@ -341,24 +345,24 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el6' | 
   } else if (!w.notifyScript.startsWith(LIBEXEC_KEEPALIVED)) {
     const ctx = se.contexts[w.notifyScript] ?? { actual: null, policy: null };
     if (ctx.policy !== UNCONFINED_SCRIPT_TYPE) {
-      commands.push(`semanage fcontext -a -t ${UNCONFINED_SCRIPT_TYPE} ${q(fcontextSpec(w.notifyScript))}`);
+      commands.push(semanageFcontext(UNCONFINED_SCRIPT_TYPE, w.notifyScript));
       needsSemanage = true;
     }
     // A file put by haops is a new inode labelled by its directory: label it again after each change.
     if (ctx.policy !== UNCONFINED_SCRIPT_TYPE || ctx.actual !== UNCONFINED_SCRIPT_TYPE || notifyChanging)
-      commands.push(`restorecon -v ${q(w.notifyScript)}`);
+      commands.push(restorecon(w.notifyScript));
     if (commands.length)
       why.push(`label ${w.notifyScript} ${UNCONFINED_SCRIPT_TYPE} (a confined notify script cannot run systemctl or reach its webhooks)`);
   }
   if (w.upstreams && se.booleans[HTTPD_NETWORK_CONNECT] !== true) {
-    commands.push(`setsebool -P ${HTTPD_NETWORK_CONNECT} 1`);
+    commands.push(setsebool(HTTPD_NETWORK_CONNECT, true));
     why.push(`${HTTPD_NETWORK_CONNECT} on (nginx connects to its upstreams)`);
   }
   for (const port of w.listenPorts.filter((p) => !STOCK_HTTP_PORTS.includes(p))) {
     const types = se.portTypes?.[port] ?? [];
     if (!types.includes('http_port_t')) {
       // -a refuses a port another type already lists ("already defined"): modify it instead.
-      commands.push(`semanage port ${types.length ? '-m' : '-a'} -t http_port_t -p tcp ${port}`);
+      commands.push(semanagePort('http_port_t', port, types.length > 0));
       why.push(`tcp/${port} as http_port_t (nginx may bind only http ports)`);
       needsSemanage = true;
     }
@@ -374,7 +378,8 @@ function planSelinux(plan: ElPlan, w: ElWanted, facts: ElFacts, family: 'el6' | 
 
 // ---- sysctl ---------------------------------------------------------------------------------
 
-const NONLOCAL_LINE = 'net.ipv4.ip_nonlocal_bind = 1';
+const NONLOCAL_KEY = 'net.ipv4.ip_nonlocal_bind';
+const NONLOCAL_LINE = `${NONLOCAL_KEY} = 1`;
 
 /**
  * ip_nonlocal_bind=1, running and persisted, only when nginx binds the VIP itself: the BACKUP does
@@ -386,13 +391,13 @@ export function planSysctl(w: ElWanted, facts: ElFacts, family: OsFamily): Syste
   if (!w.bindsVip) return null;
   const file = family === 'el6' ? SYSCTL_CONF : SYSCTL_FILE;
   const commands: string[] = [];
-  if (facts.nonlocalBind !== '1') commands.push('sysctl -w net.ipv4.ip_nonlocal_bind=1');
+  if (facts.nonlocalBind !== '1') commands.push(sysctlSet(NONLOCAL_KEY, '1'));
   const persisted = facts.nonlocalBindPersisted[file];
   if (persisted !== '1') {
     if (family === 'el6') {
-      if (persisted !== undefined) commands.push(`sed -i '/^[[:space:]]*net\\.ipv4\\.ip_nonlocal_bind[[:space:]]*=/d' ${SYSCTL_CONF}`);
-      commands.push(`echo ${q(NONLOCAL_LINE)} >> ${SYSCTL_CONF}`);
-    } else commands.push(`echo ${q(NONLOCAL_LINE)} > ${SYSCTL_FILE}`);
+      if (persisted !== undefined) commands.push(sysctlDrop(NONLOCAL_KEY, SYSCTL_CONF));
+      commands.push(writeLine(NONLOCAL_LINE, SYSCTL_CONF, true));
+    } else commands.push(writeLine(NONLOCAL_LINE, SYSCTL_FILE, false));
   }
   if (!commands.length) return null;
   return {

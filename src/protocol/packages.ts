@@ -1,6 +1,6 @@
 // Installing packages where one command is not enough: apt-get on Debian needs fresh lists on a
 // new machine, and lists from another source (or a stale mirror) may not know a package yet.
-// yum and dnf install in one command (platforms/commands.ts).
+// yum and dnf install in one command (commands.ts).
 
 import { nodeScript } from './script.js';
 

@@ -1,12 +1,14 @@
-// Every shell script haops renders onto a node or sends to one, built from the seed inventory
-// (inventory/seed.yaml) and a few variants: what test/scripts/shellcheck.test.ts lints.
+// The shell haops renders onto a node or sends to one besides the protocol room's assets (SCRIPTS,
+// linted bound to their example values): the notify script built from the seed inventory
+// (inventory/seed.yaml) and a few variants, and the room's one-command texts (EL system steps,
+// yum/dnf installs, service commands): what test/scripts/shellcheck.test.ts lints besides.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseInventory } from '../../src/inventory/load.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import { renderNotifyScript } from '../../src/render/notify.js';
-import { systemScript } from '../../src/ops/apply.js';
-import { platformFor } from '../../src/platforms/commands.js';
+import * as commands from '../../src/protocol/commands.js';
+import * as system from '../../src/protocol/system.js';
 
 export const SEED = join(import.meta.dirname, '../../inventory/seed.yaml');
 
@@ -46,15 +48,51 @@ export function notifyScripts(): NodeScript[] {
   return variants.map(([name, model]) => ({ name: `notify script, ${name}`, text: renderNotifyScript(model.nodes[0]!) }));
 }
 
-/** The scripts not yet assets of the protocol room, with the seed's values: EL system steps and yum/dnf installs. */
+/**
+ * The protocol room's one-command texts, which are not assets (no fixed text with parameters: each
+ * value is one quoted word in a command line), built by protocol/system.ts and protocol/commands.ts
+ * with values like the seed's: an EL system step holding every command kind, and yum/dnf installs.
+ * Debian's install is the APT_INSTALL asset (linted from SCRIPTS).
+ */
 export function commandScripts(): NodeScript[] {
+  const rule = system.peerRichRule('10.0.0.2', 'vrrp');
   const scripts: [string, string][] = [
-    ['system step', systemScript(['firewall-cmd --zone=public --add-port=80/tcp', 'restorecon -v /usr/local/bin/keepalived_notify.sh'])],
+    [
+      'system step, every command kind',
+      system.systemScript([
+        system.firewalldAddRichRule('public', false, rule),
+        system.firewalldAddRichRule('public', true, system.peerRichRule('fd00::2', 'ah')),
+        system.firewalldAddPort('public', true, 80),
+        system.iptablesAcceptFrom(112, '10.0.0.2'),
+        system.iptablesAcceptPort(443),
+        system.IPTABLES_SAVE,
+        system.semanageFcontext('keepalived_unconfined_script_exec_t', '/usr/local/bin/keepalived_notify.sh'),
+        system.restorecon('/usr/local/bin/keepalived_notify.sh'),
+        system.setsebool('httpd_can_network_connect', true),
+        system.semanagePort('http_port_t', 8080, false),
+        system.sysctlSet('net.ipv4.ip_nonlocal_bind', '1'),
+        system.sysctlDrop('net.ipv4.ip_nonlocal_bind', '/etc/sysctl.conf'),
+        system.writeLine('net.ipv4.ip_nonlocal_bind = 1', '/etc/sysctl.conf', true),
+        system.writeLine('net.ipv4.ip_nonlocal_bind = 1', '/etc/sysctl.d/90-haops.conf', false),
+        system.dnfModuleReset('nginx'),
+        system.dnfModuleEnable('nginx', '1.24'),
+      ]),
+    ],
+    ['install (yum)', commands.yumInstall(['keepalived', 'nginx'])],
+    ['install (yum, archive mirror only)', commands.yumInstall(['keepalived', 'nginx'], 'haops-*')],
+    ['install (dnf)', commands.dnfInstall(['keepalived', 'nginx'])],
   ];
-  // Debian's install is the APT_INSTALL asset (linted from SCRIPTS); yum and dnf install in one command.
-  for (const family of ['el7', 'el9'] as const) {
-    const p = platformFor(family, family === 'el7' ? 'sysv' : 'systemd');
-    scripts.push([`install (${family})`, p.install(['keepalived', 'nginx'])]);
-  }
-  return scripts.map(([name, text]) => ({ name, text }));
+  // Each service command alone, as a deploy runs it, and settled (pending markers cleared after it).
+  for (const [family, c] of Object.entries({
+    systemd: commands.SYSTEMD,
+    'EL6 SysV': commands.SYSV_EL,
+    'Debian SysV': commands.SYSV_DEBIAN,
+  }))
+    for (const action of ['enable', 'start', 'restart', 'reload'] as const) {
+      const line = c[action]('keepalived');
+      scripts.push([`${action} (${family})`, action === 'enable' ? line : commands.settled(line, 'keepalived')]);
+    }
+  scripts.push(['daemon-reload', commands.settled(commands.DAEMON_RELOAD, 'systemd')]);
+  scripts.push(['config tests', `${commands.keepalivedTest('/etc/keepalived/.keepalived.conf.haops-1a2b3c')}\n${commands.NGINX_TEST}`]);
+  return scripts.map(([name, text]) => ({ name, text: text.endsWith('\n') ? text : `${text}\n` }));
 }

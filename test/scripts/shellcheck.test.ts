@@ -39,7 +39,7 @@ function shellcheck(s: NodeScript): string[] {
 }
 
 describe('shellcheck on every node-side script', () => {
-  // The protocol room's assets, each bound to its example values, then the scripts not yet moved there.
+  // The protocol room's assets, each bound to its example values, then the notify script and the room's one-command texts.
   const scripts = [...SCRIPTS.map((s) => ({ name: `asset ${s.name}`, text: example(s) })), ...notifyScripts(), ...commandScripts()];
 
   it.each(scripts.map((s) => [s.name, s] as const))('%s: no error or warning', (_name, s) => {

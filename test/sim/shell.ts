@@ -4,6 +4,7 @@
 
 import { posix } from 'node:path';
 import { PUT, PUT_HEADER } from '../../src/protocol/put.js';
+import { SYSTEM_HEADER } from '../../src/protocol/system.js';
 import { ok, type Output, type SimSystem } from './system.js';
 
 /** Splits one command line into words: bare, '…' and "…" (with $var from env). */
@@ -25,8 +26,8 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
   if (first === '# haops facts v2') return facts(sys, command);
   if (first === '# haops contents v2') return contents(sys, command);
   if (first === PUT_HEADER) return put(sys, command, stdin);
-  if (first === '# haops system v1') return system(sys, command);
-  // A start or handler also clears the markers of handlers the service owed.
+  if (first === SYSTEM_HEADER) return system(sys, command);
+  // A start or handler also clears the markers of handlers the service owed (protocol/commands.ts settled).
   const settled = /^(.*) && rm -f \/var\/lib\/haops\/pending\/([A-Za-z0-9_.@-]+)\.\*$/.exec(command);
   if (settled) {
     const o = runCommand(sys, settled[1]!, stdin);
@@ -300,7 +301,7 @@ function firewallProbe(sys: SimSystem, iface: string): Output {
   return ok('none\n');
 }
 
-// A system change (src/ops/apply.ts systemScript): `set -e`, then one simple command a line.
+// A system change (src/protocol/system.ts systemScript): `set -e`, then one simple command a line.
 function system(sys: SimSystem, script: string): Output {
   const out: Output = { stdout: '', stderr: '', code: 0 };
   const lines = script.split('\n').filter(Boolean).slice(1);
