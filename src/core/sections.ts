@@ -1,24 +1,16 @@
 // The framing shared by haops' remote scripts: each probe prints a marker line, its output,
-// then its exit status, so one round trip can carry many small answers.
+// then its exit status, so one round trip can carry many small answers. The shell side (the `run`
+// function that prints them) is the protocol room's: protocol/sections.ts.
 //
 //   @@haops KIND ARG
 //   <output, exactly as printed>
 //   @@haops rc N
-
-import { shellQuote } from './quote.js';
 
 export interface Section {
   kind: string;
   arg: string;
   body: string;
   code: number;
-}
-
-/** Shell function `run KIND ARG...`: frames the output (stdout and stderr) of `probe_KIND ARG...`. */
-export const RUN_FUNCTION = `run() { printf '@@haops %s\\n' "$*"; k=$1; shift; { "probe_$k" "$@"; } 2>&1; printf '\\n@@haops rc %s\\n' "$?"; }`;
-
-export function runLine(kind: string, ...args: string[]): string {
-  return ['run', kind, ...args.map(shellQuote)].join(' ');
 }
 
 const SECTION = /^@@haops (\S+)(?: (.*))?\n([\s\S]*?)\n@@haops rc (\d+)$/gm;

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { ADOPT_BACKUP_DIR, type Change, type Facts, type ManagedFile, type WantedState } from '../core/state.js';
-import { shellQuote } from '../core/quote.js';
+import { adoptBackup } from '../protocol/system.js';
 import { ARCHIVE_REPO_FILE, planEl, renderedCheckScript, type ElPlan } from './el.js';
 
 const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -61,15 +61,7 @@ export function planAdopt(wanted: WantedState, facts: Facts, fileChanges: Change
   );
   const moved = wanted.adopt.moveAside.filter((p) => owner[p] !== undefined && owner[p] !== 'missing');
   if (!replaced.length && !moved.length) return null;
-  const q = shellQuote;
-  const dirs = [...new Set([...replaced, ...moved].map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))];
-  const commands = [
-    `d=${ADOPT_BACKUP_DIR}/$(date +%Y%m%dT%H%M%S)`,
-    `(umask 077 && mkdir -p ${dirs.map((x) => `"$d"${q(x)}`).join(' ')})`,
-    ...replaced.map((p) => `cp -p ${q(p)} "$d"${q(p)}`),
-    ...moved.map((p) => `mv -f ${q(p)} "$d"${q(p)}`),
-    'echo "kept in $d"',
-  ];
+  const commands = adoptBackup(ADOPT_BACKUP_DIR, replaced, moved);
   const what = [
     replaced.length && `back up ${replaced.join(', ')} (not written by haops)`,
     moved.length && `move aside ${moved.join(', ')}`,

@@ -2,4 +2,4 @@
 // the protocol room's (protocol/init.ts: the systemd-or-SysV test; protocol/service.ts: starting,
 // stopping and asking), named here too for the callers that reach for platforms.
 export { byInit, IS_SYSTEMD } from '../protocol/init.js';
-export { serviceAction, serviceActive, waitGone } from '../protocol/service.js';
+export { runningLine, saysRunning, serviceAction, serviceActive, waitGone } from '../protocol/service.js';

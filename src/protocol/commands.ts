@@ -77,3 +77,21 @@ export function settled(command: string, service: string): string {
   if (!/^[A-Za-z0-9_.@-]+$/.test(service)) throw new Error(`not a plain service name: ${JSON.stringify(service)}`);
   return `${command} && rm -f ${PENDING_DIR}/${service}.*`;
 }
+
+const plainPath = (p: string) => {
+  if (!/^\/[A-Za-z0-9_./-]+$/.test(p)) throw new Error(`not a plain absolute path: ${JSON.stringify(p)}`);
+  return p;
+};
+
+/**
+ * The nginx unit's ExecStopPost line (`track: file`, render/nginx-track.ts): systemd runs it when
+ * nginx stops, is killed or fails to start. The flag holds 1, written whole (a temp file renamed)
+ * so inotify never reads half. `flag` is a plain absolute path under /var/lib/haops.
+ */
+export function writeDownFlag(flag: string): string {
+  const tmp = `${plainPath(flag)}.haops-tmp`;
+  return `/bin/sh -c 'mkdir -p /var/lib/haops && echo 1 > ${tmp} && mv -f ${tmp} ${flag}'`;
+}
+
+/** The nginx unit's ExecStartPost line: nginx has started, the flag is cleared (systemd runs it, no shell). */
+export const clearDownFlag = (flag: string) => `/bin/rm -f ${plainPath(flag)}`;

@@ -1,6 +1,7 @@
 // The current text of files, for --diff only: one section per path (`@@haops content PATH`), exit
 // status 2 when the file is absent; and its parser.
-import { RUN_FUNCTION, splitSections } from '../core/sections.js';
+import { splitSections } from '../core/sections.js';
+import { RUN_FUNCTION } from './sections.js';
 import { nodeScript } from './script.js';
 
 /** The simulated hosts (test/sim) know the script by this first line. */

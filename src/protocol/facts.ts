@@ -6,7 +6,8 @@
 // package, one `systemctl is-enabled` and one `is-active` for every service, one sha256sum and one
 // stat for every file, and shell builtins where a builtin answers (`[ -e ]`, `read`, `command -v`).
 
-import { RUN_FUNCTION, splitSections, type Section } from '../core/sections.js';
+import { splitSections, type Section } from '../core/sections.js';
+import { RUN_FUNCTION } from './sections.js';
 import { byInit, IS_SYSTEMD } from './init.js';
 import { nodeScript } from './script.js';
 

@@ -1,7 +1,7 @@
 // What import reads on a node, in one round trip: keepalived.conf and every file it includes (the
 // include closure is followed on the node), the notify scripts it names, and with ALL also the OS,
 // the versions, whether the daemons run, the IPv4 addresses and `nginx -T`. One section per answer.
-import { RUN_FUNCTION } from '../core/sections.js';
+import { RUN_FUNCTION } from './sections.js';
 import { nodeScript } from './script.js';
 
 export const READ_HEADER = '# haops import v1';

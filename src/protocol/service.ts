@@ -46,3 +46,12 @@ export const waitGone = (name: string) => `i=0; while pidof ${name} >/dev/null &
 export function serviceActive(name: string): string {
   return `if ${SYSTEMD}; then systemctl is-active --quiet ${name}; elif grep -q 'status)' /etc/init.d/${name} 2>/dev/null; then service ${name} status >/dev/null 2>&1; else pidof ${name} >/dev/null; fi`;
 }
+
+/** One shell line that prints `NAME-running` when the service runs (read back with `saysRunning`). `name` is a plain word. */
+export function runningLine(name: string): string {
+  if (!/^[A-Za-z0-9_.@-]+$/.test(name)) throw new Error(`not a plain service name: ${JSON.stringify(name)}`);
+  return `${serviceActive(name)} && echo ${name}-running\n`;
+}
+
+/** Whether output holding a `runningLine` says the service runs. */
+export const saysRunning = (stdout: string, name: string): boolean => stdout.split('\n').includes(`${name}-running`);

@@ -102,3 +102,22 @@ export const dnfModuleReset = (module: string) => `dnf -y module reset ${name('m
 
 /** `dnf -y module enable MODULE:STREAM`. */
 export const dnfModuleEnable = (module: string, stream: string) => `dnf -y module enable ${q(`${name('module', module)}:${stream}`)}`;
+
+// ---- adopting a node (haops import) ---------------------------------------------------------
+
+/**
+ * Keeps files someone else wrote before haops replaces them: one directory per run under
+ * `backupDir` (`$d`, named by the node's time, made 0700: keepalived.conf holds the VRRP
+ * password), `copied` copied there and `moved` moved there, each under its own path. The step's
+ * lines share the shell variable `d`: they run in one system script.
+ */
+export function adoptBackup(backupDir: string, copied: readonly string[], moved: readonly string[]): string[] {
+  const dirs = [...new Set([...copied, ...moved].map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))];
+  return [
+    `d=${q(backupDir)}/$(date +%Y%m%dT%H%M%S)`,
+    `(umask 077 && mkdir -p ${dirs.map((x) => `"$d"${q(x)}`).join(' ')})`,
+    ...copied.map((p) => `cp -p ${q(p)} "$d"${q(p)}`),
+    ...moved.map((p) => `mv -f ${q(p)} "$d"${q(p)}`),
+    'echo "kept in $d"',
+  ];
+}

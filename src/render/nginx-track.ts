@@ -2,11 +2,11 @@
 // nginx.service writes a flag when nginx stops or dies, and clears it once nginx has started.
 import type { NodeModel } from '../model/derive.js';
 import { NGINX_DOWN_FLAG, NGINX_TRACK } from '../model/profile.js';
+import { clearDownFlag, writeDownFlag } from '../protocol/commands.js';
 
 export const NGINX_TRACK_DROPIN = '/etc/systemd/system/nginx.service.d/haops-track.conf';
 
 export function renderNginxTrackDropIn(node: NodeModel): string {
-  const tmp = `${NGINX_DOWN_FLAG}.haops-tmp`;
   return [
     `# Managed by haops: pair ${node.pair}, node ${node.host}. Changes here are overwritten on the next deploy.`,
     `# keepalived watches ${NGINX_DOWN_FLAG} (track_file ${NGINX_TRACK}, weight 0): while it holds 1 this node`,
@@ -14,8 +14,8 @@ export function renderNginxTrackDropIn(node: NodeModel): string {
     '# start, so the flag is written within milliseconds; written whole (rename) so inotify never reads half.',
     '# On disk, not in /run: after a reboot the flag still says whether nginx came up.',
     '[Service]',
-    `ExecStartPost=/bin/rm -f ${NGINX_DOWN_FLAG}`,
-    `ExecStopPost=/bin/sh -c 'mkdir -p /var/lib/haops && echo 1 > ${tmp} && mv -f ${tmp} ${NGINX_DOWN_FLAG}'`,
+    `ExecStartPost=${clearDownFlag(NGINX_DOWN_FLAG)}`,
+    `ExecStopPost=${writeDownFlag(NGINX_DOWN_FLAG)}`,
     '',
   ].join('\n');
 }

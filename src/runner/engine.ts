@@ -6,7 +6,7 @@ import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/in
 import { OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOwnership } from '../facts/ownership.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/check-proof.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
-import { serviceActive } from '../platforms/services.js';
+import { runningLine, saysRunning } from '../platforms/services.js';
 import type { Change, Facts, HandlerAction, OsFamily, WantedState } from '../core/state.js';
 import { checkScriptOf } from '../core/os-hints.js';
 import type { Host } from '../ssh/host.js';
@@ -217,13 +217,13 @@ export function proofProblem(run: HostRun): { message: string; hint: string } | 
  * cannot pass leaves the priorities at the base and nginx dying never moves the VIP.
  */
 async function proveInstalled(run: HostRun, proof: ProofSpec): Promise<{ message: string; hint: string } | null> {
-  const r = await run.host!.exec(`${proofScript(proof, true, run.facts?.os.family)}${serviceActive('nginx')} && echo nginx-running\n`, {
+  const r = await run.host!.exec(proofScript(proof, true, run.facts?.os.family) + runningLine('nginx'), {
     timeoutMs: 15_000,
   });
   run.report.roundTrips = run.host!.roundTrips;
   const [, part] = cut(r.stdout, CHECK_MARK);
   if (part === null) return null;
-  return proofRefusal(parseCheckProof(proof.check, part), run.spec.name, /^nginx-running$/m.test(r.stdout), false);
+  return proofRefusal(parseCheckProof(proof.check, part), run.spec.name, saysRunning(r.stdout, 'nginx'), false);
 }
 
 /**
