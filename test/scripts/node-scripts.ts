@@ -78,6 +78,16 @@ export function commandScripts(): NodeScript[] {
         system.dnfModuleEnable('nginx', '1.24'),
       ]),
     ],
+    [
+      'system step, an adopted node kept aside',
+      system.systemScript(
+        system.adoptBackup(
+          '/var/backups/haops',
+          ['/etc/keepalived/keepalived.conf'],
+          ['/etc/nginx/sites-enabled/default', "/etc/nginx/conf.d/it's.conf"],
+        ),
+      ),
+    ],
     ['install (yum)', commands.yumInstall(['keepalived', 'nginx'])],
     ['install (yum, archive mirror only)', commands.yumInstall(['keepalived', 'nginx'], 'haops-*')],
     ['install (dnf)', commands.dnfInstall(['keepalived', 'nginx'])],
