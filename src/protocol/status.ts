@@ -19,9 +19,10 @@ export const KEEPALIVED_DUMP = {
 const TEXT = `echo '${STATUS_MARK}'
 active() { ${serviceActive('"$1"')}; }
 for s in keepalived nginx; do if active "$s"; then echo "svc $s up"; else echo "svc $s down"; fi; done
-# The notify log's last line per instance holds the state and priority of the last transition.
+# The notify log's last transition line per instance holds the state and priority it entered;
+# the lines each channel's outcome adds after it (and notify-test's) carry other fields.
 set -f
-for i in $INSTANCES; do grep -h "instance=$i " "$NOTIFY_LOG" 2>/dev/null | tail -n 1 | sed 's/^/notify /'; done
+for i in $INSTANCES; do grep -hE "instance=$i state=[A-Z]+ priority=[0-9]+$" "$NOTIFY_LOG" 2>/dev/null | tail -n 1 | sed 's/^/notify /'; done
 set +f
 `;
 
@@ -37,7 +38,7 @@ const DUMP = `# keepalived's own view: SIGUSR1 dumps the running state, with the
 p=$(cat $PID_FILES 2>/dev/null | head -n 1)
 case $p in ''|*[!0-9]*) p= ;; esac
 [ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" != keepalived ] && { echo "dump skipped pid $p is not keepalived"; p=; }
-if [ -n "$p" ]; then
+dump() {
   rm -f "$DUMP_FILE"
   t0=$(date +%s)
   kill -USR1 "$p" 2>/dev/null; sleep 0.2
@@ -60,6 +61,11 @@ if [ -n "$p" ]; then
   done
   [ -n "$f" ] || printf "%b\\n" "$why" | grep -v "^$"
   [ -n "$f" ] && echo '${DUMP_TRUSTED}' && grep -E "VRRP Instance = |State = |Effective priority = " "$f" | sed 's/^ */data /'
+}
+# Two haops reading one node at once (two drains of one pair) would each remove the other's dump
+# or read it half-written: one reader at a time, where the node has flock.
+if [ -n "$p" ]; then
+  if command -v flock >/dev/null 2>&1 && { exec 9>/var/run/haops-dump.lock; } 2>/dev/null; then flock -w 5 9; dump; exec 9>&-; else dump; fi
 fi
 `;
 
