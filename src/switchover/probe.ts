@@ -191,14 +191,21 @@ function figuresOf(samples: ProbeSample[], from: number, to: number, kept: KeptA
 }
 
 /** A probe host's clock minus ours (ms), from the best of three `date` round trips; null if unreadable. */
-export async function probeHostOffset(host: Host): Promise<number | null> {
+export async function probeHostOffset(host: Host): Promise<{ offset: number | null; why: string }> {
   const samples = [];
+  // What the last failed look said, for the refusal: a clock that cannot be read is a probe host that cannot be trusted.
+  let why = '';
   for (let i = 0; i < 3; i++) {
     const sentAt = Date.now();
-    const r = await host.exec(bind(NODE_CLOCK, {}), { root: false, timeoutMs: 10_000 }).catch(() => null);
-    samples.push({ sentAt, receivedAt: Date.now(), nodeMs: (r && r.code === 0 && parseNodeClock(r.stdout)) || NaN });
+    const r = await host.exec(bind(NODE_CLOCK, {}), { root: false, timeoutMs: 10_000 }).catch((e: Error) => {
+      why = e.message;
+      return null;
+    });
+    const nodeMs = (r && r.code === 0 && parseNodeClock(r.stdout)) || NaN;
+    if (r && Number.isNaN(nodeMs)) why = `exit ${r.code}, printed ${JSON.stringify((r.stdout + r.stderr).trim().slice(0, 120))}`;
+    samples.push({ sentAt, receivedAt: Date.now(), nodeMs });
   }
-  return clockFrom(samples)?.offsetMs ?? null;
+  return { offset: clockFrom(samples)?.offsetMs ?? null, why };
 }
 
 /**

@@ -172,9 +172,11 @@ export class Rounds {
       for (const p of probes) p.start();
       return probes;
     }
-    const offset = await probeHostOffset(host);
+    const { offset, why } = await probeHostOffset(host);
     if (offset === null)
-      throw new SwitchoverRefused(`cannot read the clock of probe host ${host.name} (date +%s%N): its probe marks could not be timed`);
+      throw new SwitchoverRefused(
+        `cannot read the clock of probe host ${host.name} (date +%s%N${why ? `: ${why}` : ''}): its probe marks could not be timed`,
+      );
     const probes = vips.map((vip) => new RemoteSwitchoverProbe(host, vip, port, offset, 20, 2000, this.nodes.pair.health.tls));
     await Promise.all(probes.map((p) => p.start()));
     const problem = probes.find((p) => p.problem)?.problem;

@@ -128,7 +128,7 @@ describe('switchover probe from a simulated probe host (local shell, real curl)'
   it('sees the refused gap and the new answerer on this machine’s clock; kept-alive resets are not measured (null)', async () => {
     const port = await serve('old');
     const host = simulatedProbeHost('bash', 'node3');
-    const offset = await probeHostOffset(host);
+    const { offset } = await probeHostOffset(host);
     // The same machine's clock: the offset is only the round trip's noise.
     expect(Math.abs(offset!)).toBeLessThan(100);
     const probe = new RemoteSwitchoverProbe(host, '127.0.0.1', port, offset!, 20, 2000);
