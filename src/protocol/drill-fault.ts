@@ -2,6 +2,7 @@
 // keepalived, isolate the node. Each fault (but isolation) first prints the node's clock, so the
 // failover is timed from the fault on the node; faultStamp reads it.
 import { nodeScript } from './script.js';
+import { SERVICE_FUNCTIONS } from './service.js';
 
 export const FAULTS = ['nginx-stop', 'nginx-kill', 'keepalived-stop', 'node-isolate'] as const;
 export type FaultKind = (typeof FAULTS)[number];
@@ -11,28 +12,17 @@ export const T0_MARK = '@@haops-t0 ';
 /** node-isolate waits this long on the node (its self-heal armed) before it cuts the link. */
 export const ISOLATE_ARM_SECONDS = 0.2;
 
-/** Starts or stops a service on either init (the test systemd documents for sd_booted), as
- * platforms/services.ts writes it for the other node scripts: a unit that failed (a drill's kill)
- * is reset first, so systemd does not refuse the start; `service NAME stop` may return before the
- * daemon is gone (Debian's init scripts), so it waits, as systemctl does, at most 10 s. */
-const SERVICE = `service_stop() {
-  if [ -d /run/systemd/system ]; then systemctl reset-failed "$1" 2>/dev/null; systemctl stop "$1"; else service "$1" stop && i=0; while pidof "$1" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi
-}
-service_start() {
-  if [ -d /run/systemd/system ]; then systemctl reset-failed "$1" 2>/dev/null; systemctl start "$1"; else service "$1" start; fi
-}`;
-
 /** The fault FAULT on this node. node-isolate heals itself even if haops vanishes: the restore
  * (IFACE up after ISOLATE_SECONDS) is armed before the cut. */
 export const DRILL_FAULT = nodeScript(
   'drill fault',
   { FAULT: 'node-isolate', IFACE: 'eth0', ISOLATE_SECONDS: 8 },
-  `${SERVICE}
+  `${SERVICE_FUNCTIONS}
 stamp() { date +'${T0_MARK}%s%N'; }
 case $FAULT in
-  nginx-stop) stamp; service_stop nginx ;;
+  nginx-stop) stamp; service_action stop nginx ;;
   nginx-kill) stamp; pkill -9 -x nginx || killall -9 nginx ;;
-  keepalived-stop) stamp; service_stop keepalived ;;
+  keepalived-stop) stamp; service_action stop keepalived ;;
   node-isolate) nohup sh -c 'sleep "$1"; ip link set "$2" up' sh "$ISOLATE_SECONDS" "$IFACE" >/dev/null 2>&1 </dev/null & sleep ${ISOLATE_ARM_SECONDS}; ip link set "$IFACE" down ;;
   *) echo "unknown fault: $FAULT" >&2; exit 2 ;;
 esac`,
@@ -42,10 +32,10 @@ esac`,
 export const DRILL_RESTORE = nodeScript(
   'drill restore',
   { FAULT: 'node-isolate', IFACE: 'eth0' },
-  `${SERVICE}
+  `${SERVICE_FUNCTIONS}
 case $FAULT in
-  nginx-stop|nginx-kill) service_start nginx ;;
-  keepalived-stop) service_start keepalived ;;
+  nginx-stop|nginx-kill) service_action start nginx ;;
+  keepalived-stop) service_action start keepalived ;;
   node-isolate) ip link set "$IFACE" up ;;
   *) echo "unknown fault: $FAULT" >&2; exit 2 ;;
 esac`,
