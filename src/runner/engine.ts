@@ -6,7 +6,7 @@ import { factsScript, fetchContents, gatherFacts, parseFacts } from '../facts/in
 import { OWN_MARK, ownershipProblems, ownershipRefusal, ownershipScript, parseOwnership } from '../facts/ownership.js';
 import { CHECK_MARK, checkProofScript, parseCheckProof, proofRefusal, type CheckProof } from '../facts/check-proof.js';
 import { applyChange, fileDiff, planHost } from '../ops/index.js';
-import { runningLine, saysRunning } from '../platforms/services.js';
+import { runningLine, saysRunning } from '../protocol/service.js';
 import type { Change, Facts, HandlerAction, OsFamily, WantedState } from '../core/state.js';
 import { checkScriptOf } from '../core/os-hints.js';
 import type { Host } from '../ssh/host.js';
