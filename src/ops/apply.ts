@@ -7,6 +7,7 @@ import type { ExecResult, Host } from '../ssh/host.js';
 import { platformFor, type Platform } from '../platforms/commands.js';
 import { hintFor, toolMessage } from '../platforms/hints.js';
 import { DAEMON_RELOAD, settled } from '../protocol/commands.js';
+import { nginxReload } from '../protocol/nginx-reload.js';
 import { PUT, parsePut, type PutValidation } from '../protocol/put.js';
 import { bind } from '../protocol/script.js';
 import { systemScript } from '../protocol/system.js';
@@ -86,6 +87,9 @@ export async function applyChange(change: Change, host: Host, facts: Facts): Pro
       return run(host, settled(platform.start(change.service), change.service), `starting ${change.service}`, `started ${change.service}`);
     case 'handler': {
       if (change.action === 'daemon-reload') return run(host, settled(DAEMON_RELOAD, 'systemd'), DAEMON_RELOAD, 'reloaded systemd units');
+      // nginx's reload returns before the old workers stop taking connections: waited for (protocol/nginx-reload.ts).
+      if (change.action === 'reload' && change.service === 'nginx')
+        return run(host, nginxReload(platform.reload('nginx')), 'reloading nginx', 'reloaded nginx');
       const cmd = change.action === 'reload' ? platform.reload(change.service) : platform.restart(change.service);
       return run(
         host,

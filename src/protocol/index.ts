@@ -13,6 +13,7 @@ import { DRILL_FAULT, DRILL_RESTORE } from './drill-fault.js';
 import { FACTS } from './facts.js';
 import { HANDOFF, UNHANDOFF } from './handoff.js';
 import { IMPORT_READ } from './import-read.js';
+import { NGINX_RELOAD } from './nginx-reload.js';
 import { NOTIFY_TEST } from './notify-test.js';
 import { NOTIFY, NOTIFY_WRAPPER } from './notify.js';
 import { OWNERSHIP } from './ownership.js';
@@ -58,6 +59,7 @@ export const SCRIPTS: readonly NodeScript[] = [
   NOTIFY_WRAPPER,
   PUT,
   APT_INSTALL,
+  NGINX_RELOAD,
   SERVICE,
   // drain, undrain and switchover (src/switchover)
   DRAIN_FACTS,

@@ -3,6 +3,7 @@
 // from the SimSystem, and refuses anything else loudly so a test notices a new command.
 
 import { posix } from 'node:path';
+import { NGINX_RELOAD_HEADER } from '../../src/protocol/nginx-reload.js';
 import { PUT, PUT_HEADER } from '../../src/protocol/put.js';
 import { SYSTEM_HEADER } from '../../src/protocol/system.js';
 import { ok, type Output, type SimSystem } from './system.js';
@@ -27,6 +28,7 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
   if (first === '# haops contents v2') return contents(sys, command);
   if (first === PUT_HEADER) return put(sys, command, stdin);
   if (first === SYSTEM_HEADER) return system(sys, command);
+  if (first === NGINX_RELOAD_HEADER) return nginxReload(sys, command);
   // A start or handler also clears the markers of handlers the service owed (protocol/commands.ts settled).
   const settled = /^(.*) && rm -f \/var\/lib\/haops\/pending\/([A-Za-z0-9_.@-]+)\.\*$/.exec(command);
   if (settled) {
@@ -38,6 +40,18 @@ export function runCommand(sys: SimSystem, command: string, stdin: string): Outp
   if (pipeHead) return ok(merged(sys.run(words(pipeHead[1]!))).split('\n')[0] + '\n');
   if (/[;&|<>`$\n]/.test(command)) return { stdout: '', stderr: `sim: unsupported command shape: ${command}\n`, code: 2 };
   return sys.run(words(command));
+}
+
+/**
+ * protocol/nginx-reload.ts: the platform's reload command (its RELOAD line), then the nginx
+ * markers cleared. A simulated nginx has no workers: its reload takes at once.
+ */
+function nginxReload(sys: SimSystem, script: string): Output {
+  const reload = /^RELOAD='([^']*)'$/m.exec(script);
+  if (!reload) return { stdout: '', stderr: 'sim: nginx reload without its RELOAD line\n', code: 2 };
+  const o = sys.run(words(reload[1]!));
+  if (o.code === 0) for (const m of [...pendingOf(sys)]) if (m.startsWith('nginx.')) pendingOf(sys).delete(m);
+  return o;
 }
 
 function probe(sys: SimSystem, kind: string, arg: string): Output {

@@ -48,10 +48,10 @@ async function run(file: string, extra: Partial<DeployOptions> = {}) {
 }
 
 const keyLines = (k: string) => k.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'));
-/** What a simulated host was told to do to nginx's service: reload or restart (SysV service, or systemctl). */
+/** What a simulated host was told to do to nginx's service: reload (the waited reload script's RELOAD line) or restart (SysV service, or systemctl). */
 const nginxActions = (s: SimHost) =>
   s.commands.flatMap((c) => {
-    const m = /^(?:service nginx (\w+)|systemctl (\w+) nginx)\b/.exec(c);
+    const m = /^(?:RELOAD=')?(?:service nginx (\w+)|systemctl (\w+) nginx)\b/m.exec(c);
     return m ? [m[1] ?? m[2]!] : [];
   });
 
