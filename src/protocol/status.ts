@@ -104,3 +104,54 @@ export const SERVED_CERTS = nodeScript(
   { TLS: ['tls,/etc/nginx/haops/tls/web/web.crt', 'tls@shop,/etc/nginx/haops/tls/shop/shop.crt'] },
   CERTS,
 );
+
+/** What STATUS, STATE_DUMP and NGINX_AGAIN printed, read as values. */
+export interface StatusLines {
+  /** `svc NAME up|down` per service; `nginx-after` is NGINX_AGAIN's look. */
+  services: Record<string, boolean>;
+  /** The notify log's last transition line per instance: the state and priority it entered. */
+  notified: Record<string, { state: string; priority: number }>;
+  /** keepalived's dump per instance (only from a file the script vouched for): its own State and Effective priority. */
+  dumped: Record<string, { state?: string; effective?: number }>;
+  /** Why a dump candidate was not read (`/tmp/keepalived.data: owner uid 1000, …`). */
+  dumpSkipped: string[];
+}
+
+export function parseStatusLines(text: string): StatusLines {
+  const out: StatusLines = { services: {}, notified: {}, dumped: {}, dumpSkipped: [] };
+  // The dump lists each instance, its State, then its Effective priority; interfaces follow
+  // with State lines of their own, so each instance takes only its first State.
+  let current: string | null = null;
+  // Dump lines count only after the script vouched for the file they came from.
+  let trusted = false;
+  for (const line of text.split('\n')) {
+    const svc = /^svc (\S+) (up|down)$/.exec(line);
+    if (svc) out.services[svc[1]!] = svc[2] === 'up';
+    const n = /^notify .*instance=(\S+) state=(\S+) priority=(\d+)/.exec(line);
+    if (n) out.notified[n[1]!] = { state: n[2]!, priority: Number(n[3]) };
+    if (line === DUMP_TRUSTED) trusted = true;
+    const skipped = /^dump skipped (.*)$/.exec(line);
+    if (skipped) out.dumpSkipped.push(skipped[1]!);
+    const d = trusted ? /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line) : null;
+    if (d?.[1] === 'VRRP Instance') {
+      current = d[2]!;
+      out.dumped[current] = {};
+    } else if (d && current) {
+      const seen = out.dumped[current]!;
+      if (d[1] === 'State') seen.state ??= d[2]!.replace(/,$/, '');
+      else if (d[1] === 'Effective priority') {
+        seen.effective = Number(d[2]);
+        current = null;
+      }
+    }
+  }
+  return out;
+}
+
+/** SERVED_CERTS' lines for one tag: the served file's hash (null when absent) and openssl's notAfter text, if any. */
+export function parseServedCert(text: string, tag: string): { sha256: string | null; notAfter?: string } {
+  const t = tag.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const sha256 = new RegExp(`^${t} sha256 ([0-9a-f]{64})$`, 'm').exec(text)?.[1] ?? null;
+  const notAfter = new RegExp(`^${t} notAfter=(.+)$`, 'm').exec(text)?.[1];
+  return notAfter === undefined ? { sha256 } : { sha256, notAfter };
+}

@@ -9,7 +9,16 @@ import { instanceHolderProblem, instanceSightOf, parseVipProbe, vipProbeScript, 
 import { askClients, clientProblem, type ClientProbe, type ClientView } from '../runner/client-probe.js';
 import { checkProblem, checkProofScript, expectedPriority, parseCheckProof, type CheckProof } from '../facts/check-proof.js';
 import { bind } from '../protocol/script.js';
-import { DUMP_TRUSTED, KEEPALIVED_DUMP, NGINX_AGAIN, SERVED_CERTS, STATE_DUMP, STATUS, STATUS_MARK } from '../protocol/status.js';
+import {
+  KEEPALIVED_DUMP,
+  NGINX_AGAIN,
+  parseServedCert,
+  parseStatusLines,
+  SERVED_CERTS,
+  STATE_DUMP,
+  STATUS,
+  STATUS_MARK,
+} from '../protocol/status.js';
 import { parseUpstreams, UPSTREAMS, upstreamValues, type UpstreamResult } from '../protocol/upstreams.js';
 
 export interface NodeStatus {
@@ -123,9 +132,7 @@ function tlsSites(pair: PairModel): { site?: string; tag: string; tlsKey: string
 }
 
 function parseTls(text: string, tag: string, facts?: { sha256: string; notAfter: number }): NonNullable<NodeStatus['tls']> {
-  const t = tag.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const hash = new RegExp(`^${t} sha256 ([0-9a-f]{64})$`, 'm').exec(text)?.[1] ?? null;
-  const end = new RegExp(`^${t} notAfter=(.+)$`, 'm').exec(text)?.[1];
+  const { sha256: hash, notAfter: end } = parseServedCert(text, tag);
   let notAfter = end ? Date.parse(end.replace(/\s+/g, ' ')) : Number.NaN;
   // No openssl on the node: the file is the inventory's chain (same hash), so its date is known.
   if (!Number.isFinite(notAfter)) notAfter = hash && facts && hash === facts.sha256 ? facts.notAfter : Number.NaN;
@@ -188,56 +195,36 @@ export function parseStatus(host: string, pair: PairModel, stdout: string): Node
   const vipAt = text.indexOf(VIP_MARK);
   const probe = parseVipProbe(vipAt >= 0 ? text.slice(vipAt + VIP_MARK.length) : '');
   const before = vipAt >= 0 ? text.slice(0, vipAt) : text;
+  const lines = parseStatusLines(text);
   const node: NodeStatus = {
     host,
     reachable: true,
-    keepalived: /svc keepalived up/.test(text),
-    nginx: /svc nginx up/.test(text),
+    keepalived: lines.services.keepalived === true,
+    nginx: lines.services.nginx === true,
     addresses: probe.addresses,
     instances: {},
     http: probe.http,
     ...(probe.drained ? { drained: true } : {}),
+    ...(lines.dumpSkipped.length ? { dumpSkipped: lines.dumpSkipped } : {}),
     upstreams: parseUpstreams(before),
-    check: trustedProof(parseCheckProof(pair.spec.check, before), /svc nginx up/.test(text) && /svc nginx-after up/.test(text)),
+    check: trustedProof(parseCheckProof(pair.spec.check, before), lines.services.nginx === true && lines.services['nginx-after'] === true),
   };
   for (const t of tlsSites(pair)) {
     const served = parseTls(before, t.tag, t.facts);
     if (t.site === undefined) node.tls = served;
     else (node.siteTls ??= {})[t.site] = served;
   }
-  for (const i of pair.instances)
-    node.instances[i.spec.name] = {
-      state: null,
-      priority: null,
-      effective: null,
+  for (const i of pair.instances) {
+    const name = i.spec.name;
+    // keepalived's own dump, where it was read, over the notify log's last transition.
+    const notified = lines.notified[name];
+    const dumped = lines.dumped[name];
+    node.instances[name] = {
+      state: dumped?.state ?? notified?.state ?? null,
+      priority: dumped?.effective ?? notified?.priority ?? null,
+      effective: dumped?.effective ?? null,
       expectedPriority: expectedPriority(i.priorities[host] ?? 0, trackWeight(pair.failover, pair.spec.check)),
     };
-  // The dump lists each instance, its State, then its Effective priority; interfaces follow
-  // with State lines of their own, so each instance takes only its first State.
-  let current: string | null = null;
-  let stateSeen = false;
-  // Dump lines count only after the script vouched for the file they came from.
-  let trusted = false;
-  for (const line of text.split('\n')) {
-    const n = /^notify .*instance=(\S+) state=(\S+) priority=(\d+)/.exec(line);
-    if (n && node.instances[n[1]!]) Object.assign(node.instances[n[1]!]!, { state: n[2]!, priority: Number(n[3]) });
-    if (line === DUMP_TRUSTED) trusted = true;
-    const skipped = /^dump skipped (.*)$/.exec(line);
-    if (skipped) (node.dumpSkipped ??= []).push(skipped[1]!);
-    const d = trusted ? /^data (VRRP Instance|State|Effective priority) = (\S+)/.exec(line) : null;
-    if (d?.[1] === 'VRRP Instance') {
-      current = d[2]!;
-      stateSeen = false;
-    } else if (d && current && node.instances[current]) {
-      if (d[1] === 'State' && !stateSeen) {
-        node.instances[current]!.state = d[2]!.replace(/,$/, '');
-        stateSeen = true;
-      } else if (d[1] === 'Effective priority') {
-        node.instances[current]!.priority = Number(d[2]);
-        node.instances[current]!.effective = Number(d[2]);
-        current = null;
-      }
-    }
   }
   if (!node.keepalived)
     for (const k of Object.keys(node.instances)) Object.assign(node.instances[k]!, { state: 'STOPPED', priority: null, effective: null });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bind } from '../../src/protocol/script.js';
-import { STATUS } from '../../src/protocol/status.js';
+import { DUMP_TRUSTED, parseStatusLines, STATUS } from '../../src/protocol/status.js';
 
 describe('status: the notify log (local sh)', () => {
   it("takes each instance's last transition line, skipping the channel results written after it", () => {
@@ -27,5 +27,37 @@ describe('status: the notify log (local sh)', () => {
       'notify 2026-12-03T18:41:08.835Z host=node2 pair=lab instance=VI_LAB state=BACKUP priority=201',
       'notify 2026-12-03T18:41:08.837Z host=node2 pair=lab instance=VI_LAB_V6 state=BACKUP priority=201',
     ]);
+    // ...and the parser reads them as the state and priority each instance entered.
+    expect(parseStatusLines(out).notified).toEqual({
+      VI_LAB: { state: 'BACKUP', priority: 201 },
+      VI_LAB_V6: { state: 'BACKUP', priority: 201 },
+    });
+  });
+});
+
+describe('status lines, parsed', () => {
+  // A dump as keepalived 2.2 writes it (instances, then interfaces with State lines of their own).
+  const dump = [
+    'data VRRP Instance = VI_1',
+    'data State = MASTER',
+    'data Effective priority = 202',
+    'data VRRP Instance = VI_2',
+    'data State = BACKUP,',
+    'data Effective priority = 100',
+    'data State = UP',
+  ];
+
+  it('reads the dump only after the script vouched for it; each instance takes its first State and its Effective priority', () => {
+    const lines = parseStatusLines(['svc keepalived up', 'svc nginx down', 'svc nginx-after up', DUMP_TRUSTED, ...dump].join('\n'));
+    expect(lines.services).toEqual({ keepalived: true, nginx: false, 'nginx-after': true });
+    expect(lines.dumped).toEqual({ VI_1: { state: 'MASTER', effective: 202 }, VI_2: { state: 'BACKUP', effective: 100 } });
+  });
+
+  it('a planted dump (no "dump trusted" line) is not read; why it was skipped is kept', () => {
+    const lines = parseStatusLines(
+      ['dump skipped /tmp/keepalived.data: owner uid 1000, 1 links, written 5 (signal at 9)', ...dump].join('\n'),
+    );
+    expect(lines.dumped).toEqual({});
+    expect(lines.dumpSkipped).toEqual(['/tmp/keepalived.data: owner uid 1000, 1 links, written 5 (signal at 9)']);
   });
 });
