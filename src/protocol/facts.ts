@@ -56,7 +56,16 @@ probe_enabled() {
 probe_active() { if ${IS_SYSTEMD}; then systemctl is-active "$1"; elif [ -f "/etc/init.d/$1" ] && ! grep -q 'status)' "/etc/init.d/$1"; then pidof "$1"; else service "$1" status; fi; }
 probe_pending() { set +f; for p in /var/lib/haops/pending/*; do [ -e "$p" ] && printf '%s\\n' "\${p##*/}"; done; set -f; true; }
 # The first lines of every file haops writes say "Managed by haops": anything else was written by someone else.
-probe_owner() { if [ ! -e "$1" ]; then echo missing; elif head -n 3 "$1" | grep -q 'Managed by haops'; then echo haops; else echo foreign; fi; }
+# Whose a file is: haops' marker in its first three lines (read by the shell: no head, no grep).
+probe_owner() {
+  [ -e "$1" ] || { echo missing; return; }
+  o=foreign; n=0; l=
+  while [ $n -lt 3 ] && { IFS= read -r l || [ -n "$l" ]; }; do
+    case $l in *'Managed by haops'*) o=haops; break ;; esac
+    n=$((n + 1)); l=
+  done < "$1"
+  echo "$o"
+}
 # Every file in one sha256sum and one stat: "missing PATH", "HASH  PATH", "MODE OWNER:GROUP PATH".
 probe_files() {
   set --; for f in $FILES; do if [ -e "$f" ]; then set -- "$@" "$f"; else echo "missing $f"; fi; done
