@@ -78,7 +78,8 @@ describe.skipIf(labSkipReason({ nodes: 2 }))('drain, undrain and switchover on t
     expect(round).toMatchObject({ from: 'node1', to: 'node2', endedAsBegan: true });
     expect(round.requests).toBeGreaterThan(100);
     expect(round.switchoverSeconds).toBeLessThan(1);
-    expect(round.worstLatencySeconds).toBeLessThan(0.5);
+    // Per VIP: when its slowest request was sent and how long each move took, to place it.
+    expect(round.worstLatencySeconds, JSON.stringify({ vips: round.vips, holds: round.holds, handoff: round.handoff })).toBeLessThan(0.5);
     expect(round.switchbackSeconds).toBeGreaterThan(0);
   });
 
