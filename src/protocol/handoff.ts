@@ -9,6 +9,8 @@ export const HANDOFF_TABLE = 'haops_handoff';
 export const HANDOFF_MARK = '@@haops-handoff@@';
 /** The token of the run that owns the handoff: its self-removal only removes its own. */
 const HANDOFF_OWNER = '/run/haops-handoff';
+/** The IPv6 VIPs a handoff put on lo (one `ADDR/128` a line): its end removes these, and only these. */
+const HANDOFF_LO = '/run/haops-handoff-lo';
 
 /** How long a SYN that arrived during a handoff marks its client port as this node's: its
  * handshake ends in milliseconds; a request socket whose SYN-ACK is lost retries for seconds. */
@@ -78,20 +80,33 @@ families=
   if [ -n "$VIPS" ]; then rules ip ipv4_addr "$VIPS" "$OLD_HOLDER"; fi
   if [ -n "$VIPS6" ]; then rules ip6 ipv6_addr "$VIPS6" "$OLD_HOLDER6"; fi
 } | nft -f - && echo ${HANDOFF_MARK}
+# An IPv6 address that keepalived adds on the interface receives nothing until the kernel has put
+# in its local route, a moment later (lab: 19 ms idle, up to 60 ms on a loaded node), and keepalived
+# has announced it by then: a SYN in between is dropped (Ip6InAddrErrors) and its client waits a
+# second for the retransmit. A copy on lo, put here before the VIPs move and ready (not tentative)
+# before the flag goes up, receives it. IPv4's local route comes with the address.
+[ -r ${HANDOFF_LO} ] && while read -r a; do ip addr del "$a" dev lo 2>/dev/null; done < ${HANDOFF_LO}
+: > ${HANDOFF_LO}
+for v in $VIPS6; do ip addr add "$v/128" dev lo 2>/dev/null && echo "$v/128" >> ${HANDOFF_LO}; done
+if [ -s ${HANDOFF_LO} ]; then
+  i=0; while [ $i -lt 20 ] && ip -6 addr show dev lo tentative | grep -q inet6; do sleep 0.05; i=$((i+1)); done
+fi
 echo "$TOKEN" > ${HANDOFF_OWNER}
-nohup sh -c 'sleep "$1"; [ "$(cat ${HANDOFF_OWNER} 2>/dev/null)" = "$2" ] && { for f in $3; do nft delete table "$f" ${HANDOFF_TABLE}; done; rm -f ${HANDOFF_OWNER}; }' sh "$LIFE_SECONDS" "$TOKEN" "$families" >/dev/null 2>&1 </dev/null &
+nohup sh -c 'sleep "$1"; [ "$(cat ${HANDOFF_OWNER} 2>/dev/null)" = "$2" ] && { for f in $3; do nft delete table "$f" ${HANDOFF_TABLE}; done; while read -r a; do ip addr del "$a" dev lo; done < ${HANDOFF_LO}; rm -f ${HANDOFF_OWNER} ${HANDOFF_LO}; }' sh "$LIFE_SECONDS" "$TOKEN" "$families" >/dev/null 2>&1 </dev/null &
 true`,
 );
 
 /** Ends a handoff (connections still on the old holder are its own business now), printing how
- * many packets each family's table handed on: `handed N`. */
+ * many packets each family's table handed on: `handed N`, and removes the IPv6 VIPs' copies on lo. */
 export const UNHANDOFF = nodeScript(
   'unhandoff',
   {},
   `for f in ip ip6; do
   nft list chain "$f" ${HANDOFF_TABLE} hand 2>/dev/null | sed -n 's/.*counter packets \\([0-9]*\\).*/handed \\1/p'; nft delete table "$f" ${HANDOFF_TABLE} 2>/dev/null
 done
-rm -f ${HANDOFF_OWNER}; true`,
+# The interface holds the VIPs now (or they never came): the copies on lo go.
+[ -r ${HANDOFF_LO} ] && while read -r a; do ip addr del "$a" dev lo 2>/dev/null; done < ${HANDOFF_LO}
+rm -f ${HANDOFF_OWNER} ${HANDOFF_LO}; true`,
 );
 
 /** The packets handed on, over both families' tables. */

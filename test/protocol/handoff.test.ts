@@ -80,6 +80,26 @@ describe('handoff rules in a kernel (nft in a throwaway network namespace)', () 
     expect(out).not.toContain('table ip haops_handoff');
   });
 
+  it('an IPv6 VIP is put on lo before it moves, ready (not tentative); the end removes that copy and leaves one it did not put there', () => {
+    const v6 = handoff({ VIPS: [], OLD_HOLDER: '', VIPS6: ['2001:2:0:8::100', '2001:2:0:8::102'], OLD_HOLDER6: '2001:2:0:8::11' });
+    const out = inNetns(
+      [
+        'ip link set lo up',
+        // A bridge's copy already there (this node gave the VIP up a moment ago): not the handoff's.
+        'ip addr add 2001:2:0:8::102/128 dev lo',
+        v6,
+        'echo during; ip -6 addr show dev lo',
+        bind(UNHANDOFF, {}),
+        'echo after; ip -6 addr show dev lo',
+      ].join('\n'),
+    );
+    const [, during, after] = out.split(/^(?:during|after)$/m);
+    expect(during).toMatch(/inet6 2001:2:0:8::100\/128 scope global \n/);
+    expect(during).not.toContain('tentative');
+    expect(after).not.toContain('2001:2:0:8::100');
+    expect(after).toContain('2001:2:0:8::102/128');
+  });
+
   it('the handed packets of both tables add up', () => {
     expect(parseHandedOn('handed 3\nhanded 4\n')).toBe(7);
     expect(parseHandedOn('nothing\n')).toBeNull();
